@@ -1,0 +1,195 @@
+import { createReadStream, createWriteStream, promises as fs, type Stats } from 'node:fs';
+import { dirname, join, normalize, posix, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { extract as tarExtract, pack as tarPack, type Header as Headers, type Pack } from 'tar-stream';
+
+type EntryStream = { resume(): void } & AsyncIterable<unknown>;
+import { InvalidArgumentError } from './errors';
+import type { PathStat } from './contracts/backend';
+
+/**
+ * Tar helpers every backend with a filesystem reuses for `docker cp`. The core owns the Docker side (the
+ * stat header, status codes); these only move files between a host directory tree and tar streams, and
+ * never let a path or a symlink inside a container root reach outside it.
+ */
+
+const MODE_DIR = 2 ** 31;
+const MODE_SYMLINK = 2 ** 27;
+const MODE_SETUID = 2 ** 23;
+const MODE_SETGID = 2 ** 22;
+const MODE_STICKY = 2 ** 20;
+
+/** Go's os.FileMode bits, as Docker encodes them in X-Docker-Container-Path-Stat. */
+export function goFileMode(st: Stats): number {
+  let mode = st.mode & 0o777;
+  if (st.mode & 0o4000) mode += MODE_SETUID;
+  if (st.mode & 0o2000) mode += MODE_SETGID;
+  if (st.mode & 0o1000) mode += MODE_STICKY;
+  if (st.isDirectory()) mode += MODE_DIR;
+  if (st.isSymbolicLink()) mode += MODE_SYMLINK;
+  return mode;
+}
+
+/**
+ * The host path of `containerPath` under `root`, resolving symlinks as the container would see them (an
+ * absolute link target is relative to the root). The last component is not followed, so a link itself
+ * can be read or replaced. Never returns a path outside `root`.
+ */
+export async function resolveInRoot(root: string, containerPath: string, followLast = false): Promise<string> {
+  const parts = posix.normalize(`/${containerPath}`).split('/').filter(Boolean);
+  let current: string[] = [];
+  let hops = 0;
+  while (parts.length) {
+    const part = parts.shift()!;
+    if (part === '..') { current.pop(); continue; }
+    if (part === '.') continue;
+    const candidate = join(root, ...current, part);
+    const isLast = parts.length === 0;
+    let st: Stats | undefined;
+    try { st = await fs.lstat(candidate); } catch { st = undefined; }
+    if (st?.isSymbolicLink() && (!isLast || followLast)) {
+      if (++hops > 40) throw new InvalidArgumentError(`too many levels of symbolic links: ${containerPath}`);
+      const target = await fs.readlink(candidate);
+      if (target.startsWith('/')) current = [];
+      parts.unshift(...target.split('/').filter(Boolean));
+      continue;
+    }
+    current.push(part);
+  }
+  return join(root, ...current);
+}
+
+/** Stats a host path into Docker's shape; an error with code ENOENT when it is missing. */
+export async function statHostPath(hostPath: string, name: string): Promise<PathStat> {
+  const st = await fs.lstat(hostPath);
+  return {
+    name,
+    size: st.size,
+    mode: goFileMode(st),
+    mtime: st.mtime.toISOString(),
+    linkTarget: st.isSymbolicLink() ? await fs.readlink(hostPath) : '',
+  };
+}
+
+/** A tar of a file or a directory tree, its top entry named `topName`, symlinks kept as links. */
+export function packPath(hostPath: string, topName: string): Readable {
+  const pack = tarPack();
+  void (async () => {
+    try {
+      await addEntry(pack, hostPath, topName, new Map());
+      pack.finalize();
+    } catch (err) {
+      pack.destroy(err as Error);
+    }
+  })();
+  // tar-stream produces a streamx stream; Docker API code (koa, pipes) expects a Node stream.
+  const out = new PassThrough();
+  pack.on('error', (err: Error) => out.destroy(err));
+  pack.pipe(out);
+  return out;
+}
+
+async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<string, string>): Promise<void> {
+  const st = await fs.lstat(hostPath);
+  const base: Partial<Headers> & { name: string } = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  if (st.isSymbolicLink()) {
+    await entry(pack, { ...base, type: 'symlink', linkname: await fs.readlink(hostPath) });
+  } else if (st.isDirectory()) {
+    await entry(pack, { ...base, type: 'directory' });
+    for (const child of (await fs.readdir(hostPath)).sort()) await addEntry(pack, join(hostPath, child), `${name}/${child}`, inodes);
+  } else if (st.isFile()) {
+    const key = `${st.dev}:${st.ino}`;
+    if (st.nlink > 1 && inodes.has(key)) {
+      await entry(pack, { ...base, type: 'link', linkname: inodes.get(key)! });
+      return;
+    }
+    inodes.set(key, name);
+    await new Promise<void>((resolve, reject) => {
+      const sink = pack.entry({ ...base, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
+      pipeline(createReadStream(hostPath), sink).catch(reject);
+    });
+  }
+  // Sockets, fifos and devices are skipped, as a copy of them is meaningless.
+}
+
+function entry(pack: Pack, header: Partial<Headers> & { name: string }): Promise<void> {
+  return new Promise((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+}
+
+function safeRelative(name: string): string {
+  const clean = normalize(name).replace(/^(\.\/)+/, '');
+  if (clean === '.' || clean === '') return '';
+  if (clean.startsWith('/') || clean === '..' || clean.startsWith(`..${sep}`)) {
+    throw new InvalidArgumentError(`invalid tar entry ${name}: outside the extraction point`);
+  }
+  return clean;
+}
+
+/**
+ * Extracts `tar` into `destDir`. Entries resolve through `resolve` (default: symlink-safe in destDir), so a
+ * link planted by one entry cannot redirect a later one outside. With `noOverwriteDirNonDir`, replacing a
+ * directory by a non-directory or the reverse is refused, as Docker does.
+ */
+export async function extractTar(tar: Readable, destDir: string, opts: { noOverwriteDirNonDir?: boolean; resolve?: (entryPath: string) => Promise<string> } = {}): Promise<void> {
+  const resolveEntry = opts.resolve ?? ((p: string) => resolveInRoot(destDir, p));
+  const ex = tarExtract();
+  // Feed by hand rather than pipe(): a Node pipe into a streamx writable re-emits a destroy error where
+  // nobody listens, which would crash the daemon on a hostile tar.
+  let failed = false;
+  const feeding = (async () => {
+    for await (const chunk of tar) {
+      if (failed) return;
+      if (!ex.write(chunk as Buffer)) await new Promise<void>((r) => { ex.once('drain', r); ex.once('close', r); });
+    }
+    (ex as unknown as { end(): void }).end();
+  })();
+  try {
+    for await (const entry of ex) {
+      await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
+      entry.resume();
+    }
+    await feeding;
+  } catch (err) {
+    failed = true;
+    tar.destroy();
+    await feeding.catch(() => undefined);
+    throw err;
+  }
+}
+
+async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (p: string) => Promise<string>, destDir: string, noOverwrite: boolean): Promise<void> {
+  const rel = safeRelative(header.name);
+  if (!rel) { stream.resume(); return; }
+  const target = await resolveEntry(rel);
+  const existing = await fs.lstat(target).catch(() => undefined);
+  const isDir = header.type === 'directory';
+  if (noOverwrite && existing && existing.isDirectory() !== isDir) {
+    throw new InvalidArgumentError(`cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "/${rel}" with ${isDir ? 'directory' : 'non-directory'} "/${rel}"`);
+  }
+  await fs.mkdir(dirname(target), { recursive: true });
+  const mode = header.mode ?? (isDir ? 0o755 : 0o644);
+  if (isDir) {
+    if (existing && !existing.isDirectory()) await fs.rm(target, { force: true });
+    await fs.mkdir(target, { recursive: true });
+    await fs.chmod(target, mode);
+  } else {
+    if (existing) await fs.rm(target, { recursive: true, force: true });
+    if (header.type === 'symlink') {
+      await fs.symlink(header.linkname ?? '', target);
+    } else if (header.type === 'link') {
+      await fs.link(await resolveEntry(safeRelative(header.linkname ?? '')), target);
+    } else if (header.type === 'file' || header.type === 'contiguous-file') {
+      await pipeline(stream as AsyncIterable<Buffer>, createWriteStream(target, { mode }));
+      await fs.chmod(target, mode);
+    } else {
+      stream.resume();
+      return;
+    }
+  }
+  stream.resume();
+  if (header.type !== 'symlink' && header.uid !== undefined && header.gid !== undefined && process.getuid?.() === 0) {
+    await fs.lchown(target, header.uid, header.gid).catch(() => undefined);
+  }
+  if (header.mtime && header.type !== 'symlink') await fs.utimes(target, header.mtime, header.mtime).catch(() => undefined);
+}

@@ -1,0 +1,145 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../services';
+
+/**
+ * The backend driver contract. A driver owns only workloads (like a virtual-kubelet provider): it makes
+ * something run somewhere, streams its I/O, reports its exit and lists what it manages. It never formats a
+ * Docker response; the core owns Docker semantics (names, state machine, framing, events, errors).
+ */
+
+export interface WorkloadMount {
+  /** `bind` and `volume` arrive already resolved to a host path in `source`. */
+  type: 'bind' | 'volume' | 'tmpfs';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface WorkloadSpec {
+  id: string;
+  /** The container name without the leading slash. */
+  name: string;
+  hostname: string;
+  image: {
+    id: string;
+    /** The image's reference as the user gave it. */
+    ref: string;
+    /** Host directory with the image's unpacked layers; absent when the image has no layers. */
+    rootfs?: string;
+  };
+  /** The full argv: entrypoint followed by cmd, already merged with the image config. */
+  argv: string[];
+  env: string[];
+  workingDir: string;
+  /** `user`, `uid`, `user:group` or `uid:gid`, as Docker accepts; empty means root. */
+  user: string;
+  tty: boolean;
+  openStdin: boolean;
+  mounts: WorkloadMount[];
+  labels: Record<string, string>;
+  /** A directory the driver owns for this container (writable layer, pid files, ...). */
+  stateDir: string;
+  /** Memory limit in bytes; 0 means none. */
+  memoryBytes: number;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  /** Set when the process died of a signal (exitCode is then 128 + signal number). */
+  signal?: string;
+  oomKilled?: boolean;
+  /** A failure of the backend itself (the workload never ran, or was lost). */
+  error?: string;
+}
+
+export interface WorkloadProcess {
+  /** Present when stdin was asked for. Ending it closes the process's stdin. */
+  stdin: Writable | null;
+  /** With a TTY, stdout carries the terminal's combined output and stderr is null. */
+  stdout: Readable;
+  stderr: Readable | null;
+  /** Resolves once, when the process has exited and its output streams have ended. */
+  exited: Promise<ExitStatus>;
+  /** Host pid, when the backend has one. */
+  pid?: number;
+  resize?(rows: number, cols: number): void;
+}
+
+export interface ExecSpec {
+  argv: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  tty: boolean;
+  attachStdin: boolean;
+  privileged: boolean;
+}
+
+/** What Docker sends base64-encoded in `X-Docker-Container-Path-Stat`. `mode` uses Go's FileMode bits. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface ManagedWorkload {
+  id: string;
+  running: boolean;
+}
+
+export interface BackendCapabilities {
+  exec: boolean;
+  archive: boolean;
+  top: boolean;
+  /** Attach and stdin on a running workload. */
+  attach: boolean;
+}
+
+export interface BackendDriver {
+  readonly kind: string;
+  readonly capabilities: BackendCapabilities;
+  /** False when the instance cannot take new workloads right now; the scheduler skips it. */
+  available?(): boolean;
+  /** Prepare everything a later start needs (called at container create); archives work from here on. */
+  create(spec: WorkloadSpec): Promise<void>;
+  /** Start the workload. Called again on restart of the same container. */
+  start(spec: WorkloadSpec): Promise<WorkloadProcess>;
+  /** Deliver a signal by name (`SIGTERM`, `SIGKILL`, `HUP`, `9`...). NotFound if it is not running. */
+  signal(id: string, signal: string): Promise<void>;
+  /** Free everything `create` made. May be called more than once. */
+  remove(id: string): Promise<void>;
+  exec?(id: string, spec: ExecSpec): Promise<WorkloadProcess>;
+  statPath?(id: string, path: string): Promise<PathStat>;
+  /** A tar stream of `path` with the basename as its top entry (as `docker cp` expects). */
+  getArchive?(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
+  putArchive?(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void>;
+  top?(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  /** Bytes written by the container on top of its image (Docker's SizeRw). */
+  diskUsage?(id: string): Promise<number>;
+  /** What this instance manages, for recovery at boot. */
+  list(): Promise<ManagedWorkload[]>;
+  /** Called once at shutdown. */
+  close?(): Promise<void>;
+}
+
+export interface BackendDriverContext<O = Record<string, unknown>> {
+  /** The instance name from config (`backends.<name>`), or the driver kind. */
+  instanceName: string;
+  options: O;
+  /** A directory owned by this instance. */
+  stateDir: string;
+  logger: Logger;
+}
+
+export interface BackendDriverFactory<O = Record<string, unknown>> {
+  kind: string;
+  /** Validates `backends.<name>.options`; the result reaches `create`. */
+  optionsSchema?: import('../plugin').StandardSchema<O>;
+  create(ctx: BackendDriverContext<O>): BackendDriver | Promise<BackendDriver>;
+}
+
+export interface BackendDriverRegistry {
+  register(factory: BackendDriverFactory<any>): void;
+}

@@ -1,0 +1,26 @@
+/** Management routes under `/internal/...`, described without tying plugins to the HTTP framework. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface HttpResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  /** Must start with `/internal/`; `:name` segments become params. */
+  path: string;
+  handler(request: HttpRequest): HttpResponse | Promise<HttpResponse>;
+}
+
+export interface HttpRoutesRegistry {
+  add(route: HttpRoute): void;
+}

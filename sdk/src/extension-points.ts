@@ -1,0 +1,17 @@
+import { createExtensionPoint } from './refs';
+import type { BackendDriverRegistry } from './contracts/backend';
+import type { StoreRegistry } from './contracts/store';
+import type { SchedulerRegistry } from './contracts/scheduler';
+import type { AdmissionRegistry } from './contracts/admission';
+import type { SimulatorRegistry } from './contracts/simulator';
+import type { CiCoordinatorRegistry } from './contracts/ci';
+import type { HttpRoutesRegistry } from './contracts/http-routes';
+
+/** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
+export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
+export const coreStoreExtensionPoint = createExtensionPoint<StoreRegistry>({ id: 'core.store', cardinality: 'single' });
+export const coreSchedulerExtensionPoint = createExtensionPoint<SchedulerRegistry>({ id: 'core.scheduler' });
+export const coreAdmissionExtensionPoint = createExtensionPoint<AdmissionRegistry>({ id: 'core.admission' });
+export const coreSimulatorExtensionPoint = createExtensionPoint<SimulatorRegistry>({ id: 'core.simulator' });
+export const coreCiCoordinatorExtensionPoint = createExtensionPoint<CiCoordinatorRegistry>({ id: 'core.ciCoordinator' });
+export const coreHttpRoutesExtensionPoint = createExtensionPoint<HttpRoutesRegistry>({ id: 'core.httpRoutes' });
