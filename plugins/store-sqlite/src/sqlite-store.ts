@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { RecordKind, StateStore, StoredEvent, StoredRecord } from '@sockerless/sdk';
+
+/** Bumped with every entry added to MIGRATIONS; kept in SQLite's `user_version` header field. */
+const MIGRATIONS: readonly string[] = [
+  // v1. time_nano is REAL on purpose: nanoseconds since 1970 (~1.8e18) exceed 2^53, so the JS number the
+  // core hands us is already a double with ~256 ns resolution. Storing that same double as REAL round-trips
+  // it bit for bit, and REAL-to-REAL comparisons in since/until are exact; INTEGER would add a conversion and
+  // nothing else (BigInt would make every caller convert). Order within one timestamp comes from seq.
+  `CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id));
+   CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, time_nano REAL NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX events_time ON events (time_nano);`,
+];
+const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Events beyond this many are trimmed, oldest first; `docker events --since` reaches back this far. */
+export const MAX_EVENTS = 10_000;
+/** Trim once per this many appends: a trim is a range delete, cheap but not free on the hot path. */
+export const TRIM_EVERY = 500;
+
+type DocRow = { doc: string };
+
+/**
+ * The state store on SQLite. WAL keeps readers off the writer's back; `synchronous=FULL` fsyncs the WAL on
+ * every commit, so each put/delete/append is durable when the call returns — which is what lets the API
+ * answer only after the change is on disk. Every statement is prepared once here: the hot path (a put per
+ * container state change) does no SQL parsing.
+ */
+export class SqliteStateStore implements StateStore {
+  private readonly db: Database.Database;
+  private readonly stmt: {
+    put: Database.Statement<[string, string, string]>;
+    del: Database.Statement<[string, string]>;
+    load: Database.Statement<[string], DocRow>;
+    addEvent: Database.Statement<[number, string]>;
+    events: Database.Statement<[number, number], DocRow>;
+    trim: Database.Statement<[number]>;
+  };
+  private appendsSinceTrim = 0;
+
+  constructor(readonly path: string) {
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path);
+      // The first statement that reads the header: a file that is not SQLite (or is damaged) fails here.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // Another process (a CLI inspecting state) may hold the lock briefly; wait instead of failing a write.
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      this.stmt = {
+        put: db.prepare('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc'),
+        del: db.prepare('DELETE FROM records WHERE kind = ? AND id = ?'),
+        load: db.prepare('SELECT doc FROM records WHERE kind = ?'),
+        addEvent: db.prepare('INSERT INTO events (time_nano, doc) VALUES (?, ?)'),
+        // (time_nano, seq) is the index order, so the range scan needs no sort.
+        events: db.prepare('SELECT doc FROM events WHERE time_nano >= ? AND time_nano <= ? ORDER BY time_nano, seq'),
+        trim: db.prepare('DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?'),
+      };
+      // A daemon that restarts often may never reach TRIM_EVERY appends in one run; trim at open too.
+      this.stmt.trim.run(MAX_EVENTS);
+    } catch (err) {
+      if (db?.open) db.close();
+      throw new Error(`cannot open the state database ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    this.db = db;
+  }
+
+  loadAll(kind: RecordKind): StoredRecord[] {
+    return this.stmt.load.all(kind).map((r) => JSON.parse(r.doc) as StoredRecord);
+  }
+
+  put(kind: RecordKind, record: StoredRecord): void {
+    this.stmt.put.run(kind, record.id, JSON.stringify(record));
+  }
+
+  delete(kind: RecordKind, id: string): void {
+    this.stmt.del.run(kind, id);
+  }
+
+  appendEvent(event: StoredEvent): void {
+    this.stmt.addEvent.run(event.timeNano, JSON.stringify(event));
+    if (++this.appendsSinceTrim >= TRIM_EVERY) {
+      this.appendsSinceTrim = 0;
+      this.stmt.trim.run(MAX_EVENTS);
+    }
+  }
+
+  readEvents(sinceNano: number, untilNano: number): StoredEvent[] {
+    // NaN would bind as NULL and silently match nothing; treat a missing bound as open. ±Infinity bind fine.
+    const since = Number.isNaN(sinceNano) ? -Infinity : sinceNano;
+    const until = Number.isNaN(untilNano) ? Infinity : untilNano;
+    return this.stmt.events.all(since, until).map((r) => JSON.parse(r.doc) as StoredEvent);
+  }
+
+  /** Reads a pragma's value (tests and diagnostics). */
+  pragma(name: string): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Applies the migrations the file has not seen, each with its version bump in one transaction. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`its schema version ${version} is newer than this store understands (${SCHEMA_VERSION}); was it written by a newer Sockerless?`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
