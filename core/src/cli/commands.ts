@@ -1,0 +1,67 @@
+import { startDaemon } from '../daemon';
+import { defaultConfigFile, loadConfigFile } from '../config/load-config';
+import { loadPluginEntry } from '../host/plugin-loader';
+
+export interface CliArgs {
+  command: string[];
+  config?: string;
+  listen: string[];
+  home?: string;
+  help: boolean;
+}
+
+const USAGE = `Usage:
+  sockerless daemon [--config FILE] [--listen URL]... [--home DIR]
+      Starts the daemon. URL is unix://PATH or tcp://HOST:PORT. State lives in --home,
+      else $SOCKERLESS_HOME, else ./.sockerless.
+  sockerless config check [--config FILE]
+      Loads the config and its plugins and validates every option without starting.
+`;
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { command: [], listen: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--config' || a === '-c') args.config = value();
+    else if (a.startsWith('--config=')) args.config = a.slice(9);
+    else if (a === '--listen' || a === '-H') args.listen.push(value());
+    else if (a.startsWith('--listen=')) args.listen.push(a.slice(9));
+    else if (a === '--home') args.home = value();
+    else if (a === '--help' || a === '-h') args.help = true;
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else args.command.push(a);
+  }
+  return args;
+}
+
+export async function runCli(args: CliArgs): Promise<number | undefined> {
+  const [cmd, sub] = args.command;
+  if (args.help || !cmd) {
+    process.stdout.write(USAGE);
+    return args.help ? 0 : 2;
+  }
+  if (cmd === 'daemon') {
+    const daemon = await startDaemon({ configFile: args.config, listen: args.listen.length ? args.listen : undefined, home: args.home });
+    process.stdout.write(`Sockerless is ready. To use it:\n`);
+    for (const a of daemon.addresses) process.stdout.write(`export DOCKER_HOST=${a}\n`);
+    const stop = (signal: string) => {
+      process.stderr.write(`sockerless: ${signal}, shutting down\n`);
+      daemon.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return undefined;
+  }
+  if (cmd === 'config' && sub === 'check') {
+    const loaded = await loadConfigFile(args.config ?? defaultConfigFile());
+    const plugins = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
+    process.stdout.write(`config ${loaded.file} is valid: ${plugins.map((p) => p.plugin.id).join(', ')}\n`);
+    return 0;
+  }
+  throw new Error(`unknown command '${args.command.join(' ')}'\n${USAGE}`);
+}

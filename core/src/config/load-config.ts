@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createJiti } from 'jiti';
+import { z } from 'zod';
+import type { SockerlessConfig } from '@sockerless/sdk';
+
+export class ConfigError extends Error {}
+
+const listenUrl = z.string().regex(/^(unix:\/\/.+|tcp:\/\/[^:]+:\d+)$/, 'expected unix://PATH or tcp://HOST:PORT');
+
+const configSchema = z.object({
+  listen: z.array(listenUrl).optional(),
+  plugins: z.array(z.unknown()),
+  backends: z.record(z.string(), z.object({ driver: z.string(), options: z.record(z.string(), z.unknown()).optional() })).optional(),
+  defaultBackend: z.string().optional(),
+}).passthrough();
+
+export interface LoadedConfig {
+  config: SockerlessConfig;
+  file: string;
+  dir: string;
+}
+
+/** The embedded default is `sockerless.config.ts` at the repository root (two levels above core/dist). */
+export function defaultConfigFile(): string {
+  return resolve(__dirname, '..', '..', '..', 'sockerless.config.ts');
+}
+
+/** Loads a TypeScript or JavaScript config with jiti and validates its top-level shape. */
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+  const abs = resolve(file);
+  if (!existsSync(abs)) throw new ConfigError(`config file not found: ${abs}`);
+  const jiti = createJiti(abs, { interopDefault: true, moduleCache: false });
+  let loaded: unknown;
+  try {
+    loaded = await jiti.import(abs, { default: true });
+  } catch (err) {
+    throw new ConfigError(`config ${abs}: ${(err as Error).message}`);
+  }
+  return { config: validateConfig(loaded, abs), file: abs, dir: dirname(abs) };
+}
+
+export function validateConfig(value: unknown, file: string): SockerlessConfig {
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`config ${file}: option '${issue.path.join('.') || '(root)'}': ${issue.message}`);
+  }
+  return parsed.data as SockerlessConfig;
+}

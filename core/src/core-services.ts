@@ -1,0 +1,104 @@
+import type Router from '@koa/router';
+import type { BackendInstance } from './engine/backend-instances';
+import type { Logger, StateStore } from '@sockerless/sdk';
+import { ContainerEngine } from './engine/container-engine';
+import { RunController } from './engine/container-runs';
+import { ExecEngine } from './engine/exec-engine';
+import { ImageService } from './engine/images/image-service';
+import { NetworkService } from './engine/networks';
+import { VolumeService } from './engine/volumes';
+import type { CoreEventsBus } from './host/services';
+import type { CoreRegistries } from './host/registries';
+import { registerArchiveRoutes } from './docker-api/archive';
+import { registerContainerRoutes } from './docker-api/containers';
+import { registerEventRoutes } from './docker-api/events';
+import { registerExecRoutes } from './docker-api/exec';
+import { registerImageRoutes } from './docker-api/images';
+import { registerNetworkRoutes } from './docker-api/networks';
+import { registerSystemRoutes } from './docker-api/system';
+import { registerVolumeRoutes } from './docker-api/volumes';
+import type { ApiServerDeps } from './docker-api/server';
+import { streamLogs } from './docker-api/container-streams';
+import { streamContentType } from './docker-api/hijack';
+
+export interface CoreInput {
+  home: string;
+  store: StateStore;
+  events: CoreEventsBus;
+  logger: Logger;
+  backends: Map<string, BackendInstance>;
+  defaultBackend: string | undefined;
+  registries: CoreRegistries;
+}
+
+export type Core = Awaited<ReturnType<typeof buildCore>>;
+
+/** Wires the engine's services together, loads their state, and recovers what a previous daemon left. */
+export async function buildCore(input: CoreInput) {
+  const { home, store, events, logger, backends, registries } = input;
+  let engine: ContainerEngine | undefined;
+  const containersView = {
+    all: () => engine!.all(),
+    find: (ref: string) => engine!.find(ref),
+    saveNetworks: async (id: string, networks: Record<string, import('./engine/container-record').EndpointSettings>) => {
+      const c = engine!.find(id);
+      await engine!.save({ ...c, networks });
+    },
+  };
+  const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
+  const volumes = new VolumeService(home, store, events, containersView);
+  const networks = new NetworkService(store, events, containersView);
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, logger });
+  await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
+  const runs = new RunController(engine, logger.child({ area: 'runs' }));
+  await runs.recover();
+  const execs = new ExecEngine(engine, runs);
+  const eng = engine;
+  const warnings: string[] = [];
+
+  const apiDeps = (id: string): ApiServerDeps => ({
+    logger,
+    engine: eng,
+    execs,
+    managementRoutes: registries.httpRoutes,
+    admitRequest: async (method, path, bearerToken) => {
+      for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
+    },
+    registerRoutes: (router: Router) => {
+      registerSystemRoutes(router, {
+        id,
+        home,
+        counts: () => {
+          const all = eng.all();
+          const running = all.filter((c) => c.state.Running).length;
+          return { containers: all.length, running, paused: 0, stopped: all.length - running, images: images.list().length };
+        },
+        backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
+        warnings: () => warnings,
+      });
+      registerContainerRoutes(router, {
+        engine: eng,
+        runs,
+        imageMatches: (ref, imageId) => images.matches(ref, imageId),
+        visible: () => true,
+      });
+      router.get('/containers/:id/logs', async (ctx) => {
+        const c = eng.find(ctx.params.id);
+        await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
+      });
+      registerArchiveRoutes(router, eng);
+      registerExecRoutes(router, execs);
+      registerImageRoutes(router, images);
+      registerNetworkRoutes(router, networks);
+      registerVolumeRoutes(router, volumes);
+      registerEventRoutes(router, events);
+    },
+  });
+
+  return {
+    engine: eng, runs, execs, images, volumes, networks, apiDeps,
+    async close() {
+      for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
+    },
+  };
+}

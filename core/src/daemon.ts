@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
+import { loadPluginEntry } from './host/plugin-loader';
+import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
+import { CoreEventsBus, CoreMetrics, createRootLogger, createTracer } from './host/services';
+import { Tokens, type HostPaths } from './host/tokens';
+import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
+import { buildCore, type Core } from './core-services';
+import { createApiServer } from './docker-api/server';
+import { listenOn, parseListenUrl } from './listen';
+
+export interface DaemonOptions {
+  /** A config file; the embedded default when neither this nor `config` is given. */
+  configFile?: string;
+  /** A config object given in code (tests, startTestHost). */
+  config?: SockerlessConfig;
+  /** Overrides the config's `listen`. */
+  listen?: string[];
+  /** SOCKERLESS_HOME; defaults to $SOCKERLESS_HOME, then ./.sockerless. */
+  home?: string;
+  logger?: Logger;
+  initTimeoutMs?: number;
+}
+
+export interface RunningDaemon {
+  /** DOCKER_HOST values, one per listener. */
+  addresses: string[];
+  home: string;
+  core: Core;
+  host: PluginHost;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
+  const loaded = opts.config
+    ? { config: validateConfig(opts.config, '<inline>'), file: '<inline>', dir: process.cwd() }
+    : await loadConfigFile(opts.configFile ?? defaultConfigFile());
+  const home = resolve(opts.home ?? process.env.SOCKERLESS_HOME ?? '.sockerless');
+  mkdirSync(home, { recursive: true });
+  const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
+  const logger = opts.logger ?? createRootLogger();
+
+  const plugins = await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir)));
+  const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
+  const events = new CoreEventsBus(logger);
+  let core: Core | undefined;
+  host.provideRootService(coreServices.events, events);
+  host.provideRootService(coreServices.metrics, new CoreMetrics());
+  host.provideRootService(coreServices.tracer, createTracer(logger));
+  // The image service needs the store, which a plugin provides during init; plugins resolve images later.
+  host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
+  const requireCore = () => {
+    if (!core) throw new Error('the image service is available after boot');
+    return core;
+  };
+  host.register(plugins);
+  await host.initAll();
+
+  const store = host.registries.store?.store;
+  if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
+  events.attachStore(store);
+  const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
+  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries });
+  host.root.register(Tokens.Store, { useValue: store });
+  host.root.register(Tokens.Engine, { useValue: core.engine });
+  host.root.register(Tokens.Images, { useValue: core.images });
+
+  const server = createApiServer(core.apiDeps(randomUUID()));
+  const sockets = new Set<Socket>();
+  const servers: Server[] = [];
+  const addresses: string[] = [];
+  const listen = opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`];
+  for (const url of listen) {
+    const s = servers.length === 0 ? server : createApiServer(core.apiDeps(randomUUID()));
+    s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
+    s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
+    addresses.push(await listenOn(s, parseListenUrl(url, loaded.dir)));
+    servers.push(s);
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    // Stop taking requests first, then end streams, then let plugins and backends release what they hold.
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(Promise.resolve().then(() => { for (const s of sockets) s.destroy(); })));
+    await core!.close();
+    await host.shutdown();
+  })());
+  return { addresses, home, core, host, close };
+}

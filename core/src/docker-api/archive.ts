@@ -1,0 +1,46 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { InvalidArgumentError, NotImplementedError, type PathStat } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import { queryBool, queryString } from './http';
+
+function statHeader(stat: PathStat): string {
+  return Buffer.from(JSON.stringify(stat)).toString('base64');
+}
+
+/** `docker cp`: HEAD stats a path, GET reads it as tar, PUT extracts a tar into a directory — also before start. */
+export function registerArchiveRoutes(router: Router, engine: ContainerEngine): void {
+  const target = (ctx: Context) => {
+    const c = engine.find(ctx.params.id);
+    const path = queryString(ctx, 'path');
+    if (!path) throw new InvalidArgumentError('bad parameter: path cannot be empty');
+    const driver = engine.backendOf(c).driver;
+    return { c, path, driver };
+  };
+
+  router.head('/containers/:id/archive', async (ctx) => {
+    const { c, path, driver } = target(ctx);
+    if (!driver.statPath) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
+    ctx.set('X-Docker-Container-Path-Stat', statHeader(await driver.statPath(c.id, path)));
+    ctx.status = 200;
+  });
+
+  router.get('/containers/:id/archive', async (ctx) => {
+    const { c, path, driver } = target(ctx);
+    if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
+    const { stat, tar } = await driver.getArchive(c.id, path);
+    ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
+    ctx.type = 'application/x-tar';
+    ctx.body = tar;
+    engine.emit(c, 'archive-path', { path });
+  });
+
+  router.put('/containers/:id/archive', async (ctx) => {
+    const { c, path, driver } = target(ctx);
+    if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
+    await driver.putArchive(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') });
+    engine.emit(c, 'extract-to-dir', { path });
+    ctx.status = 200;
+    ctx.body = '';
+  });
+}

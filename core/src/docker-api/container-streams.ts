@@ -1,0 +1,151 @@
+import type { Context } from 'koa';
+import { InvalidArgumentError } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { ExecEngine } from '../engine/exec-engine';
+import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
+import type { LogEntry, StreamName } from '../engine/log-store';
+import type { StreamConnection } from './hijack';
+import { queryBool, queryString } from './http';
+
+export interface AttachOptions {
+  stream: boolean;
+  logs: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export function attachOptionsOf(q: Record<string, string | string[] | undefined>): AttachOptions {
+  const b = (name: string) => {
+    const v = q[name];
+    const s = Array.isArray(v) ? v[v.length - 1] : v;
+    return s === '1' || s?.toLowerCase() === 'true';
+  };
+  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr') };
+}
+
+function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
+  return tty ? (_s, data) => data : (s, data) => frame(s === 'stdout' ? STREAM_STDOUT : STREAM_STDERR, data);
+}
+
+/**
+ * Attach: replays logs when asked, then streams the container's output until its run ends; the client's
+ * stdin goes to the process. A half-closed client write side ends stdin only.
+ */
+export async function attachContainer(engine: ContainerEngine, ref: string, opts: AttachOptions, conn: StreamConnection): Promise<void> {
+  const c = engine.find(ref);
+  const encode = encoder(c.config.Tty);
+  const wanted = (s: StreamName) => (s === 'stdout' ? opts.stdout : opts.stderr);
+  const io = engine.ioOf(c.id);
+  if (opts.logs) {
+    for (const e of await io.log.readAll()) if (wanted(e.stream)) conn.write(encode(e.stream, e.data));
+  }
+  if (!opts.stream) {
+    conn.end();
+    return;
+  }
+  const remove = io.addSink({
+    write: (s, data) => { if (wanted(s)) conn.write(encode(s, data)); },
+    end: () => conn.end(),
+  });
+  conn.onClose(remove);
+  if (opts.stdin && conn.input) io.attachStdin(conn.input, c.config.StdinOnce);
+  engine.emit(c, 'attach');
+}
+
+/** Exec start: the process's output until it exits; stdin from the client when the exec asked for it. */
+export async function streamExec(execs: ExecEngine, id: string, conn: StreamConnection, started: Awaited<ReturnType<ExecEngine['start']>>): Promise<void> {
+  const { rec, process } = started;
+  const encode = encoder(rec.tty);
+  const pipes: Promise<void>[] = [];
+  for (const [name, s] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    if (!s) continue;
+    const want = name === 'stdout' ? rec.attachStdout : rec.attachStderr;
+    pipes.push(new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => { if (want) conn.write(encode(name, d)); });
+      s.once('end', resolve);
+      s.once('error', () => resolve());
+    }));
+  }
+  if (rec.attachStdin && conn.input && process.stdin) {
+    const stdin = process.stdin;
+    stdin.on('error', () => undefined);
+    conn.input.on('data', (d: Buffer) => { if (!stdin.writableEnded) stdin.write(d); });
+    conn.input.on('end', () => stdin.end());
+  } else {
+    process.stdin?.end();
+  }
+  conn.onClose(() => { if (execs.get(id).running) process.stdin?.end(); });
+  await Promise.all(pipes);
+  await process.exited.catch(() => undefined);
+  conn.end();
+}
+
+function parseTime(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '' || v === '0') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const [sec, frac = ''] = v.split('.');
+    return Number(sec) * 1e9 + Number(frac.padEnd(9, '0').slice(0, 9));
+  }
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`invalid value for ${name}: ${v}`);
+  return t * 1e6;
+}
+
+/** RFC3339 with nanoseconds, as Docker prints log timestamps. */
+export function rfc3339Nano(timeNano: number): string {
+  const ms = Math.floor(timeNano / 1e6);
+  const nanos = String(Math.floor(timeNano % 1e9)).padStart(9, '0');
+  return `${new Date(ms).toISOString().slice(0, 19)}.${nanos}Z`;
+}
+
+/** `GET /containers/{id}/logs`. */
+export async function streamLogs(engine: ContainerEngine, isRunning: (id: string) => boolean, ctx: Context, contentType: string): Promise<void> {
+  const c = engine.find(ctx.params.id);
+  const stdout = queryBool(ctx, 'stdout');
+  const stderr = queryBool(ctx, 'stderr');
+  if (!stdout && !stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+  const follow = queryBool(ctx, 'follow');
+  const timestamps = queryBool(ctx, 'timestamps');
+  const since = parseTime(queryString(ctx, 'since'), 'since');
+  const until = parseTime(queryString(ctx, 'until'), 'until');
+  const tailRaw = queryString(ctx, 'tail') ?? 'all';
+  const tail = tailRaw === 'all' || tailRaw === '' ? Infinity : Number(tailRaw);
+  if (Number.isNaN(tail)) throw new InvalidArgumentError(`invalid value for tail: ${tailRaw}`);
+  const encode = encoder(c.config.Tty);
+  const keep = (e: LogEntry) => (e.stream === 'stdout' ? stdout : stderr) && (since === undefined || e.timeNano >= since) && (until === undefined || e.timeNano <= until);
+  const render = (e: LogEntry) => encode(e.stream, timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNano)} `), e.data]) : e.data);
+
+  const io = engine.ioOf(c.id);
+  const live: LogEntry[] = [];
+  let replayed = false;
+  let lastNano = 0;
+  ctx.respond = false;
+  const res = ctx.res;
+  res.writeHead(200, { 'Content-Type': contentType });
+  res.flushHeaders();
+  const onEntry = (e: LogEntry) => {
+    if (!replayed) { live.push(e); return; }
+    if (e.timeNano > lastNano && keep(e)) res.write(render(e));
+  };
+  const running = isRunning(c.id);
+  if (follow && running) io.log.on('entry', onEntry);
+  let entries = (await io.log.readAll()).filter(keep);
+  if (tail !== Infinity) entries = tail <= 0 ? [] : entries.slice(-tail);
+  for (const e of entries) res.write(render(e));
+  lastNano = entries.length ? entries[entries.length - 1].timeNano : 0;
+  replayed = true;
+  for (const e of live) onEntry(e);
+  if (!follow || !running || (until !== undefined && until <= Date.now() * 1e6)) {
+    io.log.off('entry', onEntry);
+    res.end();
+    return;
+  }
+  const finish = () => {
+    io.log.off('entry', onEntry);
+    io.log.off('run-end', finish);
+    if (!res.writableEnded) res.end();
+  };
+  io.log.once('run-end', finish);
+  res.once('close', finish);
+}

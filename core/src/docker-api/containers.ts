@@ -1,0 +1,173 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { RunController, WaitCondition } from '../engine/container-runs';
+import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
+import type { CreateBody } from '../engine/create-spec';
+import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
+import { parseFilters, queryBool, queryInt, queryString, readJson } from './http';
+
+export interface ContainerRouteDeps {
+  engine: ContainerEngine;
+  runs: RunController;
+  /** Whether image reference `ref` names the image a container was created from (`ancestor` filter). */
+  imageMatches(ref: string, imageId: string): boolean;
+  /** Whether the caller may see a container (tenant scoping); hidden ones are 404 as if absent. */
+  visible(ctx: Context, labels: Record<string, string>): boolean;
+}
+
+function bearer(ctx: Context): string {
+  const h = ctx.get('authorization');
+  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
+}
+
+function optionalSeconds(ctx: Context, name: string): number | undefined {
+  const s = queryString(ctx, name);
+  return s === undefined || s === '' ? undefined : queryInt(ctx, name, 0);
+}
+
+export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps): void {
+  const { engine, runs } = deps;
+  const find = (ctx: Context) => {
+    const c = engine.find(ctx.params.id);
+    if (!deps.visible(ctx, c.config.Labels)) throw new NotFoundError(`No such container: ${ctx.params.id}`);
+    return c;
+  };
+
+  router.post('/containers/create', async (ctx) => {
+    const body = await readJson<CreateBody>(ctx);
+    const name = queryString(ctx, 'name');
+    ctx.status = 201;
+    ctx.body = await engine.create(body, name || undefined, bearer(ctx));
+  });
+
+  router.get('/containers/json', async (ctx) => {
+    const filters = parseFilters(ctx, CONTAINER_FILTERS);
+    const all = queryBool(ctx, 'all');
+    const limit = queryInt(ctx, 'limit', -1);
+    const withSize = queryBool(ctx, 'size');
+    let list = filterContainers(engine.all(), filters, (r) => engine.find(r), (ref, c) => deps.imageMatches(ref, c.imageId))
+      .filter((c) => deps.visible(ctx, c.config.Labels));
+    if (!all && limit <= 0 && !filters.has('status') && !filters.has('exited')) list = list.filter((c) => c.state.Running);
+    list.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    if (limit > 0) list = list.slice(0, limit);
+    ctx.body = await Promise.all(list.map(async (c) => {
+      if (!withSize) return summarizeContainer(c);
+      const driver = engine.backendOf(c).driver;
+      return summarizeContainer(c, driver.diskUsage ? await driver.diskUsage(c.id) : undefined);
+    }));
+  });
+
+  router.get('/containers/:id/json', async (ctx) => {
+    const c = find(ctx);
+    const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
+    if (queryBool(ctx, 'size')) {
+      const driver = engine.backendOf(c).driver;
+      if (driver.diskUsage) Object.assign(body, { SizeRw: await driver.diskUsage(c.id), SizeRootFs: 0 });
+    }
+    ctx.body = body;
+  });
+
+  router.post('/containers/:id/start', async (ctx) => {
+    find(ctx);
+    if (queryString(ctx, 'detachKeys')) { /* accepted; detach keys matter only to interactive attach */ }
+    await runs.start(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/stop', async (ctx) => {
+    find(ctx);
+    await runs.stop(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/restart', async (ctx) => {
+    find(ctx);
+    await runs.restart(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/kill', async (ctx) => {
+    find(ctx);
+    await runs.kill(ctx.params.id, queryString(ctx, 'signal') || 'SIGKILL');
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/wait', async (ctx) => {
+    find(ctx);
+    const condition = (queryString(ctx, 'condition') || 'not-running') as WaitCondition;
+    const abort = new AbortController();
+    const pending = runs.wait(ctx.params.id, condition, abort.signal);
+    // Headers go out at once: the CLI starts the container only after its wait is acknowledged.
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.flushHeaders();
+    ctx.res.once('close', () => abort.abort());
+    const result = await pending;
+    if (!ctx.res.writableEnded) ctx.res.end(`${JSON.stringify(result)}\n`);
+  });
+
+  router.delete('/containers/:id', async (ctx) => {
+    if (queryBool(ctx, 'link')) throw new NotImplementedError('DELETE /containers/{id}?link=1: legacy links are not supported');
+    find(ctx);
+    await runs.remove(ctx.params.id, { force: queryBool(ctx, 'force'), removeVolumes: queryBool(ctx, 'v') });
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/rename', async (ctx) => {
+    find(ctx);
+    const name = queryString(ctx, 'name');
+    if (!name) throw new InvalidArgumentError('Neither old nor new names may be empty');
+    await engine.rename(ctx.params.id, name);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/prune', async (ctx) => {
+    const filters = parseFilters(ctx, ['until', 'label', 'label!']);
+    const untilRaw = filters.get('until')?.[0];
+    const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
+    const deleted: string[] = [];
+    for (const c of engine.all()) {
+      if (runs.isRunning(c.id) || !deps.visible(ctx, c.config.Labels)) continue;
+      if (Date.parse(c.created) >= until) continue;
+      const labels = filters.get('label') ?? [];
+      if (!labels.every((l) => matchLabel(c.config.Labels, l))) continue;
+      if ((filters.get('label!') ?? []).some((l) => matchLabel(c.config.Labels, l))) continue;
+      await runs.remove(c.id, { force: false, removeVolumes: false });
+      deleted.push(c.id);
+    }
+    ctx.body = { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  });
+
+  router.get('/containers/:id/top', async (ctx) => {
+    const c = find(ctx);
+    if (!runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    const driver = engine.backendOf(c).driver;
+    if (!driver.top) throw new NotImplementedError(`top is not supported by backend '${c.backend}'`);
+    ctx.body = await driver.top(c.id, queryString(ctx, 'ps_args') || '-ef');
+  });
+
+  router.post('/containers/:id/resize', async (ctx) => {
+    const c = find(ctx);
+    const h = queryInt(ctx, 'h', 0);
+    const w = queryInt(ctx, 'w', 0);
+    if (h < 0 || w < 0) throw new InvalidArgumentError('invalid resize dimensions');
+    const proc = engine.ioOf(c.id).process;
+    if (!proc) throw new ConflictError(`Container ${c.id} is not running`);
+    proc.resize?.(h, w);
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  for (const unsupported of ['changes', 'export', 'stats', 'pause', 'unpause', 'update', 'attach/ws']) {
+    router.all(`/containers/:id/${unsupported}`, () => {
+      throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
+    });
+  }
+}
+
+function matchLabel(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}

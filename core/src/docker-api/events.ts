@@ -1,0 +1,148 @@
+import type Router from '@koa/router';
+import { InvalidArgumentError, type StoredEvent } from '@sockerless/sdk';
+import type { CoreEventsBus } from '../host/services';
+import { parseFilters, queryString, startJsonStream } from './http';
+
+/** Year 5138: an upper bound for history reads without `until`. */
+const FAR_FUTURE_NANO = 1e20;
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration, in nanoseconds; undefined when `s` is not a duration. */
+export function parseGoDuration(s: string): number | undefined {
+  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
+  if (!m) return s === '0' ? 0 : undefined;
+  let total = 0;
+  for (const part of s.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]];
+  return m[1] === '-' ? -total : total;
+}
+
+/**
+ * Docker's timetypes.GetTimestamp: a Go duration (before now), Unix seconds with optional fraction
+ * (`1700000000.123456789`), or an RFC 3339-like date (date only, hours, minutes, seconds, fraction; with a zone
+ * or in local time). Returns nanoseconds since the epoch; a value it cannot read is a 400.
+ */
+export function parseDockerTimestamp(value: string, nowMs = Date.now()): number {
+  const d = value !== '0' ? parseGoDuration(value) : undefined;
+  if (d !== undefined) return Math.floor((nowMs * 1e6 - d) / 1e9) * 1e9; // Docker keeps whole seconds here
+  const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);
+  if (unix) return Number(unix[1]) * 1e9 + Number((unix[2] ?? '').padEnd(9, '0') || 0);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|z|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (!m) {
+    if (value.includes('-')) throw new InvalidArgumentError(`parsing time "${value}": cannot parse as RFC 3339`);
+    throw new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
+  }
+  const [, y, mo, da, h = '0', mi = '0', se = '0', frac = '', zone] = m;
+  let ms: number;
+  if (zone) {
+    ms = Date.UTC(+y, +mo - 1, +da, +h, +mi, +se);
+    if (zone !== 'Z' && zone !== 'z') ms -= (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  } else {
+    ms = new Date(+y, +mo - 1, +da, +h, +mi, +se).getTime();
+  }
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`parsing time "${value}": out of range`);
+  return ms * 1e6 + Number(frac.padEnd(9, '0') || 0);
+}
+
+/** Docker's filters.ExactMatch: no values for the key means everything matches. */
+const exact = (vals: string[] | undefined, s: string) => !vals?.length || vals.includes(s);
+/** Docker's filters.FuzzyMatch: exact or prefix. */
+const fuzzy = (vals: string[] | undefined, s: string) => !vals?.length || vals.some((v) => s.startsWith(v));
+const stripTag = (ref: string) => {
+  const at = ref.indexOf('@');
+  if (at >= 0) return ref.slice(0, at);
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? ref.slice(0, colon) : ref;
+};
+
+/** Docker's daemon/events Filter.Include, over the filters we can meet locally. */
+export function eventMatches(f: Map<string, string[]>, ev: StoredEvent): boolean {
+  const attrs = ev.Actor.Attributes ?? {};
+  const byName = (key: string) => !f.get(key)?.length || fuzzy(f.get(key), ev.Actor.ID) || (attrs.name !== undefined && fuzzy(f.get(key), attrs.name));
+  const events = [...(f.get('event') ?? []), ...(f.get('action') ?? [])];
+  // health_status, exec_create and exec_start carry a suffix (`health_status: healthy`), so they match by prefix.
+  const fuzzyAction = events.some((e) => e === 'health_status' || e === 'exec_create' || e === 'exec_start');
+  const image = f.get('image');
+  const imageName = (ev.Type === 'image' ? attrs.name : attrs.image) ?? '';
+  return (fuzzyAction ? fuzzy(events, ev.Action) : exact(events, ev.Action)) &&
+    exact(f.get('type'), ev.Type) &&
+    exact(f.get('scope'), 'local') &&
+    byName('container') && byName('network') && byName('volume') && byName('daemon') && byName('plugin') &&
+    byName('node') && byName('service') && byName('secret') && byName('config') &&
+    (!image?.length || [ev.Actor.ID, imageName, stripTag(ev.Actor.ID), stripTag(imageName)].some((s) => image.includes(s))) &&
+    (f.get('label') ?? []).every((l) => {
+      const eq = l.indexOf('=');
+      return eq < 0 ? l in attrs : attrs[l.slice(0, eq)] === l.slice(eq + 1);
+    });
+}
+
+/** One event in Docker's wire shape; container and image events keep the legacy status/id/from fields. */
+export function eventMessage(ev: StoredEvent): Record<string, unknown> {
+  const legacy: Record<string, unknown> = {};
+  if (ev.Type === 'container' || ev.Type === 'image') {
+    legacy.status = ev.Action;
+    legacy.id = ev.Actor.ID;
+    if (ev.Type === 'container' && ev.Actor.Attributes?.image) legacy.from = ev.Actor.Attributes.image;
+  }
+  return {
+    ...legacy, Type: ev.Type, Action: ev.Action, Actor: { ID: ev.Actor.ID, Attributes: ev.Actor.Attributes ?? {} },
+    scope: 'local', time: Math.floor(ev.timeNano / 1e9), timeNano: ev.timeNano,
+  };
+}
+
+export function registerEventRoutes(router: Router, events: CoreEventsBus): void {
+  router.get('/events', async (ctx) => {
+    const sinceRaw = queryString(ctx, 'since');
+    const untilRaw = queryString(ctx, 'until');
+    const since = sinceRaw ? parseDockerTimestamp(sinceRaw) : undefined;
+    const until = untilRaw ? parseDockerTimestamp(untilRaw) : undefined;
+    if (until !== undefined && since !== undefined && until < since) {
+      throw new InvalidArgumentError(`\`since\` time (${sinceRaw}) cannot be after \`until\` time (${untilRaw})`);
+    }
+    // Docker does not validate event filter keys; unknown ones match nothing specific and are ignored.
+    const filters = parseFilters(ctx);
+    const write = startJsonStream(ctx);
+    const res = ctx.res;
+
+    await new Promise<void>((resolve) => {
+      // Subscribe before reading the past, so nothing emitted in between is lost; duplicates are skipped by time.
+      const live: StoredEvent[] = [];
+      let replaying = true;
+      let lastNano = -1;
+      let timer: NodeJS.Timeout | undefined;
+      const send = (ev: StoredEvent) => {
+        if (ev.timeNano <= lastNano || (until !== undefined && ev.timeNano > until)) return;
+        lastNano = ev.timeNano;
+        if (eventMatches(filters, ev)) write(eventMessage(ev));
+      };
+      const unsubscribe = events.subscribe((ev) => (replaying ? live.push(ev) : send(ev)));
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        if (timer) clearTimeout(timer);
+        res.off('close', finish);
+        if (!res.writableEnded) res.end();
+        resolve();
+      };
+      // The client going away ends the stream and the subscription with it.
+      res.on('close', finish);
+      const nowNano = Date.now() * 1e6;
+      const onlyPast = until !== undefined && until <= nowNano;
+      // No upper bound short of `until`: the bus may stamp a burst slightly ahead of the clock, and overlap with
+      // the live buffer is dropped by time anyway.
+      const history = since !== undefined || until !== undefined
+        ? events.history(since ?? 0, until ?? FAR_FUTURE_NANO)
+        : Promise.resolve([] as StoredEvent[]);
+      history.then((past) => {
+        if (done) return;
+        for (const ev of past) send(ev);
+        replaying = false;
+        if (onlyPast) return finish();
+        for (const ev of live.splice(0)) send(ev);
+        if (until !== undefined) timer = setTimeout(finish, Math.max(0, (until - nowNano) / 1e6));
+      }, () => finish());
+    });
+  });
+}

@@ -1,0 +1,102 @@
+import type { Context } from 'koa';
+import { InvalidArgumentError } from '@sockerless/sdk';
+
+/** Docker's daemon refuses JSON bodies it cannot parse with 400; we also bound their size. */
+export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
+
+export async function readBody(ctx: Context, limit = MAX_JSON_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      ctx.set('Connection', 'close');
+      throw new InvalidArgumentError(`request body exceeds ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON body; an empty body is `fallback`. Malformed JSON is a 400 in Docker's shape. */
+export async function readJson<T = Record<string, unknown>>(ctx: Context, fallback: T = {} as T): Promise<T> {
+  const raw = await readBody(ctx);
+  if (raw.length === 0 || raw.toString('utf8').trim() === '') return fallback;
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+    if (parsed === null) return fallback;
+    return parsed as T;
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Docker accepts `1`, `true`, `True` for booleans in queries; absent is `fallback`. */
+export function queryBool(ctx: Context, name: string, fallback = false): boolean {
+  const v = ctx.query[name];
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  if (s === undefined || s === '') return fallback;
+  return s === '1' || s.toLowerCase() === 'true';
+}
+
+export function queryString(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+export function queryInt(ctx: Context, name: string, fallback: number): number {
+  const s = queryString(ctx, name);
+  if (s === undefined || s === '') return fallback;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${s}`);
+  return Math.trunc(n);
+}
+
+/**
+ * Parses Docker's `filters` query: `{"label":["a=b"]}` or the legacy `{"label":{"a=b":true}}`.
+ * Returns name -> values. Bad JSON is a 400, as Docker answers.
+ */
+export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<string, string[]> {
+  const raw = queryString(ctx, 'filters');
+  const out = new Map<string, string[]>();
+  if (!raw) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidArgumentError(`invalid filter: ${raw}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError(`invalid filter: ${raw}`);
+  }
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (allowed && !allowed.includes(name)) throw new InvalidArgumentError(`invalid filter '${name}'`);
+    if (Array.isArray(value)) out.set(name, value.map(String));
+    else if (typeof value === 'object' && value !== null) out.set(name, Object.keys(value));
+    else throw new InvalidArgumentError(`invalid filter: ${raw}`);
+  }
+  return out;
+}
+
+/** Matches Docker's `label` filter values: `key` or `key=value` (also `key!=value`). */
+export function matchesLabelFilters(labels: Record<string, string>, filters: string[] | undefined): boolean {
+  if (!filters) return true;
+  return filters.every((f) => {
+    const neq = f.indexOf('!=');
+    if (neq > 0) return labels[f.slice(0, neq)] !== f.slice(neq + 2);
+    const eq = f.indexOf('=');
+    if (eq < 0) return f in labels;
+    return labels[f.slice(0, eq)] === f.slice(eq + 1);
+  });
+}
+
+/** Streams newline-delimited JSON objects (progress, events) on a response that stays open. */
+export function startJsonStream(ctx: Context, contentType = 'application/json'): (obj: unknown) => void {
+  ctx.respond = false;
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('Content-Type', contentType);
+  ctx.res.flushHeaders();
+  return (obj: unknown) => {
+    if (!ctx.res.writableEnded) ctx.res.write(`${JSON.stringify(obj)}\n`);
+  };
+}

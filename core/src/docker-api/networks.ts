@@ -1,0 +1,60 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { NetworkCreateBody, NetworkListFilters, NetworkService } from '../engine/networks';
+import { parseDockerTimestamp } from './events';
+import { parseFilters, readJson } from './http';
+
+const LIST_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;
+const PRUNE_FILTERS = ['until', 'label', 'label!'];
+
+/** Prune filters shared by networks and volumes: `until` (networks), `label` and `label!`. */
+export function pruneFilters(ctx: Context, allowed: string[]): { untilMs?: number; label?: string[]; notLabel?: string[]; all?: string[] } {
+  const f = parseFilters(ctx, allowed);
+  const until = f.get('until');
+  return {
+    untilMs: until?.length ? parseDockerTimestamp(until[until.length - 1]) / 1e6 : undefined,
+    label: f.get('label'),
+    notLabel: f.get('label!'),
+    all: f.get('all'),
+  };
+}
+
+export function registerNetworkRoutes(router: Router, networks: NetworkService): void {
+  router.get('/networks', (ctx) => {
+    const f = parseFilters(ctx, LIST_FILTERS);
+    ctx.body = networks.list(Object.fromEntries(f) as NetworkListFilters);
+  });
+
+  // `verbose` and `scope` only matter for swarm networks, which we do not have.
+  router.get('/networks/:id', (ctx) => {
+    ctx.body = networks.inspect(ctx.params.id);
+  });
+
+  router.post('/networks/create', async (ctx) => {
+    const body = await readJson<NetworkCreateBody>(ctx);
+    ctx.status = 201;
+    ctx.body = await networks.create(body);
+  });
+
+  router.post('/networks/prune', async (ctx) => {
+    const { untilMs, label, notLabel } = pruneFilters(ctx, PRUNE_FILTERS);
+    ctx.body = await networks.prune({ untilMs, label, notLabel });
+  });
+
+  router.post('/networks/:id/connect', async (ctx) => {
+    await networks.connect(ctx.params.id, await readJson(ctx));
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  router.post('/networks/:id/disconnect', async (ctx) => {
+    await networks.disconnect(ctx.params.id, await readJson(ctx));
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  router.delete('/networks/:id', async (ctx) => {
+    await networks.remove(ctx.params.id);
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import Koa, { type Context } from 'koa';
+import Router from '@koa/router';
+import semver from 'semver';
+import { isSockerlessError, statusOfErrorCode, type HttpRoute, type Logger } from '@sockerless/sdk';
+import { attachContainer, attachOptionsOf, streamExec } from './container-streams';
+import { readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { MAX_API_VERSION, MIN_API_VERSION } from './system';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { ExecEngine } from '../engine/exec-engine';
+
+const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+
+export interface ApiServerDeps {
+  logger: Logger;
+  engine: ContainerEngine;
+  execs: ExecEngine;
+  /** Registers the Docker API routes (each area in its own file) on the router. */
+  registerRoutes(router: Router): void;
+  managementRoutes: HttpRoute[];
+  /** Runs the request admission chain (tenants); throws a typed error to refuse. */
+  admitRequest(method: string, path: string, bearerToken: string): Promise<void>;
+}
+
+/** Checks `/vX.Y` against the supported range, with Docker's wording. Returns the path without prefix. */
+function splitVersion(path: string): { version?: string; rest: string } {
+  const m = VERSION_PREFIX.exec(path);
+  if (!m) return { rest: path };
+  const v = semver.coerce(m[1])!;
+  if (semver.lt(v, semver.coerce(MIN_API_VERSION)!)) {
+    throw Object.assign(new Error(`client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`), { status: 400 });
+  }
+  if (semver.gt(v, semver.coerce(MAX_API_VERSION)!)) {
+    throw Object.assign(new Error(`client version ${m[1]} is too new. Maximum supported API version is ${MAX_API_VERSION}`), { status: 400 });
+  }
+  return { version: m[1], rest: m[2] };
+}
+
+function errorStatus(err: unknown): { status: number; message: string; retryAfter?: number } {
+  if (isSockerlessError(err)) return { status: statusOfErrorCode[err.code], message: err.message, retryAfter: err.details.retryAfterSeconds };
+  const e = err as { status?: number; message?: string };
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 600) return { status: e.status, message: e.message ?? 'error' };
+  return { status: 500, message: e?.message ?? String(err) };
+}
+
+function bearerOf(headers: IncomingMessage['headers']): string {
+  const h = headers.authorization ?? '';
+  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
+}
+
+/** Maps thrown errors to Docker's status codes and `{"message"}` bodies; a broken stream is cut. */
+export function dockerErrors(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const { status, message, retryAfter } = errorStatus(err);
+      if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, err: message });
+      if (ctx.respond === false || ctx.res.headersSent) {
+        ctx.res.destroy();
+        return;
+      }
+      ctx.status = status;
+      if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
+      ctx.body = status === 304 ? '' : { message };
+    }
+  };
+}
+
+export function createApiApp(deps: ApiServerDeps): Koa {
+  const app = new Koa();
+  app.silent = true;
+  app.use(dockerErrors(deps.logger));
+  app.use(async (ctx, next) => {
+    const { version, rest } = splitVersion(ctx.path);
+    ctx.state.apiVersion = version;
+    ctx.path = rest;
+    await deps.admitRequest(ctx.method, ctx.path, bearerOf(ctx.req.headers));
+    await next();
+  });
+  const router = new Router();
+  deps.registerRoutes(router);
+  registerManagementRoutes(router, deps.managementRoutes);
+  router.post('/containers/:id/attach', async (ctx) => {
+    const c = deps.engine.find(ctx.params.id);
+    ctx.respond = false;
+    const conn = responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, c.config.Tty));
+    await attachContainer(deps.engine, ctx.params.id, attachOptionsOf(ctx.query), conn);
+  });
+  app.use(router.routes());
+  app.use((ctx: Context) => {
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.status = 501;
+      ctx.body = { message: `sockerless does not implement ${ctx.method} ${ctx.path}` };
+    }
+  });
+  return app;
+}
+
+function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
+  for (const route of routes) {
+    router.register(route.path, [route.method], async (ctx: Context) => {
+      const { readJson } = await import('./http');
+      const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? await readJson(ctx) : undefined;
+      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body });
+      for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);
+      ctx.status = res.status ?? 200;
+      ctx.body = res.body ?? '';
+    });
+  }
+}
+
+const ATTACH_PATH = /^\/containers\/([^/]+)\/attach$/;
+const EXEC_START_PATH = /^\/exec\/([^/]+)\/start$/;
+
+/** Requests with `Upgrade: tcp` bypass koa: Node hands us the raw socket. */
+export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  socket.on('error', () => undefined);
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { version, rest } = splitVersion(url.pathname);
+    await deps.admitRequest(req.method ?? 'POST', rest, bearerOf(req.headers));
+    const query = Object.fromEntries(url.searchParams.entries());
+    const attach = ATTACH_PATH.exec(rest);
+    if (attach) {
+      const id = decodeURIComponent(attach[1]);
+      const c = deps.engine.find(id);
+      const conn = upgradedConnection(socket, head, streamContentType(version, c.config.Tty));
+      await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
+      return;
+    }
+    const exec = EXEC_START_PATH.exec(rest);
+    if (exec) {
+      const id = decodeURIComponent(exec[1]);
+      const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+      let parsed: { Detach?: boolean; Tty?: boolean } = {};
+      try {
+        parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
+      } catch (err) {
+        writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
+        return;
+      }
+      const started = await deps.execs.start(id, parsed.Tty);
+      const conn = upgradedConnection(socket, stdin, streamContentType(version, started.rec.tty));
+      await streamExec(deps.execs, id, conn, started);
+      return;
+    }
+    writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+  } catch (err) {
+    const { status, message } = errorStatus(err);
+    if (socket.writable) writeSocketError(socket, status, message);
+  }
+}
+
+export function createApiServer(deps: ApiServerDeps): Server {
+  const app = createApiApp(deps);
+  const server = createServer(app.callback());
+  // Attach, logs -f, events and wait stay open for as long as the container runs.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  server.on('upgrade', (req, socket, head) => {
+    void handleUpgrade(deps, req, socket, head);
+  });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) writeSocketError(socket, 400, `bad request: ${err.message}`);
+  });
+  return server;
+}

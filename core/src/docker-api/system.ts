@@ -1,0 +1,114 @@
+import { cpus, hostname, release, totalmem } from 'node:os';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+
+export const MIN_API_VERSION = '1.24';
+export const MAX_API_VERSION = '1.50';
+export const SOCKERLESS_VERSION = '0.1.0';
+
+export interface SystemInfoSource {
+  id: string;
+  home: string;
+  counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
+  backends(): { name: string; kind: string }[];
+  warnings(): string[];
+}
+
+function pingHeaders(ctx: Context): void {
+  ctx.set('Api-Version', MAX_API_VERSION);
+  ctx.set('Ostype', 'linux');
+  ctx.set('Docker-Experimental', 'false');
+  ctx.set('Builder-Version', '1');
+  ctx.set('Cache-Control', 'no-cache, no-store, must-revalidate');
+  ctx.set('Pragma', 'no-cache');
+}
+
+export function registerSystemRoutes(router: Router, info: SystemInfoSource): void {
+  router.get('/_ping', (ctx) => {
+    pingHeaders(ctx);
+    ctx.type = 'text/plain';
+    ctx.body = 'OK';
+  });
+  router.head('/_ping', (ctx) => {
+    pingHeaders(ctx);
+    ctx.type = 'text/plain';
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  router.get('/version', (ctx) => {
+    const details = { ApiVersion: MAX_API_VERSION, Arch: 'amd64', BuildTime: '', Experimental: 'false', GitCommit: '', GoVersion: process.version, KernelVersion: release(), MinAPIVersion: MIN_API_VERSION, Os: 'linux' };
+    ctx.body = {
+      Platform: { Name: 'Sockerless' },
+      Components: [{ Name: 'Engine', Version: SOCKERLESS_VERSION, Details: details }],
+      Version: SOCKERLESS_VERSION,
+      ApiVersion: MAX_API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: '',
+      GoVersion: process.version,
+      Os: 'linux',
+      Arch: 'amd64',
+      KernelVersion: release(),
+      Experimental: false,
+      BuildTime: '',
+    };
+  });
+
+  router.get('/info', (ctx) => {
+    const n = info.counts();
+    ctx.body = {
+      ID: info.id,
+      Containers: n.containers,
+      ContainersRunning: n.running,
+      ContainersPaused: n.paused,
+      ContainersStopped: n.stopped,
+      Images: n.images,
+      Driver: 'overlay2',
+      DriverStatus: [['Backends', info.backends().map((b) => `${b.name} (${b.kind})`).join(', ')]],
+      DockerRootDir: info.home,
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+      MemoryLimit: true,
+      SwapLimit: false,
+      CpuCfsPeriod: false,
+      CpuCfsQuota: false,
+      CPUShares: false,
+      CPUSet: false,
+      PidsLimit: false,
+      OomKillDisable: false,
+      IPv4Forwarding: true,
+      Debug: false,
+      NFd: 0,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: '1',
+      NEventsListener: 0,
+      KernelVersion: release(),
+      OperatingSystem: 'Sockerless',
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: 'x86_64',
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
+      GenericResources: null,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
+      Name: hostname(),
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: SOCKERLESS_VERSION,
+      Runtimes: { sockerless: { path: 'sockerless' } },
+      DefaultRuntime: 'sockerless',
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: false,
+      Isolation: 'default',
+      InitBinary: '',
+      SecurityOptions: [],
+      Warnings: info.warnings(),
+    };
+  });
+}

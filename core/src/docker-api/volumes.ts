@@ -1,0 +1,41 @@
+import type Router from '@koa/router';
+import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import type { VolumeCreateBody, VolumeListFilters, VolumeService } from '../engine/volumes';
+import { parseFilters, queryBool, readJson } from './http';
+import { pruneFilters } from './networks';
+
+const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
+
+export function registerVolumeRoutes(router: Router, volumes: VolumeService): void {
+  router.get('/volumes', (ctx) => {
+    const f = parseFilters(ctx, LIST_FILTERS);
+    ctx.body = volumes.list(Object.fromEntries(f) as VolumeListFilters);
+  });
+
+  router.post('/volumes/create', async (ctx) => {
+    const body = await readJson<VolumeCreateBody>(ctx);
+    ctx.status = 201;
+    ctx.body = await volumes.create(body);
+  });
+
+  router.post('/volumes/prune', async (ctx) => {
+    const { label, notLabel, all } = pruneFilters(ctx, ['label', 'label!', 'all']);
+    const v = all?.[all.length - 1];
+    if (v !== undefined && !['1', 'true', '0', 'false'].includes(v.toLowerCase())) throw new InvalidArgumentError(`invalid filter 'all=${v}'`);
+    ctx.body = await volumes.prune({ all: v === '1' || v?.toLowerCase() === 'true', label, notLabel });
+  });
+
+  router.get('/volumes/:name', (ctx) => {
+    ctx.body = volumes.inspect(ctx.params.name);
+  });
+
+  // Cluster (CSI) volumes are a swarm feature.
+  router.put('/volumes/:name', () => {
+    throw new NotImplementedError('cluster volumes are not supported by Sockerless');
+  });
+
+  router.delete('/volumes/:name', async (ctx) => {
+    await volumes.remove(ctx.params.name, queryBool(ctx, 'force'));
+    ctx.status = 204;
+  });
+}

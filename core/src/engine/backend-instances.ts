@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendDriver, BackendInstanceConfig, Logger, SockerlessConfig } from '@sockerless/sdk';
+import type { CoreRegistries } from '../host/registries';
+
+export class BackendConfigError extends Error {}
+
+export interface BackendInstance {
+  name: string;
+  kind: string;
+  driver: BackendDriver;
+  stateDir: string;
+}
+
+/**
+ * Instantiates the configured backend instances (`backends: { name: { driver, options } }`), or one instance
+ * per registered driver kind when the config names none. Options are validated with the driver's schema.
+ */
+export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger): Promise<Map<string, BackendInstance>> {
+  const declared: Record<string, BackendInstanceConfig> = config.backends ?? Object.fromEntries([...registries.drivers.keys()].map((kind) => [kind, { driver: kind }]));
+  const out = new Map<string, BackendInstance>();
+  for (const [name, spec] of Object.entries(declared)) {
+    const entry = registries.drivers.get(spec.driver);
+    if (!entry) {
+      const known = [...registries.drivers.keys()].join(', ') || 'none';
+      throw new BackendConfigError(`backend '${name}': driver '${spec.driver}' is not registered by any configured plugin (registered: ${known})`);
+    }
+    let options: unknown = spec.options ?? {};
+    if (entry.factory.optionsSchema) {
+      const result = await entry.factory.optionsSchema['~standard'].validate(options);
+      if (result.issues) {
+        const issue = result.issues[0];
+        const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+        throw new BackendConfigError(`backend '${name}' (driver '${spec.driver}' from plugin '${entry.pluginId}'): invalid option '${path || '(options)'}': ${issue.message}`);
+      }
+      options = result.value;
+    }
+    const stateDir = join(home, 'backends', name);
+    mkdirSync(stateDir, { recursive: true });
+    const driver = await entry.factory.create({ instanceName: name, options: options as Record<string, unknown>, stateDir, logger: logger.child({ backend: name }) });
+    out.set(name, { name, kind: spec.driver, driver, stateDir });
+  }
+  return out;
+}
+
+export function pickDefaultBackend(config: SockerlessConfig, instances: Map<string, BackendInstance>): string | undefined {
+  if (config.defaultBackend) {
+    if (!instances.has(config.defaultBackend)) throw new BackendConfigError(`defaultBackend '${config.defaultBackend}' is not a configured backend`);
+    return config.defaultBackend;
+  }
+  return instances.keys().next().value;
+}

@@ -1,0 +1,215 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConflictError, InvalidArgumentError, NotFoundError, type AdmissionController, type EventsBus, type Logger,
+  type StateStore, type WorkloadMount, type WorkloadSpec,
+} from '@sockerless/sdk';
+import { Collection } from './collection';
+import type { ContainerRecord, EndpointSettings } from './container-record';
+import { ContainerIO } from './container-io';
+import { mergeConfig, mountPointOf, parseMounts, type CreateBody } from './create-spec';
+import type { BackendInstance } from './backend-instances';
+import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
+import { newId, randomName, validateContainerName } from './ids';
+import { ContainerLog } from './log-store';
+
+export const DEFAULT_POOL = 'default';
+export const POOL_LABEL = 'com.sockerless.pool';
+
+export interface EngineDeps {
+  home: string;
+  store: StateStore;
+  events: EventsBus;
+  images: ImageLookup;
+  volumes: VolumeAccess;
+  networks: NetworkAttach;
+  backends: Map<string, BackendInstance>;
+  defaultBackend: string | undefined;
+  admission: AdmissionController[];
+  logger: Logger;
+}
+
+/**
+ * Docker's container semantics, once: ids and names, create-time merging, lookup by id/prefix/name, the
+ * record in the store, and the per-container I/O. Running and stopping live in RunController.
+ */
+export class ContainerEngine {
+  readonly containers: Collection<ContainerRecord>;
+  private readonly io = new Map<string, ContainerIO>();
+  private readonly byName = new Map<string, string>();
+
+  constructor(readonly deps: EngineDeps) {
+    this.containers = new Collection<ContainerRecord>(deps.store, 'container');
+  }
+
+  async load(): Promise<void> {
+    await this.containers.load();
+    for (const c of this.containers.all()) this.byName.set(c.name, c.id);
+  }
+
+  all(): ContainerRecord[] {
+    return this.containers.all();
+  }
+
+  /** By full id, unique id prefix, or name (with or without the slash); Docker's wording otherwise. */
+  find(idOrName: string): ContainerRecord {
+    const found = this.tryFind(idOrName);
+    if (!found) throw new NotFoundError(`No such container: ${idOrName}`);
+    return found;
+  }
+
+  tryFind(idOrName: string): ContainerRecord | undefined {
+    if (!idOrName) return undefined;
+    const exact = this.containers.get(idOrName);
+    if (exact) return exact;
+    const byName = this.byName.get(idOrName.startsWith('/') ? idOrName : `/${idOrName}`);
+    if (byName) return this.containers.get(byName);
+    if (!/^[0-9a-f]+$/.test(idOrName)) return undefined;
+    const matches = this.containers.all().filter((c) => c.id.startsWith(idOrName));
+    if (matches.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${idOrName}`);
+    return matches[0];
+  }
+
+  ioOf(id: string): ContainerIO {
+    let io = this.io.get(id);
+    if (!io) {
+      io = new ContainerIO(new ContainerLog(join(this.containerDir(id), 'container.log')));
+      this.io.set(id, io);
+    }
+    return io;
+  }
+
+  containerDir(id: string): string {
+    return join(this.deps.home, 'containers', id);
+  }
+
+  backendOf(c: ContainerRecord): BackendInstance {
+    const b = this.deps.backends.get(c.backend);
+    if (!b) throw new NotFoundError(`backend '${c.backend}' of container ${c.id.slice(0, 12)} is not configured`);
+    return b;
+  }
+
+  emit(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.events.emit({
+      Type: 'container',
+      Action: action,
+      Actor: { ID: c.id, Attributes: { ...c.config.Labels, image: c.image, name: c.name.slice(1), ...extra } },
+    });
+  }
+
+  async create(body: CreateBody, requestedName: string | undefined, bearerToken: string): Promise<{ Id: string; Warnings: string[] }> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
+    if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
+    const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
+    const taken = this.byName.get(name);
+    if (taken) {
+      throw new ConflictError(`Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const image = this.deps.images.resolve(body.Image);
+    const id = newId();
+    const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
+    const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
+    const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
+
+    const admission = { labels: config.Labels, memoryBytes: memory, bearerToken, pool: undefined as string | undefined, backend: undefined as string | undefined };
+    for (const a of this.deps.admission) await a.onCreate?.(admission);
+    const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
+    const backend = admission.backend ?? this.deps.defaultBackend;
+    if (!backend || !this.deps.backends.has(backend)) throw new NotFoundError(`no backend available for pool ${pool}`);
+    config.Labels[POOL_LABEL] = pool;
+
+    const mountRequests = parseMounts(hostConfig, config.Volumes);
+    const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
+      String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, name.slice(1), id);
+    const mounts = [];
+    for (const m of mountRequests) {
+      if (m.type === 'volume') {
+        const vol = await this.deps.volumes.ensure(m.source || newId());
+        mounts.push(mountPointOf({ ...m, source: vol.Name }, vol.Mountpoint));
+      } else if (m.type === 'bind') {
+        if (!existsSync(m.source)) {
+          if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+          mkdirSync(m.source, { recursive: true });
+        }
+        mounts.push(mountPointOf(m, m.source));
+      } else {
+        mounts.push(mountPointOf(m, ''));
+      }
+    }
+    const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    const now = new Date().toISOString();
+    const record: ContainerRecord = {
+      id, name, created: now, image: body.Image, imageId: image.id, path: argv[0], args: argv.slice(1),
+      config, hostConfig, mounts, networks,
+      state: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      restartCount: 0, backend, pool,
+    };
+    const instance = this.backendOf(record);
+    await instance.driver.create(this.workloadSpec(record));
+    // The record is durable before the 201 goes out; a crash after this point finds it at boot.
+    await this.containers.put(record);
+    this.byName.set(name, id);
+    this.emit(record, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  workloadSpec(c: ContainerRecord): WorkloadSpec {
+    const instance = this.backendOf(c);
+    const mounts: WorkloadMount[] = c.mounts.map((m) => ({ type: m.Type, source: m.Source, target: m.Destination, readOnly: !m.RW }));
+    return {
+      id: c.id,
+      name: c.name.slice(1),
+      hostname: c.config.Hostname,
+      image: { id: c.imageId, ref: c.image, rootfs: this.deps.images.rootfsPath(c.imageId) },
+      argv: [c.path, ...c.args],
+      env: c.config.Env,
+      workingDir: c.config.WorkingDir,
+      user: c.config.User,
+      tty: c.config.Tty,
+      openStdin: c.config.OpenStdin,
+      mounts,
+      labels: c.config.Labels,
+      stateDir: join(instance.stateDir, 'containers', c.id),
+      memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
+    };
+  }
+
+  async save(c: ContainerRecord): Promise<void> {
+    await this.containers.put(c);
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const c = this.find(idOrName);
+    const name = validateContainerName(newName);
+    if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
+    const taken = this.byName.get(name);
+    if (taken) throw new ConflictError(`Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const oldName = c.name;
+    const updated = { ...c, name };
+    await this.containers.put(updated);
+    this.byName.delete(oldName);
+    this.byName.set(name, c.id);
+    this.emit(updated, 'rename', { oldName });
+  }
+
+  /** Removes a stopped container's record, backend state, logs and (with `v`) its anonymous volumes. */
+  async destroy(c: ContainerRecord, removeVolumes: boolean): Promise<void> {
+    await this.backendOf(c).driver.remove(c.id);
+    await this.containers.delete(c.id);
+    this.byName.delete(c.name);
+    this.deps.networks.releaseOnRemove(c);
+    const io = this.io.get(c.id);
+    io?.log.destroy();
+    this.io.delete(c.id);
+    rmSync(this.containerDir(c.id), { recursive: true, force: true });
+    if (removeVolumes) {
+      for (const m of c.mounts) {
+        // Only anonymous volumes go with the container, as `docker rm -v` does.
+        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) {
+          await this.deps.volumes.remove(m.Name, false).catch(() => undefined);
+        }
+      }
+    }
+    this.emit(c, 'destroy');
+  }
+}

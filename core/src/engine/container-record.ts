@@ -1,0 +1,91 @@
+import type { StoredRecord } from '@sockerless/sdk';
+
+/** Docker's `Config` of a container, as inspect shows it. */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, object>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Healthcheck?: Record<string, unknown>;
+  Image: string;
+  Volumes: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild: null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+export interface ContainerState {
+  Status: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+/** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings. */
+export interface EndpointSettings {
+  IPAMConfig: Record<string, unknown> | null;
+  Links: string[] | null;
+  Aliases: string[] | null;
+  MacAddress: string;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DriverOpts: Record<string, string> | null;
+  DNSNames: string[] | null;
+}
+
+/** The stored container document. Field names follow Docker's inspect where they map one to one. */
+export interface ContainerRecord extends StoredRecord {
+  id: string;
+  /** With the leading slash, as Docker stores it. */
+  name: string;
+  created: string;
+  /** The image reference as given at create. */
+  image: string;
+  imageId: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: Record<string, unknown> & { AutoRemove?: boolean; RestartPolicy?: { Name: string; MaximumRetryCount?: number }; NetworkMode?: string; Memory?: number };
+  mounts: MountPoint[];
+  networks: Record<string, EndpointSettings>;
+  state: ContainerState;
+  restartCount: number;
+  /** The backend instance that runs it, for life. */
+  backend: string;
+  pool: string;
+}

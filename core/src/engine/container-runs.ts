@@ -1,0 +1,201 @@
+import { ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger } from '@sockerless/sdk';
+import type { ContainerRecord } from './container-record';
+import type { ContainerEngine } from './container-engine';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve(result: { StatusCode: number; Error: { Message: string } | null }): void;
+}
+
+interface RunState {
+  /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
+  ended: Promise<void>;
+  release?: () => void;
+  stopRequested: boolean;
+}
+
+/**
+ * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
+ * waiters, release the admission slot, and auto-remove. Every path that ends a run goes through onExit.
+ */
+export class RunController {
+  private readonly runs = new Map<string, RunState>();
+  private readonly starting = new Set<string>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+
+  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {}
+
+  /** At boot no workload of a previous daemon is attached to us: they are recorded as exited. */
+  async recover(): Promise<void> {
+    for (const c of this.engine.all()) {
+      if (!c.state.Running && c.state.Status !== 'restarting') continue;
+      await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
+      c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString(), Error: 'daemon restarted' };
+      await this.engine.save(c);
+    }
+  }
+
+  isRunning(id: string): boolean {
+    return this.runs.has(id);
+  }
+
+  async start(idOrName: string): Promise<void> {
+    const c = this.engine.find(idOrName);
+    if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
+    if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
+    this.starting.add(c.id);
+    let release: (() => void) | undefined;
+    try {
+      for (const a of this.engine.deps.admission) {
+        const r = await a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend });
+        if (typeof r === 'function') {
+          const prev = release;
+          release = prev ? () => { prev(); r(); } : r;
+        }
+      }
+      const io = this.engine.ioOf(c.id);
+      const proc = await this.engine.backendOf(c).driver.start(this.engine.workloadSpec(c));
+      const outputDone = io.bind(proc);
+      let endRun!: () => void;
+      const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
+      this.runs.set(c.id, run);
+      c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+      await this.engine.save(c);
+      // Docker connects a container's endpoints when it starts and disconnects them when it dies.
+      this.engine.deps.networks.emitEndpointEvents(c, 'connect');
+      this.engine.emit(c, 'start');
+      void proc.exited
+        .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
+        .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
+        .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
+        .finally(endRun);
+    } catch (err) {
+      release?.();
+      // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
+      const message = (err as Error).message;
+      const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
+      c.state = { ...c.state, Error: message, ExitCode: code, Status: c.state.Status === 'created' ? 'created' : 'exited' };
+      await this.engine.save(c).catch(() => undefined);
+      if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      this.starting.delete(c.id);
+    }
+  }
+
+  private async onExit(id: string, status: ExitStatus): Promise<void> {
+    const run = this.runs.get(id);
+    this.runs.delete(id);
+    run?.release?.();
+    const c = this.engine.containers.get(id);
+    if (!c) return;
+    const io = this.engine.ioOf(id);
+    c.state = {
+      ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
+      Error: status.error ?? '', FinishedAt: new Date().toISOString(),
+    };
+    await this.engine.save(c);
+    io.finishRun();
+    this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
+    this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
+    this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
+    if (c.hostConfig.AutoRemove) {
+      await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
+    }
+  }
+
+  private answer(id: string, conditions: WaitCondition[], code: number, error?: string): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (!conditions.includes(w.condition)) continue;
+      set.delete(w);
+      w.resolve({ StatusCode: code, Error: error ? { Message: error } : null });
+    }
+    if (set.size === 0) this.waiters.delete(id);
+  }
+
+  /**
+   * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
+   * which is normal (`docker run -d` abandons its wait).
+   */
+  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
+      throw new InvalidArgumentError(`invalid condition: "${condition}"`);
+    }
+    const c = this.engine.find(idOrName);
+    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id)) {
+      return Promise.resolve({ StatusCode: c.state.ExitCode, Error: null });
+    }
+    return new Promise((resolve) => {
+      const waiter: Waiter = { condition, resolve };
+      let set = this.waiters.get(c.id);
+      if (!set) this.waiters.set(c.id, (set = new Set()));
+      set.add(waiter);
+      signal?.addEventListener('abort', () => set!.delete(waiter), { once: true });
+    });
+  }
+
+  async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
+    const c = this.engine.find(idOrName);
+    const sig = normalizeSignal(signal);
+    if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
+    await this.engine.backendOf(c).driver.signal(c.id, sig);
+    this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+  }
+
+  /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
+  async stop(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.find(idOrName);
+    const run = this.runs.get(c.id);
+    if (!run) throw new NotModifiedError('container already stopped');
+    run.stopRequested = true;
+    const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
+    const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
+    await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
+    this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    if (timeout >= 0) {
+      const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
+      if (!exited && this.runs.get(c.id) === run) {
+        await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
+        this.engine.emit(c, 'kill', { signal: '9' });
+      }
+    }
+    await run.ended;
+    const after = this.engine.containers.get(c.id);
+    if (after) this.engine.emit(after, 'stop');
+  }
+
+  async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.find(idOrName);
+    if (this.runs.has(c.id)) await this.stop(c.id, timeoutSeconds, signal);
+    await this.start(c.id);
+    this.engine.emit(c, 'restart');
+  }
+
+  async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
+    const c = this.engine.find(idOrName);
+    const run = this.runs.get(c.id);
+    if (run) {
+      if (!opts.force) {
+        throw new ConflictError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+      }
+      run.stopRequested = true;
+      await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
+      this.engine.emit(c, 'kill', { signal: '9' });
+      await run.ended;
+      // The exit path may have auto-removed it already.
+      if (!this.engine.containers.get(c.id)) return;
+    }
+    if (c.state.Status === 'removing') return;
+    c.state = { ...c.state, Status: 'removing' };
+    await this.engine.destroy(c, opts.removeVolumes);
+    this.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,178 @@
+import { isAbsolute } from 'node:path';
+import { InvalidArgumentError } from '@sockerless/sdk';
+import type { ContainerConfig, MountPoint } from './container-record';
+
+/** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
+export interface CreateBody {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | string | null;
+  Healthcheck?: Record<string, unknown> | null;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | string | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  HostConfig?: Record<string, unknown> | null;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, Record<string, unknown>> | null } | null;
+}
+
+export interface ImageConfigView {
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Entrypoint?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Labels?: Record<string, string> | null;
+  ExposedPorts?: Record<string, object> | null;
+  Volumes?: Record<string, object> | null;
+  Healthcheck?: Record<string, unknown> | null;
+  StopSignal?: string;
+}
+
+function asArgv(v: string[] | string | null | undefined, field: string): string[] | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidArgumentError(`invalid ${field}: expected a list of strings`);
+  return v;
+}
+
+/** Env merged by key: the container's values override the image's, keeping the image's order first. */
+export function mergeEnv(imageEnv: string[], containerEnv: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...imageEnv, ...containerEnv]) {
+    if (typeof e !== 'string') throw new InvalidArgumentError('invalid Env: expected a list of strings');
+    const eq = e.indexOf('=');
+    const key = eq < 0 ? e : e.slice(0, eq);
+    if (key === '') throw new InvalidArgumentError(`invalid environment variable: ${e}`);
+    out.set(key, e);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Merges the create body with the image config as Docker does: a given Entrypoint replaces the image's and
+ * drops the image's Cmd; otherwise an empty Cmd falls back to the image's; `[""]` resets the entrypoint.
+ */
+export function mergeConfig(body: CreateBody, image: ImageConfigView, imageRef: string, shortId: string): ContainerConfig {
+  let entrypoint = asArgv(body.Entrypoint, 'Entrypoint');
+  let cmd = asArgv(body.Cmd, 'Cmd');
+  if (entrypoint && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
+  if (entrypoint === undefined || entrypoint === null) {
+    entrypoint = image.Entrypoint ?? null;
+    if (!cmd || cmd.length === 0) cmd = image.Cmd ?? null;
+  }
+  if (entrypoint && entrypoint.length === 0) entrypoint = null;
+  if ((!entrypoint || entrypoint.length === 0) && (!cmd || cmd.length === 0)) {
+    throw new InvalidArgumentError('No command specified');
+  }
+  if (body.Env !== undefined && body.Env !== null && !Array.isArray(body.Env)) throw new InvalidArgumentError('invalid Env: expected a list of strings');
+  if (body.Labels !== undefined && body.Labels !== null && (typeof body.Labels !== 'object' || Array.isArray(body.Labels))) {
+    throw new InvalidArgumentError('invalid Labels: expected an object of strings');
+  }
+  return {
+    Hostname: body.Hostname || shortId,
+    Domainname: body.Domainname ?? '',
+    User: body.User || image.User || '',
+    AttachStdin: body.AttachStdin ?? false,
+    AttachStdout: body.AttachStdout ?? false,
+    AttachStderr: body.AttachStderr ?? false,
+    ExposedPorts: { ...(image.ExposedPorts ?? {}), ...(body.ExposedPorts ?? {}) },
+    Tty: body.Tty ?? false,
+    OpenStdin: body.OpenStdin ?? false,
+    StdinOnce: body.StdinOnce ?? false,
+    Env: mergeEnv(image.Env ?? [], body.Env ?? []),
+    Cmd: cmd ?? null,
+    Healthcheck: body.Healthcheck ?? image.Healthcheck ?? undefined,
+    Image: imageRef,
+    Volumes: Object.keys({ ...(image.Volumes ?? {}), ...(body.Volumes ?? {}) }).length ? { ...(image.Volumes ?? {}), ...(body.Volumes ?? {}) } : null,
+    WorkingDir: body.WorkingDir || image.WorkingDir || '',
+    Entrypoint: entrypoint,
+    OnBuild: null,
+    Labels: { ...(image.Labels ?? {}), ...(body.Labels ?? {}) },
+    StopSignal: body.StopSignal || image.StopSignal || undefined,
+    StopTimeout: body.StopTimeout ?? undefined,
+  };
+}
+
+/** A mount request before volumes are resolved to host paths. */
+export interface MountRequest {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path for binds, volume name (empty for anonymous) for volumes. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** Binds from `-v` create a missing source dir; `--mount type=bind` refuses it, as Docker does. */
+  createSource: boolean;
+  mode: string;
+}
+
+/** Reads Binds (`src:dst[:ro]`), Mounts, Tmpfs and the Volumes map into one list of mount requests. */
+export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null): MountRequest[] {
+  const out: MountRequest[] = [];
+  const binds = hostConfig.Binds;
+  if (binds !== undefined && binds !== null && !Array.isArray(binds)) throw new InvalidArgumentError('invalid HostConfig.Binds: expected a list');
+  for (const bind of (binds as unknown[] | undefined) ?? []) {
+    if (typeof bind !== 'string') throw new InvalidArgumentError('invalid HostConfig.Binds entry');
+    const parts = bind.split(':');
+    if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new InvalidArgumentError(`invalid volume specification: '${bind}'`);
+    const [src, dst, opts = ''] = parts;
+    if (!isAbsolute(dst)) throw new InvalidArgumentError(`invalid volume specification: '${bind}': invalid mount config: mount path must be absolute`);
+    const readOnly = opts.split(',').includes('ro');
+    const type = isAbsolute(src) ? 'bind' : 'volume';
+    if (type === 'volume' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) {
+      throw new InvalidArgumentError(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    }
+    out.push({ type, source: src, target: dst, readOnly, createSource: true, mode: opts });
+  }
+  const mounts = hostConfig.Mounts;
+  if (mounts !== undefined && mounts !== null && !Array.isArray(mounts)) throw new InvalidArgumentError('invalid HostConfig.Mounts: expected a list');
+  for (const m of (mounts as Record<string, unknown>[] | undefined) ?? []) {
+    const type = m.Type;
+    const target = m.Target;
+    if (typeof target !== 'string' || !isAbsolute(target)) throw new InvalidArgumentError('invalid mount config: mount path must be absolute');
+    if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') {
+      throw new InvalidArgumentError(`invalid mount config for type "${String(type)}": mount type unknown`);
+    }
+    const source = typeof m.Source === 'string' ? m.Source : '';
+    if (type === 'bind' && !isAbsolute(source)) throw new InvalidArgumentError(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
+    out.push({ type, source, target, readOnly: m.ReadOnly === true, createSource: false, mode: '' });
+  }
+  const tmpfs = hostConfig.Tmpfs;
+  if (tmpfs && typeof tmpfs === 'object') {
+    for (const target of Object.keys(tmpfs)) out.push({ type: 'tmpfs', source: '', target, readOnly: false, createSource: false, mode: '' });
+  }
+  // Image and config VOLUMEs not covered by an explicit mount become anonymous volumes, as in Docker.
+  for (const target of Object.keys(volumes ?? {})) {
+    if (!out.some((m) => m.target === target)) out.push({ type: 'volume', source: '', target, readOnly: false, createSource: true, mode: '' });
+  }
+  const seen = new Set<string>();
+  for (const m of out) {
+    if (seen.has(m.target)) throw new InvalidArgumentError(`Duplicate mount point: ${m.target}`);
+    seen.add(m.target);
+  }
+  return out;
+}
+
+export function mountPointOf(m: MountRequest, resolvedSource: string): MountPoint {
+  return {
+    Type: m.type,
+    ...(m.type === 'volume' ? { Name: m.source, Driver: 'local' } : {}),
+    Source: resolvedSource,
+    Destination: m.target,
+    Mode: m.type === 'volume' ? (m.mode || 'z') : m.mode,
+    RW: !m.readOnly,
+    Propagation: m.type === 'bind' ? 'rprivate' : '',
+  };
+}

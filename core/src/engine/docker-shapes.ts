@@ -1,0 +1,116 @@
+import type { ContainerRecord } from './container-record';
+
+/** `Up 5 minutes`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
+export function humanStatus(c: ContainerRecord, now = Date.now()): string {
+  const s = c.state;
+  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+  if (s.Status === 'created') return 'Created';
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+  if (s.Status === 'dead') return 'Dead';
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+function humanDuration(ms: number): string {
+  const sec = Math.max(0, Math.round(ms / 1000));
+  if (sec < 1) return 'Less than a second';
+  if (sec === 1) return '1 second';
+  if (sec < 60) return `${sec} seconds`;
+  const min = Math.round(sec / 60);
+  if (min === 1) return 'About a minute';
+  if (min < 60) return `${min} minutes`;
+  const h = Math.round(sec / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  return `${Math.round(h / 24)} days`;
+}
+
+function ports(c: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const p of Object.keys(c.config.ExposedPorts ?? {})) out[p] = null;
+  return out;
+}
+
+function networkSettings(c: ContainerRecord) {
+  const bridge = c.networks.bridge;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: ports(c),
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '',
+    Gateway: bridge?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: c.networks,
+  };
+}
+
+/** `GET /containers/{id}/json`, shaped as Docker's ContainerInspectResponse. */
+export function inspectContainer(c: ContainerRecord, logPath: string) {
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: c.path,
+    Args: c.args,
+    State: { ...c.state, Health: undefined },
+    Image: c.imageId,
+    ResolvConfPath: '',
+    HostnamePath: '',
+    HostsPath: '',
+    LogPath: logPath,
+    Name: c.name,
+    RestartCount: c.restartCount,
+    Driver: 'sockerless',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: {
+      NetworkMode: 'default',
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: false,
+      Binds: null,
+      LogConfig: { Type: 'json-file', Config: {} },
+      PortBindings: {},
+      Memory: 0,
+      ...c.hostConfig,
+    },
+    GraphDriver: { Name: 'overlay2', Data: {} },
+    Mounts: c.mounts,
+    Config: c.config,
+    NetworkSettings: networkSettings(c),
+  };
+}
+
+/** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
+export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
+  const networks: Record<string, unknown> = {};
+  for (const [name, ep] of Object.entries(c.networks)) networks[name] = ep;
+  return {
+    Id: c.id,
+    Names: [c.name],
+    Image: c.image,
+    ImageID: c.imageId,
+    Command: [c.path, ...c.args].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' '),
+    Created: Math.floor(Date.parse(c.created) / 1000),
+    Ports: [] as unknown[],
+    Labels: c.config.Labels,
+    State: c.state.Status,
+    Status: humanStatus(c),
+    HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
+    NetworkSettings: { Networks: networks },
+    Mounts: c.mounts,
+    ...(sizeRw !== undefined ? { SizeRw: sizeRw, SizeRootFs: sizeRw } : {}),
+  };
+}

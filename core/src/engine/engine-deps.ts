@@ -1,0 +1,21 @@
+import type { ContainerRecord, EndpointSettings } from './container-record';
+import type { ImageConfigView } from './create-spec';
+
+/** What the container engine needs from the image service (kept narrow so the engine tests stay small). */
+export interface ImageLookup {
+  resolve(ref: string): { id: string; repoTags: string[]; record: { config: { config?: ImageConfigView } } };
+  rootfsPath(imageId: string): string | undefined;
+}
+
+export interface VolumeAccess {
+  ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
+  remove(name: string, force: boolean): Promise<void>;
+}
+
+export interface NetworkAttach {
+  attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings>;
+  releaseOnRemove(container: ContainerRecord): void;
+  emitEndpointEvents(container: ContainerRecord, action: 'connect' | 'disconnect'): void;
+}
+
+export type { ContainerRecord };

@@ -1,0 +1,137 @@
+import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError, type WorkloadProcess } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+import type { RunController } from './container-runs';
+import { newId } from './ids';
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  argv: string[];
+  tty: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  env: string[];
+  workingDir: string;
+  user: string;
+  privileged: boolean;
+  detachKeys: string;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  canRemove: boolean;
+  process?: WorkloadProcess;
+}
+
+export interface ExecCreateBody {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  Tty?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | string;
+  Privileged?: boolean;
+  User?: string;
+  WorkingDir?: string;
+}
+
+/**
+ * Exec instances live in memory, as in Docker (they do not survive a daemon restart). An exec runs in the
+ * container's namespaces and filesystem through the backend's optional `exec` capability.
+ */
+export class ExecEngine {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly engine: ContainerEngine, private readonly runs: RunController) {}
+
+  create(containerRef: string, body: ExecCreateBody): { Id: string } {
+    const c = this.engine.find(containerRef);
+    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    const driver = this.engine.backendOf(c).driver;
+    if (!driver.exec) throw new NotImplementedError(`exec is not supported by backend '${c.backend}' (${driver.kind})`);
+    const argv = typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd;
+    if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) {
+      throw new InvalidArgumentError('No exec command specified');
+    }
+    const rec: ExecRecord = {
+      id: newId(), containerId: c.id, argv, tty: body.Tty ?? false, attachStdin: body.AttachStdin ?? false,
+      attachStdout: body.AttachStdout ?? false, attachStderr: body.AttachStderr ?? false, env: body.Env ?? [],
+      workingDir: body.WorkingDir || c.config.WorkingDir, user: body.User || c.config.User, privileged: body.Privileged ?? false,
+      detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, canRemove: false,
+    };
+    this.execs.set(rec.id, rec);
+    this.engine.emit(c, `exec_create: ${argv.join(' ')}`, { execID: rec.id });
+    return { Id: rec.id };
+  }
+
+  get(id: string): ExecRecord {
+    const rec = this.execs.get(id);
+    if (!rec) throw new NotFoundError(`No such exec instance: ${id}`);
+    return rec;
+  }
+
+  /** Starts the process; the caller wires its streams. Resolves with the process once it is running. */
+  async start(id: string, tty?: boolean): Promise<{ rec: ExecRecord; process: WorkloadProcess }> {
+    const rec = this.get(id);
+    if (rec.running || rec.exitCode !== null) throw new ConflictError(`Exec ${id} has already been started`);
+    const c = this.engine.find(rec.containerId);
+    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    if (tty !== undefined) rec.tty = tty;
+    rec.running = true;
+    const driver = this.engine.backendOf(c).driver;
+    let proc: WorkloadProcess;
+    try {
+      proc = await driver.exec!(c.id, {
+        argv: rec.argv, env: [...c.config.Env, ...rec.env], workingDir: rec.workingDir, user: rec.user,
+        tty: rec.tty, attachStdin: rec.attachStdin, privileged: rec.privileged,
+      });
+    } catch (err) {
+      rec.running = false;
+      rec.exitCode = 126;
+      throw err;
+    }
+    rec.process = proc;
+    rec.pid = proc.pid ?? 0;
+    this.engine.emit(c, `exec_start: ${rec.argv.join(' ')}`, { execID: rec.id });
+    void proc.exited.then((status) => {
+      rec.running = false;
+      rec.exitCode = status.exitCode;
+      rec.process = undefined;
+      const still = this.engine.containers.get(c.id);
+      if (still) this.engine.emit(still, 'exec_die', { execID: rec.id, exitCode: String(status.exitCode) });
+    }, () => {
+      rec.running = false;
+      rec.exitCode = 126;
+    });
+    return { rec, process: proc };
+  }
+
+  inspect(id: string) {
+    const rec = this.get(id);
+    return {
+      ID: rec.id,
+      Running: rec.running,
+      ExitCode: rec.exitCode,
+      ProcessConfig: { tty: rec.tty, entrypoint: rec.argv[0], arguments: rec.argv.slice(1), privileged: rec.privileged, user: rec.user },
+      OpenStdin: rec.attachStdin,
+      OpenStderr: rec.attachStderr,
+      OpenStdout: rec.attachStdout,
+      CanRemove: rec.canRemove,
+      ContainerID: rec.containerId,
+      DetachKeys: rec.detachKeys,
+      Pid: rec.pid,
+    };
+  }
+
+  resize(id: string, rows: number, cols: number): void {
+    const rec = this.get(id);
+    if (!rec.process) throw new ConflictError(`Exec ${id} is not running`);
+    rec.process.resize?.(rows, cols);
+  }
+
+  /** Drops the exec records of a removed container. */
+  forget(containerId: string): void {
+    for (const [id, rec] of this.execs) if (rec.containerId === containerId && !rec.running) this.execs.delete(id);
+  }
+}

@@ -1,0 +1,105 @@
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { EventEmitter } from 'node:events';
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** One line of output (or a partial line flushed at exit), with the time it was read. */
+export interface LogEntry {
+  stream: StreamName;
+  /** Nanoseconds since the epoch. */
+  timeNano: number;
+  data: Buffer;
+}
+
+interface LogFileLine { s: 'o' | 'e'; t: number; b: string }
+
+/**
+ * Container logs as JSON-lines files under SOCKERLESS_HOME, so they survive a daemon restart, plus a live
+ * feed for followers. Output is split into lines as Docker's json-file driver does, so `tail` and
+ * `timestamps` work per line; a partial line waits for its newline until the stream ends.
+ */
+export class ContainerLog extends EventEmitter {
+  private writer?: WriteStream;
+  private readonly partial: Record<StreamName, Buffer | undefined> = { stdout: undefined, stderr: undefined };
+  private lastNano = 0;
+
+  constructor(readonly file: string) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Strictly increasing; steps of 1 µs because nanoseconds since 1970 exceed a double's exact range. */
+  private now(): number {
+    const t = Date.now() * 1e6;
+    this.lastNano = t > this.lastNano ? t : this.lastNano + 1000;
+    return this.lastNano;
+  }
+
+  write(stream: StreamName, chunk: Buffer): void {
+    let buf = this.partial[stream] ? Buffer.concat([this.partial[stream]!, chunk]) : chunk;
+    this.partial[stream] = undefined;
+    let nl: number;
+    while ((nl = buf.indexOf(10)) >= 0) {
+      this.append({ stream, timeNano: this.now(), data: buf.subarray(0, nl + 1) });
+      buf = buf.subarray(nl + 1);
+    }
+    // A very long line without newline is flushed in pieces so memory stays bounded.
+    if (buf.length > 16 * 1024) this.append({ stream, timeNano: this.now(), data: buf });
+    else if (buf.length > 0) this.partial[stream] = Buffer.from(buf);
+  }
+
+  /** Flushes partial lines; called when the process's streams end. */
+  flush(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.partial[stream];
+      this.partial[stream] = undefined;
+      if (rest && rest.length) this.append({ stream, timeNano: this.now(), data: rest });
+    }
+  }
+
+  private append(entry: LogEntry): void {
+    if (!this.writer) {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      this.writer = createWriteStream(this.file, { flags: 'a' });
+    }
+    const line: LogFileLine = { s: entry.stream === 'stdout' ? 'o' : 'e', t: entry.timeNano, b: entry.data.toString('base64') };
+    this.writer.write(`${JSON.stringify(line)}\n`);
+    this.emit('entry', entry);
+  }
+
+  /** Resolves once everything written so far is on disk, so a reader sees it. */
+  async sync(): Promise<void> {
+    const w = this.writer;
+    if (!w || w.writableLength === 0) return;
+    await new Promise<void>((resolve) => w.write('', () => resolve()));
+  }
+
+  async readAll(): Promise<LogEntry[]> {
+    await this.sync();
+    if (!existsSync(this.file)) return [];
+    const out: LogEntry[] = [];
+    const rl = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (!line) continue;
+      try {
+        const l = JSON.parse(line) as LogFileLine;
+        out.push({ stream: l.s === 'o' ? 'stdout' : 'stderr', timeNano: l.t, data: Buffer.from(l.b, 'base64') });
+      } catch {
+        // A torn last line after a crash is skipped, not fatal.
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.writer?.end();
+    this.writer = undefined;
+  }
+
+  destroy(): void {
+    this.close();
+    rmSync(this.file, { force: true });
+  }
+}

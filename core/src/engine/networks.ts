@@ -1,0 +1,418 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotImplementedError,
+  type EventsBus, type StateStore, type StoredRecord,
+} from '@sockerless/sdk';
+import { Collection } from './collection';
+import type { ContainerRecord, EndpointSettings } from './container-record';
+import {
+  cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, planIpam,
+  type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
+} from './network-ipam';
+
+export type { IpamConfigEntry, NetworkCreateBody, NetworkPool };
+
+/** What the network service needs from the container engine (which implements it). */
+export interface ContainerNetworkAccess {
+  all(): ContainerRecord[];
+  /** by full id, unique id prefix, or name (with or without slash); NotFound `No such container: X` otherwise */
+  find(idOrName: string): ContainerRecord;
+  saveNetworks(id: string, networks: Record<string, EndpointSettings>): Promise<void>;
+}
+
+export interface NetworkRecord extends StoredRecord {
+  id: string;
+  name: string;
+  created: string;
+  driver: string;
+  internal: boolean;
+  attachable: boolean;
+  enableIPv4: boolean;
+  enableIPv6: boolean;
+  /** IPAM as inspect shows it: user-given config verbatim, or the allocated subnet and gateway. */
+  ipam: { Driver: string; Options: Record<string, string>; Config: IpamConfigEntry[] };
+  pools: NetworkPool[];
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface NetworkListFilters {
+  id?: string[]; name?: string[]; label?: string[]; driver?: string[]; type?: string[]; scope?: string[]; dangling?: string[];
+}
+
+const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);
+const BRIDGE_OPTIONS = {
+  'com.docker.network.bridge.default_bridge': 'true',
+  'com.docker.network.bridge.enable_icc': 'true',
+  'com.docker.network.bridge.enable_ip_masquerade': 'true',
+  'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+  'com.docker.network.bridge.name': 'docker0',
+  'com.docker.network.driver.mtu': '1500',
+};
+/** Addresses handed out between attachOnCreate and the container record being stored, so two racing creates differ. */
+const RESERVATION_MS = 5 * 60_000;
+
+const hex64 = () => randomBytes(32).toString('hex');
+const isActive = (c: ContainerRecord) => c.state.Running || c.state.Paused || c.state.Restarting;
+/** Docker's `filters.Match`: exact, else the value as an unanchored regular expression. */
+export function filterMatch(values: string[] | undefined, source: string): boolean {
+  if (!values) return true;
+  return values.some((v) => {
+    if (v === source) return true;
+    try { return new RegExp(v).test(source); } catch { return false; }
+  });
+}
+
+export class NetworkService {
+  private readonly networks: Collection<NetworkRecord>;
+  private readonly reservations = new Map<string, { networkId: string; ip: number; at: number }[]>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(store: StateStore, private readonly events: EventsBus, private readonly containers: ContainerNetworkAccess) {
+    this.networks = new Collection<NetworkRecord>(store, 'network');
+  }
+
+  /** Loads stored networks and creates the predefined ones a fresh home lacks. */
+  async load(): Promise<void> {
+    await this.networks.load();
+    const now = new Date().toISOString();
+    const base = { created: now, internal: false, attachable: false, enableIPv6: false, labels: {} };
+    const predefined: NetworkRecord[] = [
+      { ...base, id: hex64(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
+        ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] },
+        pools: [{ subnet: '172.17.0.0/16', gateway: '172.17.0.1', reserved: [], userConfigured: false }] },
+      { ...base, id: hex64(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+      { ...base, id: hex64(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+    ];
+    for (const p of predefined) {
+      if (!this.networks.all().some((n) => n.name === p.name)) await this.networks.put(p);
+    }
+  }
+
+  all(): NetworkRecord[] {
+    return this.networks.all();
+  }
+
+  /** Docker's FindNetwork: full id, then full name, then unique id prefix. */
+  find(term: string): NetworkRecord {
+    const all = this.networks.all();
+    const byId = all.find((n) => n.id === term);
+    if (byId) return byId;
+    const byName = all.filter((n) => n.name === term);
+    if (byName.length === 1) return byName[0];
+    const byPrefix = term ? all.filter((n) => n.id.startsWith(term)) : [];
+    if (byPrefix.length === 1) return byPrefix[0];
+    if (byPrefix.length > 1) throw new InvalidArgumentError(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+    throw new NotFoundError(`network ${term} not found`);
+  }
+
+  async create(body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid network config: expected a JSON object');
+    const name = body.Name;
+    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`invalid name: ${name ?? ''}`);
+    if (PREDEFINED.has(name)) throw new ForbiddenError(`operation is not permitted on predefined ${name} network `);
+    const driver = body.Driver || 'bridge';
+    checkDriver(driver, body);
+    return this.serial(async () => {
+      // Checked inside the critical section: two racing creates of one name must not both succeed.
+      if (this.networks.all().some((n) => n.name === name)) throw new ConflictError(`network with name ${name} already exists`);
+      const enableIPv4 = body.EnableIPv4 ?? true;
+      const enableIPv6 = body.EnableIPv6 ?? false;
+      const taken = this.networks.all().flatMap((n) => n.pools.map((p) => parseCidr(p.subnet)!));
+      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, taken);
+      const rec: NetworkRecord = {
+        id: hex64(), name, created: new Date().toISOString(), driver,
+        internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
+        ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...(body.IPAM?.Options ?? {}) }, Config: config },
+        pools, options: { ...(body.Options ?? {}) }, labels: { ...(body.Labels ?? {}) },
+      };
+      await this.networks.put(rec);
+      this.emit(rec, 'create');
+      return { Id: rec.id, Warning: '' };
+    });
+  }
+
+  list(f: NetworkListFilters = {}): Record<string, unknown>[] {
+    let nets = this.networks.all().filter((n) =>
+      (!f.driver || f.driver.includes(n.driver)) && filterMatch(f.name, n.name) && filterMatch(f.id, n.id) &&
+      matchesLabels(n.labels, f.label) && (!f.scope || f.scope.includes('local')));
+    if (f.dangling) {
+      if (f.dangling.length > 1) throw new InvalidArgumentError('got more than one value for filter key "dangling"');
+      const v = f.dangling[0];
+      if (!['0', 'false', '1', 'true'].includes(v)) throw new InvalidArgumentError(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
+      const danglingOnly = v === '1' || v === 'true';
+      nets = nets.filter((n) => danglingOnly
+        ? !PREDEFINED.has(n.name) && this.activeEndpoints(n).length === 0
+        : PREDEFINED.has(n.name) || this.activeEndpoints(n).length > 0);
+    }
+    if (f.type) {
+      for (const t of f.type) if (t !== 'custom' && t !== 'builtin') throw new InvalidArgumentError(`invalid filter: 'type'='${t}'`);
+      nets = nets.filter((n) => f.type!.includes(PREDEFINED.has(n.name) ? 'builtin' : 'custom'));
+    }
+    // The list shows no attached containers since API 1.28; inspect does.
+    return nets.sort((a, b) => a.created.localeCompare(b.created)).map((n) => ({ ...this.toJson(n), Containers: {} }));
+  }
+
+  inspect(idOrName: string): Record<string, unknown> {
+    const n = this.find(idOrName);
+    const containers: Record<string, unknown> = {};
+    for (const [c, ep] of this.activeEndpoints(n)) {
+      containers[c.id] = {
+        Name: c.name.replace(/^\//, ''), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress,
+        IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '',
+        IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '',
+      };
+    }
+    return { ...this.toJson(n), Containers: containers };
+  }
+
+  private toJson(n: NetworkRecord): Record<string, unknown> {
+    return {
+      Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv4: n.enableIPv4, EnableIPv6: n.enableIPv6,
+      IPAM: { Driver: n.ipam.Driver, Options: n.ipam.Options, Config: n.ipam.Config }, Internal: n.internal, Attachable: n.attachable,
+      Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false, Options: n.options, Labels: n.labels,
+    };
+  }
+
+  /** Endpoints exist while a container runs, as in Docker; a stopped container keeps only its config. */
+  private activeEndpoints(n: NetworkRecord): [ContainerRecord, EndpointSettings][] {
+    const out: [ContainerRecord, EndpointSettings][] = [];
+    for (const c of this.containers.all()) {
+      const ep = endpointOn(c, n);
+      if (ep && isActive(c)) out.push([c, ep]);
+    }
+    return out;
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    const n = this.find(idOrName);
+    if (PREDEFINED.has(n.name)) throw new ForbiddenError(`${n.name} is a pre-defined network and cannot be removed`);
+    if (this.activeEndpoints(n).length > 0) {
+      throw new ForbiddenError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    }
+    await this.serial(() => this.networks.delete(n.id));
+    this.emit(n, 'destroy');
+  }
+
+  async prune(f: { untilMs?: number; label?: string[]; notLabel?: string[] } = {}): Promise<{ NetworksDeleted: string[] }> {
+    const deleted: string[] = [];
+    for (const n of this.networks.all()) {
+      if (PREDEFINED.has(n.name) || this.activeEndpoints(n).length > 0) continue;
+      if (f.untilMs !== undefined && Date.parse(n.created) > f.untilMs) continue;
+      if (!matchesLabels(n.labels, f.label)) continue;
+      if (f.notLabel?.length && matchesLabels(n.labels, f.notLabel)) continue;
+      await this.remove(n.id).then(() => deleted.push(n.name), () => undefined);
+    }
+    this.events.emit({ Type: 'network', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: '0' } } });
+    return { NetworksDeleted: deleted };
+  }
+
+  /**
+   * The endpoints a new container gets: NetworkMode `default` is the bridge, `host`/`none` get an endpoint
+   * without an address, `container:<id>` shares another's and gets none; EndpointsConfig may add more.
+   */
+  attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings> {
+    const mode = !networkMode || networkMode === 'default' ? 'bridge' : networkMode;
+    if (mode.startsWith('container:')) return {};
+    const requested = new Map<string, { net: NetworkRecord; cfg: Record<string, any> }>();
+    const primary = this.find(mode);
+    requested.set(primary.id, { net: primary, cfg: {} });
+    for (const [key, cfg] of Object.entries(endpointsConfig ?? {})) {
+      const net = this.find(key === 'default' ? 'bridge' : key);
+      requested.set(net.id, { net, cfg: cfg ?? {} });
+    }
+    const nets = [...requested.values()];
+    if (nets.length > 1) {
+      if (nets.some((r) => r.net.driver === 'host')) throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
+      if (nets.some((r) => r.net.name === 'none')) throw new InvalidArgumentError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    }
+    const out: Record<string, EndpointSettings> = {};
+    const pending: { networkId: string; ip: number; at: number }[] = [];
+    for (const { net, cfg } of nets) {
+      try {
+        const ep = this.endpointFor(net, cfg, containerName, containerId, pending.map((p) => p.ip));
+        out[net.name] = ep;
+        const ip = ipToInt(ep.IPAddress);
+        if (ip !== undefined) pending.push({ networkId: net.id, ip, at: Date.now() });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'InvalidArgument') throw new InvalidArgumentError(`invalid config for network ${net.name}: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    this.reservations.set(containerId, pending);
+    return out;
+  }
+
+  /** The record is going away; its addresses are free again. */
+  releaseOnRemove(container: ContainerRecord): void {
+    this.reservations.delete(container.id);
+  }
+
+  /** Docker emits connect when a container's endpoints come up (start) and disconnect when they go (stop). */
+  emitEndpointEvents(c: ContainerRecord, action: 'connect' | 'disconnect'): void {
+    for (const [name, ep] of Object.entries(c.networks)) {
+      const n = this.networks.get(ep.NetworkID) ?? this.networks.all().find((x) => x.name === name);
+      if (n) this.emit(n, action, c.id);
+    }
+  }
+
+  async connect(idOrName: string, body: { Container?: string; EndpointConfig?: Record<string, any> | null }): Promise<void> {
+    const n = this.find(idOrName);
+    const c = this.containers.find(body?.Container ?? '');
+    const cname = c.name.replace(/^\//, '');
+    if (c.state.Dead || c.state.Status === 'removing') throw new ConflictError(`Container ${c.id} is marked for removal and cannot be connected or disconnected to the network`);
+    const mode = String(c.hostConfig.NetworkMode || 'default');
+    if (mode.startsWith('container:')) throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
+    if (mode !== 'host' && n.driver === 'host') throw new InvalidArgumentError('cannot connect container to host network - container must be created in host network mode');
+    await this.serial(async () => {
+      for (const [name, ep] of Object.entries(c.networks)) {
+        const sn = this.networks.get(ep.NetworkID) ?? this.networks.all().find((x) => x.name === name);
+        if (!sn) continue;
+        if (sn.id === n.id) {
+          // A stopped container keeps one config per network (Docker returns quietly); a running one has an endpoint.
+          if (isActive(c)) throw new ForbiddenError(`endpoint with name ${cname} already exists in network ${n.name}`);
+          return;
+        }
+        if (sn.driver === 'host' || n.driver === 'host') throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
+        if (sn.name === 'none' || n.name === 'none') throw new InvalidArgumentError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      }
+      const ep = this.endpointFor(n, body.EndpointConfig ?? {}, cname, c.id, []);
+      await this.containers.saveNetworks(c.id, { ...c.networks, [n.name]: ep });
+    });
+    if (isActive(c)) this.emit(n, 'connect', c.id);
+  }
+
+  async disconnect(idOrName: string, body: { Container?: string; Force?: boolean }): Promise<void> {
+    let n: NetworkRecord | undefined;
+    let findErr: unknown;
+    try { n = this.find(idOrName); } catch (err) { findErr = err; }
+    const c = this.containers.find(body?.Container ?? '');
+    if (c.state.Dead || c.state.Status === 'removing') throw new ConflictError(`Container ${c.id} is marked for removal and cannot be connected or disconnected to the network`);
+    // Docker: a stopped container (or a forced disconnect from a vanished network) only edits the config.
+    const configOnly = !isActive(c) || (!n && !!body.Force);
+    if (!n && !configOnly) throw findErr;
+    const name = n?.name ?? idOrName;
+    if (n && !configOnly && String(c.hostConfig.NetworkMode) === 'host' && n.driver === 'host') {
+      throw new InvalidArgumentError('cannot disconnect container from host network - container was created in host network mode');
+    }
+    const key = n ? Object.keys(c.networks).find((k) => k === n!.name || c.networks[k].NetworkID === n!.id) : (name in c.networks ? name : undefined);
+    // Docker answers these two with a plain error (500); the wording differs between its two paths.
+    if (!key) throw new Error(configOnly ? `container ${c.id} is not connected to the network ${name}` : `container ${c.id} is not connected to network ${name}`);
+    const rest = { ...c.networks };
+    delete rest[key];
+    await this.serial(() => this.containers.saveNetworks(c.id, rest));
+    if (n && !configOnly) this.emit(n, 'disconnect', c.id);
+  }
+
+  private endpointFor(n: NetworkRecord, cfg: Record<string, any>, containerName: string, containerId: string, alsoUsed: number[]): EndpointSettings {
+    const userDefined = !PREDEFINED.has(n.name);
+    const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
+    const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;
+    const staticIp = ipam?.IPv4Address || '';
+    const errs: string[] = [];
+    if (!userDefined && staticIp) errs.push('user specified IP address is supported on user defined networks only');
+    if (!userDefined && aliases) errs.push('network-scoped alias is supported only for containers in user defined networks');
+    const staticN = staticIp ? ipToInt(staticIp) : undefined;
+    if (staticIp && staticN === undefined) errs.push(`invalid IPv4 address: ${staticIp}`);
+    let pool = n.pools[0];
+    if (userDefined && staticN !== undefined) {
+      const configured = n.pools.filter((p) => p.userConfigured);
+      pool = configured.find((p) => cidrContains(parseCidr(p.ipRange ?? p.subnet)!, staticN))!;
+      if (!configured.length) errs.push('user specified IP address is supported only when connecting to networks with user configured subnets');
+      else if (!pool) errs.push(`no configured subnet or ip-range contain the IP address ${staticIp}`);
+    }
+    if (cfg.MacAddress && !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(String(cfg.MacAddress))) errs.push(`invalid MAC address ${cfg.MacAddress}`);
+    if (errs.length) throw new InvalidArgumentError(`invalid endpoint settings:\n${errs.join('\n')}`);
+
+    let ip = '';
+    let prefix = 0;
+    let gateway = '';
+    if (pool && n.enableIPv4) {
+      const subnet = parseCidr(pool.subnet)!;
+      const used = this.usedAddresses(n, pool, alsoUsed);
+      let addr = staticN;
+      if (addr !== undefined && used.has(addr)) throw new ForbiddenError('Address already in use');
+      addr ??= nextFree(subnet, parseCidr(pool.ipRange ?? pool.subnet)!, used);
+      if (addr === undefined) throw new ForbiddenError(`no available IPv4 addresses on this network's address pools: ${n.name} (${n.id})`);
+      ip = intToIp(addr);
+      prefix = subnet.prefix;
+      gateway = n.internal ? '' : pool.gateway;
+    }
+    const shortId = containerId.slice(0, 12);
+    return {
+      IPAMConfig: ipam && Object.keys(ipam).length ? ipam : null,
+      Links: Array.isArray(cfg.Links) && cfg.Links.length ? cfg.Links : null,
+      Aliases: aliases,
+      MacAddress: cfg.MacAddress ? String(cfg.MacAddress) : macFromIp(ip),
+      NetworkID: n.id,
+      EndpointID: hex64(),
+      Gateway: gateway, IPAddress: ip, IPPrefixLen: prefix,
+      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+      DriverOpts: cfg.DriverOpts && Object.keys(cfg.DriverOpts).length ? cfg.DriverOpts : null,
+      // Docker's buildEndpointDNSNames: name, aliases, short id; only user-defined networks resolve names.
+      DNSNames: userDefined ? [...new Set([containerName, ...(aliases ?? []), shortId])] : null,
+    };
+  }
+
+  /** Addresses taken in a pool: gateway, auxiliary ones, every container's (any state), and fresh reservations. */
+  private usedAddresses(n: NetworkRecord, pool: NetworkPool, alsoUsed: number[]): Set<number> {
+    const used = new Set<number>(alsoUsed);
+    for (const a of [pool.gateway, ...pool.reserved]) { const x = ipToInt(a); if (x !== undefined) used.add(x); }
+    const known = new Set<string>();
+    for (const c of this.containers.all()) {
+      known.add(c.id);
+      const ep = endpointOn(c, n);
+      const x = ep ? ipToInt(ep.IPAddress) : undefined;
+      if (x !== undefined) used.add(x);
+    }
+    const now = Date.now();
+    for (const [cid, list] of this.reservations) {
+      // Once the record is stored (or the create failed long ago) the reservation has done its job.
+      if (known.has(cid) || list.every((r) => now - r.at > RESERVATION_MS)) { this.reservations.delete(cid); continue; }
+      for (const r of list) if (r.networkId === n.id) used.add(r.ip);
+    }
+    return used;
+  }
+
+  private emit(n: NetworkRecord, action: string, container?: string): void {
+    const Attributes: Record<string, string> = { name: n.name, type: n.driver };
+    if (container) Attributes.container = container;
+    this.events.emit({ Type: 'network', Action: action, Actor: { ID: n.id, Attributes } });
+  }
+
+  /** Serialises changes that read-then-write the working set (names, addresses). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettings | undefined {
+  for (const [name, ep] of Object.entries(c.networks ?? {})) {
+    if (ep.NetworkID === n.id || (!ep.NetworkID && name === n.name)) return ep;
+  }
+  return undefined;
+}
+
+
+/** Only the bridge driver is backed here; the wording of the refusals follows Docker's where it has one. */
+function checkDriver(driver: string, body: NetworkCreateBody): void {
+  if (driver === 'overlay' || body.Ingress) {
+    throw new ForbiddenError('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  }
+  if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
+  if (driver === 'macvlan' || driver === 'ipvlan') throw new NotImplementedError(`network driver "${driver}" is not supported by Sockerless; only "bridge" networks can be created`);
+  if (driver !== 'bridge') throw new NotFoundError(`plugin "${driver}" not found`);
+  if (body.ConfigOnly || body.ConfigFrom?.Network) throw new NotImplementedError('config-only networks are not supported by Sockerless');
+  if (body.Scope && body.Scope !== 'local') throw new NotImplementedError(`network scope "${body.Scope}" is not supported by Sockerless; only "local" is`);
+}
+
+/** Docker's MatchKVList: every `key` or `key=value` must hold. */
+function matchesLabels(labels: Record<string, string>, filters: string[] | undefined): boolean {
+  if (!filters) return true;
+  return filters.every((f) => {
+    const eq = f.indexOf('=');
+    return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
+  });
+}

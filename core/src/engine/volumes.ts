@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError,
+  type EventsBus, type StateStore, type StoredRecord,
+} from '@sockerless/sdk';
+import { Collection } from './collection';
+import type { ContainerRecord } from './container-record';
+
+/** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+/** The local driver's options; they ask for a mount (tmpfs, nfs, a device) we do not make. */
+const LOCAL_OPTS = new Set(['type', 'device', 'o', 'size']);
+
+export interface VolumeRecord extends StoredRecord {
+  /** The name; volumes have no separate id. */
+  id: string;
+  driver: string;
+  createdAt: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+}
+
+/** Docker's Volume JSON. */
+export interface Volume {
+  CreatedAt: string;
+  Driver: string;
+  Labels: Record<string, string>;
+  Mountpoint: string;
+  Name: string;
+  Options: Record<string, string>;
+  Scope: 'local';
+}
+
+export interface VolumeCreateBody {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+export interface VolumeListFilters {
+  name?: string[]; driver?: string[]; label?: string[]; dangling?: string[];
+}
+
+export class VolumeService {
+  private readonly volumes: Collection<VolumeRecord>;
+  /** Creates of one name in flight, so concurrent creates (compose, parallel CI jobs) share one result. */
+  private readonly creating = new Map<string, Promise<VolumeRecord>>();
+
+  constructor(
+    private readonly home: string,
+    store: StateStore,
+    private readonly events: EventsBus,
+    private readonly containers: { all(): ContainerRecord[] },
+  ) {
+    this.volumes = new Collection<VolumeRecord>(store, 'volume');
+  }
+
+  async load(): Promise<void> {
+    await this.volumes.load();
+    // A record without its directory (someone cleaned the home) gets an empty one back rather than failing mounts.
+    for (const v of this.volumes.all()) await mkdir(this.mountpoint(v.id), { recursive: true });
+  }
+
+  mountpoint(name: string): string {
+    return join(this.home, 'volumes', name, '_data');
+  }
+
+  async create(body: VolumeCreateBody = {}): Promise<Volume> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid volume config: expected a JSON object');
+    const labels = { ...(body.Labels ?? {}) };
+    let name = body.Name ?? '';
+    if (!name) {
+      name = randomBytes(32).toString('hex');
+      labels[ANONYMOUS_LABEL] = '';
+    }
+    return this.toJson(await this.createRecord(name, body.Driver || 'local', body.DriverOpts ?? {}, labels));
+  }
+
+  /** For the container engine: the named volume, created on first use (64-hex names are anonymous ones). */
+  async ensure(name: string): Promise<Volume> {
+    const existing = this.volumes.get(name);
+    if (existing) return this.toJson(existing);
+    return this.toJson(await this.createRecord(name, 'local', {}, HEX64.test(name) ? { [ANONYMOUS_LABEL]: '' } : {}));
+  }
+
+  private createRecord(name: string, driver: string, opts: Record<string, string>, labels: Record<string, string>): Promise<VolumeRecord> {
+    if (name.length === 1) throw new InvalidArgumentError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
+    if (!VALID_NAME.test(name)) {
+      throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    }
+    if (driver !== 'local') {
+      throw new NotImplementedError(`create ${name}: volume driver "${driver}" is not supported by Sockerless; only "local" is`);
+    }
+    for (const key of Object.keys(opts)) {
+      if (!LOCAL_OPTS.has(key)) throw new InvalidArgumentError(`create ${name}: invalid option key: "${key}"`);
+      throw new NotImplementedError(`create ${name}: local volume driver option "${key}" is not supported by Sockerless (volumes are plain directories)`);
+    }
+    const existing = this.volumes.get(name);
+    // Docker answers an existing volume of the same driver as if it had created it, without a new event.
+    if (existing) return Promise.resolve(existing);
+    const inFlight = this.creating.get(name);
+    if (inFlight) return inFlight;
+    const run = (async () => {
+      await mkdir(this.mountpoint(name), { recursive: true });
+      const rec: VolumeRecord = { id: name, driver, createdAt: rfc3339Seconds(new Date()), labels, options: { ...opts } };
+      await this.volumes.put(rec);
+      this.events.emit({ Type: 'volume', Action: 'create', Actor: { ID: name, Attributes: { driver } } });
+      return rec;
+    })().finally(() => this.creating.delete(name));
+    this.creating.set(name, run);
+    return run;
+  }
+
+  list(f: VolumeListFilters = {}): { Volumes: Volume[]; Warnings: string[] } {
+    let dangling: boolean | undefined;
+    if (f.dangling) {
+      const v = f.dangling;
+      if (v.includes('true') || v.includes('1')) dangling = true;
+      else if (v.includes('false') || v.includes('0')) dangling = false;
+      else throw new InvalidArgumentError(`invalid filter 'dangling=${v.join(',')}'`);
+    }
+    const vols = this.volumes.all().filter((v) =>
+      (!f.driver || f.driver.includes(v.driver)) &&
+      (!f.name || f.name.some((n) => v.id === n || safeRegex(n)?.test(v.id))) &&
+      matchesLabels(v.labels, f.label) &&
+      (dangling === undefined || dangling === (this.usedBy(v.id).length === 0)));
+    return { Volumes: vols.sort((a, b) => a.id.localeCompare(b.id)).map((v) => this.toJson(v)), Warnings: [] };
+  }
+
+  inspect(name: string): Volume {
+    return this.toJson(this.get(name));
+  }
+
+  private get(name: string): VolumeRecord {
+    const v = this.volumes.get(name);
+    if (!v) throw new NotFoundError(`get ${name}: no such volume`);
+    return v;
+  }
+
+  /** Ids of the containers (any state) that mount the volume. */
+  usedBy(name: string): string[] {
+    return this.containers.all().filter((c) => c.mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
+  }
+
+  /** `force` only forgives a missing volume, as in Docker; a volume in use is never removed. */
+  async remove(name: string, force = false): Promise<void> {
+    const v = this.volumes.get(name);
+    if (!v) {
+      if (force) return;
+      throw new NotFoundError(`get ${name}: no such volume`);
+    }
+    const refs = this.usedBy(name);
+    if (refs.length) throw new ConflictError(`remove ${name}: volume is in use - [${refs.join(', ')}]`);
+    await this.volumes.delete(name);
+    await rm(join(this.home, 'volumes', name), { recursive: true, force: true });
+    this.events.emit({ Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: v.driver } } });
+  }
+
+  /**
+   * Removes unused volumes. Since API 1.42 only anonymous ones unless `all`; `label`/`label!` narrow it.
+   * SpaceReclaimed is the bytes the removed directories held.
+   */
+  async prune(f: { all?: boolean; label?: string[]; notLabel?: string[] } = {}): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const v of this.volumes.all()) {
+      if (!f.all && !(ANONYMOUS_LABEL in v.labels) && !HEX64.test(v.id)) continue;
+      if (!matchesLabels(v.labels, f.label)) continue;
+      if (f.notLabel?.length && matchesLabels(v.labels, f.notLabel)) continue;
+      if (this.usedBy(v.id).length) continue;
+      const size = await diskUsage(join(this.home, 'volumes', v.id));
+      try {
+        await this.remove(v.id);
+      } catch {
+        continue; // taken by a container meanwhile
+      }
+      deleted.push(v.id);
+      reclaimed += size;
+    }
+    this.events.emit({ Type: 'volume', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
+    return { VolumesDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+
+  private toJson(v: VolumeRecord): Volume {
+    return {
+      CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: this.mountpoint(v.id),
+      Name: v.id, Options: v.options, Scope: 'local',
+    };
+  }
+}
+
+/** Docker's local driver reports CreatedAt in RFC 3339 without fractions. */
+function rfc3339Seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function safeRegex(s: string): RegExp | undefined {
+  try { return new RegExp(s); } catch { return undefined; }
+}
+
+/** Docker's MatchKVList: every `key` or `key=value` must hold. */
+function matchesLabels(labels: Record<string, string>, filters: string[] | undefined): boolean {
+  if (!filters) return true;
+  return filters.every((f) => {
+    const eq = f.indexOf('=');
+    return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
+  });
+}
+
+/** Bytes of regular files under `dir` (symlinks not followed), as `du --apparent-size` counts. */
+async function diskUsage(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await diskUsage(p);
+    else total += await lstat(p).then((s) => s.size, () => 0);
+  }
+  return total;
+}

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { EventsBus, Lifecycle, Logger, Metrics, PluginPaths, StateStore, StoredEvent, Tracer } from '@sockerless/sdk';
+import type { HostPaths } from './tokens';
+
+/** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
+export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {
+  const destination = pino.destination({ fd: 2, sync: false });
+  return wrapPino(pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination));
+}
+
+function wrapPino(p: pino.Logger): Logger {
+  return {
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (bindings) => wrapPino(p.child(bindings)),
+  };
+}
+
+export interface ShutdownHook {
+  pluginId: string;
+  hook: () => void | Promise<void>;
+  timeoutMs: number;
+}
+
+export class LifecycleRegistry {
+  /** In registration order; run reversed. */
+  readonly hooks: ShutdownHook[] = [];
+
+  forPlugin(pluginId: string): Lifecycle {
+    return {
+      onShutdown: (hook, opts) => {
+        this.hooks.push({ pluginId, hook, timeoutMs: opts?.timeoutMs ?? 10_000 });
+      },
+    };
+  }
+}
+
+export function pluginPaths(host: HostPaths, pluginId: string): PluginPaths {
+  const stateDir = join(host.home, 'plugins', pluginId);
+  let made = false;
+  return {
+    home: host.home,
+    configDir: host.configDir,
+    get stateDir() {
+      // Created on first use, so plugins that keep no state leave no empty folders behind.
+      if (!made) { mkdirSync(stateDir, { recursive: true }); made = true; }
+      return stateDir;
+    },
+  };
+}
+
+/**
+ * The events bus. Events are appended to the store (so `docker events --since` sees the past across
+ * restarts) and pushed to live subscribers. Before the store is attached, events are kept in memory.
+ */
+export class CoreEventsBus implements EventsBus {
+  private readonly listeners = new Set<(e: StoredEvent) => void>();
+  private store?: StateStore;
+  private pending: StoredEvent[] = [];
+  private lastNano = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  attachStore(store: StateStore): void {
+    this.store = store;
+    for (const e of this.pending) void store.appendEvent(e);
+    this.pending = [];
+  }
+
+  /** Monotonic nanoseconds, so two events in the same millisecond keep their order. */
+  now(): number {
+    const t = Date.now() * 1e6;
+    this.lastNano = t > this.lastNano ? t : this.lastNano + 1000;
+    return this.lastNano;
+  }
+
+  emit(event: Omit<StoredEvent, 'timeNano'>): void {
+    const full: StoredEvent = { ...event, timeNano: this.now() };
+    if (this.store) {
+      try {
+        void this.store.appendEvent(full);
+      } catch (err) {
+        this.logger.error('could not persist event', { err: (err as Error).message });
+      }
+    } else {
+      this.pending.push(full);
+    }
+    for (const l of this.listeners) {
+      try { l(full); } catch (err) { this.logger.error('event listener failed', { err: (err as Error).message }); }
+    }
+  }
+
+  subscribe(listener: (event: StoredEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async history(sinceNano: number, untilNano: number): Promise<StoredEvent[]> {
+    return this.store ? await this.store.readEvents(sinceNano, untilNano) : this.pending.filter((e) => e.timeNano >= sinceNano && e.timeNano <= untilNano);
+  }
+}
+
+/** A small in-process metrics registry; the Prometheus exporter reads it (pools issue). */
+export class CoreMetrics implements Metrics {
+  readonly values = new Map<string, { help: string; labels: Record<string, string>; value: number; type: 'counter' | 'gauge' }>();
+
+  private key(name: string, labels: Record<string, string>): string {
+    return `${name}${JSON.stringify(labels)}`;
+  }
+
+  counter(name: string, help: string, labels: Record<string, string> = {}) {
+    const k = this.key(name, labels);
+    if (!this.values.has(k)) this.values.set(k, { help, labels, value: 0, type: 'counter' });
+    const entry = this.values.get(k)!;
+    return { inc: (by = 1) => { entry.value += by; } };
+  }
+
+  gauge(name: string, help: string, labels: Record<string, string> = {}) {
+    const k = this.key(name, labels);
+    if (!this.values.has(k)) this.values.set(k, { help, labels, value: 0, type: 'gauge' });
+    const entry = this.values.get(k)!;
+    return { set: (v: number) => { entry.value = v; } };
+  }
+}
+
+/** Times spans into the debug log; an OpenTelemetry exporter can replace it through the same interface. */
+export function createTracer(logger: Logger): Tracer {
+  return {
+    async span(name, fn, attributes) {
+      const started = process.hrtime.bigint();
+      try {
+        return await fn();
+      } finally {
+        logger.debug('span', { span: name, ms: Number(process.hrtime.bigint() - started) / 1e6, ...attributes });
+      }
+    },
+  };
+}

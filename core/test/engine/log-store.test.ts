@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerLog, type LogEntry } from '../../src/engine/log-store';
+
+let dir: string;
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-log-')); });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+test('output is split into lines per stream, partial lines wait for their newline, and a new instance reads the file', async () => {
+  const log = new ContainerLog(join(dir, 'c.log'));
+  const live: LogEntry[] = [];
+  log.on('entry', (e: LogEntry) => live.push(e));
+  log.write('stdout', Buffer.from('one\ntw'));
+  log.write('stderr', Buffer.from('err\n'));
+  log.write('stdout', Buffer.from('o\nthree'));
+  log.flush();
+  const entries = await log.readAll();
+  expect(entries.map((e) => [e.stream, e.data.toString()])).toEqual([['stdout', 'one\n'], ['stderr', 'err\n'], ['stdout', 'two\n'], ['stdout', 'three']]);
+  expect(live.map((e) => e.data.toString())).toEqual(['one\n', 'err\n', 'two\n', 'three']);
+  for (let i = 1; i < entries.length; i++) expect(entries[i].timeNano).toBeGreaterThan(entries[i - 1].timeNano);
+  log.close();
+  const reopened = await new ContainerLog(join(dir, 'c.log')).readAll();
+  expect(reopened.map((e) => e.data.toString())).toEqual(['one\n', 'err\n', 'two\n', 'three']);
+});
+
+test('binary output round-trips exactly', async () => {
+  const log = new ContainerLog(join(dir, 'bin.log'));
+  const bytes = Buffer.from([0, 1, 2, 255, 10, 254, 0]);
+  log.write('stdout', bytes);
+  log.flush();
+  expect(Buffer.concat((await log.readAll()).map((e) => e.data))).toEqual(bytes);
+  log.close();
+});
