@@ -63,7 +63,12 @@ export function dockerErrors(logger: Logger): Koa.Middleware {
       }
       ctx.status = status;
       if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
-      ctx.body = status === 304 ? '' : { message };
+      if (status === 304) {
+        ctx.body = '';
+      } else {
+        ctx.body = JSON.stringify({ message });
+        ctx.set('Content-Type', 'application/json');
+      }
     }
   };
 }
@@ -72,6 +77,11 @@ export function createApiApp(deps: ApiServerDeps): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(dockerErrors(deps.logger));
+  app.use(async (ctx, next) => {
+    await next();
+    // The Go client decodes error bodies only when the type is exactly application/json, as dockerd sends.
+    if (ctx.response.type === 'application/json') ctx.set('Content-Type', 'application/json');
+  });
   app.use(async (ctx, next) => {
     const { version, rest } = splitVersion(ctx.path);
     ctx.state.apiVersion = version;

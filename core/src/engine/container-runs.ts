@@ -6,7 +6,13 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 interface Waiter {
   condition: WaitCondition;
-  resolve(result: { StatusCode: number; Error: { Message: string } | null }): void;
+  resolve(result: WaitResult): void;
+}
+
+/** Docker's wait body; `Error` is present only when the run failed (the spec does not allow null). */
+export interface WaitResult {
+  StatusCode: number;
+  Error?: { Message: string };
 }
 
 interface RunState {
@@ -112,7 +118,7 @@ export class RunController {
     for (const w of [...set]) {
       if (!conditions.includes(w.condition)) continue;
       set.delete(w);
-      w.resolve({ StatusCode: code, Error: error ? { Message: error } : null });
+      w.resolve(error ? { StatusCode: code, Error: { Message: error } } : { StatusCode: code });
     }
     if (set.size === 0) this.waiters.delete(id);
   }
@@ -121,13 +127,13 @@ export class RunController {
    * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
    * which is normal (`docker run -d` abandons its wait).
    */
-  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
     const c = this.engine.find(idOrName);
     if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id)) {
-      return Promise.resolve({ StatusCode: c.state.ExitCode, Error: null });
+      return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { condition, resolve };

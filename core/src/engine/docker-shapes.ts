@@ -1,4 +1,16 @@
-import type { ContainerRecord } from './container-record';
+import type { ContainerRecord, EndpointSettings } from './container-record';
+
+/**
+ * Drops null fields. Real dockerd sends `null` for unset lists, but the v1.56 spec types them as arrays;
+ * omitting them satisfies the spec and every client we run (they treat missing and null alike).
+ */
+export function withoutNulls<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+function endpoints(networks: Record<string, EndpointSettings>): Record<string, EndpointSettings> {
+  return Object.fromEntries(Object.entries(networks).map(([name, ep]) => [name, withoutNulls(ep)]));
+}
 
 /** `Up 5 minutes`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
 export function humanStatus(c: ContainerRecord, now = Date.now()): string {
@@ -51,8 +63,26 @@ function networkSettings(c: ContainerRecord) {
     IPPrefixLen: bridge?.IPPrefixLen ?? 0,
     IPv6Gateway: '',
     MacAddress: bridge?.MacAddress ?? '',
-    Networks: c.networks,
+    Networks: endpoints(c.networks),
   };
+}
+
+function hostConfigView(c: ContainerRecord) {
+  const view: Record<string, unknown> = withoutNulls({
+    NetworkMode: 'default',
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: false,
+    PortBindings: {},
+    Memory: 0,
+    ...c.hostConfig,
+  });
+  // Clients send '' for "unset"; the spec's enums do not allow it, and we log with json-file files.
+  view.LogConfig = { Type: 'json-file', Config: {} };
+  if (view.CgroupnsMode === '') delete view.CgroupnsMode;
+  // -1 is the CLI's "unset"; the spec's range is 0-100.
+  if (typeof view.MemorySwappiness === 'number' && view.MemorySwappiness < 0) delete view.MemorySwappiness;
+  if (view.Isolation === '') view.Isolation = 'default';
+  return view;
 }
 
 /** `GET /containers/{id}/json`, shaped as Docker's ContainerInspectResponse. */
@@ -76,19 +106,10 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: {
-      NetworkMode: 'default',
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-      AutoRemove: false,
-      Binds: null,
-      LogConfig: { Type: 'json-file', Config: {} },
-      PortBindings: {},
-      Memory: 0,
-      ...c.hostConfig,
-    },
+    HostConfig: hostConfigView(c),
     GraphDriver: { Name: 'overlay2', Data: {} },
     Mounts: c.mounts,
-    Config: c.config,
+    Config: withoutNulls(c.config),
     NetworkSettings: networkSettings(c),
   };
 }
@@ -96,7 +117,7 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
 /** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
 export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
   const networks: Record<string, unknown> = {};
-  for (const [name, ep] of Object.entries(c.networks)) networks[name] = ep;
+  for (const [name, ep] of Object.entries(c.networks)) networks[name] = withoutNulls(ep);
   return {
     Id: c.id,
     Names: [c.name],

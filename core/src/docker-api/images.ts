@@ -1,0 +1,143 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import type { ImageService } from '../engine/images/image-service';
+import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
+import { decodeRegistryAuth } from '../engine/images/registry-client';
+import { parseFilters, queryBool, queryString, startJsonStream } from './http';
+
+/**
+ * Docker's image endpoints. Names may contain slashes (`127.0.0.1:5000/bb/json`), so per-image routes are
+ * one wildcard per method whose trailing `/json`, `/history`, `/get`, `/tag`, `/push` we split ourselves.
+ */
+export function registerImageRoutes(router: Router, images: ImageService): void {
+  router.get('/images/json', (ctx) => {
+    ctx.body = images.list({ filters: parseFilters(ctx, IMAGE_LIST_FILTERS) });
+  });
+
+  router.post('/images/create', async (ctx) => {
+    const fromImage = queryString(ctx, 'fromImage');
+    const fromSrc = queryString(ctx, 'fromSrc');
+    if (fromImage) return pull(ctx, images, fromImage);
+    if (fromSrc) return importImage(ctx, images, fromSrc);
+    throw new InvalidArgumentError('either fromImage or fromSrc is required');
+  });
+
+  router.post('/images/load', async (ctx) => {
+    await streamed(ctx, (write) => images.loadArchive(ctx.req as AsyncIterable<Buffer>, write));
+  });
+
+  router.get('/images/get', (ctx) => {
+    const raw = ctx.query.names;
+    const names = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((n) => n.split(',')).filter(Boolean);
+    if (names.length === 0) throw new InvalidArgumentError('no image names given: use ?names=NAME');
+    sendArchive(ctx, images, names);
+  });
+
+  router.post('/images/prune', async (ctx) => {
+    ctx.body = await images.prune(parseFilters(ctx, ['dangling', 'label', 'label!', 'until']));
+  });
+
+  router.get('/images/*rest', (ctx) => {
+    const { name, action } = splitName(ctx.params.rest, ['json', 'history', 'get']);
+    if (action === 'json') ctx.body = images.inspect(name);
+    else if (action === 'history') ctx.body = images.history(name);
+    else if (action === 'get') sendArchive(ctx, images, [name]);
+    else throw new NotImplementedError(`sockerless does not implement GET ${ctx.path}`);
+  });
+
+  router.post('/images/*rest', async (ctx) => {
+    const { name, action } = splitName(ctx.params.rest, ['tag', 'push']);
+    if (action === 'tag') {
+      const repo = queryString(ctx, 'repo');
+      if (!repo) throw new InvalidArgumentError('repository name must have at least one component (use ?repo=NAME)');
+      await images.tag(name, repo, queryString(ctx, 'tag') || undefined);
+      ctx.status = 201;
+      ctx.body = '';
+    } else if (action === 'push') {
+      throw new NotImplementedError('pushing images is not supported by Sockerless');
+    } else {
+      throw new NotImplementedError(`sockerless does not implement POST ${ctx.path}`);
+    }
+  });
+
+  router.delete('/images/*rest', async (ctx) => {
+    ctx.body = await images.remove(ctx.params.rest, { force: queryBool(ctx, 'force'), noprune: queryBool(ctx, 'noprune') });
+  });
+}
+
+/** Splits `127.0.0.1:5000/bb/json` into name and action; a name without a known suffix has no action. */
+function splitName(rest: string | undefined, actions: string[]): { name: string; action?: string } {
+  const path = rest ?? '';
+  const slash = path.lastIndexOf('/');
+  const last = path.slice(slash + 1);
+  if (slash > 0 && actions.includes(last)) return { name: path.slice(0, slash), action: last };
+  return { name: path };
+}
+
+function sendArchive(ctx: Context, images: ImageService, names: string[]): void {
+  const tar = images.saveArchive(names);
+  ctx.set('Content-Type', 'application/x-tar');
+  ctx.body = tar;
+}
+
+/**
+ * Runs `work` with a progress writer that starts the 200 JSON-lines response on first use. An error before
+ * that becomes a normal HTTP error (404 for a missing manifest, 500 for an unreachable registry); after it,
+ * Docker's `{"errorDetail":...,"error":...}` line, which makes the docker CLI exit 1 with the message.
+ */
+async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>): Promise<void> {
+  let send: ((obj: unknown) => void) | undefined;
+  const write = (msg: Record<string, unknown>) => {
+    send ??= startJsonStream(ctx);
+    send(msg);
+  };
+  try {
+    await work(write);
+  } catch (err) {
+    if (!send) throw err;
+    const message = (err as Error).message ?? String(err);
+    send({ errorDetail: { message }, error: message });
+  } finally {
+    if (send && !ctx.res.writableEnded) ctx.res.end();
+  }
+}
+
+async function pull(ctx: Context, images: ImageService, fromImage: string): Promise<void> {
+  await streamed(ctx, (write) => images.pull({
+    fromImage,
+    tag: queryString(ctx, 'tag') || undefined,
+    platform: queryString(ctx, 'platform') || undefined,
+    credentials: decodeRegistryAuth(ctx.get('X-Registry-Auth') || undefined),
+  }, write));
+}
+
+/** `docker import`: `fromSrc=-` reads the body; an http(s) URL is downloaded. Answers `{"status":"sha256:..."}`. */
+async function importImage(ctx: Context, images: ImageService, fromSrc: string): Promise<void> {
+  let source: AsyncIterable<Buffer>;
+  if (fromSrc === '-') {
+    source = ctx.req as AsyncIterable<Buffer>;
+  } else if (/^https?:\/\//i.test(fromSrc)) {
+    const res = await fetch(fromSrc).catch((err: Error) => {
+      throw new Error(`cannot download ${fromSrc}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    });
+    if (!res.ok || !res.body) throw new Error(`cannot download ${fromSrc}: ${res.status} ${res.statusText}`);
+    source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+  } else {
+    throw new InvalidArgumentError(`fromSrc must be "-" (the request body) or an http(s) URL, not ${JSON.stringify(fromSrc)}`);
+  }
+  const changes = ctx.query.changes;
+  const record = await images.importRootfs(source, {
+    repo: queryString(ctx, 'repo') || undefined,
+    tag: queryString(ctx, 'tag') || undefined,
+    message: queryString(ctx, 'message') || undefined,
+    platform: queryString(ctx, 'platform') || undefined,
+    changes: Array.isArray(changes) ? changes : changes ? [changes] : [],
+    fromSrc,
+  });
+  const send = startJsonStream(ctx);
+  send({ status: record.id });
+  ctx.res.end();
+}

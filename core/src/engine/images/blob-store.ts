@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+
+/**
+ * Content-addressed files under `home/images/blobs/sha256/<hex>`: image configs (the exact bytes whose hash
+ * is the image id) and layers, always kept *uncompressed* so that a layer's blob digest is its diff_id.
+ * That makes `docker save` a plain copy (Docker's load checks diff_ids) and unpacking needs no gunzip.
+ * Every write goes to `tmp/` first and is renamed into place, so a crash never leaves a partial blob.
+ */
+export class BlobStore {
+  readonly blobsDir: string;
+  readonly tmpDir: string;
+
+  constructor(imagesDir: string) {
+    this.blobsDir = join(imagesDir, 'blobs', 'sha256');
+    this.tmpDir = join(imagesDir, 'tmp');
+  }
+
+  /** Creates the folders and drops what an interrupted write left in `tmp/`. */
+  init(): void {
+    mkdirSync(this.blobsDir, { recursive: true });
+    rmSync(this.tmpDir, { recursive: true, force: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  path(digest: string): string {
+    return join(this.blobsDir, hexOf(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  /** All stored digests, for garbage collection. */
+  digests(): string[] {
+    return readdirSync(this.blobsDir).map((hex) => `sha256:${hex}`);
+  }
+
+  read(digest: string): Promise<Buffer> {
+    return readFile(this.path(digest));
+  }
+
+  async remove(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+
+  /** Stores small content (configs, manifests); returns its digest. */
+  async putBytes(bytes: Buffer): Promise<string> {
+    const digest = sha256Digest(bytes);
+    if (!this.has(digest)) {
+      const tmp = this.tempPath();
+      await writeFile(tmp, bytes);
+      await rename(tmp, this.path(digest));
+    }
+    return digest;
+  }
+
+  /** A fresh path inside `tmp/` (same filesystem as the blobs, so rename is atomic). */
+  tempPath(): string {
+    return join(this.tmpDir, randomBytes(8).toString('hex'));
+  }
+
+  /**
+   * Stores a layer from a (maybe gzip-compressed) tar stream, uncompressed, under its diff_id. When
+   * `expectedDigest` is given the raw bytes must hash to it (a registry blob); when `expectedDiffId` is
+   * given the uncompressed bytes must hash to it (a config's rootfs.diff_ids entry).
+   */
+  async ingestLayer(source: AsyncIterable<Buffer> | Readable, opts: LayerIngestOptions = {}): Promise<IngestedLayer> {
+    const rawHash = createHash('sha256');
+    const diffHash = createHash('sha256');
+    let rawBytes = 0;
+    let size = 0;
+    const tmp = this.tempPath();
+    try {
+      await pipeline(
+        source,
+        async function* tapRaw(chunks: AsyncIterable<any>) {
+          for await (const chunk of chunks) {
+            rawHash.update(chunk);
+            rawBytes += chunk.length;
+            opts.onRawBytes?.(rawBytes);
+            yield chunk;
+          }
+        },
+        (chunks: AsyncIterable<any>) => decompressIfNeeded(chunks),
+        async function* tapDiff(chunks: AsyncIterable<any>) {
+          for await (const chunk of chunks) {
+            diffHash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const rawDigest = `sha256:${rawHash.digest('hex')}`;
+      const diffId = `sha256:${diffHash.digest('hex')}`;
+      if (opts.expectedDigest && opts.expectedDigest !== rawDigest) {
+        throw new Error(`filesystem layer verification failed for digest ${opts.expectedDigest}: got ${rawDigest}`);
+      }
+      if (opts.expectedDiffId && opts.expectedDiffId !== diffId) {
+        throw new Error(`layer's diffID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
+      }
+      if (this.has(diffId)) await rm(tmp, { force: true });
+      else await rename(tmp, this.path(diffId));
+      return { diffId, size, rawDigest, rawBytes };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}
+
+export interface LayerIngestOptions {
+  expectedDigest?: string;
+  expectedDiffId?: string;
+  /** Called with the running count of raw (maybe compressed) bytes, for progress. */
+  onRawBytes?: (bytes: number) => void;
+}
+
+export interface IngestedLayer {
+  diffId: string;
+  /** Uncompressed size. */
+  size: number;
+  rawDigest: string;
+  rawBytes: number;
+}
+
+export function sha256Digest(bytes: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+export function hexOf(digest: string): string {
+  const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
+  if (!/^[a-f0-9]{64}$/.test(hex)) throw new InvalidArgumentError(`invalid digest: ${digest}`);
+  return hex;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const BZIP2_MAGIC = [0x42, 0x5a, 0x68];
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+
+function startsWith(buf: Buffer, magic: number[]): boolean {
+  return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
+}
+
+/**
+ * Passes a tar through, or gunzips it when it starts with gzip's magic bytes (layers and `docker import`
+ * bodies come either way). zstd, bzip2 and xz are recognised and refused with a clear message.
+ */
+export async function* decompressIfNeeded(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 6) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  if (startsWith(head, ZSTD_MAGIC)) throw new NotImplementedError('zstd-compressed layers are not supported by Sockerless');
+  if (startsWith(head, BZIP2_MAGIC) || startsWith(head, XZ_MAGIC)) {
+    throw new NotImplementedError('bzip2- and xz-compressed archives are not supported by Sockerless; use an uncompressed or gzip tar');
+  }
+  if (!startsWith(head, GZIP_MAGIC)) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip();
+  const feeding = pipeline(Readable.from(rest()), gunzip).catch((err: Error) => gunzip.destroy(err));
+  for await (const chunk of gunzip) yield chunk as Buffer;
+  await feeding;
+}

@@ -1,0 +1,422 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  ConflictError, InvalidArgumentError, NotFoundError,
+  type EventsBus, type ImageStoreService, type ImageSummary, type Logger, type StateStore, type StoredRecord,
+} from '@sockerless/sdk';
+import { matchesLabelFilters } from '../../docker-api/http';
+import { Collection } from '../collection';
+import { BlobStore, hexOf } from './blob-store';
+import { readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
+import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
+import {
+  boolFilter, filterImages, historyOf, inspectOf, labelsOf, summaryOf, unixSeconds, untilSeconds,
+  type HistoryItemJson, type ImageSummaryJson,
+} from './image-views';
+import { unpackLayersAtomically } from './layer-unpack';
+import { pullImage, type ProgressWriter } from './pull';
+import type { RegistryCredentials } from './registry-client';
+import { isSingleReference, ReferenceIndex } from './reference-index';
+import {
+  canonicalName, canonicalTagKey, familiarName, familiarString, parseReference, referenceWithTag, withDefaultTag,
+  type ImageReference,
+} from './reference';
+
+export interface ImageRecord extends StoredRecord {
+  /** `sha256:<hex>` of the config JSON bytes. */
+  id: string;
+  /** Familiar forms, as Docker prints them: `busybox:latest`, `127.0.0.1:5000/bb:1.0`. */
+  repoTags: string[];
+  /** `busybox@sha256:<manifest digest>` for pulled images. */
+  repoDigests: string[];
+  created: string;
+  /** Uncompressed size of all layers. */
+  size: number;
+  config: ImageConfig;
+  /** Uncompressed layer blob digests (equal to config.rootfs.diff_ids), lowest first. */
+  layers: string[];
+  hasLayers: boolean;
+  lastTagTime?: string;
+}
+
+export interface ImageServiceOptions {
+  home: string;
+  store: StateStore;
+  events: EventsBus;
+  logger: Logger;
+  containersUsingImage: (imageId: string) => string[];
+}
+
+export interface ImageDeleteItem { Untagged?: string; Deleted?: string }
+
+export interface ImportOptions { repo?: string; tag?: string; changes?: string[]; message?: string; platform?: string; fromSrc?: string }
+
+const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * The image store: records (durable through the StateStore), content-addressed blobs and unpacked root
+ * filesystems on disk under `home/images`, and the name indexes `resolve` answers from memory.
+ */
+export class ImageService implements ImageStoreService {
+  private readonly images: Collection<ImageRecord>;
+  private readonly refs = new ReferenceIndex();
+  readonly blobs: BlobStore;
+  private readonly rootfsRoot: string;
+  private readonly unpacked = new Set<string>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Record and index changes run one at a time, so two requests never edit stale copies of a record. */
+  private mutations: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: ImageServiceOptions) {
+    this.images = new Collection<ImageRecord>(opts.store, 'image');
+    const imagesDir = join(opts.home, 'images');
+    this.blobs = new BlobStore(imagesDir);
+    this.rootfsRoot = join(imagesDir, 'rootfs');
+  }
+
+  /** Boot: loads records, drops half-written rootfs dirs, re-unpacks any rootfs that went missing. */
+  async load(): Promise<void> {
+    this.blobs.init();
+    mkdirSync(this.rootfsRoot, { recursive: true });
+    await this.images.load();
+    const live = new Set(this.images.all().map((r) => hexOf(r.id)));
+    for (const name of readdirSync(this.rootfsRoot)) {
+      if (!live.has(name)) await rm(join(this.rootfsRoot, name), { recursive: true, force: true });
+    }
+    for (const rec of this.images.all()) {
+      for (const ref of [...rec.repoTags, ...rec.repoDigests]) this.refs.set(parseReference(ref), rec.id);
+      if (!rec.hasLayers) continue;
+      try {
+        await this.ensureRootfs(rec.id);
+      } catch (err) {
+        this.opts.logger.error('cannot unpack image rootfs', { image: rec.id, err: (err as Error).message });
+      }
+    }
+  }
+
+  resolve(ref: string): ImageSummary & { record: ImageRecord } {
+    const rec = this.find(ref);
+    return { id: rec.id, repoTags: rec.repoTags, rootfs: this.rootfsPath(rec.id), config: rec.config, record: rec };
+  }
+
+  /** Whether `ref` names image `imageId` (the `ancestor` container filter). */
+  matches(ref: string, imageId: string): boolean {
+    return this.lookup(ref).id === imageId;
+  }
+
+  /** The unpacked root filesystem, or undefined for an image without layers (or not yet unpacked). */
+  rootfsPath(imageId: string): string | undefined {
+    const id = imageId.startsWith('sha256:') ? imageId : `sha256:${imageId}`;
+    return this.unpacked.has(id) ? join(this.rootfsRoot, hexOf(id)) : undefined;
+  }
+
+  /** Unpacks the rootfs once (coalescing concurrent callers) and answers its path. */
+  async ensureRootfs(imageId: string): Promise<string | undefined> {
+    const rec = this.images.get(imageId);
+    if (!rec?.hasLayers) return undefined;
+    await this.unpack(rec.id, rec.layers);
+    return this.rootfsPath(rec.id);
+  }
+
+  list(opts: { filters?: Map<string, string[]> } = {}): ImageSummaryJson[] {
+    const kept = filterImages(this.images.all(), opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
+    return kept.map(({ rec, repoTags }) => summaryOf(rec, repoTags)).sort((a, b) => b.Created - a.Created);
+  }
+
+  inspect(ref: string): Record<string, unknown> {
+    const rec = this.find(ref);
+    return inspectOf(rec, this.rootfsPath(rec.id));
+  }
+
+  history(ref: string): HistoryItemJson[] {
+    return historyOf(this.find(ref), (d) => (this.blobs.has(d) ? this.blobs.size(d) : 0));
+  }
+
+  /**
+   * Pulls `fromImage` (+`tag`, which may be a digest; no tag means `latest`). Failures before the first
+   * progress line are thrown before `progress` is ever called, so the route can still answer an HTTP error.
+   */
+  async pull(req: { fromImage: string; tag?: string; platform?: string; credentials?: RegistryCredentials }, progress: ProgressWriter): Promise<string> {
+    const ref = withDefaultTag(referenceWithTag(req.fromImage, req.tag));
+    return pullImage({
+      blobs: this.blobs,
+      hasImage: (id) => this.has(id),
+      once: (key, fn) => this.once(key, fn),
+      commitPulled: async (configBytes, pulled, manifestDigest) => {
+        const digestRef = { ...pulled, tag: undefined, digest: manifestDigest };
+        const { record, changed } = await this.addImage(configBytes, pulled.tag ? [pulled] : [], [digestRef]);
+        this.emit('pull', familiarString(pulled), familiarString(pulled), record);
+        return { tagChanged: changed };
+      },
+    }, { ref, platform: parsePlatform(req.platform), credentials: req.credentials }, progress);
+  }
+
+  /** `docker import`: the body is one rootfs tar (maybe gzip) that becomes a one-layer image. */
+  async importRootfs(source: AsyncIterable<Buffer> | Readable, opts: ImportOptions = {}): Promise<ImageRecord> {
+    // Validate everything the request says before reading a possibly large body.
+    const ref = opts.repo ? withDefaultTag(referenceWithTag(opts.repo, opts.tag)) : undefined;
+    if (ref?.digest) throw new InvalidArgumentError('cannot import with a digest reference');
+    applyChanges({}, opts.changes ?? []);
+    parsePlatform(opts.platform);
+    const layer = await this.blobs.ingestLayer(source);
+    const config = importConfig({ diffId: layer.diffId, changes: opts.changes ?? [], comment: opts.message || `Imported from ${opts.fromSrc ?? '-'}`, platform: opts.platform });
+    const { record } = await this.addImage(Buffer.from(JSON.stringify(config)), ref ? [ref] : [], []);
+    this.emit('import', record.id, record.id, record);
+    if (ref) this.emit('tag', record.id, familiarString(ref), record);
+    return record;
+  }
+
+  /** `docker load`: reads a docker-save (or OCI layout) tar; reports `Loaded image: ...` lines. */
+  async loadArchive(source: AsyncIterable<Buffer>, write: ProgressWriter): Promise<ImageRecord[]> {
+    const work = join(this.blobs.tmpDir, `load-${randomBytes(6).toString('hex')}`);
+    const loaded: ImageRecord[] = [];
+    try {
+      const items = await readDockerArchive(source, work, hostPlatform());
+      if (items.length === 0) throw new InvalidArgumentError('invalid archive: it contains no images');
+      for (const item of items) {
+        const diffIds = (parseConfig(item.configBytes).rootfs?.diff_ids ?? []);
+        if (diffIds.length !== item.layerPaths.length) throw new InvalidArgumentError(`invalid archive: the config lists ${diffIds.length} layers, the manifest ${item.layerPaths.length}`);
+        for (const [i, path] of item.layerPaths.entries()) {
+          await this.once(diffIds[i], async () => {
+            if (!this.blobs.has(diffIds[i])) await this.blobs.ingestLayer(createReadStream(path), { expectedDiffId: diffIds[i] });
+          });
+        }
+        const tags = item.tags.map((t) => withDefaultTag(parseReference(t)));
+        const { record, displaced } = await this.addImage(item.configBytes, tags, []);
+        for (const d of displaced) {
+          write({ stream: `The image ${familiarString(d.ref)} already exists, renaming the old one with ID ${d.previousId} to empty string\n` });
+        }
+        this.emit('load', record.id, record.id, record);
+        for (const line of tags.length ? tags.map((t) => `Loaded image: ${familiarString(t)}\n`) : [`Loaded image ID: ${record.id}\n`]) write({ stream: line });
+        loaded.push(record);
+      }
+      return loaded;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** `docker save`: a name keeps that tag (or all tags of a bare repository name); an id saves untagged. */
+  saveArchive(names: string[]): Readable {
+    const items = new Map<string, SaveItem>();
+    for (const name of names) {
+      const found = this.lookup(name);
+      const rec = found.id ? this.images.get(found.id) : this.anyTagOfRepository(name);
+      if (!rec) throw new NotFoundError(`No such image: ${found.shown}`);
+      const item = items.get(rec.id) ?? { configDigest: rec.id, layers: rec.layers, tags: [] };
+      items.set(rec.id, item);
+      const asked = found.via === 'name' && found.ref ? found.ref : found.id ? undefined : parseReference(name);
+      if (!asked || asked.digest) continue;
+      const wanted = asked.tag ? [asked] : rec.repoTags.map(parseReference).filter((t) => canonicalName(t) === canonicalName(asked));
+      for (const t of wanted) {
+        if (item.tags.some((x) => x.canonical === canonicalTagKey(t))) continue;
+        item.tags.push({ canonical: canonicalTagKey(t), familiar: familiarString(t), familiarName: familiarName(t), tag: t.tag! });
+      }
+    }
+    for (const item of items.values()) this.emit('save', item.configDigest, item.configDigest, this.images.get(item.configDigest)!);
+    return writeDockerArchive([...items.values()], this.blobs);
+  }
+
+  /** `docker tag SOURCE REPO[:TAG]`. */
+  async tag(source: string, repo: string, tag?: string): Promise<void> {
+    const rec = this.find(source);
+    const ref = withDefaultTag(referenceWithTag(repo, tag));
+    if (ref.digest) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
+    await this.attachRefs(rec.id, [ref], []);
+    this.emit('tag', rec.id, familiarString(ref), rec);
+  }
+
+  /** `docker rmi`, following Docker's untag-then-delete rules and conflicts (image_delete.go). */
+  async remove(raw: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteItem[]> {
+    return this.serial(async () => {
+      const found = this.lookup(raw);
+      if (!found.id) throw new NotFoundError(`No such image: ${found.shown}`);
+      const id = found.id;
+      const users = this.opts.containersUsingImage(id);
+      const out: ImageDeleteItem[] = [];
+      const refsOf = () => { const r = this.images.get(id)!; return [...r.repoTags, ...r.repoDigests].map(parseReference); };
+      if (found.via === 'name' && found.ref) {
+        const ref = found.ref.digest ? found.ref : withDefaultTag(found.ref);
+        if (!opts.force && users.length && isSingleReference(refsOf())) {
+          throw new ConflictError(`conflict: unable to remove repository reference "${raw}" (must force) - container ${shortId(users[0])} is using its referenced image ${shortId(id)}`);
+        }
+        const untag = [ref];
+        // The last tag of a repository takes that repository's digest references with it.
+        if (!ref.digest && !refsOf().some((r) => !r.digest && canonicalName(r) === canonicalName(ref) && r.tag !== ref.tag)) {
+          untag.push(...refsOf().filter((r) => r.digest && canonicalName(r) === canonicalName(ref)));
+        }
+        out.push(...(await this.untagLocked(id, untag)));
+        // Still named, or still used by a container (it stays, dangling, as Docker keeps it): done.
+        if (refsOf().length > 0 || users.length) return out;
+      } else {
+        if (!opts.force && !isSingleReference(refsOf())) {
+          throw new ConflictError(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
+        }
+        if (users.length && !opts.force) {
+          throw new ConflictError(`conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by container ${shortId(users[0])}`);
+        }
+        out.push(...(await this.untagLocked(id, refsOf())));
+        // Forced while containers use it: untagged only, so their root filesystem stays; prune removes it later.
+        if (users.length) return out;
+      }
+      out.push(...(await this.deleteLocked(id)));
+      return out;
+    });
+  }
+
+  /** `docker image prune`: dangling (default) or all unused images, with label/until filters. */
+  async prune(filters: Map<string, string[]> = new Map()): Promise<{ ImagesDeleted: ImageDeleteItem[]; SpaceReclaimed: number }> {
+    const danglingOnly = boolFilter(filters.get('dangling'), 'dangling') ?? true;
+    const until = filters.get('until')?.map(untilSeconds);
+    return this.serial(async () => {
+      const deleted: ImageDeleteItem[] = [];
+      let space = 0;
+      for (const rec of this.images.all()) {
+        if (danglingOnly && (rec.repoTags.length || rec.repoDigests.length)) continue;
+        if (this.opts.containersUsingImage(rec.id).length) continue;
+        if (until && !until.every((t) => unixSeconds(rec.created) < t)) continue;
+        const labels = labelsOf(rec);
+        if (!matchesLabelFilters(labels, filters.get('label'))) continue;
+        if ((filters.get('label!') ?? []).some((f) => matchesLabelFilters(labels, [f]))) continue;
+        deleted.push(...(await this.untagLocked(rec.id, [...rec.repoTags, ...rec.repoDigests].map(parseReference))));
+        deleted.push(...(await this.deleteLocked(rec.id)));
+        space += rec.size;
+      }
+      return { ImagesDeleted: deleted, SpaceReclaimed: space };
+    });
+  }
+
+  // ---- internals ----
+
+  private has(id: string): boolean {
+    return this.images.get(id) !== undefined;
+  }
+
+  private find(ref: string): ImageRecord {
+    const found = this.lookup(ref);
+    if (!found.id) throw new NotFoundError(`No such image: ${found.shown}`);
+    return this.images.get(found.id)!;
+  }
+
+  private lookup(ref: string) {
+    return this.refs.lookup(ref, () => this.images.all().map((r) => r.id), (id) => this.has(id));
+  }
+
+  private anyTagOfRepository(name: string): ImageRecord | undefined {
+    let parsed: ImageReference;
+    try { parsed = parseReference(name); } catch { return undefined; }
+    if (parsed.tag || parsed.digest) return undefined;
+    return this.images.all().find((r) => r.repoTags.some((t) => canonicalName(parseReference(t)) === canonicalName(parsed)));
+  }
+
+  /**
+   * Stores an image from its config bytes (its layer blobs must already be stored), unpacks its rootfs,
+   * and points `tags`/`digests` at it. `changed` is false when every reference already pointed here.
+   */
+  private async addImage(configBytes: Buffer, tags: ImageReference[], digests: ImageReference[]) {
+    const id = await this.blobs.putBytes(configBytes);
+    const config = parseConfig(configBytes);
+    const layers = config.rootfs?.diff_ids ?? [];
+    for (const l of layers) if (!this.blobs.has(l)) throw new Error(`image ${id} is missing its layer ${l}`);
+    if (layers.length) await this.unpack(id, layers);
+    if (!this.has(id)) {
+      const size = layers.reduce((n, l) => n + this.blobs.size(l), 0);
+      const rec: ImageRecord = { id, repoTags: [], repoDigests: [], created: config.created ?? '', size, config, layers, hasLayers: layers.length > 0 };
+      await this.serial(() => (this.has(id) ? Promise.resolve() : this.images.put(rec)));
+    }
+    const { changed, displaced } = await this.attachRefs(id, tags, digests);
+    return { record: this.images.get(id)!, changed, displaced };
+  }
+
+  /** Points references at `id`, taking them away from whichever image held them (that one may go dangling). */
+  private attachRefs(id: string, tags: ImageReference[], digests: ImageReference[]) {
+    return this.serial(async () => {
+      const displaced: { ref: ImageReference; previousId: string }[] = [];
+      let changed = false;
+      const rec = structuredClone(this.images.get(id)!);
+      for (const ref of [...tags, ...digests]) {
+        const previousId = this.refs.get(ref);
+        if (previousId === id) continue;
+        changed = true;
+        if (previousId) {
+          displaced.push({ ref, previousId });
+          await this.untagLocked(previousId, [ref], false);
+        }
+        (ref.digest ? rec.repoDigests : rec.repoTags).push(familiarString(ref));
+      }
+      if (!changed) return { changed, displaced };
+      if (tags.length) rec.lastTagTime = new Date().toISOString();
+      await this.images.put(rec);
+      for (const ref of [...tags, ...digests]) this.refs.set(ref, id);
+      return { changed, displaced };
+    });
+  }
+
+  /** Removes references from an image; call inside `serial`. */
+  private async untagLocked(id: string, refs: ImageReference[], emit = true): Promise<ImageDeleteItem[]> {
+    const rec = this.images.get(id);
+    if (!rec || refs.length === 0) return [];
+    const drop = new Set(refs.map(familiarString));
+    await this.images.put({ ...rec, repoTags: rec.repoTags.filter((t) => !drop.has(t)), repoDigests: rec.repoDigests.filter((d) => !drop.has(d)) });
+    for (const ref of refs) if (this.refs.get(ref) === id) this.refs.delete(ref);
+    if (emit) for (const _ of refs) this.emit('untag', id, id, rec);
+    return refs.map((r) => ({ Untagged: familiarString(r) }));
+  }
+
+  /** Deletes the record, then the rootfs and blobs no other image uses; call inside `serial`. */
+  private async deleteLocked(id: string): Promise<ImageDeleteItem[]> {
+    const rec = this.images.get(id)!;
+    await this.images.delete(id);
+    this.unpacked.delete(id);
+    const dir = join(this.rootfsRoot, hexOf(id));
+    if (existsSync(dir)) {
+      // Renamed first so a crash mid-delete leaves only a `.tmp-` dir that boot removes.
+      const doomed = `${dir}.tmp-deleted-${randomBytes(4).toString('hex')}`;
+      renameSync(dir, doomed);
+      await rm(doomed, { recursive: true, force: true });
+    }
+    const stillUsed = new Set(this.images.all().flatMap((r) => [r.id, ...r.layers]));
+    for (const digest of [id, ...rec.layers]) if (!stillUsed.has(digest)) await this.blobs.remove(digest);
+    this.emit('delete', id, id, rec);
+    return [{ Deleted: id }];
+  }
+
+  private async unpack(id: string, layers: string[]): Promise<void> {
+    await this.once(`rootfs:${id}`, async () => {
+      const dir = join(this.rootfsRoot, hexOf(id));
+      if (!existsSync(dir)) await unpackLayersAtomically(layers.map((l) => this.blobs.path(l)), dir);
+      this.unpacked.add(id);
+    });
+  }
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const p = fn().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.mutations.then(fn, fn);
+    this.mutations = next.catch(() => undefined);
+    return next;
+  }
+
+  private emit(action: string, actorId: string, name: string, rec: ImageRecord | undefined): void {
+    this.opts.events.emit({ Type: 'image', Action: action, Actor: { ID: actorId, Attributes: { ...(rec ? labelsOf(rec) : {}), name } } });
+  }
+}
+
+function parseConfig(bytes: Buffer): ImageConfig {
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as ImageConfig;
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+    return parsed;
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid image config: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,329 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
+  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type ExitStatus,
+  type Logger, type ManagedWorkload, type PathStat, type WorkloadProcess, type WorkloadSpec,
+} from '@sockerless/sdk';
+import type { Readable } from 'node:stream';
+import * as archive from './archive';
+import { nsenterArgs } from './exec';
+import { detectHostTools, type HostTools } from './host-tools';
+import { spawnProcess } from './process';
+import { copyDir, ensureRootfs, prepareRootfs, treeSize, unmountRootfs, upperDir } from './rootfs';
+import { bwrapArgs, checkExecutable } from './sandbox';
+import { descendantsOf, pidsInNamespaceOf, top } from './top';
+import { resolveUser, type ExecUser } from './users';
+import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
+
+export interface LocalDriverOptions {
+  sandbox: 'auto' | 'bubblewrap' | 'none';
+}
+
+/** What a started container leaves on disk, so a restarted daemon can still signal or clean it up. */
+interface RunInfo {
+  /** bwrap (sandbox) or the workload itself (host mode). */
+  pid: number;
+  /** The workload's host pid: pid 1 of the sandbox's pid namespace, or `pid` in host mode. */
+  workloadPid: number;
+  sandboxed: boolean;
+}
+
+interface Running extends RunInfo {
+  exited: Promise<ExitStatus>;
+  done: boolean;
+  /** The last signal we delivered, to name the cause of a 128+N exit. */
+  signals: Set<number>;
+}
+
+const RUN_FILE = 'run.json';
+const SPEC_FILE = 'spec.json';
+
+export class LocalDriver implements BackendDriver {
+  readonly kind = 'local';
+  readonly capabilities: BackendCapabilities = { exec: true, archive: true, top: true, attach: true };
+  private readonly tools: HostTools;
+  private readonly logger: Logger;
+  private readonly specs = new Map<string, WorkloadSpec>();
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
+    this.logger = ctx.logger;
+    this.tools = tools;
+    const mode = ctx.options?.sandbox ?? 'auto';
+    if (mode !== 'none' && !tools.bwrap) {
+      this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
+    } else if (mode === 'none') {
+      this.logger.warn('sandbox is "none": containers run directly on the host WITHOUT isolation');
+    }
+    if (tools.bwrap && !tools.staticBusybox) {
+      this.logger.warn('no static busybox on the host: containers with a non-root user run in a user namespace where file ownership is not enforced (install busybox-static)');
+    }
+  }
+
+  private get mode(): LocalDriverOptions['sandbox'] { return this.ctx.options?.sandbox ?? 'auto'; }
+
+  private stateDirOf(id: string): string {
+    return this.specs.get(id)?.stateDir ?? join(this.ctx.stateDir, 'containers', id);
+  }
+
+  /** Sandboxed when bubblewrap may be used and the image has a root filesystem to put in it. */
+  private sandboxed(spec: WorkloadSpec): boolean {
+    if (this.mode === 'none' || !spec.image.rootfs) return false;
+    if (!this.tools.bwrap) {
+      if (this.mode === 'bubblewrap') throw new UnavailableError('sandbox "bubblewrap" is configured but bwrap is not installed');
+      return false;
+    }
+    return true;
+  }
+
+  private async specOf(id: string): Promise<WorkloadSpec> {
+    const known = this.specs.get(id);
+    if (known) return known;
+    try {
+      const spec = JSON.parse(await fs.readFile(join(this.stateDirOf(id), SPEC_FILE), 'utf8')) as WorkloadSpec;
+      this.specs.set(id, spec);
+      return spec;
+    } catch {
+      throw new NotFoundError(`No such container: ${id}`);
+    }
+  }
+
+  async create(spec: WorkloadSpec): Promise<void> {
+    await fs.mkdir(spec.stateDir, { recursive: true });
+    await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
+    this.specs.set(spec.id, spec);
+    if (this.sandboxed(spec)) {
+      const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+      await prepareRootfs(root, spec);
+    } else {
+      this.logger.warn('container will run directly on the host WITHOUT a sandbox', {
+        id: spec.id, reason: this.mode === 'none' ? 'sandbox "none"' : !this.tools.bwrap ? 'bwrap not installed' : 'image has no root filesystem',
+      });
+    }
+  }
+
+  /** The workload's environment with what the runtime adds in Docker (PATH, HOSTNAME, HOME, TERM). */
+  private environment(env: string[], hostname: string, user: ExecUser, tty: boolean): Record<string, string> {
+    const out = envRecord(env);
+    out.PATH ??= DEFAULT_PATH;
+    out.HOSTNAME ??= hostname;
+    out.HOME ??= user.home || '/';
+    if (tty) out.TERM ??= 'xterm';
+    return out;
+  }
+
+  async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
+    const current = this.running.get(spec.id);
+    if (current && !current.done) throw new ConflictError(`Container ${spec.id} is already running`);
+    this.specs.set(spec.id, spec);
+    await fs.mkdir(spec.stateDir, { recursive: true });
+    await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
+    return this.sandboxed(spec) ? this.startSandboxed(spec) : this.startOnHost(spec);
+  }
+
+  private async startSandboxed(spec: WorkloadSpec): Promise<WorkloadProcess> {
+    const bwrap = this.tools.bwrap!;
+    const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+    const { resolvConf } = await prepareRootfs(root, spec);
+    const user = await resolveUser(root, spec.user);
+    const env = this.environment(spec.env, spec.hostname, user, spec.tty);
+    const workingDir = spec.workingDir || '/';
+    for (const m of spec.mounts) {
+      if (m.type !== 'tmpfs' && !(await exists(m.source))) {
+        throw new InvalidArgumentError(`invalid mount config for type "${m.type}": bind source path does not exist: ${m.source}`);
+      }
+    }
+    await checkExecutable(root, spec.argv[0], env, workingDir);
+    const args = bwrapArgs({
+      root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
+      resolvConf, sys: await exists(join(root, 'sys')), tty: spec.tty, argv: spec.argv,
+    });
+    this.logger.debug('starting sandbox', { id: spec.id, argv: [bwrap, ...args] });
+    const { proc, pid } = spawnProcess({ file: bwrap, args, env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin });
+    const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
+    r.workloadPid = await this.findWorkloadPid(pid, bwrap, r);
+    // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
+    proc.pid = r.workloadPid;
+    await this.saveRun(spec, r);
+    return proc;
+  }
+
+  private async startOnHost(spec: WorkloadSpec): Promise<WorkloadProcess> {
+    const user = await resolveUser('/', spec.user);
+    const env = this.environment(spec.env, spec.hostname, user, spec.tty);
+    const cwd = spec.workingDir || '/';
+    await fs.mkdir(cwd, { recursive: true });
+    await checkExecutable('/', spec.argv[0], env, cwd);
+    const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
+    const { proc, pid } = spawnProcess({
+      file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, ...asUser,
+    });
+    const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: false });
+    await this.saveRun(spec, r);
+    return proc;
+  }
+
+  private track(spec: WorkloadSpec, proc: WorkloadProcess, info: RunInfo): Running {
+    const r: Running = { ...info, done: false, signals: new Set(), exited: proc.exited };
+    // bwrap reports a death by signal N as exit 128+N; name the signal when it is one we sent.
+    const exited = proc.exited.then((st) => {
+      r.done = true;
+      if (!st.signal && st.exitCode > 128 && r.signals.has(st.exitCode - 128)) {
+        try { st = { ...st, signal: normalizeSignal(String(st.exitCode - 128)) }; } catch { /* not a signal */ }
+      }
+      void fs.rm(join(spec.stateDir, RUN_FILE), { force: true });
+      return st;
+    });
+    r.exited = exited;
+    proc.exited = exited;
+    this.running.set(spec.id, r);
+    return r;
+  }
+
+  private async saveRun(spec: WorkloadSpec, r: Running): Promise<void> {
+    if (r.done) return;
+    const info: RunInfo = { pid: r.pid, workloadPid: r.workloadPid, sandboxed: r.sandboxed };
+    await fs.writeFile(join(spec.stateDir, RUN_FILE), JSON.stringify(info)).catch(() => undefined);
+  }
+
+  /**
+   * bwrap forks the workload as pid 1 of the new namespace; signals, exec and top need that host pid. It
+   * shows up as bwrap's only child within microseconds; we wait until it has exec'd (no longer bwrap), so
+   * an exec right after start enters the finished sandbox, not one still being set up.
+   */
+  private async findWorkloadPid(bwrapPid: number, bwrapPath: string, r: Running): Promise<number> {
+    const deadline = Date.now() + 10_000;
+    let child: number | undefined;
+    while (!r.done && Date.now() < deadline) {
+      const text = await fs.readFile(`/proc/${bwrapPid}/task/${bwrapPid}/children`, 'utf8').catch(() => '');
+      child = Number(text.trim().split(/\s+/)[0]) || undefined;
+      if (child) {
+        const exe = await fs.readlink(`/proc/${child}/exe`).catch(() => bwrapPath);
+        if (exe !== bwrapPath) return child;
+      }
+      await tick(1);
+    }
+    return child ?? bwrapPid;
+  }
+
+  /** The running container, from memory or (after a daemon restart) from its run file. */
+  private async runningOf(id: string): Promise<RunInfo | undefined> {
+    const r = this.running.get(id);
+    if (r) return r.done ? undefined : r;
+    try {
+      const info = JSON.parse(await fs.readFile(join(this.stateDirOf(id), RUN_FILE), 'utf8')) as RunInfo;
+      return isAlive(info.workloadPid) ? info : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async signal(id: string, signal: string): Promise<void> {
+    const sig = normalizeSignal(signal);
+    const r = await this.runningOf(id);
+    if (!r) throw new NotFoundError(`Container ${id} is not running`);
+    const num = signalNumber(sig);
+    this.running.get(id)?.signals.add(num);
+    const kill = (pid: number, s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
+    if (sig === 'SIGKILL') {
+      // Pid 1 of a namespace dying takes every process in it; in host mode the group stands in for it.
+      // bwrap then exits 137 itself; it is killed only while the workload's pid is still unknown.
+      if (r.sandboxed) kill(r.workloadPid, sig); else kill(-r.pid, sig);
+      return;
+    }
+    kill(r.workloadPid, sig);
+  }
+
+  async remove(id: string): Promise<void> {
+    const stateDir = this.stateDirOf(id);
+    const r = await this.runningOf(id);
+    if (r) {
+      await this.signal(id, 'SIGKILL').catch(() => undefined);
+      const mem = this.running.get(id);
+      const deadline = Date.now() + 10_000;
+      if (mem) await Promise.race([mem.exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
+      while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
+    }
+    await unmountRootfs(stateDir);
+    await fs.rm(stateDir, { recursive: true, force: true });
+    this.running.delete(id);
+    this.specs.delete(id);
+  }
+
+  async list(): Promise<ManagedWorkload[]> {
+    const dir = join(this.ctx.stateDir, 'containers');
+    const ids = await fs.readdir(dir).catch(() => [] as string[]);
+    return Promise.all(ids.map(async (id) => ({ id, running: (await this.runningOf(id)) !== undefined })));
+  }
+
+  async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
+    const cspec = await this.specOf(id);
+    const r = await this.runningOf(id);
+    if (!r) throw new ConflictError(`Container ${id} is not running`);
+    const workingDir = spec.workingDir || cspec.workingDir || '/';
+    if (!r.sandboxed) {
+      const user = await resolveUser('/', spec.user || cspec.user);
+      const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
+      await checkExecutable('/', spec.argv[0], env, workingDir);
+      const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
+      return spawnProcess({ file: spec.argv[0], args: spec.argv.slice(1), env, cwd: workingDir, tty: spec.tty, stdin: spec.attachStdin, killGroupOnExit: true, ...asUser }).proc;
+    }
+    if (!this.tools.nsenter) throw new UnavailableError('exec needs nsenter (util-linux) on the host');
+    const root = await this.rootOf(cspec);
+    const user = await resolveUser(root, spec.user || cspec.user);
+    const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
+    await checkExecutable(root, spec.argv[0], env, workingDir);
+    return spawnProcess({
+      file: this.tools.nsenter, args: nsenterArgs(r.workloadPid, workingDir, user, spec.argv), env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin,
+    }).proc;
+  }
+
+  /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
+  private async rootOf(spec: WorkloadSpec): Promise<string> {
+    if (!this.sandboxed(spec)) return '/';
+    return ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+  }
+
+  private async fsOf(id: string): Promise<archive.ContainerFs> {
+    const spec = await this.specOf(id);
+    const sandboxed = this.sandboxed(spec);
+    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name };
+  }
+
+  async statPath(id: string, path: string): Promise<PathStat> {
+    return archive.statPath(await this.fsOf(id), path);
+  }
+
+  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+    return archive.getArchive(await this.fsOf(id), path);
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    return archive.putArchive(await this.fsOf(id), path, tar, opts);
+  }
+
+  async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    await this.specOf(id);
+    const r = await this.runningOf(id);
+    if (!r) throw new ConflictError(`Container ${id} is not running`);
+    const pids = r.sandboxed ? await pidsInNamespaceOf(r.workloadPid) : await descendantsOf(r.pid);
+    return top(pids, psArgs);
+  }
+
+  async diskUsage(id: string): Promise<number> {
+    const stateDir = this.stateDirOf(id);
+    if (await exists(copyDir(stateDir))) return treeSize(copyDir(stateDir));
+    return treeSize(upperDir(stateDir));
+  }
+
+  /**
+   * Workloads are tied to the daemon (--die-with-parent). The overlay mounts are released so a stopped daemon
+   * leaves no mounts behind; create/start/archive mount them again on demand after a restart.
+   */
+  async close(): Promise<void> {
+    const dir = join(this.ctx.stateDir, 'containers');
+    const ids = await fs.readdir(dir).catch(() => [] as string[]);
+    await Promise.all(ids.map((id) => unmountRootfs(this.stateDirOf(id)).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,24 @@
+import { coreBackendDriversExtensionPoint, coreServices, definePlugin, z } from '@sockerless/sdk';
+import { LocalDriver, type LocalDriverOptions } from './driver';
+
+export { LocalDriver, type LocalDriverOptions } from './driver';
+export { detectHostTools, type HostTools } from './host-tools';
+
+/** The embedded default backend: each container in a bubblewrap sandbox on this host. */
+export default definePlugin({
+  id: 'backend-local',
+  sdk: '^1.0.0',
+  register(reg) {
+    reg.registerInit({
+      deps: { drivers: coreBackendDriversExtensionPoint, logger: coreServices.logger },
+      init({ drivers, logger }) {
+        drivers.register({
+          kind: 'local',
+          optionsSchema: z.object({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto') }),
+          create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }),
+        });
+        logger.debug('local backend driver registered');
+      },
+    });
+  },
+});

@@ -1,0 +1,134 @@
+import { promises as fs, readFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { resolveInRoot, type Logger, type WorkloadMount } from '@sockerless/sdk';
+import { exists, run } from './util';
+
+/**
+ * The container's root filesystem: an overlay of the image's unpacked layers (read-only lower) and the
+ * container's own writable layer in its state dir, mounted on the host before the sandbox starts (bwrap
+ * 0.8 has no --overlay). Where overlay mounting is refused (not root), a full copy stands in.
+ */
+
+export const upperDir = (stateDir: string) => join(stateDir, 'upper');
+const workDir = (stateDir: string) => join(stateDir, 'work');
+export const mergedDir = (stateDir: string) => join(stateDir, 'merged');
+export const copyDir = (stateDir: string) => join(stateDir, 'rootfs');
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescapeMountPath(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function isMountPoint(path: string): boolean {
+  let text: string;
+  try { text = readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return false; }
+  return text.split('\n').some((line) => unescapeMountPath(line.split(' ')[4] ?? '') === path);
+}
+
+/** Overlay options separate with `,` and `:`; a backslash escapes them in a path. */
+const escapeOpt = (p: string) => p.replace(/([\\,:])/g, '\\$1');
+
+/**
+ * Makes sure the container's root exists and is mounted, and returns its host path. Idempotent: after a
+ * daemon restart (or a restart of the container) the overlay is mounted again over the same upper dir.
+ */
+export async function ensureRootfs(stateDir: string, imageRootfs: string, logger: Logger): Promise<string> {
+  const copy = copyDir(stateDir);
+  if (await exists(copy)) return copy;
+  const merged = mergedDir(stateDir);
+  if (isMountPoint(merged)) return merged;
+  await Promise.all([upperDir(stateDir), workDir(stateDir), merged].map((d) => fs.mkdir(d, { recursive: true })));
+  try {
+    const opts = `lowerdir=${escapeOpt(imageRootfs)},upperdir=${escapeOpt(upperDir(stateDir))},workdir=${escapeOpt(workDir(stateDir))}`;
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
+    return merged;
+  } catch (err) {
+    // Without overlay (not root, or a filesystem that refuses it) a copy still gives the container its own
+    // writable root, at the price of disk and time.
+    logger.warn('overlay mount failed; copying the image rootfs instead (slower, uses disk)', { stateDir, error: String(err) });
+    await fs.rm(merged, { recursive: true, force: true });
+    await fs.mkdir(copy + '.tmp', { recursive: true });
+    await run('cp', ['-a', `${imageRootfs}/.`, copy + '.tmp']);
+    await fs.rename(copy + '.tmp', copy);
+    return copy;
+  }
+}
+
+export async function unmountRootfs(stateDir: string): Promise<void> {
+  const merged = mergedDir(stateDir);
+  if (!isMountPoint(merged)) return;
+  try {
+    await run('umount', [merged]);
+  } catch {
+    // Busy (a straggler still holds it): detach now, the kernel frees it when the last user goes.
+    await run('umount', ['-l', merged]).catch(() => undefined);
+  }
+}
+
+async function writeIfDifferent(path: string, content: string): Promise<void> {
+  const current = await fs.readFile(path, 'utf8').catch(() => undefined);
+  if (current === content) return;
+  await fs.rm(path, { force: true });
+  await fs.writeFile(path, content, { mode: 0o644 });
+}
+
+/** Creates `containerPath` inside the root as a directory (or an empty file), never following a link out. */
+export async function ensureInRoot(root: string, containerPath: string, kind: 'dir' | 'file'): Promise<string> {
+  const host = await resolveInRoot(root, containerPath, true);
+  const st = await fs.stat(host).catch(() => undefined);
+  if (st) return host;
+  if (kind === 'dir') {
+    await fs.mkdir(host, { recursive: true });
+  } else {
+    await fs.mkdir(dirname(host), { recursive: true });
+    await fs.writeFile(host, '');
+  }
+  return host;
+}
+
+/**
+ * What the image needs before the sandbox binds over it: /etc/hostname, /etc/hosts, a resolv.conf file to
+ * bind the host's over, the mount targets and the working dir (Docker creates missing ones).
+ */
+export async function prepareRootfs(root: string, spec: { hostname: string; workingDir: string; mounts: WorkloadMount[] }): Promise<{ resolvConf: boolean }> {
+  const etc = await resolveInRoot(root, '/etc', true);
+  await fs.mkdir(etc, { recursive: true });
+  await writeIfDifferent(join(etc, 'hostname'), `${spec.hostname}\n`);
+  await writeIfDifferent(join(etc, 'hosts'),
+    `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${spec.hostname}\n`);
+  let resolvConf = false;
+  if (await exists('/etc/resolv.conf')) {
+    const target = join(etc, 'resolv.conf');
+    const st = await fs.lstat(target).catch(() => undefined);
+    // A link (systemd-resolved style) may dangle inside the image; a plain file gives bwrap a target.
+    if (!st || st.isSymbolicLink()) {
+      await fs.rm(target, { force: true });
+      await fs.writeFile(target, '', { mode: 0o644 });
+    }
+    resolvConf = true;
+  }
+  for (const m of spec.mounts) {
+    const target = posix.normalize(`/${m.target}`);
+    if (m.type === 'tmpfs') { await ensureInRoot(root, target, 'dir'); continue; }
+    const srcIsDir = (await fs.stat(m.source).catch(() => undefined))?.isDirectory() ?? true;
+    await ensureInRoot(root, target, srcIsDir ? 'dir' : 'file');
+  }
+  await ensureInRoot(root, spec.workingDir || '/', 'dir');
+  return { resolvConf };
+}
+
+/** Bytes in a tree (the container's writable layer), counting each file's size once. */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await fs.lstat(p).catch(() => undefined);
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const child of await fs.readdir(p).catch(() => [] as string[])) await walk(join(p, child));
+    } else {
+      total += st.size;
+    }
+  };
+  await walk(dir);
+  return total;
+}

@@ -1,0 +1,93 @@
+import { promises as fs } from 'node:fs';
+import { posix } from 'node:path';
+import { InvalidArgumentError, resolveInRoot, type WorkloadMount } from '@sockerless/sdk';
+import type { ExecUser } from './users';
+import { DEFAULT_PATH } from './util';
+
+/** Where the host's static busybox is bound inside the sandbox; under bwrap's /dev tmpfs, so it never lands in the container's layer. The basename must be `busybox` for it to take its applet from argv[1]. */
+export const SANDBOX_BUSYBOX = '/dev/.sockerless/busybox';
+
+/** Docker's default capability set: root in a container is not root on the host. */
+const DOCKER_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
+  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
+
+export interface SandboxArgs {
+  root: string;
+  hostname: string;
+  mounts: WorkloadMount[];
+  workingDir: string;
+  env: Record<string, string>;
+  user: ExecUser;
+  /** Host path of a statically linked busybox, used to switch user inside (see userSwitch). */
+  busybox?: string;
+  resolvConf: boolean;
+  sys: boolean;
+  tty: boolean;
+  argv: string[];
+}
+
+/**
+ * The bwrap argv (without the bwrap path). The workload runs as pid 1 of its own pid namespace
+ * (--as-pid-1, as in Docker without --init), so a signal to it has Docker's semantics and its death takes
+ * every process of the container with it.
+ */
+export function bwrapArgs(a: SandboxArgs): string[] {
+  const args = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', a.hostname, '--as-pid-1', '--die-with-parent'];
+  // A new session keeps a sandboxed process from pushing input into the daemon's terminal (TIOCSTI); with a
+  // TTY the pty must stay the controlling terminal, so no new session there.
+  if (!a.tty) args.push('--new-session');
+  args.push('--bind', a.root, '/', '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+  if (a.sys) args.push('--ro-bind', '/sys', '/sys');
+  if (a.resolvConf) args.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
+  // Parents before children, so a mount inside another mount's target is not hidden by it.
+  const mounts = [...a.mounts].sort((x, y) => posix.normalize(x.target).split('/').length - posix.normalize(y.target).split('/').length);
+  for (const m of mounts) {
+    const target = posix.normalize(`/${m.target}`);
+    if (m.type === 'tmpfs') args.push('--tmpfs', target);
+    else args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, target);
+  }
+  args.push('--chdir', a.workingDir || '/', '--clearenv');
+  for (const [k, v] of Object.entries(a.env)) args.push('--setenv', k, v);
+  args.push('--cap-drop', 'ALL');
+  for (const cap of DOCKER_DEFAULT_CAPS) args.push('--cap-add', `CAP_${cap}`);
+  args.push(...userSwitch(a.user, a.busybox), '--', ...a.argv);
+  return args;
+}
+
+/**
+ * bwrap 0.8 only changes uid inside a user namespace it maps to the caller's uid, which as root makes the
+ * container user the owner of every root-owned file. Instead the sandbox starts as root and the host's
+ * static busybox (bound read-only under /dev) switches to the user with its `nsenter -S/-G` applet and
+ * execs the workload in place, so the workload keeps pid 1 and real uid/gid checks apply. Supplementary
+ * groups are reduced to the primary group (busybox sets only that one).
+ */
+function userSwitch(user: ExecUser, busybox: string | undefined): string[] {
+  if (user.uid === 0 && user.gid === 0) return [];
+  if (busybox) {
+    return ['--ro-bind', busybox, SANDBOX_BUSYBOX, '--', SANDBOX_BUSYBOX, 'nsenter', '-F', '-S', String(user.uid), '-G', String(user.gid)];
+  }
+  // Last resort without a static busybox: ids are right inside, but file ownership is not enforced.
+  return ['--unshare-user', '--uid', String(user.uid), '--gid', String(user.gid)];
+}
+
+/**
+ * Docker's error when argv[0] cannot be run, checked before the sandbox starts so the core can answer as
+ * Docker does (127/126). Resolution follows the container's PATH against its own root.
+ */
+export async function checkExecutable(root: string, argv0: string | undefined, env: Record<string, string>, workingDir: string): Promise<void> {
+  if (!argv0) throw new InvalidArgumentError('No command specified');
+  const candidates = argv0.includes('/')
+    ? [posix.resolve(workingDir || '/', argv0)]
+    : (env.PATH ?? DEFAULT_PATH).split(':').filter(Boolean).map((d) => posix.join(posix.resolve('/', d), argv0));
+  let foundNonExec = false;
+  for (const c of candidates) {
+    const host = await resolveInRoot(root, c, true);
+    const st = await fs.stat(host).catch(() => undefined);
+    if (!st || st.isDirectory()) continue;
+    if (st.mode & 0o111) return;
+    foundNonExec = true;
+  }
+  if (foundNonExec) throw new InvalidArgumentError(`exec: "${argv0}": permission denied`);
+  if (argv0.includes('/')) throw new InvalidArgumentError(`exec: "${argv0}": stat ${argv0}: no such file or directory`);
+  throw new InvalidArgumentError(`exec: "${argv0}": executable file not found in $PATH`);
+}
