@@ -1,0 +1,106 @@
+/**
+ * The plugin loader through the real CLI in a child process (jiti loading TypeScript, npm resolution),
+ * each boot failure checked by its exact message.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { DAEMON_MAIN, startTestDaemon } from './support/daemon';
+
+const FIXTURES = resolve(__dirname, 'fixtures', 'plugins');
+const BASE_PLUGINS = `'store-sqlite', 'backend-local'`;
+
+let dir: string;
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-loader-')); });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeConfig(plugins: string): string {
+  const file = join(dir, 'sockerless.config.ts');
+  writeFileSync(file, `export default { plugins: [${plugins}] };\n`);
+  return file;
+}
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [DAEMON_MAIN, ...args], { env: { ...process.env, SOCKERLESS_HOME: join(dir, 'home') }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function getJson(socket: string, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((res, rej) => {
+    const req = request({ socketPath: socket, path, method: 'GET' }, (r) => {
+      let data = '';
+      r.on('data', (d) => { data += d; });
+      r.on('end', () => res({ status: r.statusCode ?? 0, body: JSON.parse(data) }));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+test('a good plugin from a ./path TypeScript file loads, gets its options and serves its route', async () => {
+  const rel = `./${relative(dir, join(FIXTURES, 'hello-routes.ts'))}`;
+  const config = `export default { plugins: [${BASE_PLUGINS}, { plugin: '${rel}', options: { greeting: 'hi there' } }] };\n`;
+  const check = cli(['config', 'check', '--config', (writeFileSync(join(dir, 'c.ts'), config), join(dir, 'c.ts'))]);
+  expect(check.stderr).toBe('');
+  expect(check.stdout).toContain('is valid: store-sqlite, backend-local, hello-routes');
+  const daemon = await startTestDaemon({ config: config.replace(`'${rel}'`, `'${join(FIXTURES, 'hello-routes.ts')}'`) });
+  try {
+    const res = await getJson(daemon.socket, '/internal/hello');
+    expect(res).toEqual({ status: 200, body: { greeting: 'hi there' } });
+  } finally {
+    await daemon.dispose();
+  }
+});
+
+test('a missing plugin stops the boot naming the plugin, the config file and what was tried', () => {
+  const file = writeConfig(`${BASE_PLUGINS}, 'no-such-thing'`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: plugin 'no-such-thing' (from ${file}): not found; tried @sockerless/plugin-no-such-thing, sockerless-plugin-no-such-thing (install one with npm install @sockerless/plugin-no-such-thing)`);
+});
+
+test('a missing plugin file names the resolved path', () => {
+  const file = writeConfig(`'./plugins/absent.ts'`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: plugin './plugins/absent.ts' (from ${file}): file not found: ${join(dir, 'plugins', 'absent.ts')}`);
+});
+
+test('a plugin built for another SDK major is refused with both versions', () => {
+  const fixture = join(FIXTURES, 'future-sdk.ts');
+  const r = cli(['config', 'check', '--config', writeConfig(`'${fixture}'`)]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: plugin 'future-sdk' (from ${fixture}): requires sdk ^2.0.0 but host provides 1.0.0`);
+});
+
+test('an invalid option names the plugin, its file and the option path', () => {
+  const fixture = join(FIXTURES, 'hello-routes.ts');
+  const r = cli(['config', 'check', '--config', writeConfig(`{ plugin: '${fixture}', options: { greeting: 42 } }`)]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: plugin 'hello-routes' (from ${fixture}): invalid option 'greeting': Invalid input: expected string, received number`);
+});
+
+test('an init that exceeds its timeout stops the boot with a message naming the plugin', () => {
+  const fixture = join(FIXTURES, 'slow-init.ts');
+  const r = cli(['daemon', '--config', writeConfig(`${BASE_PLUGINS}, '${fixture}'`), '--listen', `unix://${join(dir, 'd.sock')}`]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).not.toContain('DOCKER_HOST');
+  expect(r.stderr.trim().split('\n').pop()).toBe(`sockerless: plugin 'slow-init' (from ${fixture}): init did not finish within 300 ms`);
+});
+
+test('an init that throws stops the boot with its error', () => {
+  const fixture = join(FIXTURES, 'failing-init.ts');
+  const r = cli(['daemon', '--config', writeConfig(`${BASE_PLUGINS}, '${fixture}'`), '--listen', `unix://${join(dir, 'd.sock')}`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split('\n').pop()).toBe(`sockerless: plugin 'failing-init' (from ${fixture}): init failed: cannot reach the backend`);
+});
+
+test('an invalid listen address in config is refused with the option path', () => {
+  const file = join(dir, 'sockerless.config.ts');
+  writeFileSync(file, `export default { listen: ['http://x'], plugins: [] };\n`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: config ${file}: option 'listen.0': expected unix://PATH or tcp://HOST:PORT`);
+});

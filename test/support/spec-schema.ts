@@ -1,0 +1,1 @@
+export { validateAgainstSpec, validateResponse, formatErrors } from '../../core/test/support/spec-schema';
