@@ -107,3 +107,22 @@ async function fetchLike(path: string): Promise<{ status: number; body: unknown 
     req.end();
   });
 }
+
+test('a TTY container gets raw output and follows a resize', async () => {
+  const container = await docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'read line; stty size; echo "got $line"'], Tty: true, OpenStdin: true, StdinOnce: true });
+  const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+  let output = '';
+  const sawSize = new Promise<void>((resolve) => stream.on('data', (d: Buffer) => {
+    output += d.toString();
+    if (output.includes('got go')) resolve();
+  }));
+  await container.start();
+  await container.resize({ h: 33, w: 111 });
+  stream.write('go\n');
+  await sawSize;
+  // Raw stream: no 8-byte frame headers, and the terminal echoes and ends lines with CRLF.
+  expect(output).toContain('33 111\r\n');
+  expect(output.charCodeAt(0)).not.toBe(1);
+  expect((await container.wait()).StatusCode).toBe(0);
+  await container.remove();
+});

@@ -136,7 +136,9 @@ export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, s
     if (attach) {
       const id = decodeURIComponent(attach[1]);
       const c = deps.engine.find(id);
-      const conn = upgradedConnection(socket, head, streamContentType(version, c.config.Tty));
+      // dockerode sends its options as a request body; only what follows the body is stdin.
+      const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+      const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty));
       await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
       return;
     }

@@ -8,6 +8,7 @@ import { decompressIfNeeded, hexOf, sha256Digest, type BlobStore } from './blob-
 import type { Platform } from './pull';
 import { MEDIA_TYPES } from './registry-client';
 import { safeRelativePath } from './layer-unpack';
+import { canonicalName, canonicalTagKey, familiarName, familiarString, parseReference, type ImageReference } from './reference';
 
 /**
  * The `docker save` / `docker load` tarball. We write what Docker 25+ writes: an OCI image layout
@@ -21,6 +22,19 @@ export interface SaveItem {
   layers: string[];
   /** Canonical `docker.io/library/busybox:latest` refs with their familiar forms. */
   tags: { canonical: string; familiar: string; familiarName: string; tag: string }[];
+}
+
+/**
+ * Adds the tags `docker save NAME` writes for an image: the asked tag, or every tag of a bare repository
+ * name (`docker save busybox`); nothing for an id or a digest.
+ */
+export function addSaveTags(item: SaveItem, repoTags: string[], asked: ImageReference | undefined): void {
+  if (!asked || asked.digest) return;
+  const wanted = asked.tag ? [asked] : repoTags.map(parseReference).filter((t) => canonicalName(t) === canonicalName(asked));
+  for (const t of wanted) {
+    if (item.tags.some((x) => x.canonical === canonicalTagKey(t))) continue;
+    item.tags.push({ canonical: canonicalTagKey(t), familiar: familiarString(t), familiarName: familiarName(t), tag: t.tag! });
+  }
 }
 
 export function writeDockerArchive(items: SaveItem[], blobs: BlobStore): Readable {

@@ -7,23 +7,18 @@ import {
   ConflictError, InvalidArgumentError, NotFoundError,
   type EventsBus, type ImageStoreService, type ImageSummary, type Logger, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
-import { matchesLabelFilters } from '../../docker-api/http';
 import { Collection } from '../collection';
 import { BlobStore, hexOf } from './blob-store';
-import { readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
+import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
 import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
 import {
-  boolFilter, filterImages, historyOf, inspectOf, labelsOf, summaryOf, unixSeconds, untilSeconds,
-  type HistoryItemJson, type ImageSummaryJson,
+  filterImages, historyOf, inspectOf, labelsOf, pruneFilter, summaryOf, unixSeconds, type HistoryItemJson, type ImageSummaryJson,
 } from './image-views';
 import { unpackLayersAtomically } from './layer-unpack';
 import { pullImage, type ProgressWriter } from './pull';
 import type { RegistryCredentials } from './registry-client';
 import { isSingleReference, ReferenceIndex } from './reference-index';
-import {
-  canonicalName, canonicalTagKey, familiarName, familiarString, parseReference, referenceWithTag, withDefaultTag,
-  type ImageReference,
-} from './reference';
+import { canonicalName, familiarString, parseReference, referenceWithTag, withDefaultTag, type ImageReference } from './reference';
 
 export interface ImageRecord extends StoredRecord {
   /** `sha256:<hex>` of the config JSON bytes. */
@@ -149,6 +144,7 @@ export class ImageService implements ImageStoreService {
         const digestRef = { ...pulled, tag: undefined, digest: manifestDigest };
         const { record, changed } = await this.addImage(configBytes, pulled.tag ? [pulled] : [], [digestRef]);
         this.emit('pull', familiarString(pulled), familiarString(pulled), record);
+        this.opts.logger.info('image pulled', { ref: familiarString(pulled), id: record.id, digest: manifestDigest });
         return { tagChanged: changed };
       },
     }, { ref, platform: parsePlatform(req.platform), credentials: req.credentials }, progress);
@@ -204,17 +200,12 @@ export class ImageService implements ImageStoreService {
     const items = new Map<string, SaveItem>();
     for (const name of names) {
       const found = this.lookup(name);
-      const rec = found.id ? this.images.get(found.id) : this.anyTagOfRepository(name);
+      const fallback = found.ref && !found.ref.tag && !found.ref.digest ? this.refs.anyTagOf(found.ref) : undefined;
+      const rec = this.images.get(found.id ?? fallback ?? '');
       if (!rec) throw new NotFoundError(`No such image: ${found.shown}`);
       const item = items.get(rec.id) ?? { configDigest: rec.id, layers: rec.layers, tags: [] };
       items.set(rec.id, item);
-      const asked = found.via === 'name' && found.ref ? found.ref : found.id ? undefined : parseReference(name);
-      if (!asked || asked.digest) continue;
-      const wanted = asked.tag ? [asked] : rec.repoTags.map(parseReference).filter((t) => canonicalName(t) === canonicalName(asked));
-      for (const t of wanted) {
-        if (item.tags.some((x) => x.canonical === canonicalTagKey(t))) continue;
-        item.tags.push({ canonical: canonicalTagKey(t), familiar: familiarString(t), familiarName: familiarName(t), tag: t.tag! });
-      }
+      addSaveTags(item, rec.repoTags, found.via === 'name' ? found.ref : undefined);
     }
     for (const item of items.values()) this.emit('save', item.configDigest, item.configDigest, this.images.get(item.configDigest)!);
     return writeDockerArchive([...items.values()], this.blobs);
@@ -269,18 +260,12 @@ export class ImageService implements ImageStoreService {
 
   /** `docker image prune`: dangling (default) or all unused images, with label/until filters. */
   async prune(filters: Map<string, string[]> = new Map()): Promise<{ ImagesDeleted: ImageDeleteItem[]; SpaceReclaimed: number }> {
-    const danglingOnly = boolFilter(filters.get('dangling'), 'dangling') ?? true;
-    const until = filters.get('until')?.map(untilSeconds);
+    const prunable = pruneFilter(filters);
     return this.serial(async () => {
       const deleted: ImageDeleteItem[] = [];
       let space = 0;
       for (const rec of this.images.all()) {
-        if (danglingOnly && (rec.repoTags.length || rec.repoDigests.length)) continue;
-        if (this.opts.containersUsingImage(rec.id).length) continue;
-        if (until && !until.every((t) => unixSeconds(rec.created) < t)) continue;
-        const labels = labelsOf(rec);
-        if (!matchesLabelFilters(labels, filters.get('label'))) continue;
-        if ((filters.get('label!') ?? []).some((f) => matchesLabelFilters(labels, [f]))) continue;
+        if (!prunable(rec) || this.opts.containersUsingImage(rec.id).length) continue;
         deleted.push(...(await this.untagLocked(rec.id, [...rec.repoTags, ...rec.repoDigests].map(parseReference))));
         deleted.push(...(await this.deleteLocked(rec.id)));
         space += rec.size;
@@ -303,13 +288,6 @@ export class ImageService implements ImageStoreService {
 
   private lookup(ref: string) {
     return this.refs.lookup(ref, () => this.images.all().map((r) => r.id), (id) => this.has(id));
-  }
-
-  private anyTagOfRepository(name: string): ImageRecord | undefined {
-    let parsed: ImageReference;
-    try { parsed = parseReference(name); } catch { return undefined; }
-    if (parsed.tag || parsed.digest) return undefined;
-    return this.images.all().find((r) => r.repoTags.some((t) => canonicalName(parseReference(t)) === canonicalName(parsed)));
   }
 
   /**

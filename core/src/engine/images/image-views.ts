@@ -156,3 +156,16 @@ export function untilSeconds(v: string): number {
   if (!Number.isFinite(ms)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
   return ms / 1000;
 }
+
+/** `docker image prune`'s filters (dangling unless `dangling=false`, label, label!, until), validated up front. */
+export function pruneFilter(filters: Map<string, string[]>): (rec: ImageRecord) => boolean {
+  const danglingOnly = boolFilter(filters.get('dangling'), 'dangling') ?? true;
+  const until = filters.get('until')?.map(untilSeconds);
+  return (rec) => {
+    if (danglingOnly && (rec.repoTags.length || rec.repoDigests.length)) return false;
+    if (until && !until.every((t) => unixSeconds(rec.created) < t)) return false;
+    const labels = labelsOf(rec);
+    if (!matchesLabelFilters(labels, filters.get('label'))) return false;
+    return !(filters.get('label!') ?? []).some((f) => matchesLabelFilters(labels, [f]));
+  };
+}

@@ -27,6 +27,13 @@ export class ReferenceIndex {
     return ref.digest ? this.byDigest.get(canonicalDigestKey(ref)) : this.byTag.get(canonicalTagKey(ref));
   }
 
+  /** Any image tagged in `ref`'s repository (`docker save busybox` when there is no busybox:latest). */
+  anyTagOf(ref: ImageReference): string | undefined {
+    const prefix = `${canonicalName(ref)}:`;
+    for (const [key, id] of this.byTag) if (key.startsWith(prefix)) return id;
+    return undefined;
+  }
+
   /**
    * Resolves a user-given reference the way Docker's GetImage does: a full id, then a name (tag or digest),
    * then a unique id prefix. `via` says whether a name or an id matched (image removal differs on that).
