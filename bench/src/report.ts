@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { dirname } from 'node:path';
+import type { Stats } from './measure';
+
+/** A goal is always a ratio against the reference on the same machine in the same run (perf anchors §7). */
+export interface RatioGoal {
+  /** Which statistic the goal is judged on. */
+  stat: 'median' | 'p99' | 'min';
+  /** ours / Docker's must be at or below this. */
+  maxRatio: number;
+  text: string;
+}
+
+export interface FigureResult {
+  figure: string;
+  /** The exact docker CLI arguments timed. */
+  command: string[];
+  unit: 'ms';
+  ours: Stats;
+  /** null when the reference engine was not available. */
+  docker: Stats | null;
+  /** ours / Docker's per statistic; null without a reference (a ratio against nothing is not reported). */
+  ratio: { median: number; p99: number; min: number } | null;
+  goal: RatioGoal;
+  /** null when it cannot be judged (no reference). */
+  goalMet: boolean | null;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cpu: string; cores: number; totalMemoryBytes: number; kernel: string; os: string };
+  node: string;
+  commit: string | null;
+  options: { quick: boolean; warmups: number; runs: number };
+  engines: { ours: { serverVersion: string | null }; docker: { serverVersion: string | null } | null };
+  /** Why no ratio is reported, when the reference engine could not be used. */
+  referenceUnavailable: string | null;
+  figures: FigureResult[];
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  const cpuList = cpus();
+  return {
+    cpu: cpuList[0]?.model ?? 'unknown',
+    cores: cpuList.length,
+    totalMemoryBytes: totalmem(),
+    kernel: release(),
+    os: osType(),
+  };
+}
+
+/** The short commit the figures belong to; a tarball checkout without git is fine, it just reports null. */
+export function gitCommit(repoRoot: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export function buildFigure(figure: string, command: string[], ours: Stats, docker: Stats | null, goal: RatioGoal): FigureResult {
+  const ratio = docker
+    ? { median: round2(ours.median / docker.median), p99: round2(ours.p99 / docker.p99), min: round2(ours.min / docker.min) }
+    : null;
+  return { figure, command, unit: 'ms', ours, docker, ratio, goal, goalMet: ratio ? ratio[goal.stat] <= goal.maxRatio : null };
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** The human table: one row per statistic, the goal shown on the row it is judged on. */
+export function formatTable(report: BenchReport): string {
+  const rows: string[][] = [['figure', 'ours', "Docker's", 'ratio', 'goal']];
+  for (const f of report.figures) {
+    for (const stat of ['median', 'p99', 'min'] as const) {
+      const goalCell = stat === f.goal.stat
+        ? `${f.goal.text}${f.goalMet === null ? '' : f.goalMet ? '  MET' : '  MISSED'}`
+        : '';
+      rows.push([
+        `${f.figure} (${stat}, n=${f.ours.runs})`,
+        ms(f.ours[stat]),
+        f.docker ? ms(f.docker[stat]) : 'n/a',
+        f.ratio ? f.ratio[stat].toFixed(2) : 'n/a',
+        goalCell,
+      ]);
+    }
+  }
+  const lines = [pad(rows)];
+  if (report.referenceUnavailable) lines.push('', `No ratio reported: ${report.referenceUnavailable}`);
+  const m = report.machine;
+  lines.push('', `${m.cpu}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, kernel ${m.kernel}; node ${report.node}; commit ${report.commit ?? 'unknown'}`);
+  return lines.join('\n');
+}
+
+export function writeJson(path: string, report: BenchReport): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
