@@ -5,28 +5,8 @@ import type { RecordKind, StateStore, StoredEvent, StoredRecord } from '@sockerl
 import { ImageService } from '../../src/engine/images/image-service';
 
 /** This folder's fakes: an in-memory store, an event recorder, and an ImageService on a temp home. */
-export class MemoryStore implements StateStore {
-  readonly records = new Map<string, Map<string, StoredRecord>>();
-  private kind(k: RecordKind) {
-    if (!this.records.has(k)) this.records.set(k, new Map());
-    return this.records.get(k)!;
-  }
-  loadAll(kind: RecordKind) { return [...this.kind(kind).values()].map((r) => structuredClone(r)); }
-  put(kind: RecordKind, record: StoredRecord) { this.kind(kind).set(record.id, structuredClone(record)); }
-  delete(kind: RecordKind, id: string) { this.kind(kind).delete(id); }
-  appendEvent() {}
-  readEvents() { return []; }
-  close() {}
-}
-
-export const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, child() { return silentLogger; } };
-
-export class RecordingBus {
-  readonly emitted: Omit<StoredEvent, 'timeNano'>[] = [];
-  emit(e: Omit<StoredEvent, 'timeNano'>) { this.emitted.push(e); }
-  subscribe() { return () => undefined; }
-  actions() { return this.emitted.map((e) => e.Action); }
-}
+import { MemoryStateStore as MemoryStore, RecordingEventsBus as RecordingBus, silentLogger } from '@sockerless/sdk/testing';
+export { MemoryStore, RecordingBus, silentLogger };
 
 export interface Harness {
   home: string;

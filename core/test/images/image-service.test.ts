@@ -201,6 +201,36 @@ describe('save and load', () => {
   });
 });
 
+describe('edge cases', () => {
+  test('an image without layers (config only) has no rootfs', async () => {
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['true'] }, rootfs: { type: 'layers', diff_ids: [] } });
+    const archive = await packTar([
+      { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', RepoTags: ['empty:1'], Layers: [] }]) },
+      { name: 'c.json', content: config },
+    ]);
+    const [rec] = await h.images.loadArchive(Readable.from([archive]), () => undefined);
+    expect(rec.hasLayers).toBe(false);
+    expect(h.images.rootfsPath(rec.id)).toBeUndefined();
+    expect(h.images.resolve('empty:1').rootfs).toBeUndefined();
+    expect(formatErrors(validateAgainstSpec('ImageInspect', h.images.inspect('empty:1')))).toBe('');
+  });
+
+  test('zstd layers are refused with a clear message; gzip ones are accepted', async () => {
+    const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
+    await expect(h.images.importRootfs(Readable.from([zstd]), { repo: 'zstd' })).rejects.toThrow('zstd-compressed layers are not supported');
+    const { gzipSync } = await import('node:zlib');
+    const rec = await h.images.importRootfs(Readable.from([gzipSync(readFileSync(rootfsTar))]), { repo: 'gz' });
+    expect(rec.layers).toEqual(h.images.resolve('busybox').record.layers);
+  });
+
+  test('docker save of a bare repository name writes all its tags', async () => {
+    await importBusybox('multi', 'a');
+    await h.images.tag('multi:a', 'multi', 'b');
+    const files = await tarFiles(await collect(h.images.saveArchive(['multi'])));
+    expect(JSON.parse(files.get('manifest.json')!.toString())[0].RepoTags.sort()).toEqual(['multi:a', 'multi:b']);
+  });
+});
+
 async function tarFiles(bytes: Buffer): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   const extract = tar.extract();

@@ -9,29 +9,8 @@ import type { ContainerNetworkAccess } from '../../src/engine/networks';
 import { dockerErrors } from '../../src/docker-api/server';
 
 /** Shared fakes for this folder's tests: an in-memory store, a container table, and a tiny API app. */
-export class MemoryStore implements StateStore {
-  readonly records = new Map<string, Map<string, StoredRecord>>();
-  readonly events: StoredEvent[] = [];
-  private kind(k: RecordKind) {
-    if (!this.records.has(k)) this.records.set(k, new Map());
-    return this.records.get(k)!;
-  }
-  loadAll(kind: RecordKind) { return [...this.kind(kind).values()].map((r) => structuredClone(r)); }
-  put(kind: RecordKind, record: StoredRecord) { this.kind(kind).set(record.id, structuredClone(record)); }
-  delete(kind: RecordKind, id: string) { this.kind(kind).delete(id); }
-  appendEvent(e: StoredEvent) { this.events.push(e); }
-  readEvents(since: number, until: number) { return this.events.filter((e) => e.timeNano >= since && e.timeNano <= until); }
-  close() {}
-}
-
-export const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, child() { return silentLogger; } };
-
-export class RecordingBus {
-  readonly emitted: Omit<StoredEvent, 'timeNano'>[] = [];
-  emit(e: Omit<StoredEvent, 'timeNano'>) { this.emitted.push(e); }
-  subscribe() { return () => undefined; }
-  actions(type?: string) { return this.emitted.filter((e) => !type || e.Type === type).map((e) => e.Action); }
-}
+import { MemoryStateStore as MemoryStore, RecordingEventsBus as RecordingBus, silentLogger } from '@sockerless/sdk/testing';
+export { MemoryStore, RecordingBus, silentLogger };
 
 export function makeContainer(name: string, opts: Partial<ContainerRecord> & { running?: boolean } = {}): ContainerRecord {
   const id = opts.id ?? randomBytes(32).toString('hex');

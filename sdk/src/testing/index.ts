@@ -53,3 +53,4 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
     },
   };
 }
+export { MemoryStateStore, RecordingEventsBus, silentLogger } from './fakes';
