@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { load } from 'js-yaml';
@@ -11,17 +11,15 @@ import { load } from 'js-yaml';
  */
 const SPEC_FILE = 'docker-engine-api-v1.56.yaml';
 
-/** /work/main/core/test/support -> /work/shared/reference; walk up so a moved checkout still finds it. */
+/**
+ * The spec is vendored in test/fixtures/spec (the official moby file, unchanged) so the tests need nothing
+ * outside the repository; SOCKERLESS_API_SPEC points at another copy, e.g. a newer spec.
+ */
 function specPath(): string {
   if (process.env.SOCKERLESS_API_SPEC) return process.env.SOCKERLESS_API_SPEC;
-  const expected = resolve(__dirname, '../../../../shared/reference', SPEC_FILE);
-  if (existsSync(expected)) return expected;
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    for (const candidate of [join(dir, 'shared/reference', SPEC_FILE), join(dir, 'reference', SPEC_FILE)]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  throw new Error(`cannot find ${SPEC_FILE} (looked at ${expected}); set SOCKERLESS_API_SPEC`);
+  const vendored = resolve(__dirname, '../../../test/fixtures/spec', SPEC_FILE);
+  if (existsSync(vendored)) return vendored;
+  throw new Error(`cannot find ${SPEC_FILE} at ${vendored}; set SOCKERLESS_API_SPEC`);
 }
 
 type Json = Record<string, any>;
