@@ -123,3 +123,14 @@ test('safeRelativePath keeps absolute names inside the root and refuses ..', () 
   expect(() => safeRelativePath('..')).toThrow();
   expect(() => safeRelativePath('a/../../b')).toThrow();
 });
+
+test('whiteouts naming `.` or `..` are refused instead of deleting the parent or the rootfs dir itself', async () => {
+  const sibling = join(dir, 'sibling');
+  writeFileSync(sibling, 'keep');
+  for (const name of ['.wh...', '.wh..', 'a/.wh...']) {
+    const root = join(dir, `rootfs-${n}`);
+    await expect(unpackLayersAtomically([await layer([{ name: 'a/f', content: 'x' }, { name, content: '' }])], root)).rejects.toThrow(/invalid whiteout/);
+    expect(existsSync(root)).toBe(false);
+  }
+  expect(readFileSync(sibling, 'utf8')).toBe('keep');
+});

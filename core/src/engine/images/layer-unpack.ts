@@ -85,7 +85,12 @@ class LayerApplier {
       return drain(data);
     }
     if (base.startsWith(WHITEOUT_PREFIX)) {
-      rmSync(join(parent, base.slice(WHITEOUT_PREFIX.length)), { recursive: true, force: true });
+      const hidden = base.slice(WHITEOUT_PREFIX.length);
+      // `.wh..` / `.wh...` would name the parent or grandparent (even the rootfs's own parent dir).
+      if (hidden === '' || hidden === '.' || hidden === '..') {
+        throw new InvalidArgumentError(`refusing archive entry ${JSON.stringify(h.name)}: invalid whiteout`);
+      }
+      rmSync(join(parent, hidden), { recursive: true, force: true });
       return drain(data);
     }
     const abs = join(parent, base);

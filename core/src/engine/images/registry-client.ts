@@ -141,7 +141,7 @@ export class RegistryClient {
     try {
       return await httpGet(url, headers, RESPONSE_TIMEOUT_MS);
     } catch (err) {
-      throw new Error(`pull access to ${this.endpoint} failed: ${networkReason(err)}`);
+      throw new Error(`pull from ${this.endpoint} failed: ${networkReason(err)}`);
     }
   }
 
@@ -149,7 +149,7 @@ export class RegistryClient {
     try {
       return await readAll(res.body);
     } catch (err) {
-      throw new Error(`pull access to ${this.endpoint} failed: ${networkReason(err)}`);
+      throw new Error(`pull from ${this.endpoint} failed: ${networkReason(err)}`);
     }
   }
 
