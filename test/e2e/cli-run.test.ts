@@ -26,6 +26,10 @@ test('run -d then logs -f follows until the container exits', async () => {
   expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id])).toBe('exited 0');
   const tail = await e.ok(['logs', '--tail', '1', id]);
   expect(tail).toBe('line3');
+  const finished = Math.ceil(Date.now() / 1000) + 1;
+  expect(await e.ok(['logs', '--since', String(finished), id])).toBe('');
+  expect(await e.ok(['logs', '--until', '2000-01-01T00:00:00Z', id])).toBe('');
+  expect(await e.ok(['logs', '--since', '2000-01-01T00:00:00Z', id])).toBe('line1\nline2\nline3');
   const stamped = await e.ok(['logs', '-t', id]);
   expect(stamped.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line1$/);
   await e.ok(['rm', id]);
