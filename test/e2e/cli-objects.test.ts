@@ -83,7 +83,11 @@ test('exec inspect and the event stream bodies follow the spec', async () => {
   const execId = exec.json().Id;
   const started = await api(e.daemon.socket, 'POST', `/v1.50/exec/${execId}/start`, JSON.stringify({ Detach: true }));
   expect(started.status).toBe(200);
-  const inspected = await api(e.daemon.socket, 'GET', `/v1.50/exec/${execId}/json`);
+  let inspected = await api(e.daemon.socket, 'GET', `/v1.50/exec/${execId}/json`);
+  expect(validateResponse('/exec/{id}/json', 'get', 200, inspected.json())).toEqual([]);
+  // A detached exec finishes on its own; poll (bounded) until it reports its end.
+  for (let i = 0; i < 500 && inspected.json().Running; i++) inspected = await api(e.daemon.socket, 'GET', `/v1.50/exec/${execId}/json`);
+  expect(inspected.json()).toMatchObject({ Running: false, ExitCode: 0 });
   expect(validateResponse('/exec/{id}/json', 'get', 200, inspected.json())).toEqual([]);
   const since = Math.floor(Date.now() / 1000) - 60;
   const until = Math.ceil(Date.now() / 1000) + 1;

@@ -112,7 +112,8 @@ export class ExecEngine {
     return {
       ID: rec.id,
       Running: rec.running,
-      ExitCode: rec.exitCode,
+      // 0 until the exec has exited, as dockerd 20.10 reports and the spec's integer type requires.
+      ExitCode: rec.exitCode ?? 0,
       ProcessConfig: { tty: rec.tty, entrypoint: rec.argv[0], arguments: rec.argv.slice(1), privileged: rec.privileged, user: rec.user },
       OpenStdin: rec.attachStdin,
       OpenStderr: rec.attachStderr,
