@@ -6,7 +6,7 @@ import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
-import { parseFilters, queryBool, queryInt, queryString, readJson } from './http';
+import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readJson } from './http';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;
@@ -131,9 +131,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     for (const c of engine.all()) {
       if (runs.isRunning(c.id) || !deps.visible(ctx, c.config.Labels)) continue;
       if (Date.parse(c.created) >= until) continue;
-      const labels = filters.get('label') ?? [];
-      if (!labels.every((l) => matchLabel(c.config.Labels, l))) continue;
-      if ((filters.get('label!') ?? []).some((l) => matchLabel(c.config.Labels, l))) continue;
+      if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
+      if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;
       await runs.remove(c.id, { force: false, removeVolumes: false });
       deleted.push(c.id);
     }
@@ -165,9 +164,4 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
       throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
     });
   }
-}
-
-function matchLabel(labels: Record<string, string>, filter: string): boolean {
-  const eq = filter.indexOf('=');
-  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }

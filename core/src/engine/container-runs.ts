@@ -1,5 +1,4 @@
 import { ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger } from '@sockerless/sdk';
-import type { ContainerRecord } from './container-record';
 import type { ContainerEngine } from './container-engine';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotImplementedError,
+  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError,
   type EventsBus, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
+import { matchesLabelFilters } from '../docker-api/http';
 import { Collection } from './collection';
+import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-rules';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import {
   cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, planIpam,
@@ -11,6 +13,7 @@ import {
 } from './network-ipam';
 
 export type { IpamConfigEntry, NetworkCreateBody, NetworkPool };
+export { filterMatch };
 
 /** What the network service needs from the container engine (which implements it). */
 export interface ContainerNetworkAccess {
@@ -40,29 +43,11 @@ export interface NetworkListFilters {
   id?: string[]; name?: string[]; label?: string[]; driver?: string[]; type?: string[]; scope?: string[]; dangling?: string[];
 }
 
-const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);
-const BRIDGE_OPTIONS = {
-  'com.docker.network.bridge.default_bridge': 'true',
-  'com.docker.network.bridge.enable_icc': 'true',
-  'com.docker.network.bridge.enable_ip_masquerade': 'true',
-  'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
-  'com.docker.network.bridge.name': 'docker0',
-  'com.docker.network.driver.mtu': '1500',
-};
 /** Addresses handed out between attachOnCreate and the container record being stored, so two racing creates differ. */
 const RESERVATION_MS = 5 * 60_000;
 
 const hex64 = () => randomBytes(32).toString('hex');
 const isActive = (c: ContainerRecord) => c.state.Running || c.state.Paused || c.state.Restarting;
-/** Docker's `filters.Match`: exact, else the value as an unanchored regular expression. */
-export function filterMatch(values: string[] | undefined, source: string): boolean {
-  if (!values) return true;
-  return values.some((v) => {
-    if (v === source) return true;
-    try { return new RegExp(v).test(source); } catch { return false; }
-  });
-}
-
 export class NetworkService {
   private readonly networks: Collection<NetworkRecord>;
   private readonly reservations = new Map<string, { networkId: string; ip: number; at: number }[]>();
@@ -135,7 +120,7 @@ export class NetworkService {
   list(f: NetworkListFilters = {}): Record<string, unknown>[] {
     let nets = this.networks.all().filter((n) =>
       (!f.driver || f.driver.includes(n.driver)) && filterMatch(f.name, n.name) && filterMatch(f.id, n.id) &&
-      matchesLabels(n.labels, f.label) && (!f.scope || f.scope.includes('local')));
+      matchesLabelFilters(n.labels, f.label) && (!f.scope || f.scope.includes('local')));
     if (f.dangling) {
       if (f.dangling.length > 1) throw new InvalidArgumentError('got more than one value for filter key "dangling"');
       const v = f.dangling[0];
@@ -199,8 +184,8 @@ export class NetworkService {
     for (const n of this.networks.all()) {
       if (PREDEFINED.has(n.name) || this.activeEndpoints(n).length > 0) continue;
       if (f.untilMs !== undefined && Date.parse(n.created) > f.untilMs) continue;
-      if (!matchesLabels(n.labels, f.label)) continue;
-      if (f.notLabel?.length && matchesLabels(n.labels, f.notLabel)) continue;
+      if (!matchesLabelFilters(n.labels, f.label)) continue;
+      if (f.notLabel?.length && matchesLabelFilters(n.labels, f.notLabel)) continue;
       await this.remove(n.id).then(() => deleted.push(n.name), () => undefined);
     }
     this.events.emit({ Type: 'network', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: '0' } } });
@@ -393,26 +378,4 @@ function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettings | un
     if (ep.NetworkID === n.id || (!ep.NetworkID && name === n.name)) return ep;
   }
   return undefined;
-}
-
-
-/** Only the bridge driver is backed here; the wording of the refusals follows Docker's where it has one. */
-function checkDriver(driver: string, body: NetworkCreateBody): void {
-  if (driver === 'overlay' || body.Ingress) {
-    throw new ForbiddenError('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
-  }
-  if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
-  if (driver === 'macvlan' || driver === 'ipvlan') throw new NotImplementedError(`network driver "${driver}" is not supported by Sockerless; only "bridge" networks can be created`);
-  if (driver !== 'bridge') throw new NotFoundError(`plugin "${driver}" not found`);
-  if (body.ConfigOnly || body.ConfigFrom?.Network) throw new NotImplementedError('config-only networks are not supported by Sockerless');
-  if (body.Scope && body.Scope !== 'local') throw new NotImplementedError(`network scope "${body.Scope}" is not supported by Sockerless; only "local" is`);
-}
-
-/** Docker's MatchKVList: every `key` or `key=value` must hold. */
-function matchesLabels(labels: Record<string, string>, filters: string[] | undefined): boolean {
-  if (!filters) return true;
-  return filters.every((f) => {
-    const eq = f.indexOf('=');
-    return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
-  });
 }
