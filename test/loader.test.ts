@@ -4,10 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { DAEMON_MAIN, startTestDaemon } from './support/daemon';
+import { api } from './support/raw-http';
 
 const FIXTURES = resolve(__dirname, 'fixtures', 'plugins');
 const BASE_PLUGINS = `'store-sqlite', 'backend-local'`;
@@ -27,17 +27,6 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function getJson(socket: string, path: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((res, rej) => {
-    const req = request({ socketPath: socket, path, method: 'GET' }, (r) => {
-      let data = '';
-      r.on('data', (d) => { data += d; });
-      r.on('end', () => res({ status: r.statusCode ?? 0, body: JSON.parse(data) }));
-    });
-    req.on('error', rej);
-    req.end();
-  });
-}
 
 test('a good plugin from a ./path TypeScript file loads, gets its options and serves its route', async () => {
   const rel = `./${relative(dir, join(FIXTURES, 'hello-routes.ts'))}`;
@@ -47,8 +36,8 @@ test('a good plugin from a ./path TypeScript file loads, gets its options and se
   expect(check.stdout).toContain('is valid: store-sqlite, backend-local, hello-routes');
   const daemon = await startTestDaemon({ config: config.replace(`'${rel}'`, `'${join(FIXTURES, 'hello-routes.ts')}'`) });
   try {
-    const res = await getJson(daemon.socket, '/internal/hello');
-    expect(res).toEqual({ status: 200, body: { greeting: 'hi there' } });
+    const res = await api(daemon.socket, 'GET', '/internal/hello');
+    expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { greeting: 'hi there' } });
   } finally {
     await daemon.dispose();
   }

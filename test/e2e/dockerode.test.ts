@@ -1,6 +1,7 @@
 /** The same daemon through dockerode (docker-modem): no version prefix, exec start without Upgrade. */
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
+import { api } from '../support/raw-http';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
 let e: E2E;
@@ -65,20 +66,14 @@ test('logs with tail, timestamps and stream selection', async () => {
   await container.start();
   await container.wait();
   const both = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let er = '';
-  out.on('data', (d) => { o += d; });
-  err.on('data', (d) => { er += d; });
   const src = new PassThrough();
-  docker.modem.demuxStream(src, out, err);
+  const demuxed = collect(src);
   src.end(both);
-  await new Promise((r) => src.on('end', r));
+  const { stdout: o, stderr: er } = await demuxed;
   expect(o).toBe('a\nc\n');
   expect(er).toBe('b\n');
-  const noStream = await fetchLike(`/containers/${container.id}/logs`);
-  expect(noStream).toEqual({ status: 400, body: { message: 'Bad parameters: you must choose at least one stream' } });
+  const noStream = await api(e.daemon.socket, 'GET', `/containers/${container.id}/logs`);
+  expect({ status: noStream.status, body: noStream.json() }).toEqual({ status: 400, body: { message: 'Bad parameters: you must choose at least one stream' } });
   await container.remove();
 });
 
@@ -95,18 +90,6 @@ test('list with filters and size, top of a running container', async () => {
   await container.remove({ force: true });
 });
 
-async function fetchLike(path: string): Promise<{ status: number; body: unknown }> {
-  const { request } = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: e.daemon.socket, path, method: 'GET' }, (res) => {
-      let data = '';
-      res.on('data', (d) => { data += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('a TTY container gets raw output and follows a resize', async () => {
   const container = await docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'read line; stty size; echo "got $line"'], Tty: true, OpenStdin: true, StdinOnce: true });
