@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-debian-deps.sh test
 npx tsc -b
+# Tests run through ts-jest without type checks (isolatedModules); check their types here once.
+npx tsc -p tsconfig.tests.json
 npx jest --ci "$@"

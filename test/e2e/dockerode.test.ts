@@ -83,10 +83,10 @@ test('list with filters and size, top of a running container', async () => {
   const list = await docker.listContainers({ filters: { label: ['suite=dockerode'] }, size: true });
   expect(list.map((c) => c.Id)).toEqual([container.id]);
   expect(list[0].State).toBe('running');
-  expect(typeof list[0].SizeRw).toBe('number');
+  expect(typeof (list[0] as { SizeRw?: number }).SizeRw).toBe('number');
   const top = await container.top();
   expect(top.Titles).toContain('PID');
-  expect(top.Processes.some((p) => p.join(' ').includes('sleep 60'))).toBe(true);
+  expect(top.Processes.some((p: string[]) => p.join(' ').includes('sleep 60'))).toBe(true);
   await container.remove({ force: true });
 });
 
