@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Sockerless needs when running as root and they are missing.
-#   runtime: what the daemon uses (bubblewrap for the sandbox, util-linux for nsenter)
-#   test:    runtime + what the tests use (busybox-static for test images, a local registry, skopeo and
-#            umoci to build and push images offline)
+#   runtime: what the daemon uses (bubblewrap for the sandbox, util-linux's nsenter for exec, and a static
+#            busybox whose nsenter switches to a container's non-root user inside the sandbox)
+#   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
+#            skopeo and umoci to build and push images offline)
 #   bench:   test + docker.io, the reference engine the benchmark compares against
 set -euo pipefail
 profile="${1:-test}"
-need_cmds=(bwrap nsenter)
-need_pkgs=(bubblewrap util-linux)
+need_cmds=(bwrap nsenter busybox)
+need_pkgs=(bubblewrap util-linux busybox-static)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(busybox docker-registry skopeo umoci)
-  need_pkgs+=(busybox-static docker-registry skopeo umoci)
+  need_cmds+=(docker-registry skopeo umoci)
+  need_pkgs+=(docker-registry skopeo umoci)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(dockerd hyperfine)
