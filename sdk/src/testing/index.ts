@@ -36,12 +36,19 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   const home = mkdtempSync(join(tmpdir(), 'sockerless-testhost-'));
   const coreName = '@sockerless/core';
   const core = (await import(coreName)) as CoreModule;
-  const daemon = await core.startDaemon({
-    config: { plugins: opts.plugins, backends: opts.backends, defaultBackend: opts.defaultBackend, ...opts.config },
-    listen: ['tcp://127.0.0.1:0'],
-    home,
-    initTimeoutMs: opts.initTimeoutMs,
-  });
+  let daemon: Awaited<ReturnType<CoreModule['startDaemon']>>;
+  try {
+    daemon = await core.startDaemon({
+      config: { plugins: opts.plugins, backends: opts.backends, defaultBackend: opts.defaultBackend, ...opts.config },
+      listen: ['tcp://127.0.0.1:0'],
+      home,
+      initTimeoutMs: opts.initTimeoutMs,
+    });
+  } catch (err) {
+    // A boot that fails is what some tests want to see; it must not leave its temp home behind.
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   const dockerHost = daemon.addresses[0];
   return {
     dockerHost,
