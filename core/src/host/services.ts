@@ -6,7 +6,9 @@ import type { HostPaths } from './tokens';
 
 /** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
 export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {
-  const destination = pino.destination({ fd: 2, sync: false });
+  // Synchronous: a fatal boot error printed right after a log line must come out last, and the daemon logs
+  // nothing per request, so there is no hot path to protect.
+  const destination = pino.destination({ fd: 2, sync: true });
   return wrapPino(pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination));
 }
 
