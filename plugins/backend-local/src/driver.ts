@@ -7,11 +7,11 @@ import {
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import * as archive from './archive';
-import { nsenterArgs } from './exec';
+import { execCommand } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
 import { spawnProcess } from './process';
 import { copyDir, ensureRootfs, prepareRootfs, treeSize, unmountRootfs, upperDir } from './rootfs';
-import { bwrapArgs, checkExecutable } from './sandbox';
+import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
@@ -94,7 +94,7 @@ export class LocalDriver implements BackendDriver {
     await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
     this.specs.set(spec.id, spec);
     if (this.sandboxed(spec)) {
-      const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+      const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
       await prepareRootfs(root, spec);
     } else {
       this.logger.warn('container will run directly on the host WITHOUT a sandbox', {
@@ -124,7 +124,7 @@ export class LocalDriver implements BackendDriver {
 
   private async startSandboxed(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const bwrap = this.tools.bwrap!;
-    const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+    const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
     const { resolvConf } = await prepareRootfs(root, spec);
     const user = await resolveUser(root, spec.user);
     const env = this.environment(spec.env, spec.hostname, user, spec.tty);
@@ -134,15 +134,15 @@ export class LocalDriver implements BackendDriver {
         throw new InvalidArgumentError(`invalid mount config for type "${m.type}": bind source path does not exist: ${m.source}`);
       }
     }
-    await checkExecutable(root, spec.argv[0], env, workingDir);
+    const exe = await checkExecutable(root, spec.argv[0], env, workingDir);
     const args = bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
-      resolvConf, sys: await exists(join(root, 'sys')), tty: spec.tty, argv: spec.argv,
+      resolvConf, sys: await exists(join(root, 'sys')), tty: spec.tty, argv: spec.argv, exe,
     });
     this.logger.debug('starting sandbox', { id: spec.id, argv: [bwrap, ...args] });
     const { proc, pid } = spawnProcess({ file: bwrap, args, env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin });
     const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
-    r.workloadPid = await this.findWorkloadPid(pid, bwrap, r);
+    r.workloadPid = await this.findWorkloadPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
     proc.pid = r.workloadPid;
     await this.saveRun(spec, r);
@@ -189,18 +189,24 @@ export class LocalDriver implements BackendDriver {
 
   /**
    * bwrap forks the workload as pid 1 of the new namespace; signals, exec and top need that host pid. It
-   * shows up as bwrap's only child within microseconds; we wait until it has exec'd (no longer bwrap), so
-   * an exec right after start enters the finished sandbox, not one still being set up.
+   * shows up as bwrap's only child within microseconds; we wait until it has exec'd the workload (no longer
+   * bwrap, nor the busybox helper that switches user), so a signal right after start reaches the workload
+   * and an exec enters the finished sandbox. Files are told apart by inode, as paths differ per namespace.
    */
-  private async findWorkloadPid(bwrapPid: number, bwrapPath: string, r: Running): Promise<number> {
+  private async findWorkloadPid(bwrapPid: number, r: Running): Promise<number> {
+    const helpers = new Set<string>();
+    for (const p of [this.tools.bwrap, this.tools.staticBusybox]) {
+      const st = p ? await fs.stat(p).catch(() => undefined) : undefined;
+      if (st) helpers.add(`${st.dev}:${st.ino}`);
+    }
     const deadline = Date.now() + 10_000;
     let child: number | undefined;
     while (!r.done && Date.now() < deadline) {
       const text = await fs.readFile(`/proc/${bwrapPid}/task/${bwrapPid}/children`, 'utf8').catch(() => '');
       child = Number(text.trim().split(/\s+/)[0]) || undefined;
       if (child) {
-        const exe = await fs.readlink(`/proc/${child}/exe`).catch(() => bwrapPath);
-        if (exe !== bwrapPath) return child;
+        const st = await fs.stat(`/proc/${child}/exe`).catch(() => undefined);
+        if (st && !helpers.has(`${st.dev}:${st.ino}`)) return child;
       }
       await tick(1);
     }
@@ -273,16 +279,18 @@ export class LocalDriver implements BackendDriver {
     const root = await this.rootOf(cspec);
     const user = await resolveUser(root, spec.user || cspec.user);
     const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
-    await checkExecutable(root, spec.argv[0], env, workingDir);
-    return spawnProcess({
-      file: this.tools.nsenter, args: nsenterArgs(r.workloadPid, workingDir, user, spec.argv), env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin,
-    }).proc;
+    const exe = await checkExecutable(root, spec.argv[0], env, workingDir);
+    const helperInside = await exists(`/proc/${r.workloadPid}/root${SANDBOX_BUSYBOX}`);
+    const cmd = execCommand({
+      nsenter: this.tools.nsenter, setpriv: this.tools.setpriv, helperInside, target: r.workloadPid, workingDir, user, env, argv: spec.argv, exe,
+    });
+    return spawnProcess({ ...cmd, env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin }).proc;
   }
 
   /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
   private async rootOf(spec: WorkloadSpec): Promise<string> {
     if (!this.sandboxed(spec)) return '/';
-    return ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger);
+    return ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
   }
 
   private async fsOf(id: string): Promise<archive.ContainerFs> {

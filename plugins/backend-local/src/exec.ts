@@ -1,4 +1,5 @@
 import type { ExecUser } from './users';
+import { DOCKER_DEFAULT_CAPS, SANDBOX_BUSYBOX, execInPlace } from './sandbox';
 
 /**
  * util-linux nsenter argv (without the nsenter path) that runs `argv` inside a running sandbox: the same
@@ -13,4 +14,53 @@ export function nsenterArgs(target: number, workingDir: string, user: ExecUser, 
     '--setuid', String(user.uid), '--setgid', String(user.gid),
     '--', ...argv,
   ];
+}
+
+export interface ExecCommand {
+  file: string;
+  args: string[];
+}
+
+export interface ExecPlan {
+  nsenter: string;
+  /** util-linux setpriv on the host; without it the exec keeps the daemon's full capabilities. */
+  setpriv?: string;
+  /** True when the sandbox has the busybox helper bound (sandboxes started by this version do). */
+  helperInside: boolean;
+  target: number;
+  workingDir: string;
+  user: ExecUser;
+  env: Record<string, string>;
+  argv: string[];
+  /** argv[0] resolved in the container. */
+  exe: string;
+}
+
+/** What nsenter itself needs beyond the container's set: joining namespaces and reading a workload's ns files. */
+const ENTER_CAPS = ['SYS_ADMIN', 'SYS_PTRACE'];
+
+/**
+ * The host command for `docker exec`. Docker gives an exec the container's capabilities, not the daemon's,
+ * but nsenter needs CAP_SYS_ADMIN to join the namespaces. So setpriv first locks root out of automatic
+ * capabilities (SECBIT_NOROOT) and leaves only Docker's set plus the two nsenter needs, as ambient caps that
+ * survive exec; inside, the sandbox's busybox lowers those two again (inheritable too, so no file
+ * capability can bring them back) before the program runs. Without the helper inside (a sandbox started
+ * by an older daemon) a non-root user is still safe, as the switch of uid clears every capability.
+ */
+export function execCommand(p: ExecPlan): ExecCommand {
+  if (!p.setpriv || (p.user.uid === 0 && !p.helperInside)) {
+    return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, p.user, p.argv) };
+  }
+  const caps = [...DOCKER_DEFAULT_CAPS, ...ENTER_CAPS].map((c) => `+${c.toLowerCase()}`).join(',');
+  const lower = ENTER_CAPS.map((c) => `-${c.toLowerCase()}`).join(',');
+  const inside = p.helperInside
+    ? [SANDBOX_BUSYBOX, 'setpriv', '--inh-caps', lower, '--ambient-caps', lower, '--', ...execInPlace(p.env, p.exe, p.argv)]
+    : p.argv;
+  return {
+    file: p.setpriv,
+    args: [
+      '--securebits=+noroot,+noroot_locked', `--inh-caps=-all,${caps}`, `--ambient-caps=-all,${caps}`,
+      '--', p.nsenter, ...nsenterArgs(p.target, p.workingDir, p.user, inside),
+    ],
+  };
 }

@@ -6,6 +6,10 @@ export interface HostTools {
   bwrap?: string;
   /** util-linux nsenter, for exec into a running sandbox. */
   nsenter?: string;
+  /** util-linux setpriv, to give an exec the container's capabilities rather than the daemon's. */
+  setpriv?: string;
+  /** mount(8), for the overlay root; a test may point it at one that refuses. */
+  mount?: string;
   /** A statically linked busybox, the in-sandbox user switcher (it runs in any image, even without libc). */
   staticBusybox?: string;
 }
@@ -34,5 +38,5 @@ export function isStaticElf(path: string): boolean {
 export function detectHostTools(): HostTools {
   const real = (p: string | undefined) => { try { return p && realpathSync(p); } catch { return undefined; } };
   const busybox = ['/bin/busybox', '/usr/bin/busybox', findHostTool('busybox')].find((p) => p && isStaticElf(p));
-  return { bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), staticBusybox: busybox };
+  return { bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), setpriv: findHostTool('setpriv'), mount: findHostTool('mount'), staticBusybox: busybox };
 }

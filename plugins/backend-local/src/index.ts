@@ -14,7 +14,8 @@ export default definePlugin({
       init({ drivers, logger }) {
         drivers.register({
           kind: 'local',
-          optionsSchema: z.object({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto') }),
+          // Strict, so a misspelt option stops the boot instead of being ignored.
+          optionsSchema: z.strictObject({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto') }),
           create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }),
         });
         logger.debug('local backend driver registered');

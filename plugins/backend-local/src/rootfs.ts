@@ -32,7 +32,7 @@ const escapeOpt = (p: string) => p.replace(/([\\,:])/g, '\\$1');
  * Makes sure the container's root exists and is mounted, and returns its host path. Idempotent: after a
  * daemon restart (or a restart of the container) the overlay is mounted again over the same upper dir.
  */
-export async function ensureRootfs(stateDir: string, imageRootfs: string, logger: Logger): Promise<string> {
+export async function ensureRootfs(stateDir: string, imageRootfs: string, logger: Logger, mountTool = 'mount'): Promise<string> {
   const copy = copyDir(stateDir);
   if (await exists(copy)) return copy;
   const merged = mergedDir(stateDir);
@@ -40,7 +40,7 @@ export async function ensureRootfs(stateDir: string, imageRootfs: string, logger
   await Promise.all([upperDir(stateDir), workDir(stateDir), merged].map((d) => fs.mkdir(d, { recursive: true })));
   try {
     const opts = `lowerdir=${escapeOpt(imageRootfs)},upperdir=${escapeOpt(upperDir(stateDir))},workdir=${escapeOpt(workDir(stateDir))}`;
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
+    await run(mountTool, ['-t', 'overlay', 'overlay', '-o', opts, merged]);
     return merged;
   } catch (err) {
     // Without overlay (not root, or a filesystem that refuses it) a copy still gives the container its own

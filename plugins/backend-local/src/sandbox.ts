@@ -4,11 +4,16 @@ import { InvalidArgumentError, resolveInRoot, type WorkloadMount } from '@socker
 import type { ExecUser } from './users';
 import { DEFAULT_PATH } from './util';
 
-/** Where the host's static busybox is bound inside the sandbox; under bwrap's /dev tmpfs, so it never lands in the container's layer. The basename must be `busybox` for it to take its applet from argv[1]. */
-export const SANDBOX_BUSYBOX = '/dev/.sockerless/busybox';
+/**
+ * Where the host's static busybox is bound inside the sandbox: under bwrap's /dev tmpfs, so it never lands
+ * in the container's layer. The basename must be `busybox` for it to take its applet from argv[1]; the
+ * directory is world-readable so a helper still runs after the switch to a non-root user.
+ */
+export const SANDBOX_HELPER_DIR = '/dev/.sockerless';
+export const SANDBOX_BUSYBOX = `${SANDBOX_HELPER_DIR}/busybox`;
 
 /** Docker's default capability set: root in a container is not root on the host. */
-const DOCKER_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
+export const DOCKER_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
   'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
 
 export interface SandboxArgs {
@@ -18,12 +23,14 @@ export interface SandboxArgs {
   workingDir: string;
   env: Record<string, string>;
   user: ExecUser;
-  /** Host path of a statically linked busybox, used to switch user inside (see userSwitch). */
+  /** Host path of a statically linked busybox: the in-sandbox helper for user switching and exec. */
   busybox?: string;
   resolvConf: boolean;
   sys: boolean;
   tty: boolean;
   argv: string[];
+  /** argv[0] resolved against the container's PATH (a container path), see checkExecutable. */
+  exe: string;
 }
 
 /**
@@ -37,6 +44,8 @@ export function bwrapArgs(a: SandboxArgs): string[] {
   // TTY the pty must stay the controlling terminal, so no new session there.
   if (!a.tty) args.push('--new-session');
   args.push('--bind', a.root, '/', '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+  // Bound in every sandbox, not only for a non-root user: exec uses it to drop capabilities as Docker does.
+  if (a.busybox) args.push('--perms', '0755', '--dir', SANDBOX_HELPER_DIR, '--ro-bind', a.busybox, SANDBOX_BUSYBOX);
   if (a.sys) args.push('--ro-bind', '/sys', '/sys');
   if (a.resolvConf) args.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
   // Parents before children, so a mount inside another mount's target is not hidden by it.
@@ -50,31 +59,48 @@ export function bwrapArgs(a: SandboxArgs): string[] {
   for (const [k, v] of Object.entries(a.env)) args.push('--setenv', k, v);
   args.push('--cap-drop', 'ALL');
   for (const cap of DOCKER_DEFAULT_CAPS) args.push('--cap-add', `CAP_${cap}`);
-  args.push(...userSwitch(a.user, a.busybox), '--', ...a.argv);
+  args.push(...userSwitch(a));
   return args;
 }
 
 /**
  * bwrap 0.8 only changes uid inside a user namespace it maps to the caller's uid, which as root makes the
  * container user the owner of every root-owned file. Instead the sandbox starts as root and the host's
- * static busybox (bound read-only under /dev) switches to the user with its `nsenter -S/-G` applet and
- * execs the workload in place, so the workload keeps pid 1 and real uid/gid checks apply. Supplementary
- * groups are reduced to the primary group (busybox sets only that one).
+ * static busybox switches to the user with its `nsenter -S/-G` applet and execs the workload in place, so
+ * the workload keeps pid 1 and real uid/gid checks apply. Supplementary groups are reduced to the primary
+ * group (busybox sets only that one).
  */
-function userSwitch(user: ExecUser, busybox: string | undefined): string[] {
-  if (user.uid === 0 && user.gid === 0) return [];
+function userSwitch(a: SandboxArgs): string[] {
+  const { user, busybox } = a;
+  if (user.uid === 0 && user.gid === 0) return ['--', ...a.argv];
   if (busybox) {
-    return ['--ro-bind', busybox, SANDBOX_BUSYBOX, '--', SANDBOX_BUSYBOX, 'nsenter', '-F', '-S', String(user.uid), '-G', String(user.gid)];
+    return ['--', SANDBOX_BUSYBOX, 'nsenter', '-F', '-S', String(user.uid), '-G', String(user.gid), '--', ...execInPlace(a.env, a.exe, a.argv)];
   }
   // Last resort without a static busybox: ids are right inside, but file ownership is not enforced.
-  return ['--unshare-user', '--uid', String(user.uid), '--gid', String(user.gid)];
+  return ['--unshare-user', '--uid', String(user.uid), '--gid', String(user.gid), '--', ...a.argv];
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The argv that makes the sandbox's busybox exec the workload exactly as runc would: the resolved file
+ * with the caller's argv[0] and environment. Busybox applets run their own built-in version of any program
+ * named like an applet (`sh`, `ls`, `tar`...) instead of the image's, so the hand-over goes through its
+ * shell's `exec -a` with an absolute path, and the variables the shell itself adds are put back as given.
+ */
+export function execInPlace(env: Record<string, string>, exe: string, argv: string[]): string[] {
+  const restore = ['SHLVL', 'PWD', 'OLDPWD']
+    .map((k) => (k in env ? `export ${k}=${shellQuote(env[k])}` : `unset ${k}`))
+    .join('; ');
+  return [SANDBOX_BUSYBOX, 'sh', '-c', `${restore}; exec -a "$0" "$@"`, argv[0], exe, ...argv.slice(1)];
 }
 
 /**
  * Docker's error when argv[0] cannot be run, checked before the sandbox starts so the core can answer as
- * Docker does (127/126). Resolution follows the container's PATH against its own root.
+ * Docker does (127/126). Resolution follows the container's PATH against its own root; the result is the
+ * executable's path as the container sees it.
  */
-export async function checkExecutable(root: string, argv0: string | undefined, env: Record<string, string>, workingDir: string): Promise<void> {
+export async function checkExecutable(root: string, argv0: string | undefined, env: Record<string, string>, workingDir: string): Promise<string> {
   if (!argv0) throw new InvalidArgumentError('No command specified');
   const candidates = argv0.includes('/')
     ? [posix.resolve(workingDir || '/', argv0)]
@@ -84,7 +110,7 @@ export async function checkExecutable(root: string, argv0: string | undefined, e
     const host = await resolveInRoot(root, c, true);
     const st = await fs.stat(host).catch(() => undefined);
     if (!st || st.isDirectory()) continue;
-    if (st.mode & 0o111) return;
+    if (st.mode & 0o111) return c;
     foundNonExec = true;
   }
   if (foundNonExec) throw new InvalidArgumentError(`exec: "${argv0}": permission denied`);

@@ -56,6 +56,19 @@ test('exec runs in the container: its files, pid namespace, env, dir, user and e
   await expect(h.driver.exec!('ex1', execSpec({}))).rejects.toMatchObject({ code: 'Conflict', message: 'Container ex1 is not running' });
 });
 
+test('exec has the container capabilities, not the daemon ones, and runs the image programs', async () => {
+  await startLong('excap');
+  const caps = async (user: string) => (await finish(await h.driver.exec!('excap', execSpec({ argv: ['grep', 'Cap', '/proc/self/status'], user }))))
+    .out.split('\n').filter(Boolean);
+  const pid1 = (await finish(await h.driver.exec!('excap', execSpec({ argv: ['grep', 'Cap', '/proc/1/status'] })))).out.split('\n').filter(Boolean);
+  expect(await caps('')).toEqual(pid1);
+  expect(pid1).toContain('CapEff:\t00000000a80425fb');
+  expect(await caps('app')).toEqual(expect.arrayContaining(['CapEff:\t0000000000000000', 'CapInh:\t00000000a80425fb']));
+  const tar = await finish(await h.driver.exec!('excap', execSpec({ argv: ['tar', 'x'], env: ['PATH=/usr/local/bin:/bin'] })));
+  expect(tar.out).toBe('image-tar x\n');
+  await h.driver.remove('excap');
+});
+
 test('exec with stdin, with a tty, and a missing executable', async () => {
   await startLong('ex2');
   const e = await h.driver.exec!('ex2', execSpec({ argv: ['cat'], attachStdin: true }));

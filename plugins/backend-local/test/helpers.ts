@@ -19,6 +19,9 @@ export async function buildBusyboxRootfs(dir: string): Promise<string> {
   await fs.writeFile(join(root, 'etc/group'), 'root:x:0:\napp:x:1000:\nextra:x:2000:app\n');
   await fs.chown(join(root, 'home/app'), 1000, 1000);
   await fs.writeFile(join(root, 'etc/image-file'), 'from the image\n');
+  // An image program named like a busybox applet: the sandbox's own busybox helper must never stand in for it.
+  await fs.mkdir(join(root, 'usr/local/bin'), { recursive: true });
+  await fs.writeFile(join(root, 'usr/local/bin/tar'), '#!/bin/sh\necho image-tar "$@"\n', { mode: 0o755 });
   return root;
 }
 

@@ -42,6 +42,14 @@ test('user by name and by uid:gid; file permissions hold', async () => {
   expect(byId.out).toBe('4321\n55\n');
 });
 
+test('a non-root user gets the image programs, argv[0] and env exactly as given', async () => {
+  const env = ['PATH=/usr/local/bin:/bin', 'A=1'];
+  expect((await run('user3', { user: 'app', env, argv: ['tar', '--version'] })).out).toBe('image-tar --version\n');
+  expect((await run('user4', { user: 'app', env, argv: ['sh', '-c', 'echo $0'] })).out).toBe('sh\n');
+  const printed = (await run('user5', { user: 'app', env, argv: ['env'] })).out.split('\n').filter(Boolean).sort();
+  expect(printed).toEqual(['A=1', 'HOME=/home/app', 'HOSTNAME=user5', 'PATH=/usr/local/bin:/bin']);
+});
+
 test('unknown user name and missing executable are errors from start', async () => {
   const spec = h.spec('err1', { user: 'nobody-here', argv: ['true'] });
   await h.driver.create(spec);
@@ -167,4 +175,27 @@ test('a missing bind source is an error from start', async () => {
   const spec = h.spec('badmnt', { mounts: [{ type: 'bind', source: `${h.dir}/does-not-exist`, target: '/x', readOnly: false }] });
   await h.driver.create(spec);
   await expect(h.driver.start(spec)).rejects.toMatchObject({ code: 'InvalidArgument' });
+});
+
+test('without overlay (mount refused) the image root is copied, and said so', async () => {
+  const { mkdirSync, writeFileSync, readFileSync, existsSync } = await import('node:fs');
+  const { LocalDriver } = await import('../src/driver');
+  const { detectHostTools } = await import('../src/host-tools');
+  const { silentLogger } = await import('./helpers');
+  const fake = `${h.dir}/fakebin`;
+  mkdirSync(fake);
+  writeFileSync(`${fake}/mount`, '#!/bin/sh\necho "mount: permission denied" >&2; exit 32\n', { mode: 0o755 });
+  const warnings: string[] = [];
+  const driver = new LocalDriver({ instanceName: 'local', options: { sandbox: 'auto' }, stateDir: `${h.dir}/state-copy`, logger: silentLogger(warnings) },
+    { ...detectHostTools(), mount: `${fake}/mount` });
+  const spec = { ...h.spec('copy1', { argv: ['sh', '-c', 'cat /etc/image-file; echo changed > /etc/image-file'] }), stateDir: `${h.dir}/state-copy/c1` };
+  await driver.create(spec);
+  expect(warnings.some((w) => w.includes('overlay mount failed') && w.includes('permission denied'))).toBe(true);
+  expect(existsSync(`${spec.stateDir}/rootfs/bin/busybox`)).toBe(true);
+  expect(await finish(await driver.start(spec))).toMatchObject({ out: 'from the image\n', exitCode: 0 });
+  expect(readFileSync(`${h.rootfs}/etc/image-file`, 'utf8')).toBe('from the image\n');
+  expect(readFileSync(`${spec.stateDir}/rootfs/etc/image-file`, 'utf8')).toBe('changed\n');
+  expect(await driver.diskUsage('copy1')).toBeGreaterThan(1_000_000);
+  await driver.remove('copy1');
+  expect(existsSync(spec.stateDir)).toBe(false);
 });
