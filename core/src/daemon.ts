@@ -71,13 +71,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });
 
-  const server = createApiServer(core.apiDeps(randomUUID()));
+  // One daemon, one ID: every listener answers `docker info` with the same one.
+  const apiDeps = core.apiDeps(randomUUID());
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const addresses: string[] = [];
   const listen = opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`];
   for (const url of listen) {
-    const s = servers.length === 0 ? server : createApiServer(core.apiDeps(randomUUID()));
+    const s = createApiServer(apiDeps);
     s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
     s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
     addresses.push(await listenOn(s, parseListenUrl(url, loaded.dir)));
@@ -86,8 +87,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
-    // Stop taking requests first, then end streams, then let plugins and backends release what they hold.
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(Promise.resolve().then(() => { for (const s of sockets) s.destroy(); })));
+    // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
+    // events), then let backends and plugins release what they hold.
+    const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const sock of sockets) sock.destroy();
+    await Promise.all(closed);
     await core!.close();
     await host.shutdown();
   })());
