@@ -71,7 +71,6 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
 
   router.post('/containers/:id/start', async (ctx) => {
     find(ctx);
-    if (queryString(ctx, 'detachKeys')) { /* accepted; detach keys matter only to interactive attach */ }
     await runs.start(ctx.params.id);
     ctx.status = 204;
   });

@@ -6,6 +6,7 @@ import semver from 'semver';
 import { isSockerlessError, statusOfErrorCode, type HttpRoute, type Logger } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, streamExec } from './container-streams';
 import { readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { readJson } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
@@ -111,7 +112,6 @@ export function createApiApp(deps: ApiServerDeps): Koa {
 function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
   for (const route of routes) {
     router.register(route.path, [route.method], async (ctx: Context) => {
-      const { readJson } = await import('./http');
       const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? await readJson(ctx) : undefined;
       const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body });
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, typ
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
+import { MonotonicNanoClock } from './clock';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -23,18 +24,11 @@ interface LogFileLine { s: 'o' | 'e'; t: number; b: string }
 export class ContainerLog extends EventEmitter {
   private writer?: WriteStream;
   private readonly partial: Record<StreamName, Buffer | undefined> = { stdout: undefined, stderr: undefined };
-  private lastNano = 0;
+  private readonly clock = new MonotonicNanoClock();
 
   constructor(readonly file: string) {
     super();
     this.setMaxListeners(0);
-  }
-
-  /** Strictly increasing; steps of 1 µs because nanoseconds since 1970 exceed a double's exact range. */
-  private now(): number {
-    const t = Date.now() * 1e6;
-    this.lastNano = t > this.lastNano ? t : this.lastNano + 1000;
-    return this.lastNano;
   }
 
   write(stream: StreamName, chunk: Buffer): void {
@@ -42,11 +36,11 @@ export class ContainerLog extends EventEmitter {
     this.partial[stream] = undefined;
     let nl: number;
     while ((nl = buf.indexOf(10)) >= 0) {
-      this.append({ stream, timeNano: this.now(), data: buf.subarray(0, nl + 1) });
+      this.append({ stream, timeNano: this.clock.now(), data: buf.subarray(0, nl + 1) });
       buf = buf.subarray(nl + 1);
     }
     // A very long line without newline is flushed in pieces so memory stays bounded.
-    if (buf.length > 16 * 1024) this.append({ stream, timeNano: this.now(), data: buf });
+    if (buf.length > 16 * 1024) this.append({ stream, timeNano: this.clock.now(), data: buf });
     else if (buf.length > 0) this.partial[stream] = Buffer.from(buf);
   }
 
@@ -55,7 +49,7 @@ export class ContainerLog extends EventEmitter {
     for (const stream of ['stdout', 'stderr'] as const) {
       const rest = this.partial[stream];
       this.partial[stream] = undefined;
-      if (rest && rest.length) this.append({ stream, timeNano: this.now(), data: rest });
+      if (rest && rest.length) this.append({ stream, timeNano: this.clock.now(), data: rest });
     }
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { EventsBus, Lifecycle, Logger, Metrics, PluginPaths, StateStore, StoredEvent, Tracer } from '@sockerless/sdk';
 import type { HostPaths } from './tokens';
+import { MonotonicNanoClock } from '../engine/clock';
 
 /** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
 export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {
@@ -63,7 +64,7 @@ export class CoreEventsBus implements EventsBus {
   private readonly listeners = new Set<(e: StoredEvent) => void>();
   private store?: StateStore;
   private pending: StoredEvent[] = [];
-  private lastNano = 0;
+  private readonly clock = new MonotonicNanoClock();
 
   constructor(private readonly logger: Logger) {}
 
@@ -73,11 +74,8 @@ export class CoreEventsBus implements EventsBus {
     this.pending = [];
   }
 
-  /** Monotonic nanoseconds, so two events in the same millisecond keep their order. */
   now(): number {
-    const t = Date.now() * 1e6;
-    this.lastNano = t > this.lastNano ? t : this.lastNano + 1000;
-    return this.lastNano;
+    return this.clock.now();
   }
 
   emit(event: Omit<StoredEvent, 'timeNano'>): void {
