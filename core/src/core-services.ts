@@ -7,7 +7,7 @@ import { ExecEngine } from './engine/exec-engine';
 import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
 import { VolumeService } from './engine/volumes';
-import type { CoreEventsBus } from './host/services';
+import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import { registerArchiveRoutes } from './docker-api/archive';
 import { registerContainerRoutes } from './docker-api/containers';
@@ -29,13 +29,14 @@ export interface CoreInput {
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
   registries: CoreRegistries;
+  metrics: CoreMetrics;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
 
 /** Wires the engine's services together, loads their state, and recovers what a previous daemon left. */
 export async function buildCore(input: CoreInput) {
-  const { home, store, events, logger, backends, registries } = input;
+  const { home, store, events, logger, backends, registries, metrics } = input;
   let engine: ContainerEngine | undefined;
   const containersView = {
     all: () => engine!.all(),
@@ -48,7 +49,7 @@ export async function buildCore(input: CoreInput) {
   const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
   const volumes = new VolumeService(home, store, events, containersView);
   const networks = new NetworkService(store, events, containersView);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, logger });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, logger });
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
   await runs.recover();
@@ -80,7 +81,6 @@ export async function buildCore(input: CoreInput) {
         engine: eng,
         runs,
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
-        visible: () => true,
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
@@ -91,12 +91,21 @@ export async function buildCore(input: CoreInput) {
       registerImageRoutes(router, images);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
-      registerEventRoutes(router, events);
+      registerEventRoutes(router, events, (caller, ev) => {
+        if (!caller || ev.Type !== 'container') return true;
+        return registries.admission.every((a) => !a.canSee || a.canSee(caller, ev.Actor.Attributes));
+      });
+      // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
+      router.get('/metrics', async (ctx) => {
+        const { contentType, text } = await metrics.renderPrometheus();
+        ctx.set('Content-Type', contentType);
+        ctx.body = text;
+      });
     },
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, apiDeps,
+    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
     async close() {
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
     },

@@ -12,6 +12,7 @@ import { CoreEventsBus, CoreMetrics, createRootLogger, createTracer } from './ho
 import { Tokens, type HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
+import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 
@@ -51,14 +52,18 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const events = new CoreEventsBus(logger);
   let core: Core | undefined;
   host.provideRootService(coreServices.events, events);
-  host.provideRootService(coreServices.metrics, new CoreMetrics());
+  const metrics = new CoreMetrics();
+  host.provideRootService(coreServices.metrics, metrics);
+  host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
   host.provideRootService(coreServices.tracer, createTracer(logger));
   // The image service needs the store, which a plugin provides during init; plugins resolve images later.
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   const requireCore = () => {
-    if (!core) throw new Error('the image service is available after boot');
+    if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
+  host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
+  host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
   host.register(plugins);
   await host.initAll();
 
@@ -66,10 +71,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
   events.attachStore(store);
   const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
-  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries });
+  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics });
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });
+  await host.ready().catch(async (err: Error) => {
+    await core!.close();
+    await host.shutdown();
+    throw err;
+  });
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
   const apiDeps = core.apiDeps(randomUUID());

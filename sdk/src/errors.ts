@@ -11,10 +11,12 @@ export type SockerlessErrorCode =
   | 'NotImplemented'
   | 'Unavailable'
   | 'TooManyRequests'
-  | 'Forbidden';
+  | 'Forbidden'
+  | 'Unauthorized';
 
 export const statusOfErrorCode: Record<SockerlessErrorCode, number> = {
   InvalidArgument: 400,
+  Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
   Conflict: 409,
@@ -56,6 +58,9 @@ export class UnavailableError extends SockerlessError {
 }
 export class ForbiddenError extends SockerlessError {
   constructor(message: string) { super('Forbidden', message); }
+}
+export class UnauthorizedError extends SockerlessError {
+  constructor(message: string) { super('Unauthorized', message); }
 }
 export class TooManyRequestsError extends SockerlessError {
   constructor(message: string, retryAfterSeconds = 1) { super('TooManyRequests', message, { retryAfterSeconds }); }

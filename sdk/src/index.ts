@@ -11,6 +11,7 @@ export * from './contracts/admission';
 export * from './contracts/simulator';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
+export * from './contracts/pools';
 export * from './archive';
 export * from './signals';
 /** Plugins validate their options with zod through the SDK, so they depend on one package only. */

@@ -1,5 +1,5 @@
 import { createServiceRef } from './refs';
-import type { StoredEvent } from './contracts/records';
+import type { StoredEvent, StoredRecord } from './contracts/records';
 
 /** Services the core provides to plugins. Plugin-scoped ones are made per plugin (tagged logger, own dir). */
 
@@ -14,6 +14,11 @@ export interface Logger {
 export interface Lifecycle {
   /** Shutdown hooks run in reverse init order, each with a timeout. */
   onShutdown(hook: () => void | Promise<void>, opts?: { timeoutMs?: number }): void;
+  /**
+   * Runs after every plugin has initialised and the core has loaded its state (containers, backend
+   * instances), before the API listener opens. A hook that throws aborts boot with the plugin's name.
+   */
+  onReady(hook: () => void | Promise<void>): void;
 }
 
 export interface PluginPaths {
@@ -31,8 +36,13 @@ export interface EventsBus {
 }
 
 export interface Metrics {
+  /** One name is one family: every series of a name must use the same label names. */
   counter(name: string, help: string, labels?: Record<string, string>): { inc(by?: number): void };
   gauge(name: string, help: string, labels?: Record<string, string>): { set(value: number): void };
+  /** Called before each scrape of `GET /metrics`, so gauges computed from state are set only when read. */
+  onScrape(hook: () => void): void;
+  /** Forgets every series of `name` with these labels (a pool that was removed). */
+  remove(name: string, labels: Record<string, string>): void;
 }
 
 export interface Tracer {
@@ -52,6 +62,58 @@ export interface ImageStoreService {
   resolve(ref: string): ImageSummary;
 }
 
+/** The loaded config file, for plugins that read a top-level section of their own (`pools`, `tenants`). */
+export interface ConfigView {
+  /** The config file's path, or '<inline>'. */
+  file: string;
+  section(name: string): unknown;
+}
+
+/** What a plugin may know about a container; the core's record stays private. */
+export interface ContainerView {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  pool: string;
+  backend: string;
+  labels: Record<string, string>;
+  /** `HostConfig.Memory`, 0 when unset. */
+  memoryBytes: number;
+  running: boolean;
+  status: string;
+}
+
+/** The core's containers, for plugins that account for them (pools, limits). Usable from `onReady` on. */
+export interface ContainersService {
+  list(): ContainerView[];
+  /** Stops (SIGKILL) a running container when `force`, then removes it as `docker rm` does. */
+  remove(id: string, opts: { force: boolean }): Promise<void>;
+}
+
+export interface BackendInfo {
+  name: string;
+  kind: string;
+}
+
+/** The configured backend instances and registered schedulers. Usable from `onReady` on. */
+export interface BackendCatalog {
+  list(): BackendInfo[];
+  has(name: string): boolean;
+  /** Asks the driver (`available()`); a driver that does not say is available. */
+  isAvailable(name: string): boolean;
+  schedulers(): string[];
+}
+
+/**
+ * A plugin's own records in the core's store, kept apart from every other plugin's. Durable when the promise
+ * resolves. Usable from `onReady` on (the store is itself provided by a plugin during init).
+ */
+export interface PluginRecords {
+  list(): Promise<StoredRecord[]>;
+  put(record: StoredRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
 export const coreServices = {
   logger: createServiceRef<Logger>({ id: 'core.logger', scope: 'plugin' }),
   lifecycle: createServiceRef<Lifecycle>({ id: 'core.lifecycle', scope: 'plugin' }),
@@ -60,4 +122,8 @@ export const coreServices = {
   metrics: createServiceRef<Metrics>({ id: 'core.metrics' }),
   tracer: createServiceRef<Tracer>({ id: 'core.tracer' }),
   images: createServiceRef<ImageStoreService>({ id: 'core.images' }),
+  config: createServiceRef<ConfigView>({ id: 'core.config' }),
+  containers: createServiceRef<ContainersService>({ id: 'core.containers' }),
+  backends: createServiceRef<BackendCatalog>({ id: 'core.backends' }),
+  records: createServiceRef<PluginRecords>({ id: 'core.records', scope: 'plugin' }),
 } as const;

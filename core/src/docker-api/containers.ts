@@ -13,8 +13,6 @@ export interface ContainerRouteDeps {
   runs: RunController;
   /** Whether image reference `ref` names the image a container was created from (`ancestor` filter). */
   imageMatches(ref: string, imageId: string): boolean;
-  /** Whether the caller may see a container (tenant scoping); hidden ones are 404 as if absent. */
-  visible(ctx: Context, labels: Record<string, string>): boolean;
 }
 
 function bearer(ctx: Context): string {
@@ -29,11 +27,8 @@ function optionalSeconds(ctx: Context, name: string): number | undefined {
 
 export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps): void {
   const { engine, runs } = deps;
-  const find = (ctx: Context) => {
-    const c = engine.find(ctx.params.id);
-    if (!deps.visible(ctx, c.config.Labels)) throw new NotFoundError(`No such container: ${ctx.params.id}`);
-    return c;
-  };
+  // The engine's lookups answer as the caller sees them: another tenant's container is a 404.
+  const find = (ctx: Context) => engine.find(ctx.params.id);
 
   router.post('/containers/create', async (ctx) => {
     const body = await readJson<CreateBody>(ctx);
@@ -48,7 +43,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const limit = queryInt(ctx, 'limit', -1);
     const withSize = queryBool(ctx, 'size');
     let list = filterContainers(engine.all(), filters, (r) => engine.find(r), (ref, c) => deps.imageMatches(ref, c.imageId))
-      .filter((c) => deps.visible(ctx, c.config.Labels));
+      .filter((c) => engine.canSee(c));
     if (!all && limit <= 0 && !filters.has('status') && !filters.has('exited')) list = list.filter((c) => c.state.Running);
     list.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (limit > 0) list = list.slice(0, limit);
@@ -128,7 +123,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
     const deleted: string[] = [];
     for (const c of engine.all()) {
-      if (runs.isRunning(c.id) || !deps.visible(ctx, c.config.Labels)) continue;
+      if (runs.isRunning(c.id) || !engine.canSee(c)) continue;
       if (Date.parse(c.created) >= until) continue;
       if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
       if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
-import { InvalidArgumentError, type StoredEvent } from '@sockerless/sdk';
+import { InvalidArgumentError, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
+import { currentCaller } from '../engine/caller';
 import type { CoreEventsBus } from '../host/services';
 import { parseFilters, queryString, startJsonStream } from './http';
 
@@ -90,8 +91,13 @@ export function eventMessage(ev: StoredEvent): Record<string, unknown> {
   };
 }
 
-export function registerEventRoutes(router: Router, events: CoreEventsBus): void {
+/** Whether `caller` may see a container event (tenant scoping); other events are everyone's. */
+export type EventVisibility = (caller: RequestAdmission | undefined, ev: StoredEvent) => boolean;
+
+export function registerEventRoutes(router: Router, events: CoreEventsBus, visible: EventVisibility): void {
   router.get('/events', async (ctx) => {
+    // Captured now: live events reach the listener in the context of whichever request emitted them.
+    const caller = currentCaller();
     const sinceRaw = queryString(ctx, 'since');
     const untilRaw = queryString(ctx, 'until');
     const since = sinceRaw ? parseDockerTimestamp(sinceRaw) : undefined;
@@ -113,7 +119,7 @@ export function registerEventRoutes(router: Router, events: CoreEventsBus): void
       const send = (ev: StoredEvent) => {
         if (ev.timeNano <= lastNano || (until !== undefined && ev.timeNano > until)) return;
         lastNano = ev.timeNano;
-        if (eventMatches(filters, ev)) write(eventMessage(ev));
+        if (eventMatches(filters, ev) && visible(caller, ev)) write(eventMessage(ev));
       };
       const unsubscribe = events.subscribe((ev) => (replaying ? live.push(ev) : send(ev)));
       let done = false;

@@ -10,6 +10,7 @@ import { readJson } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
+import { callerContext } from '../engine/caller';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
@@ -87,8 +88,11 @@ export function createApiApp(deps: ApiServerDeps): Koa {
     const { version, rest } = splitVersion(ctx.path);
     ctx.state.apiVersion = version;
     ctx.path = rest;
-    await deps.admitRequest(ctx.method, ctx.path, bearerOf(ctx.req.headers));
-    await next();
+    const caller = { method: ctx.method, path: ctx.path, bearerToken: bearerOf(ctx.req.headers) };
+    await callerContext.run(caller, async () => {
+      await deps.admitRequest(caller.method, caller.path, caller.bearerToken);
+      await next();
+    });
   });
   const router = new Router();
   deps.registerRoutes(router);
@@ -130,39 +134,48 @@ export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, s
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { version, rest } = splitVersion(url.pathname);
-    await deps.admitRequest(req.method ?? 'POST', rest, bearerOf(req.headers));
-    const query = Object.fromEntries(url.searchParams.entries());
-    const attach = ATTACH_PATH.exec(rest);
-    if (attach) {
-      const id = decodeURIComponent(attach[1]);
-      const c = deps.engine.find(id);
-      // dockerode sends its options as a request body; only what follows the body is stdin.
-      const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
-      const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty));
-      await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
-      return;
-    }
-    const exec = EXEC_START_PATH.exec(rest);
-    if (exec) {
-      const id = decodeURIComponent(exec[1]);
-      const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
-      let parsed: { Detach?: boolean; Tty?: boolean } = {};
-      try {
-        parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
-      } catch (err) {
-        writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
-        return;
-      }
-      const started = await deps.execs.start(id, parsed.Tty);
-      const conn = upgradedConnection(socket, stdin, streamContentType(version, started.rec.tty));
-      await streamExec(deps.execs, id, conn, started);
-      return;
-    }
-    writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+    const caller = { method: req.method ?? 'POST', path: rest, bearerToken: bearerOf(req.headers) };
+    await callerContext.run(caller, () => upgradeAs(deps, caller, version, url, req, socket, head));
   } catch (err) {
     const { status, message } = errorStatus(err);
     if (socket.writable) writeSocketError(socket, status, message);
   }
+}
+
+async function upgradeAs(
+  deps: ApiServerDeps, caller: { method: string; path: string; bearerToken: string }, version: string | undefined,
+  url: URL, req: IncomingMessage, socket: Duplex, head: Buffer,
+): Promise<void> {
+  const rest = caller.path;
+  await deps.admitRequest(caller.method, rest, caller.bearerToken);
+  const query = Object.fromEntries(url.searchParams.entries());
+  const attach = ATTACH_PATH.exec(rest);
+  if (attach) {
+    const id = decodeURIComponent(attach[1]);
+    const c = deps.engine.find(id);
+    // dockerode sends its options as a request body; only what follows the body is stdin.
+    const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+    const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty));
+    await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
+    return;
+  }
+  const exec = EXEC_START_PATH.exec(rest);
+  if (exec) {
+    const id = decodeURIComponent(exec[1]);
+    const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+    let parsed: { Detach?: boolean; Tty?: boolean } = {};
+    try {
+      parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
+    } catch (err) {
+      writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const started = await deps.execs.start(id, parsed.Tty);
+    const conn = upgradedConnection(socket, stdin, streamContentType(version, started.rec.tty));
+    await streamExec(deps.execs, id, conn, started);
+    return;
+  }
+  writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {

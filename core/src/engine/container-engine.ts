@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, type AdmissionController, type EventsBus, type Logger,
-  type StateStore, type WorkloadMount, type WorkloadSpec,
+  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
+  POOL_LABEL, type CreateAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
@@ -12,9 +12,10 @@ import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
 import { ContainerLog } from './log-store';
+import { currentCaller } from './caller';
 
 export const DEFAULT_POOL = 'default';
-export const POOL_LABEL = 'com.sockerless.pool';
+export { POOL_LABEL };
 
 export interface EngineDeps {
   home: string;
@@ -26,6 +27,7 @@ export interface EngineDeps {
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
   admission: AdmissionController[];
+  schedulers: Map<string, Scheduler>;
   logger: Logger;
 }
 
@@ -58,14 +60,28 @@ export class ContainerEngine {
     return found;
   }
 
+  /** Lookup as the current caller sees it: a container another tenant owns does not exist for them. */
   tryFind(idOrName: string): ContainerRecord | undefined {
+    const c = this.lookup(idOrName);
+    return c && this.canSee(c) ? c : undefined;
+  }
+
+  /** Whether the current caller may see `c` (every admission controller with `canSee` must agree). */
+  canSee(c: ContainerRecord): boolean {
+    const caller = currentCaller();
+    if (!caller) return true;
+    for (const a of this.deps.admission) if (a.canSee && !a.canSee(caller, c.config.Labels)) return false;
+    return true;
+  }
+
+  private lookup(idOrName: string): ContainerRecord | undefined {
     if (!idOrName) return undefined;
     const exact = this.containers.get(idOrName);
     if (exact) return exact;
     const byName = this.byName.get(idOrName.startsWith('/') ? idOrName : `/${idOrName}`);
     if (byName) return this.containers.get(byName);
     if (!/^[0-9a-f]+$/.test(idOrName)) return undefined;
-    const matches = this.containers.all().filter((c) => c.id.startsWith(idOrName));
+    const matches = this.containers.all().filter((c) => c.id.startsWith(idOrName) && this.canSee(c));
     if (matches.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${idOrName}`);
     return matches[0];
   }
@@ -101,23 +117,67 @@ export class ContainerEngine {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
-    const taken = this.byName.get(name);
-    if (taken) {
-      throw new ConflictError(`Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
-    }
+    this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
     const id = newId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
-    const admission = { labels: config.Labels, memoryBytes: memory, bearerToken, pool: undefined as string | undefined, backend: undefined as string | undefined };
-    for (const a of this.deps.admission) await a.onCreate?.(admission);
-    const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
-    const backend = admission.backend ?? this.deps.defaultBackend;
-    if (!backend || !this.deps.backends.has(backend)) throw new NotFoundError(`no backend available for pool ${pool}`);
-    config.Labels[POOL_LABEL] = pool;
+    const admission: CreateAdmission = { labels: { ...config.Labels }, memoryBytes: memory, bearerToken };
+    const settle: Array<() => void> = [];
+    // Reserved now: admission and the backend may await, and a second create with this name must see it taken.
+    this.byName.set(name, id);
+    try {
+      for (const a of this.deps.admission) {
+        const done = await a.onCreate?.(admission);
+        if (typeof done === 'function') settle.push(done);
+      }
+      const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
+      const backend = admission.backend ?? this.place(pool, admission);
+      config.Labels[POOL_LABEL] = pool;
+      return await this.createRecord(id, name, body, image, config, hostConfig, pool, backend);
+    } catch (err) {
+      if (!this.containers.get(id)) this.byName.delete(name);
+      throw err;
+    } finally {
+      for (const done of settle) done();
+    }
+  }
 
+  /** The backend instance for a new container: the pool's scheduler among its candidates, else the default. */
+  private place(pool: string, admission: CreateAdmission): string {
+    if (!admission.candidates) {
+      const backend = this.deps.defaultBackend;
+      if (!backend || !this.deps.backends.has(backend)) throw new NotFoundError(`no backend available for pool ${pool}`);
+      return backend;
+    }
+    const isAvailable = (name: string) => this.deps.backends.get(name)?.driver.available?.() ?? this.deps.backends.has(name);
+    const schedulerName = admission.scheduler ?? this.deps.schedulers.keys().next().value;
+    const scheduler = schedulerName === undefined ? undefined : this.deps.schedulers.get(schedulerName);
+    if (schedulerName !== undefined && !scheduler) throw new NotFoundError(`pool ${pool}: no scheduler named '${schedulerName}' is registered`);
+    const picked = scheduler
+      ? scheduler.pick({ pool, candidates: admission.candidates, isAvailable, labels: admission.labels })
+      : admission.candidates.find(isAvailable);
+    if (!picked || !this.deps.backends.has(picked) || !isAvailable(picked)) {
+      throw new UnavailableError(`pool ${pool}: no backend instance is available (${admission.candidates.join(', ') || 'none configured'})`);
+    }
+    return picked;
+  }
+
+  private checkNameFree(name: string): void {
+    const taken = this.byName.get(name);
+    if (!taken) return;
+    const holder = this.containers.get(taken);
+    // Names are global, as in Docker, but another tenant's container id is not ours to show.
+    const shown = holder && !this.canSee(holder) ? 'of another tenant' : `"${taken}"`;
+    throw new ConflictError(`Conflict. The container name "${name}" is already in use by container ${shown}. You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+
+  private async createRecord(
+    id: string, name: string, body: CreateBody, image: ReturnType<ImageLookup['resolve']>, config: ContainerRecord['config'],
+    hostConfig: ContainerRecord['hostConfig'], pool: string, backend: string,
+  ): Promise<{ Id: string; Warnings: string[] }> {
     const mountRequests = parseMounts(hostConfig, config.Volumes);
     const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
       String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, name.slice(1), id);
@@ -139,7 +199,7 @@ export class ContainerEngine {
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const now = new Date().toISOString();
     const record: ContainerRecord = {
-      id, name, created: now, image: body.Image, imageId: image.id, path: argv[0], args: argv.slice(1),
+      id, name, created: now, image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
       config, hostConfig, mounts, networks,
       state: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
       restartCount: 0, backend, pool,
@@ -148,7 +208,6 @@ export class ContainerEngine {
     await instance.driver.create(this.workloadSpec(record));
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
-    this.byName.set(name, id);
     this.emit(record, 'create');
     return { Id: id, Warnings: [] };
   }
@@ -182,8 +241,7 @@ export class ContainerEngine {
     const c = this.find(idOrName);
     const name = validateContainerName(newName);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
-    const taken = this.byName.get(name);
-    if (taken) throw new ConflictError(`Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
+    this.checkNameFree(name);
     const oldName = c.name;
     const updated = { ...c, name };
     await this.containers.put(updated);

@@ -81,6 +81,8 @@ export class RunController {
       // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
       const message = (err as Error).message;
       const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
+      // Removed while it waited for admission: there is nothing left to record the failure on.
+      if (!this.engine.containers.get(c.id)) throw err;
       c.state = { ...c.state, Error: message, ExitCode: code, Status: c.state.Status === 'created' ? 'created' : 'exited' };
       await this.engine.save(c).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);

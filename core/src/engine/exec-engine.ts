@@ -67,7 +67,8 @@ export class ExecEngine {
 
   get(id: string): ExecRecord {
     const rec = this.execs.get(id);
-    if (!rec) throw new NotFoundError(`No such exec instance: ${id}`);
+    // An exec of a container the caller cannot see does not exist for them either.
+    if (!rec || !this.engine.tryFind(rec.containerId)) throw new NotFoundError(`No such exec instance: ${id}`);
     return rec;
   }
 

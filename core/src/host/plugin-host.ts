@@ -7,6 +7,7 @@ import { PluginLoadError } from './plugin-loader';
 import { CoreRegistries } from './registries';
 import { LifecycleRegistry, pluginPaths } from './services';
 import { refToken, Tokens, type HostPaths } from './tokens';
+import { pluginRecordsOf } from '../plugin-services';
 
 interface Registered {
   loaded: LoadedPlugin;
@@ -59,6 +60,7 @@ export class PluginHost {
     child.register(refToken(coreServices.logger.id), { useValue: this.logger.child({ plugin: plugin.id }) });
     child.register(refToken(coreServices.lifecycle.id), { useValue: this.lifecycle.forPlugin(plugin.id) });
     child.register(refToken(coreServices.paths.id), { useValue: pluginPaths(this.paths, plugin.id) });
+    child.register(refToken(coreServices.records.id), { useValue: pluginRecordsOf(() => this.registries.store?.store, plugin.id) });
     const rec: Registered = { loaded, container: child, ownsExtensionPoints: [], providesServices: [] };
     const fail = (msg: string) => new PluginLoadError(`plugin '${plugin.id}' (from ${source}): ${msg}`);
     const registrar: PluginRegistrar<unknown> = {
@@ -141,6 +143,18 @@ export class PluginHost {
       this.logger.debug('plugin ready', { plugin: plugin.id, ms: Date.now() - started });
     }
     this.registries.freeze();
+  }
+
+  /** Ready hooks in init order, once the core has booted; the first failure aborts boot, naming its plugin. */
+  async ready(): Promise<void> {
+    for (const { pluginId, hook } of this.lifecycle.readyHooks) {
+      const source = this.registered.find((r) => r.loaded.plugin.id === pluginId)?.loaded.source ?? pluginId;
+      try {
+        await hook();
+      } catch (err) {
+        throw new PluginLoadError(`plugin '${pluginId}' (from ${source}): ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Shutdown hooks, last registered first, each bounded by its timeout; failures are logged, not thrown. */

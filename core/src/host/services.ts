@@ -32,11 +32,16 @@ export interface ShutdownHook {
 export class LifecycleRegistry {
   /** In registration order; run reversed. */
   readonly hooks: ShutdownHook[] = [];
+  /** In registration order, which is init order. */
+  readonly readyHooks: Array<{ pluginId: string; hook: () => void | Promise<void> }> = [];
 
   forPlugin(pluginId: string): Lifecycle {
     return {
       onShutdown: (hook, opts) => {
         this.hooks.push({ pluginId, hook, timeoutMs: opts?.timeoutMs ?? 10_000 });
+      },
+      onReady: (hook) => {
+        this.readyHooks.push({ pluginId, hook });
       },
     };
   }
@@ -104,26 +109,61 @@ export class CoreEventsBus implements EventsBus {
   }
 }
 
-/** A small in-process metrics registry; the Prometheus exporter reads it (pools issue). */
-export class CoreMetrics implements Metrics {
-  readonly values = new Map<string, { help: string; labels: Record<string, string>; value: number; type: 'counter' | 'gauge' }>();
+type Series = { labels: Record<string, string>; value: number };
+type Family = { help: string; type: 'counter' | 'gauge'; series: Map<string, Series> };
 
-  private key(name: string, labels: Record<string, string>): string {
-    return `${name}${JSON.stringify(labels)}`;
+/**
+ * The metrics registry plugins write to. Values live in plain maps (a counter increment on the hot path is
+ * one addition); prom-client is loaded only when `GET /metrics` is scraped, and renders the text format.
+ */
+export class CoreMetrics implements Metrics {
+  readonly families = new Map<string, Family>();
+  private readonly scrapeHooks: Array<() => void> = [];
+
+  private series(name: string, help: string, type: Family['type'], labels: Record<string, string>): Series {
+    let family = this.families.get(name);
+    if (!family) this.families.set(name, (family = { help, type, series: new Map() }));
+    if (family.type !== type) throw new Error(`metric ${name} is a ${family.type}, not a ${type}`);
+    const key = JSON.stringify(labels);
+    let s = family.series.get(key);
+    if (!s) family.series.set(key, (s = { labels: { ...labels }, value: 0 }));
+    return s;
   }
 
   counter(name: string, help: string, labels: Record<string, string> = {}) {
-    const k = this.key(name, labels);
-    if (!this.values.has(k)) this.values.set(k, { help, labels, value: 0, type: 'counter' });
-    const entry = this.values.get(k)!;
-    return { inc: (by = 1) => { entry.value += by; } };
+    const s = this.series(name, help, 'counter', labels);
+    return { inc: (by = 1) => { s.value += by; } };
   }
 
   gauge(name: string, help: string, labels: Record<string, string> = {}) {
-    const k = this.key(name, labels);
-    if (!this.values.has(k)) this.values.set(k, { help, labels, value: 0, type: 'gauge' });
-    const entry = this.values.get(k)!;
-    return { set: (v: number) => { entry.value = v; } };
+    const s = this.series(name, help, 'gauge', labels);
+    return { set: (v: number) => { s.value = v; } };
+  }
+
+  onScrape(hook: () => void): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  remove(name: string, labels: Record<string, string>): void {
+    this.families.get(name)?.series.delete(JSON.stringify(labels));
+  }
+
+  /** The Prometheus text exposition of every family, after the scrape hooks have set their gauges. */
+  async renderPrometheus(): Promise<{ contentType: string; text: string }> {
+    for (const hook of this.scrapeHooks) hook();
+    const prom = await import('prom-client');
+    const registry = new prom.Registry();
+    for (const [name, family] of this.families) {
+      const labelNames = [...new Set([...family.series.values()].flatMap((s) => Object.keys(s.labels)))];
+      const metric = family.type === 'counter'
+        ? new prom.Counter({ name, help: family.help, labelNames, registers: [registry] })
+        : new prom.Gauge({ name, help: family.help, labelNames, registers: [registry] });
+      for (const s of family.series.values()) {
+        if (metric instanceof prom.Counter) metric.inc(s.labels, s.value);
+        else metric.set(s.labels, s.value);
+      }
+    }
+    return { contentType: registry.contentType, text: await registry.metrics() };
   }
 }
 

@@ -25,7 +25,7 @@ let app: Awaited<ReturnType<typeof startApp>>;
 beforeEach(async () => {
   bus = new WatchedBus(silentLogger);
   bus.attachStore(new MemoryStore());
-  app = await startApp((r) => registerEventRoutes(r, bus));
+  app = await startApp((r) => registerEventRoutes(r, bus, () => true));
 });
 afterEach(() => app.close());
 

@@ -6,6 +6,12 @@ export interface CreateAdmission {
   /** Admission may set these; the core fills what stays unset. */
   pool?: string;
   backend?: string;
+  /**
+   * The backend instances the pool may use, in config order. When set (and `backend` is not), the core asks
+   * the scheduler named by `scheduler` (or the first registered one) to pick among them.
+   */
+  candidates?: string[];
+  scheduler?: string;
   /** Set by the core from the Authorization header; empty when none. */
   bearerToken: string;
 }
@@ -27,7 +33,11 @@ export interface AdmissionController {
   /** Lower runs first. */
   order?: number;
   onRequest?(request: RequestAdmission): void | Promise<void>;
-  onCreate?(request: CreateAdmission): void | Promise<void>;
+  /**
+   * May refuse (throw) or reserve; a returned function is called once the create has finished, whether the
+   * container was recorded or the create failed, so a reservation can turn into a counted container.
+   */
+  onCreate?(request: CreateAdmission): void | (() => void) | Promise<void | (() => void)>;
   /** May wait (queue) or throw TooManyRequests; the returned function releases what it took. */
   onStart?(request: StartAdmission): void | (() => void) | Promise<void | (() => void)>;
   /** Whether a container is visible to the caller (tenant scoping). */

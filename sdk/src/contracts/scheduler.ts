@@ -12,5 +12,6 @@ export interface Scheduler {
 }
 
 export interface SchedulerRegistry {
+  /** The first scheduler registered is the default for pools that name none. */
   register(name: string, scheduler: Scheduler): void;
 }
