@@ -1,6 +1,7 @@
 import { startDaemon } from '../daemon';
 import { defaultConfigFile, loadConfigFile } from '../config/load-config';
 import { loadPluginEntry } from '../host/plugin-loader';
+import { POOLS_USAGE, runPoolsCommand } from './pools-command';
 
 export interface CliArgs {
   command: string[];
@@ -8,6 +9,8 @@ export interface CliArgs {
   listen: string[];
   home?: string;
   help: boolean;
+  /** For `pools`: the words after it, untouched (that command parses its own flags). */
+  rest?: string[];
 }
 
 const USAGE = `Usage:
@@ -16,7 +19,7 @@ const USAGE = `Usage:
       else $SOCKERLESS_HOME, else ./.sockerless.
   sockerless config check [--config FILE]
       Loads the config and its plugins and validates every option without starting.
-`;
+${POOLS_USAGE}`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
   const args: CliArgs = { command: [], listen: [], help: false };
@@ -33,6 +36,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (a.startsWith('--listen=')) args.listen.push(a.slice(9));
     else if (a === '--home') args.home = value();
     else if (a === '--help' || a === '-h') args.help = true;
+    else if (a === 'pools' && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
     else args.command.push(a);
   }
@@ -56,6 +60,12 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     return undefined;
+  }
+  if (cmd === 'pools') {
+    // `sockerless -H URL --home DIR pools ...`: options given before `pools` still pick the daemon.
+    const rest = [...(args.listen.length ? ['--host', args.listen[args.listen.length - 1]] : []), ...(args.rest ?? [])];
+    const env = args.home ? { ...process.env, SOCKERLESS_HOME: args.home } : process.env;
+    return runPoolsCommand(rest, env, (s) => { process.stdout.write(s); });
   }
   if (cmd === 'config' && sub === 'check') {
     const loaded = await loadConfigFile(args.config ?? defaultConfigFile());
