@@ -38,26 +38,24 @@ export default definePlugin({
         // Shapes are checked now, so a typo fails boot before anything else starts.
         parsePoolsConfig(config.section('pools'), config.section('defaultPool'), () => []);
         const counters = new Map<string, { inc(by?: number): void }>();
-        const count = (pool: string, what: keyof typeof COUNTERS) => {
-          const key = `${what}/${pool}`;
-          let c = counters.get(key);
-          if (!c) counters.set(key, (c = metrics.counter(COUNTERS[what][0], COUNTERS[what][1], { pool })));
-          c.inc();
+        const count = (pool: string, what: keyof typeof COUNTERS) => counters.get(`${what}/${pool}`)?.inc();
+        // Every pool exports every counter from its first moment, so a scrape shows 0 rather than nothing.
+        const addCounters = (pool: string) => {
+          for (const what of Object.keys(COUNTERS) as Array<keyof typeof COUNTERS>) {
+            counters.set(`${what}/${pool}`, metrics.counter(COUNTERS[what][0], COUNTERS[what][1], { pool }));
+          }
         };
 
         lifecycle.onReady(async () => {
           const parsed = parsePoolsConfig(config.section('pools'), config.section('defaultPool'), () => backends.list().map((b) => b.name));
           registry = new PoolRegistry(parsed, {
-            containers, backends, records, logger, configFile: config.file, onCount: count,
+            containers, backends, records, logger, configFile: config.file, onCount: count, onAdded: addCounters,
             onRemoved: (pool) => {
               forgetPoolSeries(metrics, pool);
               for (const what of Object.keys(COUNTERS)) counters.delete(`${what}/${pool}`);
             },
           });
           await registry.load();
-          for (const pool of registry.all()) for (const what of Object.keys(COUNTERS) as Array<keyof typeof COUNTERS>) {
-            counters.set(`${what}/${pool.name}`, metrics.counter(COUNTERS[what][0], COUNTERS[what][1], { pool: pool.name }));
-          }
           adoptRunning(registry, containers.list());
           exportGauges(metrics, registry);
           logger.info('pools ready', { pools: registry.all().map((p) => p.name), default: registry.defaultPool() });

@@ -26,10 +26,11 @@ const poolSchema = z.strictObject({
   limits: limitsSchema.optional(),
 });
 
-const poolsSection = z.record(z.string().regex(POOL_NAME, 'a pool name is letters, digits, _ . - (up to 63), starting with a letter or digit'), poolSchema);
+const POOL_NAME_RULE = 'a pool name is letters, digits, _ . - (up to 63), starting with a letter or digit';
+const poolsSection = z.record(z.string(), poolSchema);
 
 /** `POST /internal/pools`: a pool as in config, plus its name. */
-const createSchema = poolSchema.extend({ name: z.string().regex(POOL_NAME, 'a pool name is letters, digits, _ . - (up to 63), starting with a letter or digit') });
+const createSchema = poolSchema.extend({ name: z.string().regex(POOL_NAME, POOL_NAME_RULE) });
 
 /** `PATCH /internal/pools/NAME`: null unsets (unlimited concurrency, the default scheduler, no limit). */
 const patchSchema = z.strictObject({
@@ -79,6 +80,10 @@ export function parsePoolsConfig(section: unknown, defaultPool: unknown, allBack
     const pools = new Map([[IMPLICIT_POOL, normalize({ backends: allBackends() })]]);
     if (defaultPool !== undefined && defaultPool !== IMPLICIT_POOL) throw new Error(`defaultPool: no pool named '${String(defaultPool)}' (no pools are configured)`);
     return { pools, defaultPool: IMPLICIT_POOL, explicit: false };
+  }
+  if (typeof section === 'object' && section !== null) {
+    const bad = Object.keys(section).find((name) => !POOL_NAME.test(name));
+    if (bad !== undefined) throw new Error(`pools.${bad}: ${POOL_NAME_RULE}`);
   }
   const parsed = poolsSection.safeParse(section);
   if (!parsed.success) throw new Error(describe('pools', parsed.error));

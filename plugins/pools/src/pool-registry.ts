@@ -52,6 +52,7 @@ export interface RegistryDeps {
   logger: Logger;
   configFile: string;
   onCount(pool: string, what: 'admitted' | 'rejected' | 'timedOut'): void;
+  onAdded(pool: string): void;
   onRemoved(pool: string): void;
 }
 
@@ -116,6 +117,7 @@ export class PoolRegistry implements PoolsService {
     }
     const pool = new Pool(name, spec, origin, this.deps.containers, this.deps.onCount);
     this.pools.set(name, pool);
+    this.deps.onAdded(name);
     return pool;
   }
 
