@@ -77,11 +77,14 @@ function dockerTarget(label: string, socket: string, workDir: string): DockerTar
  * Starts our daemon as a child process with its own home and socket, and resolves when it prints its
  * `export DOCKER_HOST=` line, which it does only once the listener is open.
  */
-export async function startSockerless(workDir: string): Promise<Engine> {
+export async function startSockerless(baseDir: string, opts: { label?: string; config?: string; subdir?: string } = {}): Promise<Engine> {
   if (!existsSync(SOCKERLESS_MAIN)) throw new Error(`${SOCKERLESS_MAIN} is missing: build the daemon first (npx tsc -b)`);
+  // A second daemon (another config) gets a directory of its own: home, socket and config never shared.
+  const workDir = opts.subdir ? join(baseDir, opts.subdir) : baseDir;
+  mkdirSync(workDir, { recursive: true });
   const socket = join(workDir, 'sockerless.sock');
   const configFile = join(workDir, 'sockerless.config.ts');
-  writeFileSync(configFile, SOCKERLESS_CONFIG);
+  writeFileSync(configFile, opts.config ?? SOCKERLESS_CONFIG);
   const out = new OutputTail();
   const child = spawn(process.execPath, [SOCKERLESS_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`], {
     cwd: REPO_ROOT,
@@ -104,7 +107,7 @@ export async function startSockerless(workDir: string): Promise<Engine> {
     await stop();
     throw new Error(`sockerless daemon did not start: ${(err as Error).message}\n${out.lines(40)}`);
   }
-  return { target: dockerTarget('ours', socket, workDir), pid: child.pid!, logTail: (n = 40) => out.lines(n), stop };
+  return { target: dockerTarget(opts.label ?? 'ours', socket, workDir), pid: child.pid!, logTail: (n = 40) => out.lines(n), stop };
 }
 
 /**

@@ -3,6 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { dirname } from 'node:path';
 import type { Stats } from './measure';
+import type { Fairness, PoolOverhead } from './pools-bench';
+
+export interface PoolsReport {
+  overhead: PoolOverhead & { goalMs: number; goalMet: boolean };
+  fairness: Fairness;
+}
 
 /** A goal is always a ratio against the reference on the same machine in the same run (perf anchors §7). */
 export interface RatioGoal {
@@ -38,6 +44,8 @@ export interface BenchReport {
   /** Why no ratio is reported, when the reference engine could not be used. */
   referenceUnavailable: string | null;
   figures: FigureResult[];
+  /** null with --no-pools. */
+  pools: PoolsReport | null;
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -103,4 +111,21 @@ export function formatTable(report: BenchReport): string {
 export function writeJson(path: string, report: BenchReport): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The pools figures: they compare our daemon with itself (no pools plugin vs an idle pool), not with Docker. */
+export function formatPools(p: PoolsReport): string {
+  const o = p.overhead;
+  const f = p.fairness;
+  const rows: string[][] = [['pools figure', 'value', 'against', 'goal']];
+  rows.push([
+    `admission chain p99, idle pool (create + start, daemon-timed)`, `${o.admissionP99Ms.toFixed(3)} ms`, 'no pools plugin: no chain',
+    `< ${o.goalMs} ms  ${o.goalMet ? 'MET' : 'MISSED'}`,
+  ]);
+  rows.push([`docker run p99 through an idle pool (n=${o.through.runs})`, ms(o.through.p99), `${ms(o.without.p99)} without pools`, `added ${o.addedP99Ms.toFixed(2)} ms (CLI, noisy)`]);
+  rows.push([`docker run median through an idle pool`, ms(o.through.median), `${ms(o.without.median)} without pools`, '']);
+  rows.push([`light tenants' queue wait p99, beside a ${f.heavyClients}-client flood`, ms(f.contended.queueWaitP99Ms), `${ms(f.uncontended.queueWaitP99Ms)} alone`, 'stays at their uncontended wait']);
+  rows.push([`light tenants' lifecycle p99, beside the flood (n=${f.contended.lifecycle.runs})`, ms(f.contended.lifecycle.p99), `${ms(f.uncontended.lifecycle.p99)} alone`, `x${(f.contended.lifecycle.p99 / f.uncontended.lifecycle.p99).toFixed(2)} (shared CPU)`]);
+  rows.push([`heavy tenant: queued when measured / lifecycles done`, `${f.contended.heavyQueued} / ${f.contended.heavyCompleted}`, `capacity ${f.capacity}`, '']);
+  return pad(rows);
 }

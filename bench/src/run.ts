@@ -8,24 +8,26 @@ import { join } from 'node:path';
 import { runDocker, runDockerOk, type DockerTarget } from './docker-cli';
 import { REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
 import { measureInterleaved } from './measure';
-import { buildFigure, formatTable, gitCommit, machineInfo, writeJson, type BenchReport } from './report';
+import { buildFigure, formatPools, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
+import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildBusyboxTarball, makeWorkDir, removeWorkDir } from './workdir';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 const IMAGE = 'busybox:latest';
 const RUN_TRUE = ['run', '--rm', 'busybox', 'true'];
 
-interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; strict: boolean }
+interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; strict: boolean }
 
 const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--strict]
   --quick       10 runs and 2 warmups per engine (default: 30 and 5)
   --runs N      timed runs per engine
   --warmups N   untimed runs per engine before timing
   --no-docker   measure only our daemon (no ratio is reported)
+  --no-pools    skip the pools figures (idle-pool overhead, fairness)
   --strict      exit 1 when a goal is missed`;
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, strict: false };
+  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, strict: false };
   let runs: number | undefined;
   let warmups: number | undefined;
   const count = (flag: string, v: string | undefined, min: number) => {
@@ -39,6 +41,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--runs') runs = count(a, argv[++i], 1);
     else if (a === '--warmups') warmups = count(a, argv[++i], 0);
     else if (a === '--no-docker') o.noDocker = true;
+    else if (a === '--no-pools') o.noPools = true;
     else if (a === '--strict') o.strict = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -106,6 +109,20 @@ async function startReference(workDir: string, tarball: string, opts: Options, t
   }
 }
 
+/** A second daemon of ours with the pools plugins: the idle-pool overhead against `ours`, then fairness. */
+async function measurePools(workDir: string, tarball: string, ours: Engine, opts: Options, teardown: Teardown): Promise<PoolsReport> {
+  log('starting sockerless with the pools plugins');
+  const pooled = await startSockerless(workDir, { label: 'ours+pools', config: poolsConfig(), subdir: 'pools' });
+  teardown.add(() => pooled.stop());
+  await importBusybox(pooled, tarball);
+  log(`timing docker ${RUN_TRUE.join(' ')} without pools and through an idle pool: ${opts.runs} runs each, interleaved`);
+  const overhead = await measurePoolOverhead(ours.target, pooled.target, opts.runs, opts.warmups);
+  const perTenant = opts.quick ? 10 : 30;
+  log(`fairness: ${LIGHT_TENANTS} light tenants x ${perTenant} lifecycles, alone and beside one tenant at ${10}x its pool's capacity`);
+  const fairness = await measureFairness(pooled.target, perTenant);
+  return { overhead: { ...overhead, goalMs: 1, goalMet: overhead.admissionP99Ms < 1 }, fairness };
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const teardown = new Teardown();
@@ -161,6 +178,8 @@ async function main(): Promise<number> {
       throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
     }
 
+    const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
+
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -179,11 +198,13 @@ async function main(): Promise<number> {
           text: "ours <= 0.5 x Docker's median",
         }),
       ],
+      pools,
     };
     console.log(`\n${formatTable(report)}`);
+    if (pools) console.log(`\n${formatPools(pools)}`);
     writeJson(RESULTS_FILE, report);
     log(`wrote ${RESULTS_FILE}`);
-    const missed = report.figures.some((f) => f.goalMet === false);
+    const missed = report.figures.some((f) => f.goalMet === false) || pools?.overhead.goalMet === false;
     return opts.strict && missed ? 1 : 0;
   } finally {
     await teardown.run();

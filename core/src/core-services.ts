@@ -3,6 +3,7 @@ import type { BackendInstance } from './engine/backend-instances';
 import type { Logger, StateStore } from '@sockerless/sdk';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
+import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
 import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
@@ -49,7 +50,9 @@ export async function buildCore(input: CoreInput) {
   const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
   const volumes = new VolumeService(home, store, events, containersView);
   const networks = new NetworkService(store, events, containersView);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, logger });
+  const admissionTiming = new AdmissionTiming();
+  admissionTiming.export(metrics);
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
   await runs.recover();

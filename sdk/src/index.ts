@@ -17,3 +17,4 @@ export * from './signals';
 /** Plugins validate their options with zod through the SDK, so they depend on one package only. */
 export { z } from 'zod';
 export { SDK_VERSION } from './version';
+export { RecentSamples } from './samples';

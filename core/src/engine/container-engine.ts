@@ -13,6 +13,7 @@ import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
 import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
+import type { AdmissionTiming } from './admission-timing';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -28,6 +29,7 @@ export interface EngineDeps {
   defaultBackend: string | undefined;
   admission: AdmissionController[];
   schedulers: Map<string, Scheduler>;
+  admissionTiming: AdmissionTiming;
   logger: Logger;
 }
 
@@ -129,10 +131,12 @@ export class ContainerEngine {
     // Reserved now: admission and the backend may await, and a second create with this name must see it taken.
     this.byName.set(name, id);
     try {
-      for (const a of this.deps.admission) {
-        const done = await a.onCreate?.(admission);
-        if (typeof done === 'function') settle.push(done);
-      }
+      await this.deps.admissionTiming.time('create', async () => {
+        for (const a of this.deps.admission) {
+          const done = await a.onCreate?.(admission);
+          if (typeof done === 'function') settle.push(done);
+        }
+      });
       const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
       const backend = admission.backend ?? this.place(pool, admission);
       config.Labels[POOL_LABEL] = pool;

@@ -53,13 +53,15 @@ export class RunController {
     this.starting.add(c.id);
     let release: (() => void) | undefined;
     try {
-      for (const a of this.engine.deps.admission) {
-        const r = await a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend });
-        if (typeof r === 'function') {
-          const prev = release;
-          release = prev ? () => { prev(); r(); } : r;
+      await this.engine.deps.admissionTiming.time('start', async () => {
+        for (const a of this.engine.deps.admission) {
+          const r = await a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend });
+          if (typeof r === 'function') {
+            const prev = release;
+            release = prev ? () => { prev(); r(); } : r;
+          }
         }
-      }
+      });
       const io = this.engine.ioOf(c.id);
       const proc = await this.engine.backendOf(c).driver.start(this.engine.workloadSpec(c));
       const outputDone = io.bind(proc);

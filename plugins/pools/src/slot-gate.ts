@@ -1,4 +1,4 @@
-import { ConflictError, TooManyRequestsError } from '@sockerless/sdk';
+import { ConflictError, RecentSamples, TooManyRequestsError } from '@sockerless/sdk';
 
 export interface GateLimits {
   maxConcurrency?: number;
@@ -12,25 +12,6 @@ interface Waiter {
   grant(release: () => void): void;
   refuse(err: Error): void;
   timer: NodeJS.Timeout;
-}
-
-/** Recent samples for percentiles: a fixed ring, so memory stays flat however long the daemon runs. */
-class Samples {
-  private readonly values: number[] = [];
-  private next = 0;
-  constructor(private readonly capacity = 1024) {}
-
-  add(v: number): void {
-    if (this.values.length < this.capacity) this.values.push(v);
-    else this.values[this.next] = v;
-    this.next = (this.next + 1) % this.capacity;
-  }
-
-  percentile(p: number): number {
-    if (this.values.length === 0) return 0;
-    const sorted = [...this.values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  }
 }
 
 export interface GateStats {
@@ -50,8 +31,8 @@ export interface GateStats {
 export class SlotGate {
   private held = 0;
   private readonly queue: Waiter[] = [];
-  private readonly waits = new Samples();
-  private readonly holds = new Samples(256);
+  private readonly waits = new RecentSamples();
+  private readonly holds = new RecentSamples(256);
   private counts = { admitted: 0, rejected: 0, timedOut: 0 };
 
   constructor(
