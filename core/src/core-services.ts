@@ -42,6 +42,7 @@ export async function buildCore(input: CoreInput) {
   const containersView = {
     all: () => engine!.all(),
     find: (ref: string) => engine!.find(ref),
+    canSee: (c: import('./engine/container-record').ContainerRecord) => engine!.canSee(c),
     saveNetworks: async (id: string, networks: Record<string, import('./engine/container-record').EndpointSettings>) => {
       const c = engine!.find(id);
       await engine!.save({ ...c, networks });
@@ -73,7 +74,8 @@ export async function buildCore(input: CoreInput) {
         id,
         home,
         counts: () => {
-          const all = eng.all();
+          // As the caller sees them: a tenant does not learn how many containers the others have.
+          const all = eng.all().filter((c) => eng.canSee(c));
           const running = all.filter((c) => c.state.Running).length;
           return { containers: all.length, running, paused: 0, stopped: all.length - running, images: images.list().length };
         },
@@ -95,8 +97,16 @@ export async function buildCore(input: CoreInput) {
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerEventRoutes(router, events, (caller, ev) => {
-        if (!caller || ev.Type !== 'container') return true;
-        return registries.admission.every((a) => !a.canSee || a.canSee(caller, ev.Actor.Attributes));
+        if (!caller) return true;
+        const canSee = (labels: Record<string, string>) => registries.admission.every((a) => !a.canSee || a.canSee(caller, labels));
+        if (ev.Type === 'container') return canSee(ev.Actor.Attributes);
+        // Network connect/disconnect name a container: shown only to those who may see it.
+        const cid = ev.Actor.Attributes.container;
+        if (ev.Type === 'network' && cid) {
+          const c = eng.containers.get(cid);
+          return c ? canSee(c.config.Labels) : canSee({});
+        }
+        return true;
       });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {

@@ -7,7 +7,7 @@ import {
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mountPointOf, parseMounts, type CreateBody } from './create-spec';
+import { mergeConfig, mountPointOf, parseMounts, type CreateBody, type MountRequest } from './create-spec';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
@@ -126,7 +126,11 @@ export class ContainerEngine {
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
-    const admission: CreateAdmission = { labels: { ...config.Labels }, memoryBytes: memory, bearerToken };
+    const mountRequests = parseMounts(hostConfig, config.Volumes);
+    const admission: CreateAdmission = {
+      labels: { ...config.Labels }, memoryBytes: memory, bearerToken,
+      mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
+    };
     const settle: Array<() => void> = [];
     // Reserved now: admission and the backend may await, and a second create with this name must see it taken.
     this.byName.set(name, id);
@@ -140,7 +144,7 @@ export class ContainerEngine {
       const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
       const backend = admission.backend ?? this.place(pool, admission);
       config.Labels[POOL_LABEL] = pool;
-      return await this.createRecord(id, name, body, image, config, hostConfig, pool, backend);
+      return await this.createRecord(id, name, body, image, config, hostConfig, mountRequests, pool, backend);
     } catch (err) {
       if (!this.containers.get(id)) this.byName.delete(name);
       throw err;
@@ -180,9 +184,8 @@ export class ContainerEngine {
 
   private async createRecord(
     id: string, name: string, body: CreateBody, image: ReturnType<ImageLookup['resolve']>, config: ContainerRecord['config'],
-    hostConfig: ContainerRecord['hostConfig'], pool: string, backend: string,
+    hostConfig: ContainerRecord['hostConfig'], mountRequests: MountRequest[], pool: string, backend: string,
   ): Promise<{ Id: string; Warnings: string[] }> {
-    const mountRequests = parseMounts(hostConfig, config.Volumes);
     const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
       String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, name.slice(1), id);
     const mounts = [];

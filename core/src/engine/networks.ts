@@ -21,6 +21,8 @@ export interface ContainerNetworkAccess {
   /** by full id, unique id prefix, or name (with or without slash); NotFound `No such container: X` otherwise */
   find(idOrName: string): ContainerRecord;
   saveNetworks(id: string, networks: Record<string, EndpointSettings>): Promise<void>;
+  /** Whether the current caller may see the container (tenant scoping); inspect lists only those. */
+  canSee?(c: ContainerRecord): boolean;
 }
 
 export interface NetworkRecord extends StoredRecord {
@@ -142,6 +144,7 @@ export class NetworkService {
     const n = this.find(idOrName);
     const containers: Record<string, unknown> = {};
     for (const [c, ep] of this.activeEndpoints(n)) {
+      if (this.containers.canSee && !this.containers.canSee(c)) continue;
       containers[c.id] = {
         Name: c.name.replace(/^\//, ''), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress,
         IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '',

@@ -3,6 +3,8 @@ export interface CreateAdmission {
   /** Labels of the new container (read only). */
   labels: Record<string, string>;
   memoryBytes: number;
+  /** What the container asks to mount: host paths for binds, names for volumes ('' for anonymous ones). */
+  mounts: ReadonlyArray<{ type: 'bind' | 'volume' | 'tmpfs'; source: string; target: string }>;
   /** Admission may set these; the core fills what stays unset. */
   pool?: string;
   backend?: string;
