@@ -108,6 +108,11 @@ describe('slot accounting', () => {
     const removed = await holdSlot();
     await e.ok(['rm', '-f', removed]);
     expect((await runningIs(0)).running).toBe(0);
+
+    // A start the backend fails (no such executable) hands its slot straight back.
+    const failed = await e.docker(['run', '--rm', ...label('gated'), BUSYBOX, '/no/such/program']);
+    expect(failed.code).toBe(127);
+    expect((await m.pool('gated')).running).toBe(0);
     expect(await e.ok(['run', '--rm', ...label('gated'), BUSYBOX, 'echo', 'free'])).toBe('free');
   });
 
