@@ -2,6 +2,7 @@
  * Round-robin over two local backend instances (the spread is exact), a pool naming another scheduler, the
  * limits plugin's refusals, and the daemon without the pools plugin behaving as one default pool.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { REPO_ROOT } from '../support/daemon';
@@ -46,6 +47,11 @@ describe('with the pools, scheduler and limits plugins', () => {
     const placed = await placements('spread', 6);
     expect(placed.map((p) => p.backend)).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
     expect((await m.pool('spread')).containersPerBackend).toEqual({ a: 3, b: 3 });
+    // Two instances of one driver, each with a state dir of its own.
+    for (const p of placed) {
+      const other = p.backend === 'a' ? 'b' : 'a';
+      expect([existsSync(join(e.daemon.home, 'backends', p.backend, 'containers', p.id)), existsSync(join(e.daemon.home, 'backends', other, 'containers', p.id))]).toEqual([true, false]);
+    }
     for (const [i, p] of placed.slice(0, 2).entries()) expect(await e.ok(['start', '-a', p.id])).toBe(`ran ${i}`);
     await e.ok(['rm', ...placed.map((p) => p.id)]);
   });
