@@ -3,7 +3,7 @@
  * and slot accounting on every path a run can end (exit, kill, rm -f, a queued rm -f, kill -9 of the daemon).
  */
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
-import { createAndStart, managementApi, poolsConfig } from '../support/pools';
+import { createAndStart, managementApi, poolsConfig, poolLabel } from '../support/pools';
 
 let e: E2E;
 let m: ReturnType<typeof managementApi>;
@@ -20,11 +20,10 @@ beforeAll(async () => {
 });
 afterAll(async () => { await e?.dispose(); });
 
-const label = (pool: string) => ['--label', `com.sockerless.pool=${pool}`];
 
 describe('routing', () => {
   test('the pool label picks the pool, no label means the default pool, and ps filters by it', async () => {
-    const inSmall = await e.ok(['create', ...label('small'), BUSYBOX, 'true']);
+    const inSmall = await e.ok(['create', ...poolLabel('small'), BUSYBOX, 'true']);
     const inDefault = await e.ok(['create', BUSYBOX, 'true']);
     expect(await e.ok(['inspect', '-f', '{{index .Config.Labels "com.sockerless.pool"}}', inSmall])).toBe('small');
     expect(await e.ok(['inspect', '-f', '{{index .Config.Labels "com.sockerless.pool"}}', inDefault])).toBe('default');
@@ -40,7 +39,7 @@ describe('routing', () => {
     expect(r.status).toBe(404);
     expect(r.json()).toEqual({ message: 'no such pool: nope' });
     // The docker CLI reads any 404 on create as a missing image and pulls; `--pull never` shows the message.
-    const cli = await e.docker(['run', '--rm', '--pull', 'never', ...label('nope'), BUSYBOX, 'true']);
+    const cli = await e.docker(['run', '--rm', '--pull', 'never', ...poolLabel('nope'), BUSYBOX, 'true']);
     expect(cli.code).toBe(125);
     expect(cli.stderr).toContain('no such pool: nope');
     expect(await e.ok(['ps', '-a', '-q'])).toBe(before);
@@ -49,8 +48,8 @@ describe('routing', () => {
 
 describe('concurrency 1, queue 1', () => {
   test('the second run waits for the first and then runs; the third is refused with 429 and Retry-After', async () => {
-    const first = await e.ok(['run', '-d', ...label('gated'), BUSYBOX, 'sleep', '600']);
-    const second = e.docker(['run', '--rm', ...label('gated'), BUSYBOX, 'echo', 'second ran']);
+    const first = await e.ok(['run', '-d', ...poolLabel('gated'), BUSYBOX, 'sleep', '600']);
+    const second = e.docker(['run', '--rm', ...poolLabel('gated'), BUSYBOX, 'echo', 'second ran']);
     await m.waitForPool('gated', (p) => p.queued === 1);
 
     const third = await createAndStart(e.daemon, 'gated', ['true']);
@@ -58,7 +57,7 @@ describe('concurrency 1, queue 1', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.json().message).toBe('pool gated is at its limit: 1 running of maxConcurrency 1, and its queue is full (1 of queueSize 1)');
-    const cli = await e.docker(['run', '--rm', ...label('gated'), BUSYBOX, 'true']);
+    const cli = await e.docker(['run', '--rm', ...poolLabel('gated'), BUSYBOX, 'true']);
     expect(cli.code).toBe(125);
     expect(cli.stderr).toContain('pool gated is at its limit');
 
@@ -75,7 +74,7 @@ describe('concurrency 1, queue 1', () => {
   });
 
   test('a start that waits longer than queueTimeoutMs gets 429 naming the timeout', async () => {
-    const holder = await e.ok(['run', '-d', ...label('quick'), BUSYBOX, 'sleep', '600']);
+    const holder = await e.ok(['run', '-d', ...poolLabel('quick'), BUSYBOX, 'sleep', '600']);
     const waiting = await createAndStart(e.daemon, 'quick', ['true']);
     const r = await waiting.started;
     expect(r.status).toBe(429);
@@ -89,12 +88,12 @@ describe('concurrency 1, queue 1', () => {
 });
 
 describe('slot accounting', () => {
-  const holdSlot = () => e.ok(['run', '-d', ...label('gated'), BUSYBOX, 'sleep', '600']);
+  const holdSlot = () => e.ok(['run', '-d', ...poolLabel('gated'), BUSYBOX, 'sleep', '600']);
   const runningIs = (n: number) => m.waitForPool('gated', (p) => p.running === n);
 
   test('exit, kill and rm -f each give the slot back exactly once', async () => {
-    expect(await e.ok(['run', '--rm', ...label('gated'), BUSYBOX, 'echo', 'one'])).toBe('one');
-    expect(await e.ok(['run', '--rm', ...label('gated'), BUSYBOX, 'echo', 'two'])).toBe('two');
+    expect(await e.ok(['run', '--rm', ...poolLabel('gated'), BUSYBOX, 'echo', 'one'])).toBe('one');
+    expect(await e.ok(['run', '--rm', ...poolLabel('gated'), BUSYBOX, 'echo', 'two'])).toBe('two');
     await runningIs(0);
 
     const killed = await holdSlot();
@@ -110,10 +109,10 @@ describe('slot accounting', () => {
     expect((await runningIs(0)).running).toBe(0);
 
     // A start the backend fails (no such executable) hands its slot straight back.
-    const failed = await e.docker(['run', '--rm', ...label('gated'), BUSYBOX, '/no/such/program']);
+    const failed = await e.docker(['run', '--rm', ...poolLabel('gated'), BUSYBOX, '/no/such/program']);
     expect(failed.code).toBe(127);
     expect((await m.pool('gated')).running).toBe(0);
-    expect(await e.ok(['run', '--rm', ...label('gated'), BUSYBOX, 'echo', 'free'])).toBe('free');
+    expect(await e.ok(['run', '--rm', ...poolLabel('gated'), BUSYBOX, 'echo', 'free'])).toBe('free');
   });
 
   test('a queued start whose container is removed answers 409 and leaves the queue', async () => {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { DAEMON_MAIN } from '../support/daemon';
-import { createAndStart, managementApi, poolsConfig } from '../support/pools';
+import { createAndStart, managementApi, poolsConfig, poolLabel } from '../support/pools';
 
 let e: E2E;
 let m: ReturnType<typeof managementApi>;
@@ -20,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await e?.dispose(); });
 
-const label = (pool: string) => ['--label', `com.sockerless.pool=${pool}`];
 const MiB = 1024 * 1024;
 
 describe('runtime lifecycle', () => {
@@ -53,7 +52,7 @@ describe('runtime lifecycle', () => {
     expect((await m.call('PATCH', '/internal/pools/rt', { backends: ['a'] })).status).toBe(400);
     expect((await m.call('PATCH', '/internal/pools/nope', { queueSize: 1 })).json()).toEqual({ message: 'no such pool: nope' });
 
-    const member = await e.ok(['run', '-d', ...label('rt'), BUSYBOX, 'sleep', '600']);
+    const member = await e.ok(['run', '-d', ...poolLabel('rt'), BUSYBOX, 'sleep', '600']);
     const refused = await m.call('DELETE', '/internal/pools/rt');
     expect(refused.status).toBe(409);
     expect(refused.json().message).toBe('pool rt has 1 container; remove them first or use force=true');
@@ -88,8 +87,8 @@ describe('runtime lifecycle', () => {
 describe('metrics', () => {
   test('JSON and Prometheus figures match what was done in a pool', async () => {
     await m.ok('POST', '/internal/pools', { name: 'meter', backends: ['a'], maxConcurrency: 1, queueSize: 0, limits: { defaultMemoryBytes: 16 * MiB } });
-    expect(await e.ok(['run', '--rm', ...label('meter'), BUSYBOX, 'echo', 'a'])).toBe('a');
-    const holder = await e.ok(['run', '-d', '--memory', '32m', ...label('meter'), BUSYBOX, 'sleep', '600']);
+    expect(await e.ok(['run', '--rm', ...poolLabel('meter'), BUSYBOX, 'echo', 'a'])).toBe('a');
+    const holder = await e.ok(['run', '-d', '--memory', '32m', ...poolLabel('meter'), BUSYBOX, 'sleep', '600']);
     const refused = await createAndStart(e.daemon, 'meter', ['true']);
     expect((await refused.started).status).toBe(429);
 

@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { REPO_ROOT } from '../support/daemon';
-import { managementApi, poolsConfig } from '../support/pools';
+import { managementApi, poolsConfig, poolLabel } from '../support/pools';
 
 const MiB = 1024 * 1024;
-const label = (pool: string) => ['--label', `com.sockerless.pool=${pool}`];
 
 describe('with the pools, scheduler and limits plugins', () => {
   let e: E2E;
@@ -34,7 +33,7 @@ describe('with the pools, scheduler and limits plugins', () => {
     const placed: Array<{ id: string; backend: string }> = [];
     for (let i = 0; i < n; i++) {
       const before = (await m.pool(pool)).containersPerBackend;
-      const id = await e.ok(['create', ...label(pool), BUSYBOX, 'echo', `ran ${i}`]);
+      const id = await e.ok(['create', ...poolLabel(pool), BUSYBOX, 'echo', `ran ${i}`]);
       const after = (await m.pool(pool)).containersPerBackend;
       const grown = Object.keys(after).filter((b) => after[b] === (before[b] ?? 0) + 1);
       expect(grown).toHaveLength(1);
@@ -65,30 +64,30 @@ describe('with the pools, scheduler and limits plugins', () => {
   });
 
   test('maxContainers counts containers in any state and refuses with 429 naming the limit and its use', async () => {
-    const one = await e.ok(['create', ...label('few'), BUSYBOX, 'true']);
-    const two = await e.ok(['run', '-d', ...label('few'), BUSYBOX, 'sleep', '600']);
+    const one = await e.ok(['create', ...poolLabel('few'), BUSYBOX, 'true']);
+    const two = await e.ok(['run', '-d', ...poolLabel('few'), BUSYBOX, 'sleep', '600']);
     const refused = await m.call('POST', '/containers/create', { Image: BUSYBOX, Labels: { 'com.sockerless.pool': 'few' } });
     expect(refused.status).toBe(429);
     expect(refused.json()).toEqual({ message: 'pool few reached its limit maxContainers 2: it has 2 containers' });
-    const cli = await e.docker(['create', ...label('few'), BUSYBOX, 'true']);
+    const cli = await e.docker(['create', ...poolLabel('few'), BUSYBOX, 'true']);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain('pool few reached its limit maxContainers 2: it has 2 containers');
     await e.ok(['rm', one]);
-    const three = await e.ok(['create', ...label('few'), BUSYBOX, 'true']);
+    const three = await e.ok(['create', ...poolLabel('few'), BUSYBOX, 'true']);
     await e.ok(['rm', '-f', two, three]);
   });
 
   test('maxMemoryBytes sums HostConfig.Memory, with defaultMemoryBytes for containers that set none', async () => {
-    const big = await e.ok(['create', '--memory', '64m', ...label('mem'), BUSYBOX, 'true']);
-    const unset = await e.ok(['create', ...label('mem'), BUSYBOX, 'true']);
+    const big = await e.ok(['create', '--memory', '64m', ...poolLabel('mem'), BUSYBOX, 'true']);
+    const unset = await e.ok(['create', ...poolLabel('mem'), BUSYBOX, 'true']);
     expect(await m.metrics('mem')).toMatchObject({ reservedMemoryBytes: 94 * MiB });
     const refused = await m.call('POST', '/containers/create', { Image: BUSYBOX, HostConfig: { Memory: 10 * MiB }, Labels: { 'com.sockerless.pool': 'mem' } });
     expect(refused.status).toBe(429);
     expect(refused.json().message).toBe(`pool mem reached its limit maxMemoryBytes ${100 * MiB}: ${94 * MiB} bytes are reserved and this container asks for ${10 * MiB}`);
-    const fits = await e.ok(['create', '--memory', '6m', ...label('mem'), BUSYBOX, 'true']);
+    const fits = await e.ok(['create', '--memory', '6m', ...poolLabel('mem'), BUSYBOX, 'true']);
     // Raised at runtime, the new limit applies to the next create.
     await m.ok('PATCH', '/internal/pools/mem', { limits: { maxMemoryBytes: 200 * MiB } });
-    const more = await e.ok(['create', ...label('mem'), BUSYBOX, 'true']);
+    const more = await e.ok(['create', ...poolLabel('mem'), BUSYBOX, 'true']);
     await e.ok(['rm', big, unset, fits, more]);
   });
 
@@ -109,7 +108,7 @@ describe('without the pools plugin', () => {
 
   test('every container is in one default pool, any pool label is kept as given, and /internal/pools is 501', async () => {
     const plain = await e.ok(['create', BUSYBOX, 'true']);
-    const labelled = await e.ok(['create', ...label('anything'), BUSYBOX, 'true']);
+    const labelled = await e.ok(['create', ...poolLabel('anything'), BUSYBOX, 'true']);
     expect(await e.ok(['inspect', '-f', '{{index .Config.Labels "com.sockerless.pool"}}', plain])).toBe('default');
     expect(await e.ok(['inspect', '-f', '{{index .Config.Labels "com.sockerless.pool"}}', labelled])).toBe('anything');
     const runs = await Promise.all([1, 2, 3].map((i) => e.ok(['run', '--rm', BUSYBOX, 'echo', String(i)])));

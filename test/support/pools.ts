@@ -1,6 +1,9 @@
 import { api, type RawResponse } from './raw-http';
 import type { TestDaemon } from './daemon';
 
+/** The docker CLI flags that put a container in `pool`. */
+export const poolLabel = (pool: string) => ['--label', `com.sockerless.pool=${pool}`];
+
 /** A config file text with the pools plugins and two local backend instances, `a` and `b`. */
 export function poolsConfig(pools: Record<string, unknown>, extra: { plugins?: string[]; defaultPool?: string } = {}): string {
   const plugins = extra.plugins ?? ['store-sqlite', 'backend-local', 'pools', 'scheduler-roundrobin', 'limits'];

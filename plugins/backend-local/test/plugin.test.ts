@@ -1,21 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BackendDriverFactory, InitRegistration, PluginRegistrar } from '@sockerless/sdk';
+import type { BackendDriverFactory } from '@sockerless/sdk';
+import { captureInit } from '@sockerless/sdk/testing';
 import plugin, { LocalDriver } from '../src/index';
 import { silentLogger } from './helpers';
 
 /** Runs the plugin's register and init by hand, with a fake driver registry. */
 async function boot(): Promise<BackendDriverFactory<any>[]> {
-  let registration: InitRegistration<any, unknown> | undefined;
-  const reg: PluginRegistrar<unknown> = {
-    registerExtensionPoint: () => { throw new Error('unexpected'); },
-    provideService: () => { throw new Error('unexpected'); },
-    registerInit: (r) => { registration = r as InitRegistration<any, unknown>; },
-  };
-  plugin.register(reg);
+  const registration = captureInit(plugin);
   const factories: BackendDriverFactory<any>[] = [];
-  await registration!.init({ drivers: { register: (f: BackendDriverFactory<any>) => factories.push(f) }, logger: silentLogger() }, undefined);
+  await registration.init({ drivers: { register: (f: BackendDriverFactory<any>) => factories.push(f) }, logger: silentLogger() }, undefined);
   return factories;
 }
 

@@ -65,8 +65,7 @@ export default definePlugin({
         const adopted = new Map<string, () => void>();
         const adoptRunning = (reg: PoolRegistry, list: ReturnType<typeof containers.list>) => {
           for (const c of list) {
-            if (!c.running) continue;
-            const pool = reg.all().find((p) => p.name === c.pool);
+            const pool = c.running ? reg.find(c.pool) : undefined;
             if (pool) adopted.set(c.id, pool.gate.adopt());
           }
         };
@@ -78,7 +77,7 @@ export default definePlugin({
           }
           if (ev.Action === 'destroy') {
             // A start still waiting for a slot must not outlive its container.
-            const pool = registry.all().find((p) => p.name === ev.Actor.Attributes[POOL_LABEL]);
+            const pool = registry.find(ev.Actor.Attributes[POOL_LABEL]);
             pool?.gate.cancel(ev.Actor.ID, `container ${ev.Actor.ID.slice(0, 12)} was removed while it waited for a slot in pool ${pool.name}`);
           }
         });
@@ -106,8 +105,7 @@ function poolAdmission(ready: () => PoolRegistry): AdmissionController {
       request.scheduler = pool.spec.scheduler;
     },
     onStart(request) {
-      const registry = ready();
-      const pool = registry.all().find((p) => p.name === request.pool);
+      const pool = ready().find(request.pool);
       if (!pool) throw new NotFoundError(`no such pool: ${request.pool}`);
       return pool.gate.acquire(request.containerId);
     },

@@ -82,10 +82,16 @@ export class PoolRegistry implements PoolsService {
     return [...this.pools.values()];
   }
 
+  /** A pool open for new containers; 404 in Docker's shape otherwise. */
   pool(name: string): Pool {
     const p = this.pools.get(name);
     if (!p || p.closing) throw new NotFoundError(`no such pool: ${name}`);
     return p;
+  }
+
+  /** Any pool by name, closing ones included (their existing containers still start and stop). */
+  find(name: string | undefined): Pool | undefined {
+    return name === undefined ? undefined : this.pools.get(name);
   }
 
   /** At boot: the config's pools (with their stored patches), then the runtime ones; every reference checked. */

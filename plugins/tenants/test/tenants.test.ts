@@ -1,6 +1,6 @@
 /** The tenants plugin's parts, called directly: config checks, identity, pools, visibility and the rate limit. */
-import type { AdmissionController, CreateAdmission, InitRegistration, PluginRegistrar } from '@sockerless/sdk';
-import { startTestHost } from '@sockerless/sdk/testing';
+import type { AdmissionController, CreateAdmission } from '@sockerless/sdk';
+import { captureInit, startTestHost } from '@sockerless/sdk/testing';
 import plugin, { createTenantsController, isOperatorOnlyPath, parseTenantsConfig, TENANTS_ORDER } from '../src/index';
 
 const POOL = 'com.sockerless.pool';
@@ -193,17 +193,11 @@ describe('canSee', () => {
 describe('plugin', () => {
   /** register and init by hand, with the config section and admission registry faked. */
   function boot(section: unknown) {
-    let registration: InitRegistration<any, unknown> | undefined;
-    const reg: PluginRegistrar<unknown> = {
-      registerExtensionPoint: () => { throw new Error('unexpected'); },
-      provideService: () => { throw new Error('unexpected'); },
-      registerInit: (r) => { registration = r as InitRegistration<any, unknown>; },
-    };
-    plugin.register(reg);
+    const registration = captureInit(plugin);
     const registered: AdmissionController[] = [];
     const warnings: Array<Record<string, unknown> | undefined> = [];
     const logger = { debug() {}, info() {}, warn(_m: string, f?: Record<string, unknown>) { warnings.push(f); }, error() {}, child() { return logger; } };
-    const run = () => registration!.init({
+    const run = () => registration.init({
       admission: { register: (c: AdmissionController) => registered.push(c) },
       config: { file: '<test>', section: (name: string) => (name === 'tenants' ? section : undefined) },
       logger,

@@ -60,4 +60,4 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
     },
   };
 }
-export { MemoryStateStore, RecordingEventsBus, silentLogger } from './fakes';
+export { captureInit, MemoryStateStore, RecordingEventsBus, silentLogger } from './fakes';
