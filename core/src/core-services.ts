@@ -97,16 +97,10 @@ export async function buildCore(input: CoreInput) {
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerEventRoutes(router, events, (caller, ev) => {
-        if (!caller) return true;
-        const canSee = (labels: Record<string, string>) => registries.admission.every((a) => !a.canSee || a.canSee(caller, labels));
-        if (ev.Type === 'container') return canSee(ev.Actor.Attributes);
+        if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         // Network connect/disconnect name a container: shown only to those who may see it.
-        const cid = ev.Actor.Attributes.container;
-        if (ev.Type === 'network' && cid) {
-          const c = eng.containers.get(cid);
-          return c ? canSee(c.config.Labels) : canSee({});
-        }
-        return true;
+        const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
+        return cid === undefined || eng.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
       });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
-  POOL_LABEL, type CreateAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  POOL_LABEL, type CreateAdmission, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
@@ -68,11 +68,15 @@ export class ContainerEngine {
     return c && this.canSee(c) ? c : undefined;
   }
 
-  /** Whether the current caller may see `c` (every admission controller with `canSee` must agree). */
+  /** Whether the current caller may see `c`. */
   canSee(c: ContainerRecord): boolean {
-    const caller = currentCaller();
+    return this.visibleTo(currentCaller(), c.config.Labels);
+  }
+
+  /** Whether `caller` may see a container with these labels: every admission controller with `canSee` agrees. */
+  visibleTo(caller: RequestAdmission | undefined, labels: Record<string, string>): boolean {
     if (!caller) return true;
-    for (const a of this.deps.admission) if (a.canSee && !a.canSee(caller, c.config.Labels)) return false;
+    for (const a of this.deps.admission) if (a.canSee && !a.canSee(caller, labels)) return false;
     return true;
   }
 
