@@ -15,11 +15,6 @@ export interface ContainerRouteDeps {
   imageMatches(ref: string, imageId: string): boolean;
 }
 
-function bearer(ctx: Context): string {
-  const h = ctx.get('authorization');
-  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
-}
-
 function optionalSeconds(ctx: Context, name: string): number | undefined {
   const s = queryString(ctx, name);
   return s === undefined || s === '' ? undefined : queryInt(ctx, name, 0);
@@ -34,7 +29,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const body = await readJson<CreateBody>(ctx);
     const name = queryString(ctx, 'name');
     ctx.status = 201;
-    ctx.body = await engine.create(body, name || undefined, bearer(ctx));
+    ctx.body = await engine.create(body, name || undefined);
   });
 
   router.get('/containers/json', async (ctx) => {

@@ -119,7 +119,8 @@ export class ContainerEngine {
     });
   }
 
-  async create(body: CreateBody, requestedName: string | undefined, bearerToken: string): Promise<{ Id: string; Warnings: string[] }> {
+  /** Creates a container for the current caller (whose bearer token admission sees). */
+  async create(body: CreateBody, requestedName: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
@@ -132,7 +133,7 @@ export class ContainerEngine {
 
     const mountRequests = parseMounts(hostConfig, config.Volumes);
     const admission: CreateAdmission = {
-      labels: { ...config.Labels }, memoryBytes: memory, bearerToken,
+      labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
     };
     const settle: Array<() => void> = [];
