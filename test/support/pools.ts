@@ -1,5 +1,6 @@
 import { api, type RawResponse } from './raw-http';
 import type { TestDaemon } from './daemon';
+import type { poolMetrics, poolStatus } from '../../plugins/pools/src/pool-status';
 
 /** The docker CLI flags that put a container in `pool`. */
 export const poolLabel = (pool: string) => ['--label', `com.sockerless.pool=${pool}`];
@@ -16,29 +17,9 @@ export function poolsConfig(pools: Record<string, unknown>, extra: { plugins?: s
   }, null, 2)};\n`;
 }
 
-export interface PoolStatus {
-  name: string;
-  origin: string;
-  maxConcurrency: number | null;
-  running: number;
-  queued: number;
-  containers: number;
-  containersPerBackend: Record<string, number>;
-  limits: Record<string, number>;
-  [k: string]: unknown;
-}
-
-export interface PoolMetrics {
-  running: number;
-  queued: number;
-  admitted: number;
-  rejected: number;
-  timedOut: number;
-  queueWaitMs: { p50: number; p99: number };
-  utilization: number;
-  containers: number;
-  reservedMemoryBytes: number;
-}
+/** The shapes the pools plugin answers with, taken from the functions that build them. */
+export type PoolStatus = ReturnType<typeof poolStatus>;
+export type PoolMetrics = ReturnType<typeof poolMetrics>;
 
 /** The management API of a test daemon, over its unix socket. */
 export function managementApi(daemon: TestDaemon) {
