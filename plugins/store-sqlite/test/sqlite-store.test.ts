@@ -32,12 +32,15 @@ test('put, load, delete round trip, and the data survives close and reopen', () 
   b.close();
 });
 
-test('WAL, synchronous=FULL, busy_timeout and the schema version are in force, also after reopen', () => {
+test('WAL, synchronous=FULL for records and NORMAL for events, busy_timeout and the schema version are in force, also after reopen', () => {
   const file = join(dir, 'state.db');
   new SqliteStateStore(file).close();
   const s = new SqliteStateStore(file);
   expect(s.pragma('journal_mode')).toBe('wal');
   expect(s.pragma('synchronous')).toBe(2); // 2 = FULL
+  // Events are written to the same WAL without an fsync each (see the class comment).
+  expect(s.pragma('synchronous', 'events')).toBe(1); // 1 = NORMAL
+  expect(s.pragma('journal_mode', 'events')).toBe('wal');
   expect(s.pragma('busy_timeout')).toBe(5000);
   expect(s.pragma('user_version')).toBe(1);
   s.close();
