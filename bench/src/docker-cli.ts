@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 /** The real docker CLI: the benchmark measures what a user of that CLI waits for. */
 export const DOCKER_CLI = process.env.DOCKER_CLI ?? '/usr/local/bin/docker';
 
+/** The shortest possible container, the command most figures time. */
+export const RUN_TRUE = ['run', '--rm', 'busybox', 'true'];
+
 /** Where the CLI should talk to: one engine's socket plus a private CLI config dir. */
 export interface DockerTarget {
   /** Short label used in logs and errors ("ours", "docker"). */

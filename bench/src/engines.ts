@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runDocker, type DockerTarget } from './docker-cli';
+import { waitForPing } from './api';
+import { runDockerOk, type DockerTarget } from './docker-cli';
+import { IMAGE } from './workdir';
 
 /** bench/dist/engines.js -> the repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -11,7 +13,6 @@ const SOCKERLESS_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
 const SOCKERLESS_CONFIG = `export default { plugins: ['store-sqlite', 'backend-local'], backends: { local: { driver: 'local' } } };\n`;
 
 const READY_TIMEOUT_MS = 60_000;
-const DOCKERD_POLL_MS = 250;
 const TERM_GRACE_MS = 15_000;
 const KILL_GRACE_MS = 5_000;
 
@@ -19,6 +20,10 @@ const KILL_GRACE_MS = 5_000;
 export interface Engine {
   target: DockerTarget;
   pid: number;
+  /** Milliseconds from spawn() to the first 200 on GET /_ping. */
+  bootMs: number;
+  /** The processes whose memory is the engine's own: our node process; dockerd and its containerd. */
+  memoryPids(): number[];
   /** The last lines the daemon wrote, for error reports. */
   logTail(lines?: number): string;
   /** SIGTERM, wait for exit, SIGKILL after a bound. Safe to call more than once. */
@@ -74,51 +79,85 @@ function dockerTarget(label: string, socket: string, workDir: string): DockerTar
 }
 
 /**
- * Starts our daemon as a child process with its own home and socket, and resolves when it prints its
- * `export DOCKER_HOST=` line, which it does only once the listener is open.
+ * Resolves with the milliseconds from spawn() to the first 200 on GET /_ping, the moment a client could
+ * use the engine; throws as soon as the child could not be spawned or has exited.
  */
-export async function startSockerless(baseDir: string, opts: { label?: string; config?: string; subdir?: string } = {}): Promise<Engine> {
+async function waitUntilServing(child: ChildProcess, socket: string, spawnedAt: bigint): Promise<number> {
+  let spawnError: Error | undefined;
+  child.once('error', (err) => { spawnError = err; });
+  await waitForPing(socket, READY_TIMEOUT_MS, () =>
+    spawnError ? `could not be spawned: ${spawnError.message}`
+      : hasExited(child) ? `exited (${child.exitCode ?? child.signalCode}) before it was ready` : null);
+  return Number(process.hrtime.bigint() - spawnedAt) / 1e6;
+}
+
+export interface SockerlessOptions {
+  label?: string;
+  /** Config file text; the bench's own copy of the default plugins when not given. */
+  config?: string;
+  /** A second daemon (another config) gets a directory of its own: home, socket and config never shared. */
+  subdir?: string;
+  /**
+   * Start exactly as `sockerless daemon` with no flags: the embedded default config (no --config) and its
+   * default socket, $SOCKERLESS_HOME/docker.sock (no --listen). What the boot figure measures.
+   */
+  embeddedDefault?: boolean;
+}
+
+/** Starts our daemon as a child process with its own home and socket; resolves once it answers /_ping. */
+export async function startSockerless(baseDir: string, opts: SockerlessOptions = {}): Promise<Engine> {
   if (!existsSync(SOCKERLESS_MAIN)) throw new Error(`${SOCKERLESS_MAIN} is missing: build the daemon first (npx tsc -b)`);
-  // A second daemon (another config) gets a directory of its own: home, socket and config never shared.
   const workDir = opts.subdir ? join(baseDir, opts.subdir) : baseDir;
   mkdirSync(workDir, { recursive: true });
-  const socket = join(workDir, 'sockerless.sock');
-  const configFile = join(workDir, 'sockerless.config.ts');
-  writeFileSync(configFile, opts.config ?? SOCKERLESS_CONFIG);
+  const home = join(workDir, 'home');
+  const socket = opts.embeddedDefault ? join(home, 'docker.sock') : join(workDir, 'sockerless.sock');
+  const args = [SOCKERLESS_MAIN, 'daemon'];
+  if (!opts.embeddedDefault) {
+    const configFile = join(workDir, 'sockerless.config.ts');
+    writeFileSync(configFile, opts.config ?? SOCKERLESS_CONFIG);
+    args.push('--config', configFile, '--listen', `unix://${socket}`);
+  }
   const out = new OutputTail();
-  const child = spawn(process.execPath, [SOCKERLESS_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`], {
+  const spawnedAt = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, SOCKERLESS_HOME: join(workDir, 'home'), SOCKERLESS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SOCKERLESS_HOME: home, SOCKERLESS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
   child.stderr!.on('data', (d: Buffer) => out.push(d));
   const stop = () => stopChild(child);
+  let bootMs: number;
   try {
-    await new Promise<void>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      child.stdout!.on('data', (d: Buffer) => {
-        out.push(d);
-        if (out.all.includes('export DOCKER_HOST=')) { clearTimeout(timer); res(); }
-      });
-      child.once('error', (err) => { clearTimeout(timer); rej(err); });
-      child.once('exit', (code, signal) => { clearTimeout(timer); rej(new Error(`exited (${code ?? signal}) before it was ready`)); });
-    });
+    bootMs = await waitUntilServing(child, socket, spawnedAt);
   } catch (err) {
     await stop();
     throw new Error(`sockerless daemon did not start: ${(err as Error).message}\n${out.lines(40)}`);
   }
-  return { target: dockerTarget(opts.label ?? 'ours', socket, workDir), pid: child.pid!, logTail: (n = 40) => out.lines(n), stop };
+  return {
+    target: dockerTarget(opts.label ?? 'ours', socket, workDir),
+    pid: child.pid!,
+    bootMs,
+    memoryPids: () => [child.pid!],
+    logTail: (n = 40) => out.lines(n),
+    stop,
+  };
+}
+
+/** The containerd dockerd started under our exec-root, from the pid file it writes; null if there is none. */
+function containerdPid(execRoot: string): number | null {
+  let pid: number;
+  try { pid = Number(readFileSync(join(execRoot, 'containerd', 'containerd.pid'), 'utf8').trim()); } catch { return null; }
+  return Number.isInteger(pid) && pid > 1 ? pid : null;
 }
 
 /**
- * dockerd runs its own containerd and writes its pid here. If dockerd has to be SIGKILLed it cannot stop
- * that containerd, so we do, but only after checking the PID still names a process under our exec-root.
+ * If dockerd has to be SIGKILLed it cannot stop its containerd, so we do, but only after checking the PID
+ * still names a process under our exec-root.
  */
 async function stopOrphanedContainerd(execRoot: string): Promise<void> {
-  const pidFile = join(execRoot, 'containerd', 'containerd.pid');
-  let pid: number;
-  try { pid = Number(readFileSync(pidFile, 'utf8').trim()); } catch { return; }
-  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
+  const pid = containerdPid(execRoot);
+  if (pid === null || !isAlive(pid)) return;
   let cmdline = '';
   try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return; }
   if (!cmdline.includes(execRoot)) return;
@@ -131,11 +170,13 @@ async function stopOrphanedContainerd(execRoot: string): Promise<void> {
  * Starts a private Docker Engine for reference: its own data-root, exec-root, pidfile and socket, so the
  * host's /var/run/docker.sock and /var/lib/docker are never touched. vfs and no bridge/iptables match
  * what our local backend does (no overlay snapshotter setup, host network) and need nothing from the host.
+ * dockerd has no "ready" line we can rely on across versions; the API answering is the real signal.
  */
 export async function startDockerd(workDir: string): Promise<Engine> {
   const socket = join(workDir, 'dockerd.sock');
   const execRoot = join(workDir, 'dd-exec');
   const out = new OutputTail();
+  const spawnedAt = process.hrtime.bigint();
   const child = spawn('dockerd', [
     '--data-root', join(workDir, 'dd-root'),
     '--exec-root', execRoot,
@@ -146,26 +187,27 @@ export async function startDockerd(workDir: string): Promise<Engine> {
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => out.push(d));
   child.stderr!.on('data', (d: Buffer) => out.push(d));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => { spawnError = err; });
   const stop = async () => {
     await stopChild(child);
     await stopOrphanedContainerd(execRoot);
   };
-  const target = dockerTarget('docker', socket, workDir);
-  // dockerd has no "ready" line we can rely on across versions; the API answering is the real signal.
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (spawnError || hasExited(child)) {
-      lastError = spawnError ? spawnError.message : `dockerd exited (${child.exitCode ?? child.signalCode})`;
-      break;
-    }
-    const r = await runDocker(target, ['version', '--format', '{{.Server.Version}}'], 5_000);
-    if (r.code === 0) return { target, pid: child.pid!, logTail: (n = 40) => out.lines(n), stop };
-    lastError = r.stderr.trim();
-    await sleep(DOCKERD_POLL_MS);
+  let bootMs: number;
+  try {
+    bootMs = await waitUntilServing(child, socket, spawnedAt);
+  } catch (err) {
+    await stop();
+    throw new Error(`dockerd did not become ready: ${(err as Error).message}\n--- dockerd log (tail) ---\n${out.lines(30)}`);
   }
-  await stop();
-  throw new Error(`dockerd did not become ready: ${lastError}\n--- dockerd log (tail) ---\n${out.lines(30)}`);
+  // Without a system containerd, dockerd runs its own: its memory is part of what this engine costs.
+  const memoryPids = () => {
+    const containerd = containerdPid(execRoot);
+    if (containerd === null) throw new Error(`dockerd's containerd pid file ${join(execRoot, 'containerd', 'containerd.pid')} is missing or invalid`);
+    return [child.pid!, containerd];
+  };
+  return { target: dockerTarget('docker', socket, workDir), pid: child.pid!, bootMs, memoryPids, logTail: (n = 40) => out.lines(n), stop };
+}
+
+/** Both engines get the same tarball under the same name, so the image cannot explain a difference. */
+export async function importBusybox(engine: Engine, tarball: string): Promise<void> {
+  await runDockerOk(engine.target, ['import', '--change', 'CMD ["/bin/sh"]', tarball, IMAGE]);
 }

@@ -43,7 +43,7 @@ export interface MeasureOptions {
 }
 
 /** One timed CLI invocation; a failed run aborts the benchmark, since its time would mean nothing. */
-async function timedRun(target: DockerTarget, args: string[]): Promise<number> {
+export async function timedRun(target: DockerTarget, args: string[]): Promise<number> {
   const r = await runDocker(target, args);
   if (r.code !== 0) {
     throw new Error(`[${target.label}] docker ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);

@@ -2,8 +2,8 @@
  * The pools figures: what an idle pool adds to a `docker run`, and whether a tenant flooding its pool at
  * ten times its capacity slows the light tenants beside it.
  */
-import { Agent, request } from 'node:http';
-import type { DockerTarget } from './docker-cli';
+import { ok } from './api';
+import { RUN_TRUE, type DockerTarget } from './docker-cli';
 import { measureInterleaved, summarize, type Stats } from './measure';
 
 /**
@@ -25,30 +25,6 @@ export function poolsConfig(): string {
     pools,
     defaultPool: 'idle',
   })};\n`;
-}
-
-const socketOf = (t: DockerTarget) => t.dockerHost.replace(/^unix:\/\//, '');
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-interface Reply { status: number; text: string }
-
-function call(t: DockerTarget, method: string, path: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath: socketOf(t), agent, method, path, headers: payload ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function ok(t: DockerTarget, method: string, path: string, body?: unknown): Promise<Reply> {
-  const r = await call(t, method, path, body);
-  if (r.status >= 300) throw new Error(`[${t.label}] ${method} ${path} answered ${r.status}: ${r.text}`);
-  return r;
 }
 
 /** One whole lifecycle over the API, as dockerode or Testcontainers drive it: create, start, wait, remove. */
@@ -83,7 +59,7 @@ export interface PoolOverhead {
 }
 
 export async function measurePoolOverhead(without: DockerTarget, through: DockerTarget, runs: number, warmups: number): Promise<PoolOverhead> {
-  const stats = await measureInterleaved([without, through], ['run', '--rm', 'busybox', 'true'], { runs, warmups });
+  const stats = await measureInterleaved([without, through], RUN_TRUE, { runs, warmups });
   const w = stats.get(without.label)!;
   const t = stats.get(through.label)!;
   const admissionMs = await admissionQuantiles(through);

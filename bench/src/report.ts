@@ -4,13 +4,15 @@ import { cpus, release, totalmem, type as osType } from 'node:os';
 import { dirname } from 'node:path';
 import type { Stats } from './measure';
 import type { Fairness, PoolOverhead } from './pools-bench';
+import type { Counts } from './options';
+import type { Measured, Row, Unit } from './rows';
 
 export interface PoolsReport {
   overhead: PoolOverhead & { goalMs: number; goalMet: boolean };
   fairness: Fairness;
 }
 
-/** A goal is always a ratio against the reference on the same machine in the same run (perf anchors §7). */
+/** Figure 1's goal: a ratio against the reference on the same machine in the same run (perf anchors §7). */
 export interface RatioGoal {
   /** Which statistic the goal is judged on. */
   stat: 'median' | 'p99' | 'min';
@@ -39,13 +41,24 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; totalMemoryBytes: number; kernel: string; os: string };
   node: string;
   commit: string | null;
-  options: { quick: boolean; warmups: number; runs: number };
+  options: { quick: boolean; warmups: number; runs: number; counts: Counts };
   engines: { ours: { serverVersion: string | null }; docker: { serverVersion: string | null } | null };
   /** Why no ratio is reported, when the reference engine could not be used. */
   referenceUnavailable: string | null;
+  /** Figure 1 in its original shape. */
   figures: FigureResult[];
+  /** The combined table, one object per row. */
+  rows: Row[];
+  /** Raw figures per engine, one section per figure (null engine: not measured). */
+  floor: Measured['floor'];
+  lifecycles: Measured['lifecycles'];
+  contention: Measured['contention'];
+  scale: Measured['scale'];
+  boot: Measured['boot'];
+  rss: Measured['rss'];
   /** null with --no-pools. */
   pools: PoolsReport | null;
+  totalSeconds: number;
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -82,27 +95,31 @@ function pad(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
-const ms = (x: number) => `${x.toFixed(1)} ms`;
+function formatValue(v: number, unit: Unit): string {
+  switch (unit) {
+    case 'ms': return `${v < 1 ? v.toFixed(3) : v.toFixed(1)} ms`;
+    case '/s': return `${v.toFixed(1)}/s`;
+    case 'x': return `${v.toFixed(2)}x`;
+    case 'MiB': return `${v.toFixed(1)} MiB`;
+    case 'KiB': return `${v.toFixed(1)} KiB`;
+  }
+}
 
-/** The human table: one row per statistic, the goal shown on the row it is judged on. */
+function goalCell(r: Row): string {
+  if (!r.goal) return '';
+  if (r.goalMet !== null) return `${r.goal}  ${r.goalMet ? 'MET' : 'MISSED'}`;
+  return `${r.goal}  not judged: ${r.notJudged ?? 'no figure'}`;
+}
+
+/** The human table: one line per row, the goal on the row it is judged on. */
 export function formatTable(report: BenchReport): string {
   const rows: string[][] = [['figure', 'ours', "Docker's", 'ratio', 'goal']];
-  for (const f of report.figures) {
-    for (const stat of ['median', 'p99', 'min'] as const) {
-      const goalCell = stat === f.goal.stat
-        ? `${f.goal.text}${f.goalMet === null ? '' : f.goalMet ? '  MET' : '  MISSED'}`
-        : '';
-      rows.push([
-        `${f.figure} (${stat}, n=${f.ours.runs})`,
-        ms(f.ours[stat]),
-        f.docker ? ms(f.docker[stat]) : 'n/a',
-        f.ratio ? f.ratio[stat].toFixed(2) : 'n/a',
-        goalCell,
-      ]);
-    }
+  for (const r of report.rows) {
+    const docker = r.docker === null ? r.dockerNote ?? 'n/a' : `${formatValue(r.docker, r.unit)}${r.dockerNote ? ` (${r.dockerNote})` : ''}`;
+    rows.push([r.figure, formatValue(r.ours, r.unit), docker, r.ratio === null ? 'n/a' : r.ratio.toFixed(2), goalCell(r)]);
   }
   const lines = [pad(rows)];
-  if (report.referenceUnavailable) lines.push('', `No ratio reported: ${report.referenceUnavailable}`);
+  if (report.referenceUnavailable) lines.push('', `No ratio against Docker reported: ${report.referenceUnavailable}`);
   const m = report.machine;
   lines.push('', `${m.cpu}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, kernel ${m.kernel}; node ${report.node}; commit ${report.commit ?? 'unknown'}`);
   return lines.join('\n');
@@ -112,6 +129,8 @@ export function writeJson(path: string, report: BenchReport): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** The pools figures: they compare our daemon with itself (no pools plugin vs an idle pool), not with Docker. */
 export function formatPools(p: PoolsReport): string {

@@ -1,74 +1,27 @@
 /**
- * `npm run bench`: times `docker run --rm busybox true` through the real docker CLI against our daemon
- * and against a private reference Docker Engine on the same machine, and reports the ratio.
- * See bench/README.md for what each figure means.
+ * `npm run bench`: starts our daemon and a private reference Docker Engine side by side, measures every
+ * figure of bench/README.md on both (the docker CLI, dockerode clients, the raw API), and prints one table
+ * of ours, Docker's, the ratio and the goal, plus the pools figures.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { runDocker, runDockerOk, type DockerTarget } from './docker-cli';
-import { REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
+import { measureBoots } from './boot';
+import { measureContention } from './contention';
+import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
+import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
+import { measureFloor } from './floor';
+import { measureThroughput } from './lifecycles';
 import { measureInterleaved } from './measure';
-import { buildFigure, formatPools, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
+import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
-import { buildBusyboxTarball, makeWorkDir, removeWorkDir } from './workdir';
+import { buildFigure, formatPools, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
+import { buildRows, type Measured } from './rows';
+import { quietRssKiB } from './rss';
+import { measureAtScale } from './scale';
+import { Teardown } from './teardown';
+import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
-const IMAGE = 'busybox:latest';
-const RUN_TRUE = ['run', '--rm', 'busybox', 'true'];
-
-interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; strict: boolean }
-
-const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--strict]
-  --quick       10 runs and 2 warmups per engine (default: 30 and 5)
-  --runs N      timed runs per engine
-  --warmups N   untimed runs per engine before timing
-  --no-docker   measure only our daemon (no ratio is reported)
-  --no-pools    skip the pools figures (idle-pool overhead, fairness)
-  --strict      exit 1 when a goal is missed`;
-
-function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, strict: false };
-  let runs: number | undefined;
-  let warmups: number | undefined;
-  const count = (flag: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}\n${USAGE}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick') o.quick = true;
-    else if (a === '--runs') runs = count(a, argv[++i], 1);
-    else if (a === '--warmups') warmups = count(a, argv[++i], 0);
-    else if (a === '--no-docker') o.noDocker = true;
-    else if (a === '--no-pools') o.noPools = true;
-    else if (a === '--strict') o.strict = true;
-    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    else throw new Error(`unknown option ${a}\n${USAGE}`);
-  }
-  if (o.quick) { o.runs = 10; o.warmups = 2; }
-  if (runs !== undefined) o.runs = runs;
-  if (warmups !== undefined) o.warmups = warmups;
-  return o;
-}
-
-/**
- * Teardown steps, run last-registered first (daemons before the dir they live in), exactly once, whether
- * the run finishes, throws, or is interrupted.
- */
-class Teardown {
-  private steps: Array<() => Promise<void> | void> = [];
-  private running: Promise<void> | undefined;
-  add(step: () => Promise<void> | void): void { this.steps.push(step); }
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try { await step(); } catch (err) { console.error(`bench: teardown step failed: ${(err as Error).message}`); }
-      }
-    })();
-    return this.running;
-  }
-}
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
 
@@ -84,9 +37,15 @@ async function serverVersion(target: DockerTarget): Promise<string | null> {
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
-/** Both engines get the same tarball under the same name, so the image cannot explain a difference. */
-async function importBusybox(engine: Engine, tarball: string): Promise<void> {
-  await runDockerOk(engine.target, ['import', '--change', 'CMD ["/bin/sh"]', tarball, IMAGE]);
+/** Runs one step of the benchmark; a failure names the step and carries the engines' log tails. */
+async function step<T>(what: string, engines: Engine[], fn: () => Promise<T>): Promise<T> {
+  log(what);
+  try {
+    return await fn();
+  } catch (err) {
+    const tails = engines.map((e) => `--- ${e.target.label} log (tail) ---\n${e.logTail(20)}`);
+    throw new Error(`${what}: ${(err as Error).message}\n${tails.join('\n')}`);
+  }
 }
 
 /** Starts the reference engine, or says why it cannot be used; the benchmark goes on without it. */
@@ -109,6 +68,53 @@ async function startReference(workDir: string, tarball: string, opts: Options, t
   }
 }
 
+/** Figure 1: `docker run --rm busybox true` through the CLI, both engines interleaved. */
+async function measureRun(targets: DockerTarget[], counts: Counts): Promise<Measured['run']> {
+  const round: string[] = [];
+  const stats = await measureInterleaved(targets, RUN_TRUE, {
+    warmups: counts.warmups,
+    runs: counts.runs,
+    onSample: (label, i, ms) => {
+      round.push(`${label} ${ms.toFixed(1)} ms`);
+      if (label === targets[targets.length - 1]!.label) {
+        log(`run ${i + 1}/${counts.runs}: ${round.join(', ')}`);
+        round.length = 0;
+      }
+    },
+  });
+  return buildFigure('docker run --rm busybox true', RUN_TRUE, stats.get('ours')!, stats.get('docker') ?? null, {
+    stat: 'median',
+    maxRatio: 0.5,
+    text: "ours <= 0.5 x Docker's median",
+  });
+}
+
+/**
+ * Figures 5 and 7 on a fresh daemon of ours (the main one has run hundreds of containers by now), then on
+ * the reference, whose idle memory was read right after its import. Docker's fill is its last use: its
+ * 1,000 containers stay until its data root goes with the work dir.
+ */
+async function measureScaleFigures(workDir: string, tarball: string, reference: Engine | null, dockerIdleKiB: number | null, counts: Counts, teardown: Teardown): Promise<Pick<Measured, 'scale' | 'rss'>> {
+  const scaleDaemon = await startSockerless(workDir, { label: 'ours-scale', subdir: 'scale' });
+  teardown.add(() => scaleDaemon.stop());
+  const ours = await step('figures 5 and 7: idle RSS, 1,000 creates, list, RSS on a fresh daemon of ours', [scaleDaemon], async () => {
+    await importBusybox(scaleDaemon, tarball);
+    return measureAtScale(scaleDaemon, await quietRssKiB(scaleDaemon));
+  });
+  await scaleDaemon.stop();
+  let docker: Awaited<ReturnType<typeof measureAtScale>> | null = null;
+  if (reference && dockerIdleKiB !== null && counts.dockerAtScale) {
+    docker = await step("figures 5 and 7: 1,000 creates, list, RSS on Docker's engine", [reference], () => measureAtScale(reference, dockerIdleKiB));
+  }
+  return {
+    scale: { ours: ours.scale, docker: docker?.scale ?? null },
+    rss: {
+      ours: ours.rss,
+      docker: docker?.rss ?? (dockerIdleKiB === null ? null : { idleKiB: dockerIdleKiB, atScaleKiB: null, perContainerKiB: null }),
+    },
+  };
+}
+
 /** A second daemon of ours with the pools plugins: the idle-pool overhead against `ours`, then fairness. */
 async function measurePools(workDir: string, tarball: string, ours: Engine, opts: Options, teardown: Teardown): Promise<PoolsReport> {
   log('starting sockerless with the pools plugins');
@@ -124,7 +130,9 @@ async function measurePools(workDir: string, tarball: string, ours: Engine, opts
 }
 
 async function main(): Promise<number> {
+  const startedAt = process.hrtime.bigint();
   const opts = parseOptions(process.argv.slice(2));
+  const counts = countsFor(opts);
   const teardown = new Teardown();
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
@@ -146,68 +154,70 @@ async function main(): Promise<number> {
     log('starting sockerless');
     const ours = await startSockerless(workDir);
     teardown.add(() => ours.stop());
-    try {
-      await importBusybox(ours, tarball);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- sockerless log (tail) ---\n${ours.logTail(30)}`);
-    }
+    await step('importing busybox into sockerless', [ours], () => importBusybox(ours, tarball));
 
     log('starting the reference dockerd');
     const reference = await startReference(workDir, tarball, opts, teardown);
-    if (!reference.engine) log(`measuring without a reference, so no ratio: ${reference.why}`);
+    const ref = reference.engine;
+    if (!ref) log(`measuring without a reference, so no ratio against Docker: ${reference.why}`);
+    const engines = ref ? [ours, ref] : [ours];
+    const dockerIdleKiB = ref ? await step("dockerd's idle RSS (after a quiet spell)", [ref], () => quietRssKiB(ref)) : null;
 
-    const targets = [ours.target, ...(reference.engine ? [reference.engine.target] : [])];
-    log(`timing docker ${RUN_TRUE.join(' ')}: ${opts.warmups} warmups, then ${opts.runs} runs per engine, interleaved`);
-    const round: string[] = [];
-    let stats;
-    try {
-      stats = await measureInterleaved(targets, RUN_TRUE, {
-        warmups: opts.warmups,
-        runs: opts.runs,
-        onSample: (label, i, ms) => {
-          round.push(`${label} ${ms.toFixed(1)} ms`);
-          if (label === targets[targets.length - 1]!.label) {
-            log(`run ${i + 1}/${opts.runs}: ${round.join(', ')}`);
-            round.length = 0;
-          }
-        },
-      });
-    } catch (err) {
-      const tails = [`--- sockerless log (tail) ---\n${ours.logTail(20)}`];
-      if (reference.engine) tails.push(`--- dockerd log (tail) ---\n${reference.engine.logTail(20)}`);
-      throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
-    }
+    const run = await step(`figure 1: docker ${RUN_TRUE.join(' ')}, ${counts.warmups} warmups + ${counts.runs} runs per engine, interleaved`, engines,
+      () => measureRun(engines.map((e) => e.target), counts));
+    const floor = await step('figure 2: docker version per engine, interleaved, and bare bwrap spawns', engines,
+      () => measureFloor(busyboxRootfs(workDir), ours.target, ref?.target ?? null, counts));
+
+    const lifecycleStep = (e: Engine) => step(`figure 3: ${counts.lifecycles} lifecycles over ${counts.lifecycleClients} dockerode clients on ${e.target.label}`, [e],
+      () => measureThroughput(e.target, counts.lifecycleClients, counts.lifecycles));
+    const lifecycles = { ours: await lifecycleStep(ours), docker: ref ? await lifecycleStep(ref) : null };
+    log(`figure 3: ours ${lifecycles.ours.perSecond}/s${lifecycles.docker ? `, docker ${lifecycles.docker.perSecond}/s` : ''}`);
+
+    const contentionStep = (e: Engine, runs: number) => step(`figure 4: ${runs} runs solo, then ${runs} beside 32 lifecycles in flight, on ${e.target.label}`, [e],
+      () => measureContention(e.target, runs, (phase, i, ms) => log(`${e.target.label} ${phase} run ${i + 1}/${runs}: ${ms.toFixed(1)} ms`)));
+    const contention = { ours: await contentionStep(ours, counts.contentionRuns.ours), docker: ref ? await contentionStep(ref, counts.contentionRuns.docker) : null };
+
+    const { scale, rss } = await measureScaleFigures(workDir, tarball, ref, dockerIdleKiB, counts, teardown);
+
+    const boot = {
+      ours: await step(`figure 6: ${counts.boots} boots of our daemon with the embedded default config`, [], () => measureBoots(workDir, counts.boots, teardown)),
+      dockerMs: ref ? Math.round(ref.bootMs * 100) / 100 : null,
+    };
 
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
 
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, rss, pools };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       node: process.version,
       commit: gitCommit(REPO_ROOT),
-      options: { quick: opts.quick, warmups: opts.warmups, runs: opts.runs },
+      options: { quick: opts.quick, warmups: opts.warmups, runs: opts.runs, counts },
       engines: {
         ours: { serverVersion: await serverVersion(ours.target) },
-        docker: reference.engine ? { serverVersion: await serverVersion(reference.engine.target) } : null,
+        docker: ref ? { serverVersion: await serverVersion(ref.target) } : null,
       },
       referenceUnavailable: reference.why,
-      figures: [
-        buildFigure('docker run --rm busybox true', RUN_TRUE, stats.get('ours')!, stats.get('docker') ?? null, {
-          stat: 'median',
-          maxRatio: 0.5,
-          text: "ours <= 0.5 x Docker's median",
-        }),
-      ],
+      figures: [run],
+      rows: buildRows(measured, reference.why === null ? null : reference.why.split('\n')[0]!),
+      floor,
+      lifecycles,
+      contention,
+      scale,
+      boot,
+      rss,
       pools,
+      totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,
     };
     console.log(`\n${formatTable(report)}`);
     if (pools) console.log(`\n${formatPools(pools)}`);
     writeJson(RESULTS_FILE, report);
     log(`wrote ${RESULTS_FILE}`);
-    const missed = report.figures.some((f) => f.goalMet === false) || pools?.overhead.goalMet === false;
+    const missed = report.rows.some((r) => r.goalMet === false);
     return opts.strict && missed ? 1 : 0;
   } finally {
     await teardown.run();
+    console.log(`\ntotal elapsed ${(Number(process.hrtime.bigint() - startedAt) / 1e9).toFixed(1)} s (teardown included)`);
   }
 }
 

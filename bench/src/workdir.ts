@@ -4,11 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The busybox-static binary from Debian: one static file, so the image needs no libc or loader. */
-const HOST_BUSYBOX = '/bin/busybox';
+export const HOST_BUSYBOX = '/bin/busybox';
+
+/** The name both engines import the busybox tarball under. */
+export const IMAGE = 'busybox:latest';
 
 /** Makes the benchmark's private work dir; everything the run creates lives under it. */
 export function makeWorkDir(): string {
   return mkdtempSync(join(tmpdir(), 'sockerless-bench-'));
+}
+
+/** The unpacked busybox root filesystem the tarball is made from; the floor figure sandboxes it directly. */
+export function busyboxRootfs(workDir: string): string {
+  return join(workDir, 'rootfs');
 }
 
 /**
@@ -16,7 +24,7 @@ export function makeWorkDir(): string {
  * nothing is pulled from a registry (the machine is offline, and a pull would not be what we measure).
  */
 export function buildBusyboxTarball(workDir: string): string {
-  const rootfs = join(workDir, 'rootfs');
+  const rootfs = busyboxRootfs(workDir);
   const bin = join(rootfs, 'bin');
   mkdirSync(bin, { recursive: true });
   copyFileSync(HOST_BUSYBOX, join(bin, 'busybox'));

@@ -1,0 +1,65 @@
+/** Command-line options and the sample counts they imply for every figure. */
+
+export interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; strict: boolean }
+
+export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--strict]
+  --quick       fewer samples everywhere (a smoke check, under 2 minutes): 10 runs and 2 warmups per engine,
+                64 lifecycles, 5 boots, Docker's contention runs cut to 5, Docker at 1,000 containers skipped
+  --runs N      timed CLI runs per engine (figures 1, 2, 4 and the pools overhead)
+  --warmups N   untimed runs per engine before timing
+  --no-docker   measure only our daemon (no ratio against Docker is reported)
+  --no-pools    skip the pools figures (idle-pool overhead, fairness)
+  --strict      exit 1 when a goal is missed`;
+
+export function parseOptions(argv: string[]): Options {
+  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, strict: false };
+  let runs: number | undefined;
+  let warmups: number | undefined;
+  const count = (flag: string, v: string | undefined, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--runs') runs = count(a, argv[++i], 1);
+    else if (a === '--warmups') warmups = count(a, argv[++i], 0);
+    else if (a === '--no-docker') o.noDocker = true;
+    else if (a === '--no-pools') o.noPools = true;
+    else if (a === '--strict') o.strict = true;
+    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  if (o.quick) { o.runs = 10; o.warmups = 2; }
+  if (runs !== undefined) o.runs = runs;
+  if (warmups !== undefined) o.warmups = warmups;
+  return o;
+}
+
+export interface Counts {
+  /** Figures 1 and 2 and the pools overhead: CLI runs per engine. */
+  warmups: number;
+  runs: number;
+  /** Figure 3: concurrent dockerode clients and the lifecycles they share (after one uncounted round). */
+  lifecycleClients: number;
+  lifecycles: number;
+  /** Figure 4: solo and loaded CLI runs per engine. Docker's loaded runs take seconds each, hence its cut. */
+  contentionRuns: { ours: number; docker: number };
+  /** Figure 5/7: whether Docker is filled with 1,000 containers too (about a minute with vfs). */
+  dockerAtScale: boolean;
+  /** Figure 6: boots of our daemon. */
+  boots: number;
+}
+
+export function countsFor(o: Options): Counts {
+  return {
+    warmups: o.warmups,
+    runs: o.runs,
+    lifecycleClients: 16,
+    lifecycles: o.quick ? 64 : 320,
+    contentionRuns: { ours: o.runs, docker: o.quick ? Math.min(5, o.runs) : o.runs },
+    dockerAtScale: !o.quick,
+    boots: o.quick ? 5 : 10,
+  };
+}

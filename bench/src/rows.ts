@@ -1,0 +1,211 @@
+/**
+ * The one combined table: every figure as rows of ours, Docker's, a ratio and a goal. A goal needing
+ * Docker's figure is left unjudged (goalMet null) without a reference; the others are judged on ours.
+ */
+import type { Contention } from './contention';
+import type { FloorResult } from './floor';
+import type { Throughput } from './lifecycles';
+import type { Stats } from './measure';
+import type { FigureResult, PoolsReport } from './report';
+import type { Rss } from './rss';
+import type { ListAtScale } from './scale';
+
+export type Unit = 'ms' | '/s' | 'x' | 'MiB' | 'KiB';
+
+export interface Row {
+  /** Stable key for scripts: 'run-median', 'floor', 'lifecycles', ... */
+  id: string;
+  figure: string;
+  unit: Unit;
+  ours: number;
+  /** Docker's figure in the same unit; null when not measured (dockerNote says why). */
+  docker: number | null;
+  /** Why Docker's figure is missing, or context shown beside it. */
+  dockerNote: string | null;
+  ratio: number | null;
+  /** What `ratio` divides: 'ours / docker' unless the row says otherwise. */
+  ratioOf: string;
+  goal: string | null;
+  /** null: no goal, or not judged (notJudged says why). */
+  goalMet: boolean | null;
+  notJudged: string | null;
+  /** The raw figures the row was computed from. */
+  detail: Record<string, unknown>;
+}
+
+/** Everything measured in one run; a null engine figure was not measured (no reference, or --quick). */
+export interface Measured {
+  run: FigureResult;
+  floor: FloorResult;
+  lifecycles: { ours: Throughput; docker: Throughput | null };
+  contention: { ours: Contention; docker: Contention | null };
+  scale: { ours: ListAtScale; docker: ListAtScale | null };
+  boot: { ours: Stats; dockerMs: number | null };
+  rss: { ours: Rss; docker: Rss | null };
+  pools: PoolsReport | null;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const ratioOf = (ours: number, docker: number | null) => (docker === null || docker === 0 ? null : round2(ours / docker));
+
+interface RowInput {
+  id: string;
+  figure: string;
+  unit: Unit;
+  ours: number;
+  docker: number | null;
+  /** Required when docker is null. */
+  dockerMissing?: string;
+  dockerNote?: string;
+  ratio?: { value: number | null; of: string };
+  goal?: { text: string; needsDocker: boolean; met: (ours: number, ratio: number | null) => boolean };
+  detail: Record<string, unknown>;
+}
+
+/**
+ * `referenceMissing` is why there is no reference at all (then nothing is compared with Docker);
+ * a row's own `dockerMissing` covers a figure skipped on an otherwise available reference.
+ */
+function makeRow(input: RowInput, referenceMissing: string | null): Row {
+  const docker = referenceMissing ? null : input.docker;
+  const ratio = input.ratio ?? { value: ratioOf(input.ours, docker), of: 'ours / docker' };
+  let goalMet: boolean | null = null;
+  let notJudged: string | null = null;
+  if (input.goal) {
+    if (input.goal.needsDocker && ratio.value === null) notJudged = referenceMissing ?? input.dockerMissing ?? 'no Docker figure';
+    else goalMet = input.goal.met(input.ours, ratio.value);
+  }
+  return {
+    id: input.id,
+    figure: input.figure,
+    unit: input.unit,
+    ours: input.ours,
+    docker,
+    dockerNote: docker === null ? (referenceMissing ? 'n/a' : input.dockerMissing ?? 'n/a') : input.dockerNote ?? null,
+    ratio: ratio.value,
+    ratioOf: ratio.of,
+    goal: input.goal?.text ?? null,
+    goalMet,
+    notJudged,
+    detail: input.detail,
+  };
+}
+
+const SKIPPED_QUICK = 'skipped (--quick)';
+
+export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
+  const rows: RowInput[] = [];
+  const run = m.run;
+  for (const stat of ['median', 'p99', 'min'] as const) {
+    rows.push({
+      id: `run-${stat}`,
+      figure: `${run.figure} (${stat}, n=${run.ours.runs})`,
+      unit: 'ms',
+      ours: run.ours[stat],
+      docker: run.docker?.[stat] ?? null,
+      goal: stat === run.goal.stat ? { text: run.goal.text, needsDocker: true, met: (_o, r) => r! <= run.goal.maxRatio } : undefined,
+      detail: { ours: run.ours, docker: run.docker },
+    });
+  }
+
+  const f = m.floor;
+  const dockerRunOverFloor = run.docker && f.dockerFloorMs ? round2(run.docker.median / f.dockerFloorMs) : null;
+  rows.push({
+    id: 'floor',
+    figure: `floor: docker version + bare bwrap spawn (medians, n=${f.bareSpawn.runs})`,
+    unit: 'ms',
+    ours: f.floorMs,
+    docker: f.dockerFloorMs,
+    dockerNote: dockerRunOverFloor === null ? undefined : `its run median / floor ${dockerRunOverFloor.toFixed(2)}`,
+    ratio: { value: round2(run.ours.median / f.floorMs), of: 'our run median / our floor' },
+    goal: { text: 'run median / floor <= 1.3', needsDocker: false, met: (_o, r) => r! <= 1.3 },
+    detail: { ...f, oursRunMedianMs: run.ours.median, dockerRunMedianMs: run.docker?.median ?? null, dockerRunOverFloor },
+  });
+
+  const l = m.lifecycles;
+  rows.push({
+    id: 'lifecycles',
+    figure: `create+start+wait+remove per second, ${l.ours.clients} dockerode clients (n=${l.ours.total})`,
+    unit: '/s',
+    ours: l.ours.perSecond,
+    docker: l.docker?.perSecond ?? null,
+    goal: { text: ">= 5 x Docker's", needsDocker: true, met: (_o, r) => r! >= 5 },
+    detail: { ours: l.ours, docker: l.docker },
+  });
+
+  const c = m.contention;
+  rows.push({
+    id: 'contention',
+    figure: `run p99 beside ${c.ours.inFlight} lifecycles in flight / solo p99 (n=${c.ours.solo.runs}${c.docker ? `, Docker's n=${c.docker.solo.runs}` : ''})`,
+    unit: 'x',
+    ours: c.ours.p99Factor,
+    docker: c.docker?.p99Factor ?? null,
+    goal: { text: '<= 3', needsDocker: false, met: (o) => o <= 3 },
+    detail: { ours: c.ours, docker: c.docker },
+  });
+
+  const s = m.scale;
+  for (const stat of ['p99', 'median'] as const) {
+    rows.push({
+      id: `list-${stat}`,
+      figure: `GET /containers/json?all=1, ${s.ours.containers} containers (${stat}, n=${s.ours.list.runs})`,
+      unit: 'ms',
+      ours: s.ours.list[stat],
+      docker: s.docker?.list[stat] ?? null,
+      dockerMissing: SKIPPED_QUICK,
+      goal: stat === 'p99' ? { text: '< 20 ms', needsDocker: false, met: (o) => o < 20 } : undefined,
+      detail: { ours: s.ours, docker: s.docker },
+    });
+  }
+
+  const b = m.boot;
+  for (const stat of ['p99', 'median'] as const) {
+    rows.push({
+      id: `boot-${stat}`,
+      figure: `boot to first answered /_ping, default config (${stat}, n=${b.ours.runs})`,
+      unit: 'ms',
+      ours: b.ours[stat],
+      docker: b.dockerMs,
+      dockerNote: 'dockerd, n=1',
+      goal: stat === 'p99' ? { text: '< 500 ms', needsDocker: false, met: (o) => o < 500 } : undefined,
+      detail: { ours: b.ours, dockerMs: b.dockerMs },
+    });
+  }
+
+  const r = m.rss;
+  rows.push({
+    id: 'rss-idle',
+    figure: 'RSS idle, busybox imported (Docker: dockerd + containerd)',
+    unit: 'MiB',
+    ours: round2(r.ours.idleKiB / 1024),
+    docker: r.docker ? round2(r.docker.idleKiB / 1024) : null,
+    goal: { text: '<= 80 MiB', needsDocker: false, met: (o) => o <= 80 },
+    detail: { ours: r.ours, docker: r.docker },
+  });
+  rows.push({
+    id: 'rss-per-container',
+    figure: `RSS per tracked container, ${s.ours.containers} created`,
+    unit: 'KiB',
+    ours: r.ours.perContainerKiB!,
+    docker: r.docker?.perContainerKiB ?? null,
+    dockerMissing: SKIPPED_QUICK,
+    goal: { text: '<= 50 KiB', needsDocker: false, met: (o) => o <= 50 },
+    detail: { ours: r.ours, docker: r.docker },
+  });
+
+  if (m.pools) {
+    const o = m.pools.overhead;
+    rows.push({
+      id: 'pools-admission',
+      figure: 'pools admission chain added p99, idle pool (create + start, daemon-timed)',
+      unit: 'ms',
+      ours: o.admissionP99Ms,
+      docker: null,
+      dockerMissing: 'n/a (ours vs no pools plugin)',
+      ratio: { value: null, of: 'none' },
+      goal: { text: `< ${o.goalMs} ms`, needsDocker: false, met: (v) => v < o.goalMs },
+      detail: { admissionMs: o.admissionMs },
+    });
+  }
+  return rows.map((row) => makeRow(row, referenceMissing));
+}
