@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
@@ -10,11 +10,16 @@ import * as archive from './archive';
 import { execCommand } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
 import { spawnProcess } from './process';
-import { copyDir, ensureRootfs, prepareRootfs, treeSize, unmountRootfs, upperDir } from './rootfs';
+import { MountHelper } from './mount-helper';
+import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
+import { StartCache } from './start-cache';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
+
+const readProc = (path: string): string => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
+const statProc = (path: string): Stats | undefined => { try { return statSync(path); } catch { return undefined; } };
 
 export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
@@ -34,6 +39,8 @@ interface Running extends RunInfo {
   done: boolean;
   /** The last signal we delivered, to name the cause of a 128+N exit. */
   signals: Set<number>;
+  /** See workloadReady. */
+  ready?: Promise<void>;
 }
 
 const RUN_FILE = 'run.json';
@@ -46,10 +53,14 @@ export class LocalDriver implements BackendDriver {
   private readonly logger: Logger;
   private readonly specs = new Map<string, WorkloadSpec>();
   private readonly running = new Map<string, Running>();
+  private readonly roots: OverlayRoots;
+  private readonly startCache = new StartCache();
+  private helpers?: Promise<Set<string>>;
 
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
     this.logger = ctx.logger;
     this.tools = tools;
+    this.roots = new OverlayRoots(this.logger, tools.mount, tools.mountHelper ? new MountHelper(tools.mountHelper) : undefined);
     const mode = ctx.options?.sandbox ?? 'auto';
     if (mode !== 'none' && !tools.bwrap) {
       this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
@@ -94,8 +105,9 @@ export class LocalDriver implements BackendDriver {
     await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
     this.specs.set(spec.id, spec);
     if (this.sandboxed(spec)) {
-      const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
-      await prepareRootfs(root, spec);
+      const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+      await this.startCache.prepare(root, spec);
+      this.startCache.created(spec.stateDir);
     } else {
       this.logger.warn('container will run directly on the host WITHOUT a sandbox', {
         id: spec.id, reason: this.mode === 'none' ? 'sandbox "none"' : !this.tools.bwrap ? 'bwrap not installed' : 'image has no root filesystem',
@@ -124,17 +136,17 @@ export class LocalDriver implements BackendDriver {
 
   private async startSandboxed(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const bwrap = this.tools.bwrap!;
-    const root = await ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
-    const { resolvConf } = await prepareRootfs(root, spec);
-    const user = await resolveUser(root, spec.user);
-    const env = this.environment(spec.env, spec.hostname, user, spec.tty);
+    const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+    const { resolvConf } = await this.startCache.prepare(root, spec);
     const workingDir = spec.workingDir || '/';
     for (const m of spec.mounts) {
       if (m.type !== 'tmpfs' && !(await exists(m.source))) {
         throw new InvalidArgumentError(`invalid mount config for type "${m.type}": bind source path does not exist: ${m.source}`);
       }
     }
-    const exe = await checkExecutable(root, spec.argv[0], env, workingDir);
+    const { user, env, exe } = await this.startCache.userAndExecutable(root, spec, workingDir, (u) => this.environment(spec.env, spec.hostname, u, spec.tty));
+    // From here the workload may write to its root: what was remembered about it no longer holds.
+    this.startCache.touched(spec.stateDir);
     const args = bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
       resolvConf, sys: await exists(join(root, 'sys')), tty: spec.tty, argv: spec.argv, exe,
@@ -142,7 +154,7 @@ export class LocalDriver implements BackendDriver {
     this.logger.debug('starting sandbox', { id: spec.id, argv: [bwrap, ...args] });
     const { proc, pid } = spawnProcess({ file: bwrap, args, env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin });
     const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
-    r.workloadPid = await this.findWorkloadPid(pid, r);
+    r.workloadPid = await this.childPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
     proc.pid = r.workloadPid;
     await this.saveRun(spec, r);
@@ -188,29 +200,47 @@ export class LocalDriver implements BackendDriver {
   }
 
   /**
-   * bwrap forks the workload as pid 1 of the new namespace; signals, exec and top need that host pid. It
-   * shows up as bwrap's only child within microseconds; we wait until it has exec'd the workload (no longer
-   * bwrap, nor the busybox helper that switches user), so a signal right after start reaches the workload
-   * and an exec enters the finished sandbox. Files are told apart by inode, as paths differ per namespace.
+   * bwrap clones the workload's process as pid 1 of the new namespace, sets the sandbox up in it and then
+   * execs the workload in place, so the clone's host pid is the workload's pid (Docker's State.Pid) from the
+   * start. It shows up as bwrap's only child within a millisecond; start needs no more than that.
    */
-  private async findWorkloadPid(bwrapPid: number, r: Running): Promise<number> {
-    const helpers = new Set<string>();
-    for (const p of [this.tools.bwrap, this.tools.staticBusybox]) {
-      const st = p ? await fs.stat(p).catch(() => undefined) : undefined;
-      if (st) helpers.add(`${st.dev}:${st.ino}`);
-    }
+  private async childPid(bwrapPid: number, r: Running): Promise<number> {
     const deadline = Date.now() + 10_000;
-    let child: number | undefined;
-    while (!r.done && Date.now() < deadline) {
-      const text = await fs.readFile(`/proc/${bwrapPid}/task/${bwrapPid}/children`, 'utf8').catch(() => '');
-      child = Number(text.trim().split(/\s+/)[0]) || undefined;
-      if (child) {
-        const st = await fs.stat(`/proc/${child}/exe`).catch(() => undefined);
-        if (st && !helpers.has(`${st.dev}:${st.ino}`)) return child;
-      }
-      await tick(1);
+    for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
+      // /proc answers from memory: a synchronous read costs less than a trip through the thread pool.
+      const child = Number(readProc(`/proc/${bwrapPid}/task/${bwrapPid}/children`).trim().split(/\s+/)[0]);
+      if (child) return child;
+      await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
     }
-    return child ?? bwrapPid;
+    return bwrapPid;
+  }
+
+  /**
+   * Resolves once the workload has replaced bwrap's setup code (and the busybox that switches user), so a
+   * signal reaches the workload and an exec enters the finished sandbox. Only signals, exec and top wait for
+   * it, and only right after a start; the executables are told apart by inode, as paths differ per namespace.
+   */
+  private workloadReady(r: Running): Promise<void> {
+    return (r.ready ??= (async () => {
+      const helpers = await this.helperInodes();
+      const deadline = Date.now() + 10_000;
+      for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
+        const st = statProc(`/proc/${r.workloadPid}/exe`);
+        if (!st || !helpers.has(`${st.dev}:${st.ino}`)) return;
+        await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
+      }
+    })());
+  }
+
+  private helperInodes(): Promise<Set<string>> {
+    return (this.helpers ??= (async () => {
+      const inodes = new Set<string>();
+      for (const p of [this.tools.bwrap, this.tools.staticBusybox]) {
+        const st = p ? await fs.stat(p).catch(() => undefined) : undefined;
+        if (st) inodes.add(`${st.dev}:${st.ino}`);
+      }
+      return inodes;
+    })());
   }
 
   /** The running container, from memory or (after a daemon restart) from its run file. */
@@ -225,9 +255,18 @@ export class LocalDriver implements BackendDriver {
     }
   }
 
+  /** runningOf, for what must reach the workload itself: waits until bwrap has handed over to it. */
+  private async readyRunningOf(id: string): Promise<RunInfo | undefined> {
+    const r = await this.runningOf(id);
+    const mem = this.running.get(id);
+    if (r && mem && r.sandboxed) await this.workloadReady(mem);
+    return r;
+  }
+
   async signal(id: string, signal: string): Promise<void> {
     const sig = normalizeSignal(signal);
-    const r = await this.runningOf(id);
+    // SIGKILL needs no wait: killing pid 1 of the namespace ends the sandbox whatever stage it is at.
+    const r = sig === 'SIGKILL' ? await this.runningOf(id) : await this.readyRunningOf(id);
     if (!r) throw new NotFoundError(`Container ${id} is not running`);
     const num = signalNumber(sig);
     this.running.get(id)?.signals.add(num);
@@ -251,10 +290,11 @@ export class LocalDriver implements BackendDriver {
       if (mem) await Promise.race([mem.exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
-    await unmountRootfs(stateDir);
+    await this.roots.release(stateDir);
     await fs.rm(stateDir, { recursive: true, force: true });
     this.running.delete(id);
     this.specs.delete(id);
+    this.startCache.forget(stateDir);
   }
 
   async list(): Promise<ManagedWorkload[]> {
@@ -265,7 +305,7 @@ export class LocalDriver implements BackendDriver {
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
     const cspec = await this.specOf(id);
-    const r = await this.runningOf(id);
+    const r = await this.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const workingDir = spec.workingDir || cspec.workingDir || '/';
     if (!r.sandboxed) {
@@ -290,7 +330,7 @@ export class LocalDriver implements BackendDriver {
   /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
   private async rootOf(spec: WorkloadSpec): Promise<string> {
     if (!this.sandboxed(spec)) return '/';
-    return ensureRootfs(spec.stateDir, spec.image.rootfs!, this.logger, this.tools.mount);
+    return this.roots.ensure(spec.stateDir, spec.image.rootfs!);
   }
 
   private async fsOf(id: string): Promise<archive.ContainerFs> {
@@ -308,12 +348,13 @@ export class LocalDriver implements BackendDriver {
   }
 
   async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    this.startCache.touched(this.stateDirOf(id));
     return archive.putArchive(await this.fsOf(id), path, tar, opts);
   }
 
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     await this.specOf(id);
-    const r = await this.runningOf(id);
+    const r = await this.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const pids = r.sandboxed ? await pidsInNamespaceOf(r.workloadPid) : await descendantsOf(r.pid);
     return top(pids, psArgs);
@@ -332,6 +373,7 @@ export class LocalDriver implements BackendDriver {
   async close(): Promise<void> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    await Promise.all(ids.map((id) => unmountRootfs(this.stateDirOf(id)).catch(() => undefined)));
+    await Promise.all(ids.map((id) => this.roots.release(this.stateDirOf(id)).catch(() => undefined)));
+    this.roots.close();
   }
 }

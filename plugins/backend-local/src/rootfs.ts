@@ -1,6 +1,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { resolveInRoot, type Logger, type WorkloadMount } from '@sockerless/sdk';
+import type { MountHelper } from './mount-helper';
 import { exists, run } from './util';
 
 /**
@@ -29,39 +30,64 @@ export function isMountPoint(path: string): boolean {
 const escapeOpt = (p: string) => p.replace(/([\\,:])/g, '\\$1');
 
 /**
- * Makes sure the container's root exists and is mounted, and returns its host path. Idempotent: after a
- * daemon restart (or a restart of the container) the overlay is mounted again over the same upper dir.
+ * The containers' overlay roots: mounted on demand, unmounted at remove and at daemon shutdown. Which
+ * roots this daemon has mounted is kept in memory, so the hot path never parses /proc/self/mountinfo (one
+ * line per mounted container, read again for every create); only a root this process has not mounted yet
+ * (a daemon restart) is looked up there.
  */
-export async function ensureRootfs(stateDir: string, imageRootfs: string, logger: Logger, mountTool = 'mount'): Promise<string> {
-  const copy = copyDir(stateDir);
-  if (await exists(copy)) return copy;
-  const merged = mergedDir(stateDir);
-  if (isMountPoint(merged)) return merged;
-  await Promise.all([upperDir(stateDir), workDir(stateDir), merged].map((d) => fs.mkdir(d, { recursive: true })));
-  try {
-    const opts = `lowerdir=${escapeOpt(imageRootfs)},upperdir=${escapeOpt(upperDir(stateDir))},workdir=${escapeOpt(workDir(stateDir))}`;
-    await run(mountTool, ['-t', 'overlay', 'overlay', '-o', opts, merged]);
-    return merged;
-  } catch (err) {
-    // Without overlay (not root, or a filesystem that refuses it) a copy still gives the container its own
-    // writable root, at the price of disk and time.
-    logger.warn('overlay mount failed; copying the image rootfs instead (slower, uses disk)', { stateDir, error: String(err) });
-    await fs.rm(merged, { recursive: true, force: true });
-    await fs.mkdir(copy + '.tmp', { recursive: true });
-    await run('cp', ['-a', `${imageRootfs}/.`, copy + '.tmp']);
-    await fs.rename(copy + '.tmp', copy);
-    return copy;
-  }
-}
+export class OverlayRoots {
+  private readonly mounted = new Set<string>();
 
-export async function unmountRootfs(stateDir: string): Promise<void> {
-  const merged = mergedDir(stateDir);
-  if (!isMountPoint(merged)) return;
-  try {
-    await run('umount', [merged]);
-  } catch {
-    // Busy (a straggler still holds it): detach now, the kernel frees it when the last user goes.
-    await run('umount', ['-l', merged]).catch(() => undefined);
+  constructor(private readonly logger: Logger, private readonly mountTool = 'mount', private readonly helper?: MountHelper) {}
+
+  /**
+   * Makes sure the container's root exists and is mounted, and returns its host path. Idempotent: after a
+   * daemon restart (or a restart of the container) the overlay is mounted again over the same upper dir.
+   */
+  async ensure(stateDir: string, imageRootfs: string): Promise<string> {
+    const merged = mergedDir(stateDir);
+    if (this.mounted.has(stateDir)) return merged;
+    const copy = copyDir(stateDir);
+    if (await exists(copy)) return copy;
+    // A container this daemon has never mounted has no upper dir yet, so it cannot be mounted either.
+    const fresh = !(await exists(upperDir(stateDir)));
+    if (!fresh && isMountPoint(merged)) {
+      this.mounted.add(stateDir);
+      return merged;
+    }
+    await Promise.all([upperDir(stateDir), workDir(stateDir), merged].map((d) => fs.mkdir(d, { recursive: true })));
+    const opts = `lowerdir=${escapeOpt(imageRootfs)},upperdir=${escapeOpt(upperDir(stateDir))},workdir=${escapeOpt(workDir(stateDir))}`;
+    try {
+      if (!(await this.helper?.mount(opts, merged))) await run(this.mountTool, ['-t', 'overlay', 'overlay', '-o', opts, merged]);
+      this.mounted.add(stateDir);
+      return merged;
+    } catch (err) {
+      // Without overlay (not root, or a filesystem that refuses it) a copy still gives the container its own
+      // writable root, at the price of disk and time.
+      this.logger.warn('overlay mount failed; copying the image rootfs instead (slower, uses disk)', { stateDir, error: String(err) });
+      await fs.rm(merged, { recursive: true, force: true });
+      await fs.mkdir(copy + '.tmp', { recursive: true });
+      await run('cp', ['-a', `${imageRootfs}/.`, copy + '.tmp']);
+      await fs.rename(copy + '.tmp', copy);
+      return copy;
+    }
+  }
+
+  async release(stateDir: string): Promise<void> {
+    const merged = mergedDir(stateDir);
+    const ours = this.mounted.delete(stateDir);
+    if (ours && (await this.helper?.umount(merged))) return;
+    if (!isMountPoint(merged)) return;
+    try {
+      await run('umount', [merged]);
+    } catch {
+      // Busy (a straggler still holds it): detach now, the kernel frees it when the last user goes.
+      await run('umount', ['-l', merged]).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    this.helper?.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { pack as tarPack, extract as tarExtract } from 'tar-stream';
+import { extract as tarExtract } from 'tar-stream';
 import type { ExecSpec, WorkloadProcess } from '@sockerless/sdk';
-import { collect, finish, harness, waitFor, type Harness } from './helpers';
+import { collect, finish, harness, tarOf, waitFor, type Harness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => { h = await harness(); });
@@ -16,16 +16,6 @@ async function startLong(id: string, over: Parameters<Harness['spec']>[1] = {}):
   const p = await h.driver.start(spec);
   await waitFor(p.stdout, 'ready');
   return p;
-}
-
-function tarOf(entries: Array<{ name: string; body?: string; type?: 'directory' | 'file' | 'symlink'; linkname?: string }>): Readable {
-  const pack = tarPack();
-  for (const e of entries) {
-    const header = { name: e.name, type: e.type ?? 'file', linkname: e.linkname, mode: e.type === 'directory' ? 0o755 : 0o644 };
-    if (e.body !== undefined) pack.entry(header, e.body); else pack.entry(header);
-  }
-  pack.finalize();
-  return Readable.from(pack as unknown as AsyncIterable<Buffer>);
 }
 
 async function untar(tar: Readable): Promise<Record<string, string>> {

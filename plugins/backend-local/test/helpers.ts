@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pack as tarPack } from 'tar-stream';
 import type { Logger, WorkloadProcess, WorkloadSpec } from '@sockerless/sdk';
 import { LocalDriver, type LocalDriverOptions } from '../src/driver';
 
@@ -89,4 +90,15 @@ export function waitFor(stream: Readable, text: string, sink: { data: string } =
 
 export function mountedUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));
+}
+
+/** A tar stream of the given entries, as `docker cp` sends one. */
+export function tarOf(entries: Array<{ name: string; body?: string; type?: 'directory' | 'file' | 'symlink'; linkname?: string; mode?: number }>): Readable {
+  const pack = tarPack();
+  for (const e of entries) {
+    const header = { name: e.name, type: e.type ?? 'file', linkname: e.linkname, mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644) };
+    if (e.body !== undefined) pack.entry(header, e.body); else pack.entry(header);
+  }
+  pack.finalize();
+  return Readable.from(pack as unknown as AsyncIterable<Buffer>);
 }
