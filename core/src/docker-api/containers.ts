@@ -42,8 +42,13 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     if (!all && limit <= 0 && !filters.has('status') && !filters.has('exited')) list = list.filter((c) => c.state.Running);
     list.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (limit > 0) list = list.slice(0, limit);
+    if (!withSize) {
+      // The hot path of every poller: joined from the per-container JSON the engine keeps.
+      ctx.type = 'application/json';
+      ctx.body = `[${list.map((c) => engine.summaryJson(c)).join(',')}]`;
+      return;
+    }
     ctx.body = await Promise.all(list.map(async (c) => {
-      if (!withSize) return summarizeContainer(c);
       const driver = engine.backendOf(c).driver;
       return summarizeContainer(c, driver.diskUsage ? await driver.diskUsage(c.id) : undefined);
     }));

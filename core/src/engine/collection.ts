@@ -6,6 +6,8 @@ import type { RecordKind, StateStore, StoredRecord } from '@sockerless/sdk';
  */
 export class Collection<T extends StoredRecord> {
   private readonly byId = new Map<string, T>();
+  /** Bumped by every put: lets a cache built from a record tell that the record was written since. */
+  private readonly revisions = new Map<string, number>();
 
   constructor(private readonly store: StateStore, readonly kind: RecordKind) {}
 
@@ -21,6 +23,10 @@ export class Collection<T extends StoredRecord> {
     return [...this.byId.values()];
   }
 
+  revision(id: string): number {
+    return this.revisions.get(id) ?? 0;
+  }
+
   get size(): number {
     return this.byId.size;
   }
@@ -28,10 +34,12 @@ export class Collection<T extends StoredRecord> {
   async put(rec: T): Promise<void> {
     await this.store.put(this.kind, rec);
     this.byId.set(rec.id, rec);
+    this.revisions.set(rec.id, this.revision(rec.id) + 1);
   }
 
   async delete(id: string): Promise<void> {
     await this.store.delete(this.kind, id);
     this.byId.delete(id);
+    this.revisions.delete(id);
   }
 }

@@ -8,6 +8,7 @@ import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
 import { mergeConfig, mountPointOf, parseMounts, type CreateBody, type MountRequest } from './create-spec';
+import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
@@ -41,6 +42,7 @@ export class ContainerEngine {
   readonly containers: Collection<ContainerRecord>;
   private readonly io = new Map<string, ContainerIO>();
   private readonly byName = new Map<string, string>();
+  private readonly summaries = new ContainerSummaries();
 
   constructor(readonly deps: EngineDeps) {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
@@ -53,6 +55,11 @@ export class ContainerEngine {
 
   all(): ContainerRecord[] {
     return this.containers.all();
+  }
+
+  /** The container's `docker ps` entry as JSON, from the summary cache. */
+  summaryJson(c: ContainerRecord): string {
+    return this.summaries.json(c, this.containers.revision(c.id));
   }
 
   /** By full id, unique id prefix, or name (with or without the slash); Docker's wording otherwise. */
@@ -266,6 +273,7 @@ export class ContainerEngine {
   async destroy(c: ContainerRecord, removeVolumes: boolean): Promise<void> {
     await this.backendOf(c).driver.remove(c.id);
     await this.containers.delete(c.id);
+    this.summaries.forget(c.id);
     this.byName.delete(c.name);
     this.deps.networks.releaseOnRemove(c);
     const io = this.io.get(c.id);
