@@ -9,8 +9,6 @@ import { IMAGE } from './workdir';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 const SOCKERLESS_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
 
-/** Embedded default plugins: the configuration a user gets out of the box is the one worth measuring. */
-const SOCKERLESS_CONFIG = `export default { plugins: ['store-sqlite', 'backend-local'], backends: { local: { driver: 'local' } } };\n`;
 
 const READY_TIMEOUT_MS = 60_000;
 const TERM_GRACE_MS = 15_000;
@@ -93,13 +91,17 @@ async function waitUntilServing(child: ChildProcess, socket: string, spawnedAt: 
 
 export interface SockerlessOptions {
   label?: string;
-  /** Config file text; the bench's own copy of the default plugins when not given. */
+  /**
+   * Config file text. Without it the daemon runs the embedded default config (no --config), the
+   * configuration a user gets out of the box and the one worth measuring.
+   */
   config?: string;
   /** A second daemon (another config) gets a directory of its own: home, socket and config never shared. */
   subdir?: string;
   /**
    * Start exactly as `sockerless daemon` with no flags: the embedded default config (no --config) and its
-   * default socket, $SOCKERLESS_HOME/docker.sock (no --listen). What the boot figure measures.
+   * default socket, $SOCKERLESS_HOME/docker.sock (no --listen). What the boot figure measures. Not with
+   * `config`.
    */
   embeddedDefault?: boolean;
 }
@@ -112,11 +114,12 @@ export async function startSockerless(baseDir: string, opts: SockerlessOptions =
   const home = join(workDir, 'home');
   const socket = opts.embeddedDefault ? join(home, 'docker.sock') : join(workDir, 'sockerless.sock');
   const args = [SOCKERLESS_MAIN, 'daemon'];
-  if (!opts.embeddedDefault) {
+  if (opts.config !== undefined) {
     const configFile = join(workDir, 'sockerless.config.ts');
-    writeFileSync(configFile, opts.config ?? SOCKERLESS_CONFIG);
-    args.push('--config', configFile, '--listen', `unix://${socket}`);
+    writeFileSync(configFile, opts.config);
+    args.push('--config', configFile);
   }
+  if (!opts.embeddedDefault) args.push('--listen', `unix://${socket}`);
   const out = new OutputTail();
   const spawnedAt = process.hrtime.bigint();
   const child = spawn(process.execPath, args, {

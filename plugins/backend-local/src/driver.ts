@@ -10,7 +10,7 @@ import * as archive from './archive';
 import { execCommand } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
 import { spawnProcess } from './process';
-import { MountHelper } from './mount-helper';
+import { BusyboxHelper } from './busybox-helper';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
 import { StartCache } from './start-cache';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable } from './sandbox';
@@ -52,15 +52,18 @@ export class LocalDriver implements BackendDriver {
   private readonly tools: HostTools;
   private readonly logger: Logger;
   private readonly specs = new Map<string, WorkloadSpec>();
+  private readonly savedSpecs = new Map<string, string>();
   private readonly running = new Map<string, Running>();
   private readonly roots: OverlayRoots;
+  private readonly helper?: BusyboxHelper;
   private readonly startCache = new StartCache();
   private helpers?: Promise<Set<string>>;
 
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
     this.logger = ctx.logger;
     this.tools = tools;
-    this.roots = new OverlayRoots(this.logger, tools.mount, tools.mountHelper ? new MountHelper(tools.mountHelper) : undefined);
+    this.helper = tools.busyboxHelper ? new BusyboxHelper(tools.busyboxHelper) : undefined;
+    this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
     const mode = ctx.options?.sandbox ?? 'auto';
     if (mode !== 'none' && !tools.bwrap) {
       this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
@@ -100,10 +103,19 @@ export class LocalDriver implements BackendDriver {
     }
   }
 
-  async create(spec: WorkloadSpec): Promise<void> {
-    await fs.mkdir(spec.stateDir, { recursive: true });
-    await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
+  /** The spec file lets a restarted daemon find the container; it is written again only when it changed. */
+  private async saveSpec(spec: WorkloadSpec): Promise<void> {
+    const json = JSON.stringify(spec);
+    if (this.savedSpecs.get(spec.id) !== json) {
+      await fs.mkdir(spec.stateDir, { recursive: true });
+      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json);
+      this.savedSpecs.set(spec.id, json);
+    }
     this.specs.set(spec.id, spec);
+  }
+
+  async create(spec: WorkloadSpec): Promise<void> {
+    await this.saveSpec(spec);
     if (this.sandboxed(spec)) {
       const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
       await this.startCache.prepare(root, spec);
@@ -128,9 +140,7 @@ export class LocalDriver implements BackendDriver {
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const current = this.running.get(spec.id);
     if (current && !current.done) throw new ConflictError(`Container ${spec.id} is already running`);
-    this.specs.set(spec.id, spec);
-    await fs.mkdir(spec.stateDir, { recursive: true });
-    await fs.writeFile(join(spec.stateDir, SPEC_FILE), JSON.stringify(spec));
+    await this.saveSpec(spec);
     return this.sandboxed(spec) ? this.startSandboxed(spec) : this.startOnHost(spec);
   }
 
@@ -291,9 +301,10 @@ export class LocalDriver implements BackendDriver {
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
     await this.roots.release(stateDir);
-    await fs.rm(stateDir, { recursive: true, force: true });
+    if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
     this.running.delete(id);
     this.specs.delete(id);
+    this.savedSpecs.delete(id);
     this.startCache.forget(stateDir);
   }
 
@@ -374,6 +385,6 @@ export class LocalDriver implements BackendDriver {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
     await Promise.all(ids.map((id) => this.roots.release(this.stateDirOf(id)).catch(() => undefined)));
-    this.roots.close();
+    this.helper?.close();
   }
 }

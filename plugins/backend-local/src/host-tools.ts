@@ -12,8 +12,8 @@ export interface HostTools {
   mount?: string;
   /** A statically linked busybox, the in-sandbox user switcher (it runs in any image, even without libc). */
   staticBusybox?: string;
-  /** The static busybox whose mount applets a long-lived helper runs (see MountHelper); `mount` is the fallback. */
-  mountHelper?: string;
+  /** The static busybox a long-lived helper runs mount, umount and rm with (see BusyboxHelper); `mount` is the fallback. */
+  busyboxHelper?: string;
 }
 
 /** True when the ELF file has no PT_INTERP segment, i.e. it needs no dynamic loader from the image. */
@@ -40,5 +40,5 @@ export function isStaticElf(path: string): boolean {
 export function detectHostTools(): HostTools {
   const real = (p: string | undefined) => { try { return p && realpathSync(p); } catch { return undefined; } };
   const busybox = ['/bin/busybox', '/usr/bin/busybox', findHostTool('busybox')].find((p) => p && isStaticElf(p));
-  return { bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), setpriv: findHostTool('setpriv'), mount: findHostTool('mount'), staticBusybox: busybox, mountHelper: busybox };
+  return { bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), setpriv: findHostTool('setpriv'), mount: findHostTool('mount'), staticBusybox: busybox, busyboxHelper: busybox };
 }

@@ -1,7 +1,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { resolveInRoot, type Logger, type WorkloadMount } from '@sockerless/sdk';
-import type { MountHelper } from './mount-helper';
+import type { BusyboxHelper } from './busybox-helper';
 import { exists, run } from './util';
 
 /**
@@ -38,7 +38,7 @@ const escapeOpt = (p: string) => p.replace(/([\\,:])/g, '\\$1');
 export class OverlayRoots {
   private readonly mounted = new Set<string>();
 
-  constructor(private readonly logger: Logger, private readonly mountTool = 'mount', private readonly helper?: MountHelper) {}
+  constructor(private readonly logger: Logger, private readonly mountTool = 'mount', private readonly helper?: BusyboxHelper) {}
 
   /**
    * Makes sure the container's root exists and is mounted, and returns its host path. Idempotent: after a
@@ -86,9 +86,6 @@ export class OverlayRoots {
     }
   }
 
-  close(): void {
-    this.helper?.close();
-  }
 }
 
 async function writeIfDifferent(path: string, content: string): Promise<void> {

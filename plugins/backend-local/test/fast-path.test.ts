@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecSpec } from '@sockerless/sdk';
-import { MountHelper } from '../src/mount-helper';
+import { BusyboxHelper } from '../src/busybox-helper';
 import { finish, harness, mountedUnder, tarOf, waitFor, type Harness } from './helpers';
 
 /** What the start path no longer does on every run (spawned mount, repeated lookups, waiting for exec) must not change what a container sees. */
@@ -13,9 +13,9 @@ afterAll(async () => { await h.cleanup(); });
 const execSpec = (over: Partial<ExecSpec>): ExecSpec =>
   ({ argv: ['true'], env: ['PATH=/bin'], workingDir: '', user: '', tty: false, attachStdin: false, privileged: false, ...over });
 
-describe('MountHelper', () => {
-  let helper: MountHelper;
-  beforeAll(() => { helper = new MountHelper('/bin/busybox'); });
+describe('BusyboxHelper', () => {
+  let helper: BusyboxHelper;
+  beforeAll(() => { helper = new BusyboxHelper('/bin/busybox'); });
   afterAll(() => helper.close());
 
   const layout = (name: string) => {
@@ -33,6 +33,17 @@ describe('MountHelper', () => {
     expect(mountedUnder(merged)).toEqual([]);
   });
 
+  test('removes a tree, and refuses a path it cannot pass as one word', async () => {
+    const tree = join(h.dir, 'tree-to-remove');
+    mkdirSync(join(tree, 'a/b/c'), { recursive: true });
+    const spaced = join(h.dir, 'tree with space');
+    mkdirSync(spaced);
+    expect(await helper.removeTree(tree)).toBe(true);
+    expect(existsSync(tree)).toBe(false);
+    expect(await helper.removeTree(spaced)).toBe(false);
+    expect(existsSync(spaced)).toBe(true);
+  });
+
   test('answers false, mounting nothing, for a failure, a word it cannot pass, and after close', async () => {
     const { merged, options } = layout('helper-no');
     expect(await helper.mount(options.replace(h.rootfs, '/no/such/dir'), merged)).toBe(false);
@@ -42,7 +53,7 @@ describe('MountHelper', () => {
     // Requests in flight are answered in order even when several are queued at once.
     const answers = await Promise.all([helper.mount(options, merged), helper.umount(merged), helper.umount(merged)]);
     expect(answers).toEqual([true, true, false]);
-    const closed = new MountHelper('/bin/busybox');
+    const closed = new BusyboxHelper('/bin/busybox');
     closed.close();
     expect(await closed.mount(options, merged)).toBe(false);
     expect(mountedUnder(merged)).toEqual([]);

@@ -187,7 +187,7 @@ test('without overlay (mount refused) the image root is copied, and said so', as
   writeFileSync(`${fake}/mount`, '#!/bin/sh\necho "mount: permission denied" >&2; exit 32\n', { mode: 0o755 });
   const warnings: string[] = [];
   const driver = new LocalDriver({ instanceName: 'local', options: { sandbox: 'auto' }, stateDir: `${h.dir}/state-copy`, logger: silentLogger(warnings) },
-    { ...detectHostTools(), mount: `${fake}/mount`, mountHelper: undefined });
+    { ...detectHostTools(), mount: `${fake}/mount`, busyboxHelper: undefined });
   const spec = { ...h.spec('copy1', { argv: ['sh', '-c', 'cat /etc/image-file; echo changed > /etc/image-file'] }), stateDir: `${h.dir}/state-copy/c1` };
   await driver.create(spec);
   expect(warnings.some((w) => w.includes('overlay mount failed') && w.includes('permission denied'))).toBe(true);

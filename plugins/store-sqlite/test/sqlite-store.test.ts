@@ -58,10 +58,12 @@ test('a write that returned survives a SIGKILL of the writer', async () => {
       { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText, f);
     const { SqliteStateStore } = require(${JSON.stringify(src)});
     const s = new SqliteStateStore(${JSON.stringify(file)});
-    for (let i = 0; i < 50; i++) s.put('container', { id: 'c' + i, n: i });
-    s.delete('container', 'c0');
+    const writes = [];
+    for (let i = 0; i < 50; i++) writes.push(s.put('container', { id: 'c' + i, n: i }));
+    writes.push(s.delete('container', 'c0'));
     s.appendEvent({ timeNano: 1, Type: 'container', Action: 'create', Actor: { ID: 'c1', Attributes: {} } });
-    process.stdout.write('written\\n');
+    // Acknowledged = the promises resolved; only then is the writer killed.
+    Promise.all(writes).then(() => process.stdout.write('written\\n'));
     setInterval(() => {}, 1000); // stay alive with the database open: no clean close
   `);
   const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -103,6 +105,21 @@ test('events appended out of time order still read oldest first; ties keep inser
   s.appendEvent(ev(base + 1e6, 'tie1'));
   s.appendEvent(ev(base + 1e6, 'tie2'));
   expect(s.readEvents(0, Infinity).map((e) => e.Action)).toEqual(['early', 'tie1', 'tie2', 'late']);
+  s.close();
+});
+
+test('writes of one turn are committed together, each as it was when put, durable once its promise resolves', async () => {
+  const file = join(dir, 'state.db');
+  const s = new SqliteStateStore(file);
+  const record = { id: 'c1', state: 'created' };
+  const writes = [s.put('container', record), s.put('container', { id: 'c2' }), s.delete('container', 'c2')];
+  record.state = 'changed after put';
+  // Another connection sees nothing before the commit and everything after it.
+  const other = new SqliteStateStore(file);
+  expect(other.loadAll('container')).toEqual([]);
+  await Promise.all(writes);
+  expect(other.loadAll('container')).toEqual([{ id: 'c1', state: 'created' }]);
+  other.close();
   s.close();
 });
 
