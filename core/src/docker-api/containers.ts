@@ -45,7 +45,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     if (!withSize) {
       // The hot path of every poller: joined from the per-container JSON the engine keeps.
       ctx.type = 'application/json';
-      ctx.body = `[${list.map((c) => engine.summaryJson(c)).join(',')}]`;
+      ctx.body = engine.summariesJson(list);
       return;
     }
     ctx.body = await Promise.all(list.map(async (c) => {

@@ -57,9 +57,9 @@ export class ContainerEngine {
     return this.containers.all();
   }
 
-  /** The container's `docker ps` entry as JSON, from the summary cache. */
-  summaryJson(c: ContainerRecord): string {
-    return this.summaries.json(c, this.containers.revision(c.id));
+  /** The `docker ps` answer for these containers (a JSON array), from the summary cache. */
+  summariesJson(list: ContainerRecord[]): Buffer {
+    return this.summaries.list(list.map((record) => ({ record, revision: this.containers.revision(record.id) })));
   }
 
   /** By full id, unique id prefix, or name (with or without the slash); Docker's wording otherwise. */

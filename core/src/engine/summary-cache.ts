@@ -6,7 +6,7 @@ interface Entry {
   state: ContainerRecord['state'];
   name: string;
   /** The summary's JSON without its closing brace and without Status, which moves with the clock. */
-  head: string;
+  head: Buffer;
 }
 
 /**
@@ -16,21 +16,39 @@ interface Entry {
  * record was written again (the collection's revision) or its state or name object was replaced without a
  * write (a removal in progress); Status alone is computed per request. Status goes last in the object,
  * which JSON readers do not notice.
+ *
+ * The pieces are Buffers and the answer is one Buffer: outside V8's heap, so a poller asking for a
+ * thousand containers again and again leaves no large strings behind for the garbage collector.
  */
 export class ContainerSummaries {
   private readonly entries = new Map<string, Entry>();
 
-  json(c: ContainerRecord, revision: number, now = Date.now()): string {
-    let e = this.entries.get(c.id);
-    if (!e || e.revision !== revision || e.state !== c.state || e.name !== c.name) {
-      const { Status: _status, ...rest } = summarizeContainer(c);
-      e = { revision, state: c.state, name: c.name, head: JSON.stringify(rest).slice(0, -1) };
-      this.entries.set(c.id, e);
-    }
-    return `${e.head},"Status":${JSON.stringify(humanStatus(c, now))}}`;
+  /** The JSON array of the given containers' summaries, in that order. */
+  list(containers: Array<{ record: ContainerRecord; revision: number }>, now = Date.now()): Buffer {
+    const parts: Buffer[] = [OPEN];
+    containers.forEach(({ record, revision }, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(this.head(record, revision), Buffer.from(`,"Status":${JSON.stringify(humanStatus(record, now))}}`));
+    });
+    parts.push(CLOSE);
+    return Buffer.concat(parts);
   }
 
   forget(id: string): void {
     this.entries.delete(id);
   }
+
+  private head(c: ContainerRecord, revision: number): Buffer {
+    let e = this.entries.get(c.id);
+    if (!e || e.revision !== revision || e.state !== c.state || e.name !== c.name) {
+      const { Status: _status, ...rest } = summarizeContainer(c);
+      e = { revision, state: c.state, name: c.name, head: Buffer.from(JSON.stringify(rest).slice(0, -1)) };
+      this.entries.set(c.id, e);
+    }
+    return e.head;
+  }
 }
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');

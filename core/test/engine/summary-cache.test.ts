@@ -4,7 +4,7 @@ import { makeContainer } from '../networks-volumes/fakes';
 
 /** The cached `docker ps` entry must always equal a freshly built one: only the cost may differ. */
 const fresh = (c: ReturnType<typeof makeContainer>) => JSON.parse(JSON.stringify({ ...summarizeContainer(c), Status: undefined }));
-const cached = (s: ContainerSummaries, c: ReturnType<typeof makeContainer>, rev: number, now: number) => JSON.parse(s.json(c, rev, now));
+const cached = (s: ContainerSummaries, c: ReturnType<typeof makeContainer>, rev: number, now: number) => JSON.parse(s.list([{ record: c, revision: rev }], now).toString())[0];
 
 test('equals the summary built from scratch, with Status following the clock', () => {
   const s = new ContainerSummaries();
@@ -15,6 +15,13 @@ test('equals the summary built from scratch, with Status following the clock', (
   expect({ ...at5s, Status: undefined }).toEqual(fresh(c));
   expect(at5s.Status).toBe('Up 5 seconds');
   expect(cached(s, c, 1, started + 120_000).Status).toBe('Up 2 minutes');
+});
+
+test('a list is a JSON array in the order given', () => {
+  const s = new ContainerSummaries();
+  const [a, b] = [makeContainer('a'), makeContainer('b')];
+  expect(JSON.parse(s.list([], Date.now()).toString())).toEqual([]);
+  expect(JSON.parse(s.list([{ record: b, revision: 1 }, { record: a, revision: 1 }], Date.now()).toString()).map((x: { Names: string[] }) => x.Names[0])).toEqual(['/b', '/a']);
 });
 
 test('a write, a replaced state and a rename each rebuild the entry', () => {
