@@ -1,4 +1,5 @@
 /** A daemon restart keeps its state: containers, images, volumes, networks and logs. */
+import { readFileSync } from 'node:fs';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
 let e: E2E;
@@ -41,4 +42,15 @@ test('a container running when the daemon is killed is recorded as exited after 
   const state = await e.ok(['inspect', '-f', '{{.State.Running}} {{.State.Status}}', id]);
   expect(state).toBe('false exited');
   await e.ok(['rm', id]);
+});
+
+test('a clean stop unmounts every container root it mounted before it exits, and a restart mounts them again', async () => {
+  const mountsUnder = (dir: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(`${dir}/`)).length;
+  const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => e.ok(['create', '--name', `mounted-${i}`, BUSYBOX, 'cat', '/etc/hostname'])));
+  expect(mountsUnder(e.daemon.home)).toBeGreaterThanOrEqual(40);
+  await e.daemon.stop();
+  expect(mountsUnder(e.daemon.home)).toBe(0);
+  await e.daemon.restart();
+  expect(await e.ok(['start', '-a', ids[39]!])).toBe(ids[39]!.slice(0, 12));
+  await e.ok(['rm', ...ids]);
 });

@@ -40,9 +40,17 @@ export class BusyboxHelper {
     this.child.stdin.on('error', () => this.fail());
     this.child.once('error', () => this.fail());
     this.child.once('exit', () => this.fail());
-    // An idle helper must not keep a stopping daemon alive; its stdin closing ends it.
+    // An idle helper must not keep a stopping daemon alive (its stdin closing ends it); a helper with
+    // requests open must, or a daemon unmounting at shutdown would exit half way (see holdOpen).
     this.child.unref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+    this.holdOpen(false);
+  }
+
+  private holdOpen(busy: boolean): void {
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      const handle = s as unknown as { ref?: () => void; unref?: () => void };
+      if (busy) handle.ref?.(); else handle.unref?.();
+    }
   }
 
   mount(options: string, target: string): Promise<boolean> {
@@ -66,7 +74,7 @@ export class BusyboxHelper {
   private request(words: string[]): Promise<boolean> {
     if (this.dead || !words.every((w) => PLAIN.test(w))) return Promise.resolve(false);
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
+      if (this.waiting.push(resolve) === 1) this.holdOpen(true);
       this.child.stdin.write(`${words.join(' ')}\n`);
     });
   }
@@ -78,6 +86,7 @@ export class BusyboxHelper {
       const line = this.pending.slice(0, nl);
       this.pending = this.pending.slice(nl + 1);
       this.waiting.shift()?.(line.trim() === '0');
+      if (this.waiting.length === 0) this.holdOpen(false);
     }
   }
 
