@@ -12,23 +12,8 @@ import { REPO_ROOT } from './engines';
 import { measureInterleaved, summarize, type Stats } from './measure';
 import { HOST_BUSYBOX } from './workdir';
 
-/** The part of backend-local's sandbox.ts the floor uses; its dist is loaded at run time (no project reference). */
-interface SandboxModule {
-  bwrapArgs(a: {
-    root: string;
-    hostname: string;
-    mounts: never[];
-    workingDir: string;
-    env: Record<string, string>;
-    user: { uid: number; gid: number; groups: number[]; home: string; name?: string };
-    busybox?: string;
-    resolvConf: boolean;
-    sys: boolean;
-    tty: boolean;
-    argv: string[];
-    exe: string;
-  }): string[];
-}
+/** backend-local's sandbox module: its dist is required at run time, its types come through the project reference. */
+type SandboxModule = typeof import('../../plugins/backend-local/src/sandbox');
 
 const SANDBOX_MODULE = join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'sandbox.js');
 /** The environment the backend gives `busybox true` (Docker's default PATH, HOSTNAME, HOME). */
