@@ -21,6 +21,20 @@ import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
 const readProc = (path: string): string => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
 const statProc = (path: string): Stats | undefined => { try { return statSync(path); } catch { return undefined; } };
 
+/**
+ * Asks `found` until it answers, the run ends, or 10 s pass. What it waits for usually takes well under a
+ * millisecond, so the first polls only yield to the event loop; after that they are 1 ms apart.
+ */
+async function pollWhileRunning<T>(r: { done: boolean }, found: () => T | undefined): Promise<T | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
+    const answer = found();
+    if (answer !== undefined) return answer;
+    await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
+  }
+  return undefined;
+}
+
 export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
 }
@@ -215,14 +229,9 @@ export class LocalDriver implements BackendDriver {
    * start. It shows up as bwrap's only child within a millisecond; start needs no more than that.
    */
   private async childPid(bwrapPid: number, r: Running): Promise<number> {
-    const deadline = Date.now() + 10_000;
-    for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
-      // /proc answers from memory: a synchronous read costs less than a trip through the thread pool.
-      const child = Number(readProc(`/proc/${bwrapPid}/task/${bwrapPid}/children`).trim().split(/\s+/)[0]);
-      if (child) return child;
-      await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
-    }
-    return bwrapPid;
+    // /proc answers from memory: a synchronous read costs less than a trip through the thread pool.
+    const child = await pollWhileRunning(r, () => Number(readProc(`/proc/${bwrapPid}/task/${bwrapPid}/children`).trim().split(/\s+/)[0]) || undefined);
+    return child ?? bwrapPid;
   }
 
   /**
@@ -233,12 +242,10 @@ export class LocalDriver implements BackendDriver {
   private workloadReady(r: Running): Promise<void> {
     return (r.ready ??= (async () => {
       const helpers = await this.helperInodes();
-      const deadline = Date.now() + 10_000;
-      for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
+      await pollWhileRunning(r, () => {
         const st = statProc(`/proc/${r.workloadPid}/exe`);
-        if (!st || !helpers.has(`${st.dev}:${st.ino}`)) return;
-        await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
-      }
+        return !st || !helpers.has(`${st.dev}:${st.ino}`) || undefined;
+      });
     })());
   }
 

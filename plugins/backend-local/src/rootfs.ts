@@ -85,7 +85,6 @@ export class OverlayRoots {
       await run('umount', ['-l', merged]).catch(() => undefined);
     }
   }
-
 }
 
 async function writeIfDifferent(path: string, content: string): Promise<void> {
