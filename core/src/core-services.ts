@@ -7,6 +7,8 @@ import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
 import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
+import type { NetworkAddressing } from './engine/network-addressing';
+import type { ContainerRecord, EndpointSettings } from './engine/container-record';
 import { VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
@@ -31,6 +33,7 @@ export interface CoreInput {
   defaultBackend: string | undefined;
   registries: CoreRegistries;
   metrics: CoreMetrics;
+  addressing?: NetworkAddressing;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -47,10 +50,24 @@ export async function buildCore(input: CoreInput) {
       const c = engine!.find(id);
       await engine!.save({ ...c, networks });
     },
+    endpointAdded: async (c: ContainerRecord, name: string, ep: EndpointSettings) => {
+      const endpoint = engine!.networking.endpoint(name, ep);
+      const driver = engine!.backendOf(c).driver;
+      if (endpoint && driver.connectNetwork) await driver.connectNetwork(c.id, endpoint);
+    },
+    endpointRemoved: async (c: ContainerRecord, networkId: string) => {
+      await engine!.backendOf(c).driver.disconnectNetwork?.(c.id, networkId);
+    },
+    changed: (networkId: string, containerId: string) => engine!.networking.refresh([networkId], containerId),
+    networkRemoved: async (networkId: string) => {
+      for (const b of backends.values()) {
+        await b.driver.removeNetwork?.(networkId).catch((err: Error) => logger.warn('backend could not remove a network', { backend: b.name, networkId, err: err.message }));
+      }
+    },
   };
   const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
   const volumes = new VolumeService(home, store, events, containersView);
-  const networks = new NetworkService(store, events, containersView);
+  const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });

@@ -12,6 +12,7 @@ import { CoreEventsBus, CoreMetrics, createRootLogger, createTracer } from './ho
 import { Tokens, type HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
+import { DOCKER_ADDRESSING } from './engine/network-addressing';
 import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
@@ -25,6 +26,8 @@ export interface DaemonOptions {
   listen?: string[];
   /** SOCKERLESS_HOME; defaults to $SOCKERLESS_HOME, then ./.sockerless. */
   home?: string;
+  /** Overrides the config's `networks` field by field (the CLI's --bip and --default-address-pool). */
+  networks?: SockerlessConfig['networks'];
   logger?: Logger;
   initTimeoutMs?: number;
 }
@@ -71,7 +74,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
   events.attachStore(store);
   const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
-  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics });
+  const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
+  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing });
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });

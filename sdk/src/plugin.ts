@@ -94,6 +94,11 @@ export interface SockerlessConfig {
   backends?: Record<string, BackendInstanceConfig>;
   /** The backend instance used when no pool or scheduler says otherwise. */
   defaultBackend?: string;
+  /**
+   * Addresses, as dockerd's `bip` (the default bridge's gateway/prefix, `172.17.0.1/16` by default) and
+   * `default-address-pools` (what user-defined networks are cut from; Docker's 172.17-31 and 192.168 ranges).
+   */
+  networks?: { bip?: string; defaultAddressPools?: { base: string; size: number }[] };
   /** Extra top-level sections read by plugins (pools, tenants, ...). */
   [section: string]: unknown;
 }

@@ -2,12 +2,16 @@ import { startDaemon } from '../daemon';
 import { defaultConfigFile, loadConfigFile } from '../config/load-config';
 import { loadPluginEntry } from '../host/plugin-loader';
 import { POOLS_USAGE, runPoolsCommand } from './pools-command';
+import { parseAddressPoolFlag } from '../engine/network-addressing';
 
 export interface CliArgs {
   command: string[];
   config?: string;
   listen: string[];
   home?: string;
+  /** dockerd's flags of the same names; they override the config's `networks`. */
+  bip?: string;
+  defaultAddressPools: { base: string; size: number }[];
   help: boolean;
   /** For `pools`: the words after it, untouched (that command parses its own flags). */
   rest?: string[];
@@ -15,14 +19,16 @@ export interface CliArgs {
 
 const USAGE = `Usage:
   sockerless daemon [--config FILE] [--listen URL]... [--home DIR]
+                    [--bip CIDR] [--default-address-pool base=CIDR,size=N]...
       Starts the daemon. URL is unix://PATH or tcp://HOST:PORT. State lives in --home,
-      else $SOCKERLESS_HOME, else ./.sockerless.
+      else $SOCKERLESS_HOME, else ./.sockerless. --bip and --default-address-pool set the
+      addresses of the default bridge and of new networks, as dockerd's flags do.
   sockerless config check [--config FILE]
       Loads the config and its plugins and validates every option without starting.
 ${POOLS_USAGE}`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: [], listen: [], help: false };
+  const args: CliArgs = { command: [], listen: [], defaultAddressPools: [], help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -35,6 +41,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (a === '--listen' || a === '-H') args.listen.push(value());
     else if (a.startsWith('--listen=')) args.listen.push(a.slice(9));
     else if (a === '--home') args.home = value();
+    else if (a === '--bip') args.bip = value();
+    else if (a === '--default-address-pool') args.defaultAddressPools.push(parseAddressPoolFlag(value()));
     else if (a === '--help' || a === '-h') args.help = true;
     else if (a === 'pools' && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -50,7 +58,8 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     return args.help ? 0 : 2;
   }
   if (cmd === 'daemon') {
-    const daemon = await startDaemon({ configFile: args.config, listen: args.listen.length ? args.listen : undefined, home: args.home });
+    const networks = { ...(args.bip ? { bip: args.bip } : {}), ...(args.defaultAddressPools.length ? { defaultAddressPools: args.defaultAddressPools } : {}) };
+    const daemon = await startDaemon({ configFile: args.config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks });
     process.stdout.write(`Sockerless is ready. To use it:\n`);
     for (const a of daemon.addresses) process.stdout.write(`export DOCKER_HOST=${a}\n`);
     const stop = (signal: string) => {

@@ -15,6 +15,8 @@ import { newId, randomName, validateContainerName } from './ids';
 import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
+import { ContainerNetworking } from './container-networking';
+import { validatePortBindings } from './port-bindings';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -43,6 +45,7 @@ export class ContainerEngine {
   private readonly io = new Map<string, ContainerIO>();
   private readonly byName = new Map<string, string>();
   private readonly summaries = new ContainerSummaries();
+  readonly networking = new ContainerNetworking(this);
 
   constructor(readonly deps: EngineDeps) {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
@@ -139,6 +142,7 @@ export class ContainerEngine {
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = parseMounts(hostConfig, config.Volumes);
+    validatePortBindings(hostConfig);
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
@@ -228,10 +232,12 @@ export class ContainerEngine {
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
+    await this.networking.refresh(this.networking.networkIdsOf(record));
     return { Id: id, Warnings: [] };
   }
 
-  workloadSpec(c: ContainerRecord): WorkloadSpec {
+  /** What the backend runs. `starting`: for a start, when a shared network's owner must be running. */
+  workloadSpec(c: ContainerRecord, starting = false): WorkloadSpec {
     const instance = this.backendOf(c);
     const mounts: WorkloadMount[] = c.mounts.map((m) => ({ type: m.Type, source: m.Source, target: m.Destination, readOnly: !m.RW }));
     return {
@@ -249,6 +255,7 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(instance.stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
+      network: this.networking.spec(c, starting),
     };
   }
 
@@ -276,6 +283,7 @@ export class ContainerEngine {
     this.summaries.forget(c.id);
     this.byName.delete(c.name);
     this.deps.networks.releaseOnRemove(c);
+    await this.networking.refresh(this.networking.networkIdsOf(c));
     const io = this.io.get(c.id);
     io?.log.destroy();
     this.io.delete(c.id);

@@ -1,4 +1,4 @@
-import type { StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, StoredRecord } from '@sockerless/sdk';
 
 /** Docker's `Config` of a container, as inspect shows it. */
 export interface ContainerConfig {
@@ -85,6 +85,8 @@ export interface ContainerRecord extends StoredRecord {
   networks: Record<string, EndpointSettings>;
   state: ContainerState;
   restartCount: number;
+  /** The published ports as the backend bound them, while the container runs. */
+  ports?: BoundPort[];
   /** The backend instance that runs it, for life. */
   backend: string;
   pool: string;

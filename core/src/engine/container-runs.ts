@@ -38,6 +38,7 @@ export class RunController {
       if (!c.state.Running && c.state.Status !== 'restarting') continue;
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString(), Error: 'daemon restarted' };
+      c.ports = undefined;
       await this.engine.save(c);
     }
   }
@@ -63,12 +64,15 @@ export class RunController {
         }
       });
       const io = this.engine.ioOf(c.id);
-      const proc = await this.engine.backendOf(c).driver.start(this.engine.workloadSpec(c));
+      const spec = this.engine.workloadSpec(c, true);
+      const proc = await this.engine.backendOf(c).driver.start(spec);
+      if (spec.network) this.engine.networking.started(c, spec.network.hosts);
       const outputDone = io.bind(proc);
       let endRun!: () => void;
       const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
       this.runs.set(c.id, run);
       c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+      c.ports = proc.ports?.length ? proc.ports : undefined;
       await this.engine.save(c);
       // Docker connects a container's endpoints when it starts and disconnects them when it dies.
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
@@ -105,6 +109,8 @@ export class RunController {
       ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
       Error: status.error ?? '', FinishedAt: new Date().toISOString(),
     };
+    c.ports = undefined;
+    this.engine.networking.stopped(id);
     await this.engine.save(c);
     io.finishRun();
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });

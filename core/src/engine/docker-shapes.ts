@@ -1,4 +1,5 @@
 import type { ContainerRecord, EndpointSettings } from './container-record';
+import { portMap, portSummary } from './port-bindings';
 
 /**
  * Drops null fields. Real dockerd sends `null` for unset lists, but the v1.56 spec types them as arrays;
@@ -37,10 +38,9 @@ function humanDuration(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
+/** Docker fills Ports while the container runs (its endpoints exist); otherwise the map is empty. */
 function ports(c: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
-  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
-  for (const p of Object.keys(c.config.ExposedPorts ?? {})) out[p] = null;
-  return out;
+  return c.state.Running ? portMap(c.config.ExposedPorts, c.ports ?? []) : {};
 }
 
 function networkSettings(c: ContainerRecord) {
@@ -125,7 +125,7 @@ export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' '),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [] as unknown[],
+    Ports: c.state.Running ? portSummary(c.config.ExposedPorts, c.ports ?? []) : [],
     Labels: c.config.Labels,
     State: c.state.Status,
     Status: humanStatus(c),

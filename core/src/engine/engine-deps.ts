@@ -16,6 +16,9 @@ export interface NetworkAttach {
   attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings>;
   releaseOnRemove(container: ContainerRecord): void;
   emitEndpointEvents(container: ContainerRecord, action: 'connect' | 'disconnect'): void;
+  byId(networkId: string): { id: string; internal: boolean; pools: { subnet: string }[] } | undefined;
+  /** Only user-defined networks resolve container names (the default bridge does not, as in Docker). */
+  isUserDefined(networkId: string): boolean;
 }
 
 export type { ContainerRecord };

@@ -92,7 +92,7 @@ export interface NetworkCreateBody {
  * Validates the requested IPAM like Docker's ValidateIPAM (same wording), refuses pools that overlap `taken`,
  * and allocates a free default pool when no IPv4 subnet is given.
  */
-export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boolean, taken: Cidr[]): { config: IpamConfigEntry[]; pools: NetworkPool[] } {
+export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boolean, taken: Cidr[], defaults: () => Iterable<Cidr>): { config: IpamConfigEntry[]; pools: NetworkPool[] } {
   const driver = ipam?.Driver || 'default';
   if (driver !== 'default') throw new NotImplementedError(`IPAM driver "${driver}" is not supported; only "default" is`);
   const errs: string[] = [];
@@ -134,7 +134,7 @@ export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boole
   if (errs.length) throw new InvalidArgumentError(`invalid network config:\n${errs.join('\n')}`);
   if (v4 && pools.length === 0) {
     let free: Cidr | undefined;
-    for (const p of defaultPools()) if (!overlaps(p)) { free = p; break; }
+    for (const p of defaults()) if (!overlaps(p)) { free = p; break; }
     if (!free) throw new ForbiddenError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     const gateway = intToIp(free.base + 1);
     config.unshift({ Subnet: cidrToString(free), Gateway: gateway });
@@ -150,15 +150,6 @@ function pickIpam(c: IpamConfigEntry): IpamConfigEntry {
   if (c.Gateway) out.Gateway = c.Gateway;
   if (c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length) out.AuxiliaryAddresses = { ...c.AuxiliaryAddresses };
   return out;
-}
-
-/**
- * Docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 cut into /20s. A new network takes
- * the first one that overlaps no existing network (172.17 is the default bridge's).
- */
-export function* defaultPools(): Generator<Cidr> {
-  for (let b = 17; b <= 31; b++) yield { base: ipToInt(`172.${b}.0.0`)!, prefix: 16 };
-  for (let c = 0; c < 256; c += 16) yield { base: ipToInt(`192.168.${c}.0`)!, prefix: 20 };
 }
 
 /** Docker's legacy MAC: 02:42 followed by the four bytes of the IPv4 address. */

@@ -7,6 +7,7 @@ import { matchesLabelFilters } from '../docker-api/http';
 import { Collection } from './collection';
 import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-rules';
 import type { ContainerRecord, EndpointSettings } from './container-record';
+import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import {
   cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, planIpam,
   type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
@@ -23,6 +24,15 @@ export interface ContainerNetworkAccess {
   saveNetworks(id: string, networks: Record<string, EndpointSettings>): Promise<void>;
   /** Whether the current caller may see the container (tenant scoping); inspect lists only those. */
   canSee?(c: ContainerRecord): boolean;
+  /**
+   * A running container gains an endpoint: the backend plugs it in before the change is saved, so a failure
+   * leaves nothing half-made. `endpointRemoved` unplugs one; `changed` runs after either is saved.
+   */
+  endpointAdded?(c: ContainerRecord, networkName: string, ep: EndpointSettings): Promise<void>;
+  endpointRemoved?(c: ContainerRecord, networkId: string): Promise<void>;
+  changed?(networkId: string, containerId: string): Promise<void>;
+  /** The network is gone: backends free what they made for it. */
+  networkRemoved?(networkId: string): Promise<void>;
 }
 
 export interface NetworkRecord extends StoredRecord {
@@ -55,8 +65,12 @@ export class NetworkService {
   private readonly reservations = new Map<string, { networkId: string; ip: number; at: number }[]>();
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(store: StateStore, private readonly events: EventsBus, private readonly containers: ContainerNetworkAccess) {
+  constructor(store: StateStore, private readonly events: EventsBus, private readonly containers: ContainerNetworkAccess,
+    private readonly addressing: NetworkAddressing = DOCKER_ADDRESSING) {
     this.networks = new Collection<NetworkRecord>(store, 'network');
+    // Checked here so a bad value stops the boot rather than the first network create.
+    bridgeOf(addressing.bip);
+    for (const _ of poolSubnets(addressing.defaultAddressPools)) break;
   }
 
   /** Loads stored networks and creates the predefined ones a fresh home lacks. */
@@ -64,10 +78,11 @@ export class NetworkService {
     await this.networks.load();
     const now = new Date().toISOString();
     const base = { created: now, internal: false, attachable: false, enableIPv6: false, labels: {} };
+    const bridge = bridgeOf(this.addressing.bip);
     const predefined: NetworkRecord[] = [
       { ...base, id: hex64(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
-        ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] },
-        pools: [{ subnet: '172.17.0.0/16', gateway: '172.17.0.1', reserved: [], userConfigured: false }] },
+        ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: bridge.subnet, Gateway: bridge.gateway }] },
+        pools: [{ subnet: bridge.subnet, gateway: bridge.gateway, reserved: [], userConfigured: false }] },
       { ...base, id: hex64(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
       { ...base, id: hex64(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
     ];
@@ -78,6 +93,15 @@ export class NetworkService {
 
   all(): NetworkRecord[] {
     return this.networks.all();
+  }
+
+  byId(id: string): NetworkRecord | undefined {
+    return this.networks.get(id);
+  }
+
+  isUserDefined(id: string): boolean {
+    const n = this.networks.get(id);
+    return !!n && !PREDEFINED.has(n.name);
   }
 
   /** Docker's FindNetwork: full id, then full name, then unique id prefix. */
@@ -106,7 +130,7 @@ export class NetworkService {
       const enableIPv4 = body.EnableIPv4 ?? true;
       const enableIPv6 = body.EnableIPv6 ?? false;
       const taken = this.networks.all().flatMap((n) => n.pools.map((p) => parseCidr(p.subnet)!));
-      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, taken);
+      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, taken, () => poolSubnets(this.addressing.defaultAddressPools));
       const rec: NetworkRecord = {
         id: hex64(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
@@ -179,6 +203,7 @@ export class NetworkService {
       throw new ForbiddenError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     }
     await this.serial(() => this.networks.delete(n.id));
+    await this.containers.networkRemoved?.(n.id);
     this.emit(n, 'destroy');
   }
 
@@ -265,8 +290,10 @@ export class NetworkService {
         if (sn.name === 'none' || n.name === 'none') throw new InvalidArgumentError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
       }
       const ep = this.endpointFor(n, body.EndpointConfig ?? {}, cname, c.id, []);
+      if (c.state.Running) await this.containers.endpointAdded?.(c, n.name, ep);
       await this.containers.saveNetworks(c.id, { ...c.networks, [n.name]: ep });
     });
+    await this.containers.changed?.(n.id, c.id);
     if (isActive(c)) this.emit(n, 'connect', c.id);
   }
 
@@ -287,8 +314,13 @@ export class NetworkService {
     // Docker answers these two with a plain error (500); the wording differs between its two paths.
     if (!key) throw new Error(configOnly ? `container ${c.id} is not connected to the network ${name}` : `container ${c.id} is not connected to network ${name}`);
     const rest = { ...c.networks };
+    const networkId = c.networks[key].NetworkID;
     delete rest[key];
-    await this.serial(() => this.containers.saveNetworks(c.id, rest));
+    await this.serial(async () => {
+      if (!configOnly && c.state.Running) await this.containers.endpointRemoved?.(c, networkId);
+      await this.containers.saveNetworks(c.id, rest);
+    });
+    await this.containers.changed?.(networkId, c.id);
     if (n && !configOnly) this.emit(n, 'disconnect', c.id);
   }
 

@@ -15,6 +15,61 @@ export interface WorkloadMount {
   readOnly: boolean;
 }
 
+/** One interface of a workload on a bridge network; the core allocated its address. */
+export interface WorkloadEndpoint {
+  networkId: string;
+  networkName: string;
+  /** An internal network has no gateway: no route leaves it. */
+  internal: boolean;
+  /** The network's subnet in CIDR form, e.g. `172.18.0.0/16`. */
+  subnet: string;
+  /** The bridge's own address on the host; empty for an internal network. */
+  gateway: string;
+  ip: string;
+  prefixLen: number;
+  mac: string;
+}
+
+/** A port to publish: `hostPort` 0 means any free port (from `hostPortEnd` when a range was given). */
+export interface PublishedPort {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  /** The host address to listen on; empty means every address (Docker's 0.0.0.0). */
+  hostIp: string;
+  hostPort: number;
+  /** With a range `8000-8010`: the last port of the range, `hostPort` being its first. */
+  hostPortEnd?: number;
+}
+
+/** A port as it was bound: `hostPort` is the real one and `hostIp` is `0.0.0.0` for every address. */
+export interface BoundPort {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+}
+
+/** One `/etc/hosts` line. */
+export interface HostEntry {
+  ip: string;
+  names: string[];
+}
+
+/**
+ * The workload's network, as Docker's NetworkMode: `bridge` (the default bridge or user-defined networks,
+ * one endpoint each), `host`, `none`, or `container` (sharing another container's network namespace).
+ */
+export interface WorkloadNetwork {
+  mode: 'bridge' | 'host' | 'none' | 'container';
+  /** With mode `container`: the id of the container whose network it joins (running, same backend). */
+  container?: string;
+  /** With mode `bridge`: the first endpoint is the primary one and carries the default route. */
+  endpoints: WorkloadEndpoint[];
+  ports: PublishedPort[];
+  /** The `/etc/hosts` lines beyond localhost: the container's own address and hostname, its peers, `--add-host`. */
+  hosts: HostEntry[];
+}
+
 export interface WorkloadSpec {
   id: string;
   /** The container name without the leading slash. */
@@ -41,6 +96,8 @@ export interface WorkloadSpec {
   stateDir: string;
   /** Memory limit in bytes; 0 means none. */
   memoryBytes: number;
+  /** Absent from a core that predates networking: a driver then treats the workload as `host`. */
+  network?: WorkloadNetwork;
 }
 
 export interface ExitStatus {
@@ -62,6 +119,8 @@ export interface WorkloadProcess {
   exited: Promise<ExitStatus>;
   /** Host pid, when the backend has one. */
   pid?: number;
+  /** The published ports as bound at start (none when nothing was published or the backend cannot). */
+  ports?: BoundPort[];
   resize?(rows: number, cols: number): void;
 }
 
@@ -118,6 +177,14 @@ export interface BackendDriver {
   top?(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }>;
   /** Bytes written by the container on top of its image (Docker's SizeRw). */
   diskUsage?(id: string): Promise<number>;
+  /** Connects a running workload to one more bridge network (`docker network connect`). */
+  connectNetwork?(id: string, endpoint: WorkloadEndpoint): Promise<void>;
+  /** Takes a running workload off a network. */
+  disconnectNetwork?(id: string, networkId: string): Promise<void>;
+  /** Replaces the `/etc/hosts` lines of a running workload (a peer came, went or changed its names). */
+  updateHosts?(id: string, hosts: HostEntry[]): Promise<void>;
+  /** The network was removed: free what the driver made for it (a bridge). Called on every instance. */
+  removeNetwork?(networkId: string): Promise<void>;
   /** What this instance manages, for recovery at boot. */
   list(): Promise<ManagedWorkload[]>;
   /** Called once at shutdown. */
