@@ -2,20 +2,24 @@
 # Installs the Debian packages Sockerless needs when running as root and they are missing.
 #   runtime: what the daemon uses (bubblewrap for the sandbox, util-linux's nsenter for exec, and a static
 #            busybox whose nsenter switches to a container's non-root user inside the sandbox)
+#   runtime also has iproute2 and iptables: container networks are Linux bridges, veth pairs and network
+#            namespaces, isolated from each other by FORWARD rules
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
-#            skopeo and umoci to build and push images offline)
-#   bench:   test + docker.io, the reference engine the benchmark compares against
+#            skopeo and umoci to build and push images offline), the real clients (docker-compose,
+#            rsync for gitlab-ci-local, tmux for interactive terminals) and docker.io, the reference
+#            engine of the differential suite
+#   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
-need_cmds=(bwrap nsenter busybox)
-need_pkgs=(bubblewrap util-linux busybox-static)
+need_cmds=(bwrap nsenter busybox ip iptables)
+need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci)
-  need_pkgs+=(docker-registry skopeo umoci)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io)
 fi
 if [ "$profile" = bench ]; then
-  need_cmds+=(dockerd hyperfine)
-  need_pkgs+=(docker.io hyperfine)
+  need_cmds+=(hyperfine)
+  need_pkgs+=(hyperfine)
 fi
 missing=()
 for i in "${!need_cmds[@]}"; do

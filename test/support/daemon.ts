@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { leaseSubnet } from './subnets';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const DAEMON_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
@@ -54,8 +55,11 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
   writeFileSync(configFile, opts.config ?? DEFAULT_TEST_CONFIG);
   let child: ChildProcess;
   let log = '';
+  const subnet = leaseSubnet();
+  // A killed daemon leaves its bridges and namespaces; its next boot removes them (boot is recovery).
+  let crashed = false;
   const launch = () => new Promise<void>((res, rej) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`], {
+    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`, ...subnet.flags], {
       env: { ...process.env, SOCKERLESS_HOME: home, SOCKERLESS_LOG_LEVEL: process.env.SOCKERLESS_LOG_LEVEL ?? 'warn', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,12 +81,14 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
     get pid() { return child.pid!; },
     output: () => log,
     async stop() { child.kill('SIGTERM'); await waitExit(); },
-    async kill9() { child.kill('SIGKILL'); await waitExit(); },
-    async restart() { await launch(); },
+    async kill9() { child.kill('SIGKILL'); crashed = true; await waitExit(); },
+    async restart() { await launch(); crashed = false; },
     async dispose() {
+      if (crashed) await launch().catch(() => undefined);
       if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); await waitExit(); }
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
+      subnet.release();
     },
   };
   return daemon;
