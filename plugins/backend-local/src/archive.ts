@@ -42,7 +42,9 @@ function notFound(cfs: ContainerFs, path: string): NotFoundError {
 export async function statPath(cfs: ContainerFs, path: string): Promise<PathStat> {
   const host = await hostPathOf(cfs, path, false);
   try {
-    return await statHostPath(host, posix.basename(posix.normalize(`/${path}`)) || '/');
+    // `dir/.` means "the contents of dir": Docker names it `.`, so `docker cp c:/dir/. out/` lands in out/ itself.
+    const name = path === '.' || path.endsWith('/.') ? '.' : posix.basename(posix.normalize(`/${path}`)) || '/';
+    return await statHostPath(host, name);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') throw notFound(cfs, path);
     throw err;

@@ -2,18 +2,19 @@ import { promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
-  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type ExitStatus,
-  type Logger, type ManagedWorkload, type PathStat, type WorkloadProcess, type WorkloadSpec,
+  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type ExitStatus, type HostEntry,
+  type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import * as archive from './archive';
-import { execCommand } from './exec';
+import { execCommand, execLeadsSession } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
-import { spawnProcess } from './process';
+import { spawnProcess, type Spawned } from './process';
 import { BusyboxHelper } from './busybox-helper';
+import { ContainerNetworks } from './network/container-networks';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
 import { StartCache } from './start-cache';
-import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable } from './sandbox';
+import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
@@ -35,8 +36,24 @@ async function pollWhileRunning<T>(r: { done: boolean }, found: () => T | undefi
   return undefined;
 }
 
+/**
+ * An exec'd process the core can end (a health probe past its timeout). nsenter's child lives on when only
+ * nsenter dies, so every descendant is killed, deepest first.
+ */
+function killable({ proc, pid }: Spawned): WorkloadProcess {
+  if (pid <= 0) return proc;
+  proc.kill = () => {
+    void descendantsOf(pid).then((pids) => {
+      for (const p of pids.reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ } }
+    });
+  };
+  return proc;
+}
+
 export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
+  /** `host` puts every container on the host's network; `auto` (the default) gives them Docker's networks. */
+  network?: 'auto' | 'host';
 }
 
 /** What a started container leaves on disk, so a restarted daemon can still signal or clean it up. */
@@ -71,6 +88,7 @@ export class LocalDriver implements BackendDriver {
   private readonly roots: OverlayRoots;
   private readonly helper?: BusyboxHelper;
   private readonly startCache = new StartCache();
+  private readonly net: ContainerNetworks;
   private helpers?: Promise<Set<string>>;
 
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
@@ -78,6 +96,7 @@ export class LocalDriver implements BackendDriver {
     this.tools = tools;
     this.helper = tools.busyboxHelper ? new BusyboxHelper(tools.busyboxHelper) : undefined;
     this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
+    this.net = new ContainerNetworks({ stateDir: ctx.stateDir, logger: this.logger, mode: ctx.options?.network ?? 'auto', tools });
     const mode = ctx.options?.sandbox ?? 'auto';
     if (mode !== 'none' && !tools.bwrap) {
       this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
@@ -171,12 +190,19 @@ export class LocalDriver implements BackendDriver {
     const { user, env, exe } = await this.startCache.userAndExecutable(root, spec, workingDir, (u) => this.environment(spec.env, spec.hostname, u, spec.tty));
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
-    const args = bwrapArgs({
+    const sys = await exists(join(root, 'sys'));
+    const net = await this.net.attach(spec, async (target) => (await this.runningOf(target))?.workloadPid);
+    const args = [...net.enter, bwrap, ...bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
-      resolvConf, sys: await exists(join(root, 'sys')), tty: spec.tty, argv: spec.argv, exe,
+      resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet,
+    })];
+    this.logger.debug('starting sandbox', { id: spec.id, argv: args });
+    // In a namespace of its own, bwrap runs under nsenter, which execs it in place: the pid is bwrap's.
+    const { proc, pid } = spawnProcess({
+      file: args[0], args: args.slice(1), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin,
+      workloadLeadsSession: workloadLeadsSession({ tty: spec.tty, busybox: this.tools.staticBusybox }), size: spec.consoleSize,
     });
-    this.logger.debug('starting sandbox', { id: spec.id, argv: [bwrap, ...args] });
-    const { proc, pid } = spawnProcess({ file: bwrap, args, env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin });
+    if (net.ports.length > 0) proc.ports = net.ports;
     const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
     r.workloadPid = await this.childPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
@@ -193,7 +219,7 @@ export class LocalDriver implements BackendDriver {
     await checkExecutable('/', spec.argv[0], env, cwd);
     const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
     const { proc, pid } = spawnProcess({
-      file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, ...asUser,
+      file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, size: spec.consoleSize, ...asUser,
     });
     const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: false });
     await this.saveRun(spec, r);
@@ -205,6 +231,7 @@ export class LocalDriver implements BackendDriver {
     // bwrap reports a death by signal N as exit 128+N; name the signal when it is one we sent.
     const exited = proc.exited.then((st) => {
       r.done = true;
+      this.net.detach(spec.id);
       if (!st.signal && st.exitCode > 128 && r.signals.has(st.exitCode - 128)) {
         try { st = { ...st, signal: normalizeSignal(String(st.exitCode - 128)) }; } catch { /* not a signal */ }
       }
@@ -307,7 +334,7 @@ export class LocalDriver implements BackendDriver {
       if (mem) await Promise.race([mem.exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
-    await this.roots.release(stateDir);
+    await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
     if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
     this.running.delete(id);
     this.specs.delete(id);
@@ -331,18 +358,19 @@ export class LocalDriver implements BackendDriver {
       const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
       await checkExecutable('/', spec.argv[0], env, workingDir);
       const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
-      return spawnProcess({ file: spec.argv[0], args: spec.argv.slice(1), env, cwd: workingDir, tty: spec.tty, stdin: spec.attachStdin, killGroupOnExit: true, ...asUser }).proc;
+      return killable(spawnProcess({ file: spec.argv[0], args: spec.argv.slice(1), env, cwd: workingDir, tty: spec.tty, stdin: spec.attachStdin, killGroupOnExit: true, size: spec.consoleSize, ...asUser }));
     }
     if (!this.tools.nsenter) throw new UnavailableError('exec needs nsenter (util-linux) on the host');
     const root = await this.rootOf(cspec);
     const user = await resolveUser(root, spec.user || cspec.user);
     const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
-    const exe = await checkExecutable(root, spec.argv[0], env, workingDir);
+    const exe = await checkExecutable(root, spec.argv[0], env, workingDir, cspec.mounts);
     const helperInside = await exists(`/proc/${r.workloadPid}/root${SANDBOX_BUSYBOX}`);
     const cmd = execCommand({
-      nsenter: this.tools.nsenter, setpriv: this.tools.setpriv, helperInside, target: r.workloadPid, workingDir, user, env, argv: spec.argv, exe,
+      nsenter: this.tools.nsenter, setpriv: this.tools.setpriv, helperInside, target: r.workloadPid, workingDir, user, env, argv: spec.argv, exe, tty: spec.tty,
     });
-    return spawnProcess({ ...cmd, env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin }).proc;
+    return killable(spawnProcess({ ...cmd, env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin, size: spec.consoleSize,
+      workloadLeadsSession: execLeadsSession({ tty: spec.tty, helperInside }) }));
   }
 
   /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
@@ -384,6 +412,11 @@ export class LocalDriver implements BackendDriver {
     return treeSize(upperDir(stateDir));
   }
 
+  async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
+  async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }
+  async updateHosts(id: string, hosts: HostEntry[]): Promise<void> { return this.net.updateHosts(id, (await this.specOf(id)).stateDir, hosts); }
+  async removeNetwork(networkId: string): Promise<void> { return this.net.removeNetwork(networkId); }
+
   /**
    * Workloads are tied to the daemon (--die-with-parent). The overlay mounts are released so a stopped daemon
    * leaves no mounts behind; create/start/archive mount them again on demand after a restart.
@@ -392,6 +425,7 @@ export class LocalDriver implements BackendDriver {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
     await Promise.all(ids.map((id) => this.roots.release(this.stateDirOf(id)).catch(() => undefined)));
+    await this.net.close();
     this.helper?.close();
   }
 }

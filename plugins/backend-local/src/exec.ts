@@ -3,13 +3,13 @@ import { DOCKER_DEFAULT_CAPS, SANDBOX_BUSYBOX, execInPlace } from './sandbox';
 
 /**
  * util-linux nsenter argv (without the nsenter path) that runs `argv` inside a running sandbox: the same
- * pid, ipc, uts and mount namespaces and root as the workload (host pid `target`), in `workingDir` as seen
+ * pid, ipc, uts, network and mount namespaces and root as the workload (host pid `target`), in `workingDir` as seen
  * inside, as `user`. nsenter forks into the pid namespace and hands back the child's exit status, dying of
  * the same signal if the child did, so codes are real. The environment is nsenter's own (spawn env).
  */
 export function nsenterArgs(target: number, workingDir: string, user: ExecUser, argv: string[]): string[] {
   return [
-    '--target', String(target), '--pid', '--ipc', '--uts', '--mount', '--root', `--wdns=${workingDir || '/'}`,
+    '--target', String(target), '--pid', '--ipc', '--uts', '--net', '--mount', '--root', `--wdns=${workingDir || '/'}`,
     // Always set both, so the daemon's own supplementary groups never leak into the container.
     '--setuid', String(user.uid), '--setgid', String(user.gid),
     '--', ...argv,
@@ -34,6 +34,13 @@ export interface ExecPlan {
   argv: string[];
   /** argv[0] resolved in the container. */
   exe: string;
+  /** A TTY exec leads a session of its own on it, as the container's workload does (see execLeadsSession). */
+  tty?: boolean;
+}
+
+/** With a TTY and the helper inside, busybox `setsid -c` makes the exec's process lead its own session. */
+export function execLeadsSession(p: Pick<ExecPlan, 'tty' | 'helperInside'>): boolean {
+  return !!p.tty && p.helperInside;
 }
 
 /** What nsenter itself needs beyond the container's set: joining namespaces and reading a workload's ns files. */
@@ -48,13 +55,15 @@ const ENTER_CAPS = ['SYS_ADMIN', 'SYS_PTRACE'];
  * by an older daemon) a non-root user is still safe, as the switch of uid clears every capability.
  */
 export function execCommand(p: ExecPlan): ExecCommand {
+  const session = execLeadsSession(p) ? [SANDBOX_BUSYBOX, 'setsid', '-c'] : [];
   if (!p.setpriv || (p.user.uid === 0 && !p.helperInside)) {
-    return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, p.user, p.argv) };
+    const argv = session.length ? [...session, ...execInPlace(p.env, p.exe, p.argv)] : p.argv;
+    return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, p.user, argv) };
   }
   const caps = [...DOCKER_DEFAULT_CAPS, ...ENTER_CAPS].map((c) => `+${c.toLowerCase()}`).join(',');
   const lower = ENTER_CAPS.map((c) => `-${c.toLowerCase()}`).join(',');
   const inside = p.helperInside
-    ? [SANDBOX_BUSYBOX, 'setpriv', '--inh-caps', lower, '--ambient-caps', lower, '--', ...execInPlace(p.env, p.exe, p.argv)]
+    ? [...session, SANDBOX_BUSYBOX, 'setpriv', '--inh-caps', lower, '--ambient-caps', lower, '--', ...execInPlace(p.env, p.exe, p.argv)]
     : p.argv;
   return {
     file: p.setpriv,

@@ -14,6 +14,11 @@ export interface HostTools {
   staticBusybox?: string;
   /** The static busybox a long-lived helper runs mount, umount and rm with (see BusyboxHelper); `mount` is the fallback. */
   busyboxHelper?: string;
+  /** iproute2, for network namespaces, veth pairs and bridges. */
+  ip?: string;
+  /** For the isolation rules between networks (any backend, nf_tables or legacy). */
+  iptablesRestore?: string;
+  iptablesSave?: string;
 }
 
 /** True when the ELF file has no PT_INTERP segment, i.e. it needs no dynamic loader from the image. */
@@ -40,5 +45,9 @@ export function isStaticElf(path: string): boolean {
 export function detectHostTools(): HostTools {
   const real = (p: string | undefined) => { try { return p && realpathSync(p); } catch { return undefined; } };
   const busybox = ['/bin/busybox', '/usr/bin/busybox', findHostTool('busybox')].find((p) => p && isStaticElf(p));
-  return { bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), setpriv: findHostTool('setpriv'), mount: findHostTool('mount'), staticBusybox: busybox, busyboxHelper: busybox };
+  return {
+    bwrap: real(findHostTool('bwrap')), nsenter: findHostTool('nsenter'), setpriv: findHostTool('setpriv'), mount: findHostTool('mount'),
+    staticBusybox: busybox, busyboxHelper: busybox,
+    ip: findHostTool('ip'), iptablesRestore: findHostTool('iptables-restore'), iptablesSave: findHostTool('iptables-save'),
+  };
 }

@@ -15,7 +15,8 @@ export default definePlugin({
         drivers.register({
           kind: 'local',
           // Strict, so a misspelt option stops the boot instead of being ignored.
-          optionsSchema: z.strictObject({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto') }),
+          // `network` has no schema default (the driver defaults it to `auto`), so a config without it validates as before.
+          optionsSchema: z.strictObject({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto'), network: z.enum(['auto', 'host']).optional() }),
           create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }),
         });
         logger.debug('local backend driver registered');

@@ -1,7 +1,9 @@
 import { spawn as spawnChild } from 'node:child_process';
+import { closeSync, constants as fsConstants, openSync, write as writeFd } from 'node:fs';
 import { constants } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
-import type { ExitStatus, WorkloadProcess } from '@sockerless/sdk';
+import { ReadStream as TtyReadStream } from 'node:tty';
+import type { ConsoleSize, ExitStatus, WorkloadProcess } from '@sockerless/sdk';
 import type { IPty } from 'node-pty';
 
 export interface SpawnOptions {
@@ -18,6 +20,15 @@ export interface SpawnOptions {
    * no pid namespace to take the stragglers down (host mode), so output streams end with the workload.
    */
   killGroupOnExit?: boolean;
+  /**
+   * With a TTY: the command gives the workload a session of its own with the terminal as its controlling
+   * tty (the sandbox's busybox `setsid -c`), as runc does. The spawned program (bwrap, nsenter) must then
+   * not hold the terminal itself, or a Ctrl-C would kill it too instead of reaching only the workload: it
+   * is started in a new session without one.
+   */
+  workloadLeadsSession?: boolean;
+  /** The terminal's size at start; 80x24 when not given. */
+  size?: ConsoleSize;
 }
 
 export interface Spawned {
@@ -44,7 +55,8 @@ function killGroup(pid: number): void {
 }
 
 export function spawnProcess(o: SpawnOptions): Spawned {
-  return o.tty ? spawnPty(o) : spawnPiped(o);
+  if (!o.tty) return spawnPiped(o);
+  return o.workloadLeadsSession ? spawnOnDetachedPty(o) : spawnPty(o);
 }
 
 function spawnPiped(o: SpawnOptions): Spawned {
@@ -87,7 +99,7 @@ function spawnPty(o: SpawnOptions): Spawned {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pty = require('node-pty') as typeof import('node-pty');
   const term: IPty = pty.spawn(o.file, o.args, {
-    name: o.env.TERM ?? 'xterm', cols: 80, rows: 24, cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
+    name: o.env.TERM ?? 'xterm', cols: o.size?.cols ?? 80, rows: o.size?.rows ?? 24, cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
     // Buffers, so a multi-byte character split across reads is not mangled.
     encoding: null,
   } as import('node-pty').IPtyForkOptions);
@@ -124,4 +136,97 @@ function spawnPty(o: SpawnOptions): Spawned {
       },
     },
   };
+}
+
+/** The part of node-pty's native binding used to open a terminal without spawning on it. */
+interface NativePty {
+  open(cols: number, rows: number): { master: number; slave: number; pty: string };
+  resize(fd: number, cols: number, rows: number): void;
+}
+
+function nativePty(): NativePty | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const native = (require('node-pty') as { native?: Partial<NativePty> | null }).native;
+  return native?.open && native.resize ? (native as NativePty) : undefined;
+}
+
+/**
+ * A TTY the workload takes as its controlling terminal itself (see `workloadLeadsSession`): the terminal
+ * is opened here and its slave handed over as stdin, stdout and stderr of a new session that has no
+ * controlling terminal, so the foreground group of the terminal is the workload's alone. node-pty's spawn
+ * cannot do that (it makes the spawned program the session leader) and its `native` binding is not public
+ * API, so without it this falls back to spawnPty.
+ */
+function spawnOnDetachedPty(o: SpawnOptions): Spawned {
+  const native = nativePty();
+  if (!native) return spawnPty(o);
+  const { master, slave, pty: slavePath } = native.open(o.size?.cols ?? 80, o.size?.rows ?? 24);
+  let workloadEnd: number;
+  try {
+    // node-pty made both ends non-blocking for its own reads. The workload needs a blocking terminal, and
+    // O_NONBLOCK belongs to an open file, not to the device: a fresh open of the slave has it clear.
+    workloadEnd = openSync(slavePath, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+  } finally {
+    closeSync(slave);
+  }
+  const child = spawnChild(o.file, o.args, {
+    cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid, stdio: [workloadEnd, workloadEnd, workloadEnd], detached: true,
+  });
+  closeSync(workloadEnd);
+  const terminal = new TtyReadStream(master);
+  let open = true;
+  const stdout = new PassThrough();
+  terminal.on('data', (d: Buffer) => stdout.write(d));
+  // Reading the master fails with EIO once the last holder of the slave is gone: that is its end.
+  terminal.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => terminal.once('close', () => { open = false; resolve(); }));
+  const endOutput = () => new Promise<void>((resolve) => {
+    stdout.end();
+    if (stdout.writableFinished) resolve(); else stdout.once('finish', () => resolve());
+  });
+  if (child.pid === undefined) {
+    terminal.destroy();
+    void endOutput();
+    return { pid: -1, proc: failed(child) };
+  }
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.on('error', (err) => { terminal.destroy(); void endOutput().then(() => resolve({ exitCode: 128, error: err.message })); });
+    child.on('exit', (code, signal) => {
+      // What the workload wrote just before it exited is still in the terminal: read on until the slave
+      // hangs up, but not for ever, as a process left behind (an exec's background job) may keep it open.
+      const timer = setTimeout(() => terminal.destroy(), 250);
+      void closed.then(() => { clearTimeout(timer); return endOutput(); }).then(() => resolve(status(code, signal)));
+    });
+  });
+  const stdin = o.stdin ? terminalInput(master, () => open) : null;
+  return {
+    pid: child.pid,
+    proc: {
+      stdin, stdout, stderr: null, exited, pid: child.pid,
+      resize(rows: number, cols: number) {
+        if (!open) return;
+        try { native.resize(master, Math.max(1, cols), Math.max(1, rows)); } catch { /* hung up */ }
+      },
+    },
+  };
+}
+
+/**
+ * Writes to a terminal's master fd in order. The fd is non-blocking, so a full input buffer (EAGAIN) is
+ * retried on the next turn of the event loop rather than blocking the daemon.
+ */
+function terminalInput(master: number, isOpen: () => boolean): Writable {
+  const writeAll = (chunk: Buffer, cb: (err?: Error | null) => void) => {
+    if (!isOpen() || chunk.length === 0) return cb();
+    writeFd(master, chunk, 0, chunk.length, null, (err, written) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'EAGAIN') return void setImmediate(() => writeAll(chunk, cb));
+      if (err) return cb(); // the terminal hung up: the workload is gone
+      writeAll(chunk.subarray(written), cb);
+    });
+  };
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) { writeAll(chunk, cb); },
+    // A terminal has no half-close: ^D at the start of a line is how a program reading it sees EOF.
+    final(cb) { writeAll(Buffer.from([4]), cb); },
+  });
 }

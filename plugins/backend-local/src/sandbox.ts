@@ -31,6 +31,10 @@ export interface SandboxArgs {
   argv: string[];
   /** argv[0] resolved against the container's PATH (a container path), see checkExecutable. */
   exe: string;
+  /** Host file bound read-write at /etc/hosts, rewritten in place as peers come and go. */
+  hostsFile?: string;
+  /** Network mode `none`: a network namespace with only `lo`. */
+  unshareNet?: boolean;
 }
 
 /**
@@ -40,6 +44,7 @@ export interface SandboxArgs {
  */
 export function bwrapArgs(a: SandboxArgs): string[] {
   const args = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', a.hostname, '--as-pid-1', '--die-with-parent'];
+  if (a.unshareNet) args.push('--unshare-net');
   // A new session keeps a sandboxed process from pushing input into the daemon's terminal (TIOCSTI); with a
   // TTY the pty must stay the controlling terminal, so no new session there.
   if (!a.tty) args.push('--new-session');
@@ -48,6 +53,8 @@ export function bwrapArgs(a: SandboxArgs): string[] {
   if (a.busybox) args.push('--perms', '0755', '--dir', SANDBOX_HELPER_DIR, '--ro-bind', a.busybox, SANDBOX_BUSYBOX);
   if (a.sys) args.push('--ro-bind', '/sys', '/sys');
   if (a.resolvConf) args.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
+  // Before the user's mounts, so a `-v file:/etc/hosts` still wins as in Docker.
+  if (a.hostsFile) args.push('--bind', a.hostsFile, '/etc/hosts');
   // Parents before children, so a mount inside another mount's target is not hidden by it.
   const mounts = [...a.mounts].sort((x, y) => posix.normalize(x.target).split('/').length - posix.normalize(y.target).split('/').length);
   for (const m of mounts) {
@@ -72,12 +79,23 @@ export function bwrapArgs(a: SandboxArgs): string[] {
  */
 function userSwitch(a: SandboxArgs): string[] {
   const { user, busybox } = a;
-  if (user.uid === 0 && user.gid === 0) return ['--', ...a.argv];
+  const session = workloadLeadsSession(a) ? [SANDBOX_BUSYBOX, 'setsid', '-c'] : [];
+  if (user.uid === 0 && user.gid === 0) return session.length ? ['--', ...session, ...execInPlace(a.env, a.exe, a.argv)] : ['--', ...a.argv];
   if (busybox) {
-    return ['--', SANDBOX_BUSYBOX, 'nsenter', '-F', '-S', String(user.uid), '-G', String(user.gid), '--', ...execInPlace(a.env, a.exe, a.argv)];
+    return ['--', ...session, SANDBOX_BUSYBOX, 'nsenter', '-F', '-S', String(user.uid), '-G', String(user.gid), '--', ...execInPlace(a.env, a.exe, a.argv)];
   }
   // Last resort without a static busybox: ids are right inside, but file ownership is not enforced.
   return ['--unshare-user', '--uid', String(user.uid), '--gid', String(user.gid), '--', ...a.argv];
+}
+
+/**
+ * With a TTY the workload leads a session of its own with the terminal as its controlling tty, as under
+ * runc: busybox `setsid -c` execs it in place (it stays pid 1), so a Ctrl-C reaches the workload's
+ * foreground group only, never bwrap outside the namespace. bwrap must then be started on a terminal that
+ * is nobody's controlling tty yet (spawnProcess's `workloadLeadsSession`).
+ */
+export function workloadLeadsSession(a: Pick<SandboxArgs, 'tty' | 'busybox'>): boolean {
+  return a.tty && a.busybox !== undefined;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -96,18 +114,35 @@ export function execInPlace(env: Record<string, string>, exe: string, argv: stri
 }
 
 /**
+ * Where a container path lands when a bind or volume covers it (the innermost mount wins): the program may
+ * come from a mount, whose target in the root is only an empty mount point.
+ */
+async function hostPathInMount(mounts: WorkloadMount[], path: string): Promise<string | undefined> {
+  let best: WorkloadMount | undefined;
+  let bestTarget = '';
+  for (const m of mounts) {
+    const target = posix.normalize(`/${m.target}`).replace(/\/$/, '');
+    if (m.type !== 'tmpfs' && (path === target || path.startsWith(`${target}/`)) && target.length > bestTarget.length) {
+      best = m;
+      bestTarget = target;
+    }
+  }
+  return best ? posix.join(best.source, path.slice(bestTarget.length)) : undefined;
+}
+
+/**
  * Docker's error when argv[0] cannot be run, checked before the sandbox starts so the core can answer as
  * Docker does (127/126). Resolution follows the container's PATH against its own root; the result is the
  * executable's path as the container sees it.
  */
-export async function checkExecutable(root: string, argv0: string | undefined, env: Record<string, string>, workingDir: string): Promise<string> {
+export async function checkExecutable(root: string, argv0: string | undefined, env: Record<string, string>, workingDir: string, mounts: WorkloadMount[] = []): Promise<string> {
   if (!argv0) throw new InvalidArgumentError('No command specified');
   const candidates = argv0.includes('/')
     ? [posix.resolve(workingDir || '/', argv0)]
     : (env.PATH ?? DEFAULT_PATH).split(':').filter(Boolean).map((d) => posix.join(posix.resolve('/', d), argv0));
   let foundNonExec = false;
   for (const c of candidates) {
-    const host = await resolveInRoot(root, c, true);
+    const host = (await hostPathInMount(mounts, c)) ?? (await resolveInRoot(root, c, true));
     const st = await fs.stat(host).catch(() => undefined);
     if (!st || st.isDirectory()) continue;
     if (st.mode & 0o111) return c;

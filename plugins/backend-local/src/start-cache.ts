@@ -61,7 +61,7 @@ export class StartCache {
     if (known) return { user: known.user, env: envOf(known.user), exe: known.exe };
     const user = await resolveUser(root, spec.user);
     const env = envOf(user);
-    const exe = await checkExecutable(root, spec.argv[0], env, workingDir);
+    const exe = await checkExecutable(root, spec.argv[0], env, workingDir, spec.mounts);
     if (cacheable) {
       // Bounded: a daemon that sees endlessly many distinct commands must not grow for it.
       if (this.lookups.size >= MAX_LOOKUPS) this.lookups.clear();

@@ -90,6 +90,8 @@ export interface WorkloadSpec {
   user: string;
   tty: boolean;
   openStdin: boolean;
+  /** With a TTY: the terminal's size at start (Docker's `ConsoleSize`), so it is right before the first resize. */
+  consoleSize?: ConsoleSize;
   mounts: WorkloadMount[];
   labels: Record<string, string>;
   /** A directory the driver owns for this container (writable layer, pid files, ...). */
@@ -122,6 +124,14 @@ export interface WorkloadProcess {
   /** The published ports as bound at start (none when nothing was published or the backend cannot). */
   ports?: BoundPort[];
   resize?(rows: number, cols: number): void;
+  /** Ends the process and whatever it started (SIGKILL): an exec'd health probe that outlived its timeout. */
+  kill?(): void;
+}
+
+/** A terminal's size in character cells. */
+export interface ConsoleSize {
+  rows: number;
+  cols: number;
 }
 
 export interface ExecSpec {
@@ -130,6 +140,8 @@ export interface ExecSpec {
   workingDir: string;
   user: string;
   tty: boolean;
+  /** With a TTY: the terminal's size at start (Docker's `ConsoleSize`). */
+  consoleSize?: ConsoleSize;
   attachStdin: boolean;
   privileged: boolean;
 }

@@ -1,0 +1,301 @@
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConflictError, NotFoundError, type BoundPort, type HostEntry, type Logger, type WorkloadEndpoint, type WorkloadSpec,
+} from '@sockerless/sdk';
+import { writeHostsInPlace } from './hosts-file';
+import { Iptables, bridgeRules, type Rule } from './isolation';
+import { NETNS_DIR, NetworkNames } from './names';
+import { IpTool, bridgeLines, vethHostLines, vethInsideLines, type VethPlan } from './netns';
+import { PortProxies } from './port-proxy';
+import { netnsUnavailable } from './probe';
+
+export interface NetworkingTools {
+  ip?: string;
+  /** Runs the `ip` helper shell (see IpHelper); without it every batch is a spawn of its own. */
+  staticBusybox?: string;
+  nsenter?: string;
+  iptablesRestore?: string;
+  iptablesSave?: string;
+}
+
+export interface NetworkingOptions {
+  stateDir: string;
+  logger: Logger;
+  /** `host` turns networking off: every container uses the host's network, as without namespaces. */
+  mode: 'auto' | 'host';
+  tools: NetworkingTools;
+}
+
+/** How the sandbox of one start is wired to its network. */
+export interface SandboxNetwork {
+  /** argv to put before the sandbox command: nsenter into the container's namespace; empty for the host's. */
+  enter: string[];
+  /** `none`: the sandbox makes a namespace of its own with only `lo`. */
+  unshareNet: boolean;
+  /** The host file the sandbox binds at /etc/hosts; undefined keeps the image's. */
+  hostsFile?: string;
+  ports: BoundPort[];
+}
+
+/** What one running container has on the host. */
+interface Attachment {
+  mode: 'bridge' | 'host' | 'none' | 'container';
+  netns?: string;
+  /** By network id. */
+  endpoints: Map<string, VethPlan>;
+  proxies?: PortProxies;
+  /** Its own /etc/hosts (none in `container` mode, which shares its target's). */
+  hostsFile?: string;
+}
+
+interface Bridge {
+  name: string;
+  rules: Rule[];
+}
+
+export const HOSTS_FILE = 'hosts';
+
+/**
+ * The network side of the local backend: namespaces, veth pairs into per-network bridges, isolation rules,
+ * published ports and /etc/hosts. Bridges live until their network is removed or the daemon stops; a
+ * container's namespace, veths and proxies live as long as its workload runs.
+ */
+export class ContainerNetworks {
+  private readonly names: NetworkNames;
+  private readonly ip?: IpTool;
+  private readonly iptables?: Iptables;
+  private readonly logger: Logger;
+  private readonly attached = new Map<string, Attachment>();
+  /** Teardowns still running after their workload exited; a restart, remove and close wait for them. */
+  private readonly teardowns = new Map<string, Promise<void>>();
+  private readonly bridges = new Map<string, Promise<Bridge>>();
+  private readonly ready: Promise<void>;
+  private available = false;
+
+  constructor(private readonly o: NetworkingOptions) {
+    this.logger = o.logger;
+    this.names = new NetworkNames(o.stateDir);
+    this.ip = o.tools.ip ? new IpTool(o.tools.ip, o.tools.staticBusybox) : undefined;
+    if (o.tools.iptablesRestore && o.tools.iptablesSave) this.iptables = new Iptables(o.tools.iptablesRestore, o.tools.iptablesSave, this.names.ruleComment);
+    this.ready = this.boot();
+  }
+
+  /** Leftovers of a crashed daemon of the same home go first (no workload outlives its daemon). */
+  private async boot(): Promise<void> {
+    if (this.o.mode === 'host') {
+      this.logger.info('network option "host": containers use the host network');
+      return;
+    }
+    if (process.getuid?.() === 0 && this.ip) await this.purge();
+    const reason = await netnsUnavailable(this.o.tools, this.ip, this.names);
+    if (reason) {
+      this.logger.warn(`network namespaces unavailable (${reason}): containers will use the host network (no isolation, no published ports)`);
+      return;
+    }
+    if (!this.iptables) this.logger.warn('iptables not installed: containers on different networks are NOT isolated from each other');
+    this.available = true;
+  }
+
+  /** Every namespace, interface and rule with this daemon's tag. */
+  private async purge(): Promise<void> {
+    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => this.names.owns(n));
+    const [links, namespaces] = await Promise.all([own('/sys/class/net'), own(NETNS_DIR)]);
+    const lines = [...links.map((l) => `link del dev ${l}`), ...namespaces.map((n) => `netns del ${n}`)];
+    await Promise.all([
+      this.ip?.batch(lines, { force: true }).catch((err) => this.logger.warn('could not remove leftover network objects', { error: String(err) })),
+      this.iptables?.purge().catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
+    ]);
+  }
+
+  /**
+   * Everything the container's network needs before its sandbox starts. On failure nothing of it is left
+   * (a port that cannot be bound, a namespace that cannot be made). `runningPid` answers the workload pid of
+   * a running container of this driver, for `container` mode.
+   */
+  async attach(spec: WorkloadSpec, runningPid: (id: string) => Promise<number | undefined>): Promise<SandboxNetwork> {
+    await this.ready;
+    await this.teardowns.get(spec.id);
+    const net = spec.network;
+    const none: SandboxNetwork = { enter: [], unshareNet: false, ports: [] };
+    if (!net) return none;
+    const mode = this.available ? net.mode : 'host';
+    if (mode === 'container') {
+      const target = net.container ?? '';
+      const pid = await runningPid(target);
+      if (!pid) throw new ConflictError(`cannot join network of a non running container: ${target}`);
+      this.attached.set(spec.id, { mode, endpoints: new Map() });
+      return { ...none, enter: [this.o.tools.nsenter!, `--net=/proc/${pid}/ns/net`, '--'], hostsFile: this.attached.get(target)?.hostsFile };
+    }
+    const hostsFile = join(spec.stateDir, HOSTS_FILE);
+    await writeHostsInPlace(hostsFile, net.hosts);
+    const a: Attachment = { mode, endpoints: new Map(), hostsFile };
+    this.attached.set(spec.id, a);
+    if (mode !== 'bridge') return { ...none, unshareNet: mode === 'none', hostsFile };
+    try {
+      // Side by side: the listeners bind in this process while `ip` makes the namespace.
+      const primary = net.endpoints[0];
+      const [ports, ns] = await Promise.allSettled([
+        primary && net.ports.length > 0 ? PortProxies.publish(net.ports, primary.ip, { containerId: spec.id, containerName: spec.name }) : undefined,
+        this.makeNamespace(spec.id, a, net.endpoints),
+      ]);
+      if (ports.status === 'fulfilled') a.proxies = ports.value;
+      for (const done of [ports, ns]) if (done.status === 'rejected') throw done.reason;
+    } catch (err) {
+      this.detach(spec.id, true);
+      await this.teardowns.get(spec.id);
+      throw err;
+    }
+    return { ...none, enter: [this.o.tools.nsenter!, `--net=${NETNS_DIR}/${a.netns}`, '--'], hostsFile, ports: a.proxies?.bound ?? [] };
+  }
+
+  /** Two processes: the namespace and the veths' host ends, then what is inside (lo, addresses, route). */
+  private async makeNamespace(id: string, a: Attachment, endpoints: WorkloadEndpoint[]): Promise<void> {
+    const ns = this.names.netns(id);
+    const plans = endpoints.map((ep, i) => this.plan(id, ep, `eth${i}`));
+    await Promise.all(endpoints.map((ep) => this.ensureBridge(ep)));
+    a.netns = ns;
+    for (const p of plans) a.endpoints.set(p.endpoint.networkId, p);
+    const hostSide = [`netns add ${ns}`, ...plans.flatMap((p) => vethHostLines(ns, p))];
+    await this.ip!.batch(hostSide).catch(async (err) => {
+      // The previous run's veth, which the kernel destroys in the background (see detach), may still hold
+      // the name when a container restarts at once: it goes now, and the setup is tried once more.
+      const stale = plans.filter((p) => existsSync(`/sys/class/net/${p.hostName}`));
+      if (stale.length === 0) throw err;
+      await this.ip!.batch([...stale.map((p) => `link del dev ${p.hostName}`), `netns del ${ns}`], { force: true }).catch(() => undefined);
+      await this.ip!.batch(hostSide);
+    });
+    await this.ip!.batch(['link set dev lo up', ...plans.flatMap((p, i) => vethInsideLines(p, i === 0))], { netns: ns });
+  }
+
+  private plan(id: string, ep: WorkloadEndpoint, ifname: string): VethPlan {
+    return { hostName: this.names.veth(id, ep.networkId), bridge: this.names.bridge(ep.networkId), ifname, endpoint: ep };
+  }
+
+  /** The network's bridge and its isolation rules, made once, by whichever container needs it first. */
+  private ensureBridge(ep: WorkloadEndpoint): Promise<Bridge> {
+    let b = this.bridges.get(ep.networkId);
+    if (!b) {
+      const made = this.makeBridge(ep);
+      this.bridges.set(ep.networkId, made);
+      made.catch(() => { if (this.bridges.get(ep.networkId) === made) this.bridges.delete(ep.networkId); });
+      b = made;
+    }
+    return b;
+  }
+
+  private async makeBridge(ep: WorkloadEndpoint): Promise<Bridge> {
+    const name = this.names.bridge(ep.networkId);
+    const rules = this.iptables ? bridgeRules(name, ep.internal ? '' : ep.subnet, ep.internal, this.names.ruleComment) : [];
+    const done = await Promise.allSettled([this.ip!.batch(bridgeLines(name, ep)), this.iptables?.add(rules)]);
+    const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (failed) {
+      await this.deleteBridge({ name, rules });
+      throw new Error(`cannot make the bridge of network ${ep.networkName}: ${String(failed.reason?.message ?? failed.reason)}`);
+    }
+    return { name, rules };
+  }
+
+  private async deleteBridge(b: Bridge): Promise<void> {
+    await Promise.all([
+      this.ip?.batch([`link del dev ${b.name}`], { force: true }).catch(() => undefined),
+      this.iptables?.remove(b.rules).catch((err) => this.logger.warn('could not remove iptables rules', { bridge: b.name, error: String(err) })),
+    ]);
+  }
+
+  /**
+   * The workload exited: its ports close now, so they are free at once; its namespace goes in the background,
+   * after the exit has been reported. Deleting a veth makes `ip` wait for the kernel (20-30 ms of RCU grace
+   * periods), so after an exit only the namespace is unmounted: its last process gone, the kernel destroys
+   * it and the veth pairs in it on its own. A failed start deletes its veths itself (`deleteVeths`), so
+   * nothing of it is seen afterwards.
+   */
+  detach(id: string, deleteVeths = false): void {
+    const a = this.attached.get(id);
+    if (!a) return;
+    this.attached.delete(id);
+    a.proxies?.close();
+    if (!a.netns) return;
+    const veths = deleteVeths ? [...a.endpoints.values()].map((p) => `link del dev ${p.hostName}`) : [];
+    const lines = [...veths, `netns del ${a.netns}`];
+    const t = this.ip!.batch(lines, { force: true })
+      .catch((err) => this.logger.debug('network teardown', { id, error: String(err) }))
+      .finally(() => { if (this.teardowns.get(id) === t) this.teardowns.delete(id); });
+    this.teardowns.set(id, t);
+  }
+
+  /** detach, and wait until the container's namespace is gone. Idempotent. */
+  async release(id: string): Promise<void> {
+    this.detach(id);
+    await this.teardowns.get(id);
+  }
+
+  /** The running bridge-mode container, or the error Docker would answer. */
+  private bridged(id: string): Attachment & { netns: string } {
+    const a = this.attached.get(id);
+    if (!a) throw new ConflictError(`Container ${id} is not running`);
+    if (!a.netns) throw new ConflictError(`container ${id} is not on a bridge network (network mode ${a.mode})`);
+    return a as Attachment & { netns: string };
+  }
+
+  /** `docker network connect`: one more interface, the smallest free ethN, on that network's bridge. */
+  async connect(id: string, ep: WorkloadEndpoint): Promise<void> {
+    await this.ready;
+    if (!this.available) return;
+    const a = this.bridged(id);
+    if (a.endpoints.has(ep.networkId)) throw new ConflictError(`container ${id} is already connected to network ${ep.networkName}`);
+    const used = new Set([...a.endpoints.values()].map((p) => p.ifname));
+    let n = 0;
+    while (used.has(`eth${n}`)) n++;
+    const plan = this.plan(id, ep, `eth${n}`);
+    await this.ensureBridge(ep);
+    a.endpoints.set(ep.networkId, plan);
+    try {
+      await this.ip!.batch(vethHostLines(a.netns, plan));
+      await this.ip!.batch(vethInsideLines(plan, a.endpoints.size === 1), { netns: a.netns });
+    } catch (err) {
+      a.endpoints.delete(ep.networkId);
+      await this.ip!.batch([`link del dev ${plan.hostName}`], { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** `docker network disconnect`: deleting the host end takes the container's end with it. */
+  async disconnect(id: string, networkId: string): Promise<void> {
+    await this.ready;
+    if (!this.available) return;
+    const a = this.bridged(id);
+    const plan = a.endpoints.get(networkId);
+    if (!plan) throw new NotFoundError(`container ${id} is not connected to network ${networkId}`);
+    a.endpoints.delete(networkId);
+    await this.ip!.batch([`link del dev ${plan.hostName}`]);
+  }
+
+  /** New /etc/hosts lines for a container with a hosts file of its own (one that joined another's shares it). */
+  async updateHosts(id: string, stateDir: string, hosts: HostEntry[]): Promise<void> {
+    if (this.attached.get(id)?.mode === 'container') return;
+    const file = join(stateDir, HOSTS_FILE);
+    // Not started yet (or removed): its next start writes the file from its spec.
+    if (!(await fs.stat(file).catch(() => undefined))) return;
+    await writeHostsInPlace(file, hosts);
+  }
+
+  /** The network is gone: its bridge and rules go too. */
+  async removeNetwork(networkId: string): Promise<void> {
+    const b = this.bridges.get(networkId);
+    if (!b) return;
+    this.bridges.delete(networkId);
+    const bridge = await b.catch(() => undefined);
+    if (bridge) await this.deleteBridge(bridge);
+  }
+
+  /** Shutdown: every proxy, namespace, veth, bridge and rule this daemon made is removed. */
+  async close(): Promise<void> {
+    await this.ready;
+    for (const id of [...this.attached.keys()]) this.detach(id);
+    await Promise.all([...this.teardowns.values()]);
+    await Promise.all([...this.bridges.keys()].map((id) => this.removeNetwork(id)));
+    if (this.available) await this.purge();
+    this.ip?.close();
+  }
+}
