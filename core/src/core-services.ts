@@ -131,6 +131,7 @@ export async function buildCore(input: CoreInput) {
   return {
     engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
     async close() {
+      runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
     },
   };

@@ -84,6 +84,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await host.shutdown();
     throw err;
   });
+  // As dockerd at startup: containers whose restart policy wants them running start again, now that
+  // admission (pools) is ready. Not awaited: a start queued for a pool slot must not hold the listeners.
+  void core.runs.startAfterBoot();
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
   const apiDeps = core.apiDeps(randomUUID());

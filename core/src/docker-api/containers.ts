@@ -123,7 +123,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
     const deleted: string[] = [];
     for (const c of engine.all()) {
-      if (runs.isRunning(c.id) || !engine.canSee(c)) continue;
+      // A container waiting out its restart delay counts as running, as in Docker.
+      if (runs.isRunning(c.id) || c.state.Restarting || !engine.canSee(c)) continue;
       if (Date.parse(c.created) >= until) continue;
       if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
       if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;

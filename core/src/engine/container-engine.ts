@@ -7,7 +7,7 @@ import {
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mountPointOf, parseMounts, type CreateBody, type MountRequest } from './create-spec';
+import { mergeConfig, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
@@ -17,6 +17,9 @@ import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
 import { ContainerNetworking } from './container-networking';
 import { validatePortBindings } from './port-bindings';
+import { mergeHealthcheck, validateHealthcheck } from './health-config';
+import { validateRestartPolicy } from './restart-policy';
+import { consoleSizeOf } from './console-size';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -133,15 +136,19 @@ export class ContainerEngine {
   async create(body: CreateBody, requestedName: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
+    // dockerd checks these settings before it looks at the name or the image.
+    validateHealthcheck(body.Healthcheck);
+    validateRestartPolicy(body.HostConfig ?? {});
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
     const id = newId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
+    config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
-    const mountRequests = parseMounts(hostConfig, config.Volumes);
+    const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
     validatePortBindings(hostConfig);
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
@@ -250,6 +257,7 @@ export class ContainerEngine {
       workingDir: c.config.WorkingDir,
       user: c.config.User,
       tty: c.config.Tty,
+      consoleSize: c.config.Tty ? consoleSizeOf(c.hostConfig.ConsoleSize) : undefined,
       openStdin: c.config.OpenStdin,
       mounts,
       labels: c.config.Labels,

@@ -4,6 +4,7 @@ import type { ContainerRecord } from './container-record';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'network', 'exited', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
 
 /**
  * Docker's container list filters. Values of one filter are OR'ed, filters are AND'ed. `before`/`since`
@@ -12,6 +13,9 @@ const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exi
 export function filterContainers(all: ContainerRecord[], filters: Map<string, string[]>, find: (ref: string) => ContainerRecord, imageMatches: (ref: string, c: ContainerRecord) => boolean): ContainerRecord[] {
   for (const s of filters.get('status') ?? []) {
     if (!STATUSES.includes(s)) throw new InvalidArgumentError(`Invalid filter 'status=${s}'`);
+  }
+  for (const h of filters.get('health') ?? []) {
+    if (!HEALTH_VALUES.includes(h)) throw new InvalidArgumentError(`Unrecognised filter value for health: ${h}`);
   }
   const exited = (filters.get('exited') ?? []).map((v) => {
     if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`invalid filter 'exited=${v}'`);
@@ -25,6 +29,7 @@ export function filterContainers(all: ContainerRecord[], filters: Map<string, st
     any(filters.get('name'), (v) => new RegExp(v).test(c.name.slice(1)) || c.name === v) &&
     matchesLabelFilters(c.config.Labels, filters.get('label')) &&
     any(filters.get('status'), (v) => c.state.Status === v) &&
+    any(filters.get('health'), (v) => (c.state.Health?.Status ?? 'none') === v) &&
     any(filters.get('ancestor'), (v) => imageMatches(v, c)) &&
     any(filters.get('network'), (v) => Object.entries(c.networks).some(([name, ep]) => name === v || ep.NetworkID.startsWith(v))) &&
     any(filters.get('volume'), (v) => c.mounts.some((m) => m.Name === v || m.Destination === v)) &&

@@ -37,6 +37,23 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present once a container with a health check has started (Docker's `State.Health`). */
+  Health?: HealthState;
+}
+
+/** One probe run, as Docker's HealthcheckResult. */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  /** The last five results, oldest first. */
+  Log: HealthLogEntry[];
 }
 
 export interface MountPoint {
@@ -85,6 +102,11 @@ export interface ContainerRecord extends StoredRecord {
   networks: Record<string, EndpointSettings>;
   state: ContainerState;
   restartCount: number;
+  /**
+   * Set by `docker stop`/`kill`, cleared by `docker start` (Docker's HasBeenManuallyStopped): an
+   * `unless-stopped` container so marked is not started again when the daemon boots.
+   */
+  manuallyStopped?: boolean;
   /** The published ports as the backend bound them, while the container runs. */
   ports?: BoundPort[];
   /** The backend instance that runs it, for life. */

@@ -1,5 +1,8 @@
 import { ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
+import type { ContainerRecord } from './container-record';
+import { HealthMonitor } from './health';
+import { RestartManager, startsAtBoot } from './restart-policy';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -23,14 +26,21 @@ interface RunState {
 
 /**
  * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
- * waiters, release the admission slot, and auto-remove. Every path that ends a run goes through onExit.
+ * waiters, release the admission slot, and auto-remove, or, when the restart policy asks for it, wait out
+ * the backoff in `restarting` and start again. Every path that ends a run goes through onExit.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();
   private readonly starting = new Set<string>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Per container since its last manual start; see RestartManager. */
+  private readonly restarts = new Map<string, RestartManager>();
+  private readonly health: HealthMonitor;
+  private shuttingDown = false;
 
-  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {}
+  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
+    this.health = new HealthMonitor(engine, logger);
+  }
 
   /** At boot no workload of a previous daemon is attached to us: they are recorded as exited. */
   async recover(): Promise<void> {
@@ -43,14 +53,33 @@ export class RunController {
     }
   }
 
+  /**
+   * dockerd's restore, once plugins are ready: containers that ran before and whose restart policy wants
+   * them running are started again, through the same start path (admission included).
+   */
+  async startAfterBoot(): Promise<void> {
+    await Promise.all(this.engine.all().filter(startsAtBoot).map((c) => this.start(c.id).catch((err: Error) => {
+      this.logger.warn('could not start a container at boot as its restart policy asks', { id: c.id, err: err.message });
+    })));
+  }
+
+  /** The daemon is stopping: no policy restart from here on (dockerd's IsShuttingDown) and no probes. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const manager of this.restarts.values()) manager.cancel();
+    this.health.stopAll();
+  }
+
   isRunning(id: string): boolean {
     return this.runs.has(id);
   }
 
-  async start(idOrName: string): Promise<void> {
+  /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
+  async start(idOrName: string, policyRestart = false): Promise<void> {
     const c = this.engine.find(idOrName);
     if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
     if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
+    if (!policyRestart) this.beginRestartHistory(c);
     this.starting.add(c.id);
     let release: (() => void) | undefined;
     try {
@@ -73,10 +102,12 @@ export class RunController {
       this.runs.set(c.id, run);
       c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
       c.ports = proc.ports?.length ? proc.ports : undefined;
+      c.state.Health = this.health.healthForStart(c);
       await this.engine.save(c);
       // Docker connects a container's endpoints when it starts and disconnects them when it dies.
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
       this.engine.emit(c, 'start');
+      this.health.watch(c);
       void proc.exited
         .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
         .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
@@ -101,14 +132,21 @@ export class RunController {
   private async onExit(id: string, status: ExitStatus): Promise<void> {
     const run = this.runs.get(id);
     this.runs.delete(id);
+    this.health.stop(id);
     run?.release?.();
     const c = this.engine.containers.get(id);
     if (!c) return;
     const io = this.engine.ioOf(id);
+    const restartIn = this.policyRestartDelay(c, status.exitCode);
     c.state = {
       ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
       Error: status.error ?? '', FinishedAt: new Date().toISOString(),
     };
+    if (restartIn !== undefined) {
+      // As dockerd: counted now, and shown as restarting (Running too) while the delay runs.
+      c.restartCount++;
+      c.state = { ...c.state, Status: 'restarting', Running: true, Restarting: true };
+    }
     c.ports = undefined;
     this.engine.networking.stopped(id);
     await this.engine.save(c);
@@ -116,6 +154,10 @@ export class RunController {
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
     this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
+    if (restartIn !== undefined) {
+      this.scheduleRestart(id, restartIn);
+      return;
+    }
     if (c.hostConfig.AutoRemove) {
       await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
     }
@@ -141,7 +183,7 @@ export class RunController {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
     const c = this.engine.find(idOrName);
-    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id)) {
+    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.restartPending(c.id)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
     return new Promise((resolve) => {
@@ -156,7 +198,11 @@ export class RunController {
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.engine.find(idOrName);
     const sig = normalizeSignal(signal);
+    await this.policyStartSettled(c.id);
+    // Docker: a restarting container has no process to signal; the kill only keeps it down.
+    if (await this.endPendingRestart(c)) return;
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
+    await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
   }
@@ -164,16 +210,23 @@ export class RunController {
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
   async stop(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.engine.find(idOrName);
+    await this.policyStartSettled(c.id);
+    if (await this.endPendingRestart(c)) {
+      this.engine.emit(c, 'stop');
+      return;
+    }
     const run = this.runs.get(c.id);
     if (!run) throw new NotModifiedError('container already stopped');
     run.stopRequested = true;
     const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
+    await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
+        this.restartManagerOf(c.id).cancel();
         await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
         this.engine.emit(c, 'kill', { signal: '9' });
       }
@@ -185,19 +238,27 @@ export class RunController {
 
   async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.engine.find(idOrName);
-    if (this.runs.has(c.id)) await this.stop(c.id, timeoutSeconds, signal);
+    if (this.runs.has(c.id) || this.restartPending(c.id)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
     this.engine.emit(c, 'restart');
   }
 
   async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
     const c = this.engine.find(idOrName);
+    if (opts.force) await this.policyStartSettled(c.id);
+    if (this.restartPending(c.id) || this.restarts.get(c.id)?.inFlight) {
+      if (!opts.force) {
+        throw new ConflictError(`You cannot remove a restarting container ${c.id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.endPendingRestart(c);
+    }
     const run = this.runs.get(c.id);
     if (run) {
       if (!opts.force) {
         throw new ConflictError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
       }
       run.stopRequested = true;
+      this.restartManagerOf(c.id).cancel();
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       this.engine.emit(c, 'kill', { signal: '9' });
       await run.ended;
@@ -206,8 +267,88 @@ export class RunController {
     }
     if (c.state.Status === 'removing') return;
     c.state = { ...c.state, Status: 'removing' };
+    this.health.stop(c.id);
+    this.restarts.get(c.id)?.cancel();
+    this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+  }
+
+  // Restart policy plumbing; the rules themselves are in restart-policy.ts.
+
+  private restartManagerOf(id: string): RestartManager {
+    let manager = this.restarts.get(id);
+    if (!manager) this.restarts.set(id, (manager = new RestartManager()));
+    return manager;
+  }
+
+  private restartPending(id: string): boolean {
+    return this.restarts.get(id)?.pending ?? false;
+  }
+
+  /** A manual start begins a new history (Docker's ResetRestartManager): count 0, backoff and cancellation gone. */
+  private beginRestartHistory(c: ContainerRecord): void {
+    if (this.restarts.get(c.id)?.cancel()) c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    this.restarts.delete(c.id);
+    c.restartCount = 0;
+    c.manuallyStopped = false;
+  }
+
+  /** At an exit: how long until the policy starts it again, or undefined when it stays down. */
+  private policyRestartDelay(c: ContainerRecord, exitCode: number): number | undefined {
+    if (this.shuttingDown) return undefined;
+    const ranMs = Date.now() - Date.parse(c.state.StartedAt);
+    const exit = { exitCode, manuallyStopped: c.manuallyStopped ?? false, restartCount: c.restartCount };
+    return this.restartManagerOf(c.id).decide(c.hostConfig.RestartPolicy, exit, ranMs);
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    const manager = this.restartManagerOf(id);
+    manager.schedule(delayMs, () => {
+      const started = this.start(id, true).catch(async (err: Error) => {
+        // As dockerd: a policy restart that cannot start leaves the container exited, with the error shown.
+        this.logger.warn('restart by policy failed', { id, err: err.message });
+        const c = this.engine.containers.get(id);
+        if (!c || !c.state.Restarting) return;
+        c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+        await this.engine.save(c).catch(() => undefined);
+      });
+      manager.inFlight = started.finally(() => { manager.inFlight = undefined; });
+    });
+  }
+
+  /**
+   * A stop, kill or removal that arrives while the policy is starting the container again waits for that
+   * start (dockerd holds the container's lock through it), then acts on the run it made.
+   */
+  private async policyStartSettled(id: string): Promise<void> {
+    await this.restarts.get(id)?.inFlight;
+  }
+
+  /**
+   * `docker stop`/`kill`/`rm -f` of a container waiting out its restart delay: the restart is dropped and it
+   * is left exited with its last code. False when no restart was pending.
+   */
+  private async endPendingRestart(c: ContainerRecord): Promise<boolean> {
+    if (!this.restartPending(c.id)) return false;
+    this.restartManagerOf(c.id).cancel();
+    c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    c.manuallyStopped = true;
+    await this.engine.save(c);
+    return true;
+  }
+
+  /**
+   * Docker's killWithSignal: the container counts as stopped by hand (an `unless-stopped` one stays down at
+   * the next boot), and a kill with its stop signal, SIGKILL, or any signal when it has no stop signal of
+   * its own, ends the restart policy until the next manual start.
+   */
+  private async markStoppedByHand(c: ContainerRecord, sig: NodeJS.Signals): Promise<void> {
+    const own = c.config.StopSignal ? normalizeSignal(c.config.StopSignal) : undefined;
+    if (!own || sig === 'SIGKILL' || sig === own) this.restartManagerOf(c.id).cancel();
+    if (c.manuallyStopped) return;
+    c.manuallyStopped = true;
+    await this.engine.save(c);
   }
 }
 

@@ -13,10 +13,10 @@ function endpoints(networks: Record<string, EndpointSettings>): Record<string, E
   return Object.fromEntries(Object.entries(networks).map(([name, ep]) => [name, withoutNulls(ep)]));
 }
 
-/** `Up 5 minutes`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
+/** `Up 5 minutes (healthy)`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
 export function humanStatus(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
-  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${healthSuffix(s.Health)}`;
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
@@ -24,18 +24,31 @@ export function humanStatus(c: ContainerRecord, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
+/** Docker's Health.String() in the Status column: ` (healthy)`, ` (unhealthy)`, ` (health: starting)`. */
+function healthSuffix(health: ContainerRecord['state']['Health']): string {
+  if (!health) return '';
+  return health.Status === 'starting' ? ' (health: starting)' : ` (${health.Status})`;
+}
+
+/**
+ * Go's units.HumanDuration: seconds and minutes truncate (so `Up` never reads longer than the CLI's
+ * `CREATED ... ago`, which truncates too), hours round.
+ */
 function humanDuration(ms: number): string {
-  const sec = Math.max(0, Math.round(ms / 1000));
+  const sec = Math.max(0, Math.floor(ms / 1000));
   if (sec < 1) return 'Less than a second';
   if (sec === 1) return '1 second';
   if (sec < 60) return `${sec} seconds`;
-  const min = Math.round(sec / 60);
+  const min = Math.floor(sec / 60);
   if (min === 1) return 'About a minute';
   if (min < 60) return `${min} minutes`;
-  const h = Math.round(sec / 3600);
+  const h = Math.floor(sec / 3600 + 0.5);
   if (h === 1) return 'About an hour';
   if (h < 48) return `${h} hours`;
-  return `${Math.round(h / 24)} days`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(sec / 3600 / 24 / 365)} years`;
 }
 
 /** Docker fills Ports while the container runs (its endpoints exist); otherwise the map is empty. */
@@ -82,6 +95,8 @@ function hostConfigView(c: ContainerRecord) {
   // -1 is the CLI's "unset"; the spec's range is 0-100.
   if (typeof view.MemorySwappiness === 'number' && view.MemorySwappiness < 0) delete view.MemorySwappiness;
   if (view.Isolation === '') view.Isolation = 'default';
+  // Docker always shows both fields of the policy; clients often send only the name.
+  view.RestartPolicy = { Name: 'no', MaximumRetryCount: 0, ...(view.RestartPolicy as object) };
   return view;
 }
 
@@ -92,7 +107,8 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
     Created: c.created,
     Path: c.path,
     Args: c.args,
-    State: { ...c.state, Health: undefined },
+    // Health is there once a container with a health check has started, as in Docker.
+    State: { ...c.state },
     Image: c.imageId,
     ResolvConfPath: '',
     HostnamePath: '',
@@ -129,6 +145,8 @@ export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
     Labels: c.config.Labels,
     State: c.state.Status,
     Status: humanStatus(c),
+    // API 1.52's summary of health: `none` for a container that never ran a health check.
+    Health: { Status: c.state.Health?.Status ?? 'none', FailingStreak: c.state.Health?.FailingStreak ?? 0 },
     HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
     NetworkSettings: { Networks: networks },
     Mounts: c.mounts,

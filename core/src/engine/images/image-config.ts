@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@sockerless/sdk';
+import { parseGoDuration } from '../health-config';
 
 /** The OCI image config JSON (the document whose sha256 is the image id), as far as Docker reads it. */
 export interface ImageConfig {
@@ -24,7 +25,7 @@ export interface ContainerDefaults {
   Labels?: Record<string, string>;
   ExposedPorts?: Record<string, Record<string, never>>;
   Volumes?: Record<string, Record<string, never>>;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   StopSignal?: string;
   OnBuild?: string[];
   Shell?: string[];
@@ -157,11 +158,33 @@ function mergeEnv(env: string[], add: string[]): string[] {
   return out;
 }
 
+const HEALTHCHECK_DURATIONS: Record<string, 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval'> = {
+  interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval',
+};
+
+/** `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D] [--retries=N] CMD ...` or `NONE`. */
 function healthcheck(rest: string): ContainerDefaults['Healthcheck'] {
   if (rest.toUpperCase() === 'NONE') return { Test: ['NONE'] };
-  const m = /^CMD\s+(.*)$/i.exec(rest);
-  if (!m) throw new InvalidArgumentError('HEALTHCHECK: expected NONE or CMD <command> (options are not supported in changes)');
+  const options: NonNullable<ContainerDefaults['Healthcheck']> = {};
+  let remaining = rest;
+  for (let flag = /^--([a-z-]+)=(\S*)\s+/i.exec(remaining); flag; flag = /^--([a-z-]+)=(\S*)\s+/i.exec(remaining)) {
+    remaining = remaining.slice(flag[0].length);
+    const [, name, value] = flag;
+    if (name === 'retries') {
+      if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`HEALTHCHECK: invalid --retries value ${JSON.stringify(value)}`);
+      if (Number(value) < 0) throw new InvalidArgumentError(`--retries cannot be negative (${value})`);
+      options.Retries = Number(value);
+    } else if (HEALTHCHECK_DURATIONS[name]) {
+      const ns = parseGoDuration(value);
+      if (ns !== 0 && ns < 1_000_000) throw new InvalidArgumentError(`Interval "${name}" cannot be less than 1ms`);
+      options[HEALTHCHECK_DURATIONS[name]] = ns;
+    } else {
+      throw new InvalidArgumentError(`HEALTHCHECK: unknown flag: --${name}`);
+    }
+  }
+  const m = /^CMD\s+(.*)$/i.exec(remaining);
+  if (!m) throw new InvalidArgumentError('HEALTHCHECK: expected NONE or [OPTIONS] CMD <command>');
   const cmd = m[1].trim();
-  if (cmd.startsWith('[')) return { Test: ['CMD', ...jsonArray(cmd, 'HEALTHCHECK')] };
-  return { Test: ['CMD-SHELL', cmd] };
+  if (cmd.startsWith('[')) return { Test: ['CMD', ...jsonArray(cmd, 'HEALTHCHECK')], ...options };
+  return { Test: ['CMD-SHELL', cmd], ...options };
 }

@@ -1,0 +1,136 @@
+import type { Logger, WorkloadProcess } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+import type { ContainerRecord, HealthLogEntry } from './container-record';
+import { applyProbeResult, goDuration, healthAtStart, healthTimings, nextProbeDelay, probeArgv, ProbeOutput, type HealthTimings } from './health-config';
+import { newId } from './ids';
+
+/** How long a probe killed for its timeout gets to go away before the next one may start. */
+const KILLED_PROBE_GRACE_MS = 2_000;
+
+interface Watch {
+  stopped: boolean;
+  timer?: NodeJS.Timeout;
+  /** The probe in flight, to kill it when the watch stops. */
+  probe?: WorkloadProcess;
+}
+
+/**
+ * Runs a container's HEALTHCHECK while it runs, as dockerd's health monitor: the probe goes through the
+ * backend's exec (with exec_create/exec_start/exec_die events, as dockerd emits for probes), each result
+ * moves `State.Health` (kept in the record), and a change of status is the event `health_status: <status>`.
+ * A backend without exec has no health monitoring; that is logged once per backend.
+ */
+export class HealthMonitor {
+  private readonly watches = new Map<string, Watch>();
+  private readonly warnedBackends = new Set<string>();
+
+  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {}
+
+  /** `State.Health` for a run about to start: reset to starting when a probe will run, else unchanged. */
+  healthForStart(c: ContainerRecord): ContainerRecord['state']['Health'] {
+    const probes = probeArgv(c.config.Healthcheck) && this.engine.backendOf(c).driver.exec;
+    return probes ? healthAtStart(c.state.Health) : c.state.Health;
+  }
+
+  /** Begins probing a container that just started (replacing any earlier watch). */
+  watch(c: ContainerRecord): void {
+    this.stop(c.id);
+    const argv = probeArgv(c.config.Healthcheck);
+    if (!argv) return;
+    const driver = this.engine.backendOf(c).driver;
+    if (!driver.exec) {
+      if (!this.warnedBackends.has(c.backend)) {
+        this.warnedBackends.add(c.backend);
+        this.logger.warn('health checks are not run: the backend has no exec', { backend: c.backend, kind: driver.kind });
+      }
+      return;
+    }
+    const timings = healthTimings(c.config.Healthcheck!);
+    const watch: Watch = { stopped: false };
+    this.watches.set(c.id, watch);
+    this.schedule(c.id, watch, argv, timings);
+  }
+
+  /** Ends probing (the run ended or the container is going away); the last Health stays as it is. */
+  stop(id: string): void {
+    const watch = this.watches.get(id);
+    if (!watch) return;
+    watch.stopped = true;
+    clearTimeout(watch.timer);
+    watch.probe?.kill?.();
+    this.watches.delete(id);
+  }
+
+  stopAll(): void {
+    for (const id of [...this.watches.keys()]) this.stop(id);
+  }
+
+  private schedule(id: string, watch: Watch, argv: string[], timings: HealthTimings): void {
+    const c = this.engine.containers.get(id);
+    if (!c || watch.stopped) return;
+    const delay = nextProbeDelay(timings, Date.now() - Date.parse(c.state.StartedAt), c.state.Health?.Status ?? 'starting');
+    watch.timer = setTimeout(() => {
+      void this.probeOnce(id, watch, argv, timings)
+        .catch((err: Error) => this.logger.warn('health check failed to run', { id, err: err.message }))
+        .finally(() => this.schedule(id, watch, argv, timings));
+    }, delay);
+    // Probes never keep a stopping daemon alive.
+    watch.timer.unref();
+  }
+
+  private async probeOnce(id: string, watch: Watch, argv: string[], timings: HealthTimings): Promise<void> {
+    const c = this.engine.containers.get(id);
+    if (!c || watch.stopped) return;
+    const result = await this.runProbe(c, watch, argv, timings);
+    // A result that arrives after the run ended belongs to no run (moby drops it the same way).
+    const current = this.engine.containers.get(id);
+    if (watch.stopped || !current?.state.Health) return;
+    const before = current.state.Health;
+    const after = applyProbeResult(before, result, timings, Date.parse(current.state.StartedAt));
+    current.state = { ...current.state, Health: after };
+    await this.engine.save(current);
+    if (after.Status !== before.Status) this.engine.emit(current, `health_status: ${after.Status}`);
+  }
+
+  /** One probe through the backend's exec, bounded by the timeout; failures to run it are results too (-1). */
+  private async runProbe(c: ContainerRecord, watch: Watch, argv: string[], timings: HealthTimings): Promise<HealthLogEntry> {
+    const start = new Date().toISOString();
+    const failed = (message: string): HealthLogEntry => ({ Start: start, End: new Date().toISOString(), ExitCode: -1, Output: message });
+    const execId = newId();
+    const shown = argv.join(' ');
+    this.engine.emit(c, `exec_create: ${shown}`, { execID: execId });
+    let proc: WorkloadProcess;
+    try {
+      proc = await this.engine.backendOf(c).driver.exec!(c.id, {
+        argv, env: c.config.Env, workingDir: c.config.WorkingDir, user: c.config.User, tty: false, attachStdin: false, privileged: false,
+      });
+    } catch (err) {
+      return failed((err as Error).message);
+    }
+    watch.probe = proc;
+    this.engine.emit(c, `exec_start: ${shown}`, { execID: execId });
+    const output = new ProbeOutput();
+    proc.stdout.on('data', (d: Buffer) => output.write(d));
+    proc.stderr?.on('data', (d: Buffer) => output.write(d));
+    const exited = proc.exited.catch((err: Error) => ({ exitCode: -1, error: err.message }));
+    void exited.then((status) => {
+      const still = this.engine.containers.get(c.id);
+      if (still) this.engine.emit(still, 'exec_die', { execID: execId, exitCode: String(status.exitCode) });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timings.timeoutMs); timer.unref(); });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    watch.probe = undefined;
+    if (outcome === 'timeout') {
+      proc.kill?.();
+      // Wait for it to go, so slow probes do not pile up, but not for ever on a backend that cannot kill it.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, KILLED_PROBE_GRACE_MS).unref())]);
+      const out = output.toString();
+      const message = `Health check exceeded timeout (${goDuration(timings.timeoutMs)})`;
+      return { Start: start, End: new Date().toISOString(), ExitCode: -1, Output: out ? `${message}: ${out}` : message };
+    }
+    if (outcome.error && outcome.exitCode === -1) return failed(outcome.error);
+    return { Start: start, End: new Date().toISOString(), ExitCode: outcome.exitCode, Output: output.toString() };
+  }
+}
