@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
+import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
 import type { LogEntry, StreamName } from '../engine/log-store';
 import type { StreamConnection } from './hijack';
@@ -13,6 +14,8 @@ export interface AttachOptions {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** The client's detach sequence (`ctrl-p,ctrl-q` when empty); only a TTY attach looks for it. */
+  detachKeys: string;
 }
 
 export function attachOptionsOf(q: Record<string, string | string[] | undefined>): AttachOptions {
@@ -21,7 +24,9 @@ export function attachOptionsOf(q: Record<string, string | string[] | undefined>
     const s = Array.isArray(v) ? v[v.length - 1] : v;
     return s === '1' || s?.toLowerCase() === 'true';
   };
-  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr') };
+  const keys = q.detachKeys;
+  const detachKeys = (Array.isArray(keys) ? keys[keys.length - 1] : keys) ?? '';
+  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys };
 }
 
 function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
@@ -30,10 +35,13 @@ function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
 
 /**
  * Attach: replays logs when asked, then streams the container's output until its run ends; the client's
- * stdin goes to the process. A half-closed client write side ends stdin only.
+ * stdin goes to the process. When the client's input ends, Docker closes the process's stdin only for a
+ * StdinOnce container without a TTY; otherwise it ends this attach and the process keeps its stdin, so a
+ * detach (the client's, or the detach keys seen here on a TTY) leaves an interactive shell running.
  */
 export async function attachContainer(engine: ContainerEngine, ref: string, opts: AttachOptions, conn: StreamConnection): Promise<void> {
   const c = engine.find(ref);
+  const detachKeys = parseDetachKeys(opts.detachKeys);
   const encode = encoder(c.config.Tty);
   const wanted = (s: StreamName) => (s === 'stdout' ? opts.stdout : opts.stderr);
   const io = engine.ioOf(c.id);
@@ -49,14 +57,25 @@ export async function attachContainer(engine: ContainerEngine, ref: string, opts
     end: () => conn.end(),
   });
   conn.onClose(remove);
-  if (opts.stdin && conn.input) io.attachStdin(conn.input, c.config.StdinOnce);
+  if (opts.stdin && conn.input) {
+    const closeStdin = c.config.StdinOnce && !c.config.Tty;
+    const input = c.config.Tty ? withDetachKeys(conn.input, detachKeys, () => engine.emit(c, 'detach')) : conn.input;
+    io.attachStdin(input, closeStdin);
+    if (!closeStdin) input.once('end', () => { remove(); conn.end(); });
+  }
   engine.emit(c, 'attach');
 }
 
-/** Exec start: the process's output until it exits; stdin from the client when the exec asked for it. */
+/**
+ * Exec start: the process's output until it exits; stdin from the client when the exec asked for it. As in
+ * Docker, the end of the client's input closes the process's stdin without a TTY; with one it detaches the
+ * client (so do the detach keys) and the exec runs on, since a terminal has no end of input but ^D.
+ */
 export async function streamExec(execs: ExecEngine, id: string, conn: StreamConnection, started: Awaited<ReturnType<ExecEngine['start']>>): Promise<void> {
   const { rec, process } = started;
   const encode = encoder(rec.tty);
+  let detach = () => undefined as void;
+  const detached = new Promise<void>((resolve) => { detach = resolve; });
   const pipes: Promise<void>[] = [];
   for (const [name, s] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
     if (!s) continue;
@@ -70,15 +89,37 @@ export async function streamExec(execs: ExecEngine, id: string, conn: StreamConn
   if (rec.attachStdin && conn.input && process.stdin) {
     const stdin = process.stdin;
     stdin.on('error', () => undefined);
-    conn.input.on('data', (d: Buffer) => { if (!stdin.writableEnded) stdin.write(d); });
-    conn.input.on('end', () => stdin.end());
+    const input = rec.tty ? withDetachKeys(conn.input, parseDetachKeys(rec.detachKeys), () => undefined) : conn.input;
+    input.on('data', (d: Buffer) => { if (!stdin.writableEnded) stdin.write(d); });
+    input.on('end', () => { if (rec.tty) detach(); else stdin.end(); });
   } else {
     process.stdin?.end();
   }
-  conn.onClose(() => { if (execs.get(id).running) process.stdin?.end(); });
-  await Promise.all(pipes);
-  await process.exited.catch(() => undefined);
+  if (!rec.tty) conn.onClose(() => { if (execs.get(id).running) process.stdin?.end(); });
+  const finished = Promise.all(pipes).then(() => process.exited).catch(() => undefined);
+  await Promise.race([finished, detached]);
   conn.end();
+}
+
+/**
+ * Exec start after the headers, as Docker answers it: an exec whose process cannot start (no such executable,
+ * not executable) still gets its stream, which carries the reason, and exit code 126. Clients such as
+ * testcontainers' port check read that exit code rather than expect a failed request.
+ */
+export async function startExecStream(execs: ExecEngine, id: string, tty: boolean | undefined, open: (tty: boolean) => StreamConnection): Promise<void> {
+  const rec = execs.get(id);
+  const failedBefore = rec.startError !== undefined;
+  let started: Awaited<ReturnType<ExecEngine['start']>>;
+  try {
+    started = await execs.start(id, tty);
+  } catch (err) {
+    if (failedBefore || rec.startError === undefined) throw err;
+    const conn = open(rec.tty);
+    conn.write(encoder(rec.tty)('stdout', Buffer.from(`${rec.startError}\r\n`)));
+    conn.end();
+    return;
+  }
+  await streamExec(execs, id, open(started.rec.tty), started);
 }
 
 function parseTime(v: string | undefined, name: string): number | undefined {
@@ -110,8 +151,10 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
   const since = parseTime(queryString(ctx, 'since'), 'since');
   const until = parseTime(queryString(ctx, 'until'), 'until');
   const tailRaw = queryString(ctx, 'tail') ?? 'all';
-  const tail = tailRaw === 'all' || tailRaw === '' ? Infinity : Number(tailRaw);
-  if (Number.isNaN(tail)) throw new InvalidArgumentError(`invalid value for tail: ${tailRaw}`);
+  // A negative count means all lines, as in Docker (testcontainers asks for tail=-1).
+  const tailCount = tailRaw === 'all' || tailRaw === '' ? Infinity : Number(tailRaw);
+  if (Number.isNaN(tailCount)) throw new InvalidArgumentError(`invalid value for tail: ${tailRaw}`);
+  const tail = tailCount < 0 ? Infinity : tailCount;
   const encode = encoder(c.config.Tty);
   const keep = (e: LogEntry) => (e.stream === 'stdout' ? stdout : stderr) && (since === undefined || e.timeNano >= since) && (until === undefined || e.timeNano <= until);
   const render = (e: LogEntry) => encode(e.stream, timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNano)} `), e.data]) : e.data);
@@ -129,14 +172,20 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
     if (e.timeNano > lastNano && keep(e)) res.write(render(e));
   };
   const running = isRunning(c.id);
-  if (follow && running) io.log.on('entry', onEntry);
-  let entries = (await io.log.readAll()).filter(keep);
-  if (tail !== Infinity) entries = tail <= 0 ? [] : entries.slice(-tail);
+  // Subscribed before the replay is read: a run that ends while it is read must still end the stream.
+  let ended = false;
+  const markEnded = () => { ended = true; };
+  if (follow && running) { io.log.on('entry', onEntry); io.log.once('run-end', markEnded); }
+  const all = await io.log.readAll();
+  io.log.off('run-end', markEnded);
+  let entries = all.filter(keep);
+  if (tail !== Infinity) entries = tail === 0 ? [] : entries.slice(-tail);
   for (const e of entries) res.write(render(e));
-  lastNano = entries.length ? entries[entries.length - 1].timeNano : 0;
+  // Live entries already in the replay (or cut by tail) are not sent again.
+  lastNano = all.length ? all[all.length - 1].timeNano : 0;
   replayed = true;
   for (const e of live) onEntry(e);
-  if (!follow || !running || (until !== undefined && until <= Date.now() * 1e6)) {
+  if (!follow || !running || ended || (until !== undefined && until <= Date.now() * 1e6)) {
     io.log.off('entry', onEntry);
     res.end();
     return;

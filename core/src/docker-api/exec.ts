@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { ExecEngine, ExecCreateBody } from '../engine/exec-engine';
-import { streamExec } from './container-streams';
+import { startExecStream } from './container-streams';
 import { responseConnection, streamContentType } from './hijack';
 import { queryInt, readJson } from './http';
 
@@ -14,16 +14,17 @@ export function registerExecRoutes(router: Router, execs: ExecEngine): void {
   /** Without Upgrade (dockerode, testcontainers): a 200 whose body is the stream until the exec exits. */
   router.post('/exec/:id/start', async (ctx) => {
     const body = await readJson<{ Detach?: boolean; Tty?: boolean }>(ctx);
-    const started = await execs.start(ctx.params.id, body.Tty);
     if (body.Detach) {
+      const started = await execs.start(ctx.params.id, body.Tty);
       started.process.stdin?.end();
       ctx.status = 200;
       ctx.body = '';
       return;
     }
-    ctx.respond = false;
-    const conn = responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, started.rec.tty));
-    await streamExec(execs, ctx.params.id, conn, started);
+    await startExecStream(execs, ctx.params.id, body.Tty, (tty) => {
+      ctx.respond = false;
+      return responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, tty));
+    });
   });
 
   router.get('/exec/:id/json', (ctx) => {

@@ -4,7 +4,7 @@ import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
 import semver from 'semver';
 import { isSockerlessError, statusOfErrorCode, type HttpRoute, type Logger } from '@sockerless/sdk';
-import { attachContainer, attachOptionsOf, streamExec } from './container-streams';
+import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { readJson } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
@@ -170,9 +170,7 @@ async function upgradeAs(
       writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
       return;
     }
-    const started = await deps.execs.start(id, parsed.Tty);
-    const conn = upgradedConnection(socket, stdin, streamContentType(version, started.rec.tty));
-    await streamExec(deps.execs, id, conn, started);
+    await startExecStream(deps.execs, id, parsed.Tty, (tty) => upgradedConnection(socket, stdin, streamContentType(version, tty)));
     return;
   }
   writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);

@@ -1,6 +1,8 @@
-import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError, type WorkloadProcess } from '@sockerless/sdk';
+import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError, type ConsoleSize, type WorkloadProcess } from '@sockerless/sdk';
+import { consoleSizeOf } from './console-size';
 import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
+import { parseDetachKeys } from './detach-keys';
 import { newId } from './ids';
 
 export interface ExecRecord {
@@ -20,7 +22,11 @@ export interface ExecRecord {
   exitCode: number | null;
   pid: number;
   canRemove: boolean;
+  /** The terminal's size at start, from the create body's `ConsoleSize`. */
+  consoleSize?: ConsoleSize;
   process?: WorkloadProcess;
+  /** Why the process could not be started (no such executable, ...): Docker reports it inside the stream. */
+  startError?: string;
 }
 
 export interface ExecCreateBody {
@@ -34,6 +40,7 @@ export interface ExecCreateBody {
   Privileged?: boolean;
   User?: string;
   WorkingDir?: string;
+  ConsoleSize?: number[] | null;
 }
 
 /**
@@ -54,11 +61,12 @@ export class ExecEngine {
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) {
       throw new InvalidArgumentError('No exec command specified');
     }
+    parseDetachKeys(body.DetachKeys, 'escape');
     const rec: ExecRecord = {
       id: newId(), containerId: c.id, argv, tty: body.Tty ?? false, attachStdin: body.AttachStdin ?? false,
       attachStdout: body.AttachStdout ?? false, attachStderr: body.AttachStderr ?? false, env: body.Env ?? [],
       workingDir: body.WorkingDir || c.config.WorkingDir, user: body.User || c.config.User, privileged: body.Privileged ?? false,
-      detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, canRemove: false,
+      detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, canRemove: false, consoleSize: consoleSizeOf(body.ConsoleSize),
     };
     this.execs.set(rec.id, rec);
     this.engine.emit(c, `exec_create: ${argv.join(' ')}`, { execID: rec.id });
@@ -85,11 +93,12 @@ export class ExecEngine {
     try {
       proc = await driver.exec!(c.id, {
         argv: rec.argv, env: [...c.config.Env, ...rec.env], workingDir: rec.workingDir, user: rec.user,
-        tty: rec.tty, attachStdin: rec.attachStdin, privileged: rec.privileged,
+        tty: rec.tty, attachStdin: rec.attachStdin, privileged: rec.privileged, consoleSize: rec.tty ? rec.consoleSize : undefined,
       });
     } catch (err) {
       rec.running = false;
       rec.exitCode = 126;
+      rec.startError = err instanceof Error ? err.message : String(err);
       throw err;
     }
     rec.process = proc;
