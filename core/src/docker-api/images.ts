@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import semver from 'semver';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageService } from '../engine/images/image-service';
 import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
@@ -42,7 +43,7 @@ export function registerImageRoutes(router: Router, images: ImageService): void 
 
   router.get('/images/*rest', (ctx) => {
     const { name, action } = splitName(ctx.params.rest, ['json', 'history', 'get']);
-    if (action === 'json') ctx.body = images.inspect(name);
+    if (action === 'json') ctx.body = withLegacyContainerFields(images, name, images.inspect(name), ctx.state.apiVersion);
     else if (action === 'history') ctx.body = images.history(name);
     else if (action === 'get') sendArchive(ctx, images, [name]);
     else throw new NotImplementedError(`sockerless does not implement GET ${ctx.path}`);
@@ -66,6 +67,26 @@ export function registerImageRoutes(router: Router, images: ImageService): void 
   router.delete('/images/*rest', async (ctx) => {
     ctx.body = await images.remove(ctx.params.rest, { force: queryBool(ctx, 'force'), noprune: queryBool(ctx, 'noprune') });
   });
+}
+
+/** Go's zero `container.Config`, which dockerd shows as `ContainerConfig` for images no container built. */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+  OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null,
+  OnBuild: null, Labels: null,
+};
+
+/**
+ * API versions before 1.45 still carry `Container` and `ContainerConfig` in image inspect, and clients of
+ * that era read them unguarded: docker-compose 1.29 fails with KeyError 'ContainerConfig' when it recreates
+ * a container. An unversioned request speaks the newest API and gets neither, as from dockerd.
+ */
+function withLegacyContainerFields(images: ImageService, name: string, body: Record<string, unknown>, apiVersion: string | undefined): Record<string, unknown> {
+  const v = apiVersion ? semver.coerce(apiVersion) : null;
+  if (!v || semver.gte(v, '1.45.0')) return body;
+  const raw = images.resolve(name).record.config;
+  const built = raw.container_config && typeof raw.container_config === 'object' ? raw.container_config : undefined;
+  return { ...body, Container: typeof raw.container === 'string' ? raw.container : '', ContainerConfig: built ?? EMPTY_CONTAINER_CONFIG };
 }
 
 /** Splits `127.0.0.1:5000/bb/json` into name and action; a name without a known suffix has no action. */

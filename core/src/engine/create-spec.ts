@@ -118,8 +118,11 @@ export interface MountRequest {
   mode: string;
 }
 
-/** Reads Binds (`src:dst[:ro]`), Mounts, Tmpfs and the Volumes map into one list of mount requests. */
-export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null): MountRequest[] {
+/**
+ * Reads Binds (`src:dst[:ro]`), Mounts, Tmpfs and the Volumes map into one list of mount requests.
+ * `inherited` (from VolumesFrom) fills targets the container's own mounts leave free, as in Docker.
+ */
+export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null, inherited: MountRequest[] = []): MountRequest[] {
   const out: MountRequest[] = [];
   const binds = hostConfig.Binds;
   if (binds !== undefined && binds !== null && !Array.isArray(binds)) throw new InvalidArgumentError('invalid HostConfig.Binds: expected a list');
@@ -153,6 +156,9 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
   if (tmpfs && typeof tmpfs === 'object') {
     for (const target of Object.keys(tmpfs)) out.push({ type: 'tmpfs', source: '', target, readOnly: false, createSource: false, mode: '' });
   }
+  for (const m of inherited) {
+    if (!out.some((o) => o.target === m.target)) out.push(m);
+  }
   // Image and config VOLUMEs not covered by an explicit mount become anonymous volumes, as in Docker.
   for (const target of Object.keys(volumes ?? {})) {
     if (!out.some((m) => m.target === target)) out.push({ type: 'volume', source: '', target, readOnly: false, createSource: true, mode: '' });
@@ -161,6 +167,30 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
   for (const m of out) {
     if (seen.has(m.target)) throw new InvalidArgumentError(`Duplicate mount point: ${m.target}`);
     seen.add(m.target);
+  }
+  return out;
+}
+
+/**
+ * `HostConfig.VolumesFrom` (`container[:ro|:rw]`, compose's `volumes_from`): the volume and bind mounts of
+ * those containers at the same targets; `ro` makes them read-only, and a read-only one stays so.
+ */
+export function volumesFromMounts(hostConfig: Record<string, unknown>, mountsOf: (container: string) => MountPoint[]): MountRequest[] {
+  const from = hostConfig.VolumesFrom;
+  if (from === undefined || from === null) return [];
+  if (!Array.isArray(from)) throw new InvalidArgumentError('invalid HostConfig.VolumesFrom: expected a list');
+  const out: MountRequest[] = [];
+  for (const spec of from as unknown[]) {
+    if (typeof spec !== 'string' || spec === '') throw new InvalidArgumentError('invalid HostConfig.VolumesFrom entry');
+    const colon = spec.indexOf(':');
+    const container = colon < 0 ? spec : spec.slice(0, colon);
+    const modes = colon < 0 ? ['rw'] : spec.slice(colon + 1).split(',');
+    if (!modes.every((m) => ['ro', 'rw', 'z', 'Z'].includes(m))) throw new InvalidArgumentError(`invalid mode: ${spec.slice(colon + 1)}`);
+    for (const m of mountsOf(container)) {
+      if (m.Type === 'tmpfs' || out.some((o) => o.target === m.Destination)) continue;
+      const source = m.Type === 'volume' ? m.Name ?? '' : m.Source;
+      out.push({ type: m.Type, source, target: m.Destination, readOnly: !m.RW || modes.includes('ro'), createSource: false, mode: '' });
+    }
   }
   return out;
 }

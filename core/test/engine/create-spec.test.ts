@@ -1,4 +1,4 @@
-import { mergeConfig, mergeEnv, parseMounts } from '../../src/engine/create-spec';
+import { mergeConfig, mergeEnv, parseMounts, volumesFromMounts } from '../../src/engine/create-spec';
 
 const image = { Env: ['PATH=/bin', 'LANG=C'], Cmd: ['/bin/sh'], Entrypoint: null, WorkingDir: '/img', User: 'app', Labels: { from: 'image', both: 'image' } };
 
@@ -34,4 +34,21 @@ test('binds, mounts, tmpfs and image volumes become mount requests', () => {
   expect(() => parseMounts({ Binds: ['/a:/x', '/b:/x'] }, null)).toThrow('Duplicate mount point: /x');
   expect(() => parseMounts({ Binds: ['bad name:/x'] }, null)).toThrow(/includes invalid characters for a local volume name/);
   expect(() => parseMounts({ Mounts: [{ Type: 'bind', Source: 'rel', Target: '/x' }] }, null)).toThrow(/mount path must be absolute/);
+});
+
+test('VolumesFrom copies volume and bind mounts, ro wins, a read-only source stays so, own mounts take precedence', () => {
+  const source = [
+    { Type: 'volume' as const, Name: 'data', Source: '/v/data', Destination: '/data', Mode: 'z', RW: true, Propagation: '' },
+    { Type: 'bind' as const, Source: '/host/secret', Destination: '/secret', Mode: 'ro', RW: false, Propagation: 'rprivate' },
+    { Type: 'tmpfs' as const, Source: '', Destination: '/scratch', Mode: '', RW: true, Propagation: '' },
+  ];
+  const mountsOf = (ref: string) => { if (ref !== 'app') throw new Error(`No such container: ${ref}`); return source; };
+  const rw = volumesFromMounts({ VolumesFrom: ['app:rw'] }, mountsOf);
+  expect(rw.map((x) => [x.type, x.source, x.target, x.readOnly])).toEqual([['volume', 'data', '/data', false], ['bind', '/host/secret', '/secret', true]]);
+  expect(volumesFromMounts({ VolumesFrom: ['app:ro'] }, mountsOf).every((x) => x.readOnly)).toBe(true);
+  expect(volumesFromMounts({ VolumesFrom: ['app'] }, mountsOf)[0].readOnly).toBe(false);
+  expect(() => volumesFromMounts({ VolumesFrom: ['app:zz'] }, mountsOf)).toThrow('invalid mode: zz');
+  expect(() => volumesFromMounts({ VolumesFrom: ['nope'] }, mountsOf)).toThrow('No such container: nope');
+  const merged = parseMounts({ Binds: ['/mine:/data'] }, { '/secret': {}, '/anon': {} }, rw);
+  expect(merged.map((x) => [x.type, x.source, x.target])).toEqual([['bind', '/mine', '/data'], ['bind', '/host/secret', '/secret'], ['volume', '', '/anon']]);
 });
