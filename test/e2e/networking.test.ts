@@ -49,6 +49,8 @@ test('containers on one network reach each other by name and alias; inspect show
   expect(await fetchFrom('front', 'http://site:8080/')).toEqual({ code: 0, out: 'by-name' });
   expect(await fetchFrom('front', 'http://www:8080/')).toEqual({ code: 0, out: 'by-name' });
   expect(await fetchFrom('front', `http://${id.slice(0, 12)}:8080/`)).toEqual({ code: 0, out: 'by-name' });
+  // A container finds itself by its own alias too.
+  expect(await e.ok(['exec', id, 'wget', '-q', '-O-', 'http://www:8080/'])).toBe('by-name');
   const ns = JSON.parse(await e.ok(['inspect', '-f', '{{json .NetworkSettings}}', id]));
   const ep = ns.Networks.front;
   expect(ep.IPAddress).toMatch(/^10\.250\.1\.\d+$/);

@@ -57,6 +57,8 @@ export class ContainerNetworking {
     const seen = new Set<string>();
     for (const ep of Object.values(c.networks)) {
       if (!this.engine.deps.networks.isUserDefined(ep.NetworkID)) continue;
+      // Docker's DNS answers a container's own name and aliases too.
+      if (ep.IPAddress && ep.DNSNames?.length) lines.push({ ip: ep.IPAddress, names: ep.DNSNames });
       for (const peer of this.engine.all()) {
         if (peer.id === c.id || peer.state.Status === 'removing') continue;
         const pep = Object.values(peer.networks).find((x) => x.NetworkID === ep.NetworkID);
