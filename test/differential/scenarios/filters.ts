@@ -1,0 +1,155 @@
+/** List filters of containers, networks, volumes and images, and malformed filters. */
+import type { HttpStep, Scenario } from '../model';
+import { create, createNetwork, createVolume, listContainers, start, wait } from './steps';
+
+const listNetworks = (as: string, filters: Record<string, string[]>): HttpStep =>
+  ({ as, method: 'GET', path: '/networks', query: { filters }, compare: { fields: [{ path: '*.Name', how: 'sorted' }] } });
+const listVolumes = (as: string, filters: Record<string, string[]>): HttpStep =>
+  ({ as, method: 'GET', path: '/volumes', query: { filters }, compare: { fields: [{ path: 'Volumes.*.Name', how: 'sorted' }] } });
+const listImages = (as: string, filters: Record<string, string[]>): HttpStep =>
+  ({ as, method: 'GET', path: '/images/json', query: { filters }, compare: { fields: [{ path: '*.RepoTags', how: 'sorted' }] } });
+const malformed = (as: string, path: string, filters: string): HttpStep =>
+  ({ as, method: 'GET', path, query: { filters }, compare: { message: 'exact' } });
+
+export const filterScenarios: Scenario[] = [
+  {
+    name: 'filters: containers',
+    steps: [
+      createNetwork('net', { Name: 'diff-filter-net' }),
+      create('created', { Cmd: ['true'], Labels: { a: '1' } }, { name: 'diff-f1' }),
+      create('running', { Cmd: ['sleep', '30'], Labels: { a: '2' } }, { name: 'diff-f2' }),
+      start('running'),
+      create('exited3', { Cmd: ['sh', '-c', 'exit 3'], Labels: { b: '' } }, { name: 'diff-f3' }),
+      start('exited3'),
+      wait('exited3'),
+      create('exited0', { Cmd: ['true'], HostConfig: { NetworkMode: 'diff-filter-net' } }, { name: 'diff-f4' }),
+      start('exited0'),
+      wait('exited0'),
+      listContainers('running only', {}, false),
+      listContainers('all', {}),
+      listContainers('status created', { status: ['created'] }),
+      listContainers('status running', { status: ['running'] }),
+      listContainers('status exited', { status: ['exited'] }),
+      listContainers('status running or created', { status: ['running', 'created'] }),
+      listContainers('label a', { label: ['a'] }),
+      listContainers('label a=1', { label: ['a=1'] }),
+      listContainers('label a and b', { label: ['a', 'b'] }),
+      listContainers('label b=', { label: ['b='] }),
+      listContainers('name exact', { name: ['diff-f1'] }),
+      listContainers('name substring', { name: ['f2'] }),
+      listContainers('name with slash', { name: ['/diff-f3'] }),
+      listContainers('name regexp', { name: ['^/diff-f[12]$'] }),
+      listContainers('id full', { id: ['{{created.Id}}'] }),
+      listContainers('id prefix', { id: ['{{created.Id@12}}'] }),
+      listContainers('ancestor name', { ancestor: ['busybox'] }),
+      listContainers('ancestor name:tag', { ancestor: ['busybox:latest'] }),
+      listContainers('ancestor unknown', { ancestor: ['diff-nosuch'] }),
+      listContainers('network by name', { network: ['diff-filter-net'] }),
+      listContainers('network by id', { network: ['{{net.Id}}'] }),
+      listContainers('network bridge', { network: ['bridge'] }),
+      listContainers('exited 3', { exited: ['3'] }),
+      listContainers('exited 0', { exited: ['0'] }),
+      listContainers('exited and status', { exited: ['0'], status: ['exited'] }),
+      listContainers('label and status', { label: ['a'], status: ['running'] }),
+      {
+        as: 'one running container', method: 'GET', path: '/containers/json', query: { filters: { name: ['diff-f2'] } },
+        compare: {
+          fields: [
+            { path: '0', how: 'keys' }, '0.Names', '0.Image', { path: '0.ImageID', how: 'normalised' }, '0.Command', '0.State',
+            { path: '0.Status', how: 'type' }, '0.Labels', '0.Ports', '0.HostConfig', { path: '0.NetworkSettings.Networks', how: 'keys' },
+            { path: '0.NetworkSettings.Networks.bridge.IPAddress', how: 'type' }, '0.Mounts', { path: '0.Created', how: 'type' },
+          ],
+        },
+      },
+      {
+        as: 'limit 2', method: 'GET', path: '/containers/json', query: { all: 1, limit: 2 },
+        compare: { fields: [{ path: '', how: 'keys' }, '*.Names'] },
+      },
+      {
+        as: 'newest first', method: 'GET', path: '/containers/json', query: { all: 1 },
+        compare: { fields: ['*.Names'] },
+      },
+      malformed('malformed JSON', '/containers/json', '{"label":'),
+      malformed('not an object', '/containers/json', '"x"'),
+      malformed('unknown filter', '/containers/json', '{"colour":["red"]}'),
+      malformed('bad status', '/containers/json', '{"status":["sleeping"]}'),
+      malformed('bad exited', '/containers/json', '{"exited":["x"]}'),
+      {
+        as: 'legacy map form', method: 'GET', path: '/containers/json', query: { all: 1, filters: { label: { 'a=1': true } } },
+        compare: { fields: [{ path: '*.Names', how: 'sorted' }] },
+      },
+    ],
+  },
+  {
+    name: 'filters: networks',
+    steps: [
+      createNetwork('n1', { Name: 'diff-n1', Labels: { x: '1' } }),
+      createNetwork('n2', { Name: 'diff-n2', Internal: true, Labels: { x: '2', y: '' } }),
+      createNetwork('used', { Name: 'diff-used' }),
+      create('c', { Cmd: ['true'], HostConfig: { NetworkMode: 'diff-used' } }),
+      listNetworks('all', {}),
+      listNetworks('name', { name: ['diff-n1'] }),
+      listNetworks('name substring', { name: ['n'] }),
+      listNetworks('id prefix', { id: ['{{n1.Id@12}}'] }),
+      listNetworks('driver bridge', { driver: ['bridge'] }),
+      listNetworks('driver host', { driver: ['host'] }),
+      listNetworks('type custom', { type: ['custom'] }),
+      listNetworks('type builtin', { type: ['builtin'] }),
+      listNetworks('dangling true', { dangling: ['true'] }),
+      listNetworks('dangling false', { dangling: ['false'] }),
+      listNetworks('label x', { label: ['x'] }),
+      listNetworks('label x=1', { label: ['x=1'] }),
+      listNetworks('scope local', { scope: ['local'] }),
+      malformed('malformed JSON', '/networks', '{"name":'),
+      malformed('unknown filter', '/networks', '{"colour":["red"]}'),
+      malformed('bad type', '/networks', '{"type":["weird"]}'),
+      malformed('bad dangling', '/networks', '{"dangling":["maybe"]}'),
+    ],
+  },
+  {
+    name: 'filters: volumes',
+    steps: [
+      createVolume('v1', { Name: 'diff-v1', Labels: { k: 'v' } }),
+      createVolume('v2', { Name: 'diff-v2', Labels: { k: 'w', other: '' } }),
+      createVolume('v3', { Name: 'diff-v3' }),
+      create('c', { Cmd: ['true'], HostConfig: { Binds: ['diff-v1:/v1'] } }),
+      listVolumes('all', {}),
+      listVolumes('dangling true', { dangling: ['true'] }),
+      listVolumes('dangling false', { dangling: ['false'] }),
+      listVolumes('dangling 1', { dangling: ['1'] }),
+      listVolumes('name', { name: ['diff-v1'] }),
+      listVolumes('name substring', { name: ['v'] }),
+      listVolumes('label k', { label: ['k'] }),
+      listVolumes('label k=v', { label: ['k=v'] }),
+      listVolumes('driver local', { driver: ['local'] }),
+      malformed('malformed JSON', '/volumes', '{"name":'),
+      malformed('unknown filter', '/volumes', '{"colour":["red"]}'),
+      malformed('bad dangling', '/volumes', '{"dangling":["maybe"]}'),
+    ],
+  },
+  {
+    name: 'filters: images',
+    note: 'Image sizes and ids differ by nature (each engine imported the tarball itself); only tags are compared.',
+    steps: [
+      { as: 'tag', method: 'POST', path: '/images/busybox:latest/tag', query: { repo: 'diff/extra', tag: '1' } },
+      { as: 'tag again', method: 'POST', path: '/images/busybox:latest/tag', query: { repo: 'diff/extra', tag: '2' } },
+      listImages('all', {}),
+      listImages('reference name', { reference: ['busybox'] }),
+      listImages('reference name:tag', { reference: ['busybox:latest'] }),
+      listImages('reference wildcard', { reference: ['diff/*'] }),
+      listImages('reference wildcard tag', { reference: ['diff/extra:1'] }),
+      listImages('reference no match', { reference: ['nomatch*'] }),
+      listImages('dangling true', { dangling: ['true'] }),
+      listImages('dangling false', { dangling: ['false'] }),
+      listImages('label none', { label: ['nope'] }),
+      malformed('malformed JSON', '/images/json', '{"reference":'),
+      malformed('unknown filter', '/images/json', '{"colour":["red"]}'),
+      malformed('bad dangling', '/images/json', '{"dangling":["maybe"]}'),
+      {
+        as: 'inspect busybox', method: 'GET', path: '/images/busybox:latest/json',
+        compare: { fields: [{ path: 'RepoTags', how: 'sorted' }, 'RepoDigests', 'Parent', 'Config.Cmd', 'Config.Env', 'Config.Entrypoint', 'Config.WorkingDir', 'Config.User', 'Os', 'Architecture', { path: 'Size', how: 'type' }, { path: 'Created', how: 'type' }] },
+      },
+      { as: 'untag', method: 'DELETE', path: '/images/diff/extra:1', compare: { fields: ['*.Untagged'] } },
+    ],
+  },
+];
