@@ -9,6 +9,8 @@ export * from './contracts/store';
 export * from './contracts/scheduler';
 export * from './contracts/admission';
 export * from './contracts/simulator';
+export * from './contracts/sandbox';
+export * from './contracts/agent';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';

@@ -99,6 +99,13 @@ export interface SockerlessConfig {
    * `default-address-pools` (what user-defined networks are cut from; Docker's 172.17-31 and 192.168 ranges).
    */
   networks?: { bip?: string; defaultAddressPools?: { base: string; size: number }[] };
+  /** Listeners of the simulator plugins by simulator name, e.g. `{ aws: { listen: 'tcp://127.0.0.1:4566' } }`; `tcp://127.0.0.1:0` by default. */
+  simulators?: Record<string, { listen?: string }>;
+  /**
+   * The workload agent server: where it listens (`tcp://127.0.0.1:0` by default) and the `ws://` URL a workload
+   * dials (by default the listener's own address, which only a workload on this host reaches).
+   */
+  agent?: { listen?: string; advertise?: string };
   /** Extra top-level sections read by plugins (pools, tenants, ...). */
   [section: string]: unknown;
 }

@@ -1,5 +1,6 @@
 import { createServiceRef } from './refs';
 import type { StoredEvent, StoredRecord } from './contracts/records';
+import type { AgentServer } from './contracts/agent';
 
 /** Services the core provides to plugins. Plugin-scoped ones are made per plugin (tagged logger, own dir). */
 
@@ -114,6 +115,13 @@ export interface PluginRecords {
   delete(id: string): Promise<void>;
 }
 
+/** The simulators running in this process, started by the core before backend instances are made. */
+export interface SimulatorDirectory {
+  /** The endpoint (`http://127.0.0.1:PORT`) of the simulator registered under `name`; NotFound when none runs. */
+  endpoint(name: string): string;
+  names(): string[];
+}
+
 export const coreServices = {
   logger: createServiceRef<Logger>({ id: 'core.logger', scope: 'plugin' }),
   lifecycle: createServiceRef<Lifecycle>({ id: 'core.lifecycle', scope: 'plugin' }),
@@ -126,4 +134,8 @@ export const coreServices = {
   containers: createServiceRef<ContainersService>({ id: 'core.containers' }),
   backends: createServiceRef<BackendCatalog>({ id: 'core.backends' }),
   records: createServiceRef<PluginRecords>({ id: 'core.records', scope: 'plugin' }),
+  /** The workload agent server (its listener opens on first use). */
+  agents: createServiceRef<AgentServer>({ id: 'core.agents' }),
+  /** Usable from a backend driver factory's `create` on. */
+  simulators: createServiceRef<SimulatorDirectory>({ id: 'core.simulators' }),
 } as const;

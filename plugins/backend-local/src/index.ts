@@ -1,4 +1,4 @@
-import { coreBackendDriversExtensionPoint, coreServices, definePlugin, z } from '@sockerless/sdk';
+import { coreBackendDriversExtensionPoint, coreServices, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
 import { LocalDriver, type LocalDriverOptions } from './driver';
 
 export { LocalDriver, type LocalDriverOptions } from './driver';
@@ -9,6 +9,10 @@ export default definePlugin({
   id: 'backend-local',
   sdk: '^1.0.0',
   register(reg) {
+    // Simulators run what a cloud is asked to run in the same sandbox as this backend, on the host's network.
+    reg.provideService(sandboxRuntimeServiceRef, () => ({
+      open: ({ name, stateDir, logger }) => new LocalDriver({ instanceName: name, stateDir, logger, options: { sandbox: 'auto', network: 'host' } }),
+    }));
     reg.registerInit({
       deps: { drivers: coreBackendDriversExtensionPoint, logger: coreServices.logger },
       init({ drivers, logger }) {

@@ -155,9 +155,31 @@ export interface PathStat {
   linkTarget: string;
 }
 
+/**
+ * What a cloud resource's tags say about the container it runs, so that a daemon with no record of it (a
+ * new home, a lost store) can rebuild one. Env and secrets are never in tags.
+ */
+export interface WorkloadIdentity {
+  name: string;
+  /** The image reference as the user gave it. */
+  image: string;
+  /** ISO time of the container's create. */
+  created: string;
+  labels: Record<string, string>;
+  pool?: string;
+  /** Entrypoint followed by cmd, when the backend can read it back (task definition, function config). */
+  argv?: string[];
+  /** When the workload has ended: its exit code and times (ISO). */
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
 export interface ManagedWorkload {
   id: string;
   running: boolean;
+  /** Present when the backend can tell whose workload it is from the cloud alone (tags). */
+  identity?: WorkloadIdentity;
 }
 
 export interface BackendCapabilities {
@@ -199,6 +221,12 @@ export interface BackendDriver {
   removeNetwork?(networkId: string): Promise<void>;
   /** What this instance manages, for recovery at boot. */
   list(): Promise<ManagedWorkload[]>;
+  /**
+   * A workload the previous daemon started and that lives on without it (a cloud task): its process again,
+   * with the output written from `logsSince` on and the exit when it ends (at once when it already ended).
+   * Undefined when the backend no longer knows it. Without this method the core kills such a workload at boot.
+   */
+  reattach?(id: string, opts: { logsSince?: Date }): Promise<WorkloadProcess | undefined>;
   /** Called once at shutdown. */
   close?(): Promise<void>;
 }
