@@ -20,3 +20,5 @@ export * from './signals';
 export { z } from 'zod';
 export { SDK_VERSION } from './version';
 export { RecentSamples } from './samples';
+export { agentSandboxMounts } from './agent/sandbox-mounts';
+export { WorkloadAgentServer, type WorkloadAgentServerOptions } from './agent/server';

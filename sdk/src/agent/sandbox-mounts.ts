@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { UnavailableError } from '../errors';
+import type { WorkloadMount } from '../contracts/backend';
+import { AGENT_ENTRYPOINT } from '../contracts/agent';
+
+/**
+ * The read-only bind mounts that make `/.sockerless/agent` run in ANY root filesystem (busybox has no node,
+ * no libc): the host's node with its own shared libraries and dynamic loader, a static busybox as the
+ * script interpreter, the compiled agent and the node_modules it loads. A simulator running a cloud
+ * workload in the local sandbox adds them, as if the image had been overlaid with the agent.
+ */
+
+const AGENT_DIR = '/.sockerless';
+const IN_SANDBOX = {
+  node: `${AGENT_DIR}/node`,
+  lib: `${AGENT_DIR}/lib`,
+  busybox: `${AGENT_DIR}/busybox`,
+  sdkDist: `${AGENT_DIR}/app/sdk/dist`,
+  sdkNodeModules: `${AGENT_DIR}/app/sdk/node_modules`,
+  nodeModules: `${AGENT_DIR}/app/node_modules`,
+};
+
+/** The packages the agent requires at run time (their own dependencies sit next to them). */
+const AGENT_PACKAGES = ['ws', 'tar-stream'];
+
+let cached: WorkloadMount[] | undefined;
+
+export function agentSandboxMounts(): WorkloadMount[] {
+  // The script lives in the temp dir, which a cleaner may empty while the daemon runs.
+  if (!cached || !cached.every((m) => existsSync(m.source))) cached = computeMounts();
+  return cached.map((m) => ({ ...m }));
+}
+
+function computeMounts(): WorkloadMount[] {
+  const ro = (source: string, target: string): WorkloadMount => ({ type: 'bind', source, target, readOnly: true });
+  const sdkRoot = findSdkRoot();
+  const mainJs = join(sdkRoot, 'dist', 'agent', 'main.js');
+  if (!existsSync(mainJs)) throw new UnavailableError(`the workload agent is not built: ${mainJs} is missing (run \`tsc -b sdk\`)`);
+  const busybox = findStaticBusybox();
+  const node = realpathSync(process.execPath);
+  const libs = sharedLibraries(node);
+  const loader = libs.find((l) => l.isLoader);
+
+  const mounts: WorkloadMount[] = [
+    ro(node, IN_SANDBOX.node),
+    ro(busybox, IN_SANDBOX.busybox),
+    ...libs.map((l) => ro(l.hostPath, `${IN_SANDBOX.lib}/${l.name}`)),
+    ro(join(sdkRoot, 'dist'), IN_SANDBOX.sdkDist),
+  ];
+  for (const holder of packageHolders(sdkRoot)) {
+    const inSdk = relative(sdkRoot, holder) === 'node_modules';
+    mounts.push(ro(holder, inSdk ? IN_SANDBOX.sdkNodeModules : IN_SANDBOX.nodeModules));
+  }
+
+  const agentMain = `${IN_SANDBOX.sdkDist}/agent/main.js`;
+  // The loader runs node against our libraries only, so the image's libc (or its absence) never matters.
+  const run = loader
+    ? `exec ${IN_SANDBOX.lib}/${loader.name} --library-path ${IN_SANDBOX.lib} ${IN_SANDBOX.node} ${agentMain} "$@"`
+    : `exec ${IN_SANDBOX.node} ${agentMain} "$@"`;
+  const script = `#!${IN_SANDBOX.busybox} sh\n${run}\n`;
+  mounts.push(ro(writeScript(script), AGENT_ENTRYPOINT));
+  return mounts;
+}
+
+/** The @sockerless/sdk package directory this module belongs to (src/ under ts-jest, dist/ when built). */
+function findSdkRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === '@sockerless/sdk') return dir;
+    if (dirname(dir) === dir) throw new UnavailableError(`cannot find the @sockerless/sdk package above ${__dirname}`);
+  }
+}
+
+/**
+ * The node_modules directories that hold the agent's packages, as Node's resolution walks up from the sdk
+ * package. Mounted at the same relative place, so the same walk finds them inside the sandbox.
+ */
+function packageHolders(sdkRoot: string): string[] {
+  const holders = new Set<string>();
+  for (const name of AGENT_PACKAGES) {
+    let found: string | undefined;
+    for (let dir = sdkRoot; !found; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules');
+      if (existsSync(join(candidate, name, 'package.json'))) found = realpathSync(candidate);
+      if (dirname(dir) === dir) break;
+    }
+    if (!found) throw new UnavailableError(`the workload agent needs the package ${name}, not found from ${sdkRoot}`);
+    holders.add(found);
+  }
+  const outer = [...holders].filter((h) => relative(sdkRoot, h) !== 'node_modules');
+  if (outer.length > 1) throw new UnavailableError(`the workload agent's packages are spread over ${outer.join(', ')}; expected one node_modules`);
+  return [...holders];
+}
+
+function findStaticBusybox(): string {
+  const candidates = ['/bin/busybox', '/usr/bin/busybox', '/usr/local/bin/busybox'];
+  for (const c of candidates) {
+    if (existsSync(c) && isStaticElf(c)) return realpathSync(c);
+  }
+  throw new UnavailableError('the workload agent needs a statically linked busybox (Debian: busybox-static) at /bin/busybox');
+}
+
+/** True when the ELF file has no PT_INTERP segment (needs no dynamic loader). */
+function isStaticElf(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(64);
+    if (readSync(fd, head, 0, 64, 0) < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false;
+    const phoff = Number(head.readBigUInt64LE(32));
+    const phentsize = head.readUInt16LE(54);
+    const phnum = head.readUInt16LE(56);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+interface SharedLibrary {
+  /** The name the loader looks for (the soname), or the loader's own file name. */
+  name: string;
+  hostPath: string;
+  isLoader: boolean;
+}
+
+/** node's shared libraries from `ldd` (`libc.so.6 => /lib/.../libc.so.6 (0x...)`, loader as `/lib64/ld-... (0x...)`). */
+function sharedLibraries(binary: string): SharedLibrary[] {
+  if (isStaticElf(binary)) return [];
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  const libs: SharedLibrary[] = [];
+  for (const line of out.split('\n')) {
+    const linked = /^\s*(\S+)\s+=>\s+(\/\S+)\s+\(/.exec(line);
+    if (linked) { libs.push({ name: basename(linked[1]), hostPath: realpathSync(linked[2]), isLoader: false }); continue; }
+    const loader = /^\s*(\/\S+)\s+\(/.exec(line);
+    if (loader) libs.push({ name: basename(loader[1]), hostPath: realpathSync(loader[1]), isLoader: true });
+  }
+  if (!libs.some((l) => l.isLoader)) throw new UnavailableError(`cannot find the dynamic loader of ${binary} in the output of ldd`);
+  return libs;
+}
+
+/** Writes the entrypoint script once per content, in a directory keyed by its hash. */
+function writeScript(script: string): string {
+  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `sockerless-agent-${hash}`);
+  const file = join(dir, 'agent');
+  if (existsSync(file) && readFileSync(file, 'utf8') === script) return file;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, script, { mode: 0o755 });
+  renameSync(tmp, file);
+  return file;
+}

@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pack as tarPack } from 'tar-stream';
+import { AGENT_ENTRYPOINT, agentSandboxMounts, extractTar, type WorkloadAgentServer, type WorkloadSpec } from '@sockerless/sdk';
+// Tests only: the local sandbox is what the cloud simulators run workloads in.
+import { LocalDriver } from '../../plugins/backend-local/src/driver';
+import { buildBusyboxRootfs } from '../../plugins/backend-local/test/helpers';
+import { capturingLogger, finish, makeServer, requireBuiltAgent, waitUntil } from './agent-support';
+
+/** The agent inside the bubblewrap sandbox, on a busybox root that has no node and no libc. */
+
+describe('the agent in a busybox sandbox', () => {
+  let dir: string;
+  let rootfs: string;
+  let driver: LocalDriver;
+  let server: WorkloadAgentServer;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    requireBuiltAgent();
+    dir = mkdtempSync(join(tmpdir(), 'sl-agent-sbx-'));
+    rootfs = await buildBusyboxRootfs(dir);
+    driver = new LocalDriver({ instanceName: 'sim', stateDir: join(dir, 'state'), logger: capturingLogger([]), options: { sandbox: 'auto', network: 'host' } });
+    server = makeServer(join(dir, 'home'));
+  });
+  afterAll(async () => {
+    for (const id of ids) await driver.remove(id);
+    await driver.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function spec(id: string, argv: string[], env: string[] = []): WorkloadSpec {
+    ids.push(id);
+    return {
+      id, name: id, hostname: id, image: { id: 'sha256:busybox', ref: 'busybox', rootfs },
+      argv: [AGENT_ENTRYPOINT, ...argv], env: ['PATH=/usr/local/bin:/usr/bin:/bin', ...env], workingDir: '', user: '',
+      tty: false, openStdin: false, mounts: agentSandboxMounts(), labels: {}, stateDir: join(dir, 'state', 'containers', id), memoryBytes: 0,
+    };
+  }
+
+  it('runs the command through /.sockerless/agent with its output and exit code', async () => {
+    const s = spec('sbx-plain', ['sh', '-c', 'echo hi; exit 3']);
+    await driver.create(s);
+    const r = await finish(await driver.start(s));
+    expect(r).toMatchObject({ out: 'hi\n', exitCode: 3 });
+  });
+
+  it('serves exec and cp from inside the sandbox', async () => {
+    const grant = await server.grant('sbx-agent');
+    const s = spec('sbx-agent', ['sh', '-c', 'trap "exit 0" TERM; echo ready; while true; do sleep 1; done'], grant.env);
+    await driver.create(s);
+    const main = await driver.start(s);
+    let mainOut = '';
+    main.stdout.on('data', (c: Buffer) => { mainOut += c.toString(); });
+    main.stderr?.resume();
+    await waitUntil(() => mainOut.includes('ready'), 'the workload to start');
+    const session = await server.session('sbx-agent', 60_000);
+    const base = { env: ['PATH=/bin'], workingDir: '/', user: '', tty: false, attachStdin: false, privileged: false };
+
+    // The image's own /etc/passwd names the user; the image's busybox runs the command.
+    const who = await finish(await session.exec({ ...base, argv: ['sh', '-c', 'id -u; cat /etc/image-file'], user: 'app' }));
+    expect(who).toMatchObject({ out: '1000\nfrom the image\n', exitCode: 0 });
+
+    const pack = tarPack();
+    pack.entry({ name: 'drop/', type: 'directory', mode: 0o755 });
+    pack.entry({ name: 'drop/note.txt', mode: 0o644 }, 'copied in\n');
+    pack.finalize();
+    await session.putArchive('/tmp', Readable.from(pack as unknown as AsyncIterable<Buffer>), { noOverwriteDirNonDir: false });
+    expect((await finish(await session.exec({ ...base, argv: ['cat', '/tmp/drop/note.txt'] }))).out).toBe('copied in\n');
+    expect(await session.statPath('/tmp/drop/note.txt')).toMatchObject({ name: 'note.txt', size: 10 });
+
+    const back = await session.getArchive('/etc/passwd');
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    await extractTar(back.tar, out);
+    expect(readFileSync(join(out, 'passwd'), 'utf8')).toContain('app:x:1000:1000');
+
+    await session.signal('TERM');
+    expect((await main.exited).exitCode).toBe(0);
+  });
+});
