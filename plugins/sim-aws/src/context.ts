@@ -36,7 +36,13 @@ export interface RunSpec {
   id: string;
   /** An image reference; resolved through the core's image store. */
   image: string;
+  /** The full argv; when empty, Docker's merge of `entrypoint`/`cmd` with the image's Entrypoint and Cmd. */
   argv: string[];
+  /** With an empty argv: replaces the image's Entrypoint (and then drops its Cmd). */
+  entrypoint?: string[];
+  /** With an empty argv: replaces the image's Cmd. */
+  cmd?: string[];
+  /** `NAME=value`; merged over the image's Env. */
   env: string[];
   workingDir: string;
   user: string;

@@ -1,0 +1,125 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@sockerless/sdk';
+import type { SimOptions } from './context';
+import { AwsError, sendJson11Error, sendRestJsonError } from './errors';
+import { TokenBucket } from './throttle';
+import type { Json } from './wire';
+
+export type Json11Operations = Record<string, (body: Json) => unknown | Promise<unknown>>;
+
+export interface RestService {
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<void>;
+}
+
+export interface SimServices {
+  ecs: Json11Operations;
+  logs: Json11Operations;
+  lambda?: RestService;
+}
+
+const ECS_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
+const LOGS_PREFIX = 'Logs_20140328.';
+/** Lambda's REST paths start with an API date: `/2015-03-31/functions`, `/2017-03-31/tags`, ... */
+const LAMBDA_PATH = /^\/20\d\d-\d\d-\d\d\//;
+
+/**
+ * One port for every AWS service the simulator speaks: JSON 1.1 services by their `x-amz-target` prefix,
+ * Lambda's REST-JSON by its path. The SigV4 signature is not checked.
+ */
+export class AwsServer {
+  private server: Server | undefined;
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly services: SimServices, private readonly options: SimOptions, private readonly logger: Logger) {}
+
+  async listen(host: string, port: number): Promise<string> {
+    const server = createServer((req, res) => void this.dispatch(req, res));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    });
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** False when the service's bucket is empty (throttling configured and exceeded). */
+  private admit(service: string): boolean {
+    const t = this.options.throttle;
+    if (!t) return true;
+    let bucket = this.buckets.get(service);
+    if (!bucket) this.buckets.set(service, (bucket = new TokenBucket(t.ratePerSecond, t.burst)));
+    return bucket.take();
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      res.destroy();
+      return;
+    }
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith(ECS_PREFIX)) return this.json11('ecs', this.services.ecs, target.slice(ECS_PREFIX.length), body, res);
+    if (typeof target === 'string' && target.startsWith(LOGS_PREFIX)) return this.json11('logs', this.services.logs, target.slice(LOGS_PREFIX.length), body, res);
+    if (target === undefined && LAMBDA_PATH.test(url.pathname) && this.services.lambda) return this.rest(req, res, body, url, this.services.lambda);
+    sendJson11Error(res, new AwsError('UnknownOperationException', `The Sockerless AWS simulator does not know ${target ? `the operation ${String(target)}` : `${req.method} ${url.pathname}`}`));
+  }
+
+  private async json11(service: string, ops: Json11Operations, operation: string, raw: Buffer, res: ServerResponse): Promise<void> {
+    try {
+      const op = Object.prototype.hasOwnProperty.call(ops, operation) ? ops[operation] : undefined;
+      if (!op) throw new AwsError('UnknownOperationException', `The Sockerless AWS simulator does not implement ${service} ${operation}`);
+      if (!this.admit(service)) throw new AwsError('ThrottlingException', 'Rate exceeded');
+      let body: Json;
+      try {
+        const parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8')) as unknown;
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        body = parsed as Json;
+      } catch {
+        throw new AwsError('SerializationException', 'The request body is not a valid JSON object');
+      }
+      const result = await op(body);
+      const text = JSON.stringify(result ?? {});
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId() });
+      res.end(text);
+    } catch (err) {
+      sendJson11Error(res, asAwsError(err, service === 'ecs' ? 'ServerException' : 'ServiceUnavailableException', this.logger));
+    }
+  }
+
+  private async rest(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL, svc: RestService): Promise<void> {
+    try {
+      if (!this.admit('lambda')) throw new AwsError('TooManyRequestsException', 'Rate exceeded', 429);
+      await svc.handle(req, res, body, url);
+    } catch (err) {
+      if (res.headersSent) { res.destroy(); return; }
+      sendRestJsonError(res, asAwsError(err, 'ServiceException', this.logger));
+    }
+  }
+}
+
+function asAwsError(err: unknown, serverCode: string, logger: Logger): AwsError {
+  if (err instanceof AwsError) return err;
+  logger.error('AWS simulator: unexpected error', { err: (err as Error)?.stack ?? String(err) });
+  return new AwsError(serverCode, `internal error: ${(err as Error)?.message ?? String(err)}`, 500);
+}
+
+function requestId(): string {
+  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2, 10)}`;
+}

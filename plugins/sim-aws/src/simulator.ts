@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import type { ImageStoreService, Logger, SandboxRuntime, Simulator } from '@sockerless/sdk';
+import type { SimContext, SimOptions } from './context';
+import { clusterOperations } from './ecs/clusters';
+import { TaskLifecycle } from './ecs/lifecycle';
+import { EcsState } from './ecs/model';
+import { tagOperations } from './ecs/tags';
+import { taskDefinitionOperations } from './ecs/task-definitions';
+import { taskOperations } from './ecs/tasks';
+import { createLambdaService } from './lambda/api';
+import { logsOperations } from './logs/api';
+import { LogsStore } from './logs/store';
+import { FilePersistence } from './persist';
+import { SandboxRunner } from './runner';
+import { AwsServer } from './server';
+
+export interface AwsSimulatorDeps {
+  sandbox: SandboxRuntime;
+  images: ImageStoreService;
+  logger: Logger;
+}
+
+export interface AwsSimulator extends Simulator {
+  /** The shared context (options, logs, runner, persistence), for tests and Lambda. */
+  readonly context: SimContext;
+  /** Writes pending state now. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The AWS simulator: ECS, CloudWatch Logs and Lambda on one port, workloads in the local sandbox, state in
+ * JSON files under `options.stateDir`. State is loaded at `start`, so a restarted simulator continues.
+ */
+export function createAwsSimulator(deps: AwsSimulatorDeps, options: SimOptions): AwsSimulator {
+  const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
+  const runner = new SandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
+  let logs: LogsStore | undefined;
+  const context: SimContext = {
+    options,
+    logger: deps.logger,
+    images: deps.images,
+    get logs() {
+      if (!logs) throw new Error('the AWS simulator is not started');
+      return logs;
+    },
+    runner,
+    persist,
+    arn: (service, resource) => `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`,
+  };
+  let running: { server: AwsServer; lifecycle: TaskLifecycle; lambda: { stop(): Promise<void> } } | undefined;
+
+  return {
+    name: 'aws',
+    context,
+    async start({ host, port }) {
+      if (running) throw new Error('the AWS simulator is already started');
+      logs = new LogsStore(persist, (group) => context.arn('logs', `log-group:${group}`));
+      const ecs = new EcsState(context);
+      const lifecycle = new TaskLifecycle(context, ecs);
+      const lambda = createLambdaService(context);
+      const server = new AwsServer({
+        ecs: { ...clusterOperations(ecs), ...taskDefinitionOperations(ecs), ...taskOperations(ecs, lifecycle), ...tagOperations(ecs) },
+        logs: logsOperations(logs),
+        lambda,
+      }, options, deps.logger);
+      const endpoint = await server.listen(host, port);
+      running = { server, lifecycle, lambda };
+      return { endpoint };
+    },
+    async stop() {
+      const r = running;
+      running = undefined;
+      if (!r) return;
+      await r.server.close();
+      // What ran is recorded as it was, as if the simulator had died now; its workloads end with it.
+      await persist.freeze();
+      await Promise.all([r.lifecycle.close(), r.lambda.stop()]);
+      await runner.close();
+    },
+    flush: () => persist.flush(),
+  };
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { coreServices, definePlugin, sandboxRuntimeServiceRef, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
+import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
+import { buildBusyboxRootfsTar } from '../../../test/support/images';
+import type { SimOptions } from '../src/context';
+import { createAwsSimulator, type AwsSimulator } from '../src/simulator';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** The image every test host has: static busybox, `CMD ["/bin/sh"]`. */
+export const BUSYBOX = 'busybox:latest';
+
+export interface AwsClientConfig {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts: number;
+}
+
+export interface TestSimulator {
+  /** `http://127.0.0.1:PORT`, the same across `restart()`. */
+  readonly endpoint: string;
+  /** The in-process host's SOCKERLESS_HOME (its image store has BUSYBOX). */
+  readonly home: string;
+  /** The simulator's state dir (kept across `restart()`). */
+  readonly stateDir: string;
+  readonly host: TestHost;
+  readonly simulator: AwsSimulator;
+  /** The official SDK's client config for this simulator (fake credentials, no retries). */
+  readonly aws: AwsClientConfig;
+  readonly ecs: ECSClient;
+  readonly logs: CloudWatchLogsClient;
+  /** Stops the simulator (as if it died: state as it was, workloads ended) and starts a new one on the same port and state. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface HostDeps {
+  sandbox: SandboxRuntime;
+  images: ImageStoreService;
+  logger: Logger;
+  stateDir: string;
+}
+
+/**
+ * A simulator for one test file: a real in-process host (store-sqlite, backend-local) whose image store holds
+ * busybox, and the AWS simulator built from that host's services on 127.0.0.1, an ephemeral port.
+ */
+export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<TestSimulator> {
+  let captured: HostDeps | undefined;
+  // Takes the services the sim-aws plugin would get, so the test owns the simulator's start and stop.
+  const harness = definePlugin({
+    id: 'sim-aws-test-harness',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({
+        deps: { sandbox: sandboxRuntimeServiceRef, images: coreServices.images, logger: coreServices.logger, paths: coreServices.paths },
+        init({ sandbox, images, logger, paths }) { captured = { sandbox, images, logger, stateDir: paths.stateDir }; },
+      });
+    },
+  });
+  const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', harness] });
+  try {
+    await importBusybox(host);
+    const deps = captured!;
+    const options: SimOptions = { region: 'us-east-1', accountId: '000000000000', startDelayMs: 0, stateDir: join(deps.stateDir, 'aws'), ...opts };
+    let simulator = createAwsSimulator(deps, options);
+    const { endpoint } = await simulator.start({ host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(endpoint).port);
+    const aws: AwsClientConfig = { region: options.region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    const ecs = new ECSClient(aws);
+    const logs = new CloudWatchLogsClient(aws);
+    return {
+      endpoint, home: host.home, stateDir: options.stateDir, host, aws, ecs, logs,
+      get simulator() { return simulator; },
+      async restart() {
+        await simulator.stop();
+        simulator = createAwsSimulator(deps, options);
+        await simulator.start({ host: '127.0.0.1', port });
+      },
+      async close() {
+        ecs.destroy();
+        logs.destroy();
+        await simulator.stop();
+        await host.close();
+      },
+    };
+  } catch (err) {
+    await host.close();
+    throw err;
+  }
+}
+
+/** `docker import` of a busybox rootfs into the host, through its Docker API. */
+export async function importBusybox(host: TestHost): Promise<void> {
+  const tar = await buildBusyboxRootfsTar(join(host.home, 'rootfs-build'));
+  const changes = ['CMD ["/bin/sh"]', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'].map((c) => `changes=${encodeURIComponent(c)}`).join('&');
+  const res = await fetch(`${host.baseUrl}/images/create?fromSrc=-&repo=busybox&tag=latest&${changes}`, {
+    method: 'POST', headers: { 'content-type': 'application/x-tar' }, body: readFileSync(tar),
+  });
+  const text = await res.text();
+  if (!res.ok || !text.includes('sha256:')) throw new Error(`importing busybox failed: ${res.status} ${text}`);
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
