@@ -1,0 +1,128 @@
+import type {
+  ContainerDefinition, DescribeTaskDefinitionCommandOutput, RegisterTaskDefinitionCommandInput, RunTaskCommandInput,
+  RunTaskCommandOutput, Task, TaskDefinition, Tag,
+} from '@aws-sdk/client-ecs';
+import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+
+// Types only at the top: the SDK modules themselves are loaded by `openAws`, when a driver is created.
+type EcsModule = typeof import('@aws-sdk/client-ecs');
+type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
+
+export type { ContainerDefinition, Task, TaskDefinition, Tag };
+
+export interface AwsConnection {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  maxAttempts: number;
+}
+
+/** DescribeTasks takes at most 100 tasks per call. */
+export const DESCRIBE_TASKS_MAX = 100;
+
+/**
+ * The ECS and CloudWatch Logs calls the driver makes, on the official clients. Errors are the SDK's own
+ * (`err.name` is AWS's code); callers map them with `mapAwsError` where they cross into the core.
+ */
+export class AwsApi {
+  private constructor(
+    private readonly ecsMod: EcsModule,
+    private readonly logsMod: LogsModule,
+    private readonly ecs: InstanceType<EcsModule['ECSClient']>,
+    private readonly logs: InstanceType<LogsModule['CloudWatchLogsClient']>,
+  ) {}
+
+  /** Loads the SDK (about 0.1 s) and makes the two clients. */
+  static async open(conn: AwsConnection): Promise<AwsApi> {
+    // Silences the SDK's one-time notice about Node 20's end of support, which is not the user's concern here.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const [ecsMod, logsMod] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-cloudwatch-logs')]);
+    const config = { region: conn.region, endpoint: conn.endpoint, credentials: conn.credentials, maxAttempts: conn.maxAttempts };
+    return new AwsApi(ecsMod, logsMod, new ecsMod.ECSClient(config), new logsMod.CloudWatchLogsClient(config));
+  }
+
+  close(): void {
+    this.ecs.destroy();
+    this.logs.destroy();
+  }
+
+  /** The cluster's status (`ACTIVE`, `INACTIVE`...) or undefined when ECS reports it MISSING. */
+  async clusterStatus(cluster: string): Promise<string | undefined> {
+    const out = await this.ecs.send(new this.ecsMod.DescribeClustersCommand({ clusters: [cluster] }));
+    return out.clusters?.find((c) => c.clusterName === cluster || c.clusterArn?.endsWith(`/${cluster}`))?.status;
+  }
+
+  async createCluster(cluster: string, tags: Tag[]): Promise<void> {
+    await this.ecs.send(new this.ecsMod.CreateClusterCommand({ clusterName: cluster, tags }));
+  }
+
+  async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<TaskDefinition> {
+    const out = await this.ecs.send(new this.ecsMod.RegisterTaskDefinitionCommand(input));
+    if (!out.taskDefinition?.taskDefinitionArn) throw new Error('RegisterTaskDefinition answered without a taskDefinitionArn');
+    return out.taskDefinition;
+  }
+
+  async deregisterTaskDefinition(arn: string): Promise<void> {
+    await this.ecs.send(new this.ecsMod.DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+  }
+
+  async describeTaskDefinition(taskDefinition: string): Promise<DescribeTaskDefinitionCommandOutput> {
+    return this.ecs.send(new this.ecsMod.DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+  }
+
+  /**
+   * ACTIVE task definition ARNs, all pages: of one family when `family` is given (ECS's `familyPrefix`
+   * matches a whole family name, despite its name), else of every family starting with `familyStart`.
+   */
+  async listTaskDefinitions(filter: { family: string } | { familyStart: string }): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    const familyPrefix = 'family' in filter ? filter.family : undefined;
+    do {
+      const out = await this.ecs.send(new this.ecsMod.ListTaskDefinitionsCommand({ familyPrefix, status: 'ACTIVE', nextToken, maxResults: 100 }));
+      arns.push(...(out.taskDefinitionArns ?? []));
+      nextToken = out.nextToken || undefined;
+    } while (nextToken);
+    if ('family' in filter) return arns;
+    return arns.filter((arn) => arn.slice(arn.indexOf(':task-definition/') + ':task-definition/'.length).startsWith(filter.familyStart));
+  }
+
+  async runTask(input: RunTaskCommandInput): Promise<RunTaskCommandOutput> {
+    return this.ecs.send(new this.ecsMod.RunTaskCommand(input));
+  }
+
+  /** Up to DESCRIBE_TASKS_MAX tasks with their tags; unknown ARNs come back in `missing`. */
+  async describeTasks(cluster: string, taskArns: string[]): Promise<{ tasks: Task[]; missing: string[] }> {
+    const out = await this.ecs.send(new this.ecsMod.DescribeTasksCommand({ cluster, tasks: taskArns, include: ['TAGS'] }));
+    return { tasks: out.tasks ?? [], missing: (out.failures ?? []).map((f) => f.arn ?? '').filter(Boolean) };
+  }
+
+  async stopTask(cluster: string, task: string, reason: string): Promise<void> {
+    await this.ecs.send(new this.ecsMod.StopTaskCommand({ cluster, task, reason }));
+  }
+
+  /** Task ARNs of the cluster (optionally of one family) with that desired status, all pages. */
+  async listTasks(cluster: string, desiredStatus: 'RUNNING' | 'STOPPED', family?: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.ecs.send(new this.ecsMod.ListTasksCommand({ cluster, family, desiredStatus, nextToken, maxResults: 100 }));
+      arns.push(...(out.taskArns ?? []));
+      nextToken = out.nextToken || undefined;
+    } while (nextToken);
+    return arns;
+  }
+
+  /** Creates the group; an existing one is fine. */
+  async ensureLogGroup(logGroupName: string): Promise<void> {
+    try {
+      await this.logs.send(new this.logsMod.CreateLogGroupCommand({ logGroupName }));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceAlreadyExistsException') throw err;
+    }
+  }
+
+  async getLogEvents(input: { logGroupName: string; logStreamName: string; nextToken?: string; startTime?: number }): Promise<GetLogEventsCommandOutput> {
+    return this.logs.send(new this.logsMod.GetLogEventsCommand({ ...input, startFromHead: true }));
+  }
+}

@@ -1,0 +1,72 @@
+import { PassThrough } from 'node:stream';
+import type { AgentServer, ExitStatus, Logger, WorkloadProcess } from '@sockerless/sdk';
+import type { Task } from './aws';
+import { LogFollower } from './log-follower';
+import type { PollLoop } from './poll-loop';
+import { CONTAINER_NAME } from './task-definition';
+
+/** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
+export const AGENT_WAIT_MS = 10_000;
+
+/** The exit Docker reports for a stopped task. */
+export function exitStatusOf(task: Task): ExitStatus {
+  const main = task.containers?.find((c) => c.name === CONTAINER_NAME) ?? task.containers?.[0];
+  const reason = task.stoppedReason || main?.reason || '';
+  if (task.stopCode === 'TaskFailedToStart' || /CannotPullContainerError|CannotStartContainerError|ResourceInitializationError/.test(reason)) {
+    // Docker's own code for "the container could not be run".
+    return { exitCode: 125, error: `ecs: the task failed to start: ${reason || task.stopCode}` };
+  }
+  if (typeof main?.exitCode === 'number') return { exitCode: main.exitCode };
+  return { exitCode: 137, error: `ecs: the task stopped without an exit code: ${reason || task.stopCode || 'no reason given'}` };
+}
+
+export interface ProcessParts {
+  containerId: string;
+  taskArn: string;
+  logGroup: string;
+  logStream: string;
+  loop: PollLoop;
+  poll: { min: number; max: number };
+  logger: Logger;
+  /** The agent server when the task runs the agent: stdin goes through its attach, its hang-up wakes the loop. */
+  agents?: AgentServer;
+  openStdin: boolean;
+  /** Output from this time on (ms), for a reattach; the whole stream otherwise. */
+  logsSince?: number;
+  onStopped(task: Task | undefined): void;
+}
+
+/**
+ * A task as a WorkloadProcess: its output is the awslogs stream (all on stdout: CloudWatch does not keep
+ * which stream a line came from), its exit the main container's exit code once DescribeTasks says STOPPED.
+ */
+export function taskProcess(p: ProcessParts): WorkloadProcess {
+  const follower = new LogFollower(p.logGroup, p.logStream, p.poll, p.logger, p.logsSince);
+  const exited = p.loop.watch(p.taskArn, follower).then(
+    (task) => { p.onStopped(task); return exitStatusOf(task); },
+    (err: Error): ExitStatus => { p.onStopped(undefined); return { exitCode: 137, error: err.message }; },
+  ).then(async (status) => { await follower.whenEnded(); return status; });
+  const stdin = p.openStdin && p.agents ? new PassThrough() : null;
+  if (p.agents) connectAgent(p, stdin);
+  return { stdin, stdout: follower.output, stderr: null, exited };
+}
+
+/**
+ * Once the agent dialled in: stdin flows to the main process through an attach session, and the agent's
+ * hang-up (it exits with the main process) makes the loop describe the task at once instead of on its
+ * next idle poll.
+ */
+function connectAgent(p: ProcessParts, stdin: PassThrough | null): void {
+  p.agents!.session(p.containerId, AGENT_WAIT_MS).then(async (session) => {
+    void session.closed.then(() => p.loop.wake());
+    if (!stdin) return;
+    const attached = await session.attach({ stdin: true });
+    if (attached.stdin) stdin.pipe(attached.stdin);
+    // Only stdin is taken from the attach; the output is CloudWatch's, which has it all from the start.
+    attached.stdout.resume();
+    attached.stderr?.resume();
+  }).catch((err: Error) => {
+    p.logger.debug('ecs: no workload agent session for the task', { id: p.containerId, err: err.message });
+    stdin?.resume();
+  });
+}

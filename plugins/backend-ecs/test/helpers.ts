@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { UnavailableError, type AgentServer, type Logger, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import { createEcsDriver, type EcsDriver } from '../src/driver';
+import { ecsOptionsSchema } from '../src/options';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function containerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function quietLogger(sink: string[] = []): Logger {
+  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => { sink.push(`${level}: ${msg} ${fields ? JSON.stringify(fields) : ''}`); };
+  const l: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => l };
+  return l;
+}
+
+/** For drivers built with `agent: false`: a server that has no agents (grant is never called then). */
+export const noAgents: AgentServer = {
+  grant: () => Promise.reject(new Error('no agent server in this test')),
+  session: (id) => Promise.reject(new UnavailableError(`the workload agent of container ${id} has not connected`)),
+  connected: () => false,
+};
+
+export const noSimulators: SimulatorDirectory = {
+  endpoint: (name) => { throw new Error(`no simulator ${name}`); },
+  names: () => [],
+};
+
+/** A driver against `endpoint` with test credentials, no SDK retries, no agent, and fast polls. */
+export async function ecsDriver(endpoint: string, over: Record<string, unknown> = {}, instanceName = 'ecs-test'): Promise<{ driver: EcsDriver; dir: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sl-ecs-'));
+  const options = ecsOptionsSchema.parse({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1, agent: false, pollIntervalMs: { min: 10, max: 200 }, stopTimeoutSeconds: 2, ...over });
+  const driver = await createEcsDriver({ instanceName, options, stateDir: dir, logger: quietLogger() }, { agents: noAgents, simulators: noSimulators });
+  return { driver, dir, async close() { await driver.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export function workloadSpec(id: string, over: Partial<WorkloadSpec> = {}): WorkloadSpec {
+  return {
+    id, name: `c-${id.slice(0, 8)}`, hostname: id.slice(0, 12), image: { id: 'sha256:x', ref: 'busybox:latest' },
+    argv: ['true'], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], workingDir: '', user: '',
+    tty: false, openStdin: false, mounts: [], labels: {}, stateDir: join(tmpdir(), 'unused', id), memoryBytes: 0,
+    ...over,
+  };
+}
+
+export async function collect(stream: Readable | null): Promise<string> {
+  if (!stream) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function finish(p: WorkloadProcess): Promise<{ out: string; exitCode: number; error?: string }> {
+  const [out, st] = await Promise.all([collect(p.stdout), p.exited]);
+  return { out, exitCode: st.exitCode, error: st.error };
+}
+
+export interface RecordedCall {
+  target: string;
+  body: Record<string, unknown>;
+}
+
+export interface Fault {
+  /** The AWS error code answered, e.g. `ThrottlingException`. */
+  type: string;
+  message?: string;
+  status?: number;
+  /** How many calls fail; every call when absent. */
+  times?: number;
+}
+
+/**
+ * A recording, fault-injecting HTTP proxy in front of the simulator: the SDK's real requests pass through
+ * unchanged, except the `x-amz-target`s given a fault, which get AWS's JSON 1.1 error instead.
+ */
+export interface FaultProxy {
+  endpoint: string;
+  calls: RecordedCall[];
+  fail(target: string, fault: Fault): void;
+  clear(): void;
+  callsOf(operation: string): RecordedCall[];
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const faults = new Map<string, Fault>();
+  const calls: RecordedCall[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const amzTarget = String(req.headers['x-amz-target'] ?? '');
+      let parsed: Record<string, unknown> = {};
+      try { parsed = JSON.parse(body.toString() || '{}') as Record<string, unknown>; } catch { /* not JSON */ }
+      calls.push({ target: amzTarget, body: parsed });
+      const fault = faults.get(amzTarget.split('.').pop() ?? '');
+      if (fault && (fault.times === undefined || fault.times > 0)) {
+        if (fault.times !== undefined) fault.times--;
+        const payload = JSON.stringify({ __type: fault.type, message: fault.message ?? `injected ${fault.type}` });
+        res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.type });
+        res.end(payload);
+        return;
+      }
+      const upstreamReq = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstreamReq.on('error', (err) => { res.writeHead(502); res.end(err.message); });
+      upstreamReq.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    fail: (operation, fault) => faults.set(operation, fault),
+    clear: () => faults.clear(),
+    callsOf: (operation) => calls.filter((c) => c.target.endsWith(`.${operation}`)),
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
