@@ -104,6 +104,8 @@ export interface SockerlessOptions {
    * `config`.
    */
   embeddedDefault?: boolean;
+  /** More `sockerless daemon` flags, e.g. `--preset aws-sim`. */
+  extraArgs?: string[];
 }
 
 /** Starts our daemon as a child process with its own home and socket; resolves once it answers /_ping. */
@@ -120,6 +122,7 @@ export async function startSockerless(baseDir: string, opts: SockerlessOptions =
     args.push('--config', configFile);
   }
   if (!opts.embeddedDefault) args.push('--listen', `unix://${socket}`);
+  args.push(...(opts.extraArgs ?? []));
   const out = new OutputTail();
   const spawnedAt = process.hrtime.bigint();
   const child = spawn(process.execPath, args, {

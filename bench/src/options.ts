@@ -1,18 +1,19 @@
 /** Command-line options and the sample counts they imply for every figure. */
 
-export interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; strict: boolean }
+export interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; strict: boolean }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--strict]
+export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--strict]
   --quick       fewer samples everywhere (a smoke check, under 2 minutes): 10 runs and 2 warmups per engine,
                 64 lifecycles, 5 boots, Docker's contention runs cut to 5, Docker at 1,000 containers skipped
   --runs N      timed CLI runs per engine (figures 1, 2, 4 and the pools overhead)
   --warmups N   untimed runs per engine before timing
   --no-docker   measure only our daemon (no ratio against Docker is reported)
   --no-pools    skip the pools figures (idle-pool overhead, fairness)
+  --no-aws      skip the AWS figure (docker run through ECS on the in-process simulator / on backend-local)
   --strict      exit 1 when a goal is missed`;
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, strict: false };
+  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, noAws: false, strict: false };
   let runs: number | undefined;
   let warmups: number | undefined;
   const count = (flag: string, v: string | undefined, min: number) => {
@@ -27,6 +28,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--warmups') warmups = count(a, argv[++i], 0);
     else if (a === '--no-docker') o.noDocker = true;
     else if (a === '--no-pools') o.noPools = true;
+    else if (a === '--no-aws') o.noAws = true;
     else if (a === '--strict') o.strict = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${a}\n${USAGE}`);

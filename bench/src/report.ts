@@ -58,6 +58,8 @@ export interface BenchReport {
   rss: Measured['rss'];
   /** null with --no-pools. */
   pools: PoolsReport | null;
+  /** null with --no-aws. */
+  aws: Measured['aws'];
   totalSeconds: number;
 }
 

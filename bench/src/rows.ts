@@ -2,6 +2,7 @@
  * The one combined table: every figure as rows of ours, Docker's, a ratio and a goal. A goal needing
  * Docker's figure is left unjudged (goalMet null) without a reference; the others are judged on ours.
  */
+import type { AwsRun } from './aws-bench';
 import type { Contention } from './contention';
 import type { FloorResult } from './floor';
 import type { Throughput } from './lifecycles';
@@ -43,6 +44,8 @@ export interface Measured {
   boot: { ours: Stats; dockerMs: number | null };
   rss: { ours: Rss; docker: Rss | null };
   pools: PoolsReport | null;
+  /** null with --no-aws. */
+  aws: AwsRun | null;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -205,6 +208,20 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
       ratio: { value: null, of: 'none' },
       goal: { text: `< ${o.goalMs} ms`, needsDocker: false, met: (v) => v < o.goalMs },
       detail: { admissionMs: o.admissionMs },
+    });
+  }
+  if (m.aws) {
+    const a = m.aws;
+    rows.push({
+      id: 'aws-ecs-run',
+      figure: `docker run --rm busybox true through ECS on the simulator (median, n=${a.ecs.runs}); ratio to backend-local`,
+      unit: 'ms',
+      ours: a.ecs.median,
+      docker: null,
+      dockerMissing: `n/a (ours on backend-local: ${a.local.median} ms)`,
+      ratio: { value: a.ratio, of: 'ECS median / local median' },
+      goal: { text: `<= ${a.goalRatio} x backend-local`, needsDocker: false, met: () => a.goalMet },
+      detail: { ...a },
     });
   }
   return rows.map((row) => makeRow(row, referenceMissing));

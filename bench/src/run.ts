@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { measureAwsRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
@@ -186,7 +187,11 @@ async function main(): Promise<number> {
 
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
 
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, rss, pools };
+    const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
+      () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
+    if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
+
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, rss, pools, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -207,6 +212,7 @@ async function main(): Promise<number> {
       boot,
       rss,
       pools,
+      aws,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,
     };
     console.log(`\n${formatTable(report)}`);

@@ -34,6 +34,8 @@ export interface CoreInput {
   registries: CoreRegistries;
   metrics: CoreMetrics;
   addressing?: NetworkAddressing;
+  /** The simulators the daemon runs, for `GET /internal/simulators`. */
+  simulators?: () => { name: string; endpoint: string }[];
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -119,6 +121,8 @@ export async function buildCore(input: CoreInput) {
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
         return cid === undefined || eng.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
       });
+      // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
+      router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();

@@ -16,6 +16,8 @@ import { DOCKER_ADDRESSING } from './engine/network-addressing';
 import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
+import { SimulatorHost, type RunningSimulator } from './simulators';
+import { createAgentService } from './agent-service';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -38,6 +40,8 @@ export interface RunningDaemon {
   home: string;
   core: Core;
   host: PluginHost;
+  /** The simulators this daemon runs (`simulators.<name>.listen`), with their endpoints. */
+  simulators: RunningSimulator[];
   close(): Promise<void>;
 }
 
@@ -67,20 +71,37 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   };
   host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
   host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
+  // Provided before init so backend plugins can depend on it; it answers once the simulators started below.
+  const simulators = new SimulatorHost();
+  host.provideRootService(coreServices.simulators, simulators);
+  // The workload agents' server; it listens only once a backend asks for a grant or a session.
+  const agents = createAgentService({ home, logger, config: loaded.config.agent });
+  host.provideRootService(coreServices.agents, agents);
   host.register(plugins);
   await host.initAll();
 
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
   events.attachStore(store);
-  const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
-  const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
-  core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing });
+  // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
+  await simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger);
+  try {
+    const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
+    const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
+    core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing, simulators: () => simulators.list() });
+  } catch (err) {
+    await agents.close();
+    await simulators.stopAll(logger);
+    await host.shutdown();
+    throw err;
+  }
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });
   await host.ready().catch(async (err: Error) => {
     await core!.close();
+    await agents.close();
+    await simulators.stopAll(logger);
     await host.shutdown();
     throw err;
   });
@@ -110,7 +131,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
     await core!.close();
+    // After the core: backends may still talk to a simulator while they close.
+    await agents.close();
+    await simulators.stopAll(logger);
     await host.shutdown();
   })());
-  return { addresses, home, core, host, close };
+  return { addresses, home, core, host, simulators: simulators.list(), close };
 }

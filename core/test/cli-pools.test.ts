@@ -89,7 +89,7 @@ test('formatPoolsTable pads like docker and marks the default pool', () => {
 
 test('the top-level parser hands everything after `pools` over untouched', () => {
   expect(parseCliArgs(['pools', 'create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'])).toEqual({
-    command: ['pools'], listen: [], defaultAddressPools: [], help: false, rest: ['create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'],
+    command: ['pools'], listen: [], defaultAddressPools: [], help: false, load: [], rest: ['create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'],
   });
   expect(parseCliArgs(['--home', '/h', 'pools', 'ls', '--json'])).toMatchObject({ command: ['pools'], home: '/h', rest: ['ls', '--json'] });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -71,4 +72,32 @@ export async function buildBusyboxRootfsTar(dir: string): Promise<string> {
     { name: 'etc/hostname', content: 'busybox\n' },
   ];
   return writeTar(out, entries);
+}
+
+/**
+ * A `docker save` archive (classic manifest.json form) of the busybox rootfs as `busybox:latest`, with
+ * `CMD ["/bin/sh"]` and a PATH, as `startE2E` imports it: for `docker load`, or for a standalone simulator's
+ * `--load` (its image store stands for the cloud's registry). Reused if already built in `dir`.
+ */
+export async function buildBusyboxImageArchive(dir: string): Promise<string> {
+  const out = join(dir, 'busybox-image.tar');
+  const layerTar = await buildBusyboxRootfsTar(dir);
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(layerTar).mtimeMs) return out;
+  const layer = readFileSync(layerTar);
+  const diffId = createHash('sha256').update(layer).digest('hex');
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const config = Buffer.from(JSON.stringify({
+    architecture: arch, os: 'linux', created: '2024-01-01T00:00:00Z',
+    config: { Cmd: ['/bin/sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
+    history: [{ created: '2024-01-01T00:00:00Z', created_by: 'buildBusyboxImageArchive' }],
+  }));
+  const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
+  const manifest = JSON.stringify([{ Config: configName, RepoTags: ['busybox:latest'], Layers: [`${diffId}/layer.tar`] }]);
+  return writeTar(out, [
+    { name: configName, content: config },
+    { name: `${diffId}/` },
+    { name: `${diffId}/layer.tar`, content: layer },
+    { name: 'manifest.json', content: manifest },
+  ]);
 }

@@ -18,6 +18,10 @@ const configSchema = z.object({
     bip: z.string().optional(),
     defaultAddressPools: z.array(z.object({ base: z.string(), size: z.number().int() })).optional(),
   }).optional(),
+  /** Listeners of the simulators plugins register, by simulator name. */
+  simulators: z.record(z.string(), z.strictObject({
+    listen: z.string().regex(/^tcp:\/\/[^:]+:\d+$/, 'expected tcp://HOST:PORT').optional(),
+  })).optional(),
 }).passthrough();
 
 export interface LoadedConfig {

@@ -271,6 +271,18 @@ export class ContainerEngine {
     await this.containers.put(c);
   }
 
+  /** Whether a name (with its slash) is held by a container; for records rebuilt at boot (recovery.ts). */
+  nameTaken(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Stores a record rebuilt at boot from what a backend reports (recovery.ts); its name must be free. */
+  async addRecovered(record: ContainerRecord): Promise<void> {
+    if (this.byName.has(record.name)) throw new ConflictError(`container name ${record.name} is already in use`);
+    this.byName.set(record.name, record.id);
+    await this.containers.put(record);
+  }
+
   async rename(idOrName: string, newName: string): Promise<void> {
     const c = this.find(idOrName);
     const name = validateContainerName(newName);

@@ -1,8 +1,11 @@
-import { ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger } from '@sockerless/sdk';
+import {
+  ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+} from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { HealthMonitor } from './health';
 import { RestartManager, startsAtBoot } from './restart-policy';
+import { recoverContainers } from './recovery';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -42,15 +45,31 @@ export class RunController {
     this.health = new HealthMonitor(engine, logger);
   }
 
-  /** At boot no workload of a previous daemon is attached to us: they are recorded as exited. */
+  /**
+   * At boot: workloads a previous daemon started that live on without it (cloud tasks) are taken back as
+   * running; the others are recorded as exited. Workloads a backend reports that the store does not know are
+   * rebuilt from their tags. See recovery.ts.
+   */
   async recover(): Promise<void> {
-    for (const c of this.engine.all()) {
-      if (!c.state.Running && c.state.Status !== 'restarting') continue;
-      await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
-      c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString(), Error: 'daemon restarted' };
-      c.ports = undefined;
-      await this.engine.save(c);
-    }
+    await recoverContainers(this.engine, this, this.logger);
+  }
+
+  /** A workload found at boot that no daemon watches: killed (when it still runs) and recorded as exited. */
+  async recordLost(c: ContainerRecord): Promise<void> {
+    // A backend no longer configured has nothing to kill; the record still says how the run ended.
+    await this.engine.deps.backends.get(c.backend)?.driver.signal(c.id, 'SIGKILL').catch(() => undefined);
+    c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString(), Error: 'daemon restarted' };
+    c.ports = undefined;
+    await this.engine.save(c);
+  }
+
+  /**
+   * A workload found running at boot, its process given back by the backend (`reattach`): it is watched as
+   * a run this daemon started, so wait, logs -f, stop and auto-remove work. No admission slot is taken here:
+   * the pools plugin adopts running containers when it becomes ready and frees the slot at `die`.
+   */
+  async adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void> {
+    await this.beginRun(c, proc, undefined, true);
   }
 
   /**
@@ -58,7 +77,7 @@ export class RunController {
    * them running are started again, through the same start path (admission included).
    */
   async startAfterBoot(): Promise<void> {
-    await Promise.all(this.engine.all().filter(startsAtBoot).map((c) => this.start(c.id).catch((err: Error) => {
+    await Promise.all(this.engine.all().filter((c) => !this.runs.has(c.id) && startsAtBoot(c)).map((c) => this.start(c.id).catch((err: Error) => {
       this.logger.warn('could not start a container at boot as its restart policy asks', { id: c.id, err: err.message });
     })));
   }
@@ -92,27 +111,10 @@ export class RunController {
           }
         }
       });
-      const io = this.engine.ioOf(c.id);
       const spec = this.engine.workloadSpec(c, true);
       const proc = await this.engine.backendOf(c).driver.start(spec);
       if (spec.network) this.engine.networking.started(c, spec.network.hosts);
-      const outputDone = io.bind(proc);
-      let endRun!: () => void;
-      const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
-      this.runs.set(c.id, run);
-      c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
-      c.ports = proc.ports?.length ? proc.ports : undefined;
-      c.state.Health = this.health.healthForStart(c);
-      await this.engine.save(c);
-      // Docker connects a container's endpoints when it starts and disconnects them when it dies.
-      this.engine.deps.networks.emitEndpointEvents(c, 'connect');
-      this.engine.emit(c, 'start');
-      this.health.watch(c);
-      void proc.exited
-        .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
-        .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
-        .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
-        .finally(endRun);
+      await this.beginRun(c, proc, release, false);
     } catch (err) {
       release?.();
       // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
@@ -127,6 +129,33 @@ export class RunController {
     } finally {
       this.starting.delete(c.id);
     }
+  }
+
+  /**
+   * Binds a process to the container's I/O and watches it to its exit: the shared part of a start and of a
+   * run taken back at boot (`reattached`: it keeps its StartedAt and emits no `start`).
+   */
+  private async beginRun(c: ContainerRecord, proc: WorkloadProcess, release: (() => void) | undefined, reattached: boolean): Promise<void> {
+    const outputDone = this.engine.ioOf(c.id).bind(proc);
+    let endRun!: () => void;
+    const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
+    this.runs.set(c.id, run);
+    const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
+    c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+    c.ports = proc.ports?.length ? proc.ports : undefined;
+    if (!reattached) c.state.Health = this.health.healthForStart(c);
+    await this.engine.save(c);
+    if (!reattached) {
+      // Docker connects a container's endpoints when it starts and disconnects them when it dies.
+      this.engine.deps.networks.emitEndpointEvents(c, 'connect');
+      this.engine.emit(c, 'start');
+    }
+    this.health.watch(c);
+    void proc.exited
+      .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
+      .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
+      .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
+      .finally(endRun);
   }
 
   private async onExit(id: string, status: ExitStatus): Promise<void> {

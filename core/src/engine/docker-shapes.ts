@@ -127,6 +127,8 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
     Mounts: c.mounts,
     Config: withoutNulls(c.config),
     NetworkSettings: networkSettings(c),
+    // Not Docker's: where the container runs (`docker inspect -f '{{.Sockerless.Backend}}'`). Clients ignore it.
+    Sockerless: { Backend: c.backend, Pool: c.pool },
   };
 }
 

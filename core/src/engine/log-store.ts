@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
@@ -85,6 +86,37 @@ export class ContainerLog extends EventEmitter {
       }
     }
     return out;
+  }
+
+  /**
+   * The time of the last line on disk, read from the file's tail (a long log is not read whole), or
+   * undefined for an empty log. Recovery asks a cloud backend for the output written after it.
+   */
+  async lastEntryTime(): Promise<Date | undefined> {
+    await this.sync();
+    let handle: import('node:fs/promises').FileHandle | undefined;
+    try {
+      handle = await open(this.file, 'r');
+      const { size } = await handle.stat();
+      // Each stored line is at most ~22 KiB (16 KiB of data in base64 plus the JSON around it).
+      const length = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(length);
+      await handle.read(buf, 0, length, size - length);
+      const lines = buf.toString('utf8').split('\n').filter(Boolean).reverse();
+      for (const line of lines) {
+        try {
+          const t = (JSON.parse(line) as LogFileLine).t;
+          if (typeof t === 'number') return new Date(Math.floor(t / 1e6));
+        } catch {
+          // A torn last line (or the cut first one) is skipped.
+        }
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await handle?.close();
+    }
   }
 
   close(): void {

@@ -1,0 +1,145 @@
+import { POOL_LABEL, type Logger, type ManagedWorkload, type WorkloadIdentity, type WorkloadProcess } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
+import { randomName, validateContainerName } from './ids';
+
+/** What recovery needs from the RunController: take a process back as a run, or record a run as lost. */
+export interface RunAdopter {
+  adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void>;
+  recordLost(c: ContainerRecord): Promise<void>;
+}
+
+const NEVER = '0001-01-01T00:00:00Z';
+
+/**
+ * Boot is recovery (DESIGN.md, crash-only):
+ * 1. A container recorded as running whose backend can `reattach` (a cloud task that lives on without us)
+ *    gets its process back, with the output written since the last line we stored; it stays running.
+ *    Otherwise it is killed and recorded as exited 137 'daemon restarted', as before.
+ * 2. Every backend instance lists what it manages; a workload that carries its container's identity (tags)
+ *    but is not in the store (a new home, a lost store) is rebuilt as a record, so `docker ps -a` shows it,
+ *    and taken back as in 1 when it runs.
+ */
+export async function recoverContainers(engine: ContainerEngine, runs: RunAdopter, logger: Logger): Promise<void> {
+  const listed = await listAll(engine, logger);
+  for (const c of engine.all()) {
+    if (!c.state.Running && c.state.Status !== 'restarting') continue;
+    // A restarting container had no process: there is nothing to take back.
+    if (c.state.Status === 'running' && await reattach(engine, runs, c, logger)) continue;
+    await runs.recordLost(c);
+  }
+  for (const [instance, workloads] of listed) {
+    for (const w of workloads) {
+      if (!w.identity || engine.containers.get(w.id)) continue;
+      await adopt(engine, runs, instance, w.id, w.identity, w.running, logger).catch((err: Error) => {
+        logger.warn('could not rebuild a container from its backend\'s tags', { backend: instance, id: w.id, err: err.message });
+      });
+    }
+  }
+}
+
+/** Every instance's list, in parallel; an instance that cannot answer is logged and skipped. */
+async function listAll(engine: ContainerEngine, logger: Logger): Promise<Map<string, ManagedWorkload[]>> {
+  const out = new Map<string, ManagedWorkload[]>();
+  await Promise.all([...engine.deps.backends.values()].map(async (b) => {
+    try {
+      out.set(b.name, await b.driver.list());
+    } catch (err) {
+      logger.warn('backend could not list its workloads at boot; none adopted from it', { backend: b.name, err: (err as Error).message });
+    }
+  }));
+  return out;
+}
+
+/** True when the backend gave the process back and it is now a run of this daemon. */
+async function reattach(engine: ContainerEngine, runs: RunAdopter, c: ContainerRecord, logger: Logger): Promise<boolean> {
+  const driver = engine.deps.backends.get(c.backend)?.driver;
+  if (!driver?.reattach) return false;
+  const logsSince = await engine.ioOf(c.id).log.lastEntryTime() ?? timeOrUndefined(c.state.StartedAt);
+  let proc: WorkloadProcess | undefined;
+  try {
+    proc = await driver.reattach(c.id, { logsSince });
+  } catch (err) {
+    logger.warn('backend could not reattach a running container', { id: c.id, backend: c.backend, err: (err as Error).message });
+    return false;
+  }
+  if (!proc) return false;
+  await runs.adoptRun(c, proc);
+  logger.info('container reattached', { id: c.id, backend: c.backend, logsSince: logsSince?.toISOString() });
+  return true;
+}
+
+async function adopt(engine: ContainerEngine, runs: RunAdopter, instance: string, id: string, identity: WorkloadIdentity, running: boolean, logger: Logger): Promise<void> {
+  const record = recordFromIdentity(engine, instance, id, identity, running, logger);
+  await engine.addRecovered(record);
+  logger.info('container rebuilt from its backend\'s tags', { id, name: record.name, backend: instance, status: record.state.Status });
+  if (!running) return;
+  if (await reattach(engine, runs, record, logger)) return;
+  await runs.recordLost(record);
+}
+
+/** A container record as the tags describe it; what tags never carry (env, mounts, host config) is empty. */
+export function recordFromIdentity(engine: ContainerEngine, instance: string, id: string, identity: WorkloadIdentity, running: boolean, logger: Logger): ContainerRecord {
+  const name = freeName(engine, identity.name, id, logger);
+  const image = lookupImage(engine, identity.image);
+  const pool = identity.pool ?? identity.labels[POOL_LABEL] ?? 'default';
+  const argv = identity.argv ?? [...(image?.config.Entrypoint ?? []), ...(image?.config.Cmd ?? [])];
+  const config: ContainerConfig = {
+    Hostname: id.slice(0, 12), Domainname: '', User: image?.config.User ?? '',
+    AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false,
+    Env: image?.config.Env ?? [], Cmd: argv.length ? argv : null, Image: identity.image, Volumes: null,
+    WorkingDir: image?.config.WorkingDir ?? '', Entrypoint: null, OnBuild: null,
+    Labels: { ...identity.labels, [POOL_LABEL]: pool },
+  };
+  return {
+    id, name, created: identity.created, image: identity.image, imageId: image?.id ?? '',
+    path: argv[0] ?? '', args: argv.slice(1), config, hostConfig: {}, mounts: [], networks: {},
+    state: stateFromIdentity(identity, running), restartCount: 0, backend: instance, pool,
+  };
+}
+
+function stateFromIdentity(identity: WorkloadIdentity, running: boolean): ContainerState {
+  const base: ContainerState = {
+    Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0,
+    ExitCode: 0, Error: '', StartedAt: identity.startedAt ?? NEVER, FinishedAt: identity.finishedAt ?? NEVER,
+  };
+  if (running) return { ...base, Status: 'running', Running: true, StartedAt: identity.startedAt ?? identity.created, FinishedAt: NEVER };
+  if (identity.exitCode !== undefined || identity.finishedAt !== undefined) return { ...base, Status: 'exited', ExitCode: identity.exitCode ?? 137 };
+  return base;
+}
+
+/** The tagged name when it is valid and free; otherwise a generated one, with a warning that says why. */
+function freeName(engine: ContainerEngine, wanted: string, id: string, logger: Logger): string {
+  let name: string | undefined;
+  try {
+    name = validateContainerName(wanted);
+  } catch {
+    name = undefined;
+  }
+  if (name && !engine.nameTaken(name)) return name;
+  const generated = randomName((n) => engine.nameTaken(n));
+  logger.warn(name ? 'the name of a rebuilt container is taken; it gets a generated one' : 'a rebuilt container has no valid name; it gets a generated one',
+    { id, wanted, name: generated.slice(1) });
+  return generated;
+}
+
+interface ImageFacts {
+  id: string;
+  config: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string; User?: string };
+}
+
+function lookupImage(engine: ContainerEngine, ref: string): ImageFacts | undefined {
+  try {
+    const image = engine.deps.images.resolve(ref);
+    const c = image.record.config.config ?? {};
+    return { id: image.id, config: { Env: c.Env ?? undefined, Cmd: c.Cmd ?? undefined, Entrypoint: c.Entrypoint ?? undefined, WorkingDir: c.WorkingDir, User: c.User } };
+  } catch {
+    // The image is in the cloud's registry, not here: the record keeps its reference only.
+    return undefined;
+  }
+}
+
+function timeOrUndefined(iso: string): Date | undefined {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) && t > 0 ? new Date(t) : undefined;
+}
