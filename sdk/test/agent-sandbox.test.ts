@@ -81,4 +81,37 @@ describe('the agent in a busybox sandbox', () => {
     await session.signal('TERM');
     expect((await main.exited).exitCode).toBe(0);
   });
+
+  // With an agent URL the entrypoint script starts the command itself and the agent beside it (fast path).
+  it('beside the command: PATH lookup, signals from outside and through the agent, the exit code', async () => {
+    const grant = await server.grant('sbx-beside');
+    const s = spec('sbx-beside', ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 1; done'], grant.env);
+    await driver.create(s);
+    const main = await driver.start(s);
+    let mainOut = '';
+    main.stdout.on('data', (c: Buffer) => { mainOut += c.toString(); });
+    main.stderr?.resume();
+    await waitUntil(() => mainOut.includes('ready'), 'the workload to start');
+    const session = await server.session('sbx-beside', 60_000);
+    // The script, the command and the agent run side by side.
+    const base = { env: ['PATH=/bin'], workingDir: '/', user: '', tty: false, attachStdin: false, privileged: false };
+    const ps = await finish(await session.exec({ ...base, argv: ['ps', '-o', 'args'] }));
+    expect(ps.out).toContain('/.sockerless/busybox sh /.sockerless/agent sh -c trap');
+    expect(ps.out).toMatch(/\n\/bin\/sh -c trap/);
+    expect(ps.out).toContain('/.sockerless/node /.sockerless/app/sdk/dist/agent/main.js');
+    // A signal the sandbox gets (docker stop) reaches the command through the script's trap.
+    await driver.signal('sbx-beside', 'SIGTERM');
+    const r = await main.exited;
+    expect(r.exitCode).toBe(7);
+    expect(mainOut).toContain('got-term');
+  });
+
+  it('beside the command: a program not in PATH is reported as runc words it, exit 127', async () => {
+    const grant = await server.grant('sbx-missing');
+    const s = spec('sbx-missing', ['--', 'no-such-program'], grant.env);
+    await driver.create(s);
+    const r = await finish(await driver.start(s));
+    expect(r.exitCode).toBe(127);
+    expect(r.err).toContain('exec: "no-such-program": executable file not found in $PATH');
+  });
 });

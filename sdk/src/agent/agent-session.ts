@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { InboundStream, OutboundStream, pump, type FrameLink } from './flow';
-import { settleAfterExit, spawnErrorMessage, type MainProcess } from './main-process';
+import { settleAfterExit, spawnErrorMessage, type MainHandle } from './main-process';
 import { AGENT_PROTOCOL_VERSION, decodeFrame, parseMessage, STREAM, type AgentMessage, type DaemonMessage, type StreamMessage, type StreamNumber } from './protocol';
 import { resolveUser, UserLookupError } from './users';
 import { normalizeSignal } from '../signals';
@@ -32,7 +32,7 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 export class AgentSideSession implements FrameLink {
   private readonly channels = new Map<number, Channel>();
 
-  constructor(private readonly socket: AgentSocket, private readonly main: MainProcess, private readonly containerId: string) {
+  constructor(private readonly socket: AgentSocket, private readonly main: MainHandle, private readonly containerId: string) {
     this.send({ t: 'hello', containerId, version: AGENT_PROTOCOL_VERSION, mainPid: main.pid });
   }
 

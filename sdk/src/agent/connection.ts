@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { AgentSideSession } from './agent-session';
-import type { MainProcess } from './main-process';
+import type { MainHandle } from './main-process';
 import { CONTAINER_ID_HEADER } from './protocol';
 
 /**
@@ -17,7 +17,7 @@ export interface AgentLinkOptions {
   url: string;
   token: string;
   containerId: string;
-  main: MainProcess;
+  main: MainHandle;
   debug: (msg: string) => void;
 }
 

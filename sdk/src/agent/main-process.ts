@@ -23,7 +23,17 @@ export interface Subscriber {
 const OUTPUT_IDLE_MS = 50;
 const OUTPUT_CAP_MS = 2000;
 
-export class MainProcess {
+/** What an agent session needs of the main process, whether the agent spawned it or runs beside it. */
+export interface MainHandle {
+  readonly pid?: number;
+  readonly stdin: Writable | null;
+  readonly running: boolean;
+  attach(sub: Subscriber): void;
+  detach(sub: Subscriber): void;
+  signal(signal: NodeJS.Signals): void;
+}
+
+export class MainProcess implements MainHandle {
   readonly child: ChildProcess;
   readonly exited: Promise<MainExit>;
   private readonly subscribers = new Set<Subscriber>();
@@ -104,6 +114,32 @@ export class MainProcess {
     this.subscribers.clear();
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
+  }
+}
+
+/**
+ * The main process when the entrypoint script started it and the agent runs beside it (the fast path of
+ * sandbox-mounts.ts): its output goes straight to the log capture, so an attach carries no output, only
+ * signals reach it through the agent. The script ends the agent when the main process exits.
+ */
+export class SupervisedMain implements MainHandle {
+  readonly stdin = null;
+  readonly running = true;
+
+  constructor(readonly pid: number) {}
+
+  attach(): void {
+    // Nothing to copy: the output does not pass through the agent. The attach ends with the connection.
+  }
+
+  detach(): void {}
+
+  signal(signal: NodeJS.Signals): void {
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // Already gone: the script is about to end the agent too.
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { AGENT_ENV } from '../contracts/agent';
-import { MainProcess, type MainExit } from './main-process';
+import { MainProcess, SupervisedMain, type MainExit } from './main-process';
 
 /**
  * The workload agent: `agent [--] argv...`. Starts the workload's command at once (start-up is benchmarked,
@@ -14,6 +14,8 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIG
 /** Read by the agent, never passed on to the workload. */
 const STDIN_ENV = 'SOCKERLESS_AGENT_STDIN';
 const DEBUG_ENV = 'SOCKERLESS_AGENT_DEBUG';
+/** Set by the entrypoint script when it started the main process itself and the agent only serves beside it. */
+const MAIN_PID_ENV = 'SOCKERLESS_AGENT_MAIN_PID';
 const LAMBDA_API = '2018-06-01/runtime/invocation';
 
 function debug(msg: string): void {
@@ -27,6 +29,8 @@ function workloadEnv(): NodeJS.ProcessEnv {
 }
 
 async function main(): Promise<number> {
+  const supervised = Number(process.env[MAIN_PID_ENV]);
+  if (supervised > 0) return serveBeside(supervised);
   const args = process.argv.slice(2);
   const argv = args[0] === '--' ? args.slice(1) : args;
   if (!argv.length) {
@@ -58,6 +62,15 @@ async function main(): Promise<number> {
     return 0;
   }
   return status.exitCode;
+}
+
+/** Serves the daemon for a main process the script started; runs until the script ends it (SIGTERM). */
+async function serveBeside(pid: number): Promise<number> {
+  const url = process.env[AGENT_ENV.url];
+  if (!url) return 0;
+  const { AgentLink } = await import('./connection');
+  new AgentLink({ url, token: process.env[AGENT_ENV.token] ?? '', containerId: process.env[AGENT_ENV.containerId] ?? '', main: new SupervisedMain(pid), debug });
+  return new Promise<number>(() => undefined);
 }
 
 /** Waits for the next invocation; returns its request id. */

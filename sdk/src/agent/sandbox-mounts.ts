@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, statSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { UnavailableError } from '../errors';
@@ -47,7 +47,7 @@ function computeMounts(): WorkloadMount[] {
 
   const mounts: WorkloadMount[] = [
     ro(node, IN_SANDBOX.node),
-    ro(busybox, IN_SANDBOX.busybox),
+    ro(privateCopy(busybox, 'busybox'), IN_SANDBOX.busybox),
     ...libs.map((l) => ro(l.hostPath, `${IN_SANDBOX.lib}/${l.name}`)),
     ro(join(sdkRoot, 'dist'), IN_SANDBOX.sdkDist),
   ];
@@ -61,9 +61,52 @@ function computeMounts(): WorkloadMount[] {
   const run = loader
     ? `exec ${IN_SANDBOX.lib}/${loader.name} --library-path ${IN_SANDBOX.lib} ${IN_SANDBOX.node} ${agentMain} "$@"`
     : `exec ${IN_SANDBOX.node} ${agentMain} "$@"`;
-  const script = `#!${IN_SANDBOX.busybox} sh\n${run}\n`;
+  const script = entrypointScript(run);
   mounts.push(ro(writeScript(script), AGENT_ENTRYPOINT));
   return mounts;
+}
+
+/**
+ * `/.sockerless/agent`. Node takes tens of milliseconds to boot, so in the common case (an agent URL, no
+ * stdin to feed, no Lambda invocation to fetch) the script starts the workload's command at once and the
+ * agent beside it, with the main pid, to serve exec, cp and signals; it forwards signals, waits for the
+ * main process, ends the agent and exits with the main process's code. The command is looked up in PATH
+ * here, because busybox's shell would otherwise prefer its own applets to the image's programs. Every
+ * other case, and a command not found (the agent words the error as runc does), runs the agent in front.
+ */
+function entrypointScript(runAgent: string): string {
+  return `#!${IN_SANDBOX.busybox} sh
+if [ -z "$SOCKERLESS_AGENT_URL" ] || [ -n "$AWS_LAMBDA_RUNTIME_API" ] || [ "$SOCKERLESS_AGENT_STDIN" = 1 ] || [ $# -eq 0 ]; then
+  ${runAgent}
+fi
+if [ "$1" = -- ]; then shift; fi
+cmd=$1
+case $cmd in
+  */*) ;;
+  *)
+    found=
+    saved_ifs=$IFS; IFS=:
+    for dir in \${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}; do
+      if [ -f "$dir/$cmd" ] && [ -x "$dir/$cmd" ]; then found=$dir/$cmd; break; fi
+    done
+    IFS=$saved_ifs
+    if [ -z "$found" ]; then ${runAgent}; fi
+    cmd=$found
+    ;;
+esac
+shift
+( unset SOCKERLESS_AGENT_URL SOCKERLESS_AGENT_TOKEN SOCKERLESS_AGENT_DEBUG; exec "$cmd" "$@" ) &
+main=$!
+SOCKERLESS_AGENT_MAIN_PID=$main ${runAgent.replace(/^exec /, '').replace(' "$@"', '')} </dev/null >/dev/null &
+agent=$!
+for sig in TERM INT HUP QUIT USR1 USR2; do trap "kill -$sig $main 2>/dev/null" $sig; done
+while :; do
+  wait $main; code=$?
+  kill -0 $main 2>/dev/null || break
+done
+kill $agent 2>/dev/null
+exit $code
+`;
 }
 
 /** The @sockerless/sdk package directory this module belongs to (src/ under ts-jest, dist/ when built). */
@@ -145,6 +188,23 @@ function sharedLibraries(binary: string): SharedLibrary[] {
   }
   if (!libs.some((l) => l.isLoader)) throw new UnavailableError(`cannot find the dynamic loader of ${binary} in the output of ldd`);
   return libs;
+}
+
+/**
+ * A copy of `source` with its own inode. The local sandbox tells its own set-up (bwrap, its static busybox)
+ * from the workload by the inode of the running program, so a workload whose pid 1 ran the very same
+ * busybox file would look as if it never started.
+ */
+function privateCopy(source: string, name: string): string {
+  const st = statSync(source);
+  const dir = join(tmpdir(), `sockerless-agent-${st.dev}-${st.ino}-${st.size}-${Math.floor(st.mtimeMs)}`);
+  const file = join(dir, name);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  copyFileSync(source, tmp);
+  renameSync(tmp, file);
+  return file;
 }
 
 /** Writes the entrypoint script once per content, in a directory keyed by its hash. */
