@@ -22,3 +22,8 @@ export { SDK_VERSION } from './version';
 export { RecentSamples } from './samples';
 export { agentSandboxMounts } from './agent/sandbox-mounts';
 export { WorkloadAgentServer, type WorkloadAgentServerOptions } from './agent/server';
+export { isStaticElf } from './elf';
+export {
+  IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,
+} from './cloud-identity';
+export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE } from './cloud-options';

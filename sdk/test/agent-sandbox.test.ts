@@ -41,6 +41,25 @@ describe('the agent in a busybox sandbox', () => {
     };
   }
 
+  /**
+   * Creates and starts `id` running the `sh -c` script with the agent's grant, waits for the script to print
+   * `ready` and opens the agent's session. `output()` is what the command printed so far.
+   */
+  async function startReady(id: string, script: string) {
+    const grant = await server.grant(id);
+    const s = spec(id, ['sh', '-c', script], grant.env);
+    await driver.create(s);
+    const main = await driver.start(s);
+    let mainOut = '';
+    main.stdout.on('data', (c: Buffer) => { mainOut += c.toString(); });
+    main.stderr?.resume();
+    await waitUntil(() => mainOut.includes('ready'), 'the workload to start');
+    const session = await server.session(id, 60_000);
+    return { main, session, output: () => mainOut };
+  }
+
+  const execBase = { env: ['PATH=/bin'], workingDir: '/', user: '', tty: false, attachStdin: false, privileged: false };
+
   it('runs the command through /.sockerless/agent with its output and exit code', async () => {
     const s = spec('sbx-plain', ['sh', '-c', 'echo hi; exit 3']);
     await driver.create(s);
@@ -49,19 +68,10 @@ describe('the agent in a busybox sandbox', () => {
   });
 
   it('serves exec and cp from inside the sandbox', async () => {
-    const grant = await server.grant('sbx-agent');
-    const s = spec('sbx-agent', ['sh', '-c', 'trap "exit 0" TERM; echo ready; while true; do sleep 1; done'], grant.env);
-    await driver.create(s);
-    const main = await driver.start(s);
-    let mainOut = '';
-    main.stdout.on('data', (c: Buffer) => { mainOut += c.toString(); });
-    main.stderr?.resume();
-    await waitUntil(() => mainOut.includes('ready'), 'the workload to start');
-    const session = await server.session('sbx-agent', 60_000);
-    const base = { env: ['PATH=/bin'], workingDir: '/', user: '', tty: false, attachStdin: false, privileged: false };
+    const { main, session } = await startReady('sbx-agent', 'trap "exit 0" TERM; echo ready; while true; do sleep 1; done');
 
     // The image's own /etc/passwd names the user; the image's busybox runs the command.
-    const who = await finish(await session.exec({ ...base, argv: ['sh', '-c', 'id -u; cat /etc/image-file'], user: 'app' }));
+    const who = await finish(await session.exec({ ...execBase, argv: ['sh', '-c', 'id -u; cat /etc/image-file'], user: 'app' }));
     expect(who).toMatchObject({ out: '1000\nfrom the image\n', exitCode: 0 });
 
     const pack = tarPack();
@@ -69,7 +79,7 @@ describe('the agent in a busybox sandbox', () => {
     pack.entry({ name: 'drop/note.txt', mode: 0o644 }, 'copied in\n');
     pack.finalize();
     await session.putArchive('/tmp', Readable.from(pack as unknown as AsyncIterable<Buffer>), { noOverwriteDirNonDir: false });
-    expect((await finish(await session.exec({ ...base, argv: ['cat', '/tmp/drop/note.txt'] }))).out).toBe('copied in\n');
+    expect((await finish(await session.exec({ ...execBase, argv: ['cat', '/tmp/drop/note.txt'] }))).out).toBe('copied in\n');
     expect(await session.statPath('/tmp/drop/note.txt')).toMatchObject({ name: 'note.txt', size: 10 });
 
     const back = await session.getArchive('/etc/passwd');
@@ -84,18 +94,9 @@ describe('the agent in a busybox sandbox', () => {
 
   // With an agent URL the entrypoint script starts the command itself and the agent beside it (fast path).
   it('beside the command: PATH lookup, signals from outside and through the agent, the exit code', async () => {
-    const grant = await server.grant('sbx-beside');
-    const s = spec('sbx-beside', ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 1; done'], grant.env);
-    await driver.create(s);
-    const main = await driver.start(s);
-    let mainOut = '';
-    main.stdout.on('data', (c: Buffer) => { mainOut += c.toString(); });
-    main.stderr?.resume();
-    await waitUntil(() => mainOut.includes('ready'), 'the workload to start');
-    const session = await server.session('sbx-beside', 60_000);
+    const { main, session, output } = await startReady('sbx-beside', 'trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 1; done');
     // The script, the command and the agent run side by side.
-    const base = { env: ['PATH=/bin'], workingDir: '/', user: '', tty: false, attachStdin: false, privileged: false };
-    const ps = await finish(await session.exec({ ...base, argv: ['ps', '-o', 'args'] }));
+    const ps = await finish(await session.exec({ ...execBase, argv: ['ps', '-o', 'args'] }));
     expect(ps.out).toContain('/.sockerless/busybox sh /.sockerless/agent sh -c trap');
     expect(ps.out).toMatch(/\n\/bin\/sh -c trap/);
     expect(ps.out).toContain('/.sockerless/node /.sockerless/app/sdk/dist/agent/main.js');
@@ -103,7 +104,7 @@ describe('the agent in a busybox sandbox', () => {
     await driver.signal('sbx-beside', 'SIGTERM');
     const r = await main.exited;
     expect(r.exitCode).toBe(7);
-    expect(mainOut).toContain('got-term');
+    expect(output()).toContain('got-term');
   });
 
   it('beside the command: a program not in PATH is reported as runc words it, exit 127', async () => {

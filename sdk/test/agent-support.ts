@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import { WorkloadAgentServer, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { WorkloadAgentServer, type Logger } from '@sockerless/sdk';
 
 /** Helpers for the workload agent tests: a server with a captured log, the built agent as a host process. */
 
@@ -52,17 +51,7 @@ export async function stopHostAgent(agent: HostAgent): Promise<void> {
   await agent.exited;
 }
 
-export async function collect(stream: Readable | null): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export async function finish(p: WorkloadProcess): Promise<{ out: string; err: string; exitCode: number; signal?: string }> {
-  const [out, err, st] = await Promise.all([collect(p.stdout), collect(p.stderr), p.exited]);
-  return { out, err, exitCode: st.exitCode, signal: st.signal };
-}
+export { readAll as collect, finishProcess as finish, waitForText } from '@sockerless/sdk/testing';
 
 /** Polls `cond` until it holds; fails with `what` after the deadline. */
 export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -71,13 +60,4 @@ export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 3
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** Resolves once `text` has appeared in what `stream` produced (the rest keeps flowing into `sink`). */
-export function waitForText(stream: Readable, text: string, sink: { data: string } = { data: '' }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const on = (c: Buffer) => { sink.data += c.toString(); if (sink.data.includes(text)) { stream.off('data', on); resolve(); } };
-    stream.on('data', on);
-    stream.once('end', () => { if (!sink.data.includes(text)) reject(new Error(`stream ended before "${text}": ${sink.data}`)); });
-  });
 }

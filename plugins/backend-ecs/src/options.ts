@@ -1,7 +1,7 @@
-import { z } from '@sockerless/sdk';
+import { cloudConnectionOptions, refineOneEndpoint, z } from '@sockerless/sdk';
 
 /** `backends.<name>.options` of an `ecs` instance. Strict, so a misspelt option stops the boot. */
-export const ecsOptionsSchema = z.strictObject({
+export const ecsOptionsSchema = refineOneEndpoint(z.strictObject({
   region: z.string().min(1).default(() => process.env.AWS_REGION || 'us-east-1'),
   cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'an ECS cluster name: up to 255 letters, digits, hyphens and underscores').default('sockerless'),
   subnets: z.array(z.string().min(1)).default([]),
@@ -15,18 +15,11 @@ export const ecsOptionsSchema = z.strictObject({
   cpu: z.string().regex(/^\d+$/, 'CPU units as a string, e.g. "256"').default('256'),
   /** Fargate task memory in MiB; a container's `--memory` raises it to the next valid size. */
   memory: z.string().regex(/^\d+$/, 'MiB as a string, e.g. "512"').default('512'),
-  /** An ECS/Logs endpoint URL instead of AWS's (LocalStack, a simulator running elsewhere). */
-  endpoint: z.string().url().optional(),
-  /** The name of a simulator running in this daemon (e.g. `aws`); its endpoint replaces AWS's. */
-  simulator: z.string().min(1).optional(),
-  /** Static credentials (e.g. for an `endpoint` that wants any); otherwise the standard AWS chain. */
-  credentials: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
-  /** Attempts per AWS call (the SDK's retry of throttles and 5xx); 1 turns retries off. */
-  maxAttempts: z.number().int().min(1).max(10).default(3),
-  /** The adaptive DescribeTasks / GetLogEvents poll: from `min` after a change, growing to `max` while idle. */
-  pollIntervalMs: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) })
-    .refine((p) => p.min <= p.max, 'pollIntervalMs.min must not exceed pollIntervalMs.max')
-    .default({ min: 10, max: 500 }),
+  /**
+   * endpoint (ECS and Logs), simulator, credentials, maxAttempts (per AWS call) and pollIntervalMs (the
+   * adaptive DescribeTasks / GetLogEvents poll).
+   */
+  ...cloudConnectionOptions,
   /**
    * The container's `stopTimeout`: after StopTask's SIGTERM, ECS sends SIGKILL this many seconds later
    * (Fargate allows 2..120). Docker's default stop grace is 10 s. Signals through the agent do not wait.
@@ -34,7 +27,7 @@ export const ecsOptionsSchema = z.strictObject({
   stopTimeoutSeconds: z.number().int().min(2).max(120).default(10),
   /** Wrap the entrypoint with the workload agent (exec, attach, cp, signals); without it only logs and exit codes. */
   agent: z.boolean().default(true),
-}).refine((o) => !(o.endpoint && o.simulator), { message: 'give either endpoint or simulator, not both', path: ['simulator'] });
+}));
 
 export type EcsOptions = z.output<typeof ecsOptionsSchema>;
 

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { isStaticElf } from '@sockerless/sdk';
 import { findHostTool } from './util';
 
 /** The host programs the local backend leans on, found once at start-up. */
@@ -19,27 +20,6 @@ export interface HostTools {
   /** For the isolation rules between networks (any backend, nf_tables or legacy). */
   iptablesRestore?: string;
   iptablesSave?: string;
-}
-
-/** True when the ELF file has no PT_INTERP segment, i.e. it needs no dynamic loader from the image. */
-export function isStaticElf(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(64);
-    if (readSync(fd, head, 0, 64, 0) < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false;
-    const phoff = Number(head.readBigUInt64LE(32));
-    const phentsize = head.readUInt16LE(54);
-    const phnum = head.readUInt16LE(56);
-    const ph = Buffer.alloc(phentsize * phnum);
-    readSync(fd, ph, 0, ph.length, phoff);
-    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 export function detectHostTools(): HostTools {

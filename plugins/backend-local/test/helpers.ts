@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import type { Logger, WorkloadProcess, WorkloadSpec } from '@sockerless/sdk';
+import type { Logger, WorkloadSpec } from '@sockerless/sdk';
 import { LocalDriver, type LocalDriverOptions } from '../src/driver';
 
 /** A minimal image root: static busybox with its applets, an `app` user (1000) and a sticky /tmp. */
@@ -66,27 +66,7 @@ export async function harness(options: LocalDriverOptions = { sandbox: 'auto' },
   };
 }
 
-export async function collect(stream: Readable | null): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Output and exit of a process, read concurrently so neither pipe can fill up. */
-export async function finish(p: WorkloadProcess): Promise<{ out: string; err: string; exitCode: number; signal?: string }> {
-  const [out, err, st] = await Promise.all([collect(p.stdout), collect(p.stderr), p.exited]);
-  return { out, err, exitCode: st.exitCode, signal: st.signal };
-}
-
-/** Resolves once `text` appears in the stream (keeps the rest flowing into `sink`). */
-export function waitFor(stream: Readable, text: string, sink: { data: string } = { data: '' }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const on = (c: Buffer) => { sink.data += c.toString(); if (sink.data.includes(text)) { stream.off('data', on); resolve(); } };
-    stream.on('data', on);
-    stream.once('end', () => { if (!sink.data.includes(text)) reject(new Error(`stream ended before "${text}": ${sink.data}`)); });
-  });
-}
+export { readAll as collect, finishProcess as finish, waitForText as waitFor } from '@sockerless/sdk/testing';
 
 export function mountedUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { coreServices, definePlugin, sandboxRuntimeServiceRef, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
 import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
@@ -12,6 +13,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The image every test host has: static busybox, `CMD ["/bin/sh"]`. */
 export const BUSYBOX = 'busybox:latest';
+
+/** The execution role the Lambda tests give their functions (the simulator takes any ARN). */
+export const LAMBDA_ROLE = 'arn:aws:iam::000000000000:role/lambda-test';
 
 export interface AwsClientConfig {
   region: string;
@@ -33,6 +37,7 @@ export interface TestSimulator {
   readonly aws: AwsClientConfig;
   readonly ecs: ECSClient;
   readonly logs: CloudWatchLogsClient;
+  readonly lambda: LambdaClient;
   /** Stops the simulator (as if it died: state as it was, workloads ended) and starts a new one on the same port and state. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -73,8 +78,9 @@ export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<Te
     const aws: AwsClientConfig = { region: options.region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
     const ecs = new ECSClient(aws);
     const logs = new CloudWatchLogsClient(aws);
+    const lambda = new LambdaClient(aws);
     return {
-      endpoint, home: host.home, stateDir: options.stateDir, host, aws, ecs, logs,
+      endpoint, home: host.home, stateDir: options.stateDir, host, aws, ecs, logs, lambda,
       get simulator() { return simulator; },
       async restart() {
         await simulator.stop();
@@ -84,6 +90,7 @@ export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<Te
       async close() {
         ecs.destroy();
         logs.destroy();
+        lambda.destroy();
         await simulator.stop();
         await host.close();
       },
@@ -119,4 +126,15 @@ export async function until<T>(probe: () => Promise<T | undefined> | T | undefin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** An Invoke answer's payload as text. */
+export function payloadOf(out: InvokeCommandOutput): string {
+  return Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
+}
+
+/** All messages of a function's log group, in order. */
+export async function lambdaLogMessages(sim: TestSimulator, name: string): Promise<string[]> {
+  const out = await sim.logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }));
+  return (out.events ?? []).map((e) => e.message ?? '');
 }

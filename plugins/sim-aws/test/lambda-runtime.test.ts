@@ -1,14 +1,13 @@
 import { request } from 'node:http';
-import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2, type InvokeCommandOutput,
+  CreateFunctionCommand, GetFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { RuntimeApi, type RuntimeOutcome } from '../src/lambda/runtime-api';
-import { BUSYBOX, startSimulator, type TestSimulator } from './helpers';
+import { BUSYBOX, LAMBDA_ROLE, lambdaLogMessages, payloadOf, startSimulator, type TestSimulator } from './helpers';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const ROLE = 'arn:aws:iam::000000000000:role/lambda-test';
+const ROLE = LAMBDA_ROLE;
 
 /** Busybox sh: fetch the event into /tmp/event, its headers into $H, the request id into $ID; `hdr NAME` reads a header. */
 const FETCH = String.raw`
@@ -20,33 +19,17 @@ ID=$(hdr lambda-runtime-aws-request-id)
 const RESPOND_OK = String.raw`wget -q -O- --post-data '{"ok":1}' "$API/invocation/$ID/response"; echo`;
 
 let sim: TestSimulator;
-let lambda: LambdaClient;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  lambda = new LambdaClient(sim.aws);
-});
+beforeAll(async () => { sim = await startSimulator(); });
 
-afterAll(async () => {
-  lambda?.destroy();
-  await sim?.close();
-});
+afterAll(() => sim?.close());
 
 async function createShellFunction(name: string, script: string, extra: { Timeout?: number; Environment?: { Variables: Record<string, string> }; MemorySize?: number } = {}): Promise<string> {
-  const out = await lambda.send(new CreateFunctionCommand({
+  const out = await sim.lambda.send(new CreateFunctionCommand({
     FunctionName: name, Role: ROLE, PackageType: 'Image', Code: { ImageUri: BUSYBOX },
     ImageConfig: { EntryPoint: ['/bin/sh', '-c'], Command: [script] }, ...extra,
   }));
   return out.FunctionArn!;
-}
-
-function payloadOf(out: InvokeCommandOutput): string {
-  return Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
-}
-
-async function logMessages(name: string): Promise<string[]> {
-  const out = await sim.logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }));
-  return (out.events ?? []).map((e) => e.message ?? '');
 }
 
 describe('the Runtime API inside a function', () => {
@@ -59,7 +42,7 @@ printf '{"event":%s,"id":"%s","arn":"%s","deadline":"%s","trace":"%s","fn":"%s",
 wget -q -O- --post-file /tmp/out "$API/invocation/$ID/response"
 `, { Environment: { Variables: { MY_SETTING: 'on' } }, MemorySize: 256, Timeout: 60 });
     const before = Date.now();
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'echo-fn', Payload: Buffer.from('{"q":[1,2]}') }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'echo-fn', Payload: Buffer.from('{"q":[1,2]}') }));
     expect(out.FunctionError).toBeUndefined();
     const got = JSON.parse(payloadOf(out)) as Record<string, unknown>;
     expect(got).toMatchObject({
@@ -73,7 +56,7 @@ wget -q -O- --post-file /tmp/out "$API/invocation/$ID/response"
 
   test('invocations of one function run side by side, each with its own event', async () => {
     await createShellFunction('parallel-fn', FETCH + String.raw`wget -q -O- --post-file /tmp/event "$API/invocation/$ID/response"`);
-    const outs = await Promise.all([1, 2, 3].map((n) => lambda.send(new InvokeCommand({ FunctionName: 'parallel-fn', Payload: Buffer.from(`{"n":${n}}`) }))));
+    const outs = await Promise.all([1, 2, 3].map((n) => sim.lambda.send(new InvokeCommand({ FunctionName: 'parallel-fn', Payload: Buffer.from(`{"n":${n}}`) }))));
     expect(outs.map(payloadOf)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
     expect(new Set(outs.map((o) => o.$metadata.requestId)).size).toBe(3);
   });
@@ -83,30 +66,30 @@ wget -q -O- --post-file /tmp/out "$API/invocation/$ID/response"
 printf '{"event":%s,"context":%s}' "$(cat /tmp/event)" "$(hdr lambda-runtime-client-context)" > /tmp/out
 wget -q -O- --post-file /tmp/out "$API/invocation/$ID/response"`);
     const clientContext = Buffer.from(JSON.stringify({ custom: { who: 'test' } })).toString('base64');
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'context-fn', ClientContext: clientContext }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'context-fn', ClientContext: clientContext }));
     expect(JSON.parse(payloadOf(out))).toEqual({ event: {}, context: { custom: { who: 'test' } } });
   });
 
   test('a posted invocation error is an Unhandled FunctionError with the posted body', async () => {
     await createShellFunction('error-fn', FETCH + String.raw`
 wget -q -O- --header "Lambda-Runtime-Function-Error-Type: Custom.Failure" --post-data '{"errorType":"Custom.Failure","errorMessage":"it broke"}' "$API/invocation/$ID/error"`);
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'error-fn' }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'error-fn' }));
     expect(out.StatusCode).toBe(200);
     expect(out.FunctionError).toBe('Unhandled');
     expect(JSON.parse(payloadOf(out))).toEqual({ errorType: 'Custom.Failure', errorMessage: 'it broke' });
-    expect((await logMessages('error-fn')).find((m) => m.startsWith('REPORT'))).toContain('Error Type: Custom.Failure');
+    expect((await lambdaLogMessages(sim, 'error-fn')).find((m) => m.startsWith('REPORT'))).toContain('Error Type: Custom.Failure');
   });
 
   test('an init error ends the invocation with the posted body', async () => {
     await createShellFunction('init-error-fn', String.raw`wget -q -O- --post-data '{"errorType":"Runtime.BadConfig","errorMessage":"no handler"}' "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error"; sleep 60`, { Timeout: 120 });
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'init-error-fn' }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'init-error-fn' }));
     expect(out.FunctionError).toBe('Unhandled');
     expect(JSON.parse(payloadOf(out))).toEqual({ errorType: 'Runtime.BadConfig', errorMessage: 'no handler' });
   });
 
   test('a process that lives on after its response is ended; its output before END', async () => {
     await createShellFunction('linger-fn', FETCH + RESPOND_OK + '\necho after-response\nsleep 60', { Timeout: 120 });
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'linger-fn', LogType: 'Tail' }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'linger-fn', LogType: 'Tail' }));
     expect(out.FunctionError).toBeUndefined();
     expect(payloadOf(out)).toBe('{"ok":1}');
     const tail = Buffer.from(out.LogResult!, 'base64').toString('utf8');
@@ -116,10 +99,10 @@ wget -q -O- --header "Lambda-Runtime-Function-Error-Type: Custom.Failure" --post
 
   test('a runtime loop that asks for the next event after responding is ended at once', async () => {
     await createShellFunction('loop-fn', FETCH + RESPOND_OK + '\nwget -q -O- "$API/invocation/next"; echo next-returned; sleep 60', { Timeout: 120 });
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'loop-fn' }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'loop-fn' }));
     expect(out.FunctionError).toBeUndefined();
     expect(payloadOf(out)).toBe('{"ok":1}');
-    expect(await logMessages('loop-fn')).not.toContain('next-returned');
+    expect(await lambdaLogMessages(sim, 'loop-fn')).not.toContain('next-returned');
   });
 
   test('a wrong request id and a second report are refused', async () => {
@@ -127,9 +110,9 @@ wget -q -O- --header "Lambda-Runtime-Function-Error-Type: Custom.Failure" --post
 wget -q -O- --post-data '{"wrong":1}' "$API/invocation/not-the-id/response" || echo wrong-id-refused
 ` + RESPOND_OK + String.raw`
 wget -q -O- --post-data '{"second":1}' "$API/invocation/$ID/response" || echo second-refused`);
-    const out = await lambda.send(new InvokeCommand({ FunctionName: 'refuse-fn' }));
+    const out = await sim.lambda.send(new InvokeCommand({ FunctionName: 'refuse-fn' }));
     expect(payloadOf(out)).toBe('{"ok":1}');
-    const messages = await logMessages('refuse-fn');
+    const messages = await lambdaLogMessages(sim, 'refuse-fn');
     expect(messages).toContain('wrong-id-refused');
     expect(messages).toContain('second-refused');
   });
@@ -194,7 +177,7 @@ describe('RuntimeApi on the wire', () => {
 describe('a function Pending after its creation', () => {
   test('Invoke is refused while Pending; the Active waiter returns once it is Active', async () => {
     const slow = await startSimulator({ startDelayMs: 3000 });
-    const client = new LambdaClient(slow.aws);
+    const client = slow.lambda;
     try {
       const created = await client.send(new CreateFunctionCommand({
         FunctionName: 'pending-fn', Role: ROLE, PackageType: 'Image', Code: { ImageUri: BUSYBOX }, ImageConfig: { Command: ['true'] },
@@ -207,7 +190,6 @@ describe('a function Pending after its creation', () => {
       expect(waited.state).toBe('SUCCESS');
       expect((await client.send(new GetFunctionCommand({ FunctionName: 'pending-fn' }))).Configuration?.State).toBe('Active');
     } finally {
-      client.destroy();
       await slow.close();
     }
   });

@@ -1,10 +1,10 @@
 /** The simulator's one listener: routing by target and path, error shapes, throttling, and the plugin as the core boots it. */
-import { createServer } from 'node:net';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, ListClustersCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
 import type { Simulator } from '@sockerless/sdk';
 import { captureInit, silentLogger, startTestHost } from '@sockerless/sdk/testing';
 import plugin from '../src/index';
+import { freePort } from '../../../test/support/registry';
 import { startSimulator, type TestSimulator } from './helpers';
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
@@ -104,14 +104,3 @@ describe('the plugin', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

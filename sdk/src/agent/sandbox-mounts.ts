@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, statSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { UnavailableError } from '../errors';
 import type { WorkloadMount } from '../contracts/backend';
 import { AGENT_ENTRYPOINT } from '../contracts/agent';
+import { isStaticElf } from '../elf';
 
 /**
  * The read-only bind mounts that make `/.sockerless/agent` run in ANY root filesystem (busybox has no node,
@@ -145,27 +146,6 @@ function findStaticBusybox(): string {
     if (existsSync(c) && isStaticElf(c)) return realpathSync(c);
   }
   throw new UnavailableError('the workload agent needs a statically linked busybox (Debian: busybox-static) at /bin/busybox');
-}
-
-/** True when the ELF file has no PT_INTERP segment (needs no dynamic loader). */
-function isStaticElf(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(64);
-    if (readSync(fd, head, 0, 64, 0) < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false;
-    const phoff = Number(head.readBigUInt64LE(32));
-    const phentsize = head.readUInt16LE(54);
-    const phnum = head.readUInt16LE(56);
-    const ph = Buffer.alloc(phentsize * phnum);
-    readSync(fd, ph, 0, ph.length, phoff);
-    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 interface SharedLibrary {

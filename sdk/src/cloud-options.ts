@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The options every cloud backend takes to reach its provider's API, for a backend to spread into its own
+ * strict options schema and refine:
+ * `refineOneEndpoint(z.strictObject({ ...cloudConnectionOptions, region: ... }))`.
+ */
+export const cloudConnectionOptions = {
+  /** An API endpoint URL instead of the provider's (LocalStack, a proxy, a simulator running elsewhere). */
+  endpoint: z.string().url().optional(),
+  /** The name of a simulator running in this daemon (e.g. `aws`); its endpoint replaces the provider's, with fake credentials. */
+  simulator: z.string().min(1).optional(),
+  /** Static credentials (e.g. for an `endpoint` that wants any); otherwise the provider's standard chain. */
+  credentials: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
+  /** Attempts per control-plane call (the client's retry of throttles and 5xx); 1 turns retries off. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  /** The adaptive poll of the backend's status or log calls: `min` after a change, growing to `max` while idle. */
+  pollIntervalMs: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) })
+    .refine((p) => p.min <= p.max, 'pollIntervalMs.min must not exceed pollIntervalMs.max')
+    .default({ min: 10, max: 500 }),
+};
+
+/** Refuses options that set both `endpoint` and `simulator` (the issue names `simulator`). */
+export function refineOneEndpoint<T extends z.ZodType<{ endpoint?: string; simulator?: string }>>(schema: T): T {
+  // A fresh params object per call: zod normalises (mutates) the one it is given.
+  return schema.refine((o) => !(o.endpoint && o.simulator), { message: ONE_ENDPOINT_MESSAGE, path: ['simulator'] });
+}
+
+export const ONE_ENDPOINT_MESSAGE = 'give either endpoint or simulator, not both';
