@@ -48,10 +48,15 @@ const FIXED_IP_OUTSIDE_RANGE = 'an IPv4Address inside the Subnet but outside the
 const VOLUME_EMPTY_MAPS = 'volume Labels/Options when none were given: Docker null, ours {}';
 const PRUNE_NAMED = 'under API 1.41 volume prune removes every unused local volume, named ones too (the `all` filter came in 1.42); ours removes only anonymous ones whatever the version';
 const LOCAL_DRIVER_OPTIONS = 'deliberate for now: our volumes are plain directories, so local driver options (type/device/o) answer 501; Docker records them and mounts at use';
+const SOCKERLESS_FIELD = 'deliberate: ours adds a top-level `Sockerless: { Backend, Pool }` to container inspect, naming the backend instance (local, ecs, lambda...) and pool that ran it; clients ignore fields they do not know';
 const VOLUME_MOUNT_EVENTS = 'Docker emits volume mount and unmount events when a container using a volume starts and stops; ours emits none';
 
 /** Known differences, each with the reason it is accepted for now (or why it is deliberate). */
 export const EXPECTED_DIFFERENCES: Record<string, string> = {
+  'create: minimal, then start and exit › inspect created › (top level) (keys)':
+    SOCKERLESS_FIELD,
+  'create: running container on the default bridge › inspect running › (top level) (keys)':
+    SOCKERLESS_FIELD,
   'create: minimal, then start and exit › inspect created › Config (keys)':
     CONFIG_KEYS,
   'create: minimal, then start and exit › inspect created › HostConfig (keys)':
