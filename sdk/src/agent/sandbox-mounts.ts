@@ -69,12 +69,20 @@ function computeMounts(): WorkloadMount[] {
 
 /**
  * `/.sockerless/agent`. Node takes tens of milliseconds to boot, so in the common case (an agent URL, no
- * stdin to feed, no Lambda invocation to fetch) the script starts the workload's command at once and the
- * agent beside it, with the main pid, to serve exec, cp and signals; it forwards signals, waits for the
- * main process, ends the agent and exits with the main process's code. The command is looked up in PATH
+ * stdin to feed, no Lambda invocation to fetch) the script starts the workload's command at once and,
+ * once that has run for BESIDE_AGENT_DELAY_S, the agent beside it with the main pid, to serve exec, cp and
+ * signals; it forwards signals, waits for the main process, ends the agent and exits with the main
+ * process's code. The command is looked up in PATH
  * here, because busybox's shell would otherwise prefer its own applets to the image's programs. Every
  * other case, and a command not found (the agent words the error as runc does), runs the agent in front.
  */
+/**
+ * How long the script lets the command run before it starts the agent: a command that ends sooner (`true`,
+ * a quick `echo`) never pays for a Node boot on the same CPUs, and exec/cp callers wait for the agent to
+ * dial in anyway.
+ */
+const BESIDE_AGENT_DELAY_S = '0.05';
+
 function entrypointScript(runAgent: string): string {
   return `#!${IN_SANDBOX.busybox} sh
 if [ -z "$SOCKERLESS_AGENT_URL" ] || [ -n "$AWS_LAMBDA_RUNTIME_API" ] || [ "$SOCKERLESS_AGENT_STDIN" = 1 ] || [ $# -eq 0 ]; then
@@ -98,7 +106,12 @@ esac
 shift
 ( unset SOCKERLESS_AGENT_URL SOCKERLESS_AGENT_TOKEN SOCKERLESS_AGENT_DEBUG; exec "$cmd" "$@" ) &
 main=$!
-SOCKERLESS_AGENT_MAIN_PID=$main ${runAgent.replace(/^exec /, '').replace(' "$@"', '')} </dev/null >/dev/null &
+(
+  sleep ${BESIDE_AGENT_DELAY_S}
+  kill -0 $main 2>/dev/null || exit 0
+  export SOCKERLESS_AGENT_MAIN_PID=$main
+  ${runAgent.replace(' "$@"', '')} </dev/null >/dev/null
+) &
 agent=$!
 for sig in TERM INT HUP QUIT USR1 USR2; do trap "kill -$sig $main 2>/dev/null" $sig; done
 while :; do
