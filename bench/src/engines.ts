@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { waitForPing } from './api';
+import { hasExited, isAlive, stopChild, TERM_GRACE_MS } from './child-stop';
 import { runDockerOk, type DockerTarget } from './docker-cli';
 import { IMAGE } from './workdir';
 
@@ -9,10 +10,7 @@ import { IMAGE } from './workdir';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 const SOCKERLESS_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
 
-
 const READY_TIMEOUT_MS = 60_000;
-const TERM_GRACE_MS = 15_000;
-const KILL_GRACE_MS = 5_000;
 
 /** A running engine the benchmark started and owns. */
 export interface Engine {
@@ -40,32 +38,6 @@ class OutputTail {
     return this.text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
   }
   get all(): string { return this.text; }
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((res) => {
-    const timer = setTimeout(() => { child.off('exit', onExit); res(false); }, ms);
-    const onExit = () => { clearTimeout(timer); res(true); };
-    child.once('exit', onExit);
-  });
-}
-
-/** Stops one child by its PID: a polite SIGTERM first (daemons clean up on it), SIGKILL if it hangs. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  child.kill('SIGTERM');
-  if (await waitForExit(child, TERM_GRACE_MS)) return;
-  child.kill('SIGKILL');
-  await waitForExit(child, KILL_GRACE_MS);
-}
-
-function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -12,6 +12,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The bench stops its daemons the same way; one copy, reached from source (ts-jest compiles it).
+import { hasExited, isAlive, KILL_GRACE_MS, stopChild, TERM_GRACE_MS } from '../../bench/src/child-stop';
 import { unmountUnder } from './daemon';
 
 export interface PrivateDockerd {
@@ -26,8 +28,6 @@ export interface PrivateDockerd {
 }
 
 const READY_TIMEOUT_MS = 60_000;
-const TERM_GRACE_MS = 15_000;
-const KILL_GRACE_MS = 5_000;
 
 /** Why a private dockerd cannot be started here, or null when it can (it may still fail to start). */
 export function dockerdUnavailableReason(): string | null {
@@ -83,28 +83,6 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   }
   return { dir, socket, dockerHost: `unix://${socket}`, pid: child.pid!, logTail, dispose };
 }
-
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((res) => {
-    const timer = setTimeout(() => { child.off('exit', onExit); res(false); }, ms);
-    const onExit = () => { clearTimeout(timer); res(true); };
-    child.once('exit', onExit);
-  });
-}
-
-/** SIGTERM first: dockerd then stops its containers and its containerd itself. SIGKILL if it hangs. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  child.kill('SIGTERM');
-  if (await waitForExit(child, TERM_GRACE_MS)) return;
-  child.kill('SIGKILL');
-  await waitForExit(child, KILL_GRACE_MS);
-}
-
-const isAlive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 /**
  * A dockerd that had to be SIGKILLed leaves its containerd and the containerd-shims of its containers. Each

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import {
   ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError,
   type EventsBus, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
 import { Collection } from './collection';
+import { newId } from './ids';
 import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-rules';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
+import { buildEndpoint, endpointOn } from './network-endpoints';
 import {
-  cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, planIpam,
-  type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
+  ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
 } from './network-ipam';
 
 export type { IpamConfigEntry, NetworkCreateBody, NetworkPool };
@@ -58,7 +58,6 @@ export interface NetworkListFilters {
 /** Addresses handed out between attachOnCreate and the container record being stored, so two racing creates differ. */
 const RESERVATION_MS = 5 * 60_000;
 
-const hex64 = () => randomBytes(32).toString('hex');
 const isActive = (c: ContainerRecord) => c.state.Running || c.state.Paused || c.state.Restarting;
 export class NetworkService {
   private readonly networks: Collection<NetworkRecord>;
@@ -80,11 +79,11 @@ export class NetworkService {
     const base = { created: now, internal: false, attachable: false, enableIPv6: false, labels: {} };
     const bridge = bridgeOf(this.addressing.bip);
     const predefined: NetworkRecord[] = [
-      { ...base, id: hex64(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
+      { ...base, id: newId(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
         ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: bridge.subnet, Gateway: bridge.gateway }] },
         pools: [{ subnet: bridge.subnet, gateway: bridge.gateway, reserved: [], userConfigured: false }] },
-      { ...base, id: hex64(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
-      { ...base, id: hex64(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+      { ...base, id: newId(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+      { ...base, id: newId(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
     ];
     for (const p of predefined) {
       if (!this.networks.all().some((n) => n.name === p.name)) await this.networks.put(p);
@@ -132,7 +131,7 @@ export class NetworkService {
       const taken = this.networks.all().flatMap((n) => n.pools.map((p) => parseCidr(p.subnet)!));
       const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, taken, () => poolSubnets(this.addressing.defaultAddressPools));
       const rec: NetworkRecord = {
-        id: hex64(), name, created: new Date().toISOString(), driver,
+        id: newId(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
         ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...(body.IPAM?.Options ?? {}) }, Config: config },
         pools, options: { ...(body.Options ?? {}) }, labels: { ...(body.Labels ?? {}) },
@@ -243,7 +242,8 @@ export class NetworkService {
     const pending: { networkId: string; ip: number; at: number }[] = [];
     for (const { net, cfg } of nets) {
       try {
-        const ep = this.endpointFor(net, cfg, containerName, containerId, pending.map((p) => p.ip));
+        const alsoUsed = pending.map((p) => p.ip);
+        const ep = buildEndpoint(net, cfg, containerName, containerId, (pool) => this.usedAddresses(net, pool, alsoUsed));
         out[net.name] = ep;
         const ip = ipToInt(ep.IPAddress);
         if (ip !== undefined) pending.push({ networkId: net.id, ip, at: Date.now() });
@@ -289,7 +289,7 @@ export class NetworkService {
         if (sn.driver === 'host' || n.driver === 'host') throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
         if (sn.name === 'none' || n.name === 'none') throw new InvalidArgumentError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
       }
-      const ep = this.endpointFor(n, body.EndpointConfig ?? {}, cname, c.id, []);
+      const ep = buildEndpoint(n, body.EndpointConfig ?? {}, cname, c.id, (pool) => this.usedAddresses(n, pool, []));
       if (c.state.Running) await this.containers.endpointAdded?.(c, n.name, ep);
       await this.containers.saveNetworks(c.id, { ...c.networks, [n.name]: ep });
     });
@@ -324,56 +324,6 @@ export class NetworkService {
     if (n && !configOnly) this.emit(n, 'disconnect', c.id);
   }
 
-  private endpointFor(n: NetworkRecord, cfg: Record<string, any>, containerName: string, containerId: string, alsoUsed: number[]): EndpointSettings {
-    const userDefined = !PREDEFINED.has(n.name);
-    const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
-    const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;
-    const staticIp = ipam?.IPv4Address || '';
-    const errs: string[] = [];
-    if (!userDefined && staticIp) errs.push('user specified IP address is supported on user defined networks only');
-    if (!userDefined && aliases) errs.push('network-scoped alias is supported only for containers in user defined networks');
-    const staticN = staticIp ? ipToInt(staticIp) : undefined;
-    if (staticIp && staticN === undefined) errs.push(`invalid IPv4 address: ${staticIp}`);
-    let pool = n.pools[0];
-    if (userDefined && staticN !== undefined) {
-      const configured = n.pools.filter((p) => p.userConfigured);
-      pool = configured.find((p) => cidrContains(parseCidr(p.ipRange ?? p.subnet)!, staticN))!;
-      if (!configured.length) errs.push('user specified IP address is supported only when connecting to networks with user configured subnets');
-      else if (!pool) errs.push(`no configured subnet or ip-range contain the IP address ${staticIp}`);
-    }
-    if (cfg.MacAddress && !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(String(cfg.MacAddress))) errs.push(`invalid MAC address ${cfg.MacAddress}`);
-    if (errs.length) throw new InvalidArgumentError(`invalid endpoint settings:\n${errs.join('\n')}`);
-
-    let ip = '';
-    let prefix = 0;
-    let gateway = '';
-    if (pool && n.enableIPv4) {
-      const subnet = parseCidr(pool.subnet)!;
-      const used = this.usedAddresses(n, pool, alsoUsed);
-      let addr = staticN;
-      if (addr !== undefined && used.has(addr)) throw new ForbiddenError('Address already in use');
-      addr ??= nextFree(subnet, parseCidr(pool.ipRange ?? pool.subnet)!, used);
-      if (addr === undefined) throw new ForbiddenError(`no available IPv4 addresses on this network's address pools: ${n.name} (${n.id})`);
-      ip = intToIp(addr);
-      prefix = subnet.prefix;
-      gateway = n.internal ? '' : pool.gateway;
-    }
-    const shortId = containerId.slice(0, 12);
-    return {
-      IPAMConfig: ipam && Object.keys(ipam).length ? ipam : null,
-      Links: Array.isArray(cfg.Links) && cfg.Links.length ? cfg.Links : null,
-      Aliases: aliases,
-      MacAddress: cfg.MacAddress ? String(cfg.MacAddress) : macFromIp(ip),
-      NetworkID: n.id,
-      EndpointID: hex64(),
-      Gateway: gateway, IPAddress: ip, IPPrefixLen: prefix,
-      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-      DriverOpts: cfg.DriverOpts && Object.keys(cfg.DriverOpts).length ? cfg.DriverOpts : null,
-      // Docker's buildEndpointDNSNames: name, aliases, short id; only user-defined networks resolve names.
-      DNSNames: userDefined ? [...new Set([containerName, ...(aliases ?? []), shortId])] : null,
-    };
-  }
-
   /** Addresses taken in a pool: gateway, auxiliary ones, every container's (any state), and fresh reservations. */
   private usedAddresses(n: NetworkRecord, pool: NetworkPool, alsoUsed: number[]): Set<number> {
     const used = new Set<number>(alsoUsed);
@@ -406,11 +356,4 @@ export class NetworkService {
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettings | undefined {
-  for (const [name, ep] of Object.entries(c.networks ?? {})) {
-    if (ep.NetworkID === n.id || (!ep.NetworkID && name === n.name)) return ep;
-  }
-  return undefined;
 }

@@ -1,8 +1,8 @@
-import { promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
-  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type ExitStatus, type HostEntry,
+  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
@@ -13,28 +13,12 @@ import { spawnProcess, type Spawned } from './process';
 import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
+import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
-
-const readProc = (path: string): string => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
-const statProc = (path: string): Stats | undefined => { try { return statSync(path); } catch { return undefined; } };
-
-/**
- * Asks `found` until it answers, the run ends, or 10 s pass. What it waits for usually takes well under a
- * millisecond, so the first polls only yield to the event loop; after that they are 1 ms apart.
- */
-async function pollWhileRunning<T>(r: { done: boolean }, found: () => T | undefined): Promise<T | undefined> {
-  const deadline = Date.now() + 10_000;
-  for (let attempt = 0; !r.done && Date.now() < deadline; attempt++) {
-    const answer = found();
-    if (answer !== undefined) return answer;
-    await (attempt < 50 ? new Promise<void>((res) => setImmediate(res)) : tick(1));
-  }
-  return undefined;
-}
 
 /**
  * An exec'd process the core can end (a health probe past its timeout). nsenter's child lives on when only
@@ -56,25 +40,6 @@ export interface LocalDriverOptions {
   network?: 'auto' | 'host';
 }
 
-/** What a started container leaves on disk, so a restarted daemon can still signal or clean it up. */
-interface RunInfo {
-  /** bwrap (sandbox) or the workload itself (host mode). */
-  pid: number;
-  /** The workload's host pid: pid 1 of the sandbox's pid namespace, or `pid` in host mode. */
-  workloadPid: number;
-  sandboxed: boolean;
-}
-
-interface Running extends RunInfo {
-  exited: Promise<ExitStatus>;
-  done: boolean;
-  /** The last signal we delivered, to name the cause of a 128+N exit. */
-  signals: Set<number>;
-  /** See workloadReady. */
-  ready?: Promise<void>;
-}
-
-const RUN_FILE = 'run.json';
 const SPEC_FILE = 'spec.json';
 
 export class LocalDriver implements BackendDriver {
@@ -84,12 +49,11 @@ export class LocalDriver implements BackendDriver {
   private readonly logger: Logger;
   private readonly specs = new Map<string, WorkloadSpec>();
   private readonly savedSpecs = new Map<string, string>();
-  private readonly running = new Map<string, Running>();
+  private readonly runs: RunningContainers;
   private readonly roots: OverlayRoots;
   private readonly helper?: BusyboxHelper;
   private readonly startCache = new StartCache();
   private readonly net: ContainerNetworks;
-  private helpers?: Promise<Set<string>>;
 
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
     this.logger = ctx.logger;
@@ -97,6 +61,9 @@ export class LocalDriver implements BackendDriver {
     this.helper = tools.busyboxHelper ? new BusyboxHelper(tools.busyboxHelper) : undefined;
     this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
     this.net = new ContainerNetworks({ stateDir: ctx.stateDir, logger: this.logger, mode: ctx.options?.network ?? 'auto', tools });
+    this.runs = new RunningContainers({
+      stateDirOf: (id) => this.stateDirOf(id), setupExecutables: [tools.bwrap, tools.staticBusybox], onExit: (id) => this.net.detach(id),
+    });
     const mode = ctx.options?.sandbox ?? 'auto';
     if (mode !== 'none' && !tools.bwrap) {
       this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
@@ -171,8 +138,7 @@ export class LocalDriver implements BackendDriver {
   }
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
-    const current = this.running.get(spec.id);
-    if (current && !current.done) throw new ConflictError(`Container ${spec.id} is already running`);
+    if (this.runs.isActive(spec.id)) throw new ConflictError(`Container ${spec.id} is already running`);
     await this.saveSpec(spec);
     return this.sandboxed(spec) ? this.startSandboxed(spec) : this.startOnHost(spec);
   }
@@ -191,7 +157,7 @@ export class LocalDriver implements BackendDriver {
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
     const sys = await exists(join(root, 'sys'));
-    const net = await this.net.attach(spec, async (target) => (await this.runningOf(target))?.workloadPid);
+    const net = await this.net.attach(spec, async (target) => (await this.runs.runningOf(target))?.workloadPid);
     const args = [...net.enter, bwrap, ...bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
       resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet,
@@ -203,11 +169,11 @@ export class LocalDriver implements BackendDriver {
       workloadLeadsSession: workloadLeadsSession({ tty: spec.tty, busybox: this.tools.staticBusybox }), size: spec.consoleSize,
     });
     if (net.ports.length > 0) proc.ports = net.ports;
-    const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
-    r.workloadPid = await this.childPid(pid, r);
+    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
+    r.workloadPid = await this.runs.childPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
     proc.pid = r.workloadPid;
-    await this.saveRun(spec, r);
+    await this.runs.save(spec, r);
     return proc;
   }
 
@@ -221,99 +187,18 @@ export class LocalDriver implements BackendDriver {
     const { proc, pid } = spawnProcess({
       file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, size: spec.consoleSize, ...asUser,
     });
-    const r = this.track(spec, proc, { pid, workloadPid: pid, sandboxed: false });
-    await this.saveRun(spec, r);
+    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: false });
+    await this.runs.save(spec, r);
     return proc;
-  }
-
-  private track(spec: WorkloadSpec, proc: WorkloadProcess, info: RunInfo): Running {
-    const r: Running = { ...info, done: false, signals: new Set(), exited: proc.exited };
-    // bwrap reports a death by signal N as exit 128+N; name the signal when it is one we sent.
-    const exited = proc.exited.then((st) => {
-      r.done = true;
-      this.net.detach(spec.id);
-      if (!st.signal && st.exitCode > 128 && r.signals.has(st.exitCode - 128)) {
-        try { st = { ...st, signal: normalizeSignal(String(st.exitCode - 128)) }; } catch { /* not a signal */ }
-      }
-      void fs.rm(join(spec.stateDir, RUN_FILE), { force: true });
-      return st;
-    });
-    r.exited = exited;
-    proc.exited = exited;
-    this.running.set(spec.id, r);
-    return r;
-  }
-
-  private async saveRun(spec: WorkloadSpec, r: Running): Promise<void> {
-    if (r.done) return;
-    const info: RunInfo = { pid: r.pid, workloadPid: r.workloadPid, sandboxed: r.sandboxed };
-    await fs.writeFile(join(spec.stateDir, RUN_FILE), JSON.stringify(info)).catch(() => undefined);
-  }
-
-  /**
-   * bwrap clones the workload's process as pid 1 of the new namespace, sets the sandbox up in it and then
-   * execs the workload in place, so the clone's host pid is the workload's pid (Docker's State.Pid) from the
-   * start. It shows up as bwrap's only child within a millisecond; start needs no more than that.
-   */
-  private async childPid(bwrapPid: number, r: Running): Promise<number> {
-    // /proc answers from memory: a synchronous read costs less than a trip through the thread pool.
-    const child = await pollWhileRunning(r, () => Number(readProc(`/proc/${bwrapPid}/task/${bwrapPid}/children`).trim().split(/\s+/)[0]) || undefined);
-    return child ?? bwrapPid;
-  }
-
-  /**
-   * Resolves once the workload has replaced bwrap's setup code (and the busybox that switches user), so a
-   * signal reaches the workload and an exec enters the finished sandbox. Only signals, exec and top wait for
-   * it, and only right after a start; the executables are told apart by inode, as paths differ per namespace.
-   */
-  private workloadReady(r: Running): Promise<void> {
-    return (r.ready ??= (async () => {
-      const helpers = await this.helperInodes();
-      await pollWhileRunning(r, () => {
-        const st = statProc(`/proc/${r.workloadPid}/exe`);
-        return !st || !helpers.has(`${st.dev}:${st.ino}`) || undefined;
-      });
-    })());
-  }
-
-  private helperInodes(): Promise<Set<string>> {
-    return (this.helpers ??= (async () => {
-      const inodes = new Set<string>();
-      for (const p of [this.tools.bwrap, this.tools.staticBusybox]) {
-        const st = p ? await fs.stat(p).catch(() => undefined) : undefined;
-        if (st) inodes.add(`${st.dev}:${st.ino}`);
-      }
-      return inodes;
-    })());
-  }
-
-  /** The running container, from memory or (after a daemon restart) from its run file. */
-  private async runningOf(id: string): Promise<RunInfo | undefined> {
-    const r = this.running.get(id);
-    if (r) return r.done ? undefined : r;
-    try {
-      const info = JSON.parse(await fs.readFile(join(this.stateDirOf(id), RUN_FILE), 'utf8')) as RunInfo;
-      return isAlive(info.workloadPid) ? info : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** runningOf, for what must reach the workload itself: waits until bwrap has handed over to it. */
-  private async readyRunningOf(id: string): Promise<RunInfo | undefined> {
-    const r = await this.runningOf(id);
-    const mem = this.running.get(id);
-    if (r && mem && r.sandboxed) await this.workloadReady(mem);
-    return r;
   }
 
   async signal(id: string, signal: string): Promise<void> {
     const sig = normalizeSignal(signal);
     // SIGKILL needs no wait: killing pid 1 of the namespace ends the sandbox whatever stage it is at.
-    const r = sig === 'SIGKILL' ? await this.runningOf(id) : await this.readyRunningOf(id);
+    const r = sig === 'SIGKILL' ? await this.runs.runningOf(id) : await this.runs.readyRunningOf(id);
     if (!r) throw new NotFoundError(`Container ${id} is not running`);
     const num = signalNumber(sig);
-    this.running.get(id)?.signals.add(num);
+    this.runs.noteSignal(id, num);
     const kill = (pid: number, s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
     if (sig === 'SIGKILL') {
       // Pid 1 of a namespace dying takes every process in it; in host mode the group stands in for it.
@@ -326,17 +211,17 @@ export class LocalDriver implements BackendDriver {
 
   async remove(id: string): Promise<void> {
     const stateDir = this.stateDirOf(id);
-    const r = await this.runningOf(id);
+    const r = await this.runs.runningOf(id);
     if (r) {
       await this.signal(id, 'SIGKILL').catch(() => undefined);
-      const mem = this.running.get(id);
+      const exited = this.runs.exitOf(id);
       const deadline = Date.now() + 10_000;
-      if (mem) await Promise.race([mem.exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
+      if (exited) await Promise.race([exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
     await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
     if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
-    this.running.delete(id);
+    this.runs.forget(id);
     this.specs.delete(id);
     this.savedSpecs.delete(id);
     this.startCache.forget(stateDir);
@@ -345,12 +230,12 @@ export class LocalDriver implements BackendDriver {
   async list(): Promise<ManagedWorkload[]> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    return Promise.all(ids.map(async (id) => ({ id, running: (await this.runningOf(id)) !== undefined })));
+    return Promise.all(ids.map(async (id) => ({ id, running: (await this.runs.runningOf(id)) !== undefined })));
   }
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
     const cspec = await this.specOf(id);
-    const r = await this.readyRunningOf(id);
+    const r = await this.runs.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const workingDir = spec.workingDir || cspec.workingDir || '/';
     if (!r.sandboxed) {
@@ -400,7 +285,7 @@ export class LocalDriver implements BackendDriver {
 
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     await this.specOf(id);
-    const r = await this.readyRunningOf(id);
+    const r = await this.runs.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const pids = r.sandboxed ? await pidsInNamespaceOf(r.workloadPid) : await descendantsOf(r.pid);
     return top(pids, psArgs);

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
-import type { ExecSpec, HostEntry, PublishedPort, WorkloadEndpoint, WorkloadNetwork } from '@sockerless/sdk';
-import { NETNS_DIR, type NetworkNames } from '../src/network/names';
+import type { ExecSpec, HostEntry, PublishedPort, WorkloadEndpoint, WorkloadNetwork, WorkloadProcess } from '@sockerless/sdk';
+import { NETNS_DIR, NetworkNames } from '../src/network/names';
+import { harness, type Harness } from './helpers';
 
 /** A 64-hex id, as the core gives containers and networks. */
 export const hexId = () => randomBytes(32).toString('hex');
@@ -102,3 +103,47 @@ export function kernelObjects(names: NetworkNames): { netns: string[]; links: st
 }
 
 export const nothing = { netns: [], links: [], rules: [] };
+
+/** What networkSuite sets up for a test file; its fields are filled in by the file's beforeAll. */
+export class NetworkSuite {
+  /** The one driver the file's tests share. */
+  h!: Harness;
+  /** The names that driver gives its kernel objects. */
+  names!: NetworkNames;
+  /** One network per name given to networkSuite, each on a free subnet. */
+  nets: TestNetwork[] = [];
+  private readonly started: WorkloadProcess[] = [];
+
+  /** Starts a long-running container and keeps it until the end of the file. */
+  readonly serve = async (id: string, over: Parameters<Harness['spec']>[1]): Promise<WorkloadProcess> => {
+    const spec = this.h.spec(id, over);
+    await this.h.driver.create(spec);
+    const p = await this.h.driver.start(spec);
+    this.started.push(p);
+    return p;
+  };
+
+  /** Stops the driver and what it started, then checks that nothing is left in the kernel. */
+  async close(): Promise<void> {
+    await this.h.cleanup();
+    await Promise.all(this.started.map((p) => p.exited));
+    // A cleanly stopped driver leaves nothing behind.
+    expect(kernelObjects(this.names)).toEqual(nothing);
+  }
+}
+
+/**
+ * The setup every network test file shares: before its tests, a driver and the named test networks;
+ * after them, the driver stopped with a check that it left no namespace, link or rule behind.
+ */
+export function networkSuite(...networkNames: string[]): NetworkSuite {
+  const suite = new NetworkSuite();
+  beforeAll(async () => {
+    suite.h = await harness();
+    suite.names = new NetworkNames(`${suite.h.dir}/state`);
+    const octets = freeOctets(networkNames.length);
+    suite.nets = networkNames.map((name, i) => testNetwork(name, octets[i]));
+  });
+  afterAll(() => suite.close());
+  return suite;
+}

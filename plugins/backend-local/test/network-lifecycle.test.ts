@@ -1,44 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import type { WorkloadProcess } from '@sockerless/sdk';
 import { detectHostTools } from '../src/host-tools';
 import { LocalDriver } from '../src/driver';
 import { NetworkNames } from '../src/network/names';
 import { buildBusyboxRootfs, finish, harness, silentLogger, waitFor, type Harness } from './helpers';
 import {
-  bridged, endpoint, execSpec, freeOctets, hexId, httpdArgv, kernelObjects, nothing, testNetwork, waitForTcp, type TestNetwork,
+  bridged, endpoint, execSpec, freeOctets, hexId, httpdArgv, kernelObjects, networkSuite, nothing, testNetwork, waitForTcp, type TestNetwork,
 } from './network-fixtures';
 
 /** Interfaces added and taken away at runtime, and what a driver leaves on the host when it stops or crashed. */
 
+const suite = networkSuite('life-a', 'life-b');
+const { serve } = suite;
 let h: Harness;
 let names: NetworkNames;
 let netA: TestNetwork;
 let netB: TestNetwork;
-const started: WorkloadProcess[] = [];
-
-beforeAll(async () => {
-  h = await harness();
-  names = new NetworkNames(`${h.dir}/state`);
-  const [a, b] = freeOctets(2);
-  netA = testNetwork('life-a', a);
-  netB = testNetwork('life-b', b);
-});
-afterAll(async () => {
-  const names = new NetworkNames(`${h.dir}/state`);
-  await h.cleanup();
-  await Promise.all(started.map((p) => p.exited));
-  // A cleanly stopped driver leaves nothing behind.
-  expect(kernelObjects(names)).toEqual(nothing);
-});
-
-async function serve(id: string, over: Parameters<Harness['spec']>[1]): Promise<WorkloadProcess> {
-  const spec = h.spec(id, over);
-  await h.driver.create(spec);
-  const p = await h.driver.start(spec);
-  started.push(p);
-  return p;
-}
+beforeAll(() => { ({ h, names, nets: [netA, netB] } = suite); });
 
 const inside = async (id: string, script: string) => (await finish(await h.driver.exec(id, execSpec(['sh', '-c', script])))).out;
 

@@ -1,37 +1,19 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { WorkloadMount, WorkloadProcess } from '@sockerless/sdk';
+import type { WorkloadMount } from '@sockerless/sdk';
 import { NetworkNames } from '../src/network/names';
-import { finish, harness, waitFor, type Harness } from './helpers';
+import { finish, waitFor, type Harness } from './helpers';
 import {
-  bridged, endpoint, freeOctets, freePort, hexId, httpGet, httpdArgv, kernelObjects, nothing, otherMode, testNetwork, waitForTcp, type TestNetwork,
+  bridged, endpoint, freePort, hexId, httpGet, httpdArgv, kernelObjects, networkSuite, otherMode, waitForTcp, type TestNetwork,
 } from './network-fixtures';
 
 /** Published ports: a userland proxy in the daemon, reachable from the host at 127.0.0.1. */
 
+const suite = networkSuite('net-ports');
+const { serve } = suite;
 let h: Harness;
 let netP: TestNetwork;
-const started: WorkloadProcess[] = [];
-
-beforeAll(async () => {
-  h = await harness();
-  netP = testNetwork('net-ports', freeOctets(1)[0]);
-});
-afterAll(async () => {
-  const names = new NetworkNames(`${h.dir}/state`);
-  await h.cleanup();
-  await Promise.all(started.map((p) => p.exited));
-  // A cleanly stopped driver leaves nothing behind.
-  expect(kernelObjects(names)).toEqual(nothing);
-});
-
-async function serve(id: string, over: Parameters<Harness['spec']>[1]): Promise<WorkloadProcess> {
-  const spec = h.spec(id, over);
-  await h.driver.create(spec);
-  const p = await h.driver.start(spec);
-  started.push(p);
-  return p;
-}
+beforeAll(() => { ({ h, nets: [netP] } = suite); });
 
 /** Something still listening on the port? */
 const canBind = (port: number) => new Promise<boolean>((resolve) => {

@@ -1,40 +1,18 @@
 import { networkInterfaces } from 'node:os';
-import type { WorkloadProcess } from '@sockerless/sdk';
 import { NetworkNames } from '../src/network/names';
-import { finish, harness, waitFor, type Harness } from './helpers';
+import { finish, waitFor, type Harness } from './helpers';
 import {
-  bridged, endpoint, execSpec, freeOctets, hexId, httpdArgv, kernelObjects, nothing, otherMode, testNetwork, waitForTcp, type TestNetwork,
+  bridged, endpoint, execSpec, hexId, httpdArgv, kernelObjects, networkSuite, otherMode, waitForTcp, type TestNetwork,
 } from './network-fixtures';
 
 /** Containers on real bridges, in real namespaces: who reaches whom, by address and by name. */
 
+const suite = networkSuite('net-a', 'net-b');
+const { serve } = suite;
 let h: Harness;
 let netA: TestNetwork;
 let netB: TestNetwork;
-const started: WorkloadProcess[] = [];
-
-beforeAll(async () => {
-  h = await harness();
-  const [a, b] = freeOctets(2);
-  netA = testNetwork('net-a', a);
-  netB = testNetwork('net-b', b);
-});
-afterAll(async () => {
-  const names = new NetworkNames(`${h.dir}/state`);
-  await h.cleanup();
-  await Promise.all(started.map((p) => p.exited));
-  // A cleanly stopped driver leaves nothing behind.
-  expect(kernelObjects(names)).toEqual(nothing);
-});
-
-/** Starts a long-running container and keeps it until the end of the file. */
-async function serve(id: string, over: Parameters<Harness['spec']>[1]): Promise<WorkloadProcess> {
-  const spec = h.spec(id, over);
-  await h.driver.create(spec);
-  const p = await h.driver.start(spec);
-  started.push(p);
-  return p;
-}
+beforeAll(() => { ({ h, nets: [netA, netB] } = suite); });
 
 async function run(id: string, over: Parameters<Harness['spec']>[1]) {
   const spec = h.spec(id, over);

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { LineShell } from '../line-shell';
 
 /**
- * A long-lived static-busybox shell that runs `ip -batch` for the daemon, as BusyboxHelper does for mounts:
- * a container start in bridge mode needs two `ip` runs and its teardown one, and spawning each from the
+ * A long-lived static-busybox shell (see LineShell) that runs `ip -batch` for the daemon, as BusyboxHelper
+ * does for mounts: a container start in bridge mode needs two `ip` runs and its teardown one, and spawning each from the
  * daemon forks the whole daemon (some 1.5 ms of blocked event loop at a few hundred MiB, measured here).
  * The shell forks a process of a few hundred KiB instead, off the event loop. Requests are answered in
  * order, one line each: the exit status of `ip`, then its error output on the same line.
@@ -30,59 +30,23 @@ export interface IpResult {
 }
 
 export class IpHelper {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: Array<(r: IpResult | undefined) => void> = [];
-  private pending = '';
-  private dead = false;
+  private readonly shell: LineShell;
 
   constructor(busybox: string, ip: string) {
-    this.child = spawn(busybox, ['sh', '-c', SCRIPT], { env: { IP: ip, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: 'pipe' });
-    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.onOutput(chunk));
-    this.child.stderr.resume();
-    this.child.stdin.on('error', () => this.fail());
-    this.child.once('error', () => this.fail());
-    this.child.once('exit', () => this.fail());
-    // Idle, it must not keep a stopping daemon alive; busy, it must (a teardown at shutdown).
-    this.child.unref();
-    this.holdOpen(false);
-  }
-
-  private holdOpen(busy: boolean): void {
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
-      const handle = s as unknown as { ref?: () => void; unref?: () => void };
-      if (busy) handle.ref?.(); else handle.unref?.();
-    }
+    this.shell = new LineShell(busybox, SCRIPT, { IP: ip });
   }
 
   /** Runs the batch; undefined when the helper cannot take it (the caller spawns `ip` instead). */
-  batch(lines: string[], o: { netns?: string; force?: boolean }): Promise<IpResult | undefined> {
+  async batch(lines: string[], o: { netns?: string; force?: boolean }): Promise<IpResult | undefined> {
     const ns = o.netns ?? '-';
-    if (this.dead || !PLAIN.test(ns) || !lines.every((l) => PLAIN.test(l))) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      if (this.waiting.push(resolve) === 1) this.holdOpen(true);
-      this.child.stdin.write(`${ns} ${o.force ? 1 : 0} ${lines.join(';')}\n`);
-    });
+    if (!PLAIN.test(ns) || !lines.every((l) => PLAIN.test(l))) return undefined;
+    const answer = await this.shell.ask(`${ns} ${o.force ? 1 : 0} ${lines.join(';')}`);
+    if (answer === undefined) return undefined;
+    const [status, ...error] = answer.split(' ');
+    return { ok: status === '0', error: error.join(' ') };
   }
 
   close(): void {
-    this.dead = true;
-    this.child.stdin.end();
-  }
-
-  private onOutput(chunk: string): void {
-    this.pending += chunk;
-    let nl: number;
-    while ((nl = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
-      const [status, ...error] = line.split(' ');
-      this.waiting.shift()?.({ ok: status === '0', error: error.join(' ') });
-      if (this.waiting.length === 0) this.holdOpen(false);
-    }
-  }
-
-  private fail(): void {
-    this.dead = true;
-    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    this.shell.close();
   }
 }

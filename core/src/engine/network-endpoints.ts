@@ -1,0 +1,75 @@
+import { ForbiddenError, InvalidArgumentError } from '@sockerless/sdk';
+import type { ContainerRecord, EndpointSettings } from './container-record';
+import { newId } from './ids';
+import { cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, type NetworkPool } from './network-ipam';
+import { PREDEFINED } from './network-rules';
+import type { NetworkRecord } from './networks';
+
+/**
+ * One container's endpoint on one network, apart from the network service: the service owns the working set
+ * (which networks exist, which addresses are taken and reserved); this owns what a single endpoint looks like.
+ */
+
+/** The container's endpoint on the network: by network id, or by name for a config saved before the id was known. */
+export function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettings | undefined {
+  for (const [name, ep] of Object.entries(c.networks ?? {})) {
+    if (ep.NetworkID === n.id || (!ep.NetworkID && name === n.name)) return ep;
+  }
+  return undefined;
+}
+
+/**
+ * The settings an EndpointConfig gives on network `n`. Every complaint about the config is reported in one
+ * error, as Docker does; only then is an address picked. `takenIn` is asked for a pool's used addresses only
+ * when one is about to be picked, since the caller's answer also ages out stale reservations.
+ */
+export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, containerName: string, containerId: string,
+  takenIn: (pool: NetworkPool) => Set<number>): EndpointSettings {
+  const userDefined = !PREDEFINED.has(n.name);
+  const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
+  const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;
+  const staticIp = ipam?.IPv4Address || '';
+  const errs: string[] = [];
+  if (!userDefined && staticIp) errs.push('user specified IP address is supported on user defined networks only');
+  if (!userDefined && aliases) errs.push('network-scoped alias is supported only for containers in user defined networks');
+  const staticN = staticIp ? ipToInt(staticIp) : undefined;
+  if (staticIp && staticN === undefined) errs.push(`invalid IPv4 address: ${staticIp}`);
+  let pool = n.pools[0];
+  if (userDefined && staticN !== undefined) {
+    const configured = n.pools.filter((p) => p.userConfigured);
+    pool = configured.find((p) => cidrContains(parseCidr(p.ipRange ?? p.subnet)!, staticN))!;
+    if (!configured.length) errs.push('user specified IP address is supported only when connecting to networks with user configured subnets');
+    else if (!pool) errs.push(`no configured subnet or ip-range contain the IP address ${staticIp}`);
+  }
+  if (cfg.MacAddress && !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(String(cfg.MacAddress))) errs.push(`invalid MAC address ${cfg.MacAddress}`);
+  if (errs.length) throw new InvalidArgumentError(`invalid endpoint settings:\n${errs.join('\n')}`);
+
+  let ip = '';
+  let prefix = 0;
+  let gateway = '';
+  if (pool && n.enableIPv4) {
+    const subnet = parseCidr(pool.subnet)!;
+    const used = takenIn(pool);
+    let addr = staticN;
+    if (addr !== undefined && used.has(addr)) throw new ForbiddenError('Address already in use');
+    addr ??= nextFree(subnet, parseCidr(pool.ipRange ?? pool.subnet)!, used);
+    if (addr === undefined) throw new ForbiddenError(`no available IPv4 addresses on this network's address pools: ${n.name} (${n.id})`);
+    ip = intToIp(addr);
+    prefix = subnet.prefix;
+    gateway = n.internal ? '' : pool.gateway;
+  }
+  const shortId = containerId.slice(0, 12);
+  return {
+    IPAMConfig: ipam && Object.keys(ipam).length ? ipam : null,
+    Links: Array.isArray(cfg.Links) && cfg.Links.length ? cfg.Links : null,
+    Aliases: aliases,
+    MacAddress: cfg.MacAddress ? String(cfg.MacAddress) : macFromIp(ip),
+    NetworkID: n.id,
+    EndpointID: newId(),
+    Gateway: gateway, IPAddress: ip, IPPrefixLen: prefix,
+    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    DriverOpts: cfg.DriverOpts && Object.keys(cfg.DriverOpts).length ? cfg.DriverOpts : null,
+    // Docker's buildEndpointDNSNames: name, aliases, short id; only user-defined networks resolve names.
+    DNSNames: userDefined ? [...new Set([containerName, ...(aliases ?? []), shortId])] : null,
+  };
+}
