@@ -12,6 +12,7 @@ import type { ContainerRecord, EndpointSettings } from './engine/container-recor
 import { VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
+import type { RunningSimulator } from './simulators';
 import { registerArchiveRoutes } from './docker-api/archive';
 import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
@@ -35,7 +36,7 @@ export interface CoreInput {
   metrics: CoreMetrics;
   addressing?: NetworkAddressing;
   /** The simulators the daemon runs, for `GET /internal/simulators`. */
-  simulators?: () => { name: string; endpoint: string }[];
+  simulators?: () => RunningSimulator[];
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;

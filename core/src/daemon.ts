@@ -83,16 +83,20 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
   events.attachStore(store);
-  // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
-  await simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger);
+  // What the core does not own, released after it: backends may still talk to a simulator while they close.
+  const releaseHost = async () => {
+    await agents.close();
+    await simulators.stopAll(logger);
+    await host.shutdown();
+  };
   try {
+    // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
+    await simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger);
     const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
     const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
     core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing, simulators: () => simulators.list() });
   } catch (err) {
-    await agents.close();
-    await simulators.stopAll(logger);
-    await host.shutdown();
+    await releaseHost();
     throw err;
   }
   host.root.register(Tokens.Store, { useValue: store });
@@ -100,9 +104,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   host.root.register(Tokens.Images, { useValue: core.images });
   await host.ready().catch(async (err: Error) => {
     await core!.close();
-    await agents.close();
-    await simulators.stopAll(logger);
-    await host.shutdown();
+    await releaseHost();
     throw err;
   });
   // As dockerd at startup: containers whose restart policy wants them running start again, now that
@@ -131,10 +133,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
     await core!.close();
-    // After the core: backends may still talk to a simulator while they close.
-    await agents.close();
-    await simulators.stopAll(logger);
-    await host.shutdown();
+    await releaseHost();
   })());
   return { addresses, home, core, host, simulators: simulators.list(), close };
 }

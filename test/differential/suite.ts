@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker } from '../support/docker-cli';
 import { startPrivateDockerd, type PrivateDockerd } from '../support/dockerd';
-import { BUSYBOX, startE2E, type E2E } from '../support/e2e';
+import { BUSYBOX, BUSYBOX_IMPORT_CHANGES, startE2E, type E2E } from '../support/e2e';
 import { buildBusyboxRootfsTar } from '../support/images';
 import { stepName, type Answer, type Scenario } from './model';
 import { compareScenario } from './compare';
@@ -20,9 +20,6 @@ export interface Engines {
   /** Stops both engines by PID and removes every temp dir; safe after a partial start. */
   dispose(): Promise<void>;
 }
-
-/** What startE2E gives its import: the same changes, so both engines' busybox has the same config. */
-const IMPORT_CHANGES = ['--change', 'CMD ["/bin/sh"]', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'];
 
 async function imageKnownValues(socket: string): Promise<Map<string, string>> {
   const image = await call(socket, 'GET', `/${API_VERSION}/images/${BUSYBOX}/json`);
@@ -44,9 +41,9 @@ export async function startEngines(): Promise<Engines> {
   try {
     if (oursStart.status === 'rejected') throw oursStart.reason;
     if (dockerStart.status === 'rejected') throw dockerStart.reason;
-    // The tarball startE2E built and imported into ours (reused, not rebuilt): the same bytes for dockerd.
+    // The tarball startE2E built and imported into ours (reused, not rebuilt), with the same changes: the same image for dockerd.
     const tar = await buildBusyboxRootfsTar(join(ours!.daemon.dir, 'rootfs-build'));
-    const imported = await docker(dockerd!.dockerHost, dockerd!.dir, ['import', ...IMPORT_CHANGES, tar, BUSYBOX]);
+    const imported = await docker(dockerd!.dockerHost, dockerd!.dir, ['import', ...BUSYBOX_IMPORT_CHANGES, tar, BUSYBOX]);
     if (imported.code !== 0) throw new Error(`docker import into dockerd failed: ${imported.stderr}\n${dockerd!.logTail()}`);
     const vars = { hostDir };
     return {

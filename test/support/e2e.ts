@@ -5,6 +5,9 @@ import { buildBusyboxRootfsTar } from './images';
 
 export const BUSYBOX = 'busybox:latest';
 
+/** The `docker import` flags that give the busybox rootfs its config (a shell by default, a PATH). */
+export const BUSYBOX_IMPORT_CHANGES = ['--change', 'CMD ["/bin/sh"]', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'];
+
 export interface E2E {
   daemon: TestDaemon;
   /** The docker CLI against this daemon. */
@@ -27,6 +30,6 @@ export async function startE2E(opts: DaemonOptions = {}): Promise<E2E> {
     return r.stdout.trim();
   };
   const tar = await buildBusyboxRootfsTar(join(daemon.dir, 'rootfs-build'));
-  await ok(['import', '--change', 'CMD ["/bin/sh"]', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', tar, BUSYBOX]);
+  await ok(['import', ...BUSYBOX_IMPORT_CHANGES, tar, BUSYBOX]);
   return { daemon, docker: run, ok, dispose: () => daemon.dispose() };
 }

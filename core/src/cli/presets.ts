@@ -6,7 +6,6 @@ export interface PresetOptions {
 }
 
 export const PRESET_NAMES = ['aws-sim'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
  * `aws-sim`: Docker containers as ECS tasks (the default pool) and as Lambda functions (the `lambda` pool,

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
@@ -94,7 +94,7 @@ export class ContainerLog extends EventEmitter {
    */
   async lastEntryTime(): Promise<Date | undefined> {
     await this.sync();
-    let handle: import('node:fs/promises').FileHandle | undefined;
+    let handle: FileHandle | undefined;
     try {
       handle = await open(this.file, 'r');
       const { size } = await handle.stat();

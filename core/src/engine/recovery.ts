@@ -79,7 +79,7 @@ async function adopt(engine: ContainerEngine, runs: RunAdopter, instance: string
 }
 
 /** A container record as the tags describe it; what tags never carry (env, mounts, host config) is empty. */
-export function recordFromIdentity(engine: ContainerEngine, instance: string, id: string, identity: WorkloadIdentity, running: boolean, logger: Logger): ContainerRecord {
+function recordFromIdentity(engine: ContainerEngine, instance: string, id: string, identity: WorkloadIdentity, running: boolean, logger: Logger): ContainerRecord {
   const name = freeName(engine, identity.name, id, logger);
   const image = lookupImage(engine, identity.image);
   const pool = identity.pool ?? identity.labels[POOL_LABEL] ?? 'default';

@@ -1,7 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { WorkloadMount } from '@sockerless/sdk';
-import { NetworkNames } from '../src/network/names';
 import { finish, waitFor, type Harness } from './helpers';
 import {
   bridged, endpoint, freePort, hexId, httpGet, httpdArgv, kernelObjects, networkSuite, otherMode, waitForTcp, type TestNetwork,
@@ -89,7 +88,7 @@ test('udp: datagrams are relayed to the container and its replies come back', as
 });
 
 test('a port already in use fails the start with Docker\'s message and leaves nothing behind', async () => {
-  const names = new NetworkNames(`${h.dir}/state`);
+  const { names } = suite;
   const taken = net.createServer();
   await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
   const takenPort = (taken.address() as net.AddressInfo).port;

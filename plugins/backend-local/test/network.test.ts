@@ -1,5 +1,4 @@
 import { networkInterfaces } from 'node:os';
-import { NetworkNames } from '../src/network/names';
 import { finish, waitFor, type Harness } from './helpers';
 import {
   bridged, endpoint, execSpec, hexId, httpdArgv, kernelObjects, networkSuite, otherMode, waitForTcp, type TestNetwork,
@@ -119,7 +118,7 @@ test('exec enters the container network namespace', async () => {
 
 test('a stopped container restarts on its network at once, and leaves nothing behind once removed', async () => {
   const id = hexId();
-  const names = new NetworkNames(`${h.dir}/state`);
+  const { names } = suite;
   const spec = h.spec(id, { argv: ['sh', '-c', 'ip -o -4 addr show eth0'], network: bridged([endpoint(netA, 50)]) });
   await h.driver.create(spec);
   for (const round of [1, 2, 3]) {
