@@ -4,9 +4,7 @@ import type { Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { AwsError, sendJson11Error, sendRestJsonError } from './errors';
 import { TokenBucket } from './throttle';
-import type { Json } from './wire';
-
-export type Json11Operations = Record<string, (body: Json) => unknown | Promise<unknown>>;
+import type { Json, Json11Operations } from './wire';
 
 export interface RestService {
   handle(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<void>;
@@ -15,7 +13,7 @@ export interface RestService {
 export interface SimServices {
   ecs: Json11Operations;
   logs: Json11Operations;
-  lambda?: RestService;
+  lambda: RestService;
 }
 
 const ECS_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
@@ -77,7 +75,7 @@ export class AwsServer {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith(ECS_PREFIX)) return this.json11('ecs', this.services.ecs, target.slice(ECS_PREFIX.length), body, res);
     if (typeof target === 'string' && target.startsWith(LOGS_PREFIX)) return this.json11('logs', this.services.logs, target.slice(LOGS_PREFIX.length), body, res);
-    if (target === undefined && LAMBDA_PATH.test(url.pathname) && this.services.lambda) return this.rest(req, res, body, url, this.services.lambda);
+    if (target === undefined && LAMBDA_PATH.test(url.pathname)) return this.rest(req, res, body, url, this.services.lambda);
     sendJson11Error(res, new AwsError('UnknownOperationException', `The Sockerless AWS simulator does not know ${target ? `the operation ${String(target)}` : `${req.method} ${url.pathname}`}`));
   }
 

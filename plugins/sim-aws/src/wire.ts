@@ -4,6 +4,9 @@ import { AwsError } from './errors';
 
 export type Json = Record<string, unknown>;
 
+/** A JSON 1.1 service's operations by their `x-amz-target` suffix. */
+export type Json11Operations = Record<string, (body: Json) => unknown>;
+
 export function optString(body: Json, field: string, code = 'InvalidParameterException'): string | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
@@ -43,6 +46,11 @@ export function optObject(body: Json, field: string, code = 'InvalidParameterExc
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new AwsError(code, `${field} must be an object`);
   return v as Json;
+}
+
+/** `include: ['TAGS']`: the Describe* calls answer tags only when asked. */
+export function includesTags(body: Json): boolean {
+  return (optStringList(body, 'include') ?? []).includes('TAGS');
 }
 
 /** A page size: absent means `dflt`; outside 1..max is the service's InvalidParameterException. */

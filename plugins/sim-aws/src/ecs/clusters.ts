@@ -1,11 +1,11 @@
 import { AwsError } from '../errors';
-import { optString, optStringList, pageByOffset, pageSize, type Json } from '../wire';
-import type { Cluster, EcsState } from './model';
+import { includesTags, optString, optStringList, pageByOffset, pageSize, type Json, type Json11Operations } from '../wire';
+import { clusterName, type Cluster, type EcsState } from './model';
 import { parseTags } from './tags';
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
 
-export function clusterOperations(state: EcsState): Record<string, (body: Json) => unknown> {
+export function clusterOperations(state: EcsState): Json11Operations {
   const view = (c: Cluster, withTags: boolean) => {
     let running = 0;
     let pending = 0;
@@ -45,12 +45,11 @@ export function clusterOperations(state: EcsState): Record<string, (body: Json) 
     },
     DescribeClusters(body) {
       const refs = optStringList(body, 'clusters') ?? ['default'];
-      const withTags = (optStringList(body, 'include') ?? []).includes('TAGS');
+      const withTags = includesTags(body);
       const clusters: unknown[] = [];
       const failures: unknown[] = [];
       for (const ref of refs) {
-        const name = ref.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
-        const c = state.clusters.get(name);
+        const c = state.clusters.get(clusterName(ref));
         if (c) clusters.push(view(c, withTags));
         else failures.push({ arn: ref.startsWith('arn:') ? ref : state.arn(`cluster/${ref}`), reason: 'MISSING' });
       }

@@ -130,7 +130,7 @@ export class TaskLifecycle {
       id: task.id + (task.containers.length > 1 ? `-${c.name}` : ''),
       image: c.image,
       argv: [],
-      entrypoint: (cdef.entryPoint as string[] | undefined) ?? undefined,
+      entrypoint: cdef.entryPoint as string[] | undefined,
       cmd: command,
       env: [...env.entries()].map(([k, v]) => `${k}=${v}`),
       workingDir: (cdef.workingDirectory as string | undefined) ?? '',

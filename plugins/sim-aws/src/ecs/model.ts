@@ -74,9 +74,9 @@ interface Snapshot {
 }
 
 /** Stopped tasks kept describable (real ECS keeps them about an hour); the oldest go first. */
-export const MAX_STOPPED_TASKS = 1000;
+const MAX_STOPPED_TASKS = 1000;
 
-export const RESTART_STOP_REASON = 'Task stopped because the simulator restarted';
+const RESTART_STOP_REASON = 'Task stopped because the simulator restarted';
 
 /** ECS's state: clusters, task definitions by family, tasks by id, RunTask client tokens. */
 export class EcsState {
@@ -94,9 +94,11 @@ export class EcsState {
       this.families.set(d.family, revs);
     }
     const now = Date.now();
+    let endedByRestart = false;
     for (const t of snap?.tasks ?? []) {
       // Whatever ran went down with the simulator; it is reported as ended by the host going away.
       if (t.lastStatus !== 'STOPPED') {
+        endedByRestart = true;
         Object.assign(t, {
           lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: t.stopCode ?? 'TerminationNotice',
           stoppedReason: t.stoppedReason ?? RESTART_STOP_REASON, stoppingAt: t.stoppingAt ?? now, executionStoppedAt: now, stoppedAt: now,
@@ -109,7 +111,7 @@ export class EcsState {
       this.tasks.set(t.id, t);
     }
     for (const [token, ids] of snap?.clientTokens ?? []) this.clientTokens.set(token, ids);
-    if (snap?.tasks.some((t) => t.stoppedReason === RESTART_STOP_REASON)) this.changed();
+    if (endedByRestart) this.changed();
   }
 
   arn(resource: string): string {
@@ -122,8 +124,7 @@ export class EcsState {
 
   /** A cluster by name or ARN; `default` when none is given, as ECS does. */
   cluster(ref: string | undefined): Cluster {
-    const name = (ref ?? 'default').replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
-    const c = this.clusters.get(name);
+    const c = this.clusters.get(clusterName(ref ?? 'default'));
     if (!c || c.status !== 'ACTIVE') throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
     return c;
   }
@@ -150,9 +151,8 @@ export class EcsState {
     const stopped = [...this.tasks.values()].filter((t) => t.lastStatus === 'STOPPED');
     if (stopped.length <= MAX_STOPPED_TASKS) return;
     stopped.sort((a, b) => (a.stoppedAt ?? 0) - (b.stoppedAt ?? 0));
-    const gone = new Set(stopped.slice(0, stopped.length - MAX_STOPPED_TASKS).map((t) => t.id));
-    for (const id of gone) this.tasks.delete(id);
-    for (const [token, ids] of this.clientTokens) if (ids.every((id) => gone.has(id) || !this.tasks.has(id))) this.clientTokens.delete(token);
+    for (const t of stopped.slice(0, stopped.length - MAX_STOPPED_TASKS)) this.tasks.delete(t.id);
+    for (const [token, ids] of this.clientTokens) if (ids.every((id) => !this.tasks.has(id))) this.clientTokens.delete(token);
   }
 
   private snapshot(): Snapshot {
@@ -163,6 +163,11 @@ export class EcsState {
       clientTokens: [...this.clientTokens.entries()],
     };
   }
+}
+
+/** A cluster reference's name: the name itself, or the part of a cluster ARN after `cluster/`. */
+export function clusterName(ref: string): string {
+  return ref.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
 }
 
 /** A task as DescribeTasks answers it (timestamps in epoch seconds). */

@@ -1,5 +1,5 @@
 import { AwsError } from '../errors';
-import { optStringList, reqString, type Json } from '../wire';
+import { optStringList, reqString, type Json, type Json11Operations } from '../wire';
 import type { EcsState, Tag } from './model';
 
 const MAX_TAGS = 50;
@@ -39,7 +39,7 @@ function resourceOf(state: EcsState, arn: string): { tags: Tag[] } {
   return found;
 }
 
-export function tagOperations(state: EcsState): Record<string, (body: Json) => unknown> {
+export function tagOperations(state: EcsState): Json11Operations {
   return {
     TagResource(body) {
       const res = resourceOf(state, reqString(body, 'resourceArn'));

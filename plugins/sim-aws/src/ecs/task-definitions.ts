@@ -1,5 +1,5 @@
 import { AwsError } from '../errors';
-import { epochSeconds, optString, optStringList, pageByOffset, pageSize, reqString, type Json } from '../wire';
+import { epochSeconds, includesTags, optString, optStringList, pageByOffset, pageSize, reqString, type Json, type Json11Operations } from '../wire';
 import type { EcsState, TaskDefinition } from './model';
 import { parseTags } from './tags';
 
@@ -65,7 +65,7 @@ function validateSizes(body: Json): void {
   if (!FARGATE_SIZES[cpu]?.(memory)) throw new AwsError('ClientException', `No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid combinations.`);
 }
 
-export function definitionView(d: TaskDefinition): Json {
+function definitionView(d: TaskDefinition): Json {
   return {
     volumes: [], placementConstraints: [], requiresAttributes: [], compatibilities: ['EC2', 'FARGATE'],
     ...d.input,
@@ -74,7 +74,7 @@ export function definitionView(d: TaskDefinition): Json {
   };
 }
 
-export function taskDefinitionOperations(state: EcsState): Record<string, (body: Json) => unknown> {
+export function taskDefinitionOperations(state: EcsState): Json11Operations {
   const lookup = (ref: string) => {
     const d = state.findTaskDefinition(ref);
     if (!d) throw new AwsError('ClientException', 'Unable to describe task definition.');
@@ -101,7 +101,7 @@ export function taskDefinitionOperations(state: EcsState): Record<string, (body:
     },
     DescribeTaskDefinition(body) {
       const d = lookup(reqString(body, 'taskDefinition', 'ClientException'));
-      const withTags = (optStringList(body, 'include') ?? []).includes('TAGS');
+      const withTags = includesTags(body);
       return { taskDefinition: definitionView(d), tags: withTags ? d.tags : undefined };
     },
     DeregisterTaskDefinition(body) {

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../errors';
-import { optBool, optNumber, optObject, optString, optStringList, pageByOffset, pageSize, reqString, type Json } from '../wire';
+import { includesTags, optBool, optNumber, optObject, optString, optStringList, pageByOffset, pageSize, reqString, type Json, type Json11Operations } from '../wire';
 import type { TaskLifecycle } from './lifecycle';
 import { taskView, type EcsState, type Task } from './model';
 import { mergeTags, parseTags } from './tags';
 
 const LAUNCH_TYPES = new Set(['FARGATE', 'EC2', 'EXTERNAL']);
 
-export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Record<string, (body: Json) => unknown> {
+export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Json11Operations {
   return {
     RunTask(body) {
       const cluster = state.cluster(optString(body, 'cluster'));
@@ -80,7 +80,7 @@ export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Recor
       const refs = optStringList(body, 'tasks');
       if (!refs || refs.length === 0) throw new AwsError('InvalidParameterException', 'Tasks cannot be empty.');
       if (refs.length > 100) throw new AwsError('InvalidParameterException', 'at most 100 tasks per DescribeTasks');
-      const withTags = (optStringList(body, 'include') ?? []).includes('TAGS');
+      const withTags = includesTags(body);
       const tasks: unknown[] = [];
       const failures: unknown[] = [];
       for (const ref of refs) {

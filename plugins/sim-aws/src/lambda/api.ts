@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimContext } from '../context';
-import { AwsError, sendRestJsonError } from '../errors';
+import { AwsError } from '../errors';
 import { configurationOf, FunctionStore, type LambdaFunction } from './functions';
 import { Invocation, type InvocationResult } from './invocation';
 
@@ -10,6 +10,7 @@ import { Invocation, type InvocationResult } from './invocation';
  * `/2017-03-31/tags/{arn}`. Image functions only, `$LATEST` only (no versions, aliases, layers or event sources).
  */
 export interface LambdaService {
+  /** Answers the request, or rejects (an AwsError, or anything as a 500) for the server to answer it with REST-JSON's error shape. */
   handle(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): Promise<void>;
   stop(): Promise<void>;
 }
@@ -227,26 +228,16 @@ export function createLambdaService(ctx: SimContext): LambdaService {
 
   return {
     async handle(req, res, body, url) {
-      try {
-        const method = req.method ?? 'GET';
-        for (const route of routes) {
-          if (route.method !== method) continue;
-          const match = route.pattern.exec(url.pathname);
-          if (!match) continue;
-          const params = match.slice(1).map((segment) => decodeURIComponent(segment));
-          await route.handler(req, res, body, url, params);
-          return;
-        }
-        throw new AwsError('UnknownOperationException', `The Lambda simulator does not implement ${method} ${url.pathname} (only image functions at $LATEST: create, get, update, list, delete, invoke, tags)`, 404);
-      } catch (err) {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (err instanceof AwsError) return sendRestJsonError(res, err);
-        ctx.logger.error('lambda: unexpected error', { error: err instanceof Error ? err.stack : String(err) });
-        sendRestJsonError(res, new AwsError('ServiceException', err instanceof Error ? err.message : String(err), 500));
+      const method = req.method ?? 'GET';
+      for (const route of routes) {
+        if (route.method !== method) continue;
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        const params = match.slice(1).map((segment) => decodeURIComponent(segment));
+        await route.handler(req, res, body, url, params);
+        return;
       }
+      throw new AwsError('UnknownOperationException', `The Lambda simulator does not implement ${method} ${url.pathname} (only image functions at $LATEST: create, get, update, list, delete, invoke, tags)`, 404);
     },
 
     async stop() {

@@ -1,19 +1,16 @@
 import type { LogEvent } from '../context';
 import { AwsError } from '../errors';
-import { decodeToken, encodeToken, optBool, optNumber, optObject, optString, optStringList, pageByOffset, pageSize, reqString, type Json } from '../wire';
+import { decodeToken, encodeToken, optBool, optNumber, optObject, optString, optStringList, pageByOffset, pageSize, reqString, type Json, type Json11Operations } from '../wire';
 import { compileFilterPattern } from './filter';
-import { lowerBound, type LogStream, type LogsStore } from './store';
+import { lowerBound, sequenceToken, type LogStream, type LogsStore } from './store';
 
 const MAX_EVENTS = 10_000;
 const DAY_MS = 24 * 3600_000;
 const NAME_RE = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const STREAM_RE = /^[^:*]{1,512}$/;
 
-export type LogsOperation = (body: Json) => unknown;
-
 /** The CloudWatch Logs operations by their `x-amz-target` suffix. */
-export function logsOperations(store: LogsStore): Record<string, LogsOperation> {
-  const groupOf = (body: Json) => groupName(body);
+export function logsOperations(store: LogsStore): Json11Operations {
   return {
     CreateLogGroup(body) {
       const name = reqString(body, 'logGroupName');
@@ -22,7 +19,7 @@ export function logsOperations(store: LogsStore): Record<string, LogsOperation> 
       return {};
     },
     DeleteLogGroup(body) {
-      store.deleteGroup(groupOf(body));
+      store.deleteGroup(groupName(body));
       return {};
     },
     DescribeLogGroups(body) {
@@ -40,21 +37,21 @@ export function logsOperations(store: LogsStore): Record<string, LogsOperation> 
     },
     PutRetentionPolicy(body) {
       const days = optNumber(body, 'retentionInDays');
-      store.group(groupOf(body)).retentionInDays = days;
+      store.group(groupName(body)).retentionInDays = days;
       return {};
     },
     CreateLogStream(body) {
       const name = reqString(body, 'logStreamName');
       if (!STREAM_RE.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logStreamName' failed to satisfy constraint`);
-      store.createStream(groupOf(body), name);
+      store.createStream(groupName(body), name);
       return {};
     },
     DeleteLogStream(body) {
-      store.deleteStream(groupOf(body), reqString(body, 'logStreamName'));
+      store.deleteStream(groupName(body), reqString(body, 'logStreamName'));
       return {};
     },
     DescribeLogStreams(body) {
-      const group = store.group(groupOf(body));
+      const group = store.group(groupName(body));
       const prefix = optString(body, 'logStreamNamePrefix') ?? '';
       const orderBy = optString(body, 'orderBy') ?? 'LogStreamName';
       if (orderBy !== 'LogStreamName' && orderBy !== 'LastEventTime') throw new AwsError('InvalidParameterException', `orderBy must be LogStreamName or LastEventTime, not ${orderBy}`);
@@ -67,7 +64,7 @@ export function logsOperations(store: LogsStore): Record<string, LogsOperation> 
       return { logStreams: page.map((s) => describeStream(s, `${store.arnOf(group.name)}:log-stream:${s.name}`)), nextToken };
     },
     PutLogEvents(body) {
-      const stream = store.stream(groupOf(body), reqString(body, 'logStreamName'));
+      const stream = store.stream(groupName(body), reqString(body, 'logStreamName'));
       const events = body.logEvents;
       if (!Array.isArray(events) || events.length === 0) throw new AwsError('InvalidParameterException', 'logEvents should not be null or empty.');
       if (events.length > MAX_EVENTS) throw new AwsError('InvalidParameterException', `at most ${MAX_EVENTS} log events per PutLogEvents`);
@@ -91,11 +88,11 @@ export function logsOperations(store: LogsStore): Record<string, LogsOperation> 
       return { nextSequenceToken, ...rejected };
     },
     GetLogEvents(body) {
-      const stream = store.stream(groupOf(body), reqString(body, 'logStreamName'));
+      const stream = store.stream(groupName(body), reqString(body, 'logStreamName'));
       return getLogEvents(stream, body);
     },
     FilterLogEvents(body) {
-      return filterLogEvents(store, groupOf(body), body);
+      return filterLogEvents(store, groupName(body), body);
     },
   };
 }
@@ -189,7 +186,7 @@ function describeStream(s: LogStream, arn: string): Json {
   return {
     logStreamName: s.name, creationTime: s.creationTime, arn, storedBytes: s.storedBytes,
     firstEventTimestamp: first?.timestamp, lastEventTimestamp: last?.timestamp, lastIngestionTime: s.lastIngestionTime,
-    uploadSequenceToken: String(s.sequence).padStart(56, '0'),
+    uploadSequenceToken: sequenceToken(s),
   };
 }
 

@@ -2,9 +2,9 @@ import type { LogEvent, LogsService, Persistence } from '../context';
 import { AwsError } from '../errors';
 
 /** Events kept per stream (in memory and on disk); older ones are dropped from the front. */
-export const MAX_EVENTS_PER_STREAM = 10_000;
+const MAX_EVENTS_PER_STREAM = 10_000;
 /** Streams kept per group (each task makes one); the least recently written go first. */
-export const MAX_STREAMS_PER_GROUP = 1000;
+const MAX_STREAMS_PER_GROUP = 1000;
 
 export interface LogStream {
   name: string;
@@ -45,18 +45,16 @@ export class LogsStore implements LogsService {
     return this.groupArn(group);
   }
 
-  ensureGroup(group: string): void {
-    if (!this.groups.has(group)) this.createGroup(group, {});
+  ensureGroup(group: string): LogGroup {
+    return this.groups.get(group) ?? this.createGroup(group, {});
   }
 
-  ensureStream(group: string, stream: string): void {
-    this.ensureGroup(group);
-    if (!this.groups.get(group)!.streams.has(stream)) this.createStream(group, stream);
+  ensureStream(group: string, stream: string): LogStream {
+    return this.ensureGroup(group).streams.get(stream) ?? this.createStream(group, stream);
   }
 
   append(group: string, stream: string, events: Array<{ timestamp: number; message: string }>): void {
-    this.ensureStream(group, stream);
-    this.put(this.stream(group, stream), events);
+    this.put(this.ensureStream(group, stream), events);
   }
 
   createGroup(name: string, tags: Record<string, string>): LogGroup {
@@ -119,7 +117,7 @@ export class LogsStore implements LogsService {
     if (events.length > 0) stream.lastIngestionTime = now;
     stream.sequence += 1;
     this.changed();
-    return String(stream.sequence).padStart(56, '0');
+    return sequenceToken(stream);
   }
 
   private dropStalest(g: LogGroup): void {
@@ -139,8 +137,13 @@ export class LogsStore implements LogsService {
   }
 }
 
+/** The stream's upload sequence token: its write count, as the service's 56-digit number. */
+export function sequenceToken(stream: LogStream): string {
+  return String(stream.sequence).padStart(56, '0');
+}
+
 /** The first index whose timestamp is greater than `ts`. */
-export function upperBound(events: LogEvent[], ts: number): number {
+function upperBound(events: LogEvent[], ts: number): number {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {
