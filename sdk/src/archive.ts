@@ -5,7 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { extract as tarExtract, pack as tarPack, type Header as Headers, type Pack } from 'tar-stream';
 
 type EntryStream = { resume(): void } & AsyncIterable<unknown>;
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError, NotFoundError } from './errors';
 import type { PathStat } from './contracts/backend';
 
 /**
@@ -192,4 +192,55 @@ async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (
     await fs.lchown(target, header.uid, header.gid).catch(() => undefined);
   }
   if (header.mtime && header.type !== 'symlink') await fs.utimes(target, header.mtime, header.mtime).catch(() => undefined);
+}
+
+/**
+ * A container's filesystem as `docker cp` reaches it: where a container path lies on the host (a backend's
+ * root plus its mounts, or `/` itself for the workload agent) and the container's name for Docker's messages.
+ */
+export interface ContainerFiles {
+  name: string;
+  /** The host path of a container path, resolved as `resolveInRoot` does. */
+  hostPath(containerPath: string, followLast: boolean): Promise<string>;
+}
+
+function notFoundIn(files: ContainerFiles, path: string): NotFoundError {
+  return new NotFoundError(`Could not find the file ${path} in container ${files.name}`);
+}
+
+/** The host path of `path` (last link not followed) and its stat as Docker names it; NotFound when missing. */
+async function locate(files: ContainerFiles, path: string): Promise<{ host: string; stat: PathStat }> {
+  const host = await files.hostPath(path, false);
+  try {
+    // `dir/.` means "the contents of dir": Docker names it `.`, so `docker cp c:/dir/. out/` lands in out/ itself.
+    const name = path === '.' || path.endsWith('/.') ? '.' : posix.basename(posix.normalize(`/${path}`)) || '/';
+    return { host, stat: await statHostPath(host, name) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw notFoundIn(files, path);
+    throw err;
+  }
+}
+
+export async function statContainerPath(files: ContainerFiles, path: string): Promise<PathStat> {
+  return (await locate(files, path)).stat;
+}
+
+export async function getContainerArchive(files: ContainerFiles, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+  const { host, stat } = await locate(files, path);
+  return { stat, tar: packPath(host, stat.name) };
+}
+
+export async function putContainerArchive(files: ContainerFiles, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+  const dest = posix.normalize(`/${path}`);
+  // The extraction point itself may be a link to a directory, as in Docker.
+  const host = await files.hostPath(dest, true);
+  const st = await fs.stat(host).catch(() => undefined);
+  if (!st) { tar.resume(); throw notFoundIn(files, path); }
+  if (!st.isDirectory()) { tar.resume(); throw new InvalidArgumentError('extraction point is not a directory'); }
+  await extractTar(tar, host, {
+    noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+    // Each entry resolves as a container path, so one that lands in a mount target goes to its source.
+    resolve: (entry) => files.hostPath(posix.join(dest, entry), false),
+  });
 }

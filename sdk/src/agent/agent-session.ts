@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { constants } from 'node:os';
 import { InboundStream, OutboundStream, pump, type FrameLink } from './flow';
-import { settleAfterExit, spawnErrorMessage, type MainHandle } from './main-process';
+import { exitStatusOf, settleAfterExit, spawnErrorMessage, type MainHandle } from './main-process';
 import { AGENT_PROTOCOL_VERSION, decodeFrame, parseMessage, STREAM, type AgentMessage, type DaemonMessage, type StreamMessage, type StreamNumber } from './protocol';
 import { resolveUser, UserLookupError } from './users';
 import { normalizeSignal } from '../signals';
+import type { ContainerFiles } from '../archive';
+import { DEFAULT_PATH } from '../contracts/backend';
 
 /**
  * The agent's side of one connection to the daemon: runs what the daemon asks on its channels. A new
@@ -27,7 +28,6 @@ interface Channel {
 }
 
 const OPEN = 1;
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class AgentSideSession implements FrameLink {
   private readonly channels = new Map<number, Channel>();
@@ -174,10 +174,7 @@ export class AgentSideSession implements FrameLink {
         void settleAfterExit(copies, () => lastOutputAt).then(() => {
           stdout.end();
           stderr.end();
-          const exit: AgentMessage = signal
-            ? { t: 'exit', ch: msg.ch, exitCode: 128 + ((constants.signals as Record<string, number>)[signal] ?? 0), signal }
-            : { t: 'exit', ch: msg.ch, exitCode: code ?? 0 };
-          if (this.channels.get(msg.ch) === channel) this.send(exit);
+          if (this.channels.get(msg.ch) === channel) this.send({ t: 'exit', ch: msg.ch, ...exitStatusOf(code, signal) });
           this.channels.delete(msg.ch);
           child.stdout?.destroy();
           child.stderr?.destroy();
@@ -209,17 +206,21 @@ export class AgentSideSession implements FrameLink {
     }
   }
 
+  /** `docker cp` inside the workload, on the agent's own filesystem (mounts included); loaded on first use, as it pulls in tar-stream. */
+  private async archive(): Promise<{ archive: typeof import('../archive'); files: ContainerFiles }> {
+    const archive = await import('../archive');
+    return { archive, files: { name: this.containerId, hostPath: (path, followLast) => archive.resolveInRoot('/', path, followLast) } };
+  }
+
   private async stat(msg: Extract<DaemonMessage, { t: 'stat' }>): Promise<void> {
-    const fsops = await import('./agent-fs');
-    const stat = await fsops.statPath(msg.path, this.containerId);
-    this.send({ t: 'stat', ch: msg.ch, stat });
-    this.channels.delete(msg.ch);
+    const { archive, files } = await this.archive();
+    this.send({ t: 'stat', ch: msg.ch, stat: await archive.statContainerPath(files, msg.path) });
   }
 
   private async getArchive(msg: Extract<DaemonMessage, { t: 'get-archive' }>): Promise<void> {
     const channel = this.open(msg.ch);
-    const fsops = await import('./agent-fs');
-    const { stat, tar } = await fsops.getArchive(msg.path, this.containerId);
+    const { archive, files } = await this.archive();
+    const { stat, tar } = await archive.getContainerArchive(files, msg.path);
     this.send({ t: 'stat', ch: msg.ch, stat });
     await pump(tar, this.out(msg.ch, channel, STREAM.stdout), { destroyOnStop: true });
     this.channels.delete(msg.ch);
@@ -229,8 +230,8 @@ export class AgentSideSession implements FrameLink {
     const channel = this.open(msg.ch);
     const tar = this.input(msg.ch, channel);
     void this.guard(msg.ch, async () => {
-      const fsops = await import('./agent-fs');
-      await fsops.putArchive(msg.path, tar, { noOverwriteDirNonDir: msg.noOverwriteDirNonDir }, this.containerId);
+      const { archive, files } = await this.archive();
+      await archive.putContainerArchive(files, msg.path, tar, { noOverwriteDirNonDir: msg.noOverwriteDirNonDir });
       this.send({ t: 'ok', ch: msg.ch });
       this.channels.delete(msg.ch);
     });

@@ -55,9 +55,7 @@ export class MainProcess implements MainHandle {
         resolve({ exitCode: err.code === 'EACCES' ? 126 : 127 });
       });
       this.child.once('exit', (code, signal) => {
-        const status: MainExit = signal
-          ? { exitCode: 128 + ((constants.signals as Record<string, number>)[signal] ?? 0), signal }
-          : { exitCode: code ?? 0 };
+        const status = exitStatusOf(code, signal);
         // Wait for the rest of the output, but not for a background process that still holds the pipes.
         this.lastOutputAt = Date.now();
         void settleAfterExit(copies, () => this.lastOutputAt).then(() => {
@@ -152,6 +150,11 @@ export async function settleAfterExit(copies: Promise<unknown>, lastOutputAt: ()
   while (!settled && Date.now() < cap && Date.now() - lastOutputAt() < OUTPUT_IDLE_MS) {
     await new Promise<void>((r) => setTimeout(r, OUTPUT_IDLE_MS / 2));
   }
+}
+
+/** A child's end as Docker reports it: its code, or 128 + N for a death by signal N. */
+export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): MainExit {
+  return signal ? { exitCode: 128 + ((constants.signals as Record<string, number>)[signal] ?? 0), signal } : { exitCode: code ?? 0 };
 }
 
 /** As runc words it, so a missing program reads the same as under Docker. */

@@ -1,5 +1,5 @@
 import { AGENT_ENV } from '../contracts/agent';
-import { MainProcess, SupervisedMain, type MainExit } from './main-process';
+import { MainProcess, SupervisedMain, type MainExit, type MainHandle } from './main-process';
 
 /**
  * The workload agent: `agent [--] argv...`. Starts the workload's command at once (start-up is benchmarked,
@@ -46,15 +46,7 @@ async function main(): Promise<number> {
   const workload = new MainProcess(argv, { env: workloadEnv(), stdin: process.env[STDIN_ENV] === '1' });
   for (const sig of FORWARDED_SIGNALS) process.on(sig, () => workload.signal(sig));
 
-  const url = process.env[AGENT_ENV.url];
-  let link: { close(): Promise<void> } | undefined;
-  if (url) {
-    const containerId = process.env[AGENT_ENV.containerId] ?? '';
-    const token = process.env[AGENT_ENV.token] ?? '';
-    // Loaded after the spawn: the workload is already running while `ws` loads.
-    const { AgentLink } = await import('./connection');
-    if (workload.running) link = new AgentLink({ url, token, containerId, main: workload, debug });
-  }
+  const link = await dialBack(workload);
   const status: MainExit = await workload.exited;
   await link?.close();
   if (lambdaApi && requestId !== undefined) {
@@ -66,11 +58,18 @@ async function main(): Promise<number> {
 
 /** Serves the daemon for a main process the script started; runs until the script ends it (SIGTERM). */
 async function serveBeside(pid: number): Promise<number> {
-  const url = process.env[AGENT_ENV.url];
-  if (!url) return 0;
-  const { AgentLink } = await import('./connection');
-  new AgentLink({ url, token: process.env[AGENT_ENV.token] ?? '', containerId: process.env[AGENT_ENV.containerId] ?? '', main: new SupervisedMain(pid), debug });
+  if (!(await dialBack(new SupervisedMain(pid)))) return 0;
   return new Promise<number>(() => undefined);
+}
+
+/** The link to the daemon when an agent URL is set and `main` still runs. */
+async function dialBack(main: MainHandle): Promise<{ close(): Promise<void> } | undefined> {
+  const url = process.env[AGENT_ENV.url];
+  if (!url) return undefined;
+  // Loaded after the spawn: the workload is already running while `ws` loads.
+  const { AgentLink } = await import('./connection');
+  if (!main.running) return undefined;
+  return new AgentLink({ url, token: process.env[AGENT_ENV.token] ?? '', containerId: process.env[AGENT_ENV.containerId] ?? '', main, debug });
 }
 
 /** Waits for the next invocation; returns its request id. */

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, statSync, mkdirSync, readFileSync, realpathSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { UnavailableError } from '../errors';
-import type { WorkloadMount } from '../contracts/backend';
+import { DEFAULT_PATH, type WorkloadMount } from '../contracts/backend';
 import { AGENT_ENTRYPOINT } from '../contracts/agent';
 import { isStaticElf } from '../elf';
 
@@ -95,7 +95,7 @@ case $cmd in
   *)
     found=
     saved_ifs=$IFS; IFS=:
-    for dir in \${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}; do
+    for dir in \${PATH:-${DEFAULT_PATH}}; do
       if [ -f "$dir/$cmd" ] && [ -x "$dir/$cmd" ]; then found=$dir/$cmd; break; fi
     done
     IFS=$saved_ifs

@@ -68,7 +68,7 @@ export class ServerAgentSession implements AgentSession, FrameLink {
     else ch.onMessage(msg);
   }
 
-  /** Opens a channel; `setup` gets its number and registers the handler before the request goes out. */
+  /** Opens a channel, its handler registered before the request goes out. */
   private channel(handler: Omit<ChannelHandler, 'ins' | 'outs'>): { ch: number; handler: ChannelHandler } {
     if (this.socket.readyState !== this.socket.OPEN) throw new UnavailableError(`the workload agent of container ${this.containerId} disconnected`);
     const ch = this.nextChannel;
@@ -98,6 +98,13 @@ export class ServerAgentSession implements AgentSession, FrameLink {
     if (this.channels.get(ch) === handler) this.channels.delete(ch);
   }
 
+  /** A reader that goes away before `stream` ended gives the channel up: the agent stops sending on it. */
+  private closeWhenAbandoned(ch: number, handler: ChannelHandler, stream: InboundStream): void {
+    stream.once('close', () => {
+      if (!stream.readableEnded && this.channels.get(ch) === handler) { this.finishChannel(ch, handler); this.send({ t: 'close', ch }); }
+    });
+  }
+
   /** One request answered by one message (`ok`, `stat`), or an error. */
   private request<T extends AgentMessage['t']>(build: (ch: number) => DaemonMessage, answer: T): Promise<Extract<AgentMessage, { t: T }>> {
     return new Promise((resolve, reject) => {
@@ -119,6 +126,7 @@ export class ServerAgentSession implements AgentSession, FrameLink {
       let started = false;
       let settleExit!: (status: ExitStatus) => void;
       const exited = new Promise<ExitStatus>((r) => { settleExit = r; });
+      const end = (status: ExitStatus) => { stdout.finish(); stderr.finish(); settleExit(status); };
       const { ch, handler } = this.channel({
         onMessage: (msg) => {
           if (msg.t === 'started') {
@@ -126,20 +134,16 @@ export class ServerAgentSession implements AgentSession, FrameLink {
             resolve({ stdin, stdout, stderr, exited, kill: () => this.send({ t: 'kill', ch }) });
           } else if (msg.t === 'exit') {
             this.finishChannel(ch, handler);
-            stdout.finish();
-            stderr.finish();
-            settleExit({ exitCode: msg.exitCode, ...(msg.signal ? { signal: msg.signal } : {}) });
+            end({ exitCode: msg.exitCode, ...(msg.signal ? { signal: msg.signal } : {}) });
           } else if (msg.t === 'error') {
             this.finishChannel(ch, handler);
             if (!started) reject(agentError(msg));
-            else { stdout.finish(); stderr.finish(); settleExit({ exitCode: 255, error: msg.message }); }
+            else end({ exitCode: 255, error: msg.message });
           }
         },
         onDisconnect: (err) => {
-          if (!started) { reject(err); return; }
-          stdout.finish();
-          stderr.finish();
-          settleExit({ exitCode: 255, error: err.message });
+          if (!started) reject(err);
+          else end({ exitCode: 255, error: err.message });
         },
       });
       const stdout = this.inbound(ch, handler, STREAM.stdout);
@@ -166,9 +170,7 @@ export class ServerAgentSession implements AgentSession, FrameLink {
       const onEnd = () => { if (++ended === 2) this.finishChannel(ch, handler); };
       stdout.once('end', onEnd);
       stderr.once('end', onEnd);
-      stdout.once('close', () => {
-        if (!stdout.readableEnded && this.channels.get(ch) === handler) { this.finishChannel(ch, handler); this.send({ t: 'close', ch }); }
-      });
+      this.closeWhenAbandoned(ch, handler, stdout);
       this.send({ t: 'attach', ch, stdin: opts.stdin });
     });
   }
@@ -195,9 +197,7 @@ export class ServerAgentSession implements AgentSession, FrameLink {
       });
       const tar = this.inbound(ch, handler, STREAM.stdout);
       tar.once('end', () => this.finishChannel(ch, handler));
-      tar.once('close', () => {
-        if (!tar.readableEnded && this.channels.get(ch) === handler) { this.finishChannel(ch, handler); this.send({ t: 'close', ch }); }
-      });
+      this.closeWhenAbandoned(ch, handler, tar);
       this.send({ t: 'get-archive', ch, path });
     });
   }

@@ -98,11 +98,6 @@ export class WorkloadAgentServer implements AgentServer {
     this.sessions.get(containerId)?.terminate();
   }
 
-  /** The URL agents dial; opens the listener. */
-  url(): Promise<string> {
-    return this.ensureListening();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);

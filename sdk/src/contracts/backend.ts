@@ -134,6 +134,9 @@ export interface ConsoleSize {
   cols: number;
 }
 
+/** The PATH a workload or exec gets when its environment sets none, as under Docker. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export interface ExecSpec {
   argv: string[];
   env: string[];

@@ -15,7 +15,7 @@ export async function finishProcess(p: WorkloadProcess): Promise<{ out: string; 
   return { out, err, exitCode: st.exitCode, signal: st.signal };
 }
 
-/** Resolves once `text` has appeared in what `stream` produced (the rest keeps flowing into `sink`); rejects if it ends first. */
+/** Resolves once `text` has appeared in what `stream` produced, gathered in `sink` (pass it again to keep gathering); rejects if it ends first. */
 export function waitForText(stream: Readable, text: string, sink: { data: string } = { data: '' }): Promise<void> {
   return new Promise((resolve, reject) => {
     const on = (c: Buffer) => { sink.data += c.toString(); if (sink.data.includes(text)) { stream.off('data', on); resolve(); } };
