@@ -2,11 +2,12 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
+  getContainerArchive, putContainerArchive, statContainerPath,
   type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
-import * as archive from './archive';
+import { containerFiles, type ContainerFs } from './archive';
 import { execCommand, execLeadsSession } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
 import { spawnProcess, type Spawned } from './process';
@@ -264,23 +265,23 @@ export class LocalDriver implements BackendDriver {
     return this.roots.ensure(spec.stateDir, spec.image.rootfs!);
   }
 
-  private async fsOf(id: string): Promise<archive.ContainerFs> {
+  private async fsOf(id: string): Promise<ContainerFs> {
     const spec = await this.specOf(id);
     const sandboxed = this.sandboxed(spec);
     return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name };
   }
 
   async statPath(id: string, path: string): Promise<PathStat> {
-    return archive.statPath(await this.fsOf(id), path);
+    return statContainerPath(containerFiles(await this.fsOf(id)), path);
   }
 
   async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return archive.getArchive(await this.fsOf(id), path);
+    return getContainerArchive(containerFiles(await this.fsOf(id)), path);
   }
 
   async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
     this.startCache.touched(this.stateDirOf(id));
-    return archive.putArchive(await this.fsOf(id), path, tar, opts);
+    return putContainerArchive(containerFiles(await this.fsOf(id)), path, tar, opts);
   }
 
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {

@@ -55,4 +55,4 @@ export function envRecord(env: string[]): Record<string, string> {
   return out;
 }
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { DEFAULT_PATH } from '@sockerless/sdk';

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { agentSandboxMounts, type BackendDriver, type ExitStatus, type ImageStoreService, type ImageSummary, type Logger, type SandboxRuntime, type WorkloadMount, type WorkloadSpec } from '@sockerless/sdk';
+import { agentSandboxMounts, DEFAULT_PATH, type BackendDriver, type ExitStatus, type ImageStoreService, type ImageSummary, type Logger, type SandboxRuntime, type WorkloadMount, type WorkloadSpec } from '@sockerless/sdk';
 import type { RunningWorkload, RunSpec, WorkloadRunner } from './context';
-
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The parts of an image config a run takes its defaults from (Docker's `config` object of the OCI config). */
 interface ContainerDefaults {
@@ -43,7 +41,7 @@ export class SandboxRunner implements WorkloadRunner {
       hostname: spec.id.slice(0, 12),
       image: { id: image.id, ref: spec.image, rootfs: image.rootfs },
       argv,
-      env: mergeEnv(defaults.Env ?? [DEFAULT_PATH], spec.env),
+      env: mergeEnv(defaults.Env ?? [`PATH=${DEFAULT_PATH}`], spec.env),
       workingDir: spec.workingDir || defaults.WorkingDir || '',
       user: spec.user || defaults.User || '',
       tty: false,
