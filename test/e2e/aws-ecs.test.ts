@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../support/aws';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
 jest.setTimeout(180_000);
@@ -19,16 +20,6 @@ const CONFIG = `export default {
 let e: E2E;
 beforeAll(async () => { e = await startE2E({ config: CONFIG, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }); });
 afterAll(async () => { await e?.dispose(); });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('run --rm echo prints hi through ECS and leaves nothing behind', async () => {
   const r = await e.docker(['run', '--rm', BUSYBOX, 'echo', 'hi']);
@@ -53,7 +44,7 @@ test('run -d then logs -f follows the CloudWatch stream until the task stops', a
 
 test('exec runs in the task through the agent, with its output and exit code', async () => {
   const id = await e.ok(['run', '-d', '--name', 'ecs-exec', BUSYBOX, 'sh', '-c', 'echo ready > /tmp/marker; exec sleep 600']);
-  const out = await until('the marker through exec', async () => {
+  const out = await eventually('the marker through exec', async () => {
     const r = await e.docker(['exec', 'ecs-exec', 'cat', '/tmp/marker']);
     return r.code === 0 ? r.stdout : undefined;
   });
@@ -69,7 +60,7 @@ test('docker cp both ways while the task runs', async () => {
   const dir = join(e.daemon.dir, 'cp');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'in.txt'), 'into the task\n');
-  await until('cp into the task', async () => ((await e.docker(['cp', join(dir, 'in.txt'), 'ecs-cp:/tmp/in.txt'])).code === 0 ? true : undefined));
+  await eventually('cp into the task', async () => ((await e.docker(['cp', join(dir, 'in.txt'), 'ecs-cp:/tmp/in.txt'])).code === 0 ? true : undefined));
   expect(await e.ok(['exec', 'ecs-cp', 'cat', '/tmp/in.txt'])).toBe('into the task');
   await e.ok(['exec', 'ecs-cp', 'sh', '-c', 'echo out of the task > /tmp/out.txt']);
   await e.ok(['cp', 'ecs-cp:/tmp/out.txt', join(dir, 'out.txt')]);
@@ -103,9 +94,9 @@ test('stop ends the task; ps filters by status, name and label', async () => {
 
 test('any signal reaches the task through the agent (docker kill -s USR1)', async () => {
   const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'trap "echo got-usr1; exit 9" USR1; echo armed; while :; do sleep 0.1; done']);
-  await until('the trap armed', async () => ((await e.ok(['logs', id])).includes('armed') ? true : undefined));
+  await eventually('the trap armed', async () => ((await e.ok(['logs', id])).includes('armed') ? true : undefined));
   // Until the agent has dialled in, ECS alone cannot deliver USR1 (501); once it has, the kill goes through.
-  await until('the kill through the agent', async () => ((await e.docker(['kill', '-s', 'USR1', id])).code === 0 ? true : undefined));
+  await eventually('the kill through the agent', async () => ((await e.docker(['kill', '-s', 'USR1', id])).code === 0 ? true : undefined));
   expect(await e.ok(['wait', id])).toBe('9');
   expect(await e.ok(['logs', id])).toBe('armed\ngot-usr1');
   await e.ok(['rm', id]);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../support/aws';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { api } from '../support/raw-http';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -36,18 +37,9 @@ async function functionCount(): Promise<number> {
   return (await lambda.send(new ListFunctionsCommand({}))).Functions?.length ?? 0;
 }
 
-/** Polls until `probe` is true or the deadline passes (no fixed sleeps: the machine is shared and slow). */
-async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Waits until the container's agent answers an exec: only then can exec, cp and signals reach it. */
 async function untilAgent(id: string): Promise<void> {
-  await until(async () => (await e.docker(['exec', id, 'true'])).code === 0, `the agent of ${id}`);
+  await eventually(`the agent of ${id}`, async () => (await e.docker(['exec', id, 'true'])).code === 0);
 }
 
 test('docker run --rm busybox echo hi prints hi and leaves no function behind', async () => {

@@ -1,14 +1,14 @@
 import type {
-  ContainerDefinition, DescribeTaskDefinitionCommandOutput, RegisterTaskDefinitionCommandInput, RunTaskCommandInput,
+  Container, ContainerDefinition, DescribeTaskDefinitionCommandOutput, RegisterTaskDefinitionCommandInput, RunTaskCommandInput,
   RunTaskCommandOutput, Task, TaskDefinition, Tag,
 } from '@aws-sdk/client-ecs';
 import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 
-// Types only at the top: the SDK modules themselves are loaded by `openAws`, when a driver is created.
+// Types only at the top: the SDK modules themselves are loaded by `AwsApi.open`, when a driver is created.
 type EcsModule = typeof import('@aws-sdk/client-ecs');
 type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
 
-export type { ContainerDefinition, Task, TaskDefinition, Tag };
+export type { Container, ContainerDefinition, Task, TaskDefinition, Tag };
 
 export interface AwsConnection {
   region: string;
@@ -18,7 +18,14 @@ export interface AwsConnection {
 }
 
 /** DescribeTasks takes at most 100 tasks per call. */
-export const DESCRIBE_TASKS_MAX = 100;
+const DESCRIBE_TASKS_MAX = 100;
+
+/** Task ARNs cut into DescribeTasks-sized batches. */
+export function describeBatches(arns: string[]): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_MAX) batches.push(arns.slice(i, i + DESCRIBE_TASKS_MAX));
+  return batches;
+}
 
 /**
  * The ECS and CloudWatch Logs calls the driver makes, on the official clients. Errors are the SDK's own

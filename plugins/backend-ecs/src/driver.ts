@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
-  NotFoundError, NotImplementedError, UnavailableError,
+  NotFoundError, NotImplementedError, UnavailableError, normalizeSignal,
   type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
@@ -312,13 +312,4 @@ export class EcsDriver implements BackendDriver {
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
-}
-
-/** `KILL`, `9`, `SIGKILL` -> `SIGKILL`; other names gain the `SIG` prefix; numbers other than 9/15 stay as they are. */
-export function normalizeSignal(signal: string): string {
-  const s = signal.trim().toUpperCase();
-  if (s === '9' || s === 'KILL' || s === 'SIGKILL') return 'SIGKILL';
-  if (s === '15' || s === 'TERM' || s === 'SIGTERM') return 'SIGTERM';
-  if (/^\d+$/.test(s) || s.startsWith('SIG')) return s;
-  return `SIG${s}`;
 }

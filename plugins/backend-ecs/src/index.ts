@@ -2,9 +2,9 @@ import { coreBackendDriversExtensionPoint, coreServices, definePlugin } from '@s
 import { createEcsDriver } from './driver';
 import { ecsOptionsSchema, type EcsOptions } from './options';
 
-export { EcsDriver, normalizeSignal } from './driver';
+export { EcsDriver } from './driver';
 export { ecsOptionsSchema, type EcsOptions } from './options';
-export { TAG, identityTags, identityFromTags, labelChunks } from './tags';
+export { TAG, identityTags } from './tags';
 export { mapAwsError } from './errors';
 
 /**

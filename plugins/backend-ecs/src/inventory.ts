@@ -1,8 +1,8 @@
-import type { ManagedWorkload, WorkloadIdentity } from '@sockerless/sdk';
-import { DESCRIBE_TASKS_MAX, type AwsApi, type Task } from './aws';
+import { identityFromTags, type ManagedWorkload, type WorkloadIdentity } from '@sockerless/sdk';
+import { describeBatches, type AwsApi, type Task } from './aws';
 import { awsErrorName } from './errors';
-import { identityFromTags, ownedBy, TAG, tagMap } from './tags';
-import { argvOf, CONTAINER_NAME, FAMILY_PREFIX } from './task-definition';
+import { ownedBy, TAG, tagMap } from './tags';
+import { argvOf, CONTAINER_NAME, FAMILY_PREFIX, mainContainerOf } from './task-definition';
 
 /** Parallel DescribeTaskDefinition calls while listing (one per container). */
 const DESCRIBE_CONCURRENCY = 8;
@@ -27,9 +27,8 @@ export class Inventory {
     // the stopped tasks of a removed container for a while, and those must not bring it back.
     return [...definitions.keys()].map((id) => {
       const task = newest.get(id);
-      const base = definitions.get(id)!.identity;
       const running = !!task && task.lastStatus !== 'STOPPED';
-      return { id, running, identity: base && { ...base, ...(task ? taskTimes(task) : {}) } };
+      return { id, running, identity: { ...definitions.get(id)!.identity, ...(task ? taskTimes(task) : {}) } };
     });
   }
 
@@ -72,9 +71,7 @@ export class Inventory {
       if (awsErrorName(err) === 'ClusterNotFoundException') return [];
       throw err;
     }
-    const batches: string[][] = [];
-    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_MAX) batches.push(arns.slice(i, i + DESCRIBE_TASKS_MAX));
-    const described = await Promise.all(batches.map((b) => this.api.describeTasks(this.cluster, b)));
+    const described = await Promise.all(describeBatches(arns).map((b) => this.api.describeTasks(this.cluster, b)));
     return described.flatMap((d) => d.tasks).filter((t) => ownedBy(tagMap(t.tags), this.instance));
   }
 
@@ -101,7 +98,7 @@ export function startNumber(task: Task): number {
 }
 
 function taskTimes(task: Task): Partial<WorkloadIdentity> {
-  const main = task.containers?.find((c) => c.name === CONTAINER_NAME) ?? task.containers?.[0];
+  const main = mainContainerOf(task);
   const stopped = task.lastStatus === 'STOPPED';
   return {
     ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),

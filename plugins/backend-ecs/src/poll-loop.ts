@@ -1,5 +1,5 @@
 import type { Logger } from '@sockerless/sdk';
-import { DESCRIBE_TASKS_MAX, type AwsApi, type Task } from './aws';
+import { describeBatches, type AwsApi, type Task } from './aws';
 import { awsErrorName } from './errors';
 import type { LogFollower } from './log-follower';
 
@@ -108,12 +108,9 @@ export class PollLoop {
   }
 
   private async describeAll(): Promise<void> {
-    const arns = [...this.watched.keys()];
-    const batches: string[][] = [];
-    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_MAX) batches.push(arns.slice(i, i + DESCRIBE_TASKS_MAX));
     let changed = false;
     let throttled = false;
-    await Promise.all(batches.map(async (batch) => {
+    await Promise.all(describeBatches([...this.watched.keys()]).map(async (batch) => {
       try {
         const { tasks, missing } = await this.api.describeTasks(this.cluster, batch);
         for (const task of tasks) if (this.seen(task)) changed = true;

@@ -1,7 +1,4 @@
-import {
-  IDENTITY_TAG, identityTags as sdkIdentityTags, identityFromTags as sdkIdentityFromTags, encodeLabelChunks,
-  type WorkloadIdentity, type WorkloadSpec,
-} from '@sockerless/sdk';
+import { IDENTITY_TAG, identityTags as sdkIdentityTags, type WorkloadSpec } from '@sockerless/sdk';
 import type { Tag } from './aws';
 
 /**
@@ -28,11 +25,6 @@ export function identityTags(spec: WorkloadSpec, instance: string, createdAt: st
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
 
-/** Labels as base64url(JSON) in 256-character chunks; none when there are no labels. */
-export function labelChunks(labels: Record<string, string>): string[] {
-  return encodeLabelChunks(labels, TAG_VALUE_MAX);
-}
-
 export function tagMap(tags: Tag[] | undefined): Map<string, string> {
   return new Map((tags ?? []).filter((t) => t.key).map((t) => [t.key!, t.value ?? '']));
 }
@@ -40,11 +32,6 @@ export function tagMap(tags: Tag[] | undefined): Map<string, string> {
 /** True when the tags say this instance of the daemon made the resource. */
 export function ownedBy(tags: Map<string, string>, instance: string): boolean {
   return tags.get(TAG.managed) === 'true' && tags.get(TAG.instance) === tagSafe(instance) && !!tags.get(TAG.containerId);
-}
-
-/** The identity the tags carry, or undefined when they are not a Sockerless container's. */
-export function identityFromTags(tags: Map<string, string>): WorkloadIdentity | undefined {
-  return sdkIdentityFromTags(tags);
 }
 
 /**

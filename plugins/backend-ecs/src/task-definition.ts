@@ -1,6 +1,6 @@
 import { AGENT_ENTRYPOINT, InvalidArgumentError, NotImplementedError, type WorkloadSpec } from '@sockerless/sdk';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import type { ContainerDefinition, Tag } from './aws';
+import type { Container, ContainerDefinition, Tag, Task } from './aws';
 import { fargateMemoryFor, MIN_CONTAINER_MEMORY_MIB, type EcsOptions } from './options';
 
 /** The one container of every task definition; its awslogs stream is `<prefix>/main/<task id>`. */
@@ -8,6 +8,11 @@ export const CONTAINER_NAME = 'main';
 export const FAMILY_PREFIX = 'sockerless-';
 /** The agent keeps the main process's stdin open for attach sessions only when this is set. */
 export const AGENT_STDIN_ENV = 'SOCKERLESS_AGENT_STDIN';
+
+/** The task's main container (the first, should ECS name it otherwise). */
+export function mainContainerOf(task: Task): Container | undefined {
+  return task.containers?.find((c) => c.name === CONTAINER_NAME) ?? task.containers?.[0];
+}
 
 export function familyOf(containerId: string): string {
   return `${FAMILY_PREFIX}${containerId.slice(0, 12)}`;

@@ -3,14 +3,14 @@ import type { AgentServer, ExitStatus, Logger, WorkloadProcess } from '@sockerle
 import type { Task } from './aws';
 import { LogFollower } from './log-follower';
 import type { PollLoop } from './poll-loop';
-import { CONTAINER_NAME } from './task-definition';
+import { mainContainerOf } from './task-definition';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
 
 /** The exit Docker reports for a stopped task. */
 export function exitStatusOf(task: Task): ExitStatus {
-  const main = task.containers?.find((c) => c.name === CONTAINER_NAME) ?? task.containers?.[0];
+  const main = mainContainerOf(task);
   const reason = task.stoppedReason || main?.reason || '';
   if (task.stopCode === 'TaskFailedToStart' || /CannotPullContainerError|CannotStartContainerError|ResourceInitializationError/.test(reason)) {
     // Docker's own code for "the container could not be run".
@@ -33,7 +33,8 @@ export interface ProcessParts {
   openStdin: boolean;
   /** Output from this time on (ms), for a reattach; the whole stream otherwise. */
   logsSince?: number;
-  onStopped(task: Task | undefined): void;
+  /** The task stopped or was lost. */
+  onStopped(): void;
 }
 
 /**
@@ -43,8 +44,8 @@ export interface ProcessParts {
 export function taskProcess(p: ProcessParts): WorkloadProcess {
   const follower = new LogFollower(p.logGroup, p.logStream, p.poll, p.logger, p.logsSince);
   const exited = p.loop.watch(p.taskArn, follower).then(
-    (task) => { p.onStopped(task); return exitStatusOf(task); },
-    (err: Error): ExitStatus => { p.onStopped(undefined); return { exitCode: 137, error: err.message }; },
+    (task) => { p.onStopped(); return exitStatusOf(task); },
+    (err: Error): ExitStatus => { p.onStopped(); return { exitCode: 137, error: err.message }; },
   ).then(async (status) => { await follower.whenEnded(); return status; });
   const stdin = p.openStdin && p.agents ? new PassThrough() : null;
   if (p.agents) connectAgent(p, stdin);

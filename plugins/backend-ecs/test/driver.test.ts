@@ -1,10 +1,10 @@
 import {
   DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, ListTasksCommand,
 } from '@aws-sdk/client-ecs';
-import { startSimulator, type TestSimulator } from '../../sim-aws/test/helpers';
+import { startSimulator, until, type TestSimulator } from '../../sim-aws/test/helpers';
 import type { EcsDriver } from '../src/driver';
 import { TAG } from '../src/tags';
-import { collect, containerId, ecsDriver, finish, startFaultProxy, until, workloadSpec, type FaultProxy } from './helpers';
+import { collect, containerId, ecsDriver, finish, startFaultProxy, workloadSpec, type FaultProxy } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -75,13 +75,13 @@ describe('ecs driver against the simulator', () => {
 
     const proc = await driver.start(spec);
     expect((await finish(proc)).out).toBe('tagged\n');
-    const taskTags = await until('the task of the container', async () => {
+    const taskTags = await until(async () => {
       const listed = await sim.ecs.send(new ListTasksCommand({ cluster: 'sockerless', family, desiredStatus: 'STOPPED' }));
       if (!listed.taskArns?.length) return undefined;
       const d = await sim.ecs.send(new DescribeTasksCommand({ cluster: 'sockerless', tasks: listed.taskArns }));
       const out = await sim.ecs.send(new ListTagsForResourceCommand({ resourceArn: d.tasks![0].taskArn! }));
       return tagsOf(out.tags);
-    });
+    }, 'the task of the container');
     expect(taskTags).toMatchObject({ [TAG.containerId]: id, [TAG.name]: 'tagged-one', [TAG.start]: '1', [TAG.instance]: 'ecs-test' });
   });
 
@@ -116,7 +116,7 @@ describe('ecs driver against the simulator', () => {
     const first = await driver.start(spec);
     let firstOut = '';
     first.stdout.on('data', (d: Buffer) => { firstOut += d.toString(); });
-    await until('the first line in CloudWatch', () => (firstOut.includes('before') ? true : undefined));
+    await until(() => (firstOut.includes('before') ? true : undefined), 'the first line in CloudWatch');
 
     const second = await ecsDriver(sim.endpoint);
     try {
@@ -150,10 +150,7 @@ describe('ecs driver against the simulator', () => {
       await driver.create(spec);
       procs.push(await driver.start(spec));
     }
-    const batched = await until('a DescribeTasks naming all three tasks', () => {
-      const call = proxy.callsOf('DescribeTasks').find((c) => (c.body.tasks as string[]).length >= 3);
-      return call;
-    });
+    const batched = await until(() => proxy.callsOf('DescribeTasks').find((c) => (c.body.tasks as string[]).length >= 3), 'a DescribeTasks naming all three tasks');
     expect((batched.body.tasks as string[]).length).toBeGreaterThanOrEqual(3);
     // Without the agent ECS can only stop a task: other signals are refused, naming why.
     await expect(driver.signal(ids[0], 'HUP')).rejects.toMatchObject({ code: 'NotImplemented', message: expect.stringContaining('ECS can only stop a task') });

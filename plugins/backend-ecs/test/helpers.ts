@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { UnavailableError, type AgentServer, type Logger, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import { UnavailableError, type AgentServer, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import { readAll, silentLogger } from '@sockerless/sdk/testing';
 import { createEcsDriver, type EcsDriver } from '../src/driver';
 import { ecsOptionsSchema } from '../src/options';
 
@@ -15,12 +15,6 @@ export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' }
 
 export function containerId(): string {
   return randomBytes(32).toString('hex');
-}
-
-export function quietLogger(sink: string[] = []): Logger {
-  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => { sink.push(`${level}: ${msg} ${fields ? JSON.stringify(fields) : ''}`); };
-  const l: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => l };
-  return l;
 }
 
 /** For drivers built with `agent: false`: a server that has no agents (grant is never called then). */
@@ -39,7 +33,7 @@ export const noSimulators: SimulatorDirectory = {
 export async function ecsDriver(endpoint: string, over: Record<string, unknown> = {}, instanceName = 'ecs-test'): Promise<{ driver: EcsDriver; dir: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sl-ecs-'));
   const options = ecsOptionsSchema.parse({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1, agent: false, pollIntervalMs: { min: 10, max: 200 }, stopTimeoutSeconds: 2, ...over });
-  const driver = await createEcsDriver({ instanceName, options, stateDir: dir, logger: quietLogger() }, { agents: noAgents, simulators: noSimulators });
+  const driver = await createEcsDriver({ instanceName, options, stateDir: dir, logger: silentLogger }, { agents: noAgents, simulators: noSimulators });
   return { driver, dir, async close() { await driver.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -52,15 +46,10 @@ export function workloadSpec(id: string, over: Partial<WorkloadSpec> = {}): Work
   };
 }
 
-export async function collect(stream: Readable | null): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
+export { readAll as collect };
 
 export async function finish(p: WorkloadProcess): Promise<{ out: string; exitCode: number; error?: string }> {
-  const [out, st] = await Promise.all([collect(p.stdout), p.exited]);
+  const [out, st] = await Promise.all([readAll(p.stdout), p.exited]);
   return { out, exitCode: st.exitCode, error: st.error };
 }
 
@@ -130,15 +119,4 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     callsOf: (operation) => calls.filter((c) => c.target.endsWith(`.${operation}`)),
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-}
-
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -2,16 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { WorkloadAgentServer, type Logger, type WorkloadSpec } from '@sockerless/sdk';
+import { WorkloadAgentServer, type WorkloadSpec } from '@sockerless/sdk';
+import { silentLogger } from '@sockerless/sdk/testing';
 import { BUSYBOX, type TestSimulator } from '../../sim-aws/test/helpers';
 import { createClients, LambdaDriver, lambdaOptionsSchema, type LambdaClients, type LambdaOptions } from '../src/lambda';
 
-export const quietLogger: Logger = {
-  debug() {}, info() {}, warn() {}, error() {},
-  child() { return quietLogger; },
-};
+export { readAll } from '@sockerless/sdk/testing';
 
 export function containerId(): string {
   return randomBytes(32).toString('hex');
@@ -41,7 +38,7 @@ export function workloadSpec(argv: string[], over: Partial<WorkloadSpec> = {}): 
 /** The daemon's agent server, on its own temp home and an ephemeral loopback port. */
 export function startAgentServer(): WorkloadAgentServer {
   const home = mkdtempSync(join(tmpdir(), 'lambda-agents-'));
-  return new WorkloadAgentServer({ home, logger: quietLogger });
+  return new WorkloadAgentServer({ home, logger: silentLogger });
 }
 
 export interface DriverUnderTest {
@@ -53,20 +50,10 @@ export interface DriverUnderTest {
 export async function makeDriver(sim: TestSimulator, agents: WorkloadAgentServer, opts: { instanceName?: string; options?: Record<string, unknown> } = {}): Promise<DriverUnderTest> {
   const options: LambdaOptions = lambdaOptionsSchema.parse({ endpoint: sim.endpoint, pollIntervalMs: { min: 10, max: 100 }, ...opts.options });
   const clients = await createClients({ region: 'us-east-1', endpoint: sim.endpoint, credentials: sim.aws.credentials });
-  const driver = new LambdaDriver({ instanceName: opts.instanceName ?? 'lambda', options, clients, agents, logger: quietLogger });
+  const driver = new LambdaDriver({ instanceName: opts.instanceName ?? 'lambda', options, clients, agents, logger: silentLogger });
   return { driver, clients };
 }
 
 export function lambdaClient(sim: TestSimulator): LambdaClient {
   return new LambdaClient(sim.aws);
-}
-
-export function readAll(stream: Readable | null): Promise<string> {
-  if (!stream) return Promise.resolve('');
-  return new Promise((resolve, reject) => {
-    let text = '';
-    stream.on('data', (d: Buffer) => { text += d.toString(); });
-    stream.on('end', () => resolve(text));
-    stream.on('error', reject);
-  });
 }
