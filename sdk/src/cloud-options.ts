@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SimulatorDirectory } from './services';
 
 /**
  * The options every cloud backend takes to reach its provider's API, for a backend to spread into its own
@@ -27,3 +28,32 @@ export function refineOneEndpoint<T extends z.ZodType<{ endpoint?: string; simul
 }
 
 export const ONE_ENDPOINT_MESSAGE = 'give either endpoint or simulator, not both';
+
+/** Credentials a simulator accepts; static, so a provider's SDK never walks its default chain (env, profiles, metadata server). */
+export const SIMULATOR_CREDENTIALS = { accessKeyId: 'sockerless', secretAccessKey: 'sockerless' } as const;
+
+export interface CloudConnection {
+  /** Undefined: the provider's own endpoint. */
+  endpoint?: string;
+  /** Undefined: the provider's standard credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/**
+ * Where a backend sends its calls and with what credentials. `simulator` names one running in this daemon.
+ * Credentials given in the options win; otherwise a simulator, here or at any loopback endpoint, gets the
+ * fake ones, since it takes any key and looking for real ones would be slow and send traffic elsewhere.
+ */
+export function resolveCloudConnection(
+  options: { endpoint?: string; simulator?: string; credentials?: CloudConnection['credentials'] },
+  simulators: SimulatorDirectory,
+): CloudConnection {
+  const endpoint = options.simulator ? simulators.endpoint(options.simulator) : options.endpoint;
+  const simulated = !!options.simulator || (!!endpoint && isLoopbackUrl(endpoint));
+  return { endpoint, credentials: options.credentials ?? (simulated ? { ...SIMULATOR_CREDENTIALS } : undefined) };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+}

@@ -26,4 +26,4 @@ export { isStaticElf } from './elf';
 export {
   IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,
 } from './cloud-identity';
-export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE } from './cloud-options';
+export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULATOR_CREDENTIALS, resolveCloudConnection, type CloudConnection } from './cloud-options';

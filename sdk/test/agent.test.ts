@@ -49,6 +49,18 @@ describe('authentication at the upgrade', () => {
     expect(await dial(`${grant.url}?container=c-auth`, { authorization: `Bearer ${grant.token}` })).toBe('open');
   });
 
+  it('forgets a revoked container: its live connection is cut and its right token is refused from then on', async () => {
+    const grant = await server.grant('c-revoked');
+    const headers = { 'x-sockerless-container-id': 'c-revoked', authorization: `Bearer ${grant.token}` };
+    const live = new WebSocket(grant.url, { headers });
+    await new Promise<void>((resolve, reject) => { live.once('open', () => resolve()); live.once('error', reject); });
+    const cut = new Promise<void>((resolve) => live.once('close', () => resolve()));
+    server.revoke('c-revoked');
+    await cut;
+    expect(await dial(grant.url, headers)).toBe(401);
+    expect(logs.some((l) => l.includes('unknown container') && l.includes('c-revoked'))).toBe(true);
+  });
+
   it('derives tokens from a secret kept in the home (mode 0600)', async () => {
     const grant = await server.grant('c-same');
     const again = makeServer(home);

@@ -1,4 +1,4 @@
-import type { SockerlessConfig } from '@sockerless/sdk';
+import { SIMULATOR_CREDENTIALS, type SockerlessConfig } from '@sockerless/sdk';
 
 export interface PresetOptions {
   /** A simulator already running elsewhere (`sockerless simulator aws`): no in-process simulator then. */
@@ -15,7 +15,7 @@ export const PRESET_NAMES = ['aws-sim'] as const;
 function awsSim(opts: PresetOptions): SockerlessConfig {
   // A simulator checks no signature; static placeholder keys keep the SDK from looking for an instance role.
   const cloud = opts.simulatorEndpoint
-    ? { endpoint: opts.simulatorEndpoint, credentials: { accessKeyId: 'sockerless', secretAccessKey: 'sockerless' } }
+    ? { endpoint: opts.simulatorEndpoint, credentials: { ...SIMULATOR_CREDENTIALS } }
     : { simulator: 'aws' };
   return {
     plugins: ['store-sqlite', 'backend-local', ...(opts.simulatorEndpoint ? [] : ['sim-aws']), 'backend-ecs', 'backend-faas', 'pools'],

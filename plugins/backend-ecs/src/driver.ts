@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
-  NotFoundError, NotImplementedError, UnavailableError, normalizeSignal,
+  NotFoundError, NotImplementedError, UnavailableError, normalizeSignal, resolveCloudConnection,
   type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
@@ -13,8 +13,6 @@ import { identityTags, TAG, tagMap } from './tags';
 import { checkSupported, familyOf, logStreamOf, taskDefinitionInput } from './task-definition';
 import { AGENT_WAIT_MS, taskProcess } from './workload-process';
 
-/** Fake credentials for a simulator, so the SDK never walks the default chain (env, ini, IMDS). */
-const SIMULATOR_CREDENTIALS = { accessKeyId: 'sockerless', secretAccessKey: 'sockerless' };
 const STOP_REASON = 'docker kill/stop via Sockerless';
 /** Cleanup after a failed create retries a throttled call this many times, backing off. */
 const CLEANUP_ATTEMPTS = 5;
@@ -39,12 +37,10 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   const o = ctx.options;
   const problem = fargateSizeProblem(o.cpu, Number(o.memory));
   if (problem) throw new Error(`backend '${ctx.instanceName}': options cpu/memory: ${problem}`);
-  const endpoint = o.simulator ? services.simulators.endpoint(o.simulator) : o.endpoint;
+  const { endpoint, credentials } = resolveCloudConnection(o, services.simulators);
   if (!endpoint && o.subnets.length === 0) {
     throw new Error(`backend '${ctx.instanceName}': options.subnets: Fargate tasks (awsvpc) need at least one subnet`);
   }
-  // A simulator (in this daemon, or any endpoint on this host) takes any key: never walk the default chain for it.
-  const credentials = o.credentials ?? (o.simulator || (endpoint && isLoopback(endpoint)) ? SIMULATOR_CREDENTIALS : undefined);
   const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts });
   ctx.logger.info('ecs backend ready', { instance: ctx.instanceName, cluster: o.cluster, endpoint: endpoint ?? 'aws', agent: o.agent });
   return new EcsDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
@@ -150,6 +146,8 @@ export class EcsDriver implements BackendDriver {
   }
 
   async remove(id: string): Promise<void> {
+    // A removed container's agent must not be served any more, whatever AWS says below.
+    this.agents.revoke(id);
     const state = this.containers.get(id);
     if (state && !state.taskDefinitionArn && !state.task) {
       this.containers.delete(id);
@@ -307,9 +305,4 @@ export class EcsDriver implements BackendDriver {
       }
     }
   }
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
 }

@@ -1,4 +1,4 @@
-import { AGENT_ENTRYPOINT, InvalidArgumentError, NotImplementedError, type WorkloadSpec } from '@sockerless/sdk';
+import { AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, NotImplementedError, type WorkloadSpec } from '@sockerless/sdk';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { Container, ContainerDefinition, Tag, Task } from './aws';
 import { fargateMemoryFor, MIN_CONTAINER_MEMORY_MIB, type EcsOptions } from './options';
@@ -7,7 +7,6 @@ import { fargateMemoryFor, MIN_CONTAINER_MEMORY_MIB, type EcsOptions } from './o
 export const CONTAINER_NAME = 'main';
 export const FAMILY_PREFIX = 'sockerless-';
 /** The agent keeps the main process's stdin open for attach sessions only when this is set. */
-export const AGENT_STDIN_ENV = 'SOCKERLESS_AGENT_STDIN';
 
 /** The task's main container (the first, should ECS name it otherwise). */
 export function mainContainerOf(task: Task): Container | undefined {
@@ -72,7 +71,7 @@ export interface TaskDefinitionParts {
 export function taskDefinitionInput({ spec, options, tags, agentEnv }: TaskDefinitionParts): RegisterTaskDefinitionCommandInput {
   const size = taskSize(spec, options);
   const env = [...spec.env, ...agentEnv];
-  if (options.agent && spec.openStdin) env.push(`${AGENT_STDIN_ENV}=1`);
+  if (options.agent && spec.openStdin) env.push(`${AGENT_ENV.stdin}=1`);
   const main: ContainerDefinition = {
     name: CONTAINER_NAME,
     image: spec.image.ref,

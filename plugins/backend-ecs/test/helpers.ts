@@ -22,6 +22,7 @@ export const noAgents: AgentServer = {
   grant: () => Promise.reject(new Error('no agent server in this test')),
   session: (id) => Promise.reject(new UnavailableError(`the workload agent of container ${id} has not connected`)),
   connected: () => false,
+  revoke: () => undefined,
 };
 
 export const noSimulators: SimulatorDirectory = {

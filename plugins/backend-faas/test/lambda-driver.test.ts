@@ -1,4 +1,5 @@
 /** The `lambda` driver against the AWS simulator: the official SDKs over HTTP, functions run in the sandbox with the agent. */
+import { WebSocket } from 'ws';
 import { DeleteFunctionCommand, GetFunctionCommand, ListFunctionsCommand, ServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
 import { AGENT_ENTRYPOINT, type WorkloadAgentServer } from '@sockerless/sdk';
 import { startSimulator, until, type TestSimulator } from '../../sim-aws/test/helpers';
@@ -170,4 +171,20 @@ test('a create that fails after CreateFunction deletes the function again', asyn
     await lambda.send(new DeleteFunctionCommand({ FunctionName: failing.driver.functionName(spec.id) })).catch(() => undefined);
     await failing.driver.close();
   }
+});
+
+test('remove forgets the container at the agent server: its token no longer opens a connection', async () => {
+  const spec = workloadSpec(['true']);
+  await subject.driver.create(spec);
+  const grant = await agents.grant(spec.id);
+  const headers = { 'x-sockerless-container-id': spec.id, authorization: `Bearer ${grant.token}` };
+  const dial = () => new Promise<number | 'open'>((resolve) => {
+    const ws = new WebSocket(grant.url, { headers });
+    ws.on('open', () => { ws.close(); resolve('open'); });
+    ws.on('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.on('error', () => undefined);
+  });
+  expect(await dial()).toBe('open');
+  await subject.driver.remove(spec.id);
+  expect(await dial()).toBe(401);
 });

@@ -12,7 +12,6 @@ import { MainProcess, SupervisedMain, type MainExit, type MainHandle } from './m
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 /** Read by the agent, never passed on to the workload. */
-const STDIN_ENV = 'SOCKERLESS_AGENT_STDIN';
 const DEBUG_ENV = 'SOCKERLESS_AGENT_DEBUG';
 /** Set by the entrypoint script when it started the main process itself and the agent only serves beside it. */
 const MAIN_PID_ENV = 'SOCKERLESS_AGENT_MAIN_PID';
@@ -24,7 +23,7 @@ function debug(msg: string): void {
 
 function workloadEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of [AGENT_ENV.url, AGENT_ENV.token, STDIN_ENV, DEBUG_ENV]) delete env[name];
+  for (const name of [AGENT_ENV.url, AGENT_ENV.token, AGENT_ENV.stdin, DEBUG_ENV]) delete env[name];
   return env;
 }
 
@@ -43,7 +42,7 @@ async function main(): Promise<number> {
   // A log capture that went away must not take the workload down with the agent.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  const workload = new MainProcess(argv, { env: workloadEnv(), stdin: process.env[STDIN_ENV] === '1' });
+  const workload = new MainProcess(argv, { env: workloadEnv(), stdin: process.env[AGENT_ENV.stdin] === '1' });
   for (const sig of FORWARDED_SIGNALS) process.on(sig, () => workload.signal(sig));
 
   const link = await dialBack(workload);

@@ -16,6 +16,8 @@ export const AGENT_ENV = {
   url: 'SOCKERLESS_AGENT_URL',
   token: 'SOCKERLESS_AGENT_TOKEN',
   containerId: 'SOCKERLESS_CONTAINER_ID',
+  /** `1` when the workload's main process takes stdin from attach sessions (the container's OpenStdin). */
+  stdin: 'SOCKERLESS_AGENT_STDIN',
 } as const;
 
 /** What a workload needs to dial back: the daemon's agent URL and the container's own token. */
@@ -58,4 +60,6 @@ export interface AgentServer {
   /** The container's connected agent; waits up to `timeoutMs` (default 0) for it to dial in, then Unavailable. */
   session(containerId: string, timeoutMs?: number): Promise<AgentSession>;
   connected(containerId: string): boolean;
+  /** Forgets a container (it was removed): its agent is refused from now on and a live connection is cut. */
+  revoke(containerId: string): void;
 }

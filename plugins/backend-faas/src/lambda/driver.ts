@@ -1,5 +1,5 @@
 import {
-  AGENT_ENTRYPOINT, InvalidArgumentError, isSockerlessError, NotFoundError, NotImplementedError, UnavailableError,
+  AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, isSockerlessError, NotFoundError, NotImplementedError, UnavailableError,
   type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type ExecSpec, type Logger,
   type ManagedWorkload, type PathStat, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
@@ -57,7 +57,7 @@ export class LambdaDriver implements BackendDriver {
       throw new InvalidArgumentError(`Lambda functions take ${LAMBDA_LIMITS.minMemoryMb} to ${LAMBDA_LIMITS.maxMemoryMb} MiB of memory; the container asks for ${memoryMb} MiB`);
     }
     const grant = await this.deps.agents.grant(spec.id);
-    const env = [...spec.env, ...grant.env, ...(spec.openStdin ? ['SOCKERLESS_AGENT_STDIN=1'] : [])];
+    const env = [...spec.env, ...grant.env, ...(spec.openStdin ? [`${AGENT_ENV.stdin}=1`] : [])];
     const variables = lambdaEnvironment(env);
     const tags = identityTags(spec, this.deps.instanceName, new Date());
     if (spec.user) this.logger.debug('lambda: the container user is not applied; Lambda runs functions as its own user', { id: spec.id, user: spec.user });
@@ -114,6 +114,8 @@ export class LambdaDriver implements BackendDriver {
   }
 
   async remove(id: string): Promise<void> {
+    // A removed container's agent must not be served any more, whatever Lambda says below.
+    this.deps.agents.revoke(id);
     await this.deleteFunction(this.functionName(id));
     this.pastStreams.delete(id);
     this.arns.delete(id);

@@ -1,4 +1,4 @@
-import { type AgentServer, type BackendDriverFactory, type SimulatorDirectory } from '@sockerless/sdk';
+import { resolveCloudConnection, type AgentServer, type BackendDriverFactory, type SimulatorDirectory } from '@sockerless/sdk';
 import { LambdaDriver } from './driver';
 import { lambdaOptionsSchema, type LambdaOptions } from './options';
 import { createClients } from './sdk';
@@ -7,9 +7,6 @@ export { LambdaDriver, type LambdaDriverDeps } from './driver';
 export { lambdaOptionsSchema, type LambdaOptions, LAMBDA_LIMITS } from './options';
 export { createClients, type LambdaClients } from './sdk';
 export { TAG as LAMBDA_TAGS } from './identity-tags';
-
-/** Credentials a simulator accepts; static so the SDK never looks for real ones (IMDS, profiles). */
-const SIMULATOR_CREDENTIALS = { accessKeyId: 'sockerless', secretAccessKey: 'sockerless' };
 
 export interface LambdaFactoryDeps {
   agents: AgentServer;
@@ -23,11 +20,9 @@ export function lambdaDriverFactory(deps: LambdaFactoryDeps): BackendDriverFacto
     optionsSchema: lambdaOptionsSchema,
     async create(ctx) {
       const options = ctx.options;
-      const endpoint = options.simulator ? deps.simulators.endpoint(options.simulator) : options.endpoint;
       const clients = await createClients({
         region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-        endpoint,
-        credentials: options.simulator ? SIMULATOR_CREDENTIALS : options.credentials,
+        ...resolveCloudConnection(options, deps.simulators),
         maxAttempts: options.maxAttempts,
       });
       return new LambdaDriver({ instanceName: ctx.instanceName, options, clients, agents: deps.agents, logger: ctx.logger });

@@ -34,6 +34,8 @@ export interface ClientSettings {
  * configures no Lambda backend never pays for it.
  */
 export async function createClients(settings: ClientSettings): Promise<LambdaClients> {
+  // Node 20 is the platform this project targets; the SDK's once-per-process notice about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [lambdaSdk, logsSdk] = await Promise.all([import('@aws-sdk/client-lambda'), import('@aws-sdk/client-cloudwatch-logs')]);
   const base = {
     region: settings.region,
