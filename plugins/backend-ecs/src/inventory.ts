@@ -2,7 +2,7 @@ import { identityFromTags, type ManagedWorkload, type WorkloadIdentity } from '@
 import { describeBatches, type AwsApi, type Task } from './aws';
 import { awsErrorName } from './errors';
 import { ownedBy, TAG, tagMap } from './tags';
-import { argvOf, CONTAINER_NAME, FAMILY_PREFIX, mainContainerOf } from './task-definition';
+import { argvOf, CONTAINER_NAME, exitStatusOf, FAMILY_PREFIX } from './task-definition';
 
 /** Parallel DescribeTaskDefinition calls while listing (one per container). */
 const DESCRIBE_CONCURRENCY = 8;
@@ -98,12 +98,12 @@ export function startNumber(task: Task): number {
 }
 
 function taskTimes(task: Task): Partial<WorkloadIdentity> {
-  const main = mainContainerOf(task);
   const stopped = task.lastStatus === 'STOPPED';
   return {
     ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
     ...(stopped && task.stoppedAt ? { finishedAt: task.stoppedAt.toISOString() } : {}),
-    ...(stopped ? { exitCode: typeof main?.exitCode === 'number' ? main.exitCode : 137 } : {}),
+    // The same code a live run of the task reports (125 for a task that never started), not a second rule.
+    ...(stopped ? { exitCode: exitStatusOf(task).exitCode } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, NotImplementedError, type WorkloadSpec } from '@sockerless/sdk';
+import { AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, NotImplementedError, type ExitStatus, type WorkloadSpec } from '@sockerless/sdk';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { Container, ContainerDefinition, Tag, Task } from './aws';
 import { fargateMemoryFor, MIN_CONTAINER_MEMORY_MIB, type EcsOptions } from './options';
@@ -116,4 +116,16 @@ export function argvOf(def: ContainerDefinition | undefined): string[] | undefin
 function toKeyValue(entry: string): { name: string; value: string } {
   const eq = entry.indexOf('=');
   return eq < 0 ? { name: entry, value: '' } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };
+}
+
+/** The exit Docker reports for a stopped task. */
+export function exitStatusOf(task: Task): ExitStatus {
+  const main = mainContainerOf(task);
+  const reason = task.stoppedReason || main?.reason || '';
+  if (task.stopCode === 'TaskFailedToStart' || /CannotPullContainerError|CannotStartContainerError|ResourceInitializationError/.test(reason)) {
+    // Docker's own code for "the container could not be run".
+    return { exitCode: 125, error: `ecs: the task failed to start: ${reason || task.stopCode}` };
+  }
+  if (typeof main?.exitCode === 'number') return { exitCode: main.exitCode };
+  return { exitCode: 137, error: `ecs: the task stopped without an exit code: ${reason || task.stopCode || 'no reason given'}` };
 }

@@ -3,22 +3,10 @@ import type { AgentServer, ExitStatus, Logger, WorkloadProcess } from '@sockerle
 import type { Task } from './aws';
 import { LogFollower } from './log-follower';
 import type { PollLoop } from './poll-loop';
-import { mainContainerOf } from './task-definition';
+import { exitStatusOf } from './task-definition';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
-
-/** The exit Docker reports for a stopped task. */
-export function exitStatusOf(task: Task): ExitStatus {
-  const main = mainContainerOf(task);
-  const reason = task.stoppedReason || main?.reason || '';
-  if (task.stopCode === 'TaskFailedToStart' || /CannotPullContainerError|CannotStartContainerError|ResourceInitializationError/.test(reason)) {
-    // Docker's own code for "the container could not be run".
-    return { exitCode: 125, error: `ecs: the task failed to start: ${reason || task.stopCode}` };
-  }
-  if (typeof main?.exitCode === 'number') return { exitCode: main.exitCode };
-  return { exitCode: 137, error: `ecs: the task stopped without an exit code: ${reason || task.stopCode || 'no reason given'}` };
-}
 
 export interface ProcessParts {
   containerId: string;

@@ -166,5 +166,7 @@ describe('ecs driver against the simulator', () => {
     const status = await (await driver.start(spec)).exited;
     expect(status.exitCode).toBe(125);
     expect(status.error).toMatch(/CannotPullContainerError/);
+    // What recovery reads from ECS says the same.
+    expect((await driver.list()).find((w) => w.id === id)?.identity?.exitCode).toBe(125);
   });
 });
