@@ -83,6 +83,7 @@ export async function buildCore(input: CoreInput) {
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
+    home,
     engine: eng,
     execs,
     managementRoutes: registries.httpRoutes,

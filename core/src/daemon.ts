@@ -18,6 +18,7 @@ import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 import { SimulatorHost, type RunningSimulator } from './simulators';
 import { createAgentService } from './agent-service';
+import { installProcessGuard, uncaughtCounters } from './host/process-guard';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -32,6 +33,11 @@ export interface DaemonOptions {
   networks?: SockerlessConfig['networks'];
   logger?: Logger;
   initTimeoutMs?: number;
+  /**
+   * Installs process-wide `uncaughtException`/`unhandledRejection` handlers that log, count and keep serving.
+   * The CLI's daemon sets it; an in-process host (tests) leaves the process's handlers to its test runner.
+   */
+  processGuard?: boolean;
 }
 
 export interface RunningDaemon {
@@ -61,6 +67,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   host.provideRootService(coreServices.events, events);
   const metrics = new CoreMetrics();
   host.provideRootService(coreServices.metrics, metrics);
+  const counters = uncaughtCounters(metrics);
+  const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
   host.provideRootService(coreServices.tracer, createTracer(logger));
   // The image service needs the store, which a plugin provides during init; plugins resolve images later.
@@ -134,6 +142,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await Promise.all(closed);
     await core!.close();
     await releaseHost();
+    uninstallGuard();
   })());
   return { addresses, home, core, host, simulators: simulators.list(), close };
 }

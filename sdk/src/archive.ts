@@ -5,7 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { extract as tarExtract, pack as tarPack, type Header as Headers, type Pack } from 'tar-stream';
 
 type EntryStream = { resume(): void } & AsyncIterable<unknown>;
-import { InvalidArgumentError, NotFoundError } from './errors';
+import { InvalidArgumentError, NotFoundError, SockerlessError } from './errors';
 import type { PathStat } from './contracts/backend';
 
 /**
@@ -136,26 +136,50 @@ export async function extractTar(tar: Readable, destDir: string, opts: { noOverw
   const ex = tarExtract();
   // Feed by hand rather than pipe(): a Node pipe into a streamx writable re-emits a destroy error where
   // nobody listens, which would crash the daemon on a hostile tar.
+  // A client that goes away mid-body rejects the read of `tar`: that is kept here (an unawaited rejection
+  // would reach the process) and ends the parser, which then reports the archive as cut short.
   let failed = false;
+  let readError: unknown;
   const feeding = (async () => {
-    for await (const chunk of tar) {
-      if (failed) return;
-      if (!ex.write(chunk as Buffer)) await new Promise<void>((r) => { ex.once('drain', r); ex.once('close', r); });
+    try {
+      for await (const chunk of tar) {
+        if (failed) return;
+        if (!ex.write(chunk as Buffer)) await new Promise<void>((r) => { ex.once('drain', r); ex.once('close', r); });
+      }
+    } catch (err) {
+      readError = err;
     }
     (ex as unknown as { end(): void }).end();
   })();
+  let entryError: unknown;
   try {
     for await (const entry of ex) {
-      await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
+      try {
+        await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
+      } catch (err) {
+        entryError = err;
+        throw err;
+      }
       entry.resume();
     }
     await feeding;
+    if (readError) throw readError;
   } catch (err) {
     failed = true;
     tar.destroy();
-    await feeding.catch(() => undefined);
-    throw err;
+    await feeding;
+    if (err === entryError || err === readError) throw err;
+    throw asTarInputError(err);
   }
+}
+
+/**
+ * What a tar parser throws about its input (not a tar, cut short, a bad header) is the client's error, which
+ * dockerd answers with 400. Typed errors and the file system's (they carry an errno `code`) pass unchanged.
+ */
+export function asTarInputError(err: unknown): unknown {
+  if (err instanceof SockerlessError || typeof (err as { code?: unknown })?.code === 'string') return err;
+  return new InvalidArgumentError(`invalid tar archive: ${(err as Error)?.message ?? String(err)}`);
 }
 
 async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (p: string) => Promise<string>, destDir: string, noOverwrite: boolean): Promise<void> {

@@ -81,7 +81,7 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     if (args.simulatorEndpoint && !args.preset) throw new Error('--simulator-endpoint goes with --preset (a config file sets endpoints in its backends\' options)');
     const networks = { ...(args.bip ? { bip: args.bip } : {}), ...(args.defaultAddressPools.length ? { defaultAddressPools: args.defaultAddressPools } : {}) };
     const config = args.preset ? presetConfig(args.preset, { simulatorEndpoint: args.simulatorEndpoint }) : undefined;
-    const daemon = await startDaemon({ configFile: args.config, config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks });
+    const daemon = await startDaemon({ configFile: args.config, config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks, processGuard: true });
     // Simulator lines first: a script that waits for the DOCKER_HOST line then has them all.
     for (const sim of daemon.simulators) process.stdout.write(`${simulatorLine(sim)}\n`);
     if (args.simulatorEndpoint) process.stdout.write(`AWS simulator: ${args.simulatorEndpoint} (external)\n`);

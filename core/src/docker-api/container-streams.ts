@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { guarded, InvalidArgumentError } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
 import type { LogEntry, StreamName } from '../engine/log-store';
 import type { StreamConnection } from './hijack';
-import { queryBool, queryString } from './http';
+import { queryBool, queryString, requestLog } from './http';
 
 export interface AttachOptions {
   stream: boolean;
@@ -52,16 +52,18 @@ export async function attachContainer(engine: ContainerEngine, ref: string, opts
     conn.end();
     return;
   }
+  // The sink runs inside the process's output listener: guarded, a client gone mid-write cannot throw there.
   const remove = io.addSink({
-    write: (s, data) => { if (wanted(s)) conn.write(encode(s, data)); },
-    end: () => conn.end(),
+    write: guarded(conn.log, { container: c.id, on: 'attach output' }, (s: StreamName, data: Buffer) => { if (wanted(s)) conn.write(encode(s, data)); }),
+    end: guarded(conn.log, { container: c.id, on: 'attach end' }, () => conn.end()),
   });
   conn.onClose(remove);
   if (opts.stdin && conn.input) {
     const closeStdin = c.config.StdinOnce && !c.config.Tty;
-    const input = c.config.Tty ? withDetachKeys(conn.input, detachKeys, () => engine.emit(c, 'detach')) : conn.input;
+    // The container may be gone by the time the detach keys arrive: tryFind, not find.
+    const input = c.config.Tty ? withDetachKeys(conn.input, detachKeys, () => { const still = engine.tryFind(c.id); if (still) engine.emit(still, 'detach'); }) : conn.input;
     io.attachStdin(input, closeStdin);
-    if (!closeStdin) input.once('end', () => { remove(); conn.end(); });
+    if (!closeStdin) input.once('end', guarded(conn.log, { container: c.id, on: 'attach stdin end' }, () => { remove(); conn.end(); }));
   }
   engine.emit(c, 'attach');
 }
@@ -81,7 +83,7 @@ export async function streamExec(execs: ExecEngine, id: string, conn: StreamConn
     if (!s) continue;
     const want = name === 'stdout' ? rec.attachStdout : rec.attachStderr;
     pipes.push(new Promise<void>((resolve) => {
-      s.on('data', (d: Buffer) => { if (want) conn.write(encode(name, d)); });
+      s.on('data', guarded(conn.log, { exec: id, on: `exec ${name}` }, (d: Buffer) => { if (want) conn.write(encode(name, d)); }));
       s.once('end', resolve);
       s.once('error', () => resolve());
     }));
@@ -90,12 +92,14 @@ export async function streamExec(execs: ExecEngine, id: string, conn: StreamConn
     const stdin = process.stdin;
     stdin.on('error', () => undefined);
     const input = rec.tty ? withDetachKeys(conn.input, parseDetachKeys(rec.detachKeys), () => undefined) : conn.input;
-    input.on('data', (d: Buffer) => { if (!stdin.writableEnded) stdin.write(d); });
-    input.on('end', () => { if (rec.tty) detach(); else stdin.end(); });
+    input.on('data', guarded(conn.log, { exec: id, on: 'exec stdin' }, (d: Buffer) => { if (!stdin.writableEnded && !stdin.destroyed) stdin.write(d); }));
+    input.on('end', guarded(conn.log, { exec: id, on: 'exec stdin end' }, () => { if (rec.tty) detach(); else stdin.end(); }));
   } else {
     process.stdin?.end();
   }
-  if (!rec.tty) conn.onClose(() => { if (execs.get(id).running) process.stdin?.end(); });
+  // The record, not a lookup by id: by the time the client goes, its container (and so the exec) may have
+  // been removed, and a lookup would throw inside the socket's close handler (issue 13: that ended the daemon).
+  if (!rec.tty) conn.onClose(() => { if (rec.running) process.stdin?.end(); });
   const finished = Promise.all(pipes).then(() => process.exited).catch(() => undefined);
   await Promise.race([finished, detached]);
   conn.end();
@@ -167,10 +171,10 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
   const res = ctx.res;
   res.writeHead(200, { 'Content-Type': contentType });
   res.flushHeaders();
-  const onEntry = (e: LogEntry) => {
+  const onEntry = guarded(requestLog(ctx), { container: c.id, on: 'log entry' }, (e: LogEntry) => {
     if (!replayed) { live.push(e); return; }
-    if (e.timeNano > lastNano && keep(e)) res.write(render(e));
-  };
+    if (e.timeNano > lastNano && keep(e) && !res.writableEnded && !res.destroyed) res.write(render(e));
+  });
   const running = isRunning(c.id);
   // Subscribed before the replay is read: a run that ends while it is read must still end the stream.
   let ended = false;
@@ -180,7 +184,7 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
   io.log.off('run-end', markEnded);
   let entries = all.filter(keep);
   if (tail !== Infinity) entries = tail === 0 ? [] : entries.slice(-tail);
-  for (const e of entries) res.write(render(e));
+  for (const e of entries) if (!res.destroyed) res.write(render(e));
   // Live entries already in the replay (or cut by tail) are not sent again.
   lastNano = all.length ? all[all.length - 1].timeNano : 0;
   replayed = true;
@@ -190,11 +194,11 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
     res.end();
     return;
   }
-  const finish = () => {
+  const finish = guarded(requestLog(ctx), { container: c.id, on: 'logs end' }, () => {
     io.log.off('entry', onEntry);
     io.log.off('run-end', finish);
     if (!res.writableEnded) res.end();
-  };
+  });
   io.log.once('run-end', finish);
   res.once('close', finish);
 }

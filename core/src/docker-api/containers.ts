@@ -1,12 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
+import { ConflictError, guarded, InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
-import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readJson } from './http';
+import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;
@@ -97,7 +97,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     ctx.respond = false;
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.flushHeaders();
-    ctx.res.once('close', () => abort.abort());
+    ctx.res.once('close', guarded(requestLog(ctx), { container: ctx.params.id, on: 'wait close' }, () => abort.abort()));
     const result = await pending;
     if (!ctx.res.writableEnded) ctx.res.end(`${JSON.stringify(result)}\n`);
   });

@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
-import { InvalidArgumentError, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
+import { guarded, InvalidArgumentError, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
 import { currentCaller } from '../engine/caller';
 import type { CoreEventsBus } from '../host/services';
-import { parseFilters, queryString, startJsonStream } from './http';
+import { parseFilters, queryString, requestLog, startJsonStream } from './http';
 
 /** Year 5138: an upper bound for history reads without `until`. */
 const FAR_FUTURE_NANO = 1e20;
@@ -121,19 +121,20 @@ export function registerEventRoutes(router: Router, events: CoreEventsBus, visib
         lastNano = ev.timeNano;
         if (eventMatches(filters, ev) && visible(caller, ev)) write(eventMessage(ev));
       };
-      const unsubscribe = events.subscribe((ev) => (replaying ? live.push(ev) : send(ev)));
+      const unsubscribe = events.subscribe(guarded(requestLog(ctx), { on: 'event' }, (ev: StoredEvent) => (replaying ? live.push(ev) : send(ev))));
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
         unsubscribe();
         if (timer) clearTimeout(timer);
-        res.off('close', finish);
+        res.off('close', finishGuarded);
         if (!res.writableEnded) res.end();
         resolve();
       };
       // The client going away ends the stream and the subscription with it.
-      res.on('close', finish);
+      const finishGuarded = guarded(requestLog(ctx), { on: 'events end' }, finish);
+      res.on('close', finishGuarded);
       const nowNano = Date.now() * 1e6;
       const onlyPast = until !== undefined && until <= nowNano;
       // No upper bound short of `until`: the bus may stamp a burst slightly ahead of the clock, and overlap with
@@ -147,7 +148,7 @@ export function registerEventRoutes(router: Router, events: CoreEventsBus, visib
         replaying = false;
         if (onlyPast) return finish();
         for (const ev of live.splice(0)) send(ev);
-        if (until !== undefined) timer = setTimeout(finish, Math.max(0, (until - nowNano) / 1e6));
+        if (until !== undefined) timer = setTimeout(finishGuarded, Math.max(0, (until - nowNano) / 1e6));
       }, () => finish());
     });
   });

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { ExecEngine, ExecCreateBody } from '../engine/exec-engine';
 import { startExecStream } from './container-streams';
 import { responseConnection, streamContentType } from './hijack';
-import { queryInt, readJson } from './http';
+import { queryInt, readJson, requestLog } from './http';
 
 export function registerExecRoutes(router: Router, execs: ExecEngine): void {
   router.post('/containers/:id/exec', async (ctx) => {
@@ -23,7 +23,7 @@ export function registerExecRoutes(router: Router, execs: ExecEngine): void {
     }
     await startExecStream(execs, ctx.params.id, body.Tty, (tty) => {
       ctx.respond = false;
-      return responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, tty));
+      return responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, tty), requestLog(ctx));
     });
   });
 

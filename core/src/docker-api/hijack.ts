@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import semver from 'semver';
+import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
 
 /**
  * A connection that carries a container's or exec's streams: either a socket taken over after
@@ -13,7 +14,10 @@ export interface StreamConnection {
   write(data: Buffer): void;
   end(): void;
   readonly closed: boolean;
+  /** Runs `cb` once the client is gone; each callback is guarded, so one that throws cannot crash the daemon. */
   onClose(cb: () => void): void;
+  /** The request's logger: callbacks registered for this connection log their failures through it. */
+  readonly log: Logger;
 }
 
 /** Docker says multiplexed-stream for API >= 1.42 without a TTY; older APIs and TTYs say raw-stream. */
@@ -24,72 +28,102 @@ export function streamContentType(apiVersion: string | undefined, tty: boolean):
 }
 
 /**
+ * An upgrade request's body is a small JSON object (exec start's `{"Detach","Tty"}`, dockerode's attach
+ * options). A larger announced body is refused before any of it is read, so a client cannot make the daemon
+ * buffer a gigabyte on the event loop that serves every other client.
+ */
+export const MAX_UPGRADE_BODY_BYTES = 1024 * 1024;
+
+/**
  * Takes over an upgraded socket. `head` is what Node had already read past the headers; `bodyLength` bytes
- * of it (and of the socket) are the request body, the rest is the client's stdin.
+ * of it (and of the socket) are the request body, the rest is the client's stdin. A client that goes away
+ * before its body is complete ends the wait with what arrived.
  */
 export async function readUpgradeBody(socket: Duplex, head: Buffer, bodyLength: number): Promise<{ body: Buffer; rest: Buffer }> {
-  let buf = head;
-  while (buf.length < bodyLength) {
+  if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new InvalidArgumentError('invalid Content-Length');
+  if (bodyLength > MAX_UPGRADE_BODY_BYTES) throw new InvalidArgumentError(`request body exceeds ${MAX_UPGRADE_BODY_BYTES} bytes`);
+  const chunks = [head];
+  let received = head.length;
+  while (received < bodyLength && !socket.destroyed) {
     const chunk = await new Promise<Buffer | null>((resolve) => {
       const onData = (d: Buffer) => { cleanup(); resolve(d); };
       const onEnd = () => { cleanup(); resolve(null); };
-      const cleanup = () => { socket.off('data', onData); socket.off('end', onEnd); socket.pause(); };
+      const cleanup = () => { socket.off('data', onData); socket.off('end', onEnd); socket.off('close', onEnd); socket.pause(); };
       socket.on('data', onData);
       socket.once('end', onEnd);
+      socket.once('close', onEnd);
       socket.resume();
     });
     if (!chunk) break;
-    buf = Buffer.concat([buf, chunk]);
+    chunks.push(chunk);
+    received += chunk.length;
   }
+  const buf = Buffer.concat(chunks);
   return { body: buf.subarray(0, bodyLength), rest: buf.subarray(bodyLength) };
 }
 
-export function upgradedConnection(socket: Duplex, rest: Buffer, contentType: string): StreamConnection {
+export function upgradedConnection(socket: Duplex, rest: Buffer, contentType: string, log: Logger): StreamConnection {
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   // stdin is a separate stream so a client's half-close ends stdin only, never our output side.
   const input = new PassThrough();
   if (rest.length) input.write(rest);
-  socket.on('data', (d: Buffer) => input.write(d));
-  socket.on('end', () => input.end());
-  socket.on('error', () => input.end());
-  let closed = false;
-  const closers: (() => void)[] = [];
-  socket.on('close', () => {
-    closed = true;
+  socket.on('data', guarded(log, { on: 'hijacked socket data' }, (d: Buffer) => { if (!input.writableEnded) input.write(d); }));
+  socket.on('end', guarded(log, { on: 'hijacked socket end' }, () => input.end()));
+  socket.on('error', guarded(log, { on: 'hijacked socket error' }, () => input.end()));
+  const closing = closeCallbacks(log);
+  socket.on('close', guarded(log, { on: 'hijacked socket close' }, () => {
     input.end();
-    for (const cb of closers) cb();
-  });
+    closing.fire();
+  }));
   socket.resume();
   return {
     input,
-    write: (data) => { if (!closed && socket.writable) socket.write(data); },
-    end: () => { if (!closed) socket.end(); },
-    get closed() { return closed; },
-    onClose: (cb) => { if (closed) cb(); else closers.push(cb); },
+    log,
+    write: (data) => { if (!closing.closed && socket.writable) socket.write(data); },
+    end: () => { if (!closing.closed && !socket.writableEnded) socket.end(); },
+    get closed() { return closing.closed; },
+    onClose: closing.add,
   };
 }
 
-export function responseConnection(req: IncomingMessage, res: ServerResponse, contentType: string): StreamConnection {
+export function responseConnection(req: IncomingMessage, res: ServerResponse, contentType: string, log: Logger): StreamConnection {
   res.writeHead(200, { 'Content-Type': contentType });
   res.flushHeaders();
-  let closed = false;
-  const closers: (() => void)[] = [];
-  res.on('close', () => {
-    closed = true;
-    for (const cb of closers) cb();
-  });
+  const closing = closeCallbacks(log);
+  res.on('close', guarded(log, { on: 'response close' }, closing.fire));
   return {
     input: null,
-    write: (data) => { if (!closed && !res.writableEnded) res.write(data); },
+    log,
+    write: (data) => { if (!closing.closed && !res.writableEnded && !res.destroyed) res.write(data); },
     end: () => { if (!res.writableEnded) res.end(); },
+    get closed() { return closing.closed; },
+    onClose: closing.add,
+  };
+}
+
+/** The callbacks to run once a connection closes, each guarded on its own so one failing does not skip the rest. */
+function closeCallbacks(log: Logger) {
+  let closed = false;
+  const callbacks: (() => void)[] = [];
+  return {
     get closed() { return closed; },
-    onClose: (cb) => { if (closed) cb(); else closers.push(cb); },
+    add: (cb: () => void) => {
+      const safe = guarded(log, { on: 'connection closed' }, cb);
+      if (closed) safe(); else callbacks.push(safe);
+    },
+    fire: () => {
+      if (closed) return;
+      closed = true;
+      for (const cb of callbacks.splice(0)) cb();
+    },
   };
 }
 
 /** An error answered on a socket that was asked to upgrade, before the upgrade happened. */
 export function writeSocketError(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) return;
   const body = JSON.stringify({ message });
-  const reason = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 501: 'Not Implemented' }[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const reason = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 501: 'Not Implemented' }[status] ?? 'Error';
+  // Closed once written: a client that keeps its side open (or is still sending a body) cannot hold it.
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }

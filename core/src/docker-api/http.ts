@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, type Logger } from '@sockerless/sdk';
 
 /** Docker's daemon refuses JSON bodies it cannot parse with 400; we also bound their size. */
 export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
@@ -29,6 +29,23 @@ export async function readJson<T = Record<string, unknown>>(ctx: Context, fallba
   } catch (err) {
     throw new InvalidArgumentError(`invalid JSON: ${(err as Error).message}`);
   }
+}
+
+/** JSON's name for a value's type as Go's encoding/json words it in an unmarshal error. */
+function goJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+/**
+ * Refuses a body field of the wrong JSON type with dockerd's 400 (its Go decoder's message), e.g.
+ * `json: cannot unmarshal number into Go struct field NetworkDisconnect.Container of type string`.
+ */
+export function expectFieldType(body: Record<string, unknown>, struct: string, field: string, type: 'string' | 'bool'): void {
+  const v = body[field];
+  if (v === undefined || v === null || goJsonType(v) === type) return;
+  throw new InvalidArgumentError(`json: cannot unmarshal ${goJsonType(v)} into Go struct field ${struct}.${field} of type ${type}`);
 }
 
 /** Docker accepts `1`, `true`, `True` for booleans in queries; absent is `fallback`. */
@@ -99,4 +116,9 @@ export function startJsonStream(ctx: Context, contentType = 'application/json'):
   return (obj: unknown) => {
     if (!ctx.res.writableEnded) ctx.res.write(`${JSON.stringify(obj)}\n`);
   };
+}
+
+/** The logger of this request (tagged with its method and path), for the callbacks a route registers. */
+export function requestLog(ctx: Context): Logger {
+  return ctx.state.log as Logger;
 }

@@ -7,6 +7,7 @@ import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageService } from '../engine/images/image-service';
 import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
 import { decodeRegistryAuth } from '../engine/images/registry-client';
+import { errorStatus } from './errors';
 import { parseFilters, queryBool, queryString, startJsonStream } from './http';
 
 /**
@@ -119,7 +120,7 @@ async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown
     await work(write);
   } catch (err) {
     if (!send) throw err;
-    const message = (err as Error).message ?? String(err);
+    const { message } = errorStatus(err, ctx.state.home as string | undefined);
     send({ errorDetail: { message }, error: message });
   } finally {
     if (send && !ctx.res.writableEnded) ctx.res.end();

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { NetworkCreateBody, NetworkListFilters, NetworkService } from '../engine/networks';
 import { parseDockerTimestamp } from './events';
-import { parseFilters, readJson } from './http';
+import { expectFieldType, parseFilters, readJson } from './http';
 
 const LIST_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;
 const PRUNE_FILTERS = ['until', 'label', 'label!'];
@@ -42,13 +42,18 @@ export function registerNetworkRoutes(router: Router, networks: NetworkService):
   });
 
   router.post('/networks/:id/connect', async (ctx) => {
-    await networks.connect(ctx.params.id, await readJson(ctx));
+    const body = await readJson(ctx);
+    expectFieldType(body, 'NetworkConnect', 'Container', 'string');
+    await networks.connect(ctx.params.id, body);
     ctx.status = 200;
     ctx.body = '';
   });
 
   router.post('/networks/:id/disconnect', async (ctx) => {
-    await networks.disconnect(ctx.params.id, await readJson(ctx));
+    const body = await readJson(ctx);
+    expectFieldType(body, 'NetworkDisconnect', 'Container', 'string');
+    expectFieldType(body, 'NetworkDisconnect', 'Force', 'bool');
+    await networks.disconnect(ctx.params.id, body);
     ctx.status = 200;
     ctx.body = '';
   });

@@ -1,12 +1,13 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
 import semver from 'semver';
-import { isSockerlessError, statusOfErrorCode, type HttpRoute, type Logger } from '@sockerless/sdk';
+import { guarded, type HttpRoute, type Logger } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
-import { readJson } from './http';
+import { errorStatus } from './errors';
+import { readJson, requestLog } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
@@ -23,6 +24,8 @@ export interface ApiServerDeps {
   managementRoutes: HttpRoute[];
   /** Runs the request admission chain (tenants); throws a typed error to refuse. */
   admitRequest(method: string, path: string, bearerToken: string): Promise<void>;
+  /** SOCKERLESS_HOME, which no error message may disclose. */
+  home?: string;
 }
 
 /** Checks `/vX.Y` against the supported range, with Docker's wording. Returns the path without prefix. */
@@ -39,26 +42,21 @@ function splitVersion(path: string): { version?: string; rest: string } {
   return { version: m[1], rest: m[2] };
 }
 
-function errorStatus(err: unknown): { status: number; message: string; retryAfter?: number } {
-  if (isSockerlessError(err)) return { status: statusOfErrorCode[err.code], message: err.message, retryAfter: err.details.retryAfterSeconds };
-  const e = err as { status?: number; message?: string };
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 600) return { status: e.status, message: e.message ?? 'error' };
-  return { status: 500, message: e?.message ?? String(err) };
-}
-
 function bearerOf(headers: IncomingMessage['headers']): string {
   const h = headers.authorization ?? '';
   return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
 }
 
 /** Maps thrown errors to Docker's status codes and `{"message"}` bodies; a broken stream is cut. */
-export function dockerErrors(logger: Logger): Koa.Middleware {
+export function dockerErrors(logger: Logger, home?: string): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      const { status, message, retryAfter } = errorStatus(err);
-      if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, err: message });
+      const { status, message, retryAfter } = errorStatus(err, home);
+      // A client that went away mid-request (its body cut short) is not a daemon failure worth an error line.
+      const clientGone = ctx.req.destroyed || (err as { code?: string }).code === 'ECONNRESET';
+      if (status >= 500 && !clientGone) logger.error('request failed', { method: ctx.method, path: ctx.path, err: message });
       if (ctx.respond === false || ctx.res.headersSent) {
         ctx.res.destroy();
         return;
@@ -78,7 +76,7 @@ export function dockerErrors(logger: Logger): Koa.Middleware {
 export function createApiApp(deps: ApiServerDeps): Koa {
   const app = new Koa();
   app.silent = true;
-  app.use(dockerErrors(deps.logger));
+  app.use(dockerErrors(deps.logger, deps.home));
   app.use(async (ctx, next) => {
     await next();
     // The Go client decodes error bodies only when the type is exactly application/json, as dockerd sends.
@@ -89,6 +87,8 @@ export function createApiApp(deps: ApiServerDeps): Koa {
     ctx.state.apiVersion = version;
     ctx.path = rest;
     const caller = { method: ctx.method, path: ctx.path, bearerToken: bearerOf(ctx.req.headers) };
+    ctx.state.log = deps.logger.child({ method: caller.method, path: caller.path });
+    ctx.state.home = deps.home;
     await callerContext.run(caller, async () => {
       await deps.admitRequest(caller.method, caller.path, caller.bearerToken);
       await next();
@@ -100,7 +100,7 @@ export function createApiApp(deps: ApiServerDeps): Koa {
   router.post('/containers/:id/attach', async (ctx) => {
     const c = deps.engine.find(ctx.params.id);
     ctx.respond = false;
-    const conn = responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, c.config.Tty));
+    const conn = responseConnection(ctx.req, ctx.res, streamContentType(ctx.state.apiVersion, c.config.Tty), requestLog(ctx));
     await attachContainer(deps.engine, ctx.params.id, attachOptionsOf(ctx.query), conn);
   });
   app.use(router.routes());
@@ -135,15 +135,17 @@ export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, s
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { version, rest } = splitVersion(url.pathname);
     const caller = { method: req.method ?? 'POST', path: rest, bearerToken: bearerOf(req.headers) };
-    await callerContext.run(caller, () => upgradeAs(deps, caller, version, url, req, socket, head));
+    const log = deps.logger.child({ method: caller.method, path: rest });
+    await callerContext.run(caller, () => upgradeAs(deps, log, caller, version, url, req, socket, head));
   } catch (err) {
-    const { status, message } = errorStatus(err);
-    if (socket.writable) writeSocketError(socket, status, message);
+    const { status, message } = errorStatus(err, deps.home);
+    if (status >= 500) deps.logger.error('upgrade request failed', { method: req.method, path: req.url, err: message });
+    writeSocketError(socket, status, message);
   }
 }
 
 async function upgradeAs(
-  deps: ApiServerDeps, caller: { method: string; path: string; bearerToken: string }, version: string | undefined,
+  deps: ApiServerDeps, log: Logger, caller: { method: string; path: string; bearerToken: string }, version: string | undefined,
   url: URL, req: IncomingMessage, socket: Duplex, head: Buffer,
 ): Promise<void> {
   const rest = caller.path;
@@ -155,7 +157,7 @@ async function upgradeAs(
     const c = deps.engine.find(id);
     // dockerode sends its options as a request body; only what follows the body is stdin.
     const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
-    const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty));
+    const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty), log);
     await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
     return;
   }
@@ -170,24 +172,67 @@ async function upgradeAs(
       writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
       return;
     }
-    await startExecStream(deps.execs, id, parsed.Tty, (tty) => upgradedConnection(socket, stdin, streamContentType(version, tty)));
+    await startExecStream(deps.execs, id, parsed.Tty, (tty) => upgradedConnection(socket, stdin, streamContentType(version, tty), log));
     return;
   }
   writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
 }
 
+/** Timeouts that end slow or stalled clients; the environment overrides them (tests use short ones). */
+const HEADERS_TIMEOUT_MS = Number(process.env.SOCKERLESS_HEADERS_TIMEOUT_MS ?? 60_000);
+const REQUEST_TIMEOUT_MS = Number(process.env.SOCKERLESS_REQUEST_TIMEOUT_MS ?? 30 * 60_000);
+const BODY_IDLE_TIMEOUT_MS = Number(process.env.SOCKERLESS_BODY_IDLE_TIMEOUT_MS ?? 60_000);
+
 export function createApiServer(deps: ApiServerDeps): Server {
   const app = createApiApp(deps);
-  const server = createServer(app.callback());
-  // Attach, logs -f, events and wait stay open for as long as the container runs.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // Node checks the header and request timeouts on this interval (30 s by default, too coarse for a 1 s test).
+  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, HEADERS_TIMEOUT_MS / 4)) }, app.callback());
+  // Node's requestTimeout bounds receiving a request (headers and body), never the response: attach, logs -f,
+  // events and wait stay open for as long as the container runs. Upgraded sockets leave the HTTP parser and
+  // with it these timeouts. The limit is generous because `docker cp` of a large file is one long body.
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 5_000;
-  server.on('upgrade', (req, socket, head) => {
-    void handleUpgrade(deps, req, socket, head);
-  });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) writeSocketError(socket, 400, `bad request: ${err.message}`);
-  });
+  endStalledBodies(server, BODY_IDLE_TIMEOUT_MS);
+  server.on('upgrade', guarded(deps.logger, { on: 'upgrade' }, (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(deps, req, socket, head)));
+  server.on('clientError', guarded(deps.logger, { on: 'clientError' }, (err: Error & { code?: string }, socket: Duplex) => {
+    // Node's own answer to a header timeout; anything else it could not parse is Docker's 400.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    writeSocketError(socket, status, `bad request: ${err.message}`);
+  }));
   return server;
+}
+
+/**
+ * A request body that stops arriving for `idleMs` is answered 408 and its connection closed, so a stalled
+ * upload cannot hold a connection (and the handler waiting on it) for ever. The idle timer is armed only
+ * while a body is being received: once it ended, or the response is done, the socket has no timeout again,
+ * so streams that are quiet for hours (logs -f, events, attach) are never cut.
+ */
+function endStalledBodies(server: Server, idleMs: number): void {
+  if (!(idleMs > 0)) return;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (req.complete || (!(length > 0) && !req.headers['transfer-encoding'])) return;
+    const socket = req.socket;
+    const onTimeout = () => {
+      disarm();
+      if (!res.headersSent) {
+        const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
+        res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+        res.end(body, () => socket.destroy());
+      } else {
+        socket.destroy();
+      }
+    };
+    const disarm = () => {
+      socket.setTimeout(0);
+      req.off('timeout', onTimeout);
+    };
+    socket.setTimeout(idleMs);
+    req.once('timeout', onTimeout);
+    req.once('end', disarm);
+    res.once('finish', disarm);
+    res.once('close', disarm);
+  });
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
+import { matchesPattern } from './filter-pattern';
 import type { ContainerRecord } from './container-record';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'network', 'exited', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'] as const;
@@ -26,7 +27,7 @@ export function filterContainers(all: ContainerRecord[], filters: Map<string, st
   const any = <T>(values: T[] | undefined, pred: (v: T) => boolean) => !values || values.length === 0 || values.some(pred);
   return all.filter((c) =>
     any(filters.get('id'), (v) => c.id.startsWith(v)) &&
-    any(filters.get('name'), (v) => new RegExp(v).test(c.name.slice(1)) || c.name === v) &&
+    any(filters.get('name'), (v) => matchesPattern(v, c.name.slice(1)) || c.name === v) &&
     matchesLabelFilters(c.config.Labels, filters.get('label')) &&
     any(filters.get('status'), (v) => c.state.Status === v) &&
     any(filters.get('health'), (v) => (c.state.Health?.Status ?? 'none') === v) &&

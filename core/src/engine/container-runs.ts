@@ -1,5 +1,5 @@
 import {
-  ConflictError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+  ConflictError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
@@ -333,7 +333,7 @@ export class RunController {
 
   private scheduleRestart(id: string, delayMs: number): void {
     const manager = this.restartManagerOf(id);
-    manager.schedule(delayMs, () => {
+    manager.schedule(delayMs, guarded(this.logger, { container: id, on: 'restart timer' }, () => {
       const started = this.start(id, true).catch(async (err: Error) => {
         // As dockerd: a policy restart that cannot start leaves the container exited, with the error shown.
         this.logger.warn('restart by policy failed', { id, err: err.message });
@@ -343,7 +343,7 @@ export class RunController {
         await this.engine.save(c).catch(() => undefined);
       });
       manager.inFlight = started.finally(() => { manager.inFlight = undefined; });
-    });
+    }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Logger, WorkloadProcess } from '@sockerless/sdk';
+import { guarded, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord, HealthLogEntry } from './container-record';
 import { applyProbeResult, goDuration, healthAtStart, healthTimings, nextProbeDelay, probeArgv, ProbeOutput, type HealthTimings } from './health-config';
@@ -69,11 +69,11 @@ export class HealthMonitor {
     const c = this.engine.containers.get(id);
     if (!c || watch.stopped) return;
     const delay = nextProbeDelay(timings, Date.now() - Date.parse(c.state.StartedAt), c.state.Health?.Status ?? 'starting');
-    watch.timer = setTimeout(() => {
+    watch.timer = setTimeout(guarded(this.logger, { container: id, on: 'health timer' }, () => {
       void this.probeOnce(id, watch, argv, timings)
         .catch((err: Error) => this.logger.warn('health check failed to run', { id, err: err.message }))
-        .finally(() => this.schedule(id, watch, argv, timings));
-    }, delay);
+        .finally(guarded(this.logger, { container: id, on: 'health reschedule' }, () => this.schedule(id, watch, argv, timings)));
+    }), delay);
     // Probes never keep a stopping daemon alive.
     watch.timer.unref();
   }

@@ -1,4 +1,5 @@
 import { ForbiddenError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
+import { matchesPattern } from './filter-pattern';
 import type { NetworkCreateBody } from './network-ipam';
 
 /** The networks every daemon has, and names that cannot be given to a user network. */
@@ -16,10 +17,7 @@ export const BRIDGE_OPTIONS = {
 /** Docker's `filters.Match`: exact, else the value as an unanchored regular expression. */
 export function filterMatch(values: string[] | undefined, source: string): boolean {
   if (!values) return true;
-  return values.some((v) => {
-    if (v === source) return true;
-    try { return new RegExp(v).test(source); } catch { return false; }
-  });
+  return values.some((v) => v === source || matchesPattern(v, source));
 }
 
 /** Only the bridge driver is backed here; the wording of the refusals follows Docker's where it has one. */

@@ -6,6 +6,7 @@ import {
   type EventsBus, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { Collection } from './collection';
+import { matchesPattern } from './filter-pattern';
 import type { ContainerRecord } from './container-record';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
@@ -126,7 +127,7 @@ export class VolumeService {
     }
     const vols = this.volumes.all().filter((v) =>
       (!f.driver || f.driver.includes(v.driver)) &&
-      (!f.name || f.name.some((n) => v.id === n || safeRegex(n)?.test(v.id))) &&
+      (!f.name || f.name.some((n) => v.id === n || matchesPattern(n, v.id))) &&
       matchesLabels(v.labels, f.label) &&
       (dangling === undefined || dangling === (this.usedBy(v.id).length === 0)));
     return { Volumes: vols.sort((a, b) => a.id.localeCompare(b.id)).map((v) => this.toJson(v)), Warnings: [] };
@@ -197,10 +198,6 @@ export class VolumeService {
 /** Docker's local driver reports CreatedAt in RFC 3339 without fractions. */
 function rfc3339Seconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function safeRegex(s: string): RegExp | undefined {
-  try { return new RegExp(s); } catch { return undefined; }
 }
 
 /** Docker's MatchKVList: every `key` or `key=value` must hold. */

@@ -3,7 +3,7 @@ import { dirname, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { asTarInputError, InvalidArgumentError } from '@sockerless/sdk';
 import { decompressIfNeeded, hexOf, sha256Digest, type BlobStore } from './blob-store';
 import type { Platform } from './pull';
 import { MEDIA_TYPES } from './registry-client';
@@ -47,6 +47,9 @@ export function writeDockerArchive(items: SaveItem[], blobs: BlobStore): Readabl
     const entry = pack.entry({ name, size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
     const src = createReadStream(path);
     src.on('error', (err) => entry.destroy(err));
+    // When the client goes, pack and so this entry are destroyed: a Node pipe into a streamx writable re-emits
+    // that error on the entry, which with no listener of its own would reach the process.
+    entry.on('error', () => src.destroy());
     src.pipe(entry);
   });
 
@@ -93,6 +96,9 @@ export function writeDockerArchive(items: SaveItem[], blobs: BlobStore): Readabl
     if (Object.keys(repositories).length) await addBytes('repositories', Buffer.from(JSON.stringify(repositories)));
     pack.finalize();
   })().catch((err: Error) => pack.destroy(err));
+  // A client that goes away mid-download destroys the Readable, which throws into pack's iterator; pack then
+  // emits 'error', which with no listener would reach the process. The consumer has already seen the failure.
+  pack.on('error', () => undefined);
   // tar-stream streams are streamx streams; koa and Node's pipes want a Node Readable.
   return Readable.from(pack, { objectMode: false });
 }
@@ -169,6 +175,15 @@ async function extractPlain(source: AsyncIterable<Buffer>, dir: string): Promise
   const input = Readable.from(decompressIfNeeded(source), { objectMode: false });
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    await extractEntries(extract, dir, links);
+  } catch (err) {
+    throw asTarInputError(err);
+  }
+  return links;
+}
+
+async function extractEntries(extract: tar.Extract, dir: string, links: Map<string, string>): Promise<void> {
   for await (const entry of extract) {
     const rel = safeRelativePath(entry.header.name);
     const abs = join(dir, rel);
@@ -183,7 +198,6 @@ async function extractPlain(source: AsyncIterable<Buffer>, dir: string): Promise
     }
     entry.resume();
   }
-  return links;
 }
 
 /** Resolves an archive path inside `root`, following the archive's own links without leaving it. */

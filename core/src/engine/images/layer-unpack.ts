@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { asTarInputError, InvalidArgumentError } from '@sockerless/sdk';
 
 /**
  * Applies layer tars to a root filesystem directory the way Docker's vfs/overlay apply does: OCI whiteouts
@@ -51,6 +51,8 @@ export async function applyLayer(source: Readable, root: string): Promise<void> 
   const applier = new LayerApplier(root);
   try {
     for await (const entry of extract) await applier.apply(entry.header, entry as AsyncIterable<Buffer>);
+  } catch (err) {
+    throw asTarInputError(err);
   } finally {
     source.destroy();
   }

@@ -1,0 +1,41 @@
+import { realpathSync } from 'node:fs';
+import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
+
+/**
+ * File system errors that only a client's input can cause: a name or path longer than the kernel takes
+ * (a 300-character volume name, an archive path). dockerd answers some of these with a 500; they are 400s.
+ */
+const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);
+
+/**
+ * Maps a thrown error to Docker's status and message. Every error answer goes through here, so this is
+ * the one place that keeps host paths out of them: SOCKERLESS_HOME (as given and as resolved) reads
+ * `$SOCKERLESS_HOME` in the message.
+ */
+export function errorStatus(err: unknown, home?: string): { status: number; message: string; retryAfter?: number } {
+  const answer = rawErrorStatus(err);
+  return { ...answer, message: withoutHostPaths(answer.message, home) };
+}
+
+function rawErrorStatus(err: unknown): { status: number; message: string; retryAfter?: number } {
+  if (isSockerlessError(err)) return { status: statusOfErrorCode[err.code], message: err.message, retryAfter: err.details.retryAfterSeconds };
+  const e = err as { status?: number; message?: string; code?: unknown };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 600) return { status: e.status, message: e.message ?? 'error' };
+  if (typeof e?.code === 'string' && CLIENT_ERRNOS.has(e.code)) return { status: 400, message: e.message ?? e.code };
+  return { status: 500, message: e?.message ?? String(err) };
+}
+
+/** `message` with every occurrence of the daemon's home directory replaced by `$SOCKERLESS_HOME`. */
+export function withoutHostPaths(message: string, home: string | undefined): string {
+  if (!home) return message;
+  let out = message;
+  for (const path of new Set([home, resolvedPath(home)])) {
+    const trimmed = path.replace(/\/+$/, '');
+    if (trimmed) out = out.split(trimmed).join('$SOCKERLESS_HOME');
+  }
+  return out;
+}
+
+function resolvedPath(path: string): string {
+  try { return realpathSync(path); } catch { return path; }
+}

@@ -1,0 +1,39 @@
+import type { Logger, Metrics } from '@sockerless/sdk';
+
+export const UNCAUGHT_ERRORS_METRIC = 'sockerless_uncaught_errors_total';
+
+export interface UncaughtCounters { exception: { inc(): void }; rejection: { inc(): void } }
+
+/** Registered by every daemon, so /metrics shows the 0 that a scraper (and the tests) can alert on. */
+export function uncaughtCounters(metrics: Metrics): UncaughtCounters {
+  const help = 'Errors that escaped every handler and reached the process (each one a bug).';
+  return {
+    exception: metrics.counter(UNCAUGHT_ERRORS_METRIC, help, { kind: 'exception' }),
+    rejection: metrics.counter(UNCAUGHT_ERRORS_METRIC, help, { kind: 'rejection' }),
+  };
+}
+
+/**
+ * The last line of defence: an error that escaped every guarded callback is logged and counted
+ * (`sockerless_uncaught_errors_total`, which tests require to stay 0) and the daemon serves on, instead of
+ * taking every container, stream and client down with it. Backstage installs the same pair of handlers
+ * outside tests; dockerd's equivalent is net/http's per-connection panic recovery. Returns the uninstaller.
+ */
+export function installProcessGuard(logger: Logger, counters: UncaughtCounters): () => void {
+  const { exception: uncaught, rejection: unhandled } = counters;
+  const onException = (err: Error) => {
+    uncaught.inc();
+    logger.error('uncaught exception; the daemon serves on', { err: err?.message ?? String(err), stack: err?.stack });
+  };
+  const onRejection = (reason: unknown) => {
+    unhandled.inc();
+    const e = reason as { message?: string; stack?: string } | undefined;
+    logger.error('unhandled promise rejection; the daemon serves on', { err: e?.message ?? String(reason), stack: e?.stack });
+  };
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
+}
