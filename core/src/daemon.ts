@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, detached, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
@@ -117,7 +117,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   });
   // As dockerd at startup: containers whose restart policy wants them running start again, now that
   // admission (pools) is ready. Not awaited: a start queued for a pool slot must not hold the listeners.
-  void core.runs.startAfterBoot();
+  detached(logger, { on: 'start after boot' }, core.runs.startAfterBoot());
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
   const apiDeps = core.apiDeps(randomUUID());

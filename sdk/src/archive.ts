@@ -137,13 +137,15 @@ export async function extractTar(tar: Readable, destDir: string, opts: { noOverw
   // Feed by hand rather than pipe(): a Node pipe into a streamx writable re-emits a destroy error where
   // nobody listens, which would crash the daemon on a hostile tar.
   // A client that goes away mid-body rejects the read of `tar`: that is kept here (an unawaited rejection
-  // would reach the process) and ends the parser, which then reports the archive as cut short.
+  // would reach the process) and ends the parser, which then reports the archive as cut short. After a
+  // failure the rest of the body is read and dropped rather than the request destroyed, so the client gets
+  // its 400 on a connection that is still open (destroying an HTTP request resets its socket).
   let failed = false;
   let readError: unknown;
   const feeding = (async () => {
     try {
       for await (const chunk of tar) {
-        if (failed) return;
+        if (failed) continue;
         if (!ex.write(chunk as Buffer)) await new Promise<void>((r) => { ex.once('drain', r); ex.once('close', r); });
       }
     } catch (err) {
@@ -151,25 +153,18 @@ export async function extractTar(tar: Readable, destDir: string, opts: { noOverw
     }
     (ex as unknown as { end(): void }).end();
   })();
-  let entryError: unknown;
   try {
     for await (const entry of ex) {
-      try {
-        await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
-      } catch (err) {
-        entryError = err;
-        throw err;
-      }
+      await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
       entry.resume();
     }
     await feeding;
     if (readError) throw readError;
   } catch (err) {
     failed = true;
-    tar.destroy();
+    (ex as unknown as { destroy(): void }).destroy();
     await feeding;
-    if (err === entryError || err === readError) throw err;
-    throw asTarInputError(err);
+    throw err === readError ? err : asTarInputError(err);
   }
 }
 

@@ -27,6 +27,8 @@ export interface RawStreamRequest {
   body?: Buffer | string;
   contentLength?: number;
   upgrade?: boolean;
+  /** Sent instead of the request line and headers (an unfinished head, for a slow client). */
+  rawHead?: string;
 }
 
 export function openRawStream(socketPath: string, req: RawStreamRequest): RawStream {
@@ -52,7 +54,7 @@ export function openRawStream(socketPath: string, req: RawStreamRequest): RawStr
   const lines = [`${req.method} ${req.path} HTTP/1.1`, 'Host: docker', `Content-Length: ${length}`];
   if (req.upgrade) lines.push('Connection: Upgrade', 'Upgrade: tcp');
   for (const [k, v] of Object.entries(req.headers ?? {})) lines.push(`${k}: ${v}`);
-  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  socket.write(req.rawHead ?? `${lines.join('\r\n')}\r\n\r\n`);
   if (body.length) socket.write(body);
   return {
     socket,

@@ -28,7 +28,7 @@ export interface CliArgs {
   rest?: string[];
 }
 
-const USAGE = `Usage:
+export const USAGE = `Usage:
   sockerless daemon [--config FILE | --preset NAME [--simulator-endpoint URL]] [--listen URL]...
                     [--home DIR] [--bip CIDR] [--default-address-pool base=CIDR,size=N]...
       Starts the daemon. URL is unix://PATH or tcp://HOST:PORT. State lives in --home,
@@ -64,7 +64,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (a === '--default-address-pool') args.defaultAddressPools.push(parseAddressPoolFlag(value()));
     else if (a === '--help' || a === '-h') args.help = true;
     else if (a === 'pools' && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.command.push(a);
   }
   return args;

@@ -14,9 +14,20 @@ if (!process.execArgv.some((a) => /^--(max-semi-space-size|semi-space-growth-fac
 }
 
 // Loaded after the flag is set, so that their own allocation already sees it.
-const { parseCliArgs, runCli } = require('./commands') as typeof import('./commands');
+const { parseCliArgs, runCli, USAGE } = require('./commands') as typeof import('./commands');
 
-runCli(parseCliArgs(process.argv.slice(2))).then(
+function parsedArgs(): ReturnType<typeof parseCliArgs> {
+  try {
+    return parseCliArgs(process.argv.slice(2));
+  } catch (err) {
+    // A command line it cannot read: as a getopt-style tool, the complaint and the usage on stderr, exit
+    // status 2 (a usage error, as sh(1) and dockerd's flag parser use), never a stack trace.
+    process.stderr.write(`sockerless: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+runCli(parsedArgs()).then(
   (code) => { if (code !== undefined) process.exitCode = code; },
   (err: Error) => {
     process.stderr.write(`sockerless: ${err.message}\n`);

@@ -6,7 +6,7 @@ import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
-import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readJson, requestLog } from './http';
+import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;
@@ -26,7 +26,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   const find = (ctx: Context) => engine.find(ctx.params.id);
 
   router.post('/containers/create', async (ctx) => {
-    const body = await readJson<CreateBody>(ctx);
+    const body = await readDockerJson<CreateBody>(ctx);
     const name = queryString(ctx, 'name');
     ctx.status = 201;
     ctx.body = await engine.create(body, name || undefined);

@@ -48,6 +48,24 @@ export function expectFieldType(body: Record<string, unknown>, struct: string, f
   throw new InvalidArgumentError(`json: cannot unmarshal ${goJsonType(v)} into Go struct field ${struct}.${field} of type ${type}`);
 }
 
+/**
+ * dockerd's CheckForJSON, for the endpoints that call it (container and exec create, exec start, network
+ * create/connect/disconnect, volume create): a body must say it is JSON; an empty one may say nothing.
+ */
+export function requireJsonContentType(ctx: Context): void {
+  const type = ctx.get('Content-Type');
+  const length = ctx.get('Content-Length');
+  if (type === '' && (length === '0' || (length === '' && !ctx.get('Transfer-Encoding')))) return;
+  if (type.split(';')[0].trim().toLowerCase() === 'application/json') return;
+  throw new InvalidArgumentError(`Content-Type specified (${type}) must be 'application/json'`);
+}
+
+/** A JSON body for an endpoint where dockerd checks the Content-Type first. */
+export async function readDockerJson<T = Record<string, unknown>>(ctx: Context): Promise<T> {
+  requireJsonContentType(ctx);
+  return readJson<T>(ctx);
+}
+
 /** Docker accepts `1`, `true`, `True` for booleans in queries; absent is `fallback`. */
 export function queryBool(ctx: Context, name: string, fallback = false): boolean {
   const v = ctx.query[name];

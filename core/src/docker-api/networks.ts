@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { NetworkCreateBody, NetworkListFilters, NetworkService } from '../engine/networks';
 import { parseDockerTimestamp } from './events';
-import { expectFieldType, parseFilters, readJson } from './http';
+import { expectFieldType, parseFilters, readDockerJson } from './http';
 
 const LIST_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;
 const PRUNE_FILTERS = ['until', 'label', 'label!'];
@@ -31,7 +31,7 @@ export function registerNetworkRoutes(router: Router, networks: NetworkService):
   });
 
   router.post('/networks/create', async (ctx) => {
-    const body = await readJson<NetworkCreateBody>(ctx);
+    const body = await readDockerJson<NetworkCreateBody>(ctx);
     ctx.status = 201;
     ctx.body = await networks.create(body);
   });
@@ -42,7 +42,7 @@ export function registerNetworkRoutes(router: Router, networks: NetworkService):
   });
 
   router.post('/networks/:id/connect', async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readDockerJson(ctx);
     expectFieldType(body, 'NetworkConnect', 'Container', 'string');
     await networks.connect(ctx.params.id, body);
     ctx.status = 200;
@@ -50,7 +50,7 @@ export function registerNetworkRoutes(router: Router, networks: NetworkService):
   });
 
   router.post('/networks/:id/disconnect', async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readDockerJson(ctx);
     expectFieldType(body, 'NetworkDisconnect', 'Container', 'string');
     expectFieldType(body, 'NetworkDisconnect', 'Force', 'bool');
     await networks.disconnect(ctx.params.id, body);

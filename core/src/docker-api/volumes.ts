@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { VolumeCreateBody, VolumeListFilters, VolumeService } from '../engine/volumes';
-import { parseFilters, queryBool, readJson } from './http';
+import { parseFilters, queryBool, readDockerJson } from './http';
 import { pruneFilters } from './networks';
 
 const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
@@ -13,7 +13,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService): vo
   });
 
   router.post('/volumes/create', async (ctx) => {
-    const body = await readJson<VolumeCreateBody>(ctx);
+    const body = await readDockerJson<VolumeCreateBody>(ctx);
     ctx.status = 201;
     ctx.body = await volumes.create(body);
   });

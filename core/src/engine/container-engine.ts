@@ -17,6 +17,7 @@ import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
 import { ContainerNetworking } from './container-networking';
 import { validatePortBindings } from './port-bindings';
+import { validateCreateSettings } from './create-validation';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
@@ -139,6 +140,7 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     validateHealthcheck(body.Healthcheck);
     validateRestartPolicy(body.HostConfig ?? {});
+    validateCreateSettings(body);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);

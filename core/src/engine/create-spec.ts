@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import type { ContainerConfig, MountPoint } from './container-record';
 
@@ -132,6 +132,7 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new InvalidArgumentError(`invalid volume specification: '${bind}'`);
     const [src, dst, opts = ''] = parts;
     if (!isAbsolute(dst)) throw new InvalidArgumentError(`invalid volume specification: '${bind}': invalid mount config: mount path must be absolute`);
+    if (isRoot(dst)) throw new InvalidArgumentError(`invalid volume specification: '${bind}': ${rootTargetRefused(isAbsolute(src) ? 'bind' : 'volume')}`);
     const readOnly = opts.split(',').includes('ro');
     const type = isAbsolute(src) ? 'bind' : 'volume';
     if (type === 'volume' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) {
@@ -148,6 +149,7 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') {
       throw new InvalidArgumentError(`invalid mount config for type "${String(type)}": mount type unknown`);
     }
+    if (isRoot(target)) throw new InvalidArgumentError(rootTargetRefused(type));
     const source = typeof m.Source === 'string' ? m.Source : '';
     if (type === 'bind' && !isAbsolute(source)) throw new InvalidArgumentError(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
     out.push({ type, source, target, readOnly: m.ReadOnly === true, createSource: false, mode: '' });
@@ -169,6 +171,15 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     seen.add(m.target);
   }
   return out;
+}
+
+/** A mount over the container's root would hide its whole filesystem: dockerd refuses it at create. */
+function isRoot(target: string): boolean {
+  return posix.normalize(target) === '/';
+}
+
+function rootTargetRefused(type: string): string {
+  return `invalid mount config for type "${type}": invalid specification: destination can't be '/'`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type BoundPort, type PublishedPort } from '@socke
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
 
 /** `80/tcp` or `80` (tcp): moby's nat.SplitProtoPort plus ParsePort, with its error wording. */
-function splitProtoPort(key: string): { port: number; protocol: string } {
+export function splitProtoPort(key: string): { port: number; protocol: string } {
   const [portStr, proto = 'tcp'] = key.split('/');
   const port = /^\d+$/.test(portStr) ? Number(portStr) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new InvalidArgumentError(`invalid port specification: "${portStr}"`);

@@ -1,0 +1,131 @@
+/**
+ * Every client error is a 4xx and every request ends (issue 13, item 5): what used to be a 500, a request
+ * that never got an answer, or a connection held open for ever. The daemon runs with short header and
+ * body-idle timeouts so that the timeout cases take a second, not a minute.
+ */
+import { spawnSync } from 'node:child_process';
+import { api } from '../support/raw-http';
+import { openRawStream, uncaughtErrors } from '../support/raw-stream';
+import { DAEMON_MAIN } from '../support/daemon';
+import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+
+const TIMEOUT_MS = 1000;
+let e: E2E;
+let container: string;
+beforeAll(async () => {
+  e = await startE2E({ env: { SOCKERLESS_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS), SOCKERLESS_BODY_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  container = (await call('POST', '/v1.50/containers/create?name=target', JSON.stringify({ Image: BUSYBOX, Cmd: ['sleep', '300'] }))).json().Id;
+});
+afterAll(async () => {
+  // Whatever a case did, nothing escaped to the process.
+  if (e) expect(await uncaughtErrors(e.daemon.socket)).toBe(0);
+  await e?.dispose();
+});
+
+const call = (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) => api(e.daemon.socket, method, path, body, headers);
+const long = 'a'.repeat(300);
+
+/** The answer is `status` with Docker's `{"message"}` body, matching `message`, and naming no host path. */
+async function expectError(r: Promise<{ status: number; text: string }>, status: number, message: string | RegExp) {
+  const { status: got, text } = await r;
+  expect({ status: got, text }).toEqual({ status, text: expect.any(String) });
+  const body = JSON.parse(text);
+  expect(Object.keys(body)).toEqual(['message']);
+  if (typeof message === 'string') expect(body.message).toBe(message);
+  else expect(body.message).toMatch(message);
+  expect(body.message).not.toContain(e.daemon.dir);
+}
+
+const create = (body: object) => call('POST', '/v1.50/containers/create', JSON.stringify({ Image: BUSYBOX, Cmd: ['true'], ...body }));
+
+test('a non-string Container in network connect and disconnect is a 400 in Go decoder words', async () => {
+  await expectError(call('POST', '/v1.50/networks/bridge/disconnect', JSON.stringify({ Container: 5 })), 400, 'json: cannot unmarshal number into Go struct field NetworkDisconnect.Container of type string');
+  await expectError(call('POST', '/v1.50/networks/bridge/connect', JSON.stringify({ Container: { a: 1 } })), 400, 'json: cannot unmarshal object into Go struct field NetworkConnect.Container of type string');
+});
+
+test('a name filter that is not a regular expression matches nothing, as dockerd answers', async () => {
+  const filters = encodeURIComponent(JSON.stringify({ name: ['('] }));
+  for (const path of [`/v1.50/containers/json?all=1&filters=${filters}`, `/v1.50/networks?filters=${filters}`]) {
+    const r = await call('GET', path);
+    expect({ path, status: r.status, body: r.json() }).toEqual({ path, status: 200, body: [] });
+  }
+  expect((await call('GET', `/v1.50/volumes?filters=${filters}`)).json().Volumes).toEqual([]);
+});
+
+test('names and paths longer than the kernel takes are 400s that do not disclose the home directory', async () => {
+  await expectError(call('POST', '/v1.50/volumes/create', JSON.stringify({ Name: long })), 400, /^ENAMETOOLONG: .*\$SOCKERLESS_HOME\/volumes\/a+/);
+  await expectError(call('GET', `/v1.50/containers/${container}/archive?path=/${long}`), 400, /^ENAMETOOLONG: /);
+  const head = await call('HEAD', `/v1.50/containers/${container}/archive?path=/${long}`);
+  expect(head.status).toBe(400);
+});
+
+test('garbage to images/load and to an import is a 400', async () => {
+  await expectError(call('POST', '/v1.50/images/load', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
+  await expectError(call('POST', '/v1.50/images/create?fromSrc=-&repo=garbage', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
+});
+
+test('PUT archive with a truncated tar or a body that is no tar answers 400 and keeps the connection usable', async () => {
+  const tar = Buffer.alloc(1536);
+  // A header block announcing a 1 MiB file, then the body ends: the tar is cut short.
+  tar.write('file.txt', 0);
+  tar.write('0000644\0', 100);
+  tar.write('00004000000\0', 124);
+  tar.write('ustar\0', 257);
+  await expectError(call('PUT', `/v1.50/containers/${container}/archive?path=/tmp`, tar, { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
+  await expectError(call('PUT', `/v1.50/containers/${container}/archive?path=/tmp`, 'not a tar at all', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
+});
+
+test('create refuses what dockerd refuses, with its words', async () => {
+  await expectError(call('POST', '/v1.50/containers/create', JSON.stringify({ Image: BUSYBOX }), { 'Content-Type': 'text/plain' }), 400, "Content-Type specified (text/plain) must be 'application/json'");
+  for (const port of ['99999', '-1', '80-70']) {
+    await expectError(create({ ExposedPorts: { [`${port}/tcp`]: {} } }), 400, `invalid port specification: "${port}"`);
+    await expectError(create({ HostConfig: { PortBindings: { [`${port}/tcp`]: [{ HostPort: '8080' }] } } }), 400, `invalid port specification: "${port}"`);
+  }
+  await expectError(create({ HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '999.1.1.1', HostPort: '8080' }] } } }), 400, 'invalid IP address: 999.1.1.1');
+  await expectError(create({ WorkingDir: 'relative/dir' }), 400, "the working directory 'relative/dir' is invalid, it needs to be an absolute path");
+  await expectError(create({ HostConfig: { Binds: ['/tmp:/'] } }), 400, `invalid volume specification: '/tmp:/': invalid mount config for type "bind": invalid specification: destination can't be '/'`);
+  await expectError(create({ HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/' }] } }), 400, `invalid mount config for type "bind": invalid specification: destination can't be '/'`);
+  await expectError(create({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: -5, Hard: 10 }] } }), 400, /^invalid ulimit nofile: /);
+  await expectError(create({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 20, Hard: 10 }] } }), 400, 'ulimit soft limit must be less than or equal to hard limit: 20 > 10');
+  // -1 is "unlimited", which dockerd takes.
+  expect((await create({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: -1, Hard: -1 }] } })).status).toBe(201);
+});
+
+test('an upgrade request announcing a 1 GB body is refused at once, and everyone else is still served', async () => {
+  const s = openRawStream(e.daemon.socket, { method: 'POST', path: '/v1.50/exec/nope/start', body: '{', contentLength: 1 << 30, upgrade: true, headers: { 'Content-Type': 'application/json' } });
+  expect(await s.headers).toMatch(/^HTTP\/1.1 400/);
+  expect(s.received().toString()).toContain('request body exceeds 1048576 bytes');
+  await s.reset();
+  expect((await call('GET', '/_ping')).text).toBe('OK');
+});
+
+test('slow headers and stalled bodies end with 408, while quiet streams (logs -f, events, wait) stay open', async () => {
+  expect((await call('POST', `/v1.50/containers/${container}/start`)).status).toBe(204);
+  const quiet = [
+    openRawStream(e.daemon.socket, { method: 'GET', path: `/v1.50/containers/${container}/logs?follow=1&stdout=1` }),
+    openRawStream(e.daemon.socket, { method: 'GET', path: '/v1.50/events' }),
+    openRawStream(e.daemon.socket, { method: 'POST', path: `/v1.50/containers/${container}/wait` }),
+  ];
+  for (const q of quiet) expect(await q.headers).toMatch(/^HTTP\/1.1 200/);
+  let closedEarly = false;
+  for (const q of quiet) void q.closed.then(() => { closedEarly = true; });
+
+  const slowHeaders = openRawStream(e.daemon.socket, { method: 'GET', path: '/_ping', rawHead: 'GET /_ping HTTP/1.1\r\nHost: docker\r\n' });
+  const stalledBody = openRawStream(e.daemon.socket, { method: 'PUT', path: `/v1.50/containers/${container}/archive?path=/tmp`, body: 'abc', contentLength: 10_000 });
+  const stalledJson = openRawStream(e.daemon.socket, { method: 'POST', path: '/v1.50/containers/create', body: '{"Ima', contentLength: 10_000, headers: { 'Content-Type': 'application/json' } });
+  for (const s of [slowHeaders, stalledBody, stalledJson]) {
+    expect(await s.headers).toMatch(/^HTTP\/1.1 408/);
+    await s.reset();
+  }
+  // More than the timeouts have passed (the 408s say so); the quiet streams are still open.
+  expect(closedEarly).toBe(false);
+  for (const q of quiet) await q.reset();
+  expect((await call('GET', '/_ping')).text).toBe('OK');
+});
+
+test('sockerless daemon --unknown-flag prints the usage, exits 2, and shows no stack trace', () => {
+  const r = spawnSync(process.execPath, [DAEMON_MAIN, 'daemon', '--unknown-flag'], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^sockerless: unknown option --unknown-flag\nUsage:\n/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
