@@ -41,6 +41,8 @@ export interface HttpStep {
   body?: unknown;
   /** Sent byte for byte, for malformed JSON. */
   rawBody?: string;
+  /** Request headers on top of the default `Content-Type: application/json` of a body (e.g. a wrong type). */
+  headers?: Record<string, string>;
   compare?: Compare;
   /**
    * Repeat the request until these fields have these values, or until the deadline; the last answer is

@@ -31,9 +31,9 @@ export interface ScenarioRun {
   known: Map<string, string>;
 }
 
-export function call(socket: string, method: string, path: string, body?: string): Promise<Answer> {
+export function call(socket: string, method: string, path: string, body?: string, extraHeaders: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = body !== undefined ? { 'Content-Type': 'application/json' } : {};
+    const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders };
     const req = request({ socketPath: socket, method, path, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
@@ -107,10 +107,10 @@ export function requestPath(step: HttpStep, resolve: (s: string) => string): str
 async function runHttp(engine: EngineTarget, step: HttpStep, resolve: (s: string) => string): Promise<Answer> {
   const path = requestPath(step, resolve);
   const body = step.rawBody ?? (step.body === undefined ? undefined : JSON.stringify(resolveDeep(step.body, resolve)));
-  if (!step.until) return call(engine.socket, step.method, path, body);
+  if (!step.until) return call(engine.socket, step.method, path, body, step.headers);
   const deadline = Date.now() + step.until.timeoutMs;
   for (;;) {
-    const answer = await call(engine.socket, step.method, path, body);
+    const answer = await call(engine.socket, step.method, path, body, step.headers);
     const reached = Object.entries(step.until.fields).every(([field, want]) => canonical(extract(answer.json, field)) === canonical(want));
     if (reached || Date.now() > deadline) return answer;
     await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));

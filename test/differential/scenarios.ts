@@ -7,6 +7,7 @@
  * the test prints them.
  */
 import type { Scenario } from './model';
+import { clientErrorScenarios } from './scenarios/client-errors';
 import { containerScenarios } from './scenarios/containers';
 import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
@@ -19,6 +20,7 @@ export const SCENARIOS: Scenario[] = [
   ...filterScenarios,
   ...networkScenarios,
   ...eventScenarios,
+  ...clientErrorScenarios,
 ];
 
 /*
@@ -37,6 +39,8 @@ const RESTART_NAME_EMPTY = 'without a restart policy dockerd 20.10 keeps Restart
 const ADDRESS_AT_CREATE = 'ours allocates the endpoint (NetworkID, IP, gateway, MAC) at create, and at connect of a created container; Docker allocates at start and shows empty values before';
 const ADDRESS_KEPT_AFTER_EXIT = 'after exit Docker releases the endpoint and shows empty IPAddress, Gateway, MacAddress and prefix 0; ours keeps showing the address';
 const BRIDGE_SUBNET = 'deliberate: our default bridge takes a per-daemon 10.x.0.0/24 subnet so it never collides with a host docker0 or another daemon; Docker\'s is 172.17.0.0/16, so addresses, prefix length and MACs (derived from the IP) differ';
+const REFUSED_AT_CREATE = 'deliberate: refused at create with 400, as newer dockerd releases do; dockerd 20.10 creates the container and fails only at start';
+const CLIENT_ERROR_NOT_500 = 'deliberate: the client\'s mistake is a 400; dockerd 20.10 answers 500 with the same message';
 const SHORT_ID_ALIAS = 'Docker adds the container\'s short id to its Aliases on a user-defined network (also on connect); ours does not';
 const ENV_ORDER = 'Env order: Docker keeps the client\'s variables first and appends the image\'s that were not overridden; ours keeps the image\'s order (PATH first)';
 const TMPFS_IN_MOUNTS = 'ours lists HostConfig.Tmpfs entries in Mounts (Type tmpfs); Docker lists only Binds and HostConfig.Mounts there';
@@ -315,4 +319,14 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
     'Docker emits `network disconnect` when a created (never started) container is disconnected from a user network (and no `network connect` when it was connected); ours emits neither',
   'events: fields of a die event › die event › Actor.Attributes':
     POOL_LABEL,
+  'create invalid: ports › exposed port not a number › status': REFUSED_AT_CREATE,
+  'create invalid: ports › host ip not an address › status': REFUSED_AT_CREATE,
+  'client errors: create validation › exposed port out of range › status': REFUSED_AT_CREATE,
+  'client errors: create validation › host ip not an address › status': REFUSED_AT_CREATE,
+  'client errors: create validation › ulimit soft above hard › status': REFUSED_AT_CREATE,
+  'client errors: create validation › bind on / › status': CLIENT_ERROR_NOT_500,
+  'client errors: bodies, names and filters › volume name too long › status':
+    `${CLIENT_ERROR_NOT_500}; ours also keeps the host path out of the message (dockerd shows its data-root)`,
+  'client errors: bodies, names and filters › load garbage › status':
+    'deliberate: a body that is no tar is refused with 400 before any progress is streamed; dockerd answers 200 and reports the tar error in the progress stream',
 };
