@@ -4,6 +4,8 @@ import type { AgentAttachStreams, AgentSession } from '../contracts/agent';
 import type { ExecSpec, ExitStatus, PathStat, WorkloadProcess } from '../contracts/backend';
 import { NotImplementedError, SockerlessError, UnavailableError, type SockerlessErrorCode, statusOfErrorCode } from '../errors';
 import { InboundStream, OutboundStream, pump, type FrameLink } from './flow';
+import { guarded } from '../guard';
+import type { Logger } from '../services';
 import { decodeFrame, parseMessage, STREAM, type AgentMessage, type DaemonMessage, type StreamMessage } from './protocol';
 
 /**
@@ -23,14 +25,16 @@ export class ServerAgentSession implements AgentSession, FrameLink {
   private readonly channels = new Map<number, ChannelHandler>();
   private nextChannel = 1;
 
-  constructor(readonly containerId: string, private readonly socket: WebSocket) {
+  constructor(readonly containerId: string, private readonly socket: WebSocket, logger: Logger) {
+    // What an agent sends (or its going away) must not be able to throw into the daemon's event loop.
+    const context = { container: containerId, on: 'workload agent' };
     this.closed = new Promise((resolve) => socket.once('close', () => {
       const err = new UnavailableError(`the workload agent of container ${containerId} disconnected`);
-      for (const ch of [...this.channels.values()]) ch.onDisconnect(err);
+      for (const ch of [...this.channels.values()]) guarded(logger, context, () => ch.onDisconnect(err))();
       this.channels.clear();
       resolve();
     }));
-    socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    socket.on('message', guarded(logger, context, (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary)));
   }
 
   sendFrame(frame: Buffer): void {

@@ -8,6 +8,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { AGENT_ENV, type AgentGrant, type AgentServer, type AgentSession } from '../contracts/agent';
 import { InvalidArgumentError, UnavailableError } from '../errors';
 import type { Logger } from '../services';
+import { guarded } from '../guard';
 import { AGENT_PATH, CONTAINER_ID_HEADER } from './protocol';
 import { ServerAgentSession } from './server-session';
 
@@ -139,7 +140,7 @@ export class WorkloadAgentServer implements AgentServer {
     const { WebSocketServer } = await import('ws');
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 8 * 1024 * 1024 });
     const http = createServer((_req, res) => { res.statusCode = 404; res.end(); });
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(wss, req, socket, head));
+    http.on('upgrade', guarded(this.logger, { on: 'workload agent upgrade' }, (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(wss, req, socket, head)));
     const remembered = port === 0 ? this.rememberedPort() : undefined;
     let bound: number;
     try {
@@ -206,7 +207,7 @@ export class WorkloadAgentServer implements AgentServer {
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('error', () => undefined);
-    const session = new ServerAgentSession(containerId, ws);
+    const session = new ServerAgentSession(containerId, ws, this.logger);
     const previous = this.sessions.get(containerId);
     // Only the newest connection of a container is its session.
     this.sessions.set(containerId, session);

@@ -136,7 +136,7 @@ export class ContainerNetworks {
       // Side by side: the listeners bind in this process while `ip` makes the namespace.
       const primary = net.endpoints[0];
       const [ports, ns] = await Promise.allSettled([
-        primary && net.ports.length > 0 ? PortProxies.publish(net.ports, primary.ip, { containerId: spec.id, containerName: spec.name }) : undefined,
+        primary && net.ports.length > 0 ? PortProxies.publish(net.ports, primary.ip, { containerId: spec.id, containerName: spec.name, logger: this.logger }) : undefined,
         this.makeNamespace(spec.id, a, net.endpoints),
       ]);
       if (ports.status === 'fulfilled') a.proxies = ports.value;

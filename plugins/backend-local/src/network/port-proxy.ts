@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { BoundPort, PublishedPort } from '@sockerless/sdk';
+import { guarded, type BoundPort, type Logger, type PublishedPort } from '@sockerless/sdk';
 
 /**
  * Published ports, as Docker's userland proxy (docker-proxy) serves them: a listener on the host per port
@@ -15,6 +15,8 @@ const UDP_FLOW_IDLE_MS = 90_000;
 export interface ProxyOwner {
   containerId: string;
   containerName: string;
+  /** Where a relay callback's failure is logged (a relay runs outside any request and must not throw). */
+  logger: Logger;
 }
 
 /** Docker's message when a host port cannot be had. */
@@ -29,9 +31,9 @@ interface Listener {
   close(): void;
 }
 
-function listenTcp(host: string, port: number, targetIp: string, targetPort: number): Promise<Listener> {
+function listenTcp(host: string, port: number, targetIp: string, targetPort: number, log: Logger): Promise<Listener> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  const server = net.createServer({ allowHalfOpen: true }, guarded(log, { on: 'tcp port proxy', port }, (client: net.Socket) => {
     const upstream = net.connect({ host: targetIp, port: targetPort, allowHalfOpen: true });
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -45,7 +47,7 @@ function listenTcp(host: string, port: number, targetIp: string, targetPort: num
     upstream.pipe(client);
     client.on('close', (hadError) => { if (hadError) upstream.destroy(); });
     upstream.on('close', (hadError) => { if (hadError) client.destroy(); });
-  });
+  }));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => {
@@ -62,7 +64,7 @@ function listenTcp(host: string, port: number, targetIp: string, targetPort: num
   });
 }
 
-function listenUdp(host: string, port: number, targetIp: string, targetPort: number): Promise<Listener> {
+function listenUdp(host: string, port: number, targetIp: string, targetPort: number, log: Logger): Promise<Listener> {
   const family = net.isIPv6(host) ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type: family });
   const flows = new Map<string, { up: dgram.Socket; timer: NodeJS.Timeout }>();
@@ -73,22 +75,24 @@ function listenUdp(host: string, port: number, targetIp: string, targetPort: num
     clearTimeout(f.timer);
     try { f.up.close(); } catch { /* closed */ }
   };
-  socket.on('message', (msg, from) => {
+  // send() on a socket closed meanwhile (the container stopping) throws: guarded, as every relay callback.
+  const context = { on: 'udp port proxy', port };
+  socket.on('message', guarded(log, context, (msg: Buffer, from: dgram.RemoteInfo) => {
     const key = `${from.address}|${from.port}`;
     let flow = flows.get(key);
     if (!flow) {
       const up = dgram.createSocket({ type: net.isIPv6(targetIp) ? 'udp6' : 'udp4' });
-      up.on('message', (reply, src) => {
+      up.on('message', guarded(log, context, (reply: Buffer, src: dgram.RemoteInfo) => {
         if (src.address !== targetIp || src.port !== targetPort) return;
         socket.send(reply, from.port, from.address);
-      });
+      }));
       up.on('error', () => drop(key));
       flow = { up, timer: setTimeout(() => drop(key), UDP_FLOW_IDLE_MS) };
       flows.set(key, flow);
     }
     flow.timer.refresh();
     flow.up.send(msg, targetPort, targetIp);
-  });
+  }));
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ address: host, port, exclusive: true }, () => {
@@ -132,7 +136,7 @@ export class PortProxies {
     const listen = p.protocol === 'udp' ? listenUdp : listenTcp;
     for (let port = first; port <= last; port++) {
       try {
-        const l = await listen(host, port, targetIp, p.containerPort);
+        const l = await listen(host, port, targetIp, p.containerPort, owner.logger);
         this.listeners.push(l);
         this.bound.push({ containerPort: p.containerPort, protocol: p.protocol, hostIp: host, hostPort: l.port });
         return;
