@@ -3,13 +3,36 @@
  * closed or reset, its container removed and its workload killed, in each order that makes sense, against ONE
  * daemon, which must still answer `/_ping` afterwards and count no uncaught error on /metrics.
  */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { api } from '../support/raw-http';
 import { openRawStream, uncaughtErrors, type RawStream } from '../support/raw-stream';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
+/**
+ * A registry that answers `/v2/` and then never answers anything else, so a pull is mid-stream when the
+ * client goes. `asked()` resolves at its next stalled request: the pull is under way then.
+ */
+function stallingRegistry() {
+  const stalled: ServerResponse[] = [];
+  let waiting: (() => void)[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/v2/') { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{}'); return; }
+    stalled.push(res);
+    for (const w of waiting.splice(0)) w();
+  });
+  return {
+    listen: () => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r())),
+    get host() { return `127.0.0.1:${(server.address() as AddressInfo).port}`; },
+    asked: () => new Promise<void>((r) => waiting.push(r)),
+    close: () => new Promise<void>((r) => { for (const res of stalled) res.destroy(); waiting = []; server.close(() => r()); }),
+  };
+}
+
 let e: E2E;
-beforeAll(async () => { e = await startE2E(); });
-afterAll(async () => { await e?.dispose(); });
+const registry = stallingRegistry();
+beforeAll(async () => { await registry.listen(); e = await startE2E(); });
+afterAll(async () => { await e?.dispose(); await registry.close(); });
 
 const call = (method: string, path: string, body?: string | Buffer) => api(e.daemon.socket, method, path, body);
 const json = (v: unknown) => JSON.stringify(v);
@@ -76,6 +99,15 @@ const KINDS: StreamKind[] = [
   { name: 'images/load (unfinished body)', open: async () => openRawStream(e.daemon.socket, { method: 'POST', path: '/v1.50/images/load', body: Buffer.alloc(700, 1), contentLength: 1 << 20, headers: { 'Content-Type': 'application/x-tar' } }) },
   { name: 'import fromSrc (unfinished body)', open: async () => openRawStream(e.daemon.socket, { method: 'POST', path: '/v1.50/images/create?fromSrc=-&repo=half', body: Buffer.alloc(700, 1), contentLength: 1 << 20 }) },
   { name: 'image export', open: async () => opened(plainStream('GET', `/v1.50/images/${BUSYBOX}/get`)) },
+  {
+    name: 'image pull (registry stalls)',
+    open: async () => {
+      const asked = registry.asked();
+      const s = plainStream('POST', `/v1.50/images/create?fromImage=${registry.host}/stalls&tag=1`);
+      await asked;
+      return s;
+    },
+  },
 ];
 
 async function act(action: Action, o: Opened): Promise<void> {
