@@ -205,9 +205,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
 
 /**
  * A request body that stops arriving for `idleMs` is answered 408 and its connection closed, so a stalled
- * upload cannot hold a connection (and the handler waiting on it) for ever. The idle timer is armed only
- * while a body is being received: once it ended, or the response is done, the socket has no timeout again,
- * so streams that are quiet for hours (logs -f, events, attach) are never cut.
+ * upload cannot hold a connection (and the handler waiting on it) for ever. The watch runs only while a body
+ * is being received, and it reads the socket's byte count rather than setting a socket timeout, which would
+ * also cut streams that are quiet for hours (logs -f, events, attach) and replace Node's keep-alive timeout.
  */
 function endStalledBodies(server: Server, idleMs: number): void {
   if (!(idleMs > 0)) return;
@@ -215,24 +215,33 @@ function endStalledBodies(server: Server, idleMs: number): void {
     const length = Number(req.headers['content-length'] ?? 0);
     if (req.complete || (!(length > 0) && !req.headers['transfer-encoding'])) return;
     const socket = req.socket;
-    const onTimeout = () => {
-      disarm();
-      if (!res.headersSent) {
-        const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
-        res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-        res.end(body, () => socket.destroy());
-      } else {
-        socket.destroy();
+    let bytes = socket.bytesRead;
+    let lastProgress = Date.now();
+    const watch = setInterval(() => {
+      if (socket.bytesRead !== bytes) {
+        bytes = socket.bytesRead;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress >= idleMs) {
+        stop();
+        answerStalled(res, idleMs);
       }
-    };
-    const disarm = () => {
-      socket.setTimeout(0);
-      req.off('timeout', onTimeout);
-    };
-    socket.setTimeout(idleMs);
-    req.once('timeout', onTimeout);
-    req.once('end', disarm);
-    res.once('finish', disarm);
-    res.once('close', disarm);
+    }, Math.max(50, idleMs / 4));
+    watch.unref();
+    const stop = () => clearInterval(watch);
+    req.once('end', stop);
+    req.once('close', stop);
+    res.once('finish', stop);
+    res.once('close', stop);
   });
+}
+
+function answerStalled(res: ServerResponse, idleMs: number): void {
+  const socket = res.socket;
+  if (res.headersSent) {
+    socket?.destroy();
+    return;
+  }
+  const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
+  res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body, () => socket?.destroy());
 }
