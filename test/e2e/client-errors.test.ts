@@ -123,6 +123,14 @@ test('slow headers and stalled bodies end with 408, while quiet streams (logs -f
   expect((await call('GET', '/_ping')).text).toBe('OK');
 });
 
+test('the body-idle watch leaves the keep-alive timeout alone: an idle connection after a request with a body is closed', async () => {
+  const s = openRawStream(e.daemon.socket, { method: 'POST', path: '/v1.50/volumes/create', body: JSON.stringify({ Name: 'keepalive-probe' }), headers: { 'Content-Type': 'application/json' } });
+  expect(await s.headers).toMatch(/^HTTP\/1.1 201/);
+  // Ended by the daemon (its 5 s keep-alive timeout), not by us: the test's timeout fails it otherwise.
+  await new Promise((r) => s.socket.once('end', r));
+  await s.reset();
+}, 20_000);
+
 test('sockerless daemon --unknown-flag prints the usage, exits 2, and shows no stack trace', () => {
   const r = spawnSync(process.execPath, [DAEMON_MAIN, 'daemon', '--unknown-flag'], { encoding: 'utf8' });
   expect(r.status).toBe(2);
