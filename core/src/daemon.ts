@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
@@ -16,6 +16,7 @@ import { DOCKER_ADDRESSING } from './engine/network-addressing';
 import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
+import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
 import { SimulatorHost, type RunningSimulator } from './simulators';
 import { createAgentService } from './agent-service';
 
@@ -30,6 +31,8 @@ export interface DaemonOptions {
   home?: string;
   /** Overrides the config's `networks` field by field (the CLI's --bip and --default-address-pool). */
   networks?: SockerlessConfig['networks'];
+  /** Overrides the config's `tls` field by field (the CLI's --tls, --tlsverify, --tlscacert, --tlscert, --tlskey, --insecure-tcp). */
+  tls?: ListenerTlsConfig;
   logger?: Logger;
   initTimeoutMs?: number;
 }
@@ -37,6 +40,8 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   /** DOCKER_HOST values, one per listener. */
   addresses: string[];
+  /** What the tcp:// listeners serve: TLS, and whether they require client certificates. */
+  tls: { enabled: boolean; verify: boolean };
   home: string;
   core: Core;
   host: PluginHost;
@@ -53,6 +58,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   mkdirSync(home, { recursive: true });
   const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
   const logger = opts.logger ?? createRootLogger();
+  // Listeners are checked (and their certificates read) before any plugin starts, so a refused one binds nothing.
+  const listen = (opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`]).map((url) => ({ url, target: parseListenUrl(url, loaded.dir) }));
+  const tlsConfig = { ...loaded.config.tls, ...opts.tls };
+  const security = resolveListenerSecurity(tlsConfig, loaded.dir);
+  await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
   const plugins = await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir)));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
@@ -116,12 +126,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const addresses: string[] = [];
-  const listen = opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`];
-  for (const url of listen) {
-    const s = createApiServer(apiDeps);
+  for (const { target } of listen) {
+    // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
+    const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
     s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
     s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
-    addresses.push(await listenOn(s, parseListenUrl(url, loaded.dir)));
+    addresses.push(await listenOn(s, target));
     servers.push(s);
   }
 
@@ -135,5 +145,5 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await core!.close();
     await releaseHost();
   })());
-  return { addresses, home, core, host, simulators: simulators.list(), close };
+  return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }

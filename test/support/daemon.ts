@@ -35,6 +35,8 @@ export interface DaemonOptions {
   /** The config file text; by default the embedded default's plugins. */
   config?: string;
   env?: Record<string, string>;
+  /** More `sockerless daemon` arguments (e.g. another --listen, --tlsverify ...). */
+  args?: string[];
 }
 
 export const DEFAULT_TEST_CONFIG = `export default {
@@ -59,7 +61,7 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
   // A killed daemon leaves its bridges and namespaces; its next boot removes them (boot is recovery).
   let crashed = false;
   const launch = () => new Promise<void>((res, rej) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`, ...subnet.flags], {
+    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`, ...subnet.flags, ...(opts.args ?? [])], {
       env: { ...process.env, SOCKERLESS_HOME: home, SOCKERLESS_LOG_LEVEL: process.env.SOCKERLESS_LOG_LEVEL ?? 'warn', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

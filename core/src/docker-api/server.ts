@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
@@ -176,9 +178,14 @@ async function upgradeAs(
   writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
 }
 
-export function createApiServer(deps: ApiServerDeps): Server {
+/** An HTTP server, or an HTTPS one with `tls` (a tcp:// listener with --tls/--tlsverify); hijacks work on both. */
+export function createApiServer(deps: ApiServerDeps, tls?: TlsOptions): Server {
   const app = createApiApp(deps);
-  const server = createServer(app.callback());
+  // Half-open as the plain server's sockets are: the docker CLI half-closes a hijacked stream when stdin ends
+  // (over TLS a close_notify) and still reads the output; an auto-ended socket would cut that output.
+  const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true }, app.callback()) : createServer(app.callback());
+  // A failed handshake (no client certificate, a wrong CA, plain HTTP on a TLS port) only ends that socket.
+  if (tls) server.on('tlsClientError', (err: Error) => deps.logger.debug('TLS handshake refused', { err: err.message }));
   // Attach, logs -f, events and wait stay open for as long as the container runs.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
