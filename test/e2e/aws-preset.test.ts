@@ -1,3 +1,4 @@
+import { SIMULATOR_CREDENTIALS } from '@sockerless/sdk';
 import { join } from 'node:path';
 import { ECSClient, ListTagsForResourceCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -12,7 +13,7 @@ import { buildBusyboxImageArchive } from '../support/images';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let d: PresetDaemon;
-const aws = () => ({ region: 'us-east-1', endpoint: d.simulatorEndpoint(), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const aws = () => ({ region: 'us-east-1', endpoint: d.simulatorEndpoint(), credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 });
 
 beforeAll(async () => {
   d = await startPresetDaemon();
