@@ -50,7 +50,8 @@ export function resolveListenerSecurity(config: ListenerTlsConfig | undefined, b
   return { verify, tls: { key, cert, ...(ca ? { ca } : {}), requestCert: verify, rejectUnauthorized: verify, minVersion: 'TLSv1.2' } };
 }
 
-async function isLoopbackHost(host: string): Promise<boolean> {
+/** `localhost`, 127.0.0.0/8, ::1, or a name whose every address is one of those. */
+export async function isLoopbackHost(host: string): Promise<boolean> {
   if (host === 'localhost') return true;
   const isLoopbackIp = (ip: string) => (isIP(ip) === 4 ? ip.startsWith('127.') : ip === '::1' || ip.startsWith('::ffff:127.'));
   if (isIP(host)) return isLoopbackIp(host);

@@ -4,7 +4,7 @@
  * certificate, one from another CA, plain HTTP. Certificates are made with openssl for each run; every
  * listener is on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
@@ -15,6 +15,13 @@ import { docker as dockerCli } from '../support/docker-cli';
 import { DAEMON_MAIN, startTestDaemon, type TestDaemon } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { generateTestPki, type CertDir, type TestPki } from '../support/tls-certs';
+
+/** The embedded default's plugins and `pools`, so that `sockerless pools` has something to list over TLS. */
+const POOLS_CONFIG = `export default {
+  plugins: ['store-sqlite', 'backend-local', 'pools'],
+  backends: { local: { driver: 'local' } },
+};
+`;
 
 let pki: TestPki;
 let pkiDir: string;
@@ -32,7 +39,7 @@ beforeAll(async () => {
   pkiDir = mkdtempSync(join(tmpdir(), 'sockerless-tls-'));
   pki = generateTestPki(pkiDir);
   const s = pki.server;
-  e = await startE2E({ args: ['--listen', 'tcp://127.0.0.1:0', '--tlsverify', '--tlscacert', s.ca, '--tlscert', s.cert, '--tlskey', s.key] });
+  e = await startE2E({ config: POOLS_CONFIG, args: ['--listen', 'tcp://127.0.0.1:0', '--tlsverify', '--tlscacert', s.ca, '--tlscert', s.cert, '--tlskey', s.key] });
   tcpHost = tcpAddressOf(e.daemon);
   port = Number(new URL(tcpHost.replace('tcp://', 'http://')).port);
 });
@@ -92,6 +99,14 @@ test('dockerode with ca, cert and key lists containers and runs one through atta
   const listed = await api.listContainers({ all: true, filters: { label: ['tls=dockerode'] } });
   expect(listed.map((x) => x.Id)).toEqual([c.id]);
   await c.remove();
+});
+
+test('`sockerless pools ls` reaches the daemon with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI', async () => {
+  const pools = spawnSync(process.execPath, [DAEMON_MAIN, 'pools', 'ls', '--json'], {
+    env: { PATH: process.env.PATH, DOCKER_HOST: tcpHost, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: pki.client.dir }, encoding: 'utf8',
+  });
+  expect(pools.stderr).toBe('');
+  expect((JSON.parse(pools.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['default']);
 });
 
 test('a client without a certificate is refused', async () => {
