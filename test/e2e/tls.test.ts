@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,15 +127,25 @@ test('a client certificate from another CA is refused', async () => {
   expect(r.stderr).toMatch(/certificate|EOF|connection reset/i);
 });
 
-test('plain HTTP on the TLS port gets no API answer', async () => {
+test('plain HTTP on the TLS port is answered 400 as dockerd answers it, and reaches no API', async () => {
   const answer = await new Promise<string>((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/_ping', method: 'GET' }, (res) => resolve(`status ${res.statusCode}`));
+    const req = request({ host: '127.0.0.1', port, path: '/_ping', method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+    });
     req.on('error', (err) => resolve(`error ${err.message}`));
     req.end();
   });
-  expect(answer).not.toMatch(/^status 200/);
+  expect(answer).toBe('400 Client sent an HTTP request to an HTTPS server.\n');
   const r = await dockerCli(tcpHost, e.daemon.dir, ['ps']);
   expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain('Client sent an HTTP request to an HTTPS server.');
+  // A connection that resets before its first byte leaves the daemon unharmed too.
+  await new Promise<void>((resolve) => {
+    const c = connect(port, '127.0.0.1', () => c.resetAndDestroy());
+    c.on('close', () => resolve());
+  });
   // The daemon is unharmed by all of the above.
   expect((await overTlsFlags(['version', '--format', '{{.Server.APIVersion}}'])).code).toBe(0);
 });
