@@ -33,6 +33,14 @@ test('the official SDK signs with SIMULATOR_CREDENTIALS or a configured pair, an
   expect((await signedFetch(sim.endpoint, LIST_CLUSTERS)).status).toBe(200);
 });
 
+test('paths and queries are canonicalised as the signer does: an encoded ARN in the path, reserved characters in the query', async () => {
+  const arn = encodeURIComponent('arn:aws:lambda:us-east-1:000000000000:function:nope');
+  const byArn = await signedFetch(`${sim.endpoint}/2015-03-31/functions/${arn}?Qualifier=%24LATEST`, {}, { service: 'lambda' });
+  expect((await refusal(byArn)).type).toBe('ResourceNotFoundException');
+  const listed = await signedFetch(`${sim.endpoint}/2015-03-31/functions/?MaxItems=5&Marker=a%2Bb%20c*(d)`, {}, { service: 'lambda' });
+  expect(listed.status).not.toBe(403);
+});
+
 test('an unsigned call is MissingAuthenticationTokenException, in JSON 1.1 for ECS and Logs, REST-JSON for Lambda', async () => {
   expect(await refusal(await fetch(sim.endpoint, LIST_CLUSTERS))).toEqual({
     status: 403, type: 'MissingAuthenticationTokenException', body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
