@@ -94,3 +94,19 @@ test('a descriptor the daemon inherited is in no container or exec', async () =>
   expect(readFileSync(leakFile, 'utf8')).toBe('');
   await e.ok(['rm', '-f', 'plain']);
 });
+
+test("a TTY container's terminal is in no other container or exec, nor in its own", async () => {
+  // The daemon holds each TTY's master; node-pty opens it without close-on-exec.
+  await e.ok(['run', '-d', '-t', '--name', 'tty', BUSYBOX, 'sleep', '300']);
+  await e.ok(['run', '-d', '--name', 'plain2', BUSYBOX, 'sleep', '300']);
+  const listings = {
+    run: await e.ok(['run', '--rm', BUSYBOX, 'ls', '/proc/self/fd']),
+    exec: await e.ok(['exec', 'plain2', 'ls', '/proc/self/fd']),
+    ttyRun: await e.ok(['run', '--rm', '-t', BUSYBOX, 'ls', '/proc/self/fd']),
+    ttyExec: await e.ok(['exec', '-t', 'tty', 'ls', '/proc/self/fd']),
+  };
+  for (const [where, listing] of Object.entries(listings)) {
+    expect({ where, fds: fdsOf(listing) }).toEqual({ where, fds: [0, 1, 2, 3] });
+  }
+  await e.ok(['rm', '-f', 'tty', 'plain2']);
+});
