@@ -13,6 +13,7 @@ let e: E2E;
 let red: ReturnType<typeof cliWithToken>;
 let blue: ReturnType<typeof cliWithToken>;
 let allowed: string;
+const started = Math.floor(Date.now() / 1000) - 1;
 
 beforeAll(async () => {
   // The allowed bind path must be known before the daemon reads its config: a fixed name under the test's dir.
@@ -55,6 +56,14 @@ test('each tenant lists only its own volumes, marked as its own; the operator li
   expect(lines(await e.ok(['volume', 'ls', '-q']))).toEqual(['blue-data', 'operator-data', 'red-data', 'red-implicit']);
   expect(await red.ok(['volume', 'inspect', '-f', '{{index .Labels "com.sockerless.tenant"}}', 'red-implicit'])).toBe('red');
   expect(await e.ok(['volume', 'inspect', '-f', '{{index .Labels "com.sockerless.tenant"}}', 'blue-data'])).toBe('blue');
+});
+
+test("a tenant's volume events show only its own volumes", async () => {
+  const until = String(Math.ceil(Date.now() / 1000) + 1);
+  const args = ['events', '--since', String(started), '--until', until, '--filter', 'type=volume', '--filter', 'event=create', '--format', '{{.Actor.ID}}'];
+  expect(lines(await blue.ok(args))).toEqual(['blue-data']);
+  expect(lines(await red.ok(args))).toEqual(['red-data', 'red-implicit']);
+  expect(lines(await e.ok(args))).toEqual(['blue-data', 'operator-data', 'red-data', 'red-implicit']);
 });
 
 test("another tenant's volume answers inspect and rm exactly as a missing one", async () => {

@@ -12,11 +12,20 @@ const GRANTING_LISTS = ['CapAdd', 'Devices', 'DeviceCgroupRules'] as const;
  * `systempaths=unconfined` unmasks /proc and /sys, `label=disable` drops SELinux labels.
  */
 const UNCONFINING_OPT = /^(seccomp|apparmor|systempaths)[=:]unconfined$|^label[=:]disable$/;
+/**
+ * HostConfig.MaskedPaths and ReadonlyPaths replace Docker's defaults (moby's oci/defaults.go) when given:
+ * a list that leaves one of these out unmasks it, as `systempaths=unconfined` would. A superset is fine.
+ */
+const DEFAULT_PATH_RULES = {
+  MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+    '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'],
+  ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+} as const;
 
 /**
  * What a tenant's container may ask of the host. With `unprivileged`, nothing beyond Docker's default
- * confinement: no Privileged, no host network/PID/IPC/UTS namespace, no added capability, device or
- * unconfined security option. Bind mounts: none unless `allowBindMounts` or `allowedBindPaths`, and with
+ * confinement: no Privileged, no host network/PID/IPC/UTS namespace, no added capability, device,
+ * unconfined security option or fewer masked/read-only paths than Docker's. Bind mounts: none unless `allowBindMounts` or `allowedBindPaths`, and with
  * `allowedBindPaths` only sources under one of them (symlinks resolved, so a link cannot lead out).
  * Each refusal is a 403 that names the setting and the rule.
  */
@@ -36,6 +45,12 @@ export function checkHostAccess(tenant: Tenant, request: CreateAdmission): void 
   const opts = Array.isArray(hc.SecurityOpt) ? hc.SecurityOpt : [];
   const unconfined = opts.find((o): o is string => typeof o === 'string' && UNCONFINING_OPT.test(o));
   if (unconfined) refuse(`SecurityOpt ${unconfined}`);
+  for (const [field, defaults] of Object.entries(DEFAULT_PATH_RULES)) {
+    const given = hc[field];
+    if (!Array.isArray(given)) continue;
+    const dropped = defaults.filter((p) => !given.includes(p));
+    if (dropped.length > 0) refuse(`${field} without ${dropped.join(', ')}`);
+  }
 }
 
 function describeEntry(entry: unknown): string {

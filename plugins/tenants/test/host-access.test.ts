@@ -41,6 +41,8 @@ describe('unprivileged', () => {
     ['seccomp off', { SecurityOpt: ['no-new-privileges', 'seccomp=unconfined'] }, 'SecurityOpt seccomp=unconfined'],
     ['apparmor off, old syntax', { SecurityOpt: ['apparmor:unconfined'] }, 'SecurityOpt apparmor:unconfined'],
     ['unmasked /proc', { SecurityOpt: ['systempaths=unconfined'] }, 'SecurityOpt systempaths=unconfined'],
+    ['no masked paths (the raw API)', { MaskedPaths: [] }, 'MaskedPaths without /proc/asound, /proc/acpi, /proc/kcore, /proc/keys, /proc/latency_stats, /proc/timer_list, /proc/timer_stats, /proc/sched_debug, /proc/scsi, /sys/firmware'],
+    ['a writable /proc/sys', { ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'] }, 'ReadonlyPaths without /proc/sys'],
   ];
   test.each(refusals)('%s is a 403 naming the setting and the rule', async (_name, hostConfig, what) => {
     await expect(Promise.resolve().then(() => controller().onCreate!(create('red', hostConfig)))).rejects.toMatchObject({
@@ -49,7 +51,10 @@ describe('unprivileged', () => {
   });
 
   test("Docker's defaults, dropped capabilities, no-new-privileges and the default bridge pass", async () => {
-    const ok = { Privileged: false, NetworkMode: 'default', PidMode: '', CapAdd: [], CapDrop: ['NET_RAW'], Devices: [], SecurityOpt: ['no-new-privileges'] };
+    const ok = {
+      Privileged: false, NetworkMode: 'default', PidMode: '', CapAdd: [], CapDrop: ['NET_RAW'], Devices: [], SecurityOpt: ['no-new-privileges'],
+      MaskedPaths: null, ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger', '/proc/more'],
+    };
     await expect(Promise.resolve(controller().onCreate!(create('red', ok)))).resolves.toBeUndefined();
   });
 
