@@ -11,7 +11,9 @@ const O_CLOEXEC = 0o2000000;
  * /proc/self/fd/200. dockerd avoids this by opening everything with O_CLOEXEC and runc by closing
  * every fd above 2 before it execs the container's process; here only the first holds, so the daemon
  * drops what it inherited, once, at boot, before it spawns anything. Node's own IPC channel
- * (NODE_CHANNEL_FD, when a parent forked us) is kept. Returns the descriptors it closed.
+ * (NODE_CHANNEL_FD, when a parent forked us) is kept; descriptors handed over on purpose (systemd's
+ * LISTEN_FDS, should socket activation ever be supported) would have to be kept the same way. Returns the
+ * descriptors it closed.
  */
 export function closeInheritedFds(): number[] {
   const keep = new Set([0, 1, 2]);
