@@ -9,7 +9,7 @@ import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
 import type { NetworkAddressing } from './engine/network-addressing';
 import type { ContainerRecord, EndpointSettings } from './engine/container-record';
-import { VolumeService } from './engine/volumes';
+import { admissionVolumeScope, VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import type { RunningSimulator } from './simulators';
@@ -69,7 +69,7 @@ export async function buildCore(input: CoreInput) {
     },
   };
   const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
-  const volumes = new VolumeService(home, store, events, containersView);
+  const volumes = new VolumeService(home, store, events, containersView, admissionVolumeScope(registries.admission));
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
@@ -118,6 +118,8 @@ export async function buildCore(input: CoreInput) {
       registerVolumeRoutes(router, volumes);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
+        // A tenant sees its own volumes' events; one of a volume gone since (destroy, prune) only the operator.
+        if (ev.Type === 'volume') return volumes.visibleTo(caller, ev.Actor.ID);
         // Network connect/disconnect name a container: shown only to those who may see it.
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
         return cid === undefined || eng.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});

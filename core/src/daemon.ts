@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
@@ -19,6 +18,8 @@ import { listenOn, parseListenUrl } from './listen';
 import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
 import { SimulatorHost, type RunningSimulator } from './simulators';
 import { createAgentService } from './agent-service';
+import { closeInheritedFds } from './host/inherited-fds';
+import { makeHomePrivate } from './host/private-home';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -51,13 +52,16 @@ export interface RunningDaemon {
 }
 
 export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
+  // First, before any plugin or backend can spawn a process that would inherit them.
+  const closedFds = closeInheritedFds();
   const loaded = opts.config
     ? { config: validateConfig(opts.config, '<inline>'), file: '<inline>', dir: process.cwd() }
     : await loadConfigFile(opts.configFile ?? defaultConfigFile());
   const home = resolve(opts.home ?? process.env.SOCKERLESS_HOME ?? '.sockerless');
-  mkdirSync(home, { recursive: true });
+  makeHomePrivate(home);
   const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
   const logger = opts.logger ?? createRootLogger();
+  if (closedFds.length) logger.info('closed descriptors inherited without close-on-exec, so no workload gets them', { fds: closedFds });
   // Listeners are checked (and their certificates read) before any plugin starts, so a refused one binds nothing.
   const listen = (opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`]).map((url) => ({ url, target: parseListenUrl(url, loaded.dir) }));
   const tlsConfig = { ...loaded.config.tls, ...opts.tls };
@@ -109,6 +113,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await releaseHost();
     throw err;
   }
+  // Again, now that plugins made their files in it (the store's database, the agent's listener file).
+  makeHomePrivate(home);
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });

@@ -153,6 +153,7 @@ export class ContainerEngine {
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
+      hostConfig: structuredClone(body.HostConfig ?? {}) as Record<string, unknown>,
     };
     const settle: Array<() => void> = [];
     // Reserved now: admission and the backend may await, and a second create with this name must see it taken.

@@ -109,7 +109,8 @@ export class LocalDriver implements BackendDriver {
     const json = JSON.stringify(spec);
     if (this.savedSpecs.get(spec.id) !== json) {
       await fs.mkdir(spec.stateDir, { recursive: true });
-      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json);
+      // 0600, as dockerd's config.v2.json: it holds the container's env.
+      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json, { mode: 0o600 });
       this.savedSpecs.set(spec.id, json);
     }
     this.specs.set(spec.id, spec);

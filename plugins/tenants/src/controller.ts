@@ -1,9 +1,13 @@
 import {
   ForbiddenError, NotFoundError, POOL_LABEL, TooManyRequestsError, UnauthorizedError,
-  type AdmissionController, type CreateAdmission, type RequestAdmission,
+  type AdmissionController, type CreateAdmission, type RequestAdmission, type VolumeAdmission,
 } from '@sockerless/sdk';
 import type { Identity, Tenant, TenantsConfig } from './tenants-config';
 import { TokenBucket } from './token-bucket';
+import { checkHostAccess } from './host-access';
+
+/** The label that marks a named volume as a tenant's own; only that tenant (and the operator) sees it. */
+export const TENANT_LABEL = 'com.sockerless.tenant';
 
 /** Before the pools plugin (20), so the pool it checks is already the tenant's. */
 export const TENANTS_ORDER = 10;
@@ -47,6 +51,15 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
     return who;
   };
 
+  // onRequest has refused a caller it cannot identify already; anything that still asks sees nothing.
+  const identifyOrNone = (request: RequestAdmission): Identity | undefined => {
+    try {
+      return identify(request.bearerToken);
+    } catch {
+      return undefined;
+    }
+  };
+
   const takeCreate = (tenant: Tenant) => {
     const bucket = buckets.get(tenant.name);
     if (!bucket) return;
@@ -75,23 +88,26 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
       const asked = request.pool ?? request.labels[POOL_LABEL];
       // The pools plugin's wording for an unknown pool, so another tenant's pool cannot be told from none.
       if (asked !== undefined && !tenant.poolSet.has(asked)) throw new NotFoundError(`no such pool: ${asked}`);
-      const bind = tenant.allowBindMounts ? undefined : request.mounts.find((m) => m.type === 'bind');
-      if (bind) throw new ForbiddenError(`tenant ${tenant.name} may not bind-mount host paths (${bind.source}); use a volume`);
+      checkHostAccess(tenant, request);
       // Checked after the pool so a refused create does not spend the tenant's budget.
       takeCreate(tenant);
       request.pool = asked ?? tenant.pools[0];
     },
     canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
-      let who: Identity;
-      try {
-        who = identify(request.bearerToken);
-      } catch {
-        // onRequest has refused such a caller already; anything that still asks sees nothing.
-        return false;
-      }
-      if (who.kind === 'operator') return true;
+      const who = identifyOrNone(request);
+      if (!who || who.kind === 'operator') return who !== undefined;
       const pool = containerLabels[POOL_LABEL];
       return pool !== undefined && who.tenant.poolSet.has(pool);
+    },
+    onVolumeCreate(request: VolumeAdmission) {
+      const who = identify(request.bearerToken);
+      // The operator's volumes stay unmarked (or marked by the operator, to hand one to a tenant).
+      if (who.kind === 'tenant') request.labels[TENANT_LABEL] = who.tenant.name;
+    },
+    canSeeVolume(request: RequestAdmission, volumeLabels: Record<string, string>) {
+      const who = identifyOrNone(request);
+      if (!who || who.kind === 'operator') return who !== undefined;
+      return volumeLabels[TENANT_LABEL] === who.tenant.name;
     },
   };
 }

@@ -21,7 +21,7 @@ function controller(section: unknown = SECTION) {
 }
 
 const req = (bearerToken: string, path = '/containers/json', method = 'GET') => ({ method, path, bearerToken });
-const create = (bearerToken: string, labels: Record<string, string> = {}, mounts: CreateAdmission['mounts'] = []): CreateAdmission => ({ labels, memoryBytes: 0, bearerToken, mounts });
+const create = (bearerToken: string, labels: Record<string, string> = {}, mounts: CreateAdmission['mounts'] = []): CreateAdmission => ({ labels, memoryBytes: 0, bearerToken, mounts, hostConfig: {} });
 /** async, so a synchronous refusal arrives as a rejection, as the core (which awaits) sees it. */
 const onCreate = async (c: AdmissionController, r: CreateAdmission) => c.onCreate!(r);
 
