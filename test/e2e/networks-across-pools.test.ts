@@ -75,3 +75,81 @@ test('on the default network, containers of two pools reach each other by addres
   expect(bridgesOfDaemon().filter((b) => b === bridgeNameOf(e.daemon.home, bridgeId))).toHaveLength(1);
   await e.ok(['rm', '-f', server]);
 });
+
+/** `echo | nc -w 1 IP 8080` from a new container of this caller: 0 when the connection was made. */
+async function connects(run: TenantCli['run'], flags: string[], ip: string): Promise<number> {
+  const r = await run(['run', '--rm', '--pull', 'never', ...flags, BUSYBOX, 'sh', '-c', `echo | nc -w 1 ${ip} 8080 >/dev/null; exit $?`]);
+  return r.code;
+}
+
+test("tenant blue cannot reach red's containers, nor see or use red's networks; red's own still can", async () => {
+  await red.ok(['network', 'create', 'private']);
+  const onPrivate = await web(red.ok, ['--network', 'private', ...poolLabel('red-a')], 'red-private');
+  const onBridge = await web(red.ok, poolLabel('red-b'), 'red-default');
+  const privateIp = await ipOn(red.ok, 'private', onPrivate);
+  const bridgeIp = await ipOn(red.ok, 'bridge', onBridge);
+  // Red reaches both (the servers listen), from its default bridge and from its network, across pools.
+  expect(await fetchFrom(red.ok, poolLabel('red-a'), `http://${bridgeIp}:8080/`)).toBe('red-default');
+  expect(await fetchFrom(red.ok, ['--network', 'private', ...poolLabel('red-b')], `http://${privateIp}:8080/`)).toBe('red-private');
+
+  // Each tenant's default bridge is a network of its own, apart from the operator's.
+  const bridgeIds = await Promise.all([red.ok, blue.ok, e.ok].map((ok) => ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge'])));
+  expect(new Set(bridgeIds).size).toBe(3);
+  // Blue, on its default bridge and on a network of its own, reaches neither by address.
+  await blue.ok(['network', 'create', 'blue-net']);
+  for (const flags of [[], ['--network', 'blue-net']]) {
+    for (const ip of [bridgeIp, privateIp]) expect({ flags, ip, code: await connects(blue.run, flags, ip) }).toEqual({ flags, ip, code: 1 });
+  }
+  expect(await connects(red.run, [], bridgeIp)).toBe(0);
+
+  // Red's networks do not exist for blue: not listed, not found by name or id, not joinable.
+  const privateId = await red.ok(['network', 'inspect', '-f', '{{.Id}}', 'private']);
+  expect((await blue.ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n').sort()).toEqual(['blue-net', 'bridge', 'host', 'none']);
+  for (const ref of ['private', 'shared', privateId, privateId.slice(0, 12)]) {
+    const inspect = await blue.run(['network', 'inspect', ref]);
+    expect({ ref, code: inspect.code, said: /not found|No such network/.test(inspect.stderr) }).toEqual({ ref, code: 1, said: true });
+  }
+  const joined = await blue.run(['run', '--rm', '--pull', 'never', '--network', 'private', BUSYBOX, 'true']);
+  expect(joined.code).not.toBe(0);
+  expect(joined.stderr).toContain('network private not found');
+  const box = await blue.ok(['run', '-d', '--pull', 'never', BUSYBOX, 'sleep', '300']);
+  const connect = await blue.run(['network', 'connect', privateId, box]);
+  expect(connect.stderr).toContain(`network ${privateId} not found`);
+  expect((await blue.run(['network', 'rm', 'private'])).stderr).toContain('network private not found');
+  // Names are per tenant: blue may have a `private` of its own, which red's containers do not see either.
+  const bluePrivate = await blue.ok(['network', 'create', 'private']);
+  expect(bluePrivate).not.toBe(privateId);
+  // The operator sees every tenant's networks; a name two share means the operator's own first, else it is ambiguous.
+  const all = (await e.ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+  expect(all.filter((n) => n === 'bridge')).toHaveLength(3);
+  expect(all.filter((n) => n === 'private')).toHaveLength(2);
+  expect((await e.docker(['network', 'inspect', 'private'])).stderr).toContain('network private is ambiguous (2 matches found based on name)');
+  expect(await e.ok(['network', 'inspect', '-f', '{{index .Labels "com.sockerless.tenant"}}', privateId])).toBe('red');
+  // A tenant cannot label a network as another's.
+  const forged = await blue.run(['network', 'create', '--label', 'com.sockerless.tenant=red', 'forged']);
+  expect(forged.stderr).toContain('label com.sockerless.tenant is reserved');
+  // Blue's events show its own networks only.
+  const events = await blue.ok(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Actor.ID}}']);
+  expect(events).not.toContain(privateId);
+  expect(events).toContain(bluePrivate);
+  await e.ok(['rm', '-f', onPrivate, onBridge, box]);
+  await blue.ok(['network', 'rm', 'private', 'blue-net']);
+});
+
+test('removing a network removes its one bridge', async () => {
+  const id = await red.ok(['network', 'create', 'short-lived']);
+  const bridge = bridgeNameOf(e.daemon.home, id);
+  expect(await red.ok(['run', '--rm', '--pull', 'never', '--network', 'short-lived', ...poolLabel('red-a'), BUSYBOX, 'echo', 'a'])).toBe('a');
+  expect(await red.ok(['run', '--rm', '--pull', 'never', '--network', 'short-lived', ...poolLabel('red-b'), BUSYBOX, 'echo', 'b'])).toBe('b');
+  expect(linkExists(bridge)).toBe(true);
+  await red.ok(['network', 'rm', 'short-lived']);
+  expect(linkExists(bridge)).toBe(false);
+});
+
+test('a stopped daemon leaves no bridge, namespace, veth or rule behind', async () => {
+  await red.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-a'), BUSYBOX, 'sleep', '300']);
+  await e.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-b'), BUSYBOX, 'sleep', '300']);
+  expect(bridgesOfDaemon().length).toBeGreaterThanOrEqual(2);
+  await e.daemon.stop();
+  expect(hostObjectsOf(e.daemon.home)).toEqual({ netns: [], links: [], rules: [] });
+});

@@ -81,6 +81,11 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
       takeCreate(tenant);
       request.pool = asked ?? tenant.pools[0];
     },
+    // The core keeps each tenant's networks (its default bridge included) its own; the operator is none.
+    tenantOf(request: RequestAdmission) {
+      const who = identify(request.bearerToken);
+      return who.kind === 'tenant' ? who.tenant.name : undefined;
+    },
     canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
       let who: Identity;
       try {

@@ -190,6 +190,17 @@ describe('canSee', () => {
   });
 });
 
+describe('tenantOf', () => {
+  test("names the caller's tenant, none for the operator, and refuses a token onRequest refuses", () => {
+    const { c } = controller();
+    expect(c.tenantOf!(req('red-token-2'))).toBe('red');
+    expect(c.tenantOf!(req('blue-token'))).toBe('blue');
+    expect(c.tenantOf!(req('op-token'))).toBeUndefined();
+    expect(c.tenantOf!(req(''))).toBeUndefined();
+    expect(() => c.tenantOf!(req('nope'))).toThrow('unknown API token');
+  });
+});
+
 describe('plugin', () => {
   /** register and init by hand, with the config section and admission registry faked. */
   function boot(section: unknown) {

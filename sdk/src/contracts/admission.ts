@@ -44,7 +44,17 @@ export interface AdmissionController {
   onStart?(request: StartAdmission): void | (() => void) | Promise<void | (() => void)>;
   /** Whether a container is visible to the caller (tenant scoping). */
   canSee?(request: RequestAdmission, containerLabels: Record<string, string>): boolean;
+  /**
+   * The tenant the caller acts for; undefined for the operator, who sees everything. The core keeps each
+   * tenant's networks apart: a network a tenant creates carries TENANT_LABEL and exists only for that tenant
+   * (and the operator), and the tenant's default `bridge` is a network of its own. The first controller that
+   * answers a name decides.
+   */
+  tenantOf?(request: RequestAdmission): string | undefined;
 }
+
+/** The label on a network a tenant owns (see AdmissionController.tenantOf); its value is the tenant's name. */
+export const TENANT_LABEL = 'com.sockerless.tenant';
 
 export interface AdmissionRegistry {
   register(controller: AdmissionController): void;
