@@ -52,7 +52,7 @@ async function instancesOf(pools: string[]): Promise<string[]> {
   return status.map((s) => Object.entries(s.containersPerBackend).filter(([, n]) => n > 0).map(([b]) => b).join(','));
 }
 
-test("one tenant's containers in two pools (two instances) on one user-defined network reach each other by name", async () => {
+test("one tenant's containers in two pools (two instances) on one user-defined network reach each other by name; container: mode across pools", async () => {
   const netId = await red.ok(['network', 'create', 'shared']);
   const server = await web(red.ok, ['--network', 'shared', '--name', 'red-site', '--network-alias', 'www', ...poolLabel('red-a')], 'across');
   expect(await fetchFrom(red.ok, ['--network', 'shared', ...poolLabel('red-b')], 'http://red-site:8080/')).toBe('across');
@@ -62,6 +62,10 @@ test("one tenant's containers in two pools (two instances) on one user-defined n
   // The server finds the client that came later, by name, in the other instance.
   const clientIp = await ipOn(red.ok, 'shared', client);
   expect(await red.ok(['exec', server, 'sh', '-c', 'ping -c 1 -W 2 red-client >/dev/null && grep red-client /etc/hosts'])).toContain(clientIp);
+  // A container of the other pool joins the server's own network namespace, and its /etc/hosts.
+  const joined = await red.ok(['run', '--rm', '--pull', 'never', '--network', `container:${server}`, ...poolLabel('red-b'), BUSYBOX, 'sh', '-c',
+    'timeout 2 wget -q -O- http://127.0.0.1:8080/ && grep -c red-client /etc/hosts']);
+  expect(joined.split('\n')).toEqual(['across', '1']);
   // One bridge for the network, not one per instance.
   expect(bridgesOfDaemon().filter((b) => b === bridgeNameOf(e.daemon.home, netId))).toHaveLength(1);
   await red.ok(['rm', '-f', server, client]);

@@ -19,7 +19,8 @@ export function hostObjectsOf(home: string): HostObjects {
   const names = new NetworkNames(home);
   let netns: string[] = [];
   try { netns = readdirSync('/run/netns').filter((n) => names.owns(n)); } catch { /* no namespaces at all */ }
-  const links = run('ip', ['-o', 'link']).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && names.owns(n));
+  // sysfs rather than `ip -o link`, whose dump is cut short ("Dump was interrupted") while links come and go.
+  const links = readdirSync('/sys/class/net').filter((n) => names.owns(n));
   const rules = run('iptables', ['-S']).split('\n').filter((r) => r.includes(names.ruleComment));
   return { netns: netns.sort(), links: links.sort(), rules: rules.sort() };
 }

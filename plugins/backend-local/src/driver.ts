@@ -65,7 +65,10 @@ export class LocalDriver implements BackendDriver {
     this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
     const network = ctx.options?.network ?? 'auto';
     const bridges = network === 'auto' ? hostBridges?.open(tools, this.logger) : undefined;
-    this.net = new ContainerNetworks({ stateDir: ctx.stateDir, logger: this.logger, mode: network, tools, bridges });
+    this.net = new ContainerNetworks({
+      stateDir: ctx.stateDir, logger: this.logger, mode: network, tools, bridges,
+      runningPid: async (id) => (await this.runs.runningOf(id))?.workloadPid,
+    });
     this.runs = new RunningContainers({
       stateDirOf: (id) => this.stateDirOf(id), setupExecutables: [tools.bwrap, tools.staticBusybox], onExit: (id) => this.net.detach(id),
     });
@@ -162,7 +165,7 @@ export class LocalDriver implements BackendDriver {
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
     const sys = await exists(join(root, 'sys'));
-    const net = await this.net.attach(spec, async (target) => (await this.runs.runningOf(target))?.workloadPid);
+    const net = await this.net.attach(spec);
     const args = [...net.enter, bwrap, ...bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
       resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet,

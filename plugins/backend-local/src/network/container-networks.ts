@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   ConflictError, NotFoundError, type BoundPort, type HostEntry, type Logger, type WorkloadEndpoint, type WorkloadSpec,
 } from '@sockerless/sdk';
-import { HostBridges, type NetworkingTools } from './host-bridges';
+import { HostBridges, type NetworkMember, type NetworkingTools, type RunningMember } from './host-bridges';
 import { writeHostsInPlace } from './hosts-file';
 import { NETNS_DIR, type NetworkNames } from './names';
 import { type IpTool, vethHostLines, vethInsideLines, type VethPlan } from './netns';
@@ -19,6 +19,8 @@ export interface NetworkingOptions {
   tools: NetworkingTools;
   /** The daemon's bridges, shared with its other `local` instances; without it this instance has its own. */
   bridges?: HostBridges;
+  /** The workload pid of a running container of this instance, for `container` mode. */
+  runningPid(id: string): Promise<number | undefined>;
 }
 
 /** How the sandbox of one start is wired to its network. */
@@ -50,7 +52,7 @@ export const HOSTS_FILE = 'hosts';
  * (HostBridges, shared by its instances), published ports and /etc/hosts. A container's namespace, veths
  * and proxies live as long as its workload runs.
  */
-export class ContainerNetworks {
+export class ContainerNetworks implements NetworkMember {
   private readonly bridges: HostBridges;
   private readonly names: NetworkNames;
   private readonly ip?: IpTool;
@@ -65,6 +67,7 @@ export class ContainerNetworks {
     this.logger = o.logger;
     this.bridges = o.bridges ?? new HostBridges(o.stateDir, o.tools, o.logger);
     if (!o.bridges) this.bridges.acquire();
+    this.bridges.join(this);
     this.names = this.bridges.names;
     this.ip = this.bridges.ip;
     this.ready = this.boot();
@@ -80,10 +83,10 @@ export class ContainerNetworks {
 
   /**
    * Everything the container's network needs before its sandbox starts. On failure nothing of it is left
-   * (a port that cannot be bound, a namespace that cannot be made). `runningPid` answers the workload pid of
-   * a running container of this driver, for `container` mode.
+   * (a port that cannot be bound, a namespace that cannot be made). In `container` mode the target may run in
+   * any instance of the daemon.
    */
-  async attach(spec: WorkloadSpec, runningPid: (id: string) => Promise<number | undefined>): Promise<SandboxNetwork> {
+  async attach(spec: WorkloadSpec): Promise<SandboxNetwork> {
     await this.ready;
     await this.teardowns.get(spec.id);
     const net = spec.network;
@@ -92,10 +95,10 @@ export class ContainerNetworks {
     const mode = this.available ? net.mode : 'host';
     if (mode === 'container') {
       const target = net.container ?? '';
-      const pid = await runningPid(target);
-      if (!pid) throw new ConflictError(`cannot join network of a non running container: ${target}`);
+      const joined = await this.bridges.running(target);
+      if (!joined) throw new ConflictError(`cannot join network of a non running container: ${target}`);
       this.attached.set(spec.id, { mode, endpoints: new Map() });
-      return { ...none, enter: [this.o.tools.nsenter!, `--net=/proc/${pid}/ns/net`, '--'], hostsFile: this.attached.get(target)?.hostsFile };
+      return { ...none, enter: [this.o.tools.nsenter!, `--net=/proc/${joined.pid}/ns/net`, '--'], hostsFile: joined.hostsFile };
     }
     const hostsFile = join(spec.stateDir, HOSTS_FILE);
     await writeHostsInPlace(hostsFile, net.hosts);
@@ -117,6 +120,12 @@ export class ContainerNetworks {
       throw err;
     }
     return { ...none, enter: [this.o.tools.nsenter!, `--net=${NETNS_DIR}/${a.netns}`, '--'], hostsFile, ports: a.proxies?.bound ?? [] };
+  }
+
+  /** The running container's workload pid and /etc/hosts, when it runs in this instance. */
+  async running(id: string): Promise<RunningMember | undefined> {
+    const pid = await this.o.runningPid(id);
+    return pid ? { pid, hostsFile: this.attached.get(id)?.hostsFile } : undefined;
   }
 
   /** Two processes: the namespace and the veths' host ends, then what is inside (lo, addresses, route). */
@@ -232,6 +241,7 @@ export class ContainerNetworks {
     await this.ready;
     for (const id of [...this.attached.keys()]) this.detach(id);
     await Promise.all([...this.teardowns.values()]);
+    this.bridges.leave(this);
     await this.bridges.release();
   }
 }

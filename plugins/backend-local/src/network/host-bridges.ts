@@ -14,6 +14,18 @@ export interface NetworkingTools {
   iptablesSave?: string;
 }
 
+/** A container that runs, as another container joining its network (`container:` mode) needs it. */
+export interface RunningMember {
+  pid: number;
+  /** Its /etc/hosts, which the joining container shares. */
+  hostsFile?: string;
+}
+
+/** One instance's side: whether a container runs there. */
+export interface NetworkMember {
+  running(id: string): Promise<RunningMember | undefined>;
+}
+
 interface Bridge {
   name: string;
   rules: Rule[];
@@ -33,6 +45,7 @@ export class HostBridges {
   readonly ip?: IpTool;
   readonly iptables?: Iptables;
   private readonly bridges = new Map<string, Promise<Bridge>>();
+  private readonly members = new Set<NetworkMember>();
   private users = 0;
   private booted?: Promise<string | undefined>;
 
@@ -46,6 +59,23 @@ export class HostBridges {
   /** One more instance uses these bridges; each calls `release` once when it closes. */
   acquire(): void {
     this.users++;
+  }
+
+  join(member: NetworkMember): void {
+    this.members.add(member);
+  }
+
+  leave(member: NetworkMember): void {
+    this.members.delete(member);
+  }
+
+  /** The container, running in any instance of the daemon: `--network container:X` works across pools. */
+  async running(id: string): Promise<RunningMember | undefined> {
+    for (const m of this.members) {
+      const found = await m.running(id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   get inUse(): boolean {
