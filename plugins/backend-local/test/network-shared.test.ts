@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,4 +56,18 @@ test("two instances put one network's containers on one bridge; a later instance
   await b.remove(client.id);
   await b.close();
   expect(kernelObjects(names)).toEqual(nothing);
+});
+
+test("an instance's start-up removes what a crashed daemon of an earlier version left under the instance's own tag", async () => {
+  const stateDir = join(dir, 'upgraded');
+  const earlier = new NetworkNames(stateDir);
+  const net = testNetwork('earlier', freeOctets(1)[0]);
+  const bridge = earlier.bridge(net.id);
+  execFileSync('ip', ['-batch', '-'], { input: [`netns add ${earlier.netns(hexId())}`, `link add name ${bridge} type bridge`].join('\n') + '\n' });
+  execFileSync('iptables', ['-I', 'FORWARD', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', earlier.ruleComment, '-j', 'ACCEPT']);
+  expect(kernelObjects(earlier)).toMatchObject({ netns: [expect.any(String)], links: [bridge], rules: [expect.any(String)] });
+  const driver = new LocalDriver({ instanceName: 'upgraded', options: { sandbox: 'auto' }, stateDir, logger: silentLogger() }, undefined, new SharedHostBridges(join(dir, 'home2')));
+  // close() waits for the start-up cleanup.
+  await driver.close();
+  expect(kernelObjects(earlier)).toEqual(nothing);
 });

@@ -78,7 +78,8 @@ export class ContainerNetworks implements NetworkMember {
       this.logger.info('network option "host": containers use the host network');
       return;
     }
-    this.available = !(await this.bridges.boot());
+    const [reason] = await Promise.all([this.bridges.boot(), this.bridges.purgeInstanceTag(this.o.stateDir)]);
+    this.available = !reason;
   }
 
   /**

@@ -97,15 +97,30 @@ export class HostBridges {
     return this.booted;
   }
 
-  /** Every namespace, interface and rule with this daemon's tag. */
-  private async purge(): Promise<void> {
-    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => this.names.owns(n));
+  /** Every namespace, interface and rule with this daemon's tag (or `names`' tag); rules only when asked. */
+  private async purge(names = this.names, iptables = this.iptables, rules: 'always' | 'with-links' = 'always'): Promise<void> {
+    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => names.owns(n));
     const [links, namespaces] = await Promise.all([own('/sys/class/net'), own(NETNS_DIR)]);
     const lines = [...links.map((l) => `link del dev ${l}`), ...namespaces.map((n) => `netns del ${n}`)];
+    if (rules === 'with-links' && lines.length === 0) return;
     await Promise.all([
       this.ip?.batch(lines, { force: true }).catch((err) => this.logger.warn('could not remove leftover network objects', { error: String(err) })),
-      this.iptables?.purge().catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
+      iptables?.purge().catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
     ]);
+  }
+
+  /**
+   * Before instances shared bridges, each tagged its objects with its own state dir; a daemon that crashed
+   * before an upgrade left those, and a bridge among them would hold its network's gateway address. No live
+   * object carries that tag now, so it is safe to remove at any instance's start-up. iptables is read only
+   * when such interfaces or namespaces are found, so a normal start-up costs two directory reads.
+   */
+  async purgeInstanceTag(stateDir: string): Promise<void> {
+    const names = new NetworkNames(stateDir);
+    if (names.prefix === this.names.prefix || process.getuid?.() !== 0 || !this.ip) return;
+    const { iptablesRestore, iptablesSave } = this.tools;
+    const iptables = iptablesRestore && iptablesSave ? new Iptables(iptablesRestore, iptablesSave, names.ruleComment) : undefined;
+    await this.purge(names, iptables, 'with-links');
   }
 
   /** The network's bridge and its isolation rules, made once, by whichever container needs it first. */
