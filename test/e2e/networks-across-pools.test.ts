@@ -43,6 +43,7 @@ const fetchFrom = (ok: Cli, flags: string[], url: string) =>
 
 const ipOn = (ok: Cli, network: string, id: string) => ok(['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id]);
 const bridgesOfDaemon = () => hostObjectsOf(e.daemon.home).links.filter((l) => /^sl[0-9a-f]{5}b/.test(l));
+const nothingLeft = { netns: [], links: [], rules: [] };
 const linkExists = (name: string) => { try { execFileSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }); return true; } catch { return false; } };
 
 /** Which backend instance each of these containers runs in, from the pools' own accounting. */
@@ -150,10 +151,26 @@ test('removing a network removes its one bridge', async () => {
   expect(linkExists(bridge)).toBe(false);
 });
 
+test('after a crash, the restarted daemon clears what was left once, and the network spans the pools again', async () => {
+  await red.ok(['network', 'create', 'again']);
+  await web(red.ok, ['--network', 'again', '--name', 'red-again', ...poolLabel('red-a')], 'before');
+  await e.daemon.kill9();
+  expect(bridgesOfDaemon().length).toBeGreaterThan(0);
+  await e.daemon.restart();
+  // Boot is recovery: the workloads died with the daemon, and the start-up cleanup (which runs beside the
+  // listener opening) removes their namespaces, veths, bridges and rules.
+  const deadline = Date.now() + 10_000;
+  while (JSON.stringify(hostObjectsOf(e.daemon.home)) !== JSON.stringify(nothingLeft) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(hostObjectsOf(e.daemon.home)).toEqual(nothingLeft);
+  await red.ok(['start', 'red-again']);
+  expect(await fetchFrom(red.ok, ['--network', 'again', ...poolLabel('red-b')], 'http://red-again:8080/')).toBe('before');
+  await red.ok(['rm', '-f', 'red-again']);
+});
+
 test('a stopped daemon leaves no bridge, namespace, veth or rule behind', async () => {
   await red.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-a'), BUSYBOX, 'sleep', '300']);
   await e.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-b'), BUSYBOX, 'sleep', '300']);
   expect(bridgesOfDaemon().length).toBeGreaterThanOrEqual(2);
   await e.daemon.stop();
-  expect(hostObjectsOf(e.daemon.home)).toEqual({ netns: [], links: [], rules: [] });
+  expect(hostObjectsOf(e.daemon.home)).toEqual(nothingLeft);
 });
