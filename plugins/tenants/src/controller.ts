@@ -30,6 +30,8 @@ export interface ControllerOptions {
 }
 
 const OPERATOR: Identity = { kind: 'operator' };
+/** No tenant can have this name (TENANT_NAME allows no spaces or parentheses). */
+const REFUSED_CALLER = '(refused caller)';
 
 /** The admission controller: who is calling (by bearer token), where they may create, what they may see. */
 export function createTenantsController(config: TenantsConfig, opts: ControllerOptions = {}): AdmissionController {
@@ -83,7 +85,13 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
     },
     // The core keeps each tenant's networks (its default bridge included) its own; the operator is none.
     tenantOf(request: RequestAdmission) {
-      const who = identify(request.bearerToken);
+      let who: Identity;
+      try {
+        who = identify(request.bearerToken);
+      } catch {
+        // As canSee: onRequest has refused such a caller; if anything still asks, it owns no network.
+        return REFUSED_CALLER;
+      }
       return who.kind === 'tenant' ? who.tenant.name : undefined;
     },
     canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
