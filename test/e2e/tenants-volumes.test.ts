@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliResult } from '../support/docker-cli';
-import { cliWithToken, startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { cliWithToken } from '../support/tenant-cli';
 
 let e: E2E;
 let red: ReturnType<typeof cliWithToken>;

@@ -6,7 +6,8 @@
 import Docker from 'dockerode';
 import type { CliResult } from '../support/docker-cli';
 import { api } from '../support/raw-http';
-import { cliWithToken, startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { cliWithToken, type TenantCli } from '../support/tenant-cli';
 
 const POOL = 'com.sockerless.pool';
 const CONFIG = `export default {
@@ -27,8 +28,8 @@ let blue: Docker;
 const started = Math.floor(Date.now() / 1000) - 1;
 const ids: Record<string, string> = {};
 
-let red: ReturnType<typeof cliWithToken>;
-let blueCli: ReturnType<typeof cliWithToken>;
+let red: TenantCli;
+let blueCli: TenantCli;
 
 const psAll = (ok: (args: string[]) => Promise<string>) => ok(['ps', '-a', '-q', '--no-trunc']).then((s) => s.split('\n').filter(Boolean).sort());
 const notFound = (r: CliResult) => ({ code: r.code, said: /No such container/.test(r.stderr) });
@@ -174,10 +175,14 @@ test('a tenant cannot bind-mount host paths, and network inspect and info show o
   const bind = await red.run(['run', '--rm', '-v', `${e.daemon.dir}:/h`, BUSYBOX, 'ls', '/h']);
   expect(bind.code).toBe(125);
   expect(bind.stderr).toContain(`tenant red may not bind-mount host paths (${e.daemon.dir}); use a volume`);
-  const attached = (ok: (args: string[]) => Promise<string>) =>
-    ok(['network', 'inspect', 'bridge', '--format', '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}']).then((s) => s.split(' ').filter(Boolean).sort());
+  const attached = (ok: (args: string[]) => Promise<string>, network = 'bridge') =>
+    ok(['network', 'inspect', network, '--format', '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}']).then((s) => s.split(' ').filter(Boolean).sort());
   expect(await attached(red.ok)).toEqual(['red-box']);
   expect(await attached(blueCli.ok)).toEqual(['blue-box']);
-  expect(await attached(e.ok)).toEqual(['blue-box', 'red-box']);
+  // Each tenant's default bridge is a network of its own (see docs/pools.md): the operator's `bridge` has
+  // neither, and the operator finds each tenant's by its id.
+  expect(await attached(e.ok)).toEqual([]);
+  const redBridge = await red.ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge']);
+  expect(await attached(e.ok, redBridge)).toEqual(['red-box']);
   expect(await red.ok(['info', '--format', '{{.Containers}} {{.ContainersRunning}}'])).toBe('1 1');
 });

@@ -35,16 +35,3 @@ export async function startE2E(opts: DaemonOptions = {}): Promise<E2E> {
   return { daemon, docker: run, ok, dispose: () => daemon.dispose() };
 }
 
-/** A docker CLI that sends `Authorization: Bearer TOKEN` on every request, as a user would configure it. */
-export function cliWithToken(e: E2E, name: string, token: string) {
-  const dir = join(e.daemon.dir, `docker-config-${name}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${token}` } }));
-  const run = (args: string[]) => e.docker(args, { env: { DOCKER_CONFIG: dir } });
-  const ok = async (args: string[]) => {
-    const r = await run(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} as ${name} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return { run, ok };
-}

@@ -1,13 +1,13 @@
 import {
-  ForbiddenError, NotFoundError, POOL_LABEL, TooManyRequestsError, UnauthorizedError,
+  ForbiddenError, NotFoundError, POOL_LABEL, TENANT_LABEL, TooManyRequestsError, UnauthorizedError,
   type AdmissionController, type CreateAdmission, type RequestAdmission, type VolumeAdmission,
 } from '@sockerless/sdk';
 import type { Identity, Tenant, TenantsConfig } from './tenants-config';
 import { TokenBucket } from './token-bucket';
 import { checkHostAccess } from './host-access';
 
-/** The label that marks a named volume as a tenant's own; only that tenant (and the operator) sees it. */
-export const TENANT_LABEL = 'com.sockerless.tenant';
+/** The SDK's tenant label marks a tenant's volumes as it marks its networks: only that tenant (and the operator) sees them. */
+export { TENANT_LABEL };
 
 /** Before the pools plugin (20), so the pool it checks is already the tenant's. */
 export const TENANTS_ORDER = 10;
@@ -34,6 +34,8 @@ export interface ControllerOptions {
 }
 
 const OPERATOR: Identity = { kind: 'operator' };
+/** No tenant can have this name (TENANT_NAME allows no spaces or parentheses). */
+const REFUSED_CALLER = '(refused caller)';
 
 /** The admission controller: who is calling (by bearer token), where they may create, what they may see. */
 export function createTenantsController(config: TenantsConfig, opts: ControllerOptions = {}): AdmissionController {
@@ -92,6 +94,17 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
       // Checked after the pool so a refused create does not spend the tenant's budget.
       takeCreate(tenant);
       request.pool = asked ?? tenant.pools[0];
+    },
+    // The core keeps each tenant's networks (its default bridge included) its own; the operator is none.
+    tenantOf(request: RequestAdmission) {
+      let who: Identity;
+      try {
+        who = identify(request.bearerToken);
+      } catch {
+        // As canSee: onRequest has refused such a caller; if anything still asks, it owns no network.
+        return REFUSED_CALLER;
+      }
+      return who.kind === 'tenant' ? who.tenant.name : undefined;
     },
     canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
       const who = identifyOrNone(request);

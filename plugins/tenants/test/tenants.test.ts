@@ -190,6 +190,20 @@ describe('canSee', () => {
   });
 });
 
+describe('tenantOf', () => {
+  test("names the caller's tenant, none for the operator, and a tenant of nothing for a token onRequest refuses", () => {
+    const { c } = controller();
+    expect(c.tenantOf!(req('red-token-2'))).toBe('red');
+    expect(c.tenantOf!(req('blue-token'))).toBe('blue');
+    expect(c.tenantOf!(req('op-token'))).toBeUndefined();
+    expect(c.tenantOf!(req(''))).toBeUndefined();
+    const refused = c.tenantOf!(req('nope'));
+    expect(refused).toBeDefined();
+    expect(['red', 'blue']).not.toContain(refused);
+    expect(controller({ ...SECTION, anonymous: 'deny' }).c.tenantOf!(req(''))).toBe(refused);
+  });
+});
+
 describe('plugin', () => {
   /** register and init by hand, with the config section and admission registry faked. */
   function boot(section: unknown) {

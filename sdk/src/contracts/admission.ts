@@ -69,7 +69,17 @@ export interface AdmissionController {
    * not see answers as a missing one (404 `no such volume`); its name stays taken (409 on create/mount).
    */
   canSeeVolume?(request: RequestAdmission, volumeLabels: Record<string, string>): boolean;
+  /**
+   * The tenant the caller acts for; undefined for the operator, who sees everything. The core keeps each
+   * tenant's networks apart: a network a tenant creates carries TENANT_LABEL and exists only for that tenant
+   * (and the operator), and the tenant's default `bridge` is a network of its own. The first controller that
+   * answers a name decides.
+   */
+  tenantOf?(request: RequestAdmission): string | undefined;
 }
+
+/** The label on a network or named volume a tenant owns (see tenantOf, onVolumeCreate); its value is the tenant's name. */
+export const TENANT_LABEL = 'com.sockerless.tenant';
 
 export interface AdmissionRegistry {
   register(controller: AdmissionController): void;
