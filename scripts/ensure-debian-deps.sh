@@ -6,16 +6,16 @@
 #            namespaces, isolated from each other by FORWARD rules
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
-#            rsync for gitlab-ci-local, tmux for interactive terminals) and docker.io, the reference
-#            engine of the differential suite
+#            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
+#            engine of the differential suite, and openssl, which makes the TLS test's certificates
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
 need_cmds=(bwrap nsenter busybox ip iptables)
 need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)

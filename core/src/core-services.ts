@@ -7,9 +7,10 @@ import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
 import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
+import { networkEventVisibleTo } from './engine/network-tenancy';
 import type { NetworkAddressing } from './engine/network-addressing';
 import type { ContainerRecord, EndpointSettings } from './engine/container-record';
-import { VolumeService } from './engine/volumes';
+import { admissionVolumeScope, VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import type { RunningSimulator } from './simulators';
@@ -49,6 +50,7 @@ export async function buildCore(input: CoreInput) {
     all: () => engine!.all(),
     find: (ref: string) => engine!.find(ref),
     canSee: (c: import('./engine/container-record').ContainerRecord) => engine!.canSee(c),
+    tenant: () => engine!.tenantOf(),
     saveNetworks: async (id: string, networks: Record<string, import('./engine/container-record').EndpointSettings>) => {
       const c = engine!.find(id);
       await engine!.save({ ...c, networks });
@@ -69,7 +71,7 @@ export async function buildCore(input: CoreInput) {
     },
   };
   const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
-  const volumes = new VolumeService(home, store, events, containersView);
+  const volumes = new VolumeService(home, store, events, containersView, admissionVolumeScope(registries.admission));
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
@@ -89,6 +91,8 @@ export async function buildCore(input: CoreInput) {
     managementRoutes: registries.httpRoutes,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
+      // A tenant's containers start on its own default bridge (network-tenancy.ts): it exists from its first call.
+      await networks.ensureTenantBridge();
     },
     registerRoutes: (router: Router) => {
       registerSystemRoutes(router, {
@@ -119,6 +123,9 @@ export async function buildCore(input: CoreInput) {
       registerVolumeRoutes(router, volumes);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
+        if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
+        // A tenant sees its own volumes' events; one of a volume gone since (destroy, prune) only the operator.
+        if (ev.Type === 'volume') return volumes.visibleTo(caller, ev.Actor.ID);
         // Network connect/disconnect name a container: shown only to those who may see it.
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
         return cid === undefined || eng.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreServices, detached, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
@@ -16,9 +15,12 @@ import { DOCKER_ADDRESSING } from './engine/network-addressing';
 import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
+import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
 import { SimulatorHost, type RunningSimulator } from './simulators';
 import { createAgentService } from './agent-service';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
+import { closeInheritedFds } from './host/inherited-fds';
+import { makeHomePrivate } from './host/private-home';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -31,6 +33,8 @@ export interface DaemonOptions {
   home?: string;
   /** Overrides the config's `networks` field by field (the CLI's --bip and --default-address-pool). */
   networks?: SockerlessConfig['networks'];
+  /** Overrides the config's `tls` field by field (the CLI's --tls, --tlsverify, --tlscacert, --tlscert, --tlskey, --insecure-tcp). */
+  tls?: ListenerTlsConfig;
   logger?: Logger;
   initTimeoutMs?: number;
   /**
@@ -43,6 +47,8 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   /** DOCKER_HOST values, one per listener. */
   addresses: string[];
+  /** What the tcp:// listeners serve: TLS, and whether they require client certificates. */
+  tls: { enabled: boolean; verify: boolean };
   home: string;
   core: Core;
   host: PluginHost;
@@ -52,13 +58,21 @@ export interface RunningDaemon {
 }
 
 export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
+  // First, before any plugin or backend can spawn a process that would inherit them.
+  const closedFds = closeInheritedFds();
   const loaded = opts.config
     ? { config: validateConfig(opts.config, '<inline>'), file: '<inline>', dir: process.cwd() }
     : await loadConfigFile(opts.configFile ?? defaultConfigFile());
   const home = resolve(opts.home ?? process.env.SOCKERLESS_HOME ?? '.sockerless');
-  mkdirSync(home, { recursive: true });
+  makeHomePrivate(home);
   const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
   const logger = opts.logger ?? createRootLogger();
+  if (closedFds.length) logger.info('closed descriptors inherited without close-on-exec, so no workload gets them', { fds: closedFds });
+  // Listeners are checked (and their certificates read) before any plugin starts, so a refused one binds nothing.
+  const listen = (opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`]).map((url) => ({ url, target: parseListenUrl(url, loaded.dir) }));
+  const tlsConfig = { ...loaded.config.tls, ...opts.tls };
+  const security = resolveListenerSecurity(tlsConfig, loaded.dir);
+  await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
   const plugins = await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir)));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
@@ -107,6 +121,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await releaseHost();
     throw err;
   }
+  // Again, now that plugins made their files in it (the store's database, the agent's listener file).
+  makeHomePrivate(home);
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });
@@ -124,12 +140,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const addresses: string[] = [];
-  const listen = opts.listen ?? loaded.config.listen ?? [`unix://${home}/docker.sock`];
-  for (const url of listen) {
-    const s = createApiServer(apiDeps);
+  for (const { target } of listen) {
+    // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
+    const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
     s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
     s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
-    addresses.push(await listenOn(s, parseListenUrl(url, loaded.dir)));
+    addresses.push(await listenOn(s, target));
     servers.push(s);
   }
 
@@ -144,5 +160,5 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await releaseHost();
     uninstallGuard();
   })());
-  return { addresses, home, core, host, simulators: simulators.list(), close };
+  return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }

@@ -1,5 +1,6 @@
 import { NotFoundError, type Logger, type Simulator, type SimulatorDirectory, type SockerlessConfig } from '@sockerless/sdk';
 import { parseListenUrl } from './listen';
+import { isLoopbackHost } from './listener-security';
 
 export const DEFAULT_SIMULATOR_LISTEN = 'tcp://127.0.0.1:0';
 
@@ -52,6 +53,8 @@ export class SimulatorHost implements SimulatorDirectory {
         const url = config?.[simulator.name]?.listen ?? DEFAULT_SIMULATOR_LISTEN;
         const target = parseListenUrl(url, configDir);
         if (target.kind !== 'tcp') throw new Error(`config ${configFile}: simulators.${simulator.name}.listen: a simulator listens on tcp://HOST:PORT, not ${url}`);
+        // A simulator runs workloads for whoever it accepts, and the key pair backends use for one is public.
+        if (!(await isLoopbackHost(target.host!))) logger.warn('simulator listens on a non-loopback address: anyone who reaches it with a key pair it accepts can run workloads on this host', { simulator: simulator.name, listen: url });
         const { endpoint } = await simulator.start({ host: target.host!, port: target.port! });
         this.running.set(simulator.name, { simulator, endpoint });
         logger.info('simulator listening', { simulator: simulator.name, endpoint });

@@ -75,6 +75,11 @@ describe('resolveDaemonAddress', () => {
     expect(resolveDaemonAddress(undefined, { SOCKERLESS_HOME: '/srv/sl' })).toEqual({ url: 'unix:///srv/sl/docker.sock', socketPath: '/srv/sl/docker.sock' });
     expect(resolveDaemonAddress(undefined, {}).socketPath).toBe(resolve('.sockerless/docker.sock'));
     expect(resolveDaemonAddress('tcp://[::1]:2375', {})).toMatchObject({ host: '::1', port: 2375 });
+    // As the docker CLI: DOCKER_TLS_VERIFY turns on mutual TLS with the files in DOCKER_CERT_PATH.
+    expect(resolveDaemonAddress('tcp://127.0.0.1:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' })).toEqual({
+      url: 'tcp://127.0.0.1:2376', host: '127.0.0.1', port: 2376, tls: { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem' },
+    });
+    expect(resolveDaemonAddress(undefined, { DOCKER_HOST: 'unix:///d.sock', DOCKER_TLS_VERIFY: '1' }).tls).toBeUndefined();
   });
   test.each(['http://127.0.0.1:2375', 'tcp://127.0.0.1', 'unix://', 'ssh://me@host'])('rejects %p', (url) => expect(() => resolveDaemonAddress(url, {})).toThrow(/invalid daemon address/));
 });
@@ -89,7 +94,7 @@ test('formatPoolsTable pads like docker and marks the default pool', () => {
 
 test('the top-level parser hands everything after `pools` over untouched', () => {
   expect(parseCliArgs(['pools', 'create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'])).toEqual({
-    command: ['pools'], listen: [], defaultAddressPools: [], help: false, load: [], rest: ['create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'],
+    command: ['pools'], listen: [], defaultAddressPools: [], tls: {}, help: false, load: [], rest: ['create', 'ci', '--backends', 'a', '-H', 'tcp://x:1', '--help'],
   });
   expect(parseCliArgs(['--home', '/h', 'pools', 'ls', '--json'])).toMatchObject({ command: ['pools'], home: '/h', rest: ['ls', '--json'] });
 });

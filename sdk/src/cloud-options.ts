@@ -29,7 +29,10 @@ export function refineOneEndpoint<T extends z.ZodType<{ endpoint?: string; simul
 
 export const ONE_ENDPOINT_MESSAGE = 'give either endpoint or simulator, not both';
 
-/** Credentials a simulator accepts; static, so a provider's SDK never walks its default chain (env, profiles, metadata server). */
+/**
+ * The key pair every simulator accepts (it verifies each call's signature, so a caller without a known pair is
+ * refused); static, so a provider's SDK never walks its default chain (env, profiles, metadata server).
+ */
 export const SIMULATOR_CREDENTIALS = { accessKeyId: 'sockerless', secretAccessKey: 'sockerless' } as const;
 
 export interface CloudConnection {
@@ -42,7 +45,7 @@ export interface CloudConnection {
 /**
  * Where a backend sends its calls and with what credentials. `simulator` names one running in this daemon.
  * Credentials given in the options win; otherwise a simulator, here or at any loopback endpoint, gets the
- * fake ones, since it takes any key and looking for real ones would be slow and send traffic elsewhere.
+ * simulator's pair, which it accepts, since looking for real ones would be slow and send traffic elsewhere.
  */
 export function resolveCloudConnection(
   options: { endpoint?: string; simulator?: string; credentials?: CloudConnection['credentials'] },

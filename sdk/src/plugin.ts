@@ -106,8 +106,32 @@ export interface SockerlessConfig {
    * dials (by default the listener's own address, which only a workload on this host reaches).
    */
   agent?: { listen?: string; advertise?: string };
+  /** TLS on the `tcp://` listeners, with dockerd's flags' meaning (see {@link ListenerTlsConfig}). */
+  tls?: ListenerTlsConfig;
   /** Extra top-level sections read by plugins (pools, tenants, ...). */
   [section: string]: unknown;
+}
+
+/**
+ * TLS on the daemon's `tcp://` listeners, as dockerd's `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert` and
+ * `--tlskey` (unix sockets never use TLS, as with dockerd). Relative paths are relative to the config file.
+ */
+export interface ListenerTlsConfig {
+  /** `--tls`: serve TLS; implied by `verify` being set at all (true or false), as dockerd does. */
+  enabled?: boolean;
+  /** `--tlsverify`: require a client certificate signed by `cacert` (mutual TLS). */
+  verify?: boolean;
+  /** The CA that signs client certificates; `ca.pem` in $DOCKER_CERT_PATH (else ~/.docker) by default. */
+  cacert?: string;
+  /** The server's certificate; `cert.pem` in $DOCKER_CERT_PATH (else ~/.docker) by default. */
+  cert?: string;
+  /** The server's private key (unencrypted, as dockerd 23+ requires); `key.pem` in $DOCKER_CERT_PATH (else ~/.docker) by default. */
+  key?: string;
+  /**
+   * `--insecure-tcp`: allow a plain `tcp://` listener on a non-loopback address, which otherwise stops the boot
+   * (dockerd 27 refuses unauthenticated TCP too). Anyone who reaches it controls the daemon's host.
+   */
+  insecureTcp?: boolean;
 }
 
 export function defineConfig(config: SockerlessConfig): SockerlessConfig {

@@ -3,6 +3,7 @@
  * `lambda` driver -> @aws-sdk/client-lambda over HTTP -> the in-daemon AWS simulator -> the function's image in
  * the local sandbox with the workload agent -> CloudWatch Logs -> back.
  */
+import { SIMULATOR_CREDENTIALS } from '@sockerless/sdk';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../support/aws';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   // The daemon prints its simulators' endpoints at boot; the test looks at the cloud side through it.
   const endpoint = /AWS simulator: (http:\/\/\S+)/.exec(e.daemon.output())?.[1];
   if (!endpoint) throw new Error(`no simulator endpoint in the daemon's output:\n${e.daemon.output()}`);
-  lambda = new LambdaClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  lambda = new LambdaClient({ region: 'us-east-1', endpoint, credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 });
 });
 afterAll(async () => {
   lambda?.destroy();

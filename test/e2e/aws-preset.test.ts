@@ -1,3 +1,4 @@
+import { SIMULATOR_CREDENTIALS } from '@sockerless/sdk';
 import { join } from 'node:path';
 import { ECSClient, ListTagsForResourceCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -12,7 +13,7 @@ import { buildBusyboxImageArchive } from '../support/images';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let d: PresetDaemon;
-const aws = () => ({ region: 'us-east-1', endpoint: d.simulatorEndpoint(), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const aws = () => ({ region: 'us-east-1', endpoint: d.simulatorEndpoint(), credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 });
 
 beforeAll(async () => {
   d = await startPresetDaemon();
@@ -27,6 +28,10 @@ test('the daemon prints the simulator endpoint and the DOCKER_HOST line', async 
   // The endpoint is a real ECS API.
   const tasks = await new ECSClient(aws()).send(new ListTasksCommand({ cluster: 'sockerless' })).catch((e: Error) => e);
   expect(tasks instanceof Error ? tasks.name : 'ok').toMatch(/^(ok|ClusterNotFoundException)$/);
+  // An unsigned call (a local user without the simulator's key pair) is refused as AWS refuses it.
+  const unsigned = await fetch(d.simulatorEndpoint(), { method: 'POST', body: '{}', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.ListTasks' } });
+  expect(unsigned.status).toBe(403);
+  expect(await unsigned.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
 });
 
 test('docker run --rm busybox echo hi runs as an ECS task', async () => {

@@ -4,11 +4,10 @@
  * the other's by id, prefix or name; the operator sees all; the management API and rate limit hold.
  */
 import Docker from 'dockerode';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CliResult } from '../support/docker-cli';
 import { api } from '../support/raw-http';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { cliWithToken, type TenantCli } from '../support/tenant-cli';
 
 const POOL = 'com.sockerless.pool';
 const CONFIG = `export default {
@@ -29,29 +28,16 @@ let blue: Docker;
 const started = Math.floor(Date.now() / 1000) - 1;
 const ids: Record<string, string> = {};
 
-/** A docker CLI that sends `Authorization: Bearer TOKEN` on every request, as a user would configure it. */
-function cliWithToken(name: string, token: string) {
-  const dir = join(e.daemon.dir, `docker-config-${name}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${token}` } }));
-  const run = (args: string[]) => e.docker(args, { env: { DOCKER_CONFIG: dir } });
-  const ok = async (args: string[]) => {
-    const r = await run(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} as ${name} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return { run, ok };
-}
-let red: ReturnType<typeof cliWithToken>;
-let blueCli: ReturnType<typeof cliWithToken>;
+let red: TenantCli;
+let blueCli: TenantCli;
 
 const psAll = (ok: (args: string[]) => Promise<string>) => ok(['ps', '-a', '-q', '--no-trunc']).then((s) => s.split('\n').filter(Boolean).sort());
 const notFound = (r: CliResult) => ({ code: r.code, said: /No such container/.test(r.stderr) });
 
 beforeAll(async () => {
   e = await startE2E({ config: CONFIG });
-  red = cliWithToken('red', 'red-token');
-  blueCli = cliWithToken('blue', 'blue-token');
+  red = cliWithToken(e, 'red', 'red-token');
+  blueCli = cliWithToken(e, 'blue', 'blue-token');
   blue = new Docker({ socketPath: e.daemon.socket, headers: { Authorization: 'Bearer blue-token' } });
   ids.redBox = await red.ok(['run', '-d', '--name', 'red-box', BUSYBOX, 'sleep', '300']);
   // Blue's three creates, back to back: exactly its createsPerMinute, so the next one in the first test is the 4th.
@@ -165,7 +151,7 @@ test("a tenant cannot create in another tenant's pool, and cannot tell it from a
 });
 
 test('an unknown token is a 401 with a message, for the CLI and the raw API', async () => {
-  const stranger = cliWithToken('stranger', 'not-a-token');
+  const stranger = cliWithToken(e, 'stranger', 'not-a-token');
   const r = await stranger.run(['ps']);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('unknown API token');
@@ -189,10 +175,14 @@ test('a tenant cannot bind-mount host paths, and network inspect and info show o
   const bind = await red.run(['run', '--rm', '-v', `${e.daemon.dir}:/h`, BUSYBOX, 'ls', '/h']);
   expect(bind.code).toBe(125);
   expect(bind.stderr).toContain(`tenant red may not bind-mount host paths (${e.daemon.dir}); use a volume`);
-  const attached = (ok: (args: string[]) => Promise<string>) =>
-    ok(['network', 'inspect', 'bridge', '--format', '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}']).then((s) => s.split(' ').filter(Boolean).sort());
+  const attached = (ok: (args: string[]) => Promise<string>, network = 'bridge') =>
+    ok(['network', 'inspect', network, '--format', '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}']).then((s) => s.split(' ').filter(Boolean).sort());
   expect(await attached(red.ok)).toEqual(['red-box']);
   expect(await attached(blueCli.ok)).toEqual(['blue-box']);
-  expect(await attached(e.ok)).toEqual(['blue-box', 'red-box']);
+  // Each tenant's default bridge is a network of its own (see docs/pools.md): the operator's `bridge` has
+  // neither, and the operator finds each tenant's by its id.
+  expect(await attached(e.ok)).toEqual([]);
+  const redBridge = await red.ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge']);
+  expect(await attached(e.ok, redBridge)).toEqual(['red-box']);
   expect(await red.ok(['info', '--format', '{{.Containers}} {{.ContainersRunning}}'])).toBe('1 1');
 });

@@ -25,6 +25,16 @@ export interface TestDaemon {
   dispose(): Promise<void>;
 }
 
+/** stdio for spawn: ignore/pipe/pipe, plus the given descriptors at their numbers (libuv dup2s them in without O_CLOEXEC). */
+function stdioWith(extra: Record<number, number> = {}): Array<'ignore' | 'pipe' | number> {
+  const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
+  for (const [at, fd] of Object.entries(extra)) {
+    while (stdio.length < Number(at)) stdio.push('ignore');
+    stdio[Number(at)] = fd;
+  }
+  return stdio;
+}
+
 /** Lazily unmounts whatever a crashed daemon left mounted under `dir`, deepest first, so it can be removed. */
 export function unmountUnder(dir: string): void {
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
@@ -35,6 +45,13 @@ export interface DaemonOptions {
   /** The config file text; by default the embedded default's plugins. */
   config?: string;
   env?: Record<string, string>;
+  /** More `sockerless daemon` arguments (e.g. another --listen, --tlsverify ...). */
+  args?: string[];
+  /**
+   * Descriptors the daemon inherits beyond stdio, by number, as a shell's `exec 200>file` would leave
+   * them: open, and not close-on-exec.
+   */
+  inheritFds?: Record<number, number>;
 }
 
 export const DEFAULT_TEST_CONFIG = `export default {
@@ -59,9 +76,9 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
   // A killed daemon leaves its bridges and namespaces; its next boot removes them (boot is recovery).
   let crashed = false;
   const launch = () => new Promise<void>((res, rej) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`, ...subnet.flags], {
+    child = spawn(process.execPath, [DAEMON_MAIN, 'daemon', '--config', configFile, '--listen', `unix://${socket}`, ...subnet.flags, ...(opts.args ?? [])], {
       env: { ...process.env, SOCKERLESS_HOME: home, SOCKERLESS_LOG_LEVEL: process.env.SOCKERLESS_LOG_LEVEL ?? 'warn', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: stdioWith(opts.inheritFds),
     });
     child.stdout!.on('data', (d: Buffer) => {
       log += d.toString();

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, type CliResult } from './docker-cli';
 import { startTestDaemon, type DaemonOptions, type TestDaemon } from './daemon';
@@ -33,3 +34,4 @@ export async function startE2E(opts: DaemonOptions = {}): Promise<E2E> {
   await ok(['import', ...BUSYBOX_IMPORT_CHANGES, tar, BUSYBOX]);
   return { daemon, docker: run, ok, dispose: () => daemon.dispose() };
 }
+

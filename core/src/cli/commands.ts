@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import type { ListenerTlsConfig } from '@sockerless/sdk';
 import { startDaemon } from '../daemon';
 import { defaultConfigFile, loadConfigFile } from '../config/load-config';
 import { loadPluginEntry } from '../host/plugin-loader';
@@ -15,6 +17,8 @@ export interface CliArgs {
   /** dockerd's flags of the same names; they override the config's `networks`. */
   bip?: string;
   defaultAddressPools: { base: string; size: number }[];
+  /** dockerd's --tls, --tlsverify, --tlscacert, --tlscert, --tlskey, and --insecure-tcp; they override the config's `tls`. */
+  tls: ListenerTlsConfig;
   help: boolean;
   /** A built-in config (`aws-sim`) instead of a config file. */
   preset?: string;
@@ -31,9 +35,14 @@ export interface CliArgs {
 export const USAGE = `Usage:
   sockerless daemon [--config FILE | --preset NAME [--simulator-endpoint URL]] [--listen URL]...
                     [--home DIR] [--bip CIDR] [--default-address-pool base=CIDR,size=N]...
+                    [--tlsverify | --tls] [--tlscacert F] [--tlscert F] [--tlskey F] [--insecure-tcp]
       Starts the daemon. URL is unix://PATH or tcp://HOST:PORT. State lives in --home,
       else $SOCKERLESS_HOME, else ./.sockerless. --bip and --default-address-pool set the
       addresses of the default bridge and of new networks, as dockerd's flags do.
+      --tlsverify serves the tcp:// listeners over TLS and requires client certificates signed
+      by --tlscacert; --tls serves TLS without asking for one. The files default to ca.pem,
+      cert.pem and key.pem in $DOCKER_CERT_PATH, else ~/.docker, as dockerd's do. Plain TCP
+      on a non-loopback address is refused unless --insecure-tcp is given.
       --preset aws-sim needs no config file: containers run as ECS tasks (the default pool) or
       Lambda functions (--label com.sockerless.pool=lambda) on an AWS simulator in the daemon,
       or on the one at --simulator-endpoint http://HOST:PORT (see 'sockerless simulator aws').
@@ -42,7 +51,7 @@ ${SIMULATOR_USAGE}  sockerless config check [--config FILE]
 ${POOLS_USAGE}`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: [], listen: [], defaultAddressPools: [], help: false, load: [] };
+  const args: CliArgs = { command: [], listen: [], defaultAddressPools: [], tls: {}, help: false, load: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -62,6 +71,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (a === '--start-delay') args.startDelayMs = parseStartDelay(value());
     else if (a === '--bip') args.bip = value();
     else if (a === '--default-address-pool') args.defaultAddressPools.push(parseAddressPoolFlag(value()));
+    else if (/^--(tls|tlsverify|insecure-tcp)(=.*)?$/.test(a)) setTlsSwitch(args.tls, a);
+    else if (/^--tls(cacert|cert|key)(=.*)?$/.test(a)) setTlsFile(args.tls, a, a.includes('=') ? a.slice(a.indexOf('=') + 1) : value());
     else if (a === '--help' || a === '-h') args.help = true;
     else if (a === 'pools' && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -81,12 +92,15 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     if (args.simulatorEndpoint && !args.preset) throw new Error('--simulator-endpoint goes with --preset (a config file sets endpoints in its backends\' options)');
     const networks = { ...(args.bip ? { bip: args.bip } : {}), ...(args.defaultAddressPools.length ? { defaultAddressPools: args.defaultAddressPools } : {}) };
     const config = args.preset ? presetConfig(args.preset, { simulatorEndpoint: args.simulatorEndpoint }) : undefined;
-    const daemon = await startDaemon({ configFile: args.config, config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks, processGuard: true });
-    // Simulator lines first: a script that waits for the DOCKER_HOST line then has them all.
-    for (const sim of daemon.simulators) process.stdout.write(`${simulatorLine(sim)}\n`);
-    if (args.simulatorEndpoint) process.stdout.write(`AWS simulator: ${args.simulatorEndpoint} (external)\n`);
-    process.stdout.write(`Sockerless is ready. To use it:\n`);
-    for (const a of daemon.addresses) process.stdout.write(`export DOCKER_HOST=${a}\n`);
+    const daemon = await startDaemon({ configFile: args.config, config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks, tls: args.tls, processGuard: true });
+    // One write, simulator lines first: a script that waits for a DOCKER_HOST line then has them all.
+    const lines = daemon.simulators.map(simulatorLine);
+    if (args.simulatorEndpoint) lines.push(`AWS simulator: ${args.simulatorEndpoint} (external)`);
+    lines.push('Sockerless is ready. To use it:', ...daemon.addresses.map((a) => `export DOCKER_HOST=${a}`));
+    if (daemon.tls.enabled && daemon.addresses.some((a) => a.startsWith('tcp://'))) {
+      lines.push(`(tcp:// serves TLS${daemon.tls.verify ? ' and requires a client certificate' : ''}: the docker CLI wants DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH=DIR with ca.pem, cert.pem, key.pem)`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
     stopOnSignals(daemon);
     return undefined;
   }
@@ -109,6 +123,26 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     return 0;
   }
   throw new Error(`unknown command '${args.command.join(' ')}'\n${USAGE}`);
+}
+
+/** `--tls`, `--tls=false`, `--tlsverify[=BOOL]`, `--insecure-tcp[=BOOL]`: a bare flag is true, as Go's boolean flags. */
+function setTlsSwitch(tls: ListenerTlsConfig, arg: string): void {
+  const [flag, text] = arg.split('=', 2) as [string, string | undefined];
+  if (text !== undefined && !/^(true|false|1|0)$/.test(text)) throw new Error(`${flag}=${text}: expected true or false`);
+  const on = text === undefined || text === 'true' || text === '1';
+  if (flag === '--tls') tls.enabled = on;
+  else if (flag === '--tlsverify') tls.verify = on;
+  else tls.insecureTcp = on;
+}
+
+/** A certificate path given on the command line is relative to the working directory. */
+function setTlsFile(tls: ListenerTlsConfig, arg: string, file: string): void {
+  const flag = arg.split('=', 1)[0];
+  if (!file) throw new Error(`${flag} needs a file`);
+  const path = resolve(process.cwd(), file);
+  if (flag === '--tlscacert') tls.cacert = path;
+  else if (flag === '--tlscert') tls.cert = path;
+  else tls.key = path;
 }
 
 function parseStartDelay(text: string): number {

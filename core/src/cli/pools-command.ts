@@ -1,5 +1,8 @@
-import { request } from 'node:http';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** The `pools` lines of the CLI usage; `sockerless pools --help` prints them under `Usage:`. */
 export const POOLS_USAGE = `  sockerless pools ls [--json]
@@ -16,6 +19,8 @@ export const POOLS_USAGE = `  sockerless pools ls [--json]
       Removes a pool; --force removes it even when it still has containers.
       The pools commands talk to the daemon at --host URL (or -H URL), else $DOCKER_HOST, else
       unix://$SOCKERLESS_HOME/docker.sock, and send $SOCKERLESS_TOKEN as a bearer token when it is set.
+      With DOCKER_TLS_VERIFY set, a tcp:// daemon is reached over TLS with ca.pem, cert.pem and key.pem
+      from $DOCKER_CERT_PATH (else ~/.docker), as the docker CLI does.
       SIZE is bytes or a number with k, m, g, t (binary multiples, as docker's --memory: 512m, 1.5g).
 `;
 
@@ -146,14 +151,26 @@ export function parsePoolsArgs(argv: string[]): ParsedPoolsArgs {
   return { host, command: { action: 'set', name, body } };
 }
 
-export interface DaemonAddress { url: string; socketPath?: string; host?: string; port?: number }
+export interface DaemonAddress {
+  url: string; socketPath?: string; host?: string; port?: number;
+  /** Mutual TLS with these files (the docker CLI's DOCKER_TLS_VERIFY and DOCKER_CERT_PATH). */
+  tls?: { ca: string; cert: string; key: string };
+}
 
-/** `--host`, else $DOCKER_HOST, else the daemon's default socket under SOCKERLESS_HOME. */
+/**
+ * `--host`, else $DOCKER_HOST, else the daemon's default socket under SOCKERLESS_HOME. A tcp:// address uses TLS
+ * when DOCKER_TLS_VERIFY is set, with the docker CLI's files.
+ */
 export function resolveDaemonAddress(flag: string | undefined, env: NodeJS.ProcessEnv): DaemonAddress {
   const url = flag ?? (env.DOCKER_HOST || `unix://${resolve(env.SOCKERLESS_HOME ?? '.sockerless', 'docker.sock')}`);
   if (url.startsWith('unix://') && url.length > 'unix://'.length) return { url, socketPath: url.slice('unix://'.length) };
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url);
-  if (tcp && Number(tcp[2]) > 0 && Number(tcp[2]) < 65536) return { url, host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
+  if (tcp && Number(tcp[2]) > 0 && Number(tcp[2]) < 65536) {
+    const addr: DaemonAddress = { url, host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
+    if (!env.DOCKER_TLS_VERIFY) return addr;
+    const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+    return { ...addr, tls: { ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } };
+  }
   throw new PoolsUsageError(`invalid daemon address "${url}": expected unix:///path/to.sock or tcp://HOST:PORT`);
 }
 
@@ -175,12 +192,22 @@ function call(addr: DaemonAddress, token: string | undefined, method: string, pa
     const headers: Record<string, string> = {};
     if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) });
     if (token) headers.Authorization = `Bearer ${token}`;
-    const req = request({ socketPath: addr.socketPath, host: addr.host, port: addr.port, method, path, headers, agent: false }, (res) => {
+    const options = { socketPath: addr.socketPath, host: addr.host, port: addr.port, method, path, headers, agent: false };
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', fail);
-    });
+    };
+    let req;
+    try {
+      req = addr.tls
+        ? tlsRequest({ ...options, ca: readFileSync(addr.tls.ca), cert: readFileSync(addr.tls.cert), key: readFileSync(addr.tls.key) }, onResponse)
+        : request(options, onResponse);
+    } catch (err) {
+      fail(err);
+      return;
+    }
     req.on('error', fail);
     req.end(payload);
   });

@@ -13,7 +13,7 @@ export const PRESET_NAMES = ['aws-sim'] as const;
  * endpoint given. backend-local stays loaded: it provides the sandbox runtime the simulator runs workloads in.
  */
 function awsSim(opts: PresetOptions): SockerlessConfig {
-  // A simulator checks no signature; static placeholder keys keep the SDK from looking for an instance role.
+  // The simulator's own key pair: it verifies every signature, and static keys keep the SDK from looking for an instance role.
   const cloud = opts.simulatorEndpoint
     ? { endpoint: opts.simulatorEndpoint, credentials: { ...SIMULATOR_CREDENTIALS } }
     : { simulator: 'aws' };

@@ -22,6 +22,15 @@ const configSchema = z.object({
   simulators: z.record(z.string(), z.strictObject({
     listen: z.string().regex(/^tcp:\/\/[^:]+:\d+$/, 'expected tcp://HOST:PORT').optional(),
   })).optional(),
+  /** dockerd's --tls, --tlsverify, --tlscacert, --tlscert, --tlskey for the tcp:// listeners (see listener-security.ts). */
+  tls: z.strictObject({
+    enabled: z.boolean().optional(),
+    verify: z.boolean().optional(),
+    cacert: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    insecureTcp: z.boolean().optional(),
+  }).optional(),
 }).passthrough();
 
 export interface LoadedConfig {

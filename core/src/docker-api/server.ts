@@ -1,4 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
@@ -183,10 +186,52 @@ const HEADERS_TIMEOUT_MS = Number(process.env.SOCKERLESS_HEADERS_TIMEOUT_MS ?? 6
 const REQUEST_TIMEOUT_MS = Number(process.env.SOCKERLESS_REQUEST_TIMEOUT_MS ?? 30 * 60_000);
 const BODY_IDLE_TIMEOUT_MS = Number(process.env.SOCKERLESS_BODY_IDLE_TIMEOUT_MS ?? 60_000);
 
-export function createApiServer(deps: ApiServerDeps): Server {
+/** The first byte of a TLS ClientHello record (content type 22, handshake). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/** How long a connection may stay silent before its first byte, as Node's TLS handshake timeout. */
+const FIRST_BYTE_TIMEOUT_MS = 120_000;
+
+/**
+ * dockerd (Go's net/http) answers plain HTTP on a TLS port with `400 Client sent an HTTP request to an HTTPS
+ * server.`, which the docker CLI prints; Node's TLS server would only drop the connection (the CLI says `EOF`).
+ * So the first bytes are looked at before the TLS server takes the socket: a handshake goes on to it (the TLS
+ * socket reads what was put back), anything else gets dockerd's answer.
+ */
+function answerPlainHttpOnTls(server: Server): void {
+  const handshake = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    // Until the TLS socket wraps it, nobody else listens for this socket's errors (a reset must not crash the daemon).
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.setTimeout(0);
+      if (first[0] === TLS_HANDSHAKE_RECORD) {
+        socket.unshift(first);
+        for (const listener of handshake) listener.call(server, socket);
+        return;
+      }
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+    });
+  });
+}
+
+/** An HTTP server, or an HTTPS one with `tls` (a tcp:// listener with --tls/--tlsverify); hijacks work on both. */
+export function createApiServer(deps: ApiServerDeps, tls?: TlsOptions): Server {
   const app = createApiApp(deps);
   // Node checks the header and request timeouts on this interval (30 s by default, too coarse for a 1 s test).
-  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, HEADERS_TIMEOUT_MS / 4)) }, app.callback());
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(250, HEADERS_TIMEOUT_MS / 4));
+  // Half-open as the plain server's sockets are: the docker CLI half-closes a hijacked stream when stdin ends
+  // (over TLS a close_notify) and still reads the output; an auto-ended socket would cut that output.
+  const server: Server = tls
+    ? createTlsServer({ ...tls, allowHalfOpen: true, connectionsCheckingInterval }, app.callback())
+    : createServer({ connectionsCheckingInterval }, app.callback());
+  if (tls) {
+    // A failed handshake (no client certificate, a wrong CA) only ends that socket.
+    server.on('tlsClientError', (err: Error) => deps.logger.debug('TLS handshake refused', { err: err.message }));
+    answerPlainHttpOnTls(server);
+  }
   // Node's requestTimeout bounds receiving a request (headers and body), never the response: attach, logs -f,
   // events and wait stay open for as long as the container runs. Upgraded sockets leave the HTTP parser and
   // with it these timeouts. The limit is generous because `docker cp` of a large file is one long body.

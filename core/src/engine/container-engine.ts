@@ -87,6 +87,16 @@ export class ContainerEngine {
     return this.visibleTo(currentCaller(), c.config.Labels);
   }
 
+  /** The tenant `caller` acts for (the first admission controller that names one); undefined: the operator. */
+  tenantOf(caller: RequestAdmission | undefined = currentCaller()): string | undefined {
+    if (!caller) return undefined;
+    for (const a of this.deps.admission) {
+      const tenant = a.tenantOf?.(caller);
+      if (tenant !== undefined) return tenant;
+    }
+    return undefined;
+  }
+
   /** Whether `caller` may see a container with these labels: every admission controller with `canSee` agrees. */
   visibleTo(caller: RequestAdmission | undefined, labels: Record<string, string>): boolean {
     if (!caller) return true;
@@ -155,6 +165,7 @@ export class ContainerEngine {
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
+      hostConfig: structuredClone(body.HostConfig ?? {}) as Record<string, unknown>,
     };
     const settle: Array<() => void> = [];
     // Reserved now: admission and the backend may await, and a second create with this name must see it taken.

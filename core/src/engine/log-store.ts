@@ -57,7 +57,8 @@ export class ContainerLog extends EventEmitter {
   private append(entry: LogEntry): void {
     if (!this.writer) {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      this.writer = createWriteStream(this.file, { flags: 'a' });
+      // 0640, as dockerd's json-file logs (the home above keeps them from other users anyway).
+      this.writer = createWriteStream(this.file, { flags: 'a', mode: 0o640 });
     }
     const line: LogFileLine = { s: entry.stream === 'stdout' ? 'o' : 'e', t: entry.timeNano, b: entry.data.toString('base64') };
     this.writer.write(`${JSON.stringify(line)}\n`);

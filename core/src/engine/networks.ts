@@ -1,5 +1,5 @@
 import {
-  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError,
+  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, TENANT_LABEL,
   type EventsBus, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
@@ -9,6 +9,7 @@ import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
+import { networkVisibleTo, ownFirst, ownerOf, tenantBridge, withOwner } from './network-tenancy';
 import {
   ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
 } from './network-ipam';
@@ -33,6 +34,8 @@ export interface ContainerNetworkAccess {
   changed?(networkId: string, containerId: string): Promise<void>;
   /** The network is gone: backends free what they made for it. */
   networkRemoved?(networkId: string): Promise<void>;
+  /** The tenant the current caller acts for; undefined for the operator (see network-tenancy.ts). */
+  tenant?(): string | undefined;
 }
 
 export interface NetworkRecord extends StoredRecord {
@@ -63,6 +66,8 @@ export class NetworkService {
   private readonly networks: Collection<NetworkRecord>;
   private readonly reservations = new Map<string, { networkId: string; ip: number; at: number }[]>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Tenants whose own default bridge is known to exist. */
+  private readonly bridgedTenants = new Set<string>();
 
   constructor(store: StateStore, private readonly events: EventsBus, private readonly containers: ContainerNetworkAccess,
     private readonly addressing: NetworkAddressing = DOCKER_ADDRESSING) {
@@ -86,12 +91,35 @@ export class NetworkService {
       { ...base, id: newId(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
     ];
     for (const p of predefined) {
-      if (!this.networks.all().some((n) => n.name === p.name)) await this.networks.put(p);
+      if (!this.networks.all().some((n) => n.name === p.name && ownerOf(n) === undefined)) await this.networks.put(p);
     }
   }
 
   all(): NetworkRecord[] {
     return this.networks.all();
+  }
+
+  /** The networks the current caller may see and use: a tenant's own and the shared ones, or all for the operator. */
+  private visible(): NetworkRecord[] {
+    const tenant = this.containers.tenant?.();
+    const all = this.networks.all();
+    return tenant === undefined ? all : all.filter((n) => networkVisibleTo(n, tenant));
+  }
+
+  /** A tenant's own default bridge, made when the tenant first calls (its containers start there by default). */
+  async ensureTenantBridge(): Promise<void> {
+    const tenant = this.containers.tenant?.();
+    if (tenant === undefined || this.bridgedTenants.has(tenant)) return;
+    await this.serial(async () => {
+      if (this.networks.all().some((n) => n.name === 'bridge' && ownerOf(n) === tenant)) return;
+      const { pools } = planIpam(null, true, false, this.takenSubnets(), () => poolSubnets(this.addressing.defaultAddressPools));
+      await this.networks.put(tenantBridge(tenant, pools[0]));
+    });
+    this.bridgedTenants.add(tenant);
+  }
+
+  private takenSubnets() {
+    return this.networks.all().flatMap((n) => n.pools.map((p) => parseCidr(p.subnet)!));
   }
 
   byId(id: string): NetworkRecord | undefined {
@@ -103,13 +131,14 @@ export class NetworkService {
     return !!n && !PREDEFINED.has(n.name);
   }
 
-  /** Docker's FindNetwork: full id, then full name, then unique id prefix. */
+  /** Docker's FindNetwork: full id, then full name, then unique id prefix; among the networks the caller may see. */
   find(term: string): NetworkRecord {
-    const all = this.networks.all();
+    const all = this.visible();
     const byId = all.find((n) => n.id === term);
     if (byId) return byId;
-    const byName = all.filter((n) => n.name === term);
+    const byName = ownFirst(all.filter((n) => n.name === term), this.containers.tenant?.());
     if (byName.length === 1) return byName[0];
+    if (byName.length > 1) throw new InvalidArgumentError(`network ${term} is ambiguous (${byName.length} matches found based on name)`);
     const byPrefix = term ? all.filter((n) => n.id.startsWith(term)) : [];
     if (byPrefix.length === 1) return byPrefix[0];
     if (byPrefix.length > 1) throw new InvalidArgumentError(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
@@ -123,18 +152,20 @@ export class NetworkService {
     if (PREDEFINED.has(name)) throw new ForbiddenError(`operation is not permitted on predefined ${name} network `);
     const driver = body.Driver || 'bridge';
     checkDriver(driver, body);
+    const tenant = this.containers.tenant?.();
+    const labels = withOwner({ ...(body.Labels ?? {}) }, tenant);
     return this.serial(async () => {
-      // Checked inside the critical section: two racing creates of one name must not both succeed.
-      if (this.networks.all().some((n) => n.name === name)) throw new ConflictError(`network with name ${name} already exists`);
+      // Checked inside the critical section: two racing creates of one name must not both succeed. Names are
+      // per tenant: another tenant's network of that name does not exist for this caller.
+      if (this.networks.all().some((n) => n.name === name && ownerOf(n) === ownerOf({ labels }))) throw new ConflictError(`network with name ${name} already exists`);
       const enableIPv4 = body.EnableIPv4 ?? true;
       const enableIPv6 = body.EnableIPv6 ?? false;
-      const taken = this.networks.all().flatMap((n) => n.pools.map((p) => parseCidr(p.subnet)!));
-      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, taken, () => poolSubnets(this.addressing.defaultAddressPools));
+      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, this.takenSubnets(), () => poolSubnets(this.addressing.defaultAddressPools));
       const rec: NetworkRecord = {
         id: newId(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
         ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...(body.IPAM?.Options ?? {}) }, Config: config },
-        pools, options: { ...(body.Options ?? {}) }, labels: { ...(body.Labels ?? {}) },
+        pools, options: { ...(body.Options ?? {}) }, labels,
       };
       await this.networks.put(rec);
       this.emit(rec, 'create');
@@ -143,7 +174,7 @@ export class NetworkService {
   }
 
   list(f: NetworkListFilters = {}): Record<string, unknown>[] {
-    let nets = this.networks.all().filter((n) =>
+    let nets = this.visible().filter((n) =>
       (!f.driver || f.driver.includes(n.driver)) && filterMatch(f.name, n.name) && filterMatch(f.id, n.id) &&
       matchesLabelFilters(n.labels, f.label) && (!f.scope || f.scope.includes('local')));
     if (f.dangling) {
@@ -208,7 +239,7 @@ export class NetworkService {
 
   async prune(f: { untilMs?: number; label?: string[]; notLabel?: string[] } = {}): Promise<{ NetworksDeleted: string[] }> {
     const deleted: string[] = [];
-    for (const n of this.networks.all()) {
+    for (const n of this.visible()) {
       if (PREDEFINED.has(n.name) || this.activeEndpoints(n).length > 0) continue;
       if (f.untilMs !== undefined && Date.parse(n.created) > f.untilMs) continue;
       if (!matchesLabelFilters(n.labels, f.label)) continue;
@@ -347,6 +378,8 @@ export class NetworkService {
   private emit(n: NetworkRecord, action: string, container?: string): void {
     const Attributes: Record<string, string> = { name: n.name, type: n.driver };
     if (container) Attributes.container = container;
+    const owner = ownerOf(n);
+    if (owner !== undefined) Attributes[TENANT_LABEL] = owner;
     this.events.emit({ Type: 'network', Action: action, Actor: { ID: n.id, Attributes } });
   }
 

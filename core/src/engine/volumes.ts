@@ -3,8 +3,9 @@ import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError,
-  type EventsBus, type StateStore, type StoredRecord,
+  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
+import { currentCaller } from './caller';
 import { Collection } from './collection';
 import { matchesPattern } from './filter-pattern';
 import type { ContainerRecord } from './container-record';
@@ -47,6 +48,28 @@ export interface VolumeListFilters {
   name?: string[]; driver?: string[]; label?: string[]; dangling?: string[];
 }
 
+/**
+ * Which volumes the current caller may use, as the admission controllers say (tenant scoping): a volume
+ * it may not see is, for it, one that does not exist. Everyone sees everything when no controller says.
+ */
+export interface VolumeScope {
+  canSee(caller: RequestAdmission | undefined, labels: Record<string, string>): boolean;
+  /** Lets admission add its labels to a volume the caller creates (a tenant marks it as its own). */
+  labelNew(caller: RequestAdmission | undefined, name: string, labels: Record<string, string>): void;
+}
+
+/** The scope the admission controllers' `canSeeVolume` and `onVolumeCreate` make; no caller (boot, timers) sees all. */
+export function admissionVolumeScope(admission: readonly AdmissionController[]): VolumeScope {
+  return {
+    canSee: (caller, labels) => !caller || admission.every((a) => !a.canSeeVolume || a.canSeeVolume(caller, labels)),
+    labelNew: (caller, name, labels) => {
+      for (const a of admission) a.onVolumeCreate?.({ name, labels, bearerToken: caller?.bearerToken ?? '' });
+    },
+  };
+}
+
+const OPEN_SCOPE: VolumeScope = { canSee: () => true, labelNew: () => undefined };
+
 export class VolumeService {
   private readonly volumes: Collection<VolumeRecord>;
   /** Creates of one name in flight, so concurrent creates (compose, parallel CI jobs) share one result. */
@@ -57,6 +80,7 @@ export class VolumeService {
     store: StateStore,
     private readonly events: EventsBus,
     private readonly containers: { all(): ContainerRecord[] },
+    private readonly scope: VolumeScope = OPEN_SCOPE,
   ) {
     this.volumes = new Collection<VolumeRecord>(store, 'volume');
   }
@@ -82,14 +106,34 @@ export class VolumeService {
     return this.toJson(await this.createRecord(name, body.Driver || 'local', body.DriverOpts ?? {}, labels));
   }
 
+  /** Whether `caller` may see the volume of that name (false when there is none, or no more). */
+  visibleTo(caller: RequestAdmission | undefined, name: string): boolean {
+    const v = this.volumes.get(name);
+    return v === undefined ? !caller : this.scope.canSee(caller, v.labels);
+  }
+
+  /** Whether the current caller may see a volume with these labels. */
+  private canSee(labels: Record<string, string>): boolean {
+    return this.scope.canSee(currentCaller(), labels);
+  }
+
   /** For the container engine: the named volume, created on first use (64-hex names are anonymous ones). */
   async ensure(name: string): Promise<Volume> {
     const existing = this.volumes.get(name);
-    if (existing) return this.toJson(existing);
+    if (existing) return this.toJson(this.ownedOrConflict(existing));
     return this.toJson(await this.createRecord(name, 'local', {}, HEX64.test(name) ? { [ANONYMOUS_LABEL]: '' } : {}));
   }
 
-  private createRecord(name: string, driver: string, opts: Record<string, string>, labels: Record<string, string>): Promise<VolumeRecord> {
+  /**
+   * Names are global, as in Docker, so a name another tenant holds can be neither created again nor
+   * mounted: a conflict that says so without showing the volume, as a taken container name does.
+   */
+  private ownedOrConflict(v: VolumeRecord): VolumeRecord {
+    if (!this.canSee(v.labels)) throw new ConflictError(`create ${v.id}: the volume name is in use by another tenant`);
+    return v;
+  }
+
+  private async createRecord(name: string, driver: string, opts: Record<string, string>, labels: Record<string, string>): Promise<VolumeRecord> {
     if (name.length === 1) throw new InvalidArgumentError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
     if (!VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
@@ -103,9 +147,11 @@ export class VolumeService {
     }
     const existing = this.volumes.get(name);
     // Docker answers an existing volume of the same driver as if it had created it, without a new event.
-    if (existing) return Promise.resolve(existing);
+    if (existing) return this.ownedOrConflict(existing);
     const inFlight = this.creating.get(name);
-    if (inFlight) return inFlight;
+    if (inFlight) return this.ownedOrConflict(await inFlight);
+    // Synchronously, so a second create of this name meanwhile joins this one rather than racing it.
+    this.scope.labelNew(currentCaller(), name, labels);
     const run = (async () => {
       await mkdir(this.mountpoint(name), { recursive: true });
       const rec: VolumeRecord = { id: name, driver, createdAt: rfc3339Seconds(new Date()), labels, options: { ...opts } };
@@ -125,7 +171,7 @@ export class VolumeService {
       else if (v.includes('false') || v.includes('0')) dangling = false;
       else throw new InvalidArgumentError(`invalid filter 'dangling=${v.join(',')}'`);
     }
-    const vols = this.volumes.all().filter((v) =>
+    const vols = this.volumes.all().filter((v) => this.canSee(v.labels) &&
       (!f.driver || f.driver.includes(v.driver)) &&
       (!f.name || f.name.some((n) => v.id === n || matchesPattern(n, v.id))) &&
       matchesLabels(v.labels, f.label) &&
@@ -139,7 +185,7 @@ export class VolumeService {
 
   private get(name: string): VolumeRecord {
     const v = this.volumes.get(name);
-    if (!v) throw new NotFoundError(`get ${name}: no such volume`);
+    if (!v || !this.canSee(v.labels)) throw new NotFoundError(`get ${name}: no such volume`);
     return v;
   }
 
@@ -151,7 +197,7 @@ export class VolumeService {
   /** `force` only forgives a missing volume, as in Docker; a volume in use is never removed. */
   async remove(name: string, force = false): Promise<void> {
     const v = this.volumes.get(name);
-    if (!v) {
+    if (!v || !this.canSee(v.labels)) {
       if (force) return;
       throw new NotFoundError(`get ${name}: no such volume`);
     }
@@ -170,6 +216,7 @@ export class VolumeService {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const v of this.volumes.all()) {
+      if (!this.canSee(v.labels)) continue;
       if (!f.all && !(ANONYMOUS_LABEL in v.labels) && !HEX64.test(v.id)) continue;
       if (!matchesLabels(v.labels, f.label)) continue;
       if (f.notLabel?.length && matchesLabels(v.labels, f.notLabel)) continue;

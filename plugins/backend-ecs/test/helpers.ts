@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnavailableError, type AgentServer, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import { SIMULATOR_CREDENTIALS, UnavailableError, type AgentServer, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
 import { readAll, silentLogger } from '@sockerless/sdk/testing';
 import { createEcsDriver, type EcsDriver } from '../src/driver';
 import { ecsOptionsSchema } from '../src/options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+/** What the simulator accepts (it checks every signature). */
+export const TEST_CREDENTIALS = { ...SIMULATOR_CREDENTIALS };
 
 export function containerId(): string {
   return randomBytes(32).toString('hex');

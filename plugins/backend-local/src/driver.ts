@@ -13,6 +13,7 @@ import { detectHostTools, type HostTools } from './host-tools';
 import { spawnProcess, type Spawned } from './process';
 import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
+import type { SharedHostBridges } from './network/host-bridges';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
 import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
@@ -56,12 +57,18 @@ export class LocalDriver implements BackendDriver {
   private readonly startCache = new StartCache();
   private readonly net: ContainerNetworks;
 
-  constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools()) {
+  /** `hostBridges`: the daemon's bridges, shared by its `local` instances; without it this instance has its own. */
+  constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools(), hostBridges?: SharedHostBridges) {
     this.logger = ctx.logger;
     this.tools = tools;
     this.helper = tools.busyboxHelper ? new BusyboxHelper(tools.busyboxHelper) : undefined;
     this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
-    this.net = new ContainerNetworks({ stateDir: ctx.stateDir, logger: this.logger, mode: ctx.options?.network ?? 'auto', tools });
+    const network = ctx.options?.network ?? 'auto';
+    const bridges = network === 'auto' ? hostBridges?.open(tools, this.logger) : undefined;
+    this.net = new ContainerNetworks({
+      stateDir: ctx.stateDir, logger: this.logger, mode: network, tools, bridges,
+      runningPid: async (id) => (await this.runs.runningOf(id))?.workloadPid,
+    });
     this.runs = new RunningContainers({
       stateDirOf: (id) => this.stateDirOf(id), setupExecutables: [tools.bwrap, tools.staticBusybox], onExit: (id) => this.net.detach(id),
     });
@@ -109,7 +116,8 @@ export class LocalDriver implements BackendDriver {
     const json = JSON.stringify(spec);
     if (this.savedSpecs.get(spec.id) !== json) {
       await fs.mkdir(spec.stateDir, { recursive: true });
-      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json);
+      // 0600, as dockerd's config.v2.json: it holds the container's env.
+      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json, { mode: 0o600 });
       this.savedSpecs.set(spec.id, json);
     }
     this.specs.set(spec.id, spec);
@@ -158,7 +166,7 @@ export class LocalDriver implements BackendDriver {
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
     const sys = await exists(join(root, 'sys'));
-    const net = await this.net.attach(spec, async (target) => (await this.runs.runningOf(target))?.workloadPid);
+    const net = await this.net.attach(spec);
     const args = [...net.enter, bwrap, ...bwrapArgs({
       root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
       resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet,

@@ -1,5 +1,6 @@
 import { coreBackendDriversExtensionPoint, coreServices, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
 import { LocalDriver, type LocalDriverOptions } from './driver';
+import { SharedHostBridges } from './network/host-bridges';
 
 export { LocalDriver, type LocalDriverOptions } from './driver';
 export { detectHostTools, type HostTools } from './host-tools';
@@ -14,14 +15,16 @@ export default definePlugin({
       open: ({ name, stateDir, logger }) => new LocalDriver({ instanceName: name, stateDir, logger, options: { sandbox: 'auto', network: 'host' } }),
     }));
     reg.registerInit({
-      deps: { drivers: coreBackendDriversExtensionPoint, logger: coreServices.logger },
-      init({ drivers, logger }) {
+      deps: { drivers: coreBackendDriversExtensionPoint, logger: coreServices.logger, paths: coreServices.paths },
+      init({ drivers, logger, paths }) {
+        // One bridge per Docker network for the whole daemon, whichever instance (pool) a container runs in.
+        const hostBridges = new SharedHostBridges(paths.home);
         drivers.register({
           kind: 'local',
           // Strict, so a misspelt option stops the boot instead of being ignored.
           // `network` has no schema default (the driver defaults it to `auto`), so a config without it validates as before.
           optionsSchema: z.strictObject({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto'), network: z.enum(['auto', 'host']).optional() }),
-          create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }),
+          create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }, undefined, hostBridges),
         });
         logger.debug('local backend driver registered');
       },

@@ -5,6 +5,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { ReadStream as TtyReadStream } from 'node:tty';
 import type { ConsoleSize, ExitStatus, WorkloadProcess } from '@sockerless/sdk';
 import type { IPty } from 'node-pty';
+import { terminalClosed, terminalOpened, withoutOpenTerminals } from './terminal-fds';
 
 export interface SpawnOptions {
   file: string;
@@ -60,7 +61,8 @@ export function spawnProcess(o: SpawnOptions): Spawned {
 }
 
 function spawnPiped(o: SpawnOptions): Spawned {
-  const child = spawnChild(o.file, o.args, {
+  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const child = spawnChild(file, args, {
     cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
     stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: o.killGroupOnExit ?? false,
@@ -98,15 +100,20 @@ function spawnPty(o: SpawnOptions): Spawned {
   // Loaded lazily: a native module that fails to build should only break TTY containers.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pty = require('node-pty') as typeof import('node-pty');
-  const term: IPty = pty.spawn(o.file, o.args, {
+  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const term: IPty = pty.spawn(file, args, {
     name: o.env.TERM ?? 'xterm', cols: o.size?.cols ?? 80, rows: o.size?.rows ?? 24, cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
     // Buffers, so a multi-byte character split across reads is not mangled.
     encoding: null,
   } as import('node-pty').IPtyForkOptions);
+  // node-pty's master, not public API: without it, this terminal may leak into later spawns.
+  const master = (term as unknown as { _fd?: number })._fd;
+  terminalOpened(master);
   const stdout = new PassThrough();
   term.onData((d: string | Buffer) => { stdout.write(d); });
   const exited = new Promise<ExitStatus>((resolve) => {
     term.onExit(({ exitCode, signal }) => {
+      terminalClosed(master);
       if (o.killGroupOnExit) killGroup(term.pid);
       stdout.end();
       const done = () => resolve(status(exitCode, signal ?? null));
@@ -161,6 +168,8 @@ function spawnOnDetachedPty(o: SpawnOptions): Spawned {
   const native = nativePty();
   if (!native) return spawnPty(o);
   const { master, slave, pty: slavePath } = native.open(o.size?.cols ?? 80, o.size?.rows ?? 24);
+  // Before the spawn below, so the workload does not get its own terminal's master either.
+  terminalOpened(master);
   let workloadEnd: number;
   try {
     // node-pty made both ends non-blocking for its own reads. The workload needs a blocking terminal, and
@@ -169,7 +178,8 @@ function spawnOnDetachedPty(o: SpawnOptions): Spawned {
   } finally {
     closeSync(slave);
   }
-  const child = spawnChild(o.file, o.args, {
+  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const child = spawnChild(file, args, {
     cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid, stdio: [workloadEnd, workloadEnd, workloadEnd], detached: true,
   });
   closeSync(workloadEnd);
@@ -179,7 +189,7 @@ function spawnOnDetachedPty(o: SpawnOptions): Spawned {
   terminal.on('data', (d: Buffer) => stdout.write(d));
   // Reading the master fails with EIO once the last holder of the slave is gone: that is its end.
   terminal.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => terminal.once('close', () => { open = false; resolve(); }));
+  const closed = new Promise<void>((resolve) => terminal.once('close', () => { open = false; terminalClosed(master); resolve(); }));
   const endOutput = () => new Promise<void>((resolve) => {
     stdout.end();
     if (stdout.writableFinished) resolve(); else stdout.once('finish', () => resolve());

@@ -56,6 +56,9 @@ export class OverlayRoots {
       return merged;
     }
     await Promise.all([upperDir(stateDir), workDir(stateDir), merged].map((d) => fs.mkdir(d, { recursive: true })));
+    // Neither nosuid nor nodev, as dockerd's overlay2 mounts (`findmnt`: rw,relatime): a setuid binary in
+    // the image works inside. A local user cannot run one through its host path: the home is 0710 and
+    // the directories in it 0700 (the core's makeHomePrivate), as dockerd's data root.
     const opts = `lowerdir=${escapeOpt(imageRootfs)},upperdir=${escapeOpt(upperDir(stateDir))},workdir=${escapeOpt(workDir(stateDir))}`;
     try {
       if (!(await this.helper?.mount(opts, merged))) await run(this.mountTool, ['-t', 'overlay', 'overlay', '-o', opts, merged]);

@@ -88,7 +88,7 @@ export class RunningContainers {
   async save(spec: WorkloadSpec, r: Running): Promise<void> {
     if (r.done) return;
     const info: RunInfo = { pid: r.pid, workloadPid: r.workloadPid, sandboxed: r.sandboxed };
-    await fs.writeFile(join(spec.stateDir, RUN_FILE), JSON.stringify(info)).catch(() => undefined);
+    await fs.writeFile(join(spec.stateDir, RUN_FILE), JSON.stringify(info), { mode: 0o600 }).catch(() => undefined);
   }
 
   /**

@@ -15,7 +15,9 @@ async function boot(): Promise<{ factories: BackendDriverFactory<any>[]; service
     registerInit: (r) => { registration = r as InitRegistration<any, unknown>; },
   });
   const factories: BackendDriverFactory<any>[] = [];
-  await registration!.init({ drivers: { register: (f: BackendDriverFactory<any>) => factories.push(f) }, logger: silentLogger() }, undefined);
+  // The daemon's home only names its network objects (their tag); nothing is written there.
+  const paths = { home: join(tmpdir(), 'sl-local-plugin-home'), configDir: tmpdir(), stateDir: tmpdir() };
+  await registration!.init({ drivers: { register: (f: BackendDriverFactory<any>) => factories.push(f) }, logger: silentLogger(), paths }, undefined);
   return { factories, services };
 }
 

@@ -14,6 +14,8 @@ export interface SimOptions {
   throttle?: { ratePerSecond: number; burst: number };
   /** Where the simulator keeps its state; the plugin's own state dir by default. */
   stateDir: string;
+  /** Key pairs whose SigV4 signatures it accepts, besides SIMULATOR_CREDENTIALS (which it always accepts). */
+  credentials?: { accessKeyId: string; secretAccessKey: string }[];
 }
 
 /** One log event as CloudWatch Logs stores it. */

@@ -11,6 +11,8 @@ const optionsSchema = z.strictObject({
   /** ms a task spends in PROVISIONING/PENDING before its process starts. */
   startDelayMs: z.number().int().min(0).default(0),
   throttle: z.strictObject({ ratePerSecond: z.number().positive(), burst: z.number().int().min(1) }).optional(),
+  /** Key pairs whose SigV4 signatures the simulator accepts besides SIMULATOR_CREDENTIALS (sockerless/sockerless); every call must be signed. */
+  credentials: z.array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) })).optional(),
   /** Where state is kept; the plugin's own state dir by default. */
   stateDir: z.string().min(1).optional(),
 });

@@ -60,7 +60,8 @@ export class FilePersistence implements Persistence {
       for (const [name, json] of docs) {
         const tmp = `${this.file(name)}.${process.pid}.tmp`;
         try {
-          await fs.writeFile(tmp, json);
+          // 0600: task definitions carry the workloads' env.
+          await fs.writeFile(tmp, json, { mode: 0o600 });
           await fs.rename(tmp, this.file(name));
         } catch (err) {
           this.logger.error('simulator state write failed', { name, err: (err as Error).message });

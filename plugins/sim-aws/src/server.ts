@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@sockerless/sdk';
+import { SIMULATOR_CREDENTIALS, type Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { AwsError, sendJson11Error, sendRestJsonError } from './errors';
+import { verifySigV4, type SimulatorCredential } from './sigv4';
 import { TokenBucket } from './throttle';
 import type { Json, Json11Operations } from './wire';
 
@@ -23,13 +24,17 @@ const LAMBDA_PATH = /^\/20\d\d-\d\d-\d\d\//;
 
 /**
  * One port for every AWS service the simulator speaks: JSON 1.1 services by their `x-amz-target` prefix,
- * Lambda's REST-JSON by its path. The SigV4 signature is not checked.
+ * Lambda's REST-JSON by its path. Every call must be signed (SigV4) with a key pair the simulator knows:
+ * SIMULATOR_CREDENTIALS, which the backends use for a simulator, and those in `options.credentials`.
  */
 export class AwsServer {
   private server: Server | undefined;
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly credentials: SimulatorCredential[];
 
-  constructor(private readonly services: SimServices, private readonly options: SimOptions, private readonly logger: Logger) {}
+  constructor(private readonly services: SimServices, private readonly options: SimOptions, private readonly logger: Logger) {
+    this.credentials = [SIMULATOR_CREDENTIALS, ...(options.credentials ?? [])];
+  }
 
   async listen(host: string, port: number): Promise<string> {
     const server = createServer((req, res) => void this.dispatch(req, res));
@@ -73,9 +78,21 @@ export class AwsServer {
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const target = req.headers['x-amz-target'];
-    if (typeof target === 'string' && target.startsWith(ECS_PREFIX)) return this.json11('ecs', this.services.ecs, target.slice(ECS_PREFIX.length), body, res);
-    if (typeof target === 'string' && target.startsWith(LOGS_PREFIX)) return this.json11('logs', this.services.logs, target.slice(LOGS_PREFIX.length), body, res);
-    if (target === undefined && LAMBDA_PATH.test(url.pathname)) return this.rest(req, res, body, url, this.services.lambda);
+    const ecs = typeof target === 'string' && target.startsWith(ECS_PREFIX);
+    const logs = typeof target === 'string' && target.startsWith(LOGS_PREFIX);
+    const lambda = target === undefined && LAMBDA_PATH.test(url.pathname);
+    // Authentication comes first, as on AWS: an unsigned caller learns nothing, not even which operations exist.
+    try {
+      verifySigV4(req, body, this.credentials, ecs ? 'ecs' : logs ? 'logs' : lambda ? 'lambda' : undefined);
+    } catch (err) {
+      const refusal = asAwsError(err, 'ServiceException', this.logger);
+      if (lambda) sendRestJsonError(res, refusal);
+      else sendJson11Error(res, refusal);
+      return;
+    }
+    if (ecs) return this.json11('ecs', this.services.ecs, (target as string).slice(ECS_PREFIX.length), body, res);
+    if (logs) return this.json11('logs', this.services.logs, (target as string).slice(LOGS_PREFIX.length), body, res);
+    if (lambda) return this.rest(req, res, body, url, this.services.lambda);
     sendJson11Error(res, new AwsError('UnknownOperationException', `The Sockerless AWS simulator does not know ${target ? `the operation ${String(target)}` : `${req.method} ${url.pathname}`}`));
   }
 

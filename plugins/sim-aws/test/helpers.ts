@@ -1,9 +1,11 @@
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { coreServices, definePlugin, sandboxRuntimeServiceRef, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { coreServices, definePlugin, sandboxRuntimeServiceRef, SIMULATOR_CREDENTIALS, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
 import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
 import type { SimOptions } from '../src/context';
@@ -33,7 +35,7 @@ export interface TestSimulator {
   readonly stateDir: string;
   readonly host: TestHost;
   readonly simulator: AwsSimulator;
-  /** The official SDK's client config for this simulator (fake credentials, no retries). */
+  /** The official SDK's client config for this simulator (the simulator's credentials, no retries). */
   readonly aws: AwsClientConfig;
   readonly ecs: ECSClient;
   readonly logs: CloudWatchLogsClient;
@@ -75,7 +77,7 @@ export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<Te
     let simulator = createAwsSimulator(deps, options);
     const { endpoint } = await simulator.start({ host: '127.0.0.1', port: 0 });
     const port = Number(new URL(endpoint).port);
-    const aws: AwsClientConfig = { region: options.region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    const aws: AwsClientConfig = { region: options.region, endpoint, credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 };
     const ecs = new ECSClient(aws);
     const logs = new CloudWatchLogsClient(aws);
     const lambda = new LambdaClient(aws);
@@ -137,4 +139,43 @@ export function payloadOf(out: InvokeCommandOutput): string {
 export async function lambdaLogMessages(sim: TestSimulator, name: string): Promise<string[]> {
   const out = await sim.logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }));
   return (out.events ?? []).map((e) => e.message ?? '');
+}
+
+const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Buffer =>
+  (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
+
+/** The SDK's Checksum interface over node:crypto, for the official signer: SHA-256, or HMAC-SHA256 with a key. */
+class Sha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) { this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret)); }
+  update(data: string | ArrayBuffer | ArrayBufferView): void { this.hash.update(bytes(data)); }
+  async digest(): Promise<Uint8Array> { return this.hash.digest(); }
+  reset(): void { /* one use each */ }
+}
+
+export interface Signing {
+  service: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** When the request claims it was signed; now by default. */
+  signingDate?: Date;
+}
+
+type RawRequest = { method?: string; headers?: Record<string, string>; body?: string };
+
+/** The headers (Authorization, X-Amz-Date, ...) the official AWS signer (@smithy/signature-v4, what every @aws-sdk client uses) gives a request. */
+export async function signHeaders(url: string, init: RawRequest, signing: Signing): Promise<Record<string, string>> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ service: signing.service, region: 'us-east-1', credentials: signing.credentials ?? { ...SIMULATOR_CREDENTIALS }, sha256: Sha256 });
+  const query: Record<string, string> = {};
+  u.searchParams.forEach((v, k) => { query[k] = v; });
+  const signed = await signer.sign({
+    method: init.method ?? 'GET', protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: u.pathname, query,
+    headers: { host: u.host, ...init.headers }, body: init.body,
+  }, signing.signingDate ? { signingDate: signing.signingDate } : {});
+  return signed.headers;
+}
+
+/** A raw HTTP call to the simulator, signed as the SDK signs, for requests no SDK command makes (unknown operations, bad bodies). */
+export async function signedFetch(url: string, init: RawRequest = {}, signing: Signing = { service: 'ecs' }): Promise<Response> {
+  return fetch(url, { method: init.method ?? 'GET', headers: await signHeaders(url, init, signing), body: init.body });
 }

@@ -120,9 +120,12 @@ wget -q -O- --post-data '{"second":1}' "$API/invocation/$ID/response" || echo se
 
 describe('RuntimeApi on the wire', () => {
   function call(address: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-    const [host, port] = address.split(':');
+    // `address` is HOST:PORT/SECRET, and runtimes append the API's path to it.
+    const [host, rest] = address.split(':');
+    const slash = rest.indexOf('/');
+    const [port, prefix] = slash < 0 ? [rest, ''] : [rest.slice(0, slash), rest.slice(slash)];
     return new Promise((resolve, reject) => {
-      const req = request({ host, port: Number(port), method, path }, (res) => {
+      const req = request({ host, port: Number(port), method, path: path.startsWith('!') ? path.slice(1) : `${prefix}${path}` }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -141,7 +144,10 @@ describe('RuntimeApi on the wire', () => {
       { onNext: () => nexts++, onOutcome: (o) => outcomes.push(o), onIdle: () => idle++ },
     );
     try {
-      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(address).toMatch(/^127\.0\.0\.1:\d+\/[0-9a-f]{48}$/);
+      // Without the invocation's secret prefix (another local user): refused, and the event stays undelivered.
+      expect((await call(address, 'GET', '!/2018-06-01/runtime/invocation/next')).status).toBe(403);
+      expect(nexts).toBe(0);
       const next = await call(address, 'GET', '/2018-06-01/runtime/invocation/next');
       expect(next.status).toBe(200);
       expect(next.body).toBe('{"x":1}');
@@ -153,6 +159,7 @@ describe('RuntimeApi on the wire', () => {
       expect((await call(address, 'POST', '/2018-06-01/runtime/invocation/req-2/response', '{}')).status).toBe(400);
       expect((await call(address, 'GET', '/2018-06-01/runtime/nothing')).status).toBe(404);
       expect((await call(address, 'GET', '/other')).status).toBe(404);
+      expect((await call(address, 'POST', '!/2018-06-01/runtime/invocation/req-1/response', '{"forged":true}')).status).toBe(403);
       const posted = await call(address, 'POST', '/2018-06-01/runtime/invocation/req-1/response', '{"done":true}');
       expect(posted.status).toBe(202);
       expect(outcomes).toHaveLength(1);

@@ -1,11 +1,11 @@
 /** The simulator's one listener: routing by target and path, error shapes, throttling, and the plugin as the core boots it. */
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, ListClustersCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
-import type { Simulator } from '@sockerless/sdk';
+import { SIMULATOR_CREDENTIALS, type Simulator } from '@sockerless/sdk';
 import { captureInit, silentLogger, startTestHost } from '@sockerless/sdk/testing';
 import plugin from '../src/index';
 import { freePort } from '../../../test/support/registry';
-import { startSimulator, type TestSimulator } from './helpers';
+import { signedFetch, startSimulator, type TestSimulator } from './helpers';
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
 
@@ -14,9 +14,9 @@ describe('routing and errors', () => {
   beforeAll(async () => { sim = await startSimulator(); });
   afterAll(async () => { await sim?.close(); });
 
-  const post = (target: string | undefined, body: string, path = '/') => fetch(`${sim.endpoint}${path}`, {
+  const post = (target: string | undefined, body: string, path = '/') => signedFetch(`${sim.endpoint}${path}`, {
     method: 'POST', body, headers: { 'content-type': 'application/x-amz-json-1.1', ...(target ? { 'x-amz-target': target } : {}) },
-  });
+  }, { service: target?.startsWith('Logs_') ? 'logs' : 'ecs' });
 
   test('ECS and Logs answer on one port with AWS JSON 1.1', async () => {
     const res = await post(`${ECS_TARGET}ListClusters`, '{}');
@@ -41,7 +41,7 @@ describe('routing and errors', () => {
   });
 
   test('Lambda paths go to the Lambda service', async () => {
-    const res = await fetch(`${sim.endpoint}/2015-03-31/functions/nope`);
+    const res = await signedFetch(`${sim.endpoint}/2015-03-31/functions/nope`, {}, { service: 'lambda' });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
   });
@@ -60,9 +60,10 @@ describe('throttling', () => {
     await sim.logs.send(new DescribeLogGroupsCommand({}));
     await sim.logs.send(new DescribeLogGroupsCommand({}));
     await expect(sim.logs.send(new DescribeLogGroupsCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
-    await fetch(`${sim.endpoint}/2015-03-31/functions/`);
-    await fetch(`${sim.endpoint}/2015-03-31/functions/`);
-    const res = await fetch(`${sim.endpoint}/2015-03-31/functions/`);
+    const listFunctions = () => signedFetch(`${sim.endpoint}/2015-03-31/functions/`, {}, { service: 'lambda' });
+    await listFunctions();
+    await listFunctions();
+    const res = await listFunctions();
     expect(res.status).toBe(429);
     expect(res.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
   });
@@ -90,7 +91,7 @@ describe('the plugin', () => {
   test('the core starts it on simulators.aws.listen', async () => {
     const port = await freePort();
     const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', plugin], config: { simulators: { aws: { listen: `tcp://127.0.0.1:${port}` } } } });
-    const aws = { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    const aws = { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 };
     const ecs = new ECSClient(aws);
     const logs = new CloudWatchLogsClient(aws);
     try {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordKind, StateStore, StoredEvent, StoredRecord } from '@sockerless/sdk';
@@ -63,7 +63,7 @@ export class SqliteStateStore implements StateStore {
     let db: Database.Database | undefined;
     let eventsDb: Database.Database | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') makeDatabasePrivate(path);
       db = new Database(path);
       // The first statement that reads the header: a file that is not SQLite (or is damaged) fails here.
       db.pragma('journal_mode = WAL');
@@ -173,5 +173,23 @@ function migrate(db: Database.Database): void {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+}
+
+/**
+ * The database holds every container's env and labels (secrets, often): 0600, as dockerd's metadata.db.
+ * A new file is made empty with that mode before SQLite opens it (an empty file is an empty database),
+ * since SQLite creates the -wal and -shm files with the database's own mode; existing ones, made 0644
+ * before, are tightened.
+ */
+function makeDatabasePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }

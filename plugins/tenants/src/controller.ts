@@ -1,9 +1,13 @@
 import {
-  ForbiddenError, NotFoundError, POOL_LABEL, TooManyRequestsError, UnauthorizedError,
-  type AdmissionController, type CreateAdmission, type RequestAdmission,
+  ForbiddenError, NotFoundError, POOL_LABEL, TENANT_LABEL, TooManyRequestsError, UnauthorizedError,
+  type AdmissionController, type CreateAdmission, type RequestAdmission, type VolumeAdmission,
 } from '@sockerless/sdk';
 import type { Identity, Tenant, TenantsConfig } from './tenants-config';
 import { TokenBucket } from './token-bucket';
+import { checkHostAccess } from './host-access';
+
+/** The SDK's tenant label marks a tenant's volumes as it marks its networks: only that tenant (and the operator) sees them. */
+export { TENANT_LABEL };
 
 /** Before the pools plugin (20), so the pool it checks is already the tenant's. */
 export const TENANTS_ORDER = 10;
@@ -30,6 +34,8 @@ export interface ControllerOptions {
 }
 
 const OPERATOR: Identity = { kind: 'operator' };
+/** No tenant can have this name (TENANT_NAME allows no spaces or parentheses). */
+const REFUSED_CALLER = '(refused caller)';
 
 /** The admission controller: who is calling (by bearer token), where they may create, what they may see. */
 export function createTenantsController(config: TenantsConfig, opts: ControllerOptions = {}): AdmissionController {
@@ -45,6 +51,15 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
     const who = config.byToken.get(bearerToken);
     if (!who) throw new UnauthorizedError('unknown API token');
     return who;
+  };
+
+  // onRequest has refused a caller it cannot identify already; anything that still asks sees nothing.
+  const identifyOrNone = (request: RequestAdmission): Identity | undefined => {
+    try {
+      return identify(request.bearerToken);
+    } catch {
+      return undefined;
+    }
   };
 
   const takeCreate = (tenant: Tenant) => {
@@ -75,23 +90,37 @@ export function createTenantsController(config: TenantsConfig, opts: ControllerO
       const asked = request.pool ?? request.labels[POOL_LABEL];
       // The pools plugin's wording for an unknown pool, so another tenant's pool cannot be told from none.
       if (asked !== undefined && !tenant.poolSet.has(asked)) throw new NotFoundError(`no such pool: ${asked}`);
-      const bind = tenant.allowBindMounts ? undefined : request.mounts.find((m) => m.type === 'bind');
-      if (bind) throw new ForbiddenError(`tenant ${tenant.name} may not bind-mount host paths (${bind.source}); use a volume`);
+      checkHostAccess(tenant, request);
       // Checked after the pool so a refused create does not spend the tenant's budget.
       takeCreate(tenant);
       request.pool = asked ?? tenant.pools[0];
     },
-    canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
+    // The core keeps each tenant's networks (its default bridge included) its own; the operator is none.
+    tenantOf(request: RequestAdmission) {
       let who: Identity;
       try {
         who = identify(request.bearerToken);
       } catch {
-        // onRequest has refused such a caller already; anything that still asks sees nothing.
-        return false;
+        // As canSee: onRequest has refused such a caller; if anything still asks, it owns no network.
+        return REFUSED_CALLER;
       }
-      if (who.kind === 'operator') return true;
+      return who.kind === 'tenant' ? who.tenant.name : undefined;
+    },
+    canSee(request: RequestAdmission, containerLabels: Record<string, string>) {
+      const who = identifyOrNone(request);
+      if (!who || who.kind === 'operator') return who !== undefined;
       const pool = containerLabels[POOL_LABEL];
       return pool !== undefined && who.tenant.poolSet.has(pool);
+    },
+    onVolumeCreate(request: VolumeAdmission) {
+      const who = identify(request.bearerToken);
+      // The operator's volumes stay unmarked (or marked by the operator, to hand one to a tenant).
+      if (who.kind === 'tenant') request.labels[TENANT_LABEL] = who.tenant.name;
+    },
+    canSeeVolume(request: RequestAdmission, volumeLabels: Record<string, string>) {
+      const who = identifyOrNone(request);
+      if (!who || who.kind === 'operator') return who !== undefined;
+      return volumeLabels[TENANT_LABEL] === who.tenant.name;
     },
   };
 }

@@ -2,7 +2,8 @@ import { coreAdmissionExtensionPoint, coreServices, definePlugin } from '@socker
 import { createTenantsController } from './controller';
 import { parseTenantsConfig, sharedPools } from './tenants-config';
 
-export { createTenantsController, isOperatorOnlyPath, TENANTS_ORDER, type ControllerOptions } from './controller';
+export { createTenantsController, isOperatorOnlyPath, TENANT_LABEL, TENANTS_ORDER, type ControllerOptions } from './controller';
+export { checkHostAccess, hostPathOf } from './host-access';
 export { parseTenantsConfig, sharedPools, type Identity, type Tenant, type TenantsConfig } from './tenants-config';
 export { TokenBucket } from './token-bucket';
 

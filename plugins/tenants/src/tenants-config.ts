@@ -16,6 +16,10 @@ const tenantSchema = z.strictObject({
   createsPerMinute: z.number().int('expected a whole number of creates').positive().optional(),
   // A bind mount reads and writes the daemon's host, its config (and so every token) included: off by default.
   allowBindMounts: z.boolean().optional(),
+  // Bind mounts only under these host directories (absolute); implies allowBindMounts for them.
+  allowedBindPaths: z.array(z.string().regex(/^\//, 'an allowed bind path is absolute')).min(1, 'list at least one path, or leave allowedBindPaths out').optional(),
+  // Nothing beyond Docker's default confinement: no Privileged, host namespaces, CapAdd, Devices, unconfined SecurityOpt.
+  unprivileged: z.boolean().optional(),
 });
 
 const sectionSchema = z.strictObject({
@@ -31,6 +35,9 @@ export interface Tenant {
   poolSet: ReadonlySet<string>;
   createsPerMinute?: number;
   allowBindMounts: boolean;
+  /** When set, bind sources must lie under one of these. */
+  allowedBindPaths?: readonly string[];
+  unprivileged: boolean;
 }
 
 export type Identity = { kind: 'operator' } | { kind: 'tenant'; tenant: Tenant };
@@ -80,7 +87,9 @@ export function parseTenantsConfig(section: unknown): TenantsConfig {
 
   const tenants = new Map<string, Tenant>();
   for (const [name, spec] of Object.entries(tenantSpecs)) {
-    const tenant: Tenant = { name, pools: spec.pools, poolSet: new Set(spec.pools), createsPerMinute: spec.createsPerMinute, allowBindMounts: spec.allowBindMounts ?? false };
+    const tenant: Tenant = { name, pools: spec.pools, poolSet: new Set(spec.pools), createsPerMinute: spec.createsPerMinute, allowBindMounts: spec.allowBindMounts ?? false,
+      allowedBindPaths: spec.allowedBindPaths, unprivileged: spec.unprivileged ?? false,
+    };
     tenants.set(name, tenant);
     const identity: Identity = { kind: 'tenant', tenant };
     spec.tokens.forEach((t, i) => claim(t, pathOf(['tenants', name, 'tokens', i]), identity));

@@ -21,7 +21,7 @@ function controller(section: unknown = SECTION) {
 }
 
 const req = (bearerToken: string, path = '/containers/json', method = 'GET') => ({ method, path, bearerToken });
-const create = (bearerToken: string, labels: Record<string, string> = {}, mounts: CreateAdmission['mounts'] = []): CreateAdmission => ({ labels, memoryBytes: 0, bearerToken, mounts });
+const create = (bearerToken: string, labels: Record<string, string> = {}, mounts: CreateAdmission['mounts'] = []): CreateAdmission => ({ labels, memoryBytes: 0, bearerToken, mounts, hostConfig: {} });
 /** async, so a synchronous refusal arrives as a rejection, as the core (which awaits) sees it. */
 const onCreate = async (c: AdmissionController, r: CreateAdmission) => c.onCreate!(r);
 
@@ -187,6 +187,20 @@ describe('canSee', () => {
   test('callers that onRequest refuses see nothing', () => {
     expect(controller().c.canSee!(req('nope'), { [POOL]: 'red' })).toBe(false);
     expect(controller({ ...SECTION, anonymous: 'deny' }).c.canSee!(req(''), { [POOL]: 'red' })).toBe(false);
+  });
+});
+
+describe('tenantOf', () => {
+  test("names the caller's tenant, none for the operator, and a tenant of nothing for a token onRequest refuses", () => {
+    const { c } = controller();
+    expect(c.tenantOf!(req('red-token-2'))).toBe('red');
+    expect(c.tenantOf!(req('blue-token'))).toBe('blue');
+    expect(c.tenantOf!(req('op-token'))).toBeUndefined();
+    expect(c.tenantOf!(req(''))).toBeUndefined();
+    const refused = c.tenantOf!(req('nope'));
+    expect(refused).toBeDefined();
+    expect(['red', 'blue']).not.toContain(refused);
+    expect(controller({ ...SECTION, anonymous: 'deny' }).c.tenantOf!(req(''))).toBe(refused);
   });
 });
 

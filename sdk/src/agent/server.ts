@@ -150,7 +150,8 @@ export class WorkloadAgentServer implements AgentServer {
       this.logger.warn('the workload agent port of the previous run is taken; agents of workloads that outlived it cannot dial back', { port: remembered });
       bound = await listenOn(http, host, 0);
     }
-    writeFileSync(join(this.opts.home, LISTENER_FILE), JSON.stringify({ port: bound }) + '\n');
+    // 0600 like every file in the daemon's home (the core tightens the home at boot, not files made later).
+    writeFileSync(join(this.opts.home, LISTENER_FILE), JSON.stringify({ port: bound }) + '\n', { mode: 0o600 });
     this.http = http;
     this.wss = wss;
     this.heartbeat = setInterval(() => this.ping(), HEARTBEAT_MS).unref();

@@ -3,21 +3,13 @@ import { join } from 'node:path';
 import {
   ConflictError, NotFoundError, type BoundPort, type HostEntry, type Logger, type WorkloadEndpoint, type WorkloadSpec,
 } from '@sockerless/sdk';
+import { HostBridges, type NetworkMember, type NetworkingTools, type RunningMember } from './host-bridges';
 import { writeHostsInPlace } from './hosts-file';
-import { Iptables, bridgeRules, type Rule } from './isolation';
-import { NETNS_DIR, NetworkNames } from './names';
-import { IpTool, bridgeLines, vethHostLines, vethInsideLines, type VethPlan } from './netns';
+import { NETNS_DIR, type NetworkNames } from './names';
+import { type IpTool, vethHostLines, vethInsideLines, type VethPlan } from './netns';
 import { PortProxies } from './port-proxy';
-import { netnsUnavailable } from './probe';
 
-export interface NetworkingTools {
-  ip?: string;
-  /** Runs the `ip` helper shell (see IpHelper); without it every batch is a spawn of its own. */
-  staticBusybox?: string;
-  nsenter?: string;
-  iptablesRestore?: string;
-  iptablesSave?: string;
-}
+export type { NetworkingTools } from './host-bridges';
 
 export interface NetworkingOptions {
   stateDir: string;
@@ -25,6 +17,10 @@ export interface NetworkingOptions {
   /** `host` turns networking off: every container uses the host's network, as without namespaces. */
   mode: 'auto' | 'host';
   tools: NetworkingTools;
+  /** The daemon's bridges, shared with its other `local` instances; without it this instance has its own. */
+  bridges?: HostBridges;
+  /** The workload pid of a running container of this instance, for `container` mode. */
+  runningPid(id: string): Promise<number | undefined>;
 }
 
 /** How the sandbox of one start is wired to its network. */
@@ -49,71 +45,49 @@ interface Attachment {
   hostsFile?: string;
 }
 
-interface Bridge {
-  name: string;
-  rules: Rule[];
-}
-
 export const HOSTS_FILE = 'hosts';
 
 /**
- * The network side of the local backend: namespaces, veth pairs into per-network bridges, isolation rules,
- * published ports and /etc/hosts. Bridges live until their network is removed or the daemon stops; a
- * container's namespace, veths and proxies live as long as its workload runs.
+ * The network side of one local instance: namespaces, veth pairs into the daemon's per-network bridges
+ * (HostBridges, shared by its instances), published ports and /etc/hosts. A container's namespace, veths
+ * and proxies live as long as its workload runs.
  */
-export class ContainerNetworks {
+export class ContainerNetworks implements NetworkMember {
+  private readonly bridges: HostBridges;
   private readonly names: NetworkNames;
   private readonly ip?: IpTool;
-  private readonly iptables?: Iptables;
   private readonly logger: Logger;
   private readonly attached = new Map<string, Attachment>();
   /** Teardowns still running after their workload exited; a restart, remove and close wait for them. */
   private readonly teardowns = new Map<string, Promise<void>>();
-  private readonly bridges = new Map<string, Promise<Bridge>>();
   private readonly ready: Promise<void>;
   private available = false;
 
   constructor(private readonly o: NetworkingOptions) {
     this.logger = o.logger;
-    this.names = new NetworkNames(o.stateDir);
-    this.ip = o.tools.ip ? new IpTool(o.tools.ip, o.tools.staticBusybox) : undefined;
-    if (o.tools.iptablesRestore && o.tools.iptablesSave) this.iptables = new Iptables(o.tools.iptablesRestore, o.tools.iptablesSave, this.names.ruleComment);
+    this.bridges = o.bridges ?? new HostBridges(o.stateDir, o.tools, o.logger);
+    if (!o.bridges) this.bridges.acquire();
+    this.bridges.join(this);
+    this.names = this.bridges.names;
+    this.ip = this.bridges.ip;
     this.ready = this.boot();
   }
 
-  /** Leftovers of a crashed daemon of the same home go first (no workload outlives its daemon). */
   private async boot(): Promise<void> {
     if (this.o.mode === 'host') {
       this.logger.info('network option "host": containers use the host network');
       return;
     }
-    if (process.getuid?.() === 0 && this.ip) await this.purge();
-    const reason = await netnsUnavailable(this.o.tools, this.ip, this.names);
-    if (reason) {
-      this.logger.warn(`network namespaces unavailable (${reason}): containers will use the host network (no isolation, no published ports)`);
-      return;
-    }
-    if (!this.iptables) this.logger.warn('iptables not installed: containers on different networks are NOT isolated from each other');
-    this.available = true;
-  }
-
-  /** Every namespace, interface and rule with this daemon's tag. */
-  private async purge(): Promise<void> {
-    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => this.names.owns(n));
-    const [links, namespaces] = await Promise.all([own('/sys/class/net'), own(NETNS_DIR)]);
-    const lines = [...links.map((l) => `link del dev ${l}`), ...namespaces.map((n) => `netns del ${n}`)];
-    await Promise.all([
-      this.ip?.batch(lines, { force: true }).catch((err) => this.logger.warn('could not remove leftover network objects', { error: String(err) })),
-      this.iptables?.purge().catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
-    ]);
+    const [reason] = await Promise.all([this.bridges.boot(), this.bridges.purgeInstanceTag(this.o.stateDir)]);
+    this.available = !reason;
   }
 
   /**
    * Everything the container's network needs before its sandbox starts. On failure nothing of it is left
-   * (a port that cannot be bound, a namespace that cannot be made). `runningPid` answers the workload pid of
-   * a running container of this driver, for `container` mode.
+   * (a port that cannot be bound, a namespace that cannot be made). In `container` mode the target may run in
+   * any instance of the daemon.
    */
-  async attach(spec: WorkloadSpec, runningPid: (id: string) => Promise<number | undefined>): Promise<SandboxNetwork> {
+  async attach(spec: WorkloadSpec): Promise<SandboxNetwork> {
     await this.ready;
     await this.teardowns.get(spec.id);
     const net = spec.network;
@@ -122,10 +96,10 @@ export class ContainerNetworks {
     const mode = this.available ? net.mode : 'host';
     if (mode === 'container') {
       const target = net.container ?? '';
-      const pid = await runningPid(target);
-      if (!pid) throw new ConflictError(`cannot join network of a non running container: ${target}`);
+      const joined = await this.bridges.running(target);
+      if (!joined) throw new ConflictError(`cannot join network of a non running container: ${target}`);
       this.attached.set(spec.id, { mode, endpoints: new Map() });
-      return { ...none, enter: [this.o.tools.nsenter!, `--net=/proc/${pid}/ns/net`, '--'], hostsFile: this.attached.get(target)?.hostsFile };
+      return { ...none, enter: [this.o.tools.nsenter!, `--net=/proc/${joined.pid}/ns/net`, '--'], hostsFile: joined.hostsFile };
     }
     const hostsFile = join(spec.stateDir, HOSTS_FILE);
     await writeHostsInPlace(hostsFile, net.hosts);
@@ -149,11 +123,17 @@ export class ContainerNetworks {
     return { ...none, enter: [this.o.tools.nsenter!, `--net=${NETNS_DIR}/${a.netns}`, '--'], hostsFile, ports: a.proxies?.bound ?? [] };
   }
 
+  /** The running container's workload pid and /etc/hosts, when it runs in this instance. */
+  async running(id: string): Promise<RunningMember | undefined> {
+    const pid = await this.o.runningPid(id);
+    return pid ? { pid, hostsFile: this.attached.get(id)?.hostsFile } : undefined;
+  }
+
   /** Two processes: the namespace and the veths' host ends, then what is inside (lo, addresses, route). */
   private async makeNamespace(id: string, a: Attachment, endpoints: WorkloadEndpoint[]): Promise<void> {
     const ns = this.names.netns(id);
     const plans = endpoints.map((ep, i) => this.plan(id, ep, `eth${i}`));
-    await Promise.all(endpoints.map((ep) => this.ensureBridge(ep)));
+    await Promise.all(endpoints.map((ep) => this.bridges.ensure(ep)));
     a.netns = ns;
     for (const p of plans) a.endpoints.set(p.endpoint.networkId, p);
     const hostSide = [`netns add ${ns}`, ...plans.flatMap((p) => vethHostLines(ns, p))];
@@ -170,37 +150,6 @@ export class ContainerNetworks {
 
   private plan(id: string, ep: WorkloadEndpoint, ifname: string): VethPlan {
     return { hostName: this.names.veth(id, ep.networkId), bridge: this.names.bridge(ep.networkId), ifname, endpoint: ep };
-  }
-
-  /** The network's bridge and its isolation rules, made once, by whichever container needs it first. */
-  private ensureBridge(ep: WorkloadEndpoint): Promise<Bridge> {
-    let b = this.bridges.get(ep.networkId);
-    if (!b) {
-      const made = this.makeBridge(ep);
-      this.bridges.set(ep.networkId, made);
-      made.catch(() => { if (this.bridges.get(ep.networkId) === made) this.bridges.delete(ep.networkId); });
-      b = made;
-    }
-    return b;
-  }
-
-  private async makeBridge(ep: WorkloadEndpoint): Promise<Bridge> {
-    const name = this.names.bridge(ep.networkId);
-    const rules = this.iptables ? bridgeRules(name, ep.internal ? '' : ep.subnet, ep.internal, this.names.ruleComment) : [];
-    const done = await Promise.allSettled([this.ip!.batch(bridgeLines(name, ep)), this.iptables?.add(rules)]);
-    const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
-    if (failed) {
-      await this.deleteBridge({ name, rules });
-      throw new Error(`cannot make the bridge of network ${ep.networkName}: ${String(failed.reason?.message ?? failed.reason)}`);
-    }
-    return { name, rules };
-  }
-
-  private async deleteBridge(b: Bridge): Promise<void> {
-    await Promise.all([
-      this.ip?.batch([`link del dev ${b.name}`], { force: true }).catch(() => undefined),
-      this.iptables?.remove(b.rules).catch((err) => this.logger.warn('could not remove iptables rules', { bridge: b.name, error: String(err) })),
-    ]);
   }
 
   /**
@@ -248,7 +197,7 @@ export class ContainerNetworks {
     let n = 0;
     while (used.has(`eth${n}`)) n++;
     const plan = this.plan(id, ep, `eth${n}`);
-    await this.ensureBridge(ep);
+    await this.bridges.ensure(ep);
     a.endpoints.set(ep.networkId, plan);
     try {
       await this.ip!.batch(vethHostLines(a.netns, plan));
@@ -280,22 +229,20 @@ export class ContainerNetworks {
     await writeHostsInPlace(file, hosts);
   }
 
-  /** The network is gone: its bridge and rules go too. */
+  /** The network is gone: its bridge and rules go too (once, whichever instance is asked first). */
   async removeNetwork(networkId: string): Promise<void> {
-    const b = this.bridges.get(networkId);
-    if (!b) return;
-    this.bridges.delete(networkId);
-    const bridge = await b.catch(() => undefined);
-    if (bridge) await this.deleteBridge(bridge);
+    await this.bridges.remove(networkId);
   }
 
-  /** Shutdown: every proxy, namespace, veth, bridge and rule this daemon made is removed. */
+  /**
+   * Shutdown: every proxy, namespace and veth of this instance is removed; the last instance of the daemon to
+   * close removes the bridges and rules too.
+   */
   async close(): Promise<void> {
     await this.ready;
     for (const id of [...this.attached.keys()]) this.detach(id);
     await Promise.all([...this.teardowns.values()]);
-    await Promise.all([...this.bridges.keys()].map((id) => this.removeNetwork(id)));
-    if (this.available) await this.purge();
-    this.ip?.close();
+    this.bridges.leave(this);
+    await this.bridges.release();
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -5,6 +6,12 @@ import type { AddressInfo } from 'node:net';
  * The Lambda Runtime API (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html) for ONE invocation, on its
  * own 127.0.0.1 listener: the function's runtime fetches the event with `GET .../invocation/next` and reports with
  * `.../response`, `.../error` or `init/error`.
+ *
+ * On AWS this API is unsigned and reachable only inside the function's sandbox. Here the listener is on the host's
+ * loopback, where any local user could take the event or forge the response; so its address carries a secret
+ * path prefix (`AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT/SECRET`), which only the workload's environment holds.
+ * Runtime clients build `http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/...` by concatenation, so they
+ * reach it unchanged; anything else gets 403.
  */
 
 export interface InvocationEvent {
@@ -40,6 +47,8 @@ export class RuntimeApi {
   private reported = false;
   /** `next` calls after the report stay open (the real API blocks until another event); answered at close. */
   private readonly parked = new Set<ServerResponse>();
+  /** `/SECRET`: the path prefix of everything answered. */
+  private readonly secretRoot = `/${randomBytes(24).toString('hex')}`;
 
   private constructor(private readonly event: InvocationEvent, private readonly events: RuntimeApiEvents) {
     this.server = createServer((req, res) => this.route(req, res));
@@ -53,7 +62,7 @@ export class RuntimeApi {
       api.server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = api.server.address() as AddressInfo;
-    return { api, address: `127.0.0.1:${port}` };
+    return { api, address: `127.0.0.1:${port}${api.secretRoot}` };
   }
 
   async close(): Promise<void> {
@@ -65,8 +74,13 @@ export class RuntimeApi {
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '').split('?')[0];
-    if (!path.startsWith(PREFIX)) return reply(res, 404, { errorType: 'InvalidRequest', errorMessage: `unknown path ${path}` });
-    const rest = path.slice(PREFIX.length);
+    if (!path.startsWith(`${this.secretRoot}/`)) {
+      req.resume();
+      return reply(res, 403, { errorType: 'AccessDenied', errorMessage: 'this Runtime API serves only the invocation\'s own workload (AWS_LAMBDA_RUNTIME_API)' });
+    }
+    const apiPath = path.slice(this.secretRoot.length);
+    if (!apiPath.startsWith(PREFIX)) return reply(res, 404, { errorType: 'InvalidRequest', errorMessage: `unknown path ${apiPath}` });
+    const rest = apiPath.slice(PREFIX.length);
     if (req.method === 'GET' && rest === 'invocation/next') return this.next(res);
     if (req.method === 'POST' && rest === 'init/error') return this.collect(req, res, 'init-error');
     const match = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
@@ -78,7 +92,7 @@ export class RuntimeApi {
       return this.collect(req, res, match[2] === 'response' ? 'response' : 'error');
     }
     req.resume();
-    reply(res, 404, { errorType: 'InvalidRequest', errorMessage: `unknown path ${req.method} ${path}` });
+    reply(res, 404, { errorType: 'InvalidRequest', errorMessage: `unknown path ${req.method} ${apiPath}` });
   }
 
   private next(res: ServerResponse): void {
