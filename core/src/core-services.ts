@@ -79,7 +79,7 @@ export async function buildCore(input: CoreInput) {
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
   await runs.recover();
-  const execs = new ExecEngine(engine, runs);
+  const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
 

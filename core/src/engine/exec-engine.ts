@@ -1,4 +1,4 @@
-import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError, type ConsoleSize, type WorkloadProcess } from '@sockerless/sdk';
+import { ConflictError, detached, InvalidArgumentError, NotFoundError, NotImplementedError, type ConsoleSize, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import { consoleSizeOf } from './console-size';
 import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
@@ -50,7 +50,7 @@ export interface ExecCreateBody {
 export class ExecEngine {
   private readonly execs = new Map<string, ExecRecord>();
 
-  constructor(private readonly engine: ContainerEngine, private readonly runs: RunController) {}
+  constructor(private readonly engine: ContainerEngine, private readonly runs: RunController, private readonly logger: Logger) {}
 
   create(containerRef: string, body: ExecCreateBody): { Id: string } {
     const c = this.engine.find(containerRef);
@@ -104,7 +104,8 @@ export class ExecEngine {
     rec.process = proc;
     rec.pid = proc.pid ?? 0;
     this.engine.emit(c, `exec_start: ${rec.argv.join(' ')}`, { execID: rec.id });
-    void proc.exited.then((status) => {
+    // Its container may be gone by the time the exec exits; whatever the bookkeeping throws is logged.
+    detached(this.logger, { exec: rec.id, on: 'exec exit' }, proc.exited.then((status) => {
       rec.running = false;
       rec.exitCode = status.exitCode;
       rec.process = undefined;
@@ -113,7 +114,7 @@ export class ExecEngine {
     }, () => {
       rec.running = false;
       rec.exitCode = 126;
-    });
+    }));
     return { rec, process: proc };
   }
 

@@ -1,4 +1,4 @@
-import { guarded, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { detached, guarded, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord, HealthLogEntry } from './container-record';
 import { applyProbeResult, goDuration, healthAtStart, healthTimings, nextProbeDelay, probeArgv, ProbeOutput, type HealthTimings } from './health-config';
@@ -113,10 +113,10 @@ export class HealthMonitor {
     proc.stdout.on('data', (d: Buffer) => output.write(d));
     proc.stderr?.on('data', (d: Buffer) => output.write(d));
     const exited = proc.exited.catch((err: Error) => ({ exitCode: -1, error: err.message }));
-    void exited.then((status) => {
+    detached(this.logger, { container: c.id, on: 'health probe exit' }, exited.then((status) => {
       const still = this.engine.containers.get(c.id);
       if (still) this.engine.emit(still, 'exec_die', { execID: execId, exitCode: String(status.exitCode) });
-    });
+    }));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timings.timeoutMs); timer.unref(); });
     const outcome = await Promise.race([exited, timedOut]);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { EventsBus, Lifecycle, Logger, Metrics, PluginPaths, StateStore, StoredEvent, Tracer } from '@sockerless/sdk';
+import { detached, type EventsBus, type Lifecycle, type Logger, type Metrics, type PluginPaths, type StateStore, type StoredEvent, type Tracer } from '@sockerless/sdk';
 import type { HostPaths } from './tokens';
 import { MonotonicNanoClock } from '../engine/clock';
 
@@ -75,7 +75,7 @@ export class CoreEventsBus implements EventsBus {
 
   attachStore(store: StateStore): void {
     this.store = store;
-    for (const e of this.pending) void store.appendEvent(e);
+    for (const e of this.pending) this.persist(e);
     this.pending = [];
   }
 
@@ -83,14 +83,19 @@ export class CoreEventsBus implements EventsBus {
     return this.clock.now();
   }
 
+  /** A store that refuses an event (closing, busy) loses that event, not the daemon: the failure is logged. */
+  private persist(event: StoredEvent): void {
+    try {
+      detached(this.logger, { on: 'persist event', action: event.Action }, Promise.resolve(this.store!.appendEvent(event)));
+    } catch (err) {
+      this.logger.error('could not persist event', { err: (err as Error).message });
+    }
+  }
+
   emit(event: Omit<StoredEvent, 'timeNano'>): void {
     const full: StoredEvent = { ...event, timeNano: this.now() };
     if (this.store) {
-      try {
-        void this.store.appendEvent(full);
-      } catch (err) {
-        this.logger.error('could not persist event', { err: (err as Error).message });
-      }
+      this.persist(full);
     } else {
       this.pending.push(full);
     }
