@@ -59,6 +59,15 @@ test('names and paths longer than the kernel takes are 400s that do not disclose
   expect(head.status).toBe(400);
 });
 
+test('a badly percent-encoded id in an upgrade request is a 400', async () => {
+  for (const path of ['/v1.50/exec/%E0%A4%A/start', '/v1.50/containers/%E0%A4%A/attach?stream=1']) {
+    const s = openRawStream(e.daemon.socket, { method: 'POST', path, upgrade: true });
+    expect(await s.headers).toMatch(/^HTTP\/1.1 400/);
+    expect(JSON.parse(s.received().toString().split('\r\n\r\n')[1]).message).toBe('invalid URL escape: URI malformed');
+    await s.reset();
+  }
+});
+
 test('garbage to images/load and to an import is a 400', async () => {
   await expectError(call('POST', '/v1.50/images/load', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
   await expectError(call('POST', '/v1.50/images/create?fromSrc=-&repo=garbage', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);

@@ -22,6 +22,8 @@ function rawErrorStatus(err: unknown): { status: number; message: string; retryA
   const e = err as { status?: number; message?: string; code?: unknown };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 600) return { status: e.status, message: e.message ?? 'error' };
   if (typeof e?.code === 'string' && CLIENT_ERRNOS.has(e.code)) return { status: 400, message: e.message ?? e.code };
+  // decodeURIComponent of a path the client percent-encoded badly (`%E0%A4%A`): dockerd answers 400 too.
+  if (err instanceof URIError) return { status: 400, message: `invalid URL escape: ${e.message}` };
   return { status: 500, message: e?.message ?? String(err) };
 }
 

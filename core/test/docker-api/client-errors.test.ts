@@ -8,6 +8,7 @@ test('ENAMETOOLONG is the client\'s 400, other errno errors stay 500s, typed err
   expect(errorStatus(tooLong, '/srv/home')).toEqual({ status: 400, message: "ENAMETOOLONG: name too long, mkdir '$SOCKERLESS_HOME/volumes/aaa'" });
   expect(errorStatus(Object.assign(new Error('EIO'), { code: 'EIO' })).status).toBe(500);
   expect(errorStatus(new ConflictError('busy')).status).toBe(409);
+  expect(errorStatus(new URIError('URI malformed'))).toEqual({ status: 400, message: 'invalid URL escape: URI malformed' });
 });
 
 test('no message carries the home directory, however often it appears', () => {
