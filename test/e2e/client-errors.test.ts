@@ -38,9 +38,11 @@ async function expectError(r: Promise<{ status: number; text: string }>, status:
 
 const create = (body: object) => call('POST', '/v1.50/containers/create', JSON.stringify({ Image: BUSYBOX, Cmd: ['true'], ...body }));
 
-test('a non-string Container in network connect and disconnect is a 400 in Go decoder words', async () => {
+test('mistyped fields (network connect/disconnect, volume and exec create) are 400s in Go decoder words', async () => {
   await expectError(call('POST', '/v1.50/networks/bridge/disconnect', JSON.stringify({ Container: 5 })), 400, 'json: cannot unmarshal number into Go struct field NetworkDisconnect.Container of type string');
   await expectError(call('POST', '/v1.50/networks/bridge/connect', JSON.stringify({ Container: { a: 1 } })), 400, 'json: cannot unmarshal object into Go struct field NetworkConnect.Container of type string');
+  await expectError(call('POST', '/v1.50/volumes/create', JSON.stringify({ Name: true })), 400, 'json: cannot unmarshal bool into Go struct field VolumeCreateBody.Name of type string');
+  await expectError(call('POST', `/v1.50/containers/${container}/exec`, JSON.stringify({ Cmd: ['true'], DetachKeys: 5 })), 400, 'json: cannot unmarshal number into Go struct field ExecConfig.DetachKeys of type string');
 });
 
 test('a name filter that is not a regular expression matches nothing, as dockerd answers', async () => {

@@ -2,11 +2,12 @@ import type Router from '@koa/router';
 import type { ExecEngine, ExecCreateBody } from '../engine/exec-engine';
 import { startExecStream } from './container-streams';
 import { responseConnection, streamContentType } from './hijack';
-import { queryInt, readDockerJson, readJson, requestLog } from './http';
+import { expectFieldType, queryInt, readDockerJson, readJson, requestLog } from './http';
 
 export function registerExecRoutes(router: Router, execs: ExecEngine): void {
   router.post('/containers/:id/exec', async (ctx) => {
     const body = await readDockerJson<ExecCreateBody>(ctx);
+    for (const field of ['DetachKeys', 'User', 'WorkingDir']) expectFieldType(body as Record<string, unknown>, 'ExecConfig', field, 'string');
     ctx.status = 201;
     ctx.body = execs.create(ctx.params.id, body);
   });

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { VolumeCreateBody, VolumeListFilters, VolumeService } from '../engine/volumes';
-import { parseFilters, queryBool, readDockerJson } from './http';
+import { parseFilters, queryBool, readDockerJson, expectFieldType } from './http';
 import { pruneFilters } from './networks';
 
 const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
@@ -14,6 +14,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService): vo
 
   router.post('/volumes/create', async (ctx) => {
     const body = await readDockerJson<VolumeCreateBody>(ctx);
+    for (const field of ['Name', 'Driver']) expectFieldType(body as Record<string, unknown>, 'VolumeCreateBody', field, 'string');
     ctx.status = 201;
     ctx.body = await volumes.create(body);
   });
