@@ -45,6 +45,13 @@ test('mistyped fields (network connect/disconnect, volume and exec create) are 4
   await expectError(call('POST', `/v1.50/containers/${container}/exec`, JSON.stringify({ Cmd: ['true'], DetachKeys: 5 })), 400, 'json: cannot unmarshal number into Go struct field ExecConfig.DetachKeys of type string');
 });
 
+test('bodies of the wrong shape (a binding that is no list, a mount or IPAM entry that is no object) are 400s', async () => {
+  await expectError(create({ HostConfig: { PortBindings: { '80/tcp': 5 } } }), 400, 'invalid HostConfig.PortBindings[80/tcp]: expected a list');
+  await expectError(create({ HostConfig: { Mounts: [null] } }), 400, 'invalid HostConfig.Mounts: expected a list of objects');
+  await expectError(call('POST', '/v1.50/networks/create', JSON.stringify({ Name: 'shape1', IPAM: { Config: 5 } })), 400, 'invalid IPAM.Config: expected a list');
+  await expectError(call('POST', '/v1.50/networks/create', JSON.stringify({ Name: 'shape2', IPAM: { Config: [null] } })), 400, 'invalid IPAM.Config: expected a list of objects');
+});
+
 test('a name filter that is not a regular expression matches nothing, as dockerd answers', async () => {
   const filters = encodeURIComponent(JSON.stringify({ name: ['('] }));
   for (const path of [`/v1.50/containers/json?all=1&filters=${filters}`, `/v1.50/networks?filters=${filters}`]) {

@@ -124,6 +124,23 @@ export function writeSocketError(socket: Duplex, status: number, message: string
   if (!socket.writable) return;
   const body = JSON.stringify({ message });
   const reason = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 501: 'Not Implemented' }[status] ?? 'Error';
-  // Closed once written: a client that keeps its side open (or is still sending a body) cannot hold it.
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  lingerThenClose(socket);
+}
+
+/** How long a refused connection is read and dropped before it is closed, as Go's net/http lingers (500 ms). */
+const LINGER_MS = 500;
+
+/**
+ * Closes a connection whose client may still be sending (a body we refused): closing with its bytes unread
+ * makes the kernel reset the connection, and the client can lose our answer with it. So what still arrives
+ * is read and dropped for a moment first, as Go's net/http does before it closes; a client that keeps its
+ * side open or keeps sending cannot hold the connection longer than that.
+ */
+export function lingerThenClose(socket: Duplex): void {
+  socket.on('data', () => undefined);
+  socket.resume();
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }

@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import semver from 'semver';
 import { guarded, type HttpRoute, type Logger } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
-import { readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
 import { readJson, requestLog } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
@@ -288,5 +288,5 @@ function answerStalled(res: ServerResponse, idleMs: number): void {
   }
   const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
   res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body, () => socket?.destroy());
+  res.end(body, () => { if (socket) lingerThenClose(socket); });
 }

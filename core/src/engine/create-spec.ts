@@ -1,6 +1,7 @@
 import { isAbsolute, posix } from 'node:path';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import type { ContainerConfig, MountPoint } from './container-record';
+import { objectList } from './body-shapes';
 
 /** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
 export interface CreateBody {
@@ -140,9 +141,7 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     }
     out.push({ type, source: src, target: dst, readOnly, createSource: true, mode: opts });
   }
-  const mounts = hostConfig.Mounts;
-  if (mounts !== undefined && mounts !== null && !Array.isArray(mounts)) throw new InvalidArgumentError('invalid HostConfig.Mounts: expected a list');
-  for (const m of (mounts as Record<string, unknown>[] | undefined) ?? []) {
+  for (const m of objectList<Record<string, unknown>>(hostConfig.Mounts, 'HostConfig.Mounts')) {
     const type = m.Type;
     const target = m.Target;
     if (typeof target !== 'string' || !isAbsolute(target)) throw new InvalidArgumentError('invalid mount config: mount path must be absolute');

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import { objectList } from './body-shapes';
 
 /**
  * IPv4 arithmetic for the network bookkeeping: subnets, ranges and the next free address. Addresses are
@@ -99,7 +100,7 @@ export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boole
   const config: IpamConfigEntry[] = [];
   const pools: NetworkPool[] = [];
   const overlaps = (c: Cidr) => taken.some((t) => cidrOverlaps(t, c)) || pools.some((p) => cidrOverlaps(parseCidr(p.subnet)!, c));
-  for (const c of ipam?.Config ?? []) {
+  for (const c of objectList<IpamConfigEntry>(ipam?.Config, 'IPAM.Config')) {
     if (isIPv6Cidr(c.Subnet ?? '')) {
       // IPv6 subnets are recorded for inspect; endpoints get no IPv6 address in this bookkeeping.
       if (v6) config.push(pickIpam(c));

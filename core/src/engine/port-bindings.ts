@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type BoundPort, type PublishedPort } from '@sockerless/sdk';
+import { objectList } from './body-shapes';
 
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
 
@@ -36,10 +37,10 @@ export function publishedPorts(hostConfig: Record<string, unknown>, exposed: Rec
   const bound = new Set<string>();
   for (const [key, list] of Object.entries(bindings)) {
     const { port, protocol } = splitProtoPort(key);
-    for (const b of list ?? []) {
-      const range = hostPortOf(String(b?.HostPort ?? ''));
+    for (const b of objectList<{ HostIp?: string; HostPort?: string }>(list, `HostConfig.PortBindings[${key}]`)) {
+      const range = hostPortOf(String(b.HostPort ?? ''));
       if (protocol !== 'tcp' && protocol !== 'udp') throw new InvalidArgumentError(`invalid port specification: "${key}": only tcp and udp ports can be published`);
-      out.push({ containerPort: port, protocol, hostIp: String(b?.HostIp ?? ''), ...range });
+      out.push({ containerPort: port, protocol, hostIp: String(b.HostIp ?? ''), ...range });
     }
     bound.add(`${port}/${protocol}`);
   }

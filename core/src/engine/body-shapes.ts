@@ -1,0 +1,14 @@
+import { InvalidArgumentError } from '@sockerless/sdk';
+
+/**
+ * A request body's list field: absent or null is empty; anything else that is not a list of objects is the
+ * client's 400 (Go's decoder refuses it in dockerd), never a TypeError that would surface as a 500.
+ */
+export function objectList<T extends object>(value: unknown, name: string): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`invalid ${name}: expected a list`);
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InvalidArgumentError(`invalid ${name}: expected a list of objects`);
+  }
+  return value as T[];
+}
