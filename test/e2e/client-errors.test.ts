@@ -45,11 +45,18 @@ test('mistyped fields (network connect/disconnect, volume and exec create) are 4
   await expectError(call('POST', `/v1.50/containers/${container}/exec`, JSON.stringify({ Cmd: ['true'], DetachKeys: 5 })), 400, 'json: cannot unmarshal number into Go struct field ExecConfig.DetachKeys of type string');
 });
 
-test('bodies of the wrong shape (a binding that is no list, a mount or IPAM entry that is no object) are 400s', async () => {
+test('bodies of the wrong shape are 400s, and nothing of the wrong type is stored to break clients later', async () => {
   await expectError(create({ HostConfig: { PortBindings: { '80/tcp': 5 } } }), 400, 'invalid HostConfig.PortBindings[80/tcp]: expected a list');
   await expectError(create({ HostConfig: { Mounts: [null] } }), 400, 'invalid HostConfig.Mounts: expected a list of objects');
   await expectError(call('POST', '/v1.50/networks/create', JSON.stringify({ Name: 'shape1', IPAM: { Config: 5 } })), 400, 'invalid IPAM.Config: expected a list');
   await expectError(call('POST', '/v1.50/networks/create', JSON.stringify({ Name: 'shape2', IPAM: { Config: [null] } })), 400, 'invalid IPAM.Config: expected a list of objects');
+  // Stored as given, these would be shown back and break the docker CLI's own decoding of `ps` and `inspect`.
+  await expectError(create({ Labels: { a: true } }), 400, 'invalid Labels: expected an object of strings');
+  await expectError(create({ Env: [5] }), 400, 'invalid Env: expected a list of strings');
+  await expectError(create({ NetworkingConfig: { EndpointsConfig: { bridge: { IPAMConfig: 'x' } } } }), 400, 'invalid config for network bridge: IPAMConfig must be an object');
+  await expectError(call('POST', '/v1.50/networks/create', JSON.stringify({ Name: 'shape3', Options: { a: 1 } })), 400, 'invalid Options: expected an object of strings');
+  await expectError(call('POST', '/v1.50/volumes/create', JSON.stringify({ Name: 'shape4', Labels: { a: [] } })), 400, 'invalid Labels: expected an object of strings');
+  expect((await e.docker(['ps', '-a'])).code).toBe(0);
 });
 
 test('a name filter that is not a regular expression matches nothing, as dockerd answers', async () => {
@@ -64,6 +71,7 @@ test('a name filter that is not a regular expression matches nothing, as dockerd
 test('names and paths longer than the kernel takes are 400s that do not disclose the home directory', async () => {
   await expectError(call('POST', '/v1.50/volumes/create', JSON.stringify({ Name: long })), 400, /^ENAMETOOLONG: .*\$SOCKERLESS_HOME\/volumes\/a+/);
   await expectError(call('GET', `/v1.50/containers/${container}/archive?path=/${long}`), 400, /^ENAMETOOLONG: /);
+  await expectError(call('GET', `/v1.50/containers/${container}/archive?path=${encodeURIComponent('/a\0b')}`), 400, 'invalid path: "/a\\u0000b"');
   const head = await call('HEAD', `/v1.50/containers/${container}/archive?path=/${long}`);
   expect(head.status).toBe(400);
 });

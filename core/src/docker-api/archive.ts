@@ -14,6 +14,8 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
     const c = engine.find(ctx.params.id);
     const path = queryString(ctx, 'path');
     if (!path) throw new InvalidArgumentError('bad parameter: path cannot be empty');
+    // No file name holds a NUL byte; Node's fs would throw a TypeError (a 500) on it.
+    if (path.includes('\0')) throw new InvalidArgumentError(`invalid path: ${JSON.stringify(path)}`);
     const driver = engine.backendOf(c).driver;
     return { c, path, driver };
   };

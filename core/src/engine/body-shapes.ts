@@ -12,3 +12,16 @@ export function objectList<T extends object>(value: unknown, name: string): T[] 
   }
   return value as T[];
 }
+
+/**
+ * A string map of a request body (labels, driver options): absent or null is empty; any value that is not a
+ * string is the client's 400. Stored as given, it would be shown back in lists and inspect, where a non-string
+ * value breaks clients that decode them (the docker CLI's `ps`).
+ */
+export function stringMap(value: unknown, name: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new InvalidArgumentError(`invalid ${name}: expected an object of strings`);
+  }
+  return value as Record<string, string>;
+}

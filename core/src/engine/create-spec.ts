@@ -1,7 +1,7 @@
 import { isAbsolute, posix } from 'node:path';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import type { ContainerConfig, MountPoint } from './container-record';
-import { objectList } from './body-shapes';
+import { objectList, stringMap } from './body-shapes';
 
 /** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
 export interface CreateBody {
@@ -78,10 +78,10 @@ export function mergeConfig(body: CreateBody, image: ImageConfigView, imageRef: 
   if ((!entrypoint || entrypoint.length === 0) && (!cmd || cmd.length === 0)) {
     throw new InvalidArgumentError('No command specified');
   }
-  if (body.Env !== undefined && body.Env !== null && !Array.isArray(body.Env)) throw new InvalidArgumentError('invalid Env: expected a list of strings');
-  if (body.Labels !== undefined && body.Labels !== null && (typeof body.Labels !== 'object' || Array.isArray(body.Labels))) {
-    throw new InvalidArgumentError('invalid Labels: expected an object of strings');
+  if (body.Env !== undefined && body.Env !== null && (!Array.isArray(body.Env) || body.Env.some((e) => typeof e !== 'string'))) {
+    throw new InvalidArgumentError('invalid Env: expected a list of strings');
   }
+  stringMap(body.Labels, 'Labels');
   return {
     Hostname: body.Hostname || shortId,
     Domainname: body.Domainname ?? '',

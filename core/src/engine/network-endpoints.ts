@@ -23,8 +23,31 @@ export function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettin
  * error, as Docker does; only then is an address picked. `takenIn` is asked for a pool's used addresses only
  * when one is about to be picked, since the caller's answer also ages out stale reservations.
  */
+/**
+ * An endpoint config is stored and shown back in inspect and lists: a field of the wrong JSON type (an
+ * `IPAMConfig` that is a string) would break every client that decodes them (the docker CLI's `ps` fails
+ * on it), so it is refused here, as Go's decoder refuses it in dockerd.
+ */
+function checkEndpointShape(cfg: unknown): void {
+  if (cfg === null || cfg === undefined) return;
+  if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new InvalidArgumentError('expected an endpoint config object');
+  const c = cfg as Record<string, unknown>;
+  const isObject = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v));
+  const isStringList = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  for (const field of ['IPAMConfig', 'DriverOpts']) if (!isObject(c[field])) throw new InvalidArgumentError(`${field} must be an object`);
+  for (const field of ['Aliases', 'Links']) if (!isStringList(c[field])) throw new InvalidArgumentError(`${field} must be a list of strings`);
+  for (const field of ['MacAddress', 'NetworkID', 'EndpointID', 'IPAddress']) {
+    if (c[field] !== undefined && c[field] !== null && typeof c[field] !== 'string') throw new InvalidArgumentError(`${field} must be a string`);
+  }
+  const ipam = (c.IPAMConfig ?? {}) as Record<string, unknown>;
+  for (const field of ['IPv4Address', 'IPv6Address']) {
+    if (ipam[field] !== undefined && ipam[field] !== null && typeof ipam[field] !== 'string') throw new InvalidArgumentError(`IPAMConfig.${field} must be a string`);
+  }
+}
+
 export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, containerName: string, containerId: string,
   takenIn: (pool: NetworkPool) => Set<number>): EndpointSettings {
+  checkEndpointShape(cfg);
   const userDefined = !PREDEFINED.has(n.name);
   const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
   const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;

@@ -10,6 +10,7 @@ import type { ContainerRecord, EndpointSettings } from './container-record';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
 import { networkVisibleTo, ownFirst, ownerOf, tenantBridge, withOwner } from './network-tenancy';
+import { stringMap } from './body-shapes';
 import {
   ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
 } from './network-ipam';
@@ -153,7 +154,7 @@ export class NetworkService {
     const driver = body.Driver || 'bridge';
     checkDriver(driver, body);
     const tenant = this.containers.tenant?.();
-    const labels = withOwner({ ...(body.Labels ?? {}) }, tenant);
+    const labels = withOwner({ ...stringMap(body.Labels, 'Labels') }, tenant);
     return this.serial(async () => {
       // Checked inside the critical section: two racing creates of one name must not both succeed. Names are
       // per tenant: another tenant's network of that name does not exist for this caller.
@@ -164,8 +165,8 @@ export class NetworkService {
       const rec: NetworkRecord = {
         id: newId(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
-        ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...(body.IPAM?.Options ?? {}) }, Config: config },
-        pools, options: { ...(body.Options ?? {}) }, labels,
+        ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...stringMap(body.IPAM?.Options, 'IPAM.Options') }, Config: config },
+        pools, options: { ...stringMap(body.Options, 'Options') }, labels,
       };
       await this.networks.put(rec);
       this.emit(rec, 'create');

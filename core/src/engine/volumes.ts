@@ -8,6 +8,7 @@ import {
 import { currentCaller } from './caller';
 import { Collection } from './collection';
 import { matchesPattern } from './filter-pattern';
+import { stringMap } from './body-shapes';
 import type { ContainerRecord } from './container-record';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
@@ -97,13 +98,13 @@ export class VolumeService {
 
   async create(body: VolumeCreateBody = {}): Promise<Volume> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid volume config: expected a JSON object');
-    const labels = { ...(body.Labels ?? {}) };
+    const labels = { ...stringMap(body.Labels, 'Labels') };
     let name = body.Name ?? '';
     if (!name) {
       name = randomBytes(32).toString('hex');
       labels[ANONYMOUS_LABEL] = '';
     }
-    return this.toJson(await this.createRecord(name, body.Driver || 'local', body.DriverOpts ?? {}, labels));
+    return this.toJson(await this.createRecord(name, body.Driver || 'local', stringMap(body.DriverOpts, 'DriverOpts'), labels));
   }
 
   /** Whether `caller` may see the volume of that name (false when there is none, or no more). */
