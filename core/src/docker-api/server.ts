@@ -57,9 +57,10 @@ export function dockerErrors(logger: Logger, home?: string): Koa.Middleware {
       await next();
     } catch (err) {
       const { status, message, retryAfter } = errorStatus(err, home);
-      // A client that went away mid-request (its body cut short) is not a daemon failure worth an error line.
+      // Neither a client that went away mid-request (its body cut short) nor a 501 (a feature that is not
+      // there) is a failure of the daemon worth an error line.
       const clientGone = ctx.req.destroyed || (err as { code?: string }).code === 'ECONNRESET';
-      if (status >= 500 && !clientGone) logger.error('request failed', { method: ctx.method, path: ctx.path, err: message });
+      if (status >= 500 && status !== 501 && !clientGone) logger.error('request failed', { method: ctx.method, path: ctx.path, err: message });
       if (ctx.respond === false || ctx.res.headersSent) {
         ctx.res.destroy();
         return;
