@@ -67,7 +67,10 @@ export function upgradedConnection(socket: Duplex, rest: Buffer, contentType: st
   // stdin is a separate stream so a client's half-close ends stdin only, never our output side.
   const input = new PassThrough();
   if (rest.length) input.write(rest);
-  socket.on('data', guarded(log, { on: 'hijacked socket data' }, (d: Buffer) => { if (!input.writableEnded) input.write(d); }));
+  // Backpressure: stdin nobody reads (an attach without stdin, a process that does not read) pauses the
+  // socket instead of piling up in memory however much the client sends.
+  socket.on('data', guarded(log, { on: 'hijacked socket data' }, (d: Buffer) => { if (!input.writableEnded && !input.write(d)) socket.pause(); }));
+  input.on('drain', () => socket.resume());
   socket.on('end', guarded(log, { on: 'hijacked socket end' }, () => input.end()));
   socket.on('error', guarded(log, { on: 'hijacked socket error' }, () => input.end()));
   const closing = closeCallbacks(log);
