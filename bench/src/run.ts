@@ -15,10 +15,11 @@ import { measureThroughput } from './lifecycles';
 import { measureInterleaved } from './measure';
 import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
-import { buildFigure, formatPools, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
-import { buildRows, type Measured } from './rows';
+import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
+import { measureRestarts, timedStop, type RestartFigures } from './restart';
+import { buildRestartRows, buildRows, type Measured } from './rows';
 import { quietRssKiB } from './rss';
-import { measureAtScale } from './scale';
+import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
 import { Teardown } from './teardown';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 
@@ -130,6 +131,26 @@ async function measurePools(workDir: string, tarball: string, ours: Engine, opts
   return { overhead: { ...overhead, goalMs: 1, goalMet: overhead.admissionP99Ms < 1 }, fairness };
 }
 
+/** Figure 8 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
+function measureRecovery(workDir: string, counts: Counts, teardown: Teardown): Promise<RestartFigures> {
+  return step(`figure 8: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
+    () => measureRestarts(workDir, 'scale', SCALE_CONTAINERS, counts.restarts, teardown));
+}
+
+/** `--only restart`: figure 8 alone, on a home filled here as figure 5 fills it. */
+async function onlyRestart(workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
+  const filler = await startSockerless(workDir, { label: 'ours-scale', subdir: 'scale' });
+  teardown.add(() => filler.stop());
+  await step(`filling a home with ${SCALE_CONTAINERS} created containers`, [filler], async () => {
+    await importBusybox(filler, tarball);
+    await createContainers(filler.target, SCALE_CONTAINERS);
+  });
+  log(`first graceful stop with ${SCALE_CONTAINERS} containers: ${(await timedStop(filler)).toFixed(1)} ms`);
+  const restart = await measureRecovery(workDir, counts, teardown);
+  console.log(`\n${formatRows(buildRestartRows(restart))}`);
+  console.log(JSON.stringify(restart));
+}
+
 async function main(): Promise<number> {
   const startedAt = process.hrtime.bigint();
   const opts = parseOptions(process.argv.slice(2));
@@ -151,6 +172,10 @@ async function main(): Promise<number> {
     });
     log(`work dir ${workDir}`);
     const tarball = buildBusyboxTarball(workDir);
+    if (opts.only === 'restart') {
+      await onlyRestart(workDir, tarball, counts, teardown);
+      return 0;
+    }
 
     log('starting sockerless');
     const ours = await startSockerless(workDir);
@@ -185,13 +210,15 @@ async function main(): Promise<number> {
       dockerMs: ref ? Math.round(ref.bootMs * 100) / 100 : null,
     };
 
+    const restart = await measureRecovery(workDir, counts, teardown);
+
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
 
     const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
 
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, rss, pools, aws };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -210,6 +237,7 @@ async function main(): Promise<number> {
       contention,
       scale,
       boot,
+      restart,
       rss,
       pools,
       aws,

@@ -318,7 +318,7 @@ export class LocalDriver implements BackendDriver {
   async close(): Promise<void> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    await Promise.all(ids.map((id) => this.roots.release(this.stateDirOf(id)).catch(() => undefined)));
+    await this.roots.releaseAll(ids.map((id) => this.stateDirOf(id)));
     await this.net.close();
     this.helper?.close();
   }

@@ -1,0 +1,58 @@
+/**
+ * Figure 8, recovery at scale: our daemon restarted on a home that holds 1,000 created containers (the home
+ * figure 5 filled), each time timed from spawn() to its first 200 on GET /_ping and to a full
+ * `GET /containers/json?all=1` that lists every one of them; and how long a graceful stop (SIGTERM to exit)
+ * takes with those containers in the store.
+ */
+import { call } from './api';
+import { TERM_GRACE_MS } from './child-stop';
+import { startSockerless, type Engine } from './engines';
+import { summarize, type Stats } from './measure';
+import type { Teardown } from './teardown';
+
+const LIST_ALL = '/containers/json?all=1';
+
+export interface RestartFigures {
+  containers: number;
+  /** spawn() to the first 200 on GET /_ping. */
+  firstPing: Stats;
+  /** spawn() to a 200 on GET /containers/json?all=1 that lists every container. */
+  fullList: Stats;
+  /** SIGTERM to exit, one per restart; a stop that reached the bench's SIGKILL bound counts as that bound. */
+  gracefulStop: Stats;
+}
+
+/** Lists until the answer holds every container: the list a client sees right after the boot. */
+async function msUntilFullList(engine: Engine, expected: number, spawnedAgoMs: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  const r = await call(engine.target, 'GET', LIST_ALL);
+  if (r.status !== 200) throw new Error(`GET ${LIST_ALL} answered ${r.status}: ${r.text}`);
+  const count = (JSON.parse(r.text) as unknown[]).length;
+  if (count !== expected) throw new Error(`GET ${LIST_ALL} listed ${count} containers after a restart, expected ${expected}`);
+  return spawnedAgoMs + Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Times a SIGTERM stop; `engine.stop()` waits for the exit (and SIGKILLs after TERM_GRACE_MS). */
+export async function timedStop(engine: Engine): Promise<number> {
+  const started = process.hrtime.bigint();
+  await engine.stop();
+  return Math.min(Number(process.hrtime.bigint() - started) / 1e6, TERM_GRACE_MS);
+}
+
+/**
+ * `restarts` boots of our daemon on the home of `subdir` (the same config, home and socket as the daemon
+ * that filled it, which is stopped), each followed by a full list and a graceful stop.
+ */
+export async function measureRestarts(workDir: string, subdir: string, containers: number, restarts: number, teardown: Teardown): Promise<RestartFigures> {
+  const ping: number[] = [];
+  const list: number[] = [];
+  const stop: number[] = [];
+  for (let i = 1; i <= restarts; i++) {
+    const engine = await startSockerless(workDir, { label: `restart-${i}`, subdir });
+    teardown.add(() => engine.stop());
+    ping.push(engine.bootMs);
+    list.push(await msUntilFullList(engine, containers, engine.bootMs));
+    stop.push(await timedStop(engine));
+  }
+  return { containers, firstPing: summarize(ping), fullList: summarize(list), gracefulStop: summarize(stop) };
+}
