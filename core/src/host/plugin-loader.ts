@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createJiti } from 'jiti';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies';
+import validRange from 'semver/ranges/valid';
 import { isSockerlessPlugin, SDK_VERSION, type PluginEntry, type SockerlessPlugin, type StandardSchema } from '@sockerless/sdk';
 
 export class PluginLoadError extends Error {}
@@ -39,7 +40,7 @@ export async function loadPluginEntry(entry: PluginEntry, configFile: string, co
     const name = typeof target === 'string' ? target : '<inline>';
     throw new PluginLoadError(`plugin '${name}' (from ${source}): the default export is not a plugin made with definePlugin()`);
   }
-  if (!semver.validRange(plugin.sdk) || !semver.satisfies(SDK_VERSION, plugin.sdk)) {
+  if (!validRange(plugin.sdk) || !satisfies(SDK_VERSION, plugin.sdk)) {
     throw new PluginLoadError(`plugin '${plugin.id}' (from ${source}): requires sdk ${plugin.sdk} but host provides ${SDK_VERSION}`);
   }
   const options = await validateOptions(plugin, source, rawOptions);
@@ -97,10 +98,26 @@ async function importModule(jiti: ReturnType<typeof createJiti>, file: string, n
   try {
     // A compiled CommonJS plugin arrives as a namespace whose `default` may itself be the CommonJS exports
     // (jiti's interop), so the plugin object can sit one or two `default`s deep.
-    let mod = (await jiti.import(file)) as { default?: unknown } | null | undefined;
+    let mod = (requireCompiled(file) ?? await jiti.import(file)) as { default?: unknown } | null | undefined;
     for (let depth = 0; depth < 3 && mod && !isSockerlessPlugin(mod); depth++) mod = mod.default as typeof mod;
     return mod;
   } catch (err) {
     throw new PluginLoadError(`plugin '${name}' (from ${source}): failed to load: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A compiled CommonJS plugin (every package of this repository, most on npm) is loaded by Node itself: jiti
+ * would run each of its files, and each file they require, through its own transform and module cache, the
+ * slowest step of a boot after the core's own modules. TypeScript, and ESM that `require` refuses, go to jiti.
+ */
+function requireCompiled(file: string): unknown {
+  if (!/\.c?js$/.test(file)) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as unknown;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return undefined;
+    throw err;
   }
 }
