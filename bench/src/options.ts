@@ -11,7 +11,7 @@ export const USAGE = `usage: npm run bench -- [--only restart] [--quick] [--runs
   --no-pools    skip the pools figures (idle-pool overhead, fairness)
   --no-aws      skip the AWS figure (docker run through ECS on the in-process simulator / on backend-local)
   --strict      exit 1 when a goal is missed
-  --only restart  only figure 8 (restarts and graceful stops with 1,000 containers in the store), on a
+  --only restart  only figure 9 (restarts and graceful stops with 1,000 containers in the store), on a
                 home filled for it; no reference engine, nothing else measured`;
 
 export function parseOptions(argv: string[]): Options {
@@ -55,7 +55,7 @@ export interface Counts {
   dockerAtScale: boolean;
   /** Figure 6: boots of our daemon. */
   boots: number;
-  /** Figure 8: restarts of our daemon on the home holding figure 5's containers. */
+  /** Figure 9: restarts of our daemon on the home holding figure 5's containers. */
   restarts: number;
 }
 
