@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { createJiti } from 'jiti';
 import satisfies from 'semver/functions/satisfies';
 import validRange from 'semver/ranges/valid';
+import { lazyJiti, requireCompiled } from './module-import';
 import { isSockerlessPlugin, SDK_VERSION, type PluginEntry, type SockerlessPlugin, type StandardSchema } from '@sockerless/sdk';
 
 export class PluginLoadError extends Error {}
@@ -69,7 +69,7 @@ function candidatesFor(name: string): string[] {
 }
 
 async function importByName(name: string, configFile: string, configDir: string): Promise<{ plugin: unknown; source: string }> {
-  const jiti = createJiti(configFile === '<inline>' ? resolve(configDir, 'inline.ts') : configFile, { interopDefault: true });
+  const jiti = lazyJiti(configFile === '<inline>' ? resolve(configDir, 'inline.ts') : configFile, { interopDefault: true });
   const isPath = name.startsWith('./') || name.startsWith('../') || isAbsolute(name);
   if (isPath) {
     const file = resolve(configDir, name);
@@ -94,11 +94,11 @@ async function importByName(name: string, configFile: string, configDir: string)
   throw new PluginLoadError(`plugin '${name}' (from ${configFile}): not found; tried ${tried.join(', ')} (install one with npm install ${tried[0]})`);
 }
 
-async function importModule(jiti: ReturnType<typeof createJiti>, file: string, name: string, source: string): Promise<unknown> {
+async function importModule(jiti: ReturnType<typeof lazyJiti>, file: string, name: string, source: string): Promise<unknown> {
   try {
     // A compiled CommonJS plugin arrives as a namespace whose `default` may itself be the CommonJS exports
     // (jiti's interop), so the plugin object can sit one or two `default`s deep.
-    let mod = (requireCompiled(file) ?? await jiti.import(file)) as { default?: unknown } | null | undefined;
+    let mod = (requireCompiled(file) ?? await jiti().import(file)) as { default?: unknown } | null | undefined;
     for (let depth = 0; depth < 3 && mod && !isSockerlessPlugin(mod); depth++) mod = mod.default as typeof mod;
     return mod;
   } catch (err) {
@@ -106,18 +106,3 @@ async function importModule(jiti: ReturnType<typeof createJiti>, file: string, n
   }
 }
 
-/**
- * A compiled CommonJS plugin (every package of this repository, most on npm) is loaded by Node itself: jiti
- * would run each of its files, and each file they require, through its own transform and module cache, the
- * slowest step of a boot after the core's own modules. TypeScript, and ESM that `require` refuses, go to jiti.
- */
-function requireCompiled(file: string): unknown {
-  if (!/\.c?js$/.test(file)) return undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file) as unknown;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return undefined;
-    throw err;
-  }
-}
