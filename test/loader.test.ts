@@ -93,3 +93,18 @@ test('an invalid listen address in config is refused with the option path', () =
   expect(r.code).toBe(1);
   expect(r.stderr.trim()).toBe(`sockerless: config ${file}: option 'listen.0': expected unix://PATH or tcp://HOST:PORT`);
 });
+
+test('a CommonJS config and a CommonJS plugin file load through Node itself, with the same checks', () => {
+  // The built SDK, as an installed plugin would require it (jest maps the package name to its sources).
+  const sdk = resolve(__dirname, '..', 'sdk', 'dist', 'index.js');
+  writeFileSync(join(dir, 'greeter.js'), `const { definePlugin } = require(${JSON.stringify(sdk)});
+module.exports = definePlugin({ id: 'greeter', sdk: '^1.0.0', register(reg) { reg.registerInit({ deps: {}, init() {} }); } });\n`);
+  const file = join(dir, 'sockerless.config.js');
+  writeFileSync(file, `module.exports = { plugins: [${BASE_PLUGINS}, './greeter.js'] };\n`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe(`config ${file} is valid: store-sqlite, backend-local, greeter\n`);
+  // Read again, not from require's cache: an edited config counts.
+  writeFileSync(file, `module.exports = { plugins: [${BASE_PLUGINS}, './greeter.js', 'no-such-thing'] };\n`);
+  expect(cli(['config', 'check', '--config', file]).stderr).toContain(`plugin 'no-such-thing' (from ${file}): not found`);
+});

@@ -1,8 +1,8 @@
 /** Command-line options and the sample counts they imply for every figure. */
 
-export interface Options { quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; strict: boolean }
+export interface Options { only: 'restart' | null; quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; strict: boolean }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--strict]
+export const USAGE = `usage: npm run bench -- [--only restart] [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--strict]
   --quick       fewer samples everywhere (a smoke check, under 2 minutes): 10 runs and 2 warmups per engine,
                 64 lifecycles, 5 boots, Docker's contention runs cut to 5, Docker at 1,000 containers skipped
   --runs N      timed CLI runs per engine (figures 1, 2, 4 and the pools overhead)
@@ -10,10 +10,12 @@ export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--warmups N]
   --no-docker   measure only our daemon (no ratio against Docker is reported)
   --no-pools    skip the pools figures (idle-pool overhead, fairness)
   --no-aws      skip the AWS figure (docker run through ECS on the in-process simulator / on backend-local)
-  --strict      exit 1 when a goal is missed`;
+  --strict      exit 1 when a goal is missed
+  --only restart  only figure 9 (restarts and graceful stops with 1,000 containers in the store), on a
+                home filled for it; no reference engine, nothing else measured`;
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, noAws: false, strict: false };
+  const o: Options = { only: null, quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, noAws: false, strict: false };
   let runs: number | undefined;
   let warmups: number | undefined;
   const count = (flag: string, v: string | undefined, min: number) => {
@@ -30,6 +32,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--no-pools') o.noPools = true;
     else if (a === '--no-aws') o.noAws = true;
     else if (a === '--strict') o.strict = true;
+    else if (a === '--only' && argv[i + 1] === 'restart') { o.only = 'restart'; i++; }
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -52,6 +55,8 @@ export interface Counts {
   dockerAtScale: boolean;
   /** Figure 6: boots of our daemon. */
   boots: number;
+  /** Figure 9: restarts of our daemon on the home holding figure 5's containers. */
+  restarts: number;
 }
 
 export function countsFor(o: Options): Counts {
@@ -63,5 +68,6 @@ export function countsFor(o: Options): Counts {
     contentionRuns: { ours: o.runs, docker: o.quick ? Math.min(5, o.runs) : o.runs },
     dockerAtScale: !o.quick,
     boots: o.quick ? 5 : 10,
+    restarts: o.quick ? 5 : 10,
   };
 }

@@ -55,6 +55,7 @@ export interface BenchReport {
   contention: Measured['contention'];
   scale: Measured['scale'];
   boot: Measured['boot'];
+  restart: Measured['restart'];
   rss: Measured['rss'];
   /** null with --no-pools. */
   pools: PoolsReport | null;
@@ -114,13 +115,18 @@ function goalCell(r: Row): string {
 }
 
 /** The human table: one line per row, the goal on the row it is judged on. */
-export function formatTable(report: BenchReport): string {
-  const rows: string[][] = [['figure', 'ours', "Docker's", 'ratio', 'goal']];
-  for (const r of report.rows) {
+/** The rows as a padded text table: figure, ours, Docker's, ratio, goal. */
+export function formatRows(rows: Row[]): string {
+  const cells: string[][] = [['figure', 'ours', "Docker's", 'ratio', 'goal']];
+  for (const r of rows) {
     const docker = r.docker === null ? r.dockerNote ?? 'n/a' : `${formatValue(r.docker, r.unit)}${r.dockerNote ? ` (${r.dockerNote})` : ''}`;
-    rows.push([r.figure, formatValue(r.ours, r.unit), docker, r.ratio === null ? 'n/a' : r.ratio.toFixed(2), goalCell(r)]);
+    cells.push([r.figure, formatValue(r.ours, r.unit), docker, r.ratio === null ? 'n/a' : r.ratio.toFixed(2), goalCell(r)]);
   }
-  const lines = [pad(rows)];
+  return pad(cells);
+}
+
+export function formatTable(report: BenchReport): string {
+  const lines = [formatRows(report.rows)];
   if (report.referenceUnavailable) lines.push('', `No ratio against Docker reported: ${report.referenceUnavailable}`);
   const m = report.machine;
   lines.push('', `${m.cpu}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, kernel ${m.kernel}; node ${report.node}; commit ${report.commit ?? 'unknown'}`);

@@ -15,10 +15,11 @@ import { measureThroughput } from './lifecycles';
 import { measureInterleaved } from './measure';
 import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
-import { buildFigure, formatPools, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
-import { buildRows, type Measured } from './rows';
+import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
+import { measureRestarts, timedStop, type RestartFigures } from './restart';
+import { buildRestartRows, buildRows, type Measured } from './rows';
 import { quietRssKiB } from './rss';
-import { measureAtScale } from './scale';
+import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
 import { Teardown } from './teardown';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 
@@ -95,19 +96,21 @@ async function measureRun(targets: DockerTarget[], counts: Counts): Promise<Meas
  * the reference, whose idle memory was read right after its import. Docker's fill is its last use: its
  * 1,000 containers stay until its data root goes with the work dir.
  */
-async function measureScaleFigures(workDir: string, tarball: string, reference: Engine | null, dockerIdleKiB: number | null, counts: Counts, teardown: Teardown): Promise<Pick<Measured, 'scale' | 'rss'>> {
+async function measureScaleFigures(workDir: string, tarball: string, reference: Engine | null, dockerIdleKiB: number | null, counts: Counts, teardown: Teardown): Promise<Pick<Measured, 'scale' | 'rss'> & { stopAfterFillMs: number }> {
   const scaleDaemon = await startSockerless(workDir, { label: 'ours-scale', subdir: 'scale' });
   teardown.add(() => scaleDaemon.stop());
   const ours = await step('figures 5 and 7: idle RSS, 1,000 creates, list, RSS on a fresh daemon of ours', [scaleDaemon], async () => {
     await importBusybox(scaleDaemon, tarball);
     return measureAtScale(scaleDaemon, await quietRssKiB(scaleDaemon));
   });
-  await scaleDaemon.stop();
+  // Figure 9's first graceful stop: the one daemon that mounted the 1,000 roots (at create) unmounts them.
+  const stopAfterFillMs = await timedStop(scaleDaemon);
   let docker: Awaited<ReturnType<typeof measureAtScale>> | null = null;
   if (reference && dockerIdleKiB !== null && counts.dockerAtScale) {
     docker = await step("figures 5 and 7: 1,000 creates, list, RSS on Docker's engine", [reference], () => measureAtScale(reference, dockerIdleKiB));
   }
   return {
+    stopAfterFillMs,
     scale: { ours: ours.scale, docker: docker?.scale ?? null },
     rss: {
       ours: ours.rss,
@@ -128,6 +131,25 @@ async function measurePools(workDir: string, tarball: string, ours: Engine, opts
   log(`fairness: ${LIGHT_TENANTS} light tenants x ${perTenant} lifecycles, alone and beside one tenant at ${10}x its pool's capacity`);
   const fairness = await measureFairness(pooled.target, perTenant);
   return { overhead: { ...overhead, goalMs: 1, goalMet: overhead.admissionP99Ms < 1 }, fairness };
+}
+
+/** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
+function measureRecovery(workDir: string, counts: Counts, teardown: Teardown, stopAfterFillMs: number): Promise<RestartFigures> {
+  return step(`figure 9: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
+    () => measureRestarts(workDir, 'scale', SCALE_CONTAINERS, counts.restarts, stopAfterFillMs, teardown));
+}
+
+/** `--only restart`: figure 9 alone, on a home filled here as figure 5 fills it. */
+async function onlyRestart(workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
+  const filler = await startSockerless(workDir, { label: 'ours-scale', subdir: 'scale' });
+  teardown.add(() => filler.stop());
+  await step(`filling a home with ${SCALE_CONTAINERS} created containers`, [filler], async () => {
+    await importBusybox(filler, tarball);
+    await createContainers(filler.target, SCALE_CONTAINERS);
+  });
+  const restart = await measureRecovery(workDir, counts, teardown, await timedStop(filler));
+  console.log(`\n${formatRows(buildRestartRows(restart))}`);
+  console.log(JSON.stringify(restart));
 }
 
 async function main(): Promise<number> {
@@ -151,6 +173,10 @@ async function main(): Promise<number> {
     });
     log(`work dir ${workDir}`);
     const tarball = buildBusyboxTarball(workDir);
+    if (opts.only === 'restart') {
+      await onlyRestart(workDir, tarball, counts, teardown);
+      return 0;
+    }
 
     log('starting sockerless');
     const ours = await startSockerless(workDir);
@@ -178,12 +204,14 @@ async function main(): Promise<number> {
       () => measureContention(e.target, runs, (phase, i, ms) => log(`${e.target.label} ${phase} run ${i + 1}/${runs}: ${ms.toFixed(1)} ms`)));
     const contention = { ours: await contentionStep(ours, counts.contentionRuns.ours), docker: ref ? await contentionStep(ref, counts.contentionRuns.docker) : null };
 
-    const { scale, rss } = await measureScaleFigures(workDir, tarball, ref, dockerIdleKiB, counts, teardown);
+    const { scale, rss, stopAfterFillMs } = await measureScaleFigures(workDir, tarball, ref, dockerIdleKiB, counts, teardown);
 
     const boot = {
       ours: await step(`figure 6: ${counts.boots} boots of our daemon with the embedded default config`, [], () => measureBoots(workDir, counts.boots, teardown)),
       dockerMs: ref ? Math.round(ref.bootMs * 100) / 100 : null,
     };
+
+    const restart = await measureRecovery(workDir, counts, teardown, stopAfterFillMs);
 
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
 
@@ -191,7 +219,7 @@ async function main(): Promise<number> {
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
 
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, rss, pools, aws };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -210,6 +238,7 @@ async function main(): Promise<number> {
       contention,
       scale,
       boot,
+      restart,
       rss,
       pools,
       aws,

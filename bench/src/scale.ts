@@ -26,7 +26,7 @@ export interface ListAtScale {
   list: Stats;
 }
 
-async function createContainers(t: DockerTarget, count: number): Promise<number> {
+export async function createContainers(t: DockerTarget, count: number): Promise<number> {
   const started = process.hrtime.bigint();
   await runConcurrently(count, CREATE_CONCURRENCY, async () => {
     await ok(t, 'POST', '/containers/create', { Image: IMAGE, Cmd: ['true'] });

@@ -42,7 +42,7 @@ export interface CoreInput {
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
 
-/** Wires the engine's services together, loads their state, and recovers what a previous daemon left. */
+/** Wires the engine's services together and loads their state; `runs.recover()` then reconciles with the backends. */
 export async function buildCore(input: CoreInput) {
   const { home, store, events, logger, backends, registries, metrics } = input;
   let engine: ContainerEngine | undefined;
@@ -77,8 +77,8 @@ export async function buildCore(input: CoreInput) {
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
+  // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
-  await runs.recover();
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];

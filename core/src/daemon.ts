@@ -21,6 +21,7 @@ import { createAgentService } from './agent-service';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
+import { recoveryGate } from './recovery-gate';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -126,36 +127,49 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   host.root.register(Tokens.Store, { useValue: store });
   host.root.register(Tokens.Engine, { useValue: core.engine });
   host.root.register(Tokens.Images, { useValue: core.images });
-  await host.ready().catch(async (err: Error) => {
-    await core!.close();
-    await releaseHost();
-    throw err;
-  });
-  // As dockerd at startup: containers whose restart policy wants them running start again, now that
-  // admission (pools) is ready. Not awaited: a start queued for a pool slot must not hold the listeners.
-  detached(logger, { on: 'start after boot' }, core.runs.startAfterBoot());
+  // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
+  // and a list answer at once, while every other request waits until the backends are reconciled and the
+  // plugins are ready (recovery-gate.ts).
+  const booted = core.runs.recover().then(() => host.ready());
+  const gate = recoveryGate(booted);
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
-  const apiDeps = core.apiDeps(randomUUID());
+  const apiDeps = gate.wrap(core.apiDeps(randomUUID()));
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const addresses: string[] = [];
-  for (const { target } of listen) {
-    // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
-    const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
-    s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
-    s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
-    addresses.push(await listenOn(s, target));
-    servers.push(s);
+  const closeServers = () => {
+    const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const sock of sockets) sock.destroy();
+    return Promise.all(closed);
+  };
+  try {
+    for (const { target } of listen) {
+      // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
+      const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
+      s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
+      s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
+      servers.push(s);
+      addresses.push(await listenOn(s, target));
+    }
+    await booted;
+  } catch (err) {
+    await closeServers();
+    // A listener that failed leaves recovery running: the core is closed once it is done with the store.
+    await booted.catch(() => undefined);
+    await core.close();
+    await releaseHost();
+    throw err;
   }
+  // As dockerd at startup: containers whose restart policy wants them running start again, now that
+  // admission (pools) is ready. Not awaited: a start queued for a pool slot must not hold the listeners.
+  detached(logger, { on: 'start after boot' }, core.runs.startAfterBoot());
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
     // events), then let backends and plugins release what they hold.
-    const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
-    for (const sock of sockets) sock.destroy();
-    await Promise.all(closed);
+    await closeServers();
     await core!.close();
     await releaseHost();
     uninstallGuard();

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createJiti } from 'jiti';
 import { z } from 'zod';
 import type { SockerlessConfig } from '@sockerless/sdk';
+import { lazyJiti, requireCompiled } from '../host/module-import';
 
 export class ConfigError extends Error {}
 
@@ -44,14 +44,15 @@ export function defaultConfigFile(): string {
   return resolve(__dirname, '..', '..', '..', 'sockerless.config.ts');
 }
 
-/** Loads a TypeScript or JavaScript config with jiti and validates its top-level shape. */
+/** Loads a TypeScript config with jiti, a CommonJS one with require, and validates its top-level shape. */
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new ConfigError(`config file not found: ${abs}`);
-  const jiti = createJiti(abs, { interopDefault: true, moduleCache: false });
+  const jiti = lazyJiti(abs, { interopDefault: true, moduleCache: false });
   let loaded: unknown;
   try {
-    loaded = await jiti.import(abs, { default: true });
+    const compiled = requireCompiled(abs, true) as { default?: unknown } | undefined;
+    loaded = compiled === undefined ? await jiti().import(abs, { default: true }) : compiled.default ?? compiled;
   } catch (err) {
     throw new ConfigError(`config ${abs}: ${(err as Error).message}`);
   }

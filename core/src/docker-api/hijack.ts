@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import semver from 'semver';
+import coerce from 'semver/functions/coerce';
+import gte from 'semver/functions/gte';
 import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
 
 /**
@@ -22,8 +23,8 @@ export interface StreamConnection {
 
 /** Docker says multiplexed-stream for API >= 1.42 without a TTY; older APIs and TTYs say raw-stream. */
 export function streamContentType(apiVersion: string | undefined, tty: boolean): string {
-  const v = semver.coerce(apiVersion ?? '1.41');
-  if (!tty && v && semver.gte(v, '1.42.0')) return 'application/vnd.docker.multiplexed-stream';
+  const v = coerce(apiVersion ?? '1.41');
+  if (!tty && v && gte(v, '1.42.0')) return 'application/vnd.docker.multiplexed-stream';
   return 'application/vnd.docker.raw-stream';
 }
 

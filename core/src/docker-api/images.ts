@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import semver from 'semver';
+import coerce from 'semver/functions/coerce';
+import gte from 'semver/functions/gte';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageService } from '../engine/images/image-service';
 import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
@@ -83,8 +84,8 @@ const EMPTY_CONTAINER_CONFIG = {
  * a container. An unversioned request speaks the newest API and gets neither, as from dockerd.
  */
 function withLegacyContainerFields(images: ImageService, name: string, body: Record<string, unknown>, apiVersion: string | undefined): Record<string, unknown> {
-  const v = apiVersion ? semver.coerce(apiVersion) : null;
-  if (!v || semver.gte(v, '1.45.0')) return body;
+  const v = apiVersion ? coerce(apiVersion) : null;
+  if (!v || gte(v, '1.45.0')) return body;
   const raw = images.resolve(name).record.config;
   const built = raw.container_config && typeof raw.container_config === 'object' ? raw.container_config : undefined;
   return { ...body, Container: typeof raw.container === 'string' ? raw.container : '', ContainerConfig: built ?? EMPTY_CONTAINER_CONFIG };

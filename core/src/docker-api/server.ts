@@ -5,7 +5,10 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-import semver from 'semver';
+// One function file each: the whole of semver is some fifty modules to load at boot.
+import coerce from 'semver/functions/coerce';
+import lt from 'semver/functions/lt';
+import gt from 'semver/functions/gt';
 import { guarded, type HttpRoute, type Logger } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
@@ -35,11 +38,11 @@ export interface ApiServerDeps {
 function splitVersion(path: string): { version?: string; rest: string } {
   const m = VERSION_PREFIX.exec(path);
   if (!m) return { rest: path };
-  const v = semver.coerce(m[1])!;
-  if (semver.lt(v, semver.coerce(MIN_API_VERSION)!)) {
+  const v = coerce(m[1])!;
+  if (lt(v, coerce(MIN_API_VERSION)!)) {
     throw Object.assign(new Error(`client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`), { status: 400 });
   }
-  if (semver.gt(v, semver.coerce(MAX_API_VERSION)!)) {
+  if (gt(v, coerce(MAX_API_VERSION)!)) {
     throw Object.assign(new Error(`client version ${m[1]} is too new. Maximum supported API version is ${MAX_API_VERSION}`), { status: 400 });
   }
   return { version: m[1], rest: m[2] };

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { createJiti } from 'jiti';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies';
+import validRange from 'semver/ranges/valid';
+import { lazyJiti, requireCompiled } from './module-import';
 import { isSockerlessPlugin, SDK_VERSION, type PluginEntry, type SockerlessPlugin, type StandardSchema } from '@sockerless/sdk';
 
 export class PluginLoadError extends Error {}
@@ -39,7 +40,7 @@ export async function loadPluginEntry(entry: PluginEntry, configFile: string, co
     const name = typeof target === 'string' ? target : '<inline>';
     throw new PluginLoadError(`plugin '${name}' (from ${source}): the default export is not a plugin made with definePlugin()`);
   }
-  if (!semver.validRange(plugin.sdk) || !semver.satisfies(SDK_VERSION, plugin.sdk)) {
+  if (!validRange(plugin.sdk) || !satisfies(SDK_VERSION, plugin.sdk)) {
     throw new PluginLoadError(`plugin '${plugin.id}' (from ${source}): requires sdk ${plugin.sdk} but host provides ${SDK_VERSION}`);
   }
   const options = await validateOptions(plugin, source, rawOptions);
@@ -68,7 +69,7 @@ function candidatesFor(name: string): string[] {
 }
 
 async function importByName(name: string, configFile: string, configDir: string): Promise<{ plugin: unknown; source: string }> {
-  const jiti = createJiti(configFile === '<inline>' ? resolve(configDir, 'inline.ts') : configFile, { interopDefault: true });
+  const jiti = lazyJiti(configFile === '<inline>' ? resolve(configDir, 'inline.ts') : configFile, { interopDefault: true });
   const isPath = name.startsWith('./') || name.startsWith('../') || isAbsolute(name);
   if (isPath) {
     const file = resolve(configDir, name);
@@ -93,14 +94,15 @@ async function importByName(name: string, configFile: string, configDir: string)
   throw new PluginLoadError(`plugin '${name}' (from ${configFile}): not found; tried ${tried.join(', ')} (install one with npm install ${tried[0]})`);
 }
 
-async function importModule(jiti: ReturnType<typeof createJiti>, file: string, name: string, source: string): Promise<unknown> {
+async function importModule(jiti: ReturnType<typeof lazyJiti>, file: string, name: string, source: string): Promise<unknown> {
   try {
     // A compiled CommonJS plugin arrives as a namespace whose `default` may itself be the CommonJS exports
     // (jiti's interop), so the plugin object can sit one or two `default`s deep.
-    let mod = (await jiti.import(file)) as { default?: unknown } | null | undefined;
+    let mod = (requireCompiled(file) ?? await jiti().import(file)) as { default?: unknown } | null | undefined;
     for (let depth = 0; depth < 3 && mod && !isSockerlessPlugin(mod); depth++) mod = mod.default as typeof mod;
     return mod;
   } catch (err) {
     throw new PluginLoadError(`plugin '${name}' (from ${source}): failed to load: ${(err as Error).message}`);
   }
 }
+

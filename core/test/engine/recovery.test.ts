@@ -8,6 +8,7 @@ import {
 } from '@sockerless/sdk';
 import { silentLogger } from '@sockerless/sdk/testing';
 import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { api as rawApi } from '../../../test/support/raw-http';
 
 /**
  * A fake cloud (the one allowed fake of this unit test): workloads outlive the daemon object that started
@@ -48,6 +49,8 @@ interface FakeCloud {
   /** How reattach behaves: the task, nothing (the backend lost it), or no such method at all. */
   reattachMode: 'task' | 'undefined' | 'absent';
   signals: string[];
+  /** When set, list() answers only once it resolves: a backend slow to answer at boot. */
+  listHeld?: Promise<void>;
 }
 
 function newCloud(): FakeCloud {
@@ -80,7 +83,10 @@ function cloudPlugin(cloud: FakeCloud) {
                   task.exit(sig === 'SIGKILL' ? 137 : 143);
                 },
                 remove: async (id) => { cloud.tasks.delete(id); },
-                list: async () => [...[...cloud.tasks.entries()].map(([id, t]) => ({ id, running: t.running, identity: t.identity })), ...cloud.extra],
+                list: async () => {
+                  await cloud.listHeld;
+                  return [...[...cloud.tasks.entries()].map(([id, t]) => ({ id, running: t.running, identity: t.identity })), ...cloud.extra];
+                },
               };
               if (cloud.reattachMode !== 'absent') {
                 driver.reattach = async (id, opts) => {
@@ -254,4 +260,30 @@ test('workloads with identity that the store does not know are rebuilt: name, im
   await daemon!.close();
   const again = await boot(cloud);
   expect(await json<Summary[]>(again.api('/containers/json?all=1'))).toHaveLength(3);
+});
+
+test('while a backend is still reconciling, ping and ps answer from the store; a request on a container waits for the reconcile', async () => {
+  const cloud = newCloud();
+  const { id } = await runningContainerThenClose(cloud);
+  let releaseList!: () => void;
+  cloud.listHeld = new Promise<void>((r) => { releaseList = r; });
+  const socket = join(home, 'gate.sock');
+  const starting = startDaemon({ config: { plugins: ['store-sqlite', cloudPlugin(cloud)] }, listen: [`unix://${socket}`], home, logger: silentLogger });
+  const ping = await until('the first ping', () => rawApi(socket, 'GET', '/_ping').then((r) => (r.status === 200 ? r : undefined), () => undefined));
+  expect(ping.text).toBe('OK');
+  const list = await rawApi(socket, 'GET', '/containers/json?all=1');
+  expect(list.status).toBe(200);
+  expect(list.json().map((c: { Id: string }) => c.Id)).toEqual([id]);
+  let inspected = false;
+  const inspect = rawApi(socket, 'GET', `/containers/${id}/json`).then((r) => { inspected = true; return r; });
+  // A later request that is answered proves the inspect was read and is being held, not still in flight.
+  expect((await rawApi(socket, 'GET', '/version')).status).toBe(200);
+  expect(inspected).toBe(false);
+  expect(cloud.reattachCalls).toHaveLength(0);
+  releaseList();
+  daemon = await starting;
+  const answered = await inspect;
+  expect(answered.status).toBe(200);
+  expect(answered.json().State).toMatchObject({ Running: true, Status: 'running' });
+  expect(cloud.reattachCalls.map((c) => c.id)).toEqual([id]);
 });

@@ -239,7 +239,7 @@ export class LocalDriver implements BackendDriver {
   async list(): Promise<ManagedWorkload[]> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    return Promise.all(ids.map(async (id) => ({ id, running: (await this.runs.runningOf(id)) !== undefined })));
+    return Promise.all(ids.map(async (id) => ({ id, running: this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined })));
   }
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
@@ -318,7 +318,7 @@ export class LocalDriver implements BackendDriver {
   async close(): Promise<void> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    await Promise.all(ids.map((id) => this.roots.release(this.stateDirOf(id)).catch(() => undefined)));
+    await this.roots.releaseAll(ids.map((id) => this.stateDirOf(id)));
     await this.net.close();
     this.helper?.close();
   }

@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeSignal, type ExitStatus, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
 import { isAlive, tick } from './util';
@@ -112,6 +112,15 @@ export class RunningContainers {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * False when the container surely runs nothing: no run of this daemon and no run file. One stat on the
+   * caller's thread, so a boot that lists a thousand never-started containers does not queue a thousand
+   * failing reads on libuv's four threads.
+   */
+  mayBeRunning(id: string): boolean {
+    return this.running.has(id) || existsSync(join(this.o.stateDirOf(id), RUN_FILE));
   }
 
   /** runningOf, for what must reach the workload itself: waits until bwrap has handed over to it. */
