@@ -176,6 +176,13 @@ export interface WorkloadIdentity {
   exitCode?: number;
   startedAt?: string;
   finishedAt?: string;
+  /** What a backend that keeps the whole spec (local's spec.json) can give back besides tags. */
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  hostname?: string;
 }
 
 export interface ManagedWorkload {
