@@ -128,7 +128,7 @@ export function checkIntegrity(db: Database.Database): void {
  * three are still a database SQLite can open, for the salvage below and for whoever looks at it later.
  */
 export function moveAside(dbPath: string, now = new Date()): string {
-  const aside = `${dbPath}.corrupt-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  const aside = `${dbPath}.corrupt-${now.toISOString().replace(/[-:]/g, '')}`;
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(dbPath + suffix)) renameSync(dbPath + suffix, aside + suffix);
   }
