@@ -7,13 +7,13 @@ let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-spec-identity-')); });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = {
+const spec = () => ({
   id: 'abc', name: 'web', hostname: 'abc', image: { id: 'sha256:1', ref: 'busybox:latest' }, argv: ['sleep', '9'], env: ['A=1'],
   workingDir: '/w', user: 'app', tty: true, openStdin: true, mounts: [], labels: { 'com.sockerless.pool': 'ci' }, stateDir: dir, memoryBytes: 0,
-};
+});
 
 test('a container dir with its spec.json gives back the container as it was created', async () => {
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec()));
   expect(await identityFromStateDir(dir)).toEqual({
     name: 'web', image: 'busybox:latest', created: expect.stringMatching(/^\d{4}-/), labels: { 'com.sockerless.pool': 'ci' }, argv: ['sleep', '9'],
     env: ['A=1'], workingDir: '/w', user: 'app', tty: true, openStdin: true, hostname: 'abc',
@@ -21,7 +21,7 @@ test('a container dir with its spec.json gives back the container as it was crea
 });
 
 test('a run file that outlived its daemon means the container died with it: exited 137', async () => {
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec()));
   writeFileSync(join(dir, 'run.json'), '{}');
   expect(await identityFromStateDir(dir)).toMatchObject({ exitCode: 137, startedAt: expect.any(String) });
 });
