@@ -16,12 +16,14 @@ const FRAME_HEADER = 24;
 export interface WalFacts {
   bytes: number;
   headerValid: boolean;
-  /** Frames up to the last commit frame whose salts match the header (checksums are SQLite's to verify). */
+  /** Frames up to the last commit frame whose salts match the header's (checksums are SQLite's to verify). */
   committedFrames: number;
   /** mxFrame from the -shm of a daemon that was killed: how many frames SQLite itself had committed. */
   indexedFrames: number;
   /** The file ends inside a frame of the current generation: SQLite writes whole frames, so it was cut. */
   endsMidFrame: boolean;
+  /** ... and that frame's header says it ended a transaction: a committed write was cut. */
+  cutCommitFrame: boolean;
 }
 
 function sizeOf(file: string): number | undefined {
@@ -49,7 +51,7 @@ export function inspectWal(dbPath: string): WalFacts | undefined {
   const bytes = sizeOf(wal);
   if (bytes === undefined) return undefined;
   const index = readWalIndex(`${dbPath}-shm`);
-  const facts: WalFacts = { bytes, headerValid: false, committedFrames: 0, indexedFrames: 0, endsMidFrame: false };
+  const facts: WalFacts = { bytes, headerValid: false, committedFrames: 0, indexedFrames: 0, endsMidFrame: false, cutCommitFrame: false };
   const head = bytes >= WAL_HEADER ? readHead(wal, WAL_HEADER) : Buffer.alloc(0);
   if (head.length === WAL_HEADER && WAL_MAGIC.has(head.readUInt32BE(0))) {
     facts.headerValid = true;
@@ -62,14 +64,16 @@ export function inspectWal(dbPath: string): WalFacts | undefined {
       let i = 0;
       for (; WAL_HEADER + (i + 1) * frameSize <= bytes; i++) {
         readSync(fd, frameHead, 0, FRAME_HEADER, WAL_HEADER + i * frameSize);
-        // Frames left over from before the last WAL restart carry older salts: SQLite stops there too.
-        if (!frameHead.subarray(8, 16).equals(salt)) break;
-        if (frameHead.readUInt32BE(4) !== 0) facts.committedFrames = i + 1;
+        // Frames left over from before the last WAL restart carry older salts and only ever follow the current
+        // ones; a current-salt commit frame after a frame that does not match means garbage in between.
+        if (frameHead.subarray(8, 16).equals(salt) && frameHead.readUInt32BE(4) !== 0) facts.committedFrames = i + 1;
       }
       const rest = bytes - WAL_HEADER - i * frameSize;
       if (rest > 0 && rest < frameSize) {
         const n = readSync(fd, frameHead, 0, FRAME_HEADER, WAL_HEADER + i * frameSize);
-        facts.endsMidFrame = n < 16 || frameHead.subarray(8, 16).equals(salt);
+        const ours = n >= 16 && frameHead.subarray(8, 16).equals(salt);
+        facts.endsMidFrame = n < 16 || ours;
+        facts.cutCommitFrame = ours && frameHead.readUInt32BE(4) !== 0;
       }
     } finally {
       closeSync(fd);
@@ -100,9 +104,13 @@ export function reportWalLoss(db: Database.Database, dbPath: string, before: Wal
   if (!before.headerValid && before.bytes > 0) {
     log.error('the state database\'s WAL had no valid header: SQLite ignored it, so writes not yet copied into the database are lost; containers and images still in the home are rebuilt from it',
       { file: `${dbPath}-wal`, bytes: before.bytes, framesItsIndexHeld: before.indexedFrames });
-  } else if (keptFrames < expected || before.endsMidFrame) {
+  } else if (keptFrames < expected || before.cutCommitFrame) {
     log.error('the state database\'s WAL was torn: SQLite dropped its tail of committed writes; containers and images still in the home are rebuilt from it',
       { file: `${dbPath}-wal`, bytes: before.bytes, framesCommitted: expected, framesKept: keptFrames });
+  } else if (before.endsMidFrame) {
+    // No commit frame was cut: most likely a write a crash interrupted, which no one was told had landed.
+    log.warn('the state database\'s WAL ends inside a frame: the write cut short there was dropped (a crash mid-commit, or the file was cut)',
+      { file: `${dbPath}-wal`, bytes: before.bytes, framesKept: keptFrames });
   }
 }
 

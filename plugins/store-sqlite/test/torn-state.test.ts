@@ -115,6 +115,20 @@ test('a WAL cut in its tail drops the last commits, and says so; -shm deleted ju
   expect(log.lines).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringMatching(/WAL was torn/) })]);
 });
 
+test('garbage over a frame in the middle of the WAL, -shm gone: the commits after it are dropped, and that is said', () => {
+  storeLeftByAKill(21);
+  rmSync(`${file}-shm`);
+  const wal = `${file}-wal`;
+  const fd = openSync(wal, 'r+');
+  writeSync(fd, Buffer.alloc(600, 0xab), 0, 600, 32 + Math.floor((statSync(wal).size - 32) / 2));
+  closeSync(fd);
+  const log = recorder();
+  const r = new SqliteStateStore(file, { log });
+  expect(ids(r).length).toBeLessThan(21);
+  r.close();
+  expect(log.lines).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringMatching(/WAL was torn/) })]);
+});
+
 test('-shm deleted after a kill: everything is there and nothing is said', () => {
   storeLeftByAKill(20);
   rmSync(`${file}-shm`);
