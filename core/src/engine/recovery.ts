@@ -31,8 +31,10 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
   const rebuilt: string[] = [];
   for (const [instance, workloads] of listed) {
     for (const w of workloads) {
-      if (!w.identity || engine.containers.get(w.id)) continue;
-      await adopt(engine, runs, instance, w.id, w.identity, w.running, logger).then(() => rebuilt.push(w.id), (err: Error) => {
+      if (engine.containers.get(w.id)) continue;
+      const identity = w.identity ?? await w.readIdentity?.().catch(() => undefined);
+      if (!identity) continue;
+      await adopt(engine, runs, instance, w.id, identity, w.running, logger).then(() => rebuilt.push(w.id), (err: Error) => {
         logger.warn('could not rebuild a container from its backend\'s tags', { backend: instance, id: w.id, err: err.message });
       });
     }

@@ -239,9 +239,9 @@ export class LocalDriver implements BackendDriver {
   async list(): Promise<ManagedWorkload[]> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); a known id ignores it.
+    // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); read only when asked.
     return Promise.all(ids.map(async (id) => ({
-      id, running: (await this.runs.runningOf(id)) !== undefined, identity: await identityFromStateDir(join(dir, id)),
+      id, running: (await this.runs.runningOf(id)) !== undefined, readIdentity: () => identityFromStateDir(join(dir, id)),
     })));
   }
 

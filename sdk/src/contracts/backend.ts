@@ -190,6 +190,11 @@ export interface ManagedWorkload {
   running: boolean;
   /** Present when the backend can tell whose workload it is from the cloud alone (tags). */
   identity?: WorkloadIdentity;
+  /**
+   * For a backend whose identity costs a read per workload (local's spec.json): called only for a workload
+   * the store has no record of, so a boot with every record intact reads nothing.
+   */
+  readIdentity?: () => Promise<WorkloadIdentity | undefined>;
 }
 
 export interface BackendCapabilities {
