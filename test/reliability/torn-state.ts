@@ -7,7 +7,7 @@
  *
  *   npx jiti test/reliability/torn-state.ts            # 20 cases (CI's short mode)
  *   npx jiti test/reliability/torn-state.ts --long     # 200 cases (the bench's long mode)
- *   ... --cases N --seed S --verbose
+ *   ... --cases N --seed S --verbose --only 'WAL' --from K   (K: replay from case K of the seed)
  *
  * Prints ONE line: `torn-state: 20 cases, 20 booted, 0 lost-silently, 60 containers recovered of 60, ...`.
  */
@@ -26,6 +26,10 @@ export interface TornStateOptions {
   seed?: number;
   /** One line per case, to stderr. */
   verbose?: boolean;
+  /** Only the tears whose name contains this (to replay one kind). */
+  only?: string;
+  /** Replays from case N (1-based) of the seed's sequence: earlier cases are torn (same randomness) but not booted. */
+  from?: number;
 }
 
 export interface CaseResult {
@@ -126,6 +130,8 @@ function copyHome(from: string, to: string): void {
 
 export async function runTornState(opts: TornStateOptions): Promise<TornStateResult> {
   const seed = opts.seed ?? 1;
+  const tears = TEARS.filter((t) => !opts.only || t.name.includes(opts.only));
+  if (tears.length === 0) throw new Error(`no tear is named like ${opts.only}`);
   const random = seeded(seed);
   const daemon = await startTestDaemon();
   const cli = (args: string[]) => docker(daemon.dockerHost, daemon.dir, args);
@@ -153,11 +159,12 @@ export async function runTornState(opts: TornStateOptions): Promise<TornStateRes
     unmountUnder(daemon.dir);
     copyHome(daemon.home, templates.stopped);
 
-    for (let i = 0; i < opts.cases; i++) {
-      const tear = TEARS[i % TEARS.length];
+    for (let i = 0; i < opts.cases + (opts.from ?? 1) - 1; i++) {
+      const tear = tears[i % tears.length];
       copyHome(templates[tear.from], daemon.home);
       const db = join(daemon.home, 'state.db');
       const how = tear.apply(db, random);
+      if (opts.from !== undefined && i + 1 < opts.from) continue;
       const logFrom = daemon.output().length;
       const booted = await daemon.restart().then(() => ping(daemon.socket), () => false);
       const result: CaseResult = {
@@ -173,7 +180,7 @@ export async function runTornState(opts: TornStateOptions): Promise<TornStateRes
         result.said = log.includes(db) || /rebuilt|quarantine|moved aside|WAL/.test(log);
         const complete = result.containers.found === expected.length && result.imageFound;
         result.lostSilently = !complete && !result.said;
-        result.detail = log.split('\n').filter((l) => /"level":"(error|warn)"|ERROR|WARN/i.test(l)).map((l) => l.slice(0, 300)).join('\n');
+        result.detail = log.split('\n').filter((l) => !l.includes('DOCKER_HOST') && l.trim()).map((l) => l.slice(0, 400)).join('\n');
         await daemon.kill9();
       } else {
         result.detail = daemon.output().slice(logFrom, logFrom + 2000);
@@ -182,7 +189,7 @@ export async function runTornState(opts: TornStateOptions): Promise<TornStateRes
       results.push(result);
       if (opts.verbose) {
         process.stderr.write(`case ${i + 1}: ${result.tear}: ${booted ? 'booted' : 'DID NOT BOOT'}, ${result.containers.found}/${result.containers.expected} containers, image ${result.imageFound ? 'there' : 'MISSING'}, ${result.writable ? 'writable' : 'NOT WRITABLE'}${result.said ? ', said' : ''}${result.lostSilently ? ', LOST SILENTLY' : ''}\n`);
-        if (!booted || result.lostSilently) process.stderr.write(`${result.detail}\n`);
+        if (!booted || result.lostSilently || !result.writable || !result.imageFound) process.stderr.write(`${result.detail}\n`);
       }
     }
   } finally {
@@ -213,7 +220,8 @@ function argValue(args: string[], name: string): number | undefined {
 if (require.main === module || /torn-state\.[jt]s$/.test(process.argv[1] ?? '')) {
   const args = process.argv.slice(2);
   const cases = argValue(args, '--cases') ?? (args.includes('--long') ? 200 : 20);
-  runTornState({ cases, seed: argValue(args, '--seed'), verbose: args.includes('--verbose') }).then((r) => {
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  runTornState({ cases, seed: argValue(args, '--seed'), verbose: args.includes('--verbose'), only, from: argValue(args, '--from') }).then((r) => {
     console.log(r.figure);
     process.exitCode = r.booted === r.cases.length && r.lostSilently === 0 ? 0 : 1;
   }, (err: Error) => {

@@ -44,3 +44,11 @@ test('an image removed is not rebuilt', async () => {
   const images = await h.restart();
   expect(images.list()).toEqual([]);
 });
+
+test('an image whose record lost its tags (the tagging write dropped) gets them back', async () => {
+  const tar = await buildBusyboxRootfsTar(join(h.home, 'build'));
+  const rec = await h.images.importRootfs(createReadStream(tar), { repo: 'busybox' });
+  h.store.put('image', { ...h.store.loadAll('image')[0], repoTags: [] });
+  const images = await h.restart();
+  expect(images.resolve('busybox:latest').id).toBe(rec.id);
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@sockerless/sdk';
+import type { Collection } from '../collection';
 import type { BlobStore } from './blob-store';
 import type { ImageConfig } from './image-config';
 import type { ImageRecord } from './image-service';
@@ -44,6 +45,14 @@ export class RepositoriesFile {
   }
 }
 
+/** Boot: what a lost or torn state database dropped of the images, put back from the home; then the file in step. */
+export async function recoverImageRecords(images: Collection<ImageRecord>, blobs: BlobStore, repositories: RepositoriesFile, logger: Logger): Promise<void> {
+  const refs = repositories.read();
+  for (const rec of rebuildImages(blobs, new Set(images.all().map((r) => r.id)), refs, logger)) await images.put(rec);
+  for (const rec of restoreRefs(images.all(), refs, logger)) await images.put(rec);
+  await repositories.save(images.all());
+}
+
 /**
  * Image records for the configs in the blob store that no record names: what a lost or torn state database
  * leaves behind. A config is recognized by its content (a JSON object with `rootfs.diff_ids`, every layer of
@@ -68,6 +77,30 @@ export function rebuildImages(blobs: BlobStore, known: ReadonlySet<string>, refs
     });
   }
   return rebuilt;
+}
+
+/**
+ * Tags the repositories file holds and no record does, put back on their image: a store that kept an image's
+ * record but lost the later write that tagged it (a torn WAL) shows it tagged again. A reference some record
+ * already holds is the store's to say; it is left alone.
+ */
+export function restoreRefs(records: ImageRecord[], refs: Record<string, string>, logger: Logger): ImageRecord[] {
+  const held = new Set(records.flatMap((r) => [...r.repoTags, ...r.repoDigests]));
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const changed = new Map<string, ImageRecord>();
+  for (const [ref, id] of Object.entries(refs)) {
+    const rec = changed.get(id) ?? byId.get(id);
+    if (held.has(ref) || !rec) continue;
+    const copy = changed.get(id) ?? structuredClone(rec);
+    (ref.includes('@') ? copy.repoDigests : copy.repoTags).push(ref);
+    changed.set(id, copy);
+  }
+  if (changed.size > 0) {
+    logger.error('image tags in the repositories file were missing from the state database; put back', {
+      images: [...changed.values()].map((r) => ({ id: r.id, tags: [...r.repoTags, ...r.repoDigests] })),
+    });
+  }
+  return [...changed.values()];
 }
 
 function readConfig(path: string): ImageConfig | undefined {

@@ -9,7 +9,7 @@ import {
 } from '@sockerless/sdk';
 import { Collection } from '../collection';
 import { BlobStore, hexOf } from './blob-store';
-import { RepositoriesFile, rebuildImages } from './image-rebuild';
+import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
 import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
 import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
 import {
@@ -80,9 +80,7 @@ export class ImageService implements ImageStoreService {
     this.blobs.init();
     mkdirSync(this.rootfsRoot, { recursive: true });
     await this.images.load();
-    const rebuilt = rebuildImages(this.blobs, new Set(this.images.all().map((r) => r.id)), this.repositories.read(), this.opts.logger);
-    for (const rec of rebuilt) await this.images.put(rec);
-    await this.repositories.save(this.images.all());
+    await recoverImageRecords(this.images, this.blobs, this.repositories, this.opts.logger);
     const live = new Set(this.images.all().map((r) => hexOf(r.id)));
     for (const name of readdirSync(this.rootfsRoot)) {
       if (!live.has(name)) await rm(join(this.rootfsRoot, name), { recursive: true, force: true });
