@@ -21,6 +21,7 @@ import { buildRestartRows, buildRows, type Measured } from './rows';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
 import { Teardown } from './teardown';
+import { measureTornState } from './torn-state';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
@@ -219,6 +220,8 @@ async function main(): Promise<number> {
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
 
+    const tornState = await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
+
     const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -246,6 +249,7 @@ async function main(): Promise<number> {
     };
     console.log(`\n${formatTable(report)}`);
     if (pools) console.log(`\n${formatPools(pools)}`);
+    console.log(`\n${tornState}`);
     writeJson(RESULTS_FILE, report);
     log(`wrote ${RESULTS_FILE}`);
     const missed = report.rows.some((r) => r.goalMet === false);

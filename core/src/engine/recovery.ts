@@ -28,13 +28,20 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
     if (c.state.Status === 'running' && await reattach(engine, runs, c, logger)) return;
     await runs.recordLost(c);
   }));
+  const rebuilt: string[] = [];
   for (const [instance, workloads] of listed) {
     for (const w of workloads) {
-      if (!w.identity || engine.containers.get(w.id)) continue;
-      await adopt(engine, runs, instance, w.id, w.identity, w.running, logger).catch((err: Error) => {
+      if (engine.containers.get(w.id)) continue;
+      const identity = w.identity ?? await w.readIdentity?.().catch(() => undefined);
+      if (!identity) continue;
+      await adopt(engine, runs, instance, w.id, identity, w.running, logger).then(() => rebuilt.push(w.id), (err: Error) => {
         logger.warn('could not rebuild a container from its backend\'s tags', { backend: instance, id: w.id, err: err.message });
       });
     }
+  }
+  // Never boot short of a container in silence: a store that lost records (torn, deleted) is said once, in full.
+  if (rebuilt.length > 0) {
+    logger.error('containers the backends hold had no record in the state database; rebuilt from what the backends keep', { count: rebuilt.length, ids: rebuilt });
   }
 }
 
@@ -85,10 +92,10 @@ function recordFromIdentity(engine: ContainerEngine, instance: string, id: strin
   const pool = identity.pool ?? identity.labels[POOL_LABEL] ?? 'default';
   const argv = identity.argv ?? [...(image?.config.Entrypoint ?? []), ...(image?.config.Cmd ?? [])];
   const config: ContainerConfig = {
-    Hostname: id.slice(0, 12), Domainname: '', User: image?.config.User ?? '',
-    AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false,
-    Env: image?.config.Env ?? [], Cmd: argv.length ? argv : null, Image: identity.image, Volumes: null,
-    WorkingDir: image?.config.WorkingDir ?? '', Entrypoint: null, OnBuild: null,
+    Hostname: identity.hostname ?? id.slice(0, 12), Domainname: '', User: identity.user ?? image?.config.User ?? '',
+    AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: identity.tty ?? false, OpenStdin: identity.openStdin ?? false, StdinOnce: false,
+    Env: identity.env ?? image?.config.Env ?? [], Cmd: argv.length ? argv : null, Image: identity.image, Volumes: null,
+    WorkingDir: identity.workingDir ?? image?.config.WorkingDir ?? '', Entrypoint: null, OnBuild: null,
     Labels: { ...identity.labels, [POOL_LABEL]: pool },
   };
   return {

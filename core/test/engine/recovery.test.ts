@@ -287,3 +287,23 @@ test('while a backend is still reconciling, ping and ps answer from the store; a
   expect(answered.json().State).toMatchObject({ Running: true, Status: 'running' });
   expect(cloud.reattachCalls.map((c) => c.id)).toEqual([id]);
 });
+
+test('an identity a backend reads on demand (local\'s spec.json) is read only for workloads the store lacks, with env and terminal', async () => {
+  const cloud = newCloud();
+  const created = '2024-05-01T10:00:00.000Z';
+  const reads: string[] = [];
+  const lazy = (id: string, identity: WorkloadIdentity): ManagedWorkload => ({
+    id, running: false, readIdentity: async () => { reads.push(id); return identity; },
+  });
+  cloud.extra.push(lazy('e'.repeat(64), {
+    name: 'from-spec', image: 'busybox:latest', created, labels: {}, argv: ['top'], env: ['A=1'], workingDir: '/w', user: 'app', tty: true, openStdin: true, hostname: 'h1',
+  }));
+  const { api } = await boot(cloud);
+  const inspect = await json<{ Name: string; Config: { Env: string[]; WorkingDir: string; User: string; Tty: boolean; OpenStdin: boolean; Hostname: string } }>(api(`/containers/${'e'.repeat(64)}/json`));
+  expect(inspect).toMatchObject({ Name: '/from-spec', Config: { Env: ['A=1'], WorkingDir: '/w', User: 'app', Tty: true, OpenStdin: true, Hostname: 'h1' } });
+  expect(reads).toEqual(['e'.repeat(64)]);
+  // The second boot finds the record: the identity is not read again.
+  await daemon!.close();
+  await boot(cloud);
+  expect(reads).toEqual(['e'.repeat(64)]);
+});

@@ -19,6 +19,7 @@ import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
+import { SPEC_FILE, identityFromStateDir } from './spec-identity';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
 
@@ -42,7 +43,6 @@ export interface LocalDriverOptions {
   network?: 'auto' | 'host';
 }
 
-const SPEC_FILE = 'spec.json';
 
 export class LocalDriver implements BackendDriver {
   readonly kind = 'local';
@@ -239,7 +239,10 @@ export class LocalDriver implements BackendDriver {
   async list(): Promise<ManagedWorkload[]> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
-    return Promise.all(ids.map(async (id) => ({ id, running: this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined })));
+    // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); read only when asked.
+    return Promise.all(ids.map(async (id) => ({
+      id, running: this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined, readIdentity: () => identityFromStateDir(join(dir, id)),
+    })));
   }
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {

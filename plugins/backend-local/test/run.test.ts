@@ -113,12 +113,12 @@ test('TERM ignored by pid 1, KILL takes the whole sandbox down', async () => {
   const before = (await h.driver.top('kill1', '')).Processes.length;
   expect(before).toBe(2);
   await h.driver.signal('kill1', 'SIGTERM');
-  expect((await h.driver.list()).find((w) => w.id === 'kill1')).toEqual({ id: 'kill1', running: true });
+  expect((await h.driver.list()).find((w) => w.id === 'kill1')).toMatchObject({ id: 'kill1', running: true });
   await h.driver.signal('kill1', '9');
   const st = await p.exited;
   expect(st).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
   expect(sink.data + (await collect(p.stdout))).not.toContain('woke');
-  expect((await h.driver.list()).find((w) => w.id === 'kill1')).toEqual({ id: 'kill1', running: false });
+  expect((await h.driver.list()).find((w) => w.id === 'kill1')).toMatchObject({ id: 'kill1', running: false });
 });
 
 test('remove kills a running container, unmounts and is idempotent', async () => {
@@ -158,7 +158,10 @@ test('a new driver instance (daemon restart) finds, remounts, signals and remove
   const p = await h.driver.start(spec);
   await waitFor(p.stdout, 'ready');
   const second = new LocalDriver({ instanceName: 'local', options: { sandbox: 'auto' }, stateDir: `${h.dir}/state`, logger: silentLogger() });
-  expect((await second.list()).find((w) => w.id === 'restart1')).toEqual({ id: 'restart1', running: true });
+  const listed = (await second.list()).find((w) => w.id === 'restart1');
+  expect(listed).toMatchObject({ id: 'restart1', running: true });
+  // A daemon whose store lost the record can rebuild it from the spec.json this instance never loaded.
+  expect(await listed!.readIdentity!()).toMatchObject({ name: expect.any(String), image: expect.any(String), argv: expect.any(Array) });
   expect((await second.top('restart1', '')).Processes.length).toBe(2);
   await second.signal('restart1', 'KILL');
   expect((await p.exited).exitCode).toBe(137);

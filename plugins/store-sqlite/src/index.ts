@@ -3,6 +3,7 @@ import { coreServices, coreStoreExtensionPoint, definePlugin, z } from '@sockerl
 import { SqliteStateStore } from './sqlite-store';
 
 export { SqliteStateStore, MAX_EVENTS, TRIM_EVERY } from './sqlite-store';
+export type { StoreLog } from './torn-state';
 
 /** Where the database lives: `path` (relative to the config file's dir), else `SOCKERLESS_HOME/state.db`. */
 export function resolveDbPath(option: string | undefined, paths: { home: string; configDir: string }): string {
@@ -22,7 +23,7 @@ export default definePlugin({
       deps: { store: coreStoreExtensionPoint, lifecycle: coreServices.lifecycle, paths: coreServices.paths, logger: coreServices.logger },
       init({ store, lifecycle, paths, logger }, options) {
         const file = resolveDbPath(options.path, paths);
-        const db = new SqliteStateStore(file);
+        const db = new SqliteStateStore(file, { log: logger });
         store.setStore(db);
         logger.info('state database open', { file });
         // Hooks run in reverse init order and the store inits early, so it closes after the plugins that write.

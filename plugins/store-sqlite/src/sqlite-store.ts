@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordKind, StateStore, StoredEvent, StoredRecord } from '@sockerless/sdk';
+import { checkIntegrity, inspectWal, isCorruption, moveAside, reportWalLoss, salvage, silentLog, type StoreLog } from './torn-state';
 
 /** Bumped with every entry added to MIGRATIONS; kept in SQLite's `user_version` header field. */
 const MIGRATIONS: readonly string[] = [
@@ -12,6 +13,8 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id));
    CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, time_nano REAL NOT NULL, doc TEXT NOT NULL);
    CREATE INDEX events_time ON events (time_nano);`,
+  // v2. Records that do not read (bad JSON) move here instead of stopping the boot.
+  `CREATE TABLE quarantine (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, reason TEXT NOT NULL, time TEXT NOT NULL);`,
 ];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -21,6 +24,35 @@ export const MAX_EVENTS = 10_000;
 export const TRIM_EVERY = 500;
 
 type DocRow = { doc: string };
+type RecordRow = { kind: string; id: string; doc: string };
+
+function parseRecord(row: RecordRow): StoredRecord | undefined {
+  try {
+    const record = JSON.parse(row.doc) as unknown;
+    if (record && typeof record === 'object' && (record as StoredRecord).id === row.id) return record as StoredRecord;
+  } catch {
+    // falls through: quarantined by the caller
+  }
+  return undefined;
+}
+
+/** Opens one connection on the records: WAL, FULL sync, migrated and integrity-checked. */
+function openRecords(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    // The first statement that reads the header: a file that is not SQLite (or is damaged) fails here.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // Another process (a CLI inspecting state) may hold the lock briefly; wait instead of failing a write.
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    if (path !== ':memory:') checkIntegrity(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
 
 interface PendingWrite {
   apply(): void;
@@ -51,7 +83,8 @@ export class SqliteStateStore implements StateStore {
   private readonly stmt: {
     put: Database.Statement<[string, string, string]>;
     del: Database.Statement<[string, string]>;
-    load: Database.Statement<[string], DocRow>;
+    load: Database.Statement<[string], RecordRow>;
+    quarantine: Database.Statement<[string, string, string, string, string]>;
     addEvent: Database.Statement<[number, string]>;
     events: Database.Statement<[number, number], DocRow>;
     trim: Database.Statement<[number]>;
@@ -59,18 +92,15 @@ export class SqliteStateStore implements StateStore {
   private appendsSinceTrim = 0;
   private pending: PendingWrite[] = [];
 
-  constructor(readonly path: string) {
+  private readonly log: StoreLog;
+
+  /** `log` hears about torn state: what was found, what was dropped, where a damaged file was moved. */
+  constructor(readonly path: string, opts: { log?: StoreLog } = {}) {
+    this.log = opts.log ?? silentLog;
     let db: Database.Database | undefined;
     let eventsDb: Database.Database | undefined;
     try {
-      if (path !== ':memory:') makeDatabasePrivate(path);
-      db = new Database(path);
-      // The first statement that reads the header: a file that is not SQLite (or is damaged) fails here.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      // Another process (a CLI inspecting state) may hold the lock briefly; wait instead of failing a write.
-      db.pragma('busy_timeout = 5000');
-      migrate(db);
+      db = path === ':memory:' ? openRecords(path) : this.openOrRecover();
       // ':memory:' is private to its connection; there the one connection writes events too.
       eventsDb = path === ':memory:' ? db : new Database(path);
       if (eventsDb !== db) {
@@ -80,7 +110,8 @@ export class SqliteStateStore implements StateStore {
       this.stmt = {
         put: db.prepare('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc'),
         del: db.prepare('DELETE FROM records WHERE kind = ? AND id = ?'),
-        load: db.prepare('SELECT doc FROM records WHERE kind = ?'),
+        load: db.prepare('SELECT kind, id, doc FROM records WHERE kind = ?'),
+        quarantine: db.prepare('INSERT INTO quarantine (kind, id, doc, reason, time) VALUES (?, ?, ?, ?, ?)'),
         addEvent: eventsDb.prepare('INSERT INTO events (time_nano, doc) VALUES (?, ?)'),
         // (time_nano, seq) is the index order, so the range scan needs no sort.
         events: db.prepare('SELECT doc FROM events WHERE time_nano >= ? AND time_nano <= ? ORDER BY time_nano, seq'),
@@ -97,9 +128,65 @@ export class SqliteStateStore implements StateStore {
     this.eventsDb = eventsDb;
   }
 
+  /**
+   * Opens the file, or — when it is damaged, cut short, not a database, or gone beside the WAL it left — moves
+   * it aside, starts a fresh one and copies into it every row that still reads. Never refuses to boot for
+   * torn state (a newer schema, or a path that cannot be made, still refuses: those are not torn).
+   */
+  private openOrRecover(): Database.Database {
+    const path = this.path;
+    const existed = existsSync(path) && statSync(path).size > 0;
+    makeDatabasePrivate(path);
+    const wal = inspectWal(path);
+    let reason: string | undefined;
+    if (!existed && wal && wal.bytes > 0) {
+      reason = `the database file was missing or empty beside a WAL of ${wal.bytes} bytes`;
+    } else {
+      let db: Database.Database | undefined;
+      try {
+        db = openRecords(path);
+        reportWalLoss(db, path, wal, this.log);
+        return db;
+      } catch (err) {
+        if (db?.open) db.close();
+        if (!isCorruption(err)) throw err;
+        reason = (err as Error).message;
+      }
+    }
+    const aside = moveAside(path);
+    makeDatabasePrivate(path);
+    const db = openRecords(path);
+    const saved = salvage(aside, db);
+    this.log.error('the state database was damaged: moved aside and replaced by a new one holding every record that still read from it; containers and images still in the home are rebuilt from it', {
+      file: path, movedTo: aside, reason, recordsSalvaged: saved.records, eventsSalvaged: saved.events,
+      ...(saved.error ? { salvageError: saved.error } : {}),
+    });
+    return db;
+  }
+
   loadAll(kind: RecordKind): StoredRecord[] {
     this.commit(); // read your own writes, even those still waiting for their turn's commit
-    return this.stmt.load.all(kind).map((r) => JSON.parse(r.doc) as StoredRecord);
+    const out: StoredRecord[] = [];
+    for (const row of this.stmt.load.all(kind)) {
+      const record = parseRecord(row);
+      if (record) out.push(record);
+      else this.quarantine(row, 'not a JSON object with the id it is stored under');
+    }
+    return out;
+  }
+
+  /**
+   * One unreadable record must not cost the others (dockerd skips a container whose config.v2.json does
+   * not parse and loads the rest): it moves to the quarantine table, kept for whoever repairs it, and is said.
+   */
+  private quarantine(row: RecordRow, reason: string): void {
+    this.db.transaction(() => {
+      this.stmt.quarantine.run(row.kind, row.id, row.doc, reason, new Date().toISOString());
+      this.stmt.del.run(row.kind, row.id);
+    })();
+    this.log.error('a state record does not read; it was moved to the quarantine table and the rest loaded', {
+      file: this.path, kind: row.kind, id: row.id, reason, table: 'quarantine',
+    });
   }
 
   put(kind: RecordKind, record: StoredRecord): Promise<void> {
@@ -146,7 +233,12 @@ export class SqliteStateStore implements StateStore {
     // NaN would bind as NULL and silently match nothing; treat a missing bound as open. ±Infinity bind fine.
     const since = Number.isNaN(sinceNano) ? -Infinity : sinceNano;
     const until = Number.isNaN(untilNano) ? Infinity : untilNano;
-    return this.stmt.events.all(since, until).map((r) => JSON.parse(r.doc) as StoredEvent);
+    const out: StoredEvent[] = [];
+    for (const r of this.stmt.events.all(since, until)) {
+      // A damaged event is history only: skipped, as dockerd skips an unreadable line of its events log.
+      try { out.push(JSON.parse(r.doc) as StoredEvent); } catch { /* skipped */ }
+    }
+    return out;
   }
 
   /** Reads a pragma's value on the records or the events connection (tests and diagnostics). */

@@ -176,6 +176,13 @@ export interface WorkloadIdentity {
   exitCode?: number;
   startedAt?: string;
   finishedAt?: string;
+  /** What a backend that keeps the whole spec (local's spec.json) can give back besides tags. */
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  hostname?: string;
 }
 
 export interface ManagedWorkload {
@@ -183,6 +190,11 @@ export interface ManagedWorkload {
   running: boolean;
   /** Present when the backend can tell whose workload it is from the cloud alone (tags). */
   identity?: WorkloadIdentity;
+  /**
+   * For a backend whose identity costs a read per workload (local's spec.json): called only for a workload
+   * the store has no record of, so a boot with every record intact reads nothing.
+   */
+  readIdentity?: () => Promise<WorkloadIdentity | undefined>;
 }
 
 export interface BackendCapabilities {

@@ -9,6 +9,7 @@ import {
 } from '@sockerless/sdk';
 import { Collection } from '../collection';
 import { BlobStore, hexOf } from './blob-store';
+import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
 import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
 import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
 import {
@@ -60,6 +61,7 @@ export class ImageService implements ImageStoreService {
   private readonly refs = new ReferenceIndex();
   readonly blobs: BlobStore;
   private readonly rootfsRoot: string;
+  private readonly repositories: RepositoriesFile;
   private readonly unpacked = new Set<string>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Record and index changes run one at a time, so two requests never edit stale copies of a record. */
@@ -70,6 +72,7 @@ export class ImageService implements ImageStoreService {
     const imagesDir = join(opts.home, 'images');
     this.blobs = new BlobStore(imagesDir);
     this.rootfsRoot = join(imagesDir, 'rootfs');
+    this.repositories = RepositoriesFile.in(imagesDir);
   }
 
   /** Boot: loads records, drops half-written rootfs dirs, re-unpacks any rootfs that went missing. */
@@ -77,6 +80,7 @@ export class ImageService implements ImageStoreService {
     this.blobs.init();
     mkdirSync(this.rootfsRoot, { recursive: true });
     await this.images.load();
+    await recoverImageRecords(this.images, this.blobs, this.repositories, this.opts.logger);
     const live = new Set(this.images.all().map((r) => hexOf(r.id)));
     for (const name of readdirSync(this.rootfsRoot)) {
       if (!live.has(name)) await rm(join(this.rootfsRoot, name), { recursive: true, force: true });
@@ -379,7 +383,11 @@ export class ImageService implements ImageStoreService {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.mutations.then(fn, fn);
+    // Each mutation ends with the repositories file in step, before its caller hears it is done.
+    const run = () => fn().finally(() => this.repositories.save(this.images.all()).catch((err: Error) => {
+      this.opts.logger.warn('cannot write the image repositories file', { err: err.message });
+    }));
+    const next = this.mutations.then(run, run);
     this.mutations = next.catch(() => undefined);
     return next;
   }
