@@ -39,11 +39,29 @@ function findBwrap(): string {
   return path;
 }
 
+/**
+ * The confinement our local backend gives `busybox true`: the confine helper and Docker's default seccomp
+ * filter for Docker's capabilities, built as the backend builds them (filter cached next to the rootfs).
+ * Undefined where the helper cannot be built: the backend then runs without it too.
+ */
+async function confinement(rootfs: string): Promise<import('../../plugins/backend-local/src/sandbox').SandboxConfinement | undefined> {
+  const { ConfineHelper } = require(join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'confine-helper.js')) as typeof import('../../plugins/backend-local/src/confine-helper');
+  const { dockerDefaultSeccomp } = require(join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'seccomp', 'profile.js')) as typeof import('../../plugins/backend-local/src/seccomp/profile');
+  const { DOCKER_DEFAULT_CAPABILITIES } = require(join(REPO_ROOT, 'sdk', 'dist', 'index.js')) as typeof import('../../sdk/src/index');
+  const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
+  const confine = new ConfineHelper(quiet as never, join(rootfs, '..', 'floor-state'));
+  const helper = await confine.helper();
+  if (!helper) return undefined;
+  const caps = [...DOCKER_DEFAULT_CAPABILITIES];
+  return { helper, seccompFilter: await confine.seccompFilter(dockerDefaultSeccomp(), caps), caps, noNewPrivileges: false, cgroupFd: false };
+}
+
 /** The argv our local backend runs for `docker run busybox true` as root, against the unpacked rootfs. */
-function sandboxArgv(rootfs: string): string[] {
+async function sandboxArgv(rootfs: string): Promise<string[]> {
   if (!existsSync(SANDBOX_MODULE)) throw new Error(`floor: ${SANDBOX_MODULE} is missing: build the plugins first (npx tsc -b)`);
   const sandbox = require(SANDBOX_MODULE) as SandboxModule;
   return sandbox.bwrapArgs({
+    confine: await confinement(rootfs),
     root: rootfs,
     hostname: 'bench',
     mounts: [],
@@ -79,7 +97,7 @@ function timedSpawn(bwrap: string, args: string[]): Promise<number> {
 export async function measureFloor(rootfs: string, ours: DockerTarget, docker: DockerTarget | null, counts: { warmups: number; runs: number }): Promise<FloorResult> {
   const version = await measureInterleaved(docker ? [ours, docker] : [ours], ['version'], counts);
   const bwrap = findBwrap();
-  const args = sandboxArgv(rootfs);
+  const args = await sandboxArgv(rootfs);
   for (let i = 0; i < counts.warmups; i++) await timedSpawn(bwrap, args);
   const spawns: number[] = [];
   for (let i = 0; i < counts.runs; i++) spawns.push(await timedSpawn(bwrap, args));

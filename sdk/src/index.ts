@@ -17,6 +17,7 @@ export * from './contracts/pools';
 export * from './archive';
 export * from './signals';
 export * from './guard';
+export * from './capabilities';
 /** Plugins validate their options with zod through the SDK, so they depend on one package only. */
 export { z } from 'zod';
 export { SDK_VERSION } from './version';

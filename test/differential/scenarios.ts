@@ -143,8 +143,6 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
     ENV_ORDER,
   'create: Env, Cmd, Entrypoint, WorkingDir, User, Labels › inspect › Config.Labels':
     POOL_LABEL,
-  'create: Env, Cmd, Entrypoint, WorkingDir, User, Labels › stdout of numeric › text':
-    '`User: "uid:gid"`: Docker also sets the supplementary groups to that gid (busybox `id` prints groups=5678); our sandbox leaves the process without supplementary groups',
   'create: Env, Cmd, Entrypoint, WorkingDir, User, Labels › inspect entrypoint only › Config.Cmd':
     NULL_ABSENT,
   'create: Binds, Mounts, Tmpfs › inspect created › Mounts (keys)':

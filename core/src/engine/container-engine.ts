@@ -21,6 +21,7 @@ import { validateCreateSettings } from './create-validation';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
+import { workloadSecurityOf } from './security-config';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -162,6 +163,8 @@ export class ContainerEngine {
 
     const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
     validatePortBindings(hostConfig);
+    // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
+    workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
@@ -277,7 +280,21 @@ export class ContainerEngine {
       stateDir: join(instance.stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
       network: this.networking.spec(c, starting),
+      security: this.securityOf(c),
     };
+  }
+
+  /**
+   * The record's confinement. A namespace owner removed since create stays a name (the backend's start then
+   * fails on it); a record an older version accepted with values now refused gets Docker's defaults, the
+   * most confined choice, rather than a container that can no longer be started or removed.
+   */
+  private securityOf(c: ContainerRecord): WorkloadSpec['security'] {
+    try {
+      return workloadSecurityOf(c.hostConfig, (ref) => { try { return this.find(ref).id; } catch { return ref; } });
+    } catch {
+      return undefined;
+    }
   }
 
   async save(c: ContainerRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import { AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, NotImplementedError, type ExitStatus, type WorkloadSpec } from '@sockerless/sdk';
+import { AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, NotImplementedError, hostAccessAskedFor, type ExitStatus, type WorkloadSpec } from '@sockerless/sdk';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { Container, ContainerDefinition, Tag, Task } from './aws';
 import { fargateMemoryFor, MIN_CONTAINER_MEMORY_MIB, type EcsOptions } from './options';
@@ -42,6 +42,10 @@ export function checkSupported(spec: WorkloadSpec): void {
   const published = spec.network?.ports ?? [];
   if (published.length) {
     throw new NotImplementedError('published ports are not available on the ECS backend: the task has its own network interface in the VPC (awsvpc), not a port on this host');
+  }
+  const hostAccess = hostAccessAskedFor(spec.security);
+  if (hostAccess) {
+    throw new NotImplementedError(`${hostAccess} is not available on the ECS backend: a Fargate task cannot be given the host's devices, capabilities beyond the default or another container's namespaces`);
   }
   if (spec.argv.length === 0) throw new InvalidArgumentError('no command specified');
 }

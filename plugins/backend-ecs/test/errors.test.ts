@@ -105,6 +105,9 @@ describe('ecs driver: failures', () => {
       const tooManyLabels = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`label-${i}`, 'v'.repeat(40)]));
       await expect(driver.create(workloadSpec(containerId(), { labels: tooManyLabels })))
         .rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('at most 50 tags') });
+      const security = { privileged: false, capAdd: [], capDrop: [], devices: [{ hostPath: '/dev/fuse', containerPath: '/dev/fuse', permissions: 'rwm' }], seccomp: 'default', noNewPrivileges: false, pidMode: '', ipcMode: '', utsMode: '' };
+      await expect(driver.create(workloadSpec(containerId(), { security })))
+        .rejects.toMatchObject({ code: 'NotImplemented', message: expect.stringContaining('--device /dev/fuse is not available on the ECS backend') });
       expect(proxy.calls.length).toBe(before);
       // A memory limit raises the task to the next Fargate size and caps the container.
       const id = containerId();

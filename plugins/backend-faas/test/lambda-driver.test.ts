@@ -146,6 +146,9 @@ test('create refuses what Lambda cannot do, before any call, and maps AWS errors
   await expect(subject.driver.create(workloadSpec(['true'], { env: ['my-var=1'] }))).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('my-var') });
   await expect(subject.driver.create(workloadSpec(['true'], { memoryBytes: 64 * 1024 * 1024 }))).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('64 MiB') });
   await expect(subject.driver.create(workloadSpec(['true'], { mounts: [{ type: 'bind', source: '/srv', target: '/srv', readOnly: false }] }))).rejects.toMatchObject({ code: 'NotImplemented' });
+  const security = { privileged: true, capAdd: [], capDrop: [], devices: [], seccomp: 'default', noNewPrivileges: false, pidMode: '', ipcMode: '', utsMode: '' };
+  await expect(subject.driver.create(workloadSpec(['true'], { security }))).rejects.toMatchObject({ code: 'NotImplemented', message: expect.stringContaining('--privileged is not available on Lambda') });
+  await expect(subject.driver.create(workloadSpec(['true'], { security: { ...security, privileged: false, pidMode: 'host' } }))).rejects.toMatchObject({ code: 'NotImplemented', message: expect.stringContaining('--pid host') });
   expect(await functionNames()).toEqual(before);
 
   await expect(subject.driver.create(workloadSpec(['true'], { image: { id: 'x', ref: 'no-such-image:1' } }))).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringMatching(/^lambda: InvalidParameterValueException: /) });

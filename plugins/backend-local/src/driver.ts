@@ -17,6 +17,7 @@ import type { SharedHostBridges } from './network/host-bridges';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
 import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
+import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from './security';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { SPEC_FILE, identityFromStateDir } from './spec-identity';
@@ -56,6 +57,9 @@ export class LocalDriver implements BackendDriver {
   private readonly helper?: BusyboxHelper;
   private readonly startCache = new StartCache();
   private readonly net: ContainerNetworks;
+  private readonly security: ContainerSecurity;
+  /** What runs in a sandbox before the workload (bwrap, busybox, confine): see RunningContainers.workloadReady. */
+  private readonly setupExecutables: Array<string | undefined>;
 
   /** `hostBridges`: the daemon's bridges, shared by its `local` instances; without it this instance has its own. */
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools(), hostBridges?: SharedHostBridges) {
@@ -69,10 +73,14 @@ export class LocalDriver implements BackendDriver {
       stateDir: ctx.stateDir, logger: this.logger, mode: network, tools, bridges,
       runningPid: async (id) => (await this.runs.runningOf(id))?.workloadPid,
     });
+    this.setupExecutables = [tools.bwrap, tools.staticBusybox];
     this.runs = new RunningContainers({
-      stateDirOf: (id) => this.stateDirOf(id), setupExecutables: [tools.bwrap, tools.staticBusybox], onExit: (id) => this.net.detach(id),
+      stateDirOf: (id) => this.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
     });
     const mode = ctx.options?.sandbox ?? 'auto';
+    this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap');
+    // Built in the background at boot (a second or so, once per source version); a start waits for it.
+    if (mode !== 'none' && tools.bwrap) void this.security.helper.helper().then((p) => { if (p) this.setupExecutables.push(p); });
     if (mode !== 'none' && !tools.bwrap) {
       this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
     } else if (mode === 'none') {
@@ -126,6 +134,7 @@ export class LocalDriver implements BackendDriver {
   async create(spec: WorkloadSpec): Promise<void> {
     await this.saveSpec(spec);
     if (this.sandboxed(spec)) {
+      await this.security.prepare(spec);
       const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
       await this.startCache.prepare(root, spec);
       this.startCache.created(spec.stateDir);
@@ -166,18 +175,35 @@ export class LocalDriver implements BackendDriver {
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
     const sys = await exists(join(root, 'sys'));
-    const net = await this.net.attach(spec);
-    const args = [...net.enter, bwrap, ...bwrapArgs({
-      root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox,
-      resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet,
-    })];
-    this.logger.debug('starting sandbox', { id: spec.id, argv: args });
-    // In a namespace of its own, bwrap runs under nsenter, which execs it in place: the pid is bwrap's.
-    const { proc, pid } = spawnProcess({
-      file: args[0], args: args.slice(1), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin,
-      workloadLeadsSession: workloadLeadsSession({ tty: spec.tty, busybox: this.tools.staticBusybox }), size: spec.consoleSize,
-    });
-    if (net.ports.length > 0) proc.ports = net.ports;
+    const pidOf = async (target: string) => (await this.runs.runningOf(target))?.workloadPid;
+    const confined = await this.security.forStart(spec);
+    let spawned: Spawned;
+    try {
+      // Checked before the network is attached, which nothing would detach after a failure.
+      const join = await namespacesToJoin(spec.security, pidOf);
+      // Descriptors for bwrap from fd 3 on: confine's cgroup file, then the pid namespace to join.
+      if (join.pidnsFd !== undefined) confined.extraFds.push(join.pidnsFd);
+      const pidnsFd = join.pidnsFd === undefined ? undefined : 2 + confined.extraFds.length;
+      const net = await this.net.attach(spec);
+      const enter = withNamespaces(net.enter, join.nsenterOptions, this.tools.nsenter);
+      const shm = sharedShm(spec.security);
+      const sandbox = {
+        root, hostname: spec.hostname, mounts: spec.mounts, workingDir, env, user, busybox: this.tools.staticBusybox, confine: confined.confine,
+        security: spec.security, resolvConf, sys, tty: spec.tty, argv: spec.argv, exe, hostsFile: net.hostsFile, unshareNet: net.unshareNet, shm,
+        pidns: pidnsFd,
+      };
+      const args = [...enter, bwrap, ...bwrapArgs(sandbox)];
+      this.logger.debug('starting sandbox', { id: spec.id, argv: args });
+      // In a namespace of its own, bwrap runs under nsenter, which execs it in place: the pid is bwrap's.
+      spawned = spawnProcess({
+        file: args[0], args: args.slice(1), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin,
+        workloadLeadsSession: workloadLeadsSession(sandbox), size: spec.consoleSize, extraFds: confined.extraFds,
+      });
+      if (net.ports.length > 0) spawned.proc.ports = net.ports;
+    } finally {
+      confined.close();
+    }
+    const { proc, pid } = spawned;
     const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
     r.workloadPid = await this.runs.childPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
@@ -228,6 +254,7 @@ export class LocalDriver implements BackendDriver {
       if (exited) await Promise.race([exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
+    this.security.remove(id);
     await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
     if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
     this.runs.forget(id);
@@ -263,11 +290,17 @@ export class LocalDriver implements BackendDriver {
     const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
     const exe = await checkExecutable(root, spec.argv[0], env, workingDir, cspec.mounts);
     const helperInside = await exists(`/proc/${r.workloadPid}/root${SANDBOX_BUSYBOX}`);
-    const cmd = execCommand({
-      nsenter: this.tools.nsenter, setpriv: this.tools.setpriv, helperInside, target: r.workloadPid, workingDir, user, env, argv: spec.argv, exe, tty: spec.tty,
-    });
-    return killable(spawnProcess({ ...cmd, env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin, size: spec.consoleSize,
-      workloadLeadsSession: execLeadsSession({ tty: spec.tty, helperInside }) }));
+    const confined = await this.security.forExec(cspec, r.workloadPid, spec.tty, spec.privileged);
+    const plan = {
+      nsenter: this.tools.nsenter, setpriv: this.tools.setpriv, helperInside, target: r.workloadPid, workingDir, user, env, argv: spec.argv, exe,
+      tty: spec.tty, confine: confined.confine,
+    };
+    try {
+      return killable(spawnProcess({ ...execCommand(plan), env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin, size: spec.consoleSize,
+        workloadLeadsSession: execLeadsSession(plan), extraFds: confined.extraFds }));
+    } finally {
+      confined.close();
+    }
   }
 
   /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
@@ -322,7 +355,7 @@ export class LocalDriver implements BackendDriver {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
     await this.roots.releaseAll(ids.map((id) => this.stateDirOf(id)));
-    await this.net.close();
+    await Promise.all([this.net.close(), this.security.close()]);
     this.helper?.close();
   }
 }

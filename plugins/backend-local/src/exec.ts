@@ -1,5 +1,7 @@
+import { DOCKER_DEFAULT_CAPABILITIES } from '@sockerless/sdk';
+import { confineArgv } from './confinement';
 import type { ExecUser } from './users';
-import { DOCKER_DEFAULT_CAPS, SANDBOX_BUSYBOX, execInPlace } from './sandbox';
+import { SANDBOX_BUSYBOX, execInPlace } from './sandbox';
 
 /**
  * util-linux nsenter argv (without the nsenter path) that runs `argv` inside a running sandbox: the same
@@ -7,13 +9,23 @@ import { DOCKER_DEFAULT_CAPS, SANDBOX_BUSYBOX, execInPlace } from './sandbox';
  * inside, as `user`. nsenter forks into the pid namespace and hands back the child's exit status, dying of
  * the same signal if the child did, so codes are real. The environment is nsenter's own (spawn env).
  */
-export function nsenterArgs(target: number, workingDir: string, user: ExecUser, argv: string[]): string[] {
+export function nsenterArgs(target: number, workingDir: string, user: ExecUser | undefined, argv: string[]): string[] {
   return [
     '--target', String(target), '--pid', '--ipc', '--uts', '--net', '--mount', '--root', `--wdns=${workingDir || '/'}`,
-    // Always set both, so the daemon's own supplementary groups never leak into the container.
-    '--setuid', String(user.uid), '--setgid', String(user.gid),
+    // Always set both, so the daemon's own supplementary groups never leak into the container; with confine
+    // inside, it switches the user (with the user's real supplementary groups) after confining.
+    ...(user ? ['--setuid', String(user.uid), '--setgid', String(user.gid)] : []),
     '--', ...argv,
   ];
+}
+
+/** The container's confinement, which confine inside the sandbox applies to an exec as to the workload. */
+export interface ExecConfinement {
+  caps: string[];
+  seccomp: boolean;
+  noNewPrivileges: boolean;
+  /** The container's device cgroup's cgroup.procs is open on CGROUP_FD. */
+  cgroupFd: boolean;
 }
 
 export interface ExecCommand {
@@ -36,11 +48,13 @@ export interface ExecPlan {
   exe: string;
   /** A TTY exec leads a session of its own on it, as the container's workload does (see execLeadsSession). */
   tty?: boolean;
+  /** Set when the sandbox has confine inside (started by a daemon that could build it). */
+  confine?: ExecConfinement;
 }
 
 /** With a TTY and the helper inside, busybox `setsid -c` makes the exec's process lead its own session. */
-export function execLeadsSession(p: Pick<ExecPlan, 'tty' | 'helperInside'>): boolean {
-  return !!p.tty && p.helperInside;
+export function execLeadsSession(p: Pick<ExecPlan, 'tty' | 'helperInside' | 'confine'>): boolean {
+  return !!p.tty && (p.helperInside || p.confine !== undefined);
 }
 
 /** What nsenter itself needs beyond the container's set: joining namespaces and reading a workload's ns files. */
@@ -55,12 +69,22 @@ const ENTER_CAPS = ['SYS_ADMIN', 'SYS_PTRACE'];
  * by an older daemon) a non-root user is still safe, as the switch of uid clears every capability.
  */
 export function execCommand(p: ExecPlan): ExecCommand {
+  if (p.confine) {
+    // As runc's exec: nsenter (full root) only enters; confine gives the process the container's bounding
+    // set, seccomp filter, no_new_privs, device cgroup and user before it execs the program.
+    const c = p.confine;
+    const inside = confineArgv({
+      caps: c.caps, seccomp: c.seccomp, noNewPrivileges: c.noNewPrivileges, user: p.user, leadSession: execLeadsSession(p),
+      cgroupFd: c.cgroupFd, exe: p.exe, argv: p.argv,
+    });
+    return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, undefined, inside) };
+  }
   const session = execLeadsSession(p) ? [SANDBOX_BUSYBOX, 'setsid', '-c'] : [];
   if (!p.setpriv || (p.user.uid === 0 && !p.helperInside)) {
     const argv = session.length ? [...session, ...execInPlace(p.env, p.exe, p.argv)] : p.argv;
     return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, p.user, argv) };
   }
-  const caps = [...DOCKER_DEFAULT_CAPS, ...ENTER_CAPS].map((c) => `+${c.toLowerCase()}`).join(',');
+  const caps = [...DOCKER_DEFAULT_CAPABILITIES.map((c) => c.slice('CAP_'.length)), ...ENTER_CAPS].map((c) => `+${c.toLowerCase()}`).join(',');
   const lower = ENTER_CAPS.map((c) => `-${c.toLowerCase()}`).join(',');
   const inside = p.helperInside
     ? [...session, SANDBOX_BUSYBOX, 'setpriv', '--inh-caps', lower, '--ambient-caps', lower, '--', ...execInPlace(p.env, p.exe, p.argv)]

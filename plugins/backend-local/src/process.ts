@@ -30,6 +30,11 @@ export interface SpawnOptions {
   workloadLeadsSession?: boolean;
   /** The terminal's size at start; 80x24 when not given. */
   size?: ConsoleSize;
+  /**
+   * Descriptors the program gets as fd 3, 4, ... (the device cgroup's cgroup.procs for confine). Honoured
+   * by every path but spawnPty's fallback, which only runs when node-pty's native binding is unusable.
+   */
+  extraFds?: number[];
 }
 
 export interface Spawned {
@@ -57,14 +62,19 @@ function killGroup(pid: number): void {
 
 export function spawnProcess(o: SpawnOptions): Spawned {
   if (!o.tty) return spawnPiped(o);
-  return o.workloadLeadsSession ? spawnOnDetachedPty(o) : spawnPty(o);
+  return o.workloadLeadsSession || o.extraFds?.length ? spawnOnDetachedPty(o) : spawnPty(o);
+}
+
+/** Whether spawnProcess can hand `extraFds` to a program started with or without a TTY. */
+export function canPassFds(tty: boolean): boolean {
+  return !tty || nativePty() !== undefined;
 }
 
 function spawnPiped(o: SpawnOptions): Spawned {
-  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const { file, args } = withoutOpenTerminals(o.file, o.args, 3 + (o.extraFds?.length ?? 0));
   const child = spawnChild(file, args, {
     cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
-    stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
     detached: o.killGroupOnExit ?? false,
   });
   const pid = child.pid;
@@ -178,9 +188,9 @@ function spawnOnDetachedPty(o: SpawnOptions): Spawned {
   } finally {
     closeSync(slave);
   }
-  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const { file, args } = withoutOpenTerminals(o.file, o.args, 3 + (o.extraFds?.length ?? 0));
   const child = spawnChild(file, args, {
-    cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid, stdio: [workloadEnd, workloadEnd, workloadEnd], detached: true,
+    cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid, stdio: [workloadEnd, workloadEnd, workloadEnd, ...(o.extraFds ?? [])], detached: true,
   });
   closeSync(workloadEnd);
   const terminal = new TtyReadStream(master);

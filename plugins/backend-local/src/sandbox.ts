@@ -1,20 +1,28 @@
 import { promises as fs } from 'node:fs';
 import { posix } from 'node:path';
-import { InvalidArgumentError, resolveInRoot, type WorkloadMount } from '@sockerless/sdk';
+import { DOCKER_DEFAULT_CAPABILITIES, InvalidArgumentError, resolveInRoot, type WorkloadMount, type WorkloadSecurity } from '@sockerless/sdk';
+import { DEFAULT_SECURITY, MASKED_PATHS, READONLY_PATHS, SANDBOX_CONFINE, SANDBOX_HELPER_DIR, SANDBOX_SECCOMP, confineArgv, mountArgs } from './confinement';
 import type { ExecUser } from './users';
 import { DEFAULT_PATH } from './util';
 
 /**
- * Where the host's static busybox is bound inside the sandbox: under bwrap's /dev tmpfs, so it never lands
- * in the container's layer. The basename must be `busybox` for it to take its applet from argv[1]; the
- * directory is world-readable so a helper still runs after the switch to a non-root user.
+ * Where the host's static busybox is bound inside the sandbox, next to confine (SANDBOX_HELPER_DIR): the
+ * basename must be `busybox` for it to take its applet from argv[1]; the directory is world-readable so a
+ * helper still runs after the switch to a non-root user. Without confine it switches the user instead.
  */
-export const SANDBOX_HELPER_DIR = '/dev/.sockerless';
 export const SANDBOX_BUSYBOX = `${SANDBOX_HELPER_DIR}/busybox`;
 
-/** Docker's default capability set: root in a container is not root on the host. */
-export const DOCKER_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
-  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
+/** The container's confinement, applied by the static confine helper inside the sandbox. */
+export interface SandboxConfinement {
+  /** Host path of the compiled confine helper. */
+  helper: string;
+  /** Host path of the container's compiled seccomp filter; absent for `unconfined` and privileged. */
+  seccompFilter?: string;
+  caps: string[];
+  noNewPrivileges: boolean;
+  /** The device cgroup's cgroup.procs is open on CGROUP_FD of bwrap (and stays open across it). */
+  cgroupFd: boolean;
+}
 
 export interface SandboxArgs {
   root: string;
@@ -23,8 +31,10 @@ export interface SandboxArgs {
   workingDir: string;
   env: Record<string, string>;
   user: ExecUser;
-  /** Host path of a statically linked busybox: the in-sandbox helper for user switching and exec. */
+  /** Host path of a statically linked busybox: the user switch where confine cannot be built. */
   busybox?: string;
+  confine?: SandboxConfinement;
+  security?: WorkloadSecurity;
   resolvConf: boolean;
   sys: boolean;
   tty: boolean;
@@ -35,23 +45,44 @@ export interface SandboxArgs {
   hostsFile?: string;
   /** Network mode `none`: a network namespace with only `lo`. */
   unshareNet?: boolean;
+  /** `--ipc host`: the host's /dev/shm (see MountConfinement). */
+  shm?: string;
+  /** `--pid container:<id>`: the fd (as bwrap sees it) open on that container's pid namespace. */
+  pidns?: number;
 }
 
 /**
  * The bwrap argv (without the bwrap path). The workload runs as pid 1 of its own pid namespace
  * (--as-pid-1, as in Docker without --init), so a signal to it has Docker's semantics and its death takes
- * every process of the container with it.
+ * every process of the container with it. A namespace shared with the host or another container (PidMode,
+ * IpcMode, UTSMode) is simply not unshared; joining another container's is done by nsenter before bwrap.
  */
 export function bwrapArgs(a: SandboxArgs): string[] {
-  const args = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', a.hostname, '--as-pid-1', '--die-with-parent'];
+  const security = a.security ?? DEFAULT_SECURITY;
+  const args: string[] = [];
+  if (security.pidMode === '') args.push('--unshare-pid', '--as-pid-1');
+  // bwrap joins it and mounts its /proc (without a pid namespace of its own it would bind the host's).
+  if (a.pidns !== undefined) args.push('--pidns', String(a.pidns));
+  if (!security.ipcMode.startsWith('container:') && security.ipcMode !== 'host') args.push('--unshare-ipc');
+  if (security.utsMode !== 'host') args.push('--unshare-uts', '--hostname', a.hostname);
+  args.push('--die-with-parent');
   if (a.unshareNet) args.push('--unshare-net');
   // A new session keeps a sandboxed process from pushing input into the daemon's terminal (TIOCSTI); with a
   // TTY the pty must stay the controlling terminal, so no new session there.
   if (!a.tty) args.push('--new-session');
-  args.push('--bind', a.root, '/', '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
-  // Bound in every sandbox, not only for a non-root user: exec uses it to drop capabilities as Docker does.
-  if (a.busybox) args.push('--perms', '0755', '--dir', SANDBOX_HELPER_DIR, '--ro-bind', a.busybox, SANDBOX_BUSYBOX);
-  if (a.sys) args.push('--ro-bind', '/sys', '/sys');
+  // bwrap's --bind is nodev; Docker's root is not. Device nodes made in the root work as in Docker only
+  // where the device cgroup decides which may be opened; without one, nodev stays the safety net.
+  args.push(a.confine?.cgroupFd ? '--dev-bind' : '--bind', a.root, '/');
+  if (a.confine) args.push(...mountArgs({ privileged: security.privileged, devices: security.devices, sys: a.sys, shm: a.shm }));
+  else {
+    args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+    if (a.sys) args.push('--ro-bind', '/sys', '/sys');
+  }
+  // Bound in every sandbox: exec runs them too (confine to be confined as the workload is).
+  if (a.busybox || a.confine) args.push('--perms', '0755', '--dir', SANDBOX_HELPER_DIR);
+  if (a.busybox) args.push('--ro-bind', a.busybox, SANDBOX_BUSYBOX);
+  if (a.confine) args.push('--ro-bind', a.confine.helper, SANDBOX_CONFINE);
+  if (a.confine?.seccompFilter) args.push('--ro-bind', a.confine.seccompFilter, SANDBOX_SECCOMP);
   if (a.resolvConf) args.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
   // Before the user's mounts, so a `-v file:/etc/hosts` still wins as in Docker.
   if (a.hostsFile) args.push('--bind', a.hostsFile, '/etc/hosts');
@@ -64,18 +95,28 @@ export function bwrapArgs(a: SandboxArgs): string[] {
   }
   args.push('--chdir', a.workingDir || '/', '--clearenv');
   for (const [k, v] of Object.entries(a.env)) args.push('--setenv', k, v);
+  if (a.confine) {
+    // bwrap keeps every capability so that confine can bound them (CAP_SETPCAP) and load the filter.
+    const c = a.confine;
+    return [...args, '--', ...confineArgv({
+      caps: c.caps, seccomp: c.seccompFilter !== undefined, noNewPrivileges: c.noNewPrivileges, user: a.user,
+      leadSession: workloadLeadsSession(a), cgroupFd: c.cgroupFd, exe: a.exe, argv: a.argv, unsetEnv: 'PWD' in a.env ? [] : ['PWD'],
+      // Docker's privileged containers have neither.
+      readonlyPaths: security.privileged ? [] : security.readonlyPaths ?? READONLY_PATHS,
+      maskedPaths: security.privileged ? [] : security.maskedPaths ?? MASKED_PATHS,
+    })];
+  }
   args.push('--cap-drop', 'ALL');
-  for (const cap of DOCKER_DEFAULT_CAPS) args.push('--cap-add', `CAP_${cap}`);
+  for (const cap of DOCKER_DEFAULT_CAPABILITIES) args.push('--cap-add', cap);
   args.push(...userSwitch(a));
   return args;
 }
 
 /**
- * bwrap 0.8 only changes uid inside a user namespace it maps to the caller's uid, which as root makes the
- * container user the owner of every root-owned file. Instead the sandbox starts as root and the host's
- * static busybox switches to the user with its `nsenter -S/-G` applet and execs the workload in place, so
- * the workload keeps pid 1 and real uid/gid checks apply. Supplementary groups are reduced to the primary
- * group (busybox sets only that one).
+ * Without confine: bwrap 0.8 only changes uid inside a user namespace it maps to the caller's uid, which as
+ * root makes the container user the owner of every root-owned file. Instead the sandbox starts as root and
+ * the host's static busybox switches to the user with its `nsenter -S/-G` applet and execs the workload in
+ * place. Supplementary groups are reduced to the primary group (busybox sets only that one).
  */
 function userSwitch(a: SandboxArgs): string[] {
   const { user, busybox } = a;
@@ -90,12 +131,12 @@ function userSwitch(a: SandboxArgs): string[] {
 
 /**
  * With a TTY the workload leads a session of its own with the terminal as its controlling tty, as under
- * runc: busybox `setsid -c` execs it in place (it stays pid 1), so a Ctrl-C reaches the workload's
- * foreground group only, never bwrap outside the namespace. bwrap must then be started on a terminal that
- * is nobody's controlling tty yet (spawnProcess's `workloadLeadsSession`).
+ * runc: confine (or busybox `setsid -c`) does it in place (the workload stays pid 1), so a Ctrl-C reaches
+ * the workload's foreground group only, never bwrap outside the namespace. bwrap must then be started on a
+ * terminal that is nobody's controlling tty yet (spawnProcess's `workloadLeadsSession`).
  */
-export function workloadLeadsSession(a: Pick<SandboxArgs, 'tty' | 'busybox'>): boolean {
-  return a.tty && a.busybox !== undefined;
+export function workloadLeadsSession(a: Pick<SandboxArgs, 'tty' | 'busybox' | 'confine'>): boolean {
+  return a.tty && (a.busybox !== undefined || a.confine !== undefined);
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

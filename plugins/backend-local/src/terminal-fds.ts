@@ -26,10 +26,13 @@ function closingShell(): string | undefined {
 }
 
 /** `file args` as a spawn that inherits none of the open terminals (unchanged when none is open or no busybox). */
-export function withoutOpenTerminals(file: string, args: string[]): { file: string; args: string[] } {
-  const bb = openTerminals.size > 0 ? closingShell() : undefined;
+export function withoutOpenTerminals(file: string, args: string[], firstInherited = 3): { file: string; args: string[] } {
+  // Below `firstInherited` the child's descriptors are the ones spawn's stdio gives it (stdio, and the
+  // extra fds a sandbox start hands over): those numbers hold no terminal there and must stay open.
+  const inherited = [...openTerminals].filter((fd) => fd >= firstInherited);
+  const bb = inherited.length > 0 ? closingShell() : undefined;
   if (!bb) return { file, args };
   // `N>&-` of a descriptor that is not open is no error in sh; "$0" is looked up in PATH as spawn would.
-  const closes = [...openTerminals].map((fd) => `${fd}>&-`).join(' ');
+  const closes = inherited.map((fd) => `${fd}>&-`).join(' ');
   return { file: bb, args: ['sh', '-c', `exec ${closes}; exec "$0" "$@"`, file, ...args] };
 }

@@ -70,6 +70,43 @@ export interface WorkloadNetwork {
   hosts: HostEntry[];
 }
 
+/** A host device given to the workload (`--device /dev/x[:/dev/y[:rwm]]`). */
+export interface WorkloadDevice {
+  hostPath: string;
+  containerPath: string;
+  /** Docker's cgroup permissions: some of `r`, `w`, `m`. */
+  permissions: string;
+}
+
+/**
+ * The container's confinement as Docker's HostConfig asks for it, normalised by the core. Absent means
+ * Docker's defaults (the same as every field at its default). A backend that cannot honour a field that
+ * asks for more than the default (privileged, devices, host namespaces) must refuse with a 501 naming it.
+ */
+export interface WorkloadSecurity {
+  /** `--privileged`: all capabilities, the host's devices, no seccomp, no masked or read-only /proc paths. */
+  privileged: boolean;
+  /** Capability names with the `CAP_` prefix, or `ALL`, as Docker normalises them; applied to Docker's 14. */
+  capAdd: string[];
+  capDrop: string[];
+  devices: WorkloadDevice[];
+  /** `default` (Docker's profile), `unconfined`, or a profile's JSON text (`--security-opt seccomp=FILE`). */
+  seccomp: string;
+  /** `--security-opt no-new-privileges`. */
+  noNewPrivileges: boolean;
+  /** `''` (a namespace of its own), `host`, or `container:<full id>`; ipcMode may also be `none`/`private`/`shareable`. */
+  pidMode: string;
+  ipcMode: string;
+  /** `''` or `host`. */
+  utsMode: string;
+  /**
+   * HostConfig.MaskedPaths and ReadonlyPaths when the client sent them (`--security-opt
+   * systempaths=unconfined` sends both empty); absent means Docker's default lists.
+   */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+}
+
 export interface WorkloadSpec {
   id: string;
   /** The container name without the leading slash. */
@@ -100,6 +137,8 @@ export interface WorkloadSpec {
   memoryBytes: number;
   /** Absent from a core that predates networking: a driver then treats the workload as `host`. */
   network?: WorkloadNetwork;
+  /** Absent from a core that predates it: Docker's default confinement. */
+  security?: WorkloadSecurity;
 }
 
 export interface ExitStatus {

@@ -1,5 +1,5 @@
 import {
-  AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, isSockerlessError, NotFoundError, NotImplementedError, UnavailableError,
+  AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, hostAccessAskedFor, isSockerlessError, NotFoundError, NotImplementedError, UnavailableError,
   type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type ExecSpec, type Logger,
   type ManagedWorkload, type PathStat, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
@@ -177,6 +177,8 @@ export class LambdaDriver implements BackendDriver {
   }
 
   private refuseWhatLambdaCannotDo(spec: WorkloadSpec): void {
+    const hostAccess = hostAccessAskedFor(spec.security);
+    if (hostAccess) throw new NotImplementedError(`${hostAccess} is not available on Lambda: a function cannot be given host devices, extra capabilities or another container's namespaces`);
     const bind = spec.mounts.find((m) => m.type === 'bind');
     if (bind) throw new NotImplementedError(`a Lambda function cannot mount a path of the daemon's host (bind mount ${bind.source}:${bind.target})`);
     for (const m of spec.mounts) {

@@ -1,0 +1,166 @@
+import { closeSync, openSync } from 'node:fs';
+import {
+  ConflictError, NotImplementedError, UnavailableError, type Logger, type WorkloadSecurity, type WorkloadSpec,
+} from '@sockerless/sdk';
+import { ConfineHelper } from './confine-helper';
+import { DEFAULT_SECURITY, SANDBOX_CONFINE, SANDBOX_SECCOMP, containerCapabilities } from './confinement';
+import { DeviceCgroups, deviceRule } from './device-cgroup';
+import type { ExecConfinement } from './exec';
+import { canPassFds } from './process';
+import type { SandboxConfinement } from './sandbox';
+import { profileOf } from './seccomp/profile';
+import { exists } from './util';
+
+/** What a start or an exec gets: the confinement for confine, and descriptors to hand over as fd 3... */
+export interface Confined<T> {
+  confine?: T;
+  extraFds: number[];
+  /** Closes the daemon's copies of extraFds once the program is spawned. */
+  close(): void;
+}
+
+const securityOf = (spec: WorkloadSpec): WorkloadSecurity => spec.security ?? DEFAULT_SECURITY;
+
+/** A Confined whose close() closes whatever extraFds holds by then (the caller may add to it). */
+function confined<T>(confine: T | undefined, extraFds: number[] = []): Confined<T> {
+  return {
+    confine, extraFds,
+    close() { for (const fd of extraFds) { try { closeSync(fd); } catch { /* closed */ } } },
+  };
+}
+
+const MISSING_HELPER = 'sandbox "bubblewrap" is configured but the confine helper could not be built (install gcc, libc6-dev and libseccomp-dev)';
+
+/** Anything beyond Docker's default that only confine (or a device cgroup) can honour. */
+function asksForMore(s: WorkloadSecurity): string | undefined {
+  if (s.privileged) return 'Privileged';
+  if (s.devices.length > 0) return 'Devices';
+  if (s.capAdd.length > 0) return 'CapAdd';
+  return undefined;
+}
+
+/**
+ * The local backend's side of Docker's confinement: checks a container's security at create (devices,
+ * seccomp profile), prepares its device cgroup and seccomp filter there so a start pays for neither, and
+ * gives starts and execs what confine needs. Without the confine helper (no C compiler or libseccomp) a
+ * container runs with bwrap's capability drop only, and what asks for more than the default is refused.
+ */
+export class ContainerSecurity {
+  readonly helper: ConfineHelper;
+  private readonly cgroups: DeviceCgroups;
+
+  constructor(private readonly logger: Logger, stateDir: string, private readonly required: boolean) {
+    this.helper = new ConfineHelper(logger, stateDir);
+    this.cgroups = new DeviceCgroups(logger, stateDir);
+  }
+
+  /** At create: Docker's 400s for bad devices or profiles, then the cgroup and filter, ready for start. */
+  async prepare(spec: WorkloadSpec): Promise<void> {
+    const s = securityOf(spec);
+    const rules = s.privileged ? [] : s.devices.map(deviceRule);
+    const profile = s.privileged ? undefined : profileOf(s.seccomp);
+    const helper = await this.helper.helper();
+    if (!helper) {
+      if (this.required) throw new UnavailableError(MISSING_HELPER);
+      const more = asksForMore(s);
+      if (more) throw new NotImplementedError(`${more} needs the confine helper, which could not be built on this host (install gcc, libc6-dev and libseccomp-dev)`);
+      return;
+    }
+    if (profile) await this.helper.seccompFilter(profile, containerCapabilities(s));
+    this.cgroups.ensure(spec.id, rules, s.privileged);
+  }
+
+  /** The workload's confinement; throws when the sandbox mode demands confine and it is missing. */
+  async forStart(spec: WorkloadSpec): Promise<Confined<SandboxConfinement>> {
+    const s = securityOf(spec);
+    const helper = await this.helper.helper();
+    if (!helper) {
+      if (this.required) throw new UnavailableError(MISSING_HELPER);
+      return confined<SandboxConfinement>(undefined);
+    }
+    const caps = containerCapabilities(s);
+    const profile = s.privileged ? undefined : profileOf(s.seccomp);
+    const seccompFilter = profile ? await this.helper.seccompFilter(profile, caps) : undefined;
+    const fds = await this.cgroupFds(spec, s, spec.tty);
+    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd: fds.length > 0 }, fds);
+  }
+
+  /**
+   * An exec's confinement: the container's, read back from what its sandbox has inside (a sandbox started
+   * without confine gets the older setpriv path). `privileged` (docker exec --privileged) widens the
+   * capabilities to all, as Docker does.
+   */
+  async forExec(spec: WorkloadSpec, workloadPid: number, tty: boolean, privileged: boolean): Promise<Confined<ExecConfinement>> {
+    const root = `/proc/${workloadPid}/root`;
+    if (!(await exists(`${root}${SANDBOX_CONFINE}`))) return confined<ExecConfinement>(undefined);
+    const s = securityOf(spec);
+    const caps = privileged ? containerCapabilities({ ...s, privileged: true }) : containerCapabilities(s);
+    const seccomp = await exists(`${root}${SANDBOX_SECCOMP}`);
+    const fds = await this.cgroupFds(spec, s, tty);
+    return confined({ caps, seccomp, noNewPrivileges: s.noNewPrivileges, cgroupFd: fds.length > 0 }, fds);
+  }
+
+  /** The device cgroup's cgroup.procs, opened for confine to join (re-created if a reboot lost it). */
+  private async cgroupFds(spec: WorkloadSpec, s: WorkloadSecurity, tty: boolean): Promise<number[]> {
+    if (!canPassFds(tty)) return [];
+    const procs = this.cgroups.ensure(spec.id, s.privileged ? [] : s.devices.map(deviceRule), s.privileged);
+    if (!procs) return [];
+    try {
+      return [openSync(procs, 'w')];
+    } catch (err) {
+      this.logger.warn('cannot open the device cgroup', { id: spec.id, error: (err as Error).message });
+      return [];
+    }
+  }
+
+  /**
+   * Not awaited by remove: a cgroup rmdir waits for the kernel to retire the group (about 2.5 ms here),
+   * which `docker run --rm` would otherwise wait for; its processes are gone already.
+   */
+  remove(id: string): void {
+    void this.cgroups.remove(id);
+  }
+
+  close(): Promise<void> {
+    return this.cgroups.close();
+  }
+}
+
+/** `--ipc host` shares the host's /dev/shm as Docker does (see MountConfinement for `container:<id>`). */
+export function sharedShm(s: WorkloadSecurity | undefined): string | undefined {
+  return s?.ipcMode === 'host' ? '/dev/shm' : undefined;
+}
+
+/** The host pid of the container a `container:<id>` mode names; Docker's 409 when it is not running. */
+async function ownerPid(kind: 'PID' | 'IPC', mode: string, pidOf: (id: string) => Promise<number | undefined>): Promise<number | undefined> {
+  if (!mode.startsWith('container:')) return undefined;
+  const id = mode.slice('container:'.length);
+  const pid = await pidOf(id);
+  if (!pid) throw new ConflictError(`cannot join ${kind} of a non running container: ${id}`);
+  return pid;
+}
+
+/**
+ * What joining another container's namespaces takes, found before anything is set up: for `--pid
+ * container:<id>` a descriptor on its pid namespace, for bwrap's `--pidns` (which then mounts a /proc of
+ * that namespace; without it bwrap would bind the host's /proc), handed over as an extra fd; for `--ipc
+ * container:<id>` the nsenter option that puts bwrap into its IPC namespace.
+ */
+export async function namespacesToJoin(
+  s: WorkloadSecurity | undefined, pidOf: (id: string) => Promise<number | undefined>,
+): Promise<{ pidnsFd?: number; nsenterOptions: string[] }> {
+  const ipcOwner = await ownerPid('IPC', s?.ipcMode ?? '', pidOf);
+  const pidOwner = await ownerPid('PID', s?.pidMode ?? '', pidOf);
+  return {
+    pidnsFd: pidOwner === undefined ? undefined : openSync(`/proc/${pidOwner}/ns/pid`, 'r'),
+    nsenterOptions: ipcOwner === undefined ? [] : [`--ipc=/proc/${ipcOwner}/ns/ipc`],
+  };
+}
+
+/** The network's nsenter prefix with `options` added; `-F`: nsenter execs bwrap in place, so the pid stays bwrap's. */
+export function withNamespaces(netEnter: string[], options: string[], nsenter: string | undefined): string[] {
+  if (options.length === 0) return netEnter;
+  if (!nsenter) throw new UnavailableError('joining another container\'s namespaces needs nsenter (util-linux) on the host');
+  const netOpts = netEnter.length > 0 ? netEnter.slice(1, -1) : [];
+  return [nsenter, ...netOpts, ...options, '-F', '--'];
+}
