@@ -32,7 +32,8 @@ test('a release works once, however many paths call it', () => {
 test('a full queue refuses at once with 429 naming the pool and its limits; queueSize 0 never queues', () => {
   const gate = new SlotGate('ci', limits(1, 1));
   gate.acquire('c1');
-  void gate.acquire('c2');
+  // Queued with the default 60 s timeout: its 429 must not fire unhandled into a later test file of this worker.
+  const queued = (gate.acquire('c2') as Promise<() => void>).catch((err: Error) => err);
   expect(() => gate.acquire('c3')).toThrow('pool ci is at its limit: 1 running of maxConcurrency 1, and its queue is full (1 of queueSize 1)');
   const none = new SlotGate('solo', limits(1, 0));
   none.acquire('c1');
@@ -44,6 +45,8 @@ test('a full queue refuses at once with 429 naming the pool and its limits; queu
     expect((err as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThanOrEqual(1);
   }
   expect(none.stats().rejected).toBe(1);
+  expect(gate.cancel('c2', 'test over')).toBe(true);
+  return queued;
 });
 
 test('a queued start times out with 429 and leaves the queue', async () => {
