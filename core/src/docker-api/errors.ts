@@ -8,6 +8,12 @@ import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
 const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);
 
 /**
+ * Node refuses a path with a NUL byte before any system call (the kernel would take the path up to the NUL,
+ * so Go's syscall package refuses it with EINVAL for dockerd). Only a client's name or path can carry one.
+ */
+const isNulBytePath = (e: { code?: unknown; message?: string }) => e.code === 'ERR_INVALID_ARG_VALUE' && /without null bytes/.test(e.message ?? '');
+
+/**
  * Maps a thrown error to Docker's status and message. Every error answer goes through here, so this is
  * the one place that keeps host paths out of them: SOCKERLESS_HOME (as given and as resolved) reads
  * `$SOCKERLESS_HOME` in the message.
@@ -22,6 +28,7 @@ function rawErrorStatus(err: unknown): { status: number; message: string; retryA
   const e = err as { status?: number; message?: string; code?: unknown };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 600) return { status: e.status, message: e.message ?? 'error' };
   if (typeof e?.code === 'string' && CLIENT_ERRNOS.has(e.code)) return { status: 400, message: e.message ?? e.code };
+  if (e && isNulBytePath(e)) return { status: 400, message: 'invalid argument: a name or path contains a NUL byte' };
   return { status: 500, message: e?.message ?? String(err) };
 }
 
