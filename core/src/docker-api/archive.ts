@@ -21,14 +21,14 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.head('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.statPath) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    ctx.set('X-Docker-Container-Path-Stat', statHeader(await driver.statPath(c.id, path)));
+    ctx.set('X-Docker-Container-Path-Stat', statHeader(await engine.files.run(c.id, c.name, () => driver.statPath!(c.id, path))));
     ctx.status = 200;
   });
 
   router.get('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    const { stat, tar } = await driver.getArchive(c.id, path);
+    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), (r) => r.tar);
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
     ctx.body = tar;
@@ -38,7 +38,7 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.put('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    await driver.putArchive(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') });
+    await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }));
     engine.emit(c, 'extract-to-dir', { path });
     ctx.status = 200;
     ctx.body = '';
