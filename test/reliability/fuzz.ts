@@ -22,6 +22,8 @@ export const LONG_REQUESTS = 100_000;
 /** The daemon's header and body-idle timeouts during the run, short so that stalled connections end quickly. */
 const DAEMON_TIMEOUT_MS = 1000;
 const BATCH = 250;
+/** RSS is read again after this many requests: by then every route has loaded its code and filled its caches. */
+const WARM_UP_REQUESTS = 1000;
 
 export interface FuzzOptions {
   requests: number;
@@ -41,6 +43,8 @@ export interface FuzzFigures {
   uncaught: number;
   escapes: number;
   rssStartKiB: number;
+  /** After the warm-up requests: the baseline a leak would grow from. */
+  rssWarmKiB: number;
   rssEndKiB: number;
   seconds: number;
   statuses: Record<string, number>;
@@ -52,7 +56,7 @@ export function figureLine(f: FuzzFigures): string {
   const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
   return `fuzz: ${f.requests} requests (seed ${f.seed}), ${f.crashes} crashes, ${f.findings['wrong 5xx']} wrong 5xx, `
     + `${f.findings['non-Docker error body']} non-Docker error bodies, ${f.findings.hung} hung, ${f.findings.unanswered} unanswered, `
-    + `${f.uncaught} uncaught errors, ${f.escapes} archive escapes, RSS start ${mib(f.rssStartKiB)} end ${mib(f.rssEndKiB)}, ${f.seconds.toFixed(0)} s`;
+    + `${f.uncaught} uncaught errors, ${f.escapes} archive escapes, RSS start ${mib(f.rssStartKiB)}, warm ${mib(f.rssWarmKiB)}, end ${mib(f.rssEndKiB)}, ${f.seconds.toFixed(0)} s`;
 }
 
 /** Nothing went wrong (RSS is judged by the caller, who knows its budget). */
@@ -64,7 +68,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   rmSync(ESCAPE_MARKER, { recursive: true, force: true });
   const e = await startE2E({ env: { SOCKERLESS_HEADERS_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS), SOCKERLESS_BODY_IDLE_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS) } });
   const figures: FuzzFigures = {
-    requests: 0, seed: opts.seed, crashes: 0, uncaught: 0, escapes: 0, rssStartKiB: 0, rssEndKiB: 0, seconds: 0, statuses: {}, samples: [],
+    requests: 0, seed: opts.seed, crashes: 0, uncaught: 0, escapes: 0, rssStartKiB: 0, rssWarmKiB: 0, rssEndKiB: 0, seconds: 0, statuses: {}, samples: [],
     findings: { 'wrong 5xx': 0, 'non-Docker error body': 0, hung: 0, unanswered: 0 },
   };
   try {
@@ -75,6 +79,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
       const to = Math.min(opts.requests, from + BATCH);
       await runBatch(e, ops, fixtures, opts, from, to, figures);
       figures.requests = to;
+      if (!figures.rssWarmKiB && (to >= WARM_UP_REQUESTS || to === opts.requests)) figures.rssWarmKiB = rssKiB(e.daemon.pid);
       if (!(await alive(e))) {
         figures.crashes++;
         figures.samples.push({ finding: 'crash', kind: 'batch', request: `requests ${from}..${to - 1}`, detail: e.daemon.output().slice(-2000) });
