@@ -28,7 +28,7 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.get('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), (r) => r.tar);
+    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), { streamOf: (r) => r.tar });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
     ctx.body = tar;
@@ -38,7 +38,11 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.put('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }));
+    await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
+      // The container is going: its upload is cut off (the client sees its connection end, as with a daemon
+      // that goes away) rather than holding the removal up for as long as the client takes.
+      abort: () => ctx.req.destroy(),
+    });
     engine.emit(c, 'extract-to-dir', { path });
     ctx.status = 200;
     ctx.body = '';

@@ -3,30 +3,35 @@ import type { Readable } from 'node:stream';
 import { ConflictError } from '@sockerless/sdk';
 
 /**
- * `docker cp` operations in flight per container. dockerd holds a container's lock for a copy and for its
- * removal, so the two never overlap; here a removal waits for the copies in flight (an extraction still
- * writing into the root made `rm` fail with ENOTEMPTY, a root still mounted for a copy with EBUSY) and a
- * copy that arrives while the container is being removed is refused.
+ * `docker cp` operations in flight per container. dockerd never lets a copy and a removal overlap; here a
+ * removal ends the copies in flight (a stalled upload must not hold `rm -f` up), waits until they have
+ * settled (an extraction still writing into the root made `rm` fail with ENOTEMPTY, a root still mounted for
+ * a copy with EBUSY), and a copy that arrives while the container is being removed is refused with 409.
  */
 export class FileOperations {
-  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  private readonly inFlight = new Map<string, Map<Promise<void>, () => void>>();
   private readonly removing = new Set<string>();
 
-  /** Runs `op` on container `id`; a tar it returns counts as in flight until the stream is done. */
-  async run<T>(id: string, name: string, op: () => Promise<T>, streamOf: (result: T) => Readable | undefined = () => undefined): Promise<T> {
+  /**
+   * Runs `op` on container `id`; a tar it returns (`streamOf`) counts as in flight until the stream is done.
+   * `abort` ends the operation early when the container is removed (destroys its upload or its tar).
+   */
+  async run<T>(id: string, name: string, op: () => Promise<T>, opts: { streamOf?: (result: T) => Readable; abort?: () => void } = {}): Promise<T> {
     if (this.removing.has(id)) throw new ConflictError(`container ${name} is being removed`);
     let done!: () => void;
     const held = new Promise<void>((resolve) => { done = resolve; });
-    const set = this.inFlight.get(id) ?? new Set();
-    this.inFlight.set(id, set.add(held));
+    const ops = this.inFlight.get(id) ?? new Map<Promise<void>, () => void>();
+    let stream: Readable | undefined;
+    this.inFlight.set(id, ops.set(held, () => { opts.abort?.(); stream?.destroy(); }));
     const release = () => {
       done();
-      set.delete(held);
-      if (!set.size && this.inFlight.get(id) === set) this.inFlight.delete(id);
+      ops.delete(held);
+      if (!ops.size && this.inFlight.get(id) === ops) this.inFlight.delete(id);
     };
     try {
       const result = await op();
-      const stream = streamOf(result);
+      stream = opts.streamOf?.(result);
+      if (stream && this.removing.has(id)) stream.destroy();
       if (stream) finished(stream).catch(() => undefined).finally(release);
       else release();
       return result;
@@ -36,10 +41,12 @@ export class FileOperations {
     }
   }
 
-  /** Refuses new copies on `id` and waits for those in flight. */
+  /** Refuses new copies on `id`, ends those in flight and waits until they have settled. */
   async drain(id: string): Promise<void> {
     this.removing.add(id);
-    await Promise.all([...(this.inFlight.get(id) ?? [])]);
+    const ops = [...(this.inFlight.get(id) ?? new Map<Promise<void>, () => void>())];
+    for (const [, abort] of ops) abort();
+    await Promise.all(ops.map(([held]) => held));
   }
 
   /** The container is gone (or stays): its id no longer refuses copies. */
