@@ -71,6 +71,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     requests: 0, seed: opts.seed, crashes: 0, uncaught: 0, escapes: 0, rssStartKiB: 0, rssWarmKiB: 0, rssEndKiB: 0, seconds: 0, statuses: {}, samples: [],
     findings: { 'wrong 5xx': 0, 'non-Docker error body': 0, hung: 0, unanswered: 0 },
   };
+  // Interrupted (Ctrl-C, a CI timeout): the daemon is stopped by its PID and its dir removed, not left behind.
+  const onSignal = (sig: NodeJS.Signals) => { void e.dispose().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const ops = loadOperations();
     let fixtures = await ensureFixtures(e);
@@ -96,6 +100,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     }
     figures.escapes = existsSync(ESCAPE_MARKER) ? 1 : 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await e.dispose();
   }
   figures.seconds = (Date.now() - started) / 1000;
