@@ -28,7 +28,12 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.get('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), { streamOf: (r) => r.tar });
+    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), {
+      streamOf: (r) => r.tar,
+      // The container is going: the connection is closed, so the client sees the tar end short rather than
+      // wait for the rest of a body that will never come (a destroyed body stream does not end the response).
+      abort: () => ctx.req.socket.destroy(),
+    });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
     ctx.body = tar;
