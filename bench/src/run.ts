@@ -11,6 +11,7 @@ import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
 import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
 import { measureFloor } from './floor';
+import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
 import { measureThroughput } from './lifecycles';
 import { measureInterleaved } from './measure';
 import { countsFor, parseOptions, type Counts, type Options } from './options';
@@ -220,7 +221,11 @@ async function main(): Promise<number> {
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
 
-    const tornState = await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
+    const tornState = opts.noTornState ? null : await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
+
+    const fuzzRequests = opts.quick ? FUZZ_REQUESTS.quick : FUZZ_REQUESTS.long;
+    const fuzz = opts.noFuzz ? null : await step(`the fuzz figure: ${fuzzRequests} fuzzed requests against a daemon of its own`, [], () => runFuzzHarness(fuzzRequests, log));
+    if (fuzz) log(fuzz);
 
     const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
     const report: BenchReport = {
@@ -245,11 +250,13 @@ async function main(): Promise<number> {
       rss,
       pools,
       aws,
+      fuzz,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,
     };
     console.log(`\n${formatTable(report)}`);
     if (pools) console.log(`\n${formatPools(pools)}`);
-    console.log(`\n${tornState}`);
+    if (tornState) console.log(`\n${tornState}`);
+    if (fuzz) console.log(`\n${fuzz}`);
     writeJson(RESULTS_FILE, report);
     log(`wrote ${RESULTS_FILE}`);
     const missed = report.rows.some((r) => r.goalMet === false);

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, promises as fs, type Stats } from 'node:fs';
+import { constants as fsConstants, createReadStream, promises as fs, type Stats } from 'node:fs';
 import { dirname, join, normalize, posix, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -195,11 +195,21 @@ async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (
   } else {
     if (existing) await fs.rm(target, { recursive: true, force: true });
     if (header.type === 'symlink') {
-      await fs.symlink(header.linkname ?? '', target);
+      // symlink(2) refuses an empty target (ENOENT); Go's archive/tar extraction in dockerd does too.
+      if (!header.linkname) throw new InvalidArgumentError(`invalid tar entry ${header.name}: a symlink without a target`);
+      await fs.symlink(header.linkname, target);
     } else if (header.type === 'link') {
-      await fs.link(await resolveEntry(safeRelative(header.linkname ?? '')), target);
+      const source = await resolveEntry(safeRelative(header.linkname ?? ''));
+      // link(2) refuses a directory (EPERM) and a missing source (ENOENT): both are the archive's fault.
+      const sourceStat = await fs.lstat(source).catch(() => undefined);
+      if (!sourceStat || sourceStat.isDirectory()) throw new InvalidArgumentError(`invalid tar entry ${header.name}: hard link to ${sourceStat ? 'a directory' : 'a missing file'} ${header.linkname}`);
+      await fs.link(source, target);
     } else if (header.type === 'file' || header.type === 'contiguous-file') {
-      await pipeline(stream as AsyncIterable<Buffer>, createWriteStream(target, { mode }));
+      // O_EXCL|O_NOFOLLOW: if the workload (or another copy) put a link at `target` since it was removed above,
+      // the open fails instead of writing through the link to a host path (the race of CVE-2018-15664).
+      const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+      const file = await fs.open(target, flags, mode);
+      await pipeline(stream as AsyncIterable<Buffer>, file.createWriteStream());
       await fs.chmod(target, mode);
     } else {
       stream.resume();

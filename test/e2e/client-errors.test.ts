@@ -4,6 +4,7 @@
  * body-idle timeouts so that the timeout cases take a second, not a minute.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { api } from '../support/raw-http';
 import { openRawStream, uncaughtErrors } from '../support/raw-stream';
 import { DAEMON_MAIN } from '../support/daemon';
@@ -147,6 +148,45 @@ test('slow headers and stalled bodies end with 408, while quiet streams (logs -f
   expect(closedEarly).toBe(false);
   for (const q of quiet) await q.reset();
   expect((await call('GET', '/_ping')).text).toBe('OK');
+});
+
+test('an upgrade request whose announced body stops arriving is answered 408 and closed (found by the fuzzer)', async () => {
+  const exec = (await call('POST', `/v1.50/containers/${container}/exec`, JSON.stringify({ Cmd: ['true'] }))).json().Id;
+  for (const path of [`/v1.50/exec/${exec}/start`, `/v1.50/containers/${container}/attach?stream=1&stdout=1`]) {
+    const s = openRawStream(e.daemon.socket, { method: 'POST', path, body: '{"Detach":', contentLength: 40, upgrade: true, headers: { 'Content-Type': 'application/json' } });
+    expect(await s.headers).toMatch(/^HTTP\/1.1 408/);
+    expect(s.received().toString()).toContain(`no request body received for ${TIMEOUT_MS / 1000}s`);
+    // The daemon ends the connection (our side stays half-open until we close it).
+    if (!s.socket.readableEnded) await new Promise((r) => s.socket.once('end', r));
+    await s.reset();
+  }
+  expect((await call('GET', '/_ping')).text).toBe('OK');
+});
+
+test('a NUL byte in an archive path or a name is a 400 (found by the fuzzer)', async () => {
+  await expectError(call('GET', `/v1.50/containers/${container}/archive?path=%2F%00`), 400, 'invalid argument: a name or path contains a NUL byte');
+  expect((await call('HEAD', `/v1.50/containers/${container}/archive?path=%2Fa%00b`)).status).toBe(400);
+});
+
+test('a tar whose links are empty, point at a directory or at nothing is a 400, and no entry is written through a planted link (found by the fuzzer)', async () => {
+  const header = (name: string, type: string, linkname: string, size = 0) => {
+    const h = Buffer.alloc(512);
+    h.write(name, 0); h.write('0000644\0', 100); h.write('0000000\0', 108); h.write('0000000\0', 116);
+    h.write(`${size.toString(8).padStart(11, '0')}\0`, 124); h.write('00000000000\0', 136); h.write(type, 156); h.write(linkname, 157);
+    h.write('ustar\0', 257); h.write('00', 263); h.fill(' ', 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    return size ? Buffer.concat([h, Buffer.from('owned'.padEnd(512, '\0'))]) : h;
+  };
+  const put = (...entries: Buffer[]) => call('PUT', `/v1.50/containers/${container}/archive?path=/tmp`, Buffer.concat([...entries, Buffer.alloc(1024)]), { 'Content-Type': 'application/x-tar' });
+  await expectError(put(header('s', '2', '')), 400, 'invalid tar entry s: a symlink without a target');
+  await expectError(put(header('h', '1', '.')), 400, 'invalid tar entry h: hard link to a directory .');
+  await expectError(put(header('h', '1', 'missing')), 400, 'invalid tar entry h: hard link to a missing file missing');
+  // A link planted by one entry and written through by the next lands inside the container, never on the host.
+  const escape = `${e.daemon.dir}/escaped`;
+  expect((await put(header('esc', '2', `${'../'.repeat(20)}${escape.slice(1)}`), header('esc', '0', '', 5))).status).toBe(200);
+  expect(existsSync(escape)).toBe(false);
 });
 
 test('the body-idle watch leaves the keep-alive timeout alone: an idle connection after a request with a body is closed', async () => {

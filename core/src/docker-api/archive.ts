@@ -23,14 +23,19 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.head('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.statPath) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    ctx.set('X-Docker-Container-Path-Stat', statHeader(await driver.statPath(c.id, path)));
+    ctx.set('X-Docker-Container-Path-Stat', statHeader(await engine.files.run(c.id, c.name, () => driver.statPath!(c.id, path))));
     ctx.status = 200;
   });
 
   router.get('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    const { stat, tar } = await driver.getArchive(c.id, path);
+    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), {
+      streamOf: (r) => r.tar,
+      // The container is going: the connection is closed, so the client sees the tar end short rather than
+      // wait for the rest of a body that will never come (a destroyed body stream does not end the response).
+      abort: () => ctx.req.socket.destroy(),
+    });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
     ctx.body = tar;
@@ -40,7 +45,11 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.put('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    await driver.putArchive(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') });
+    await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
+      // The container is going: its upload is cut off (the client sees its connection end, as with a daemon
+      // that goes away) rather than holding the removal up for as long as the client takes.
+      abort: () => ctx.req.destroy(),
+    });
     engine.emit(c, 'extract-to-dir', { path });
     ctx.status = 200;
     ctx.body = '';

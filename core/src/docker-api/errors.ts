@@ -8,6 +8,12 @@ import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
 const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);
 
 /**
+ * Node refuses a path with a NUL byte before any system call (the kernel would take the path up to the NUL,
+ * so Go's syscall package refuses it with EINVAL for dockerd). Only a client's name or path can carry one.
+ */
+const isNulBytePath = (e: { code?: unknown; message?: string }) => e.code === 'ERR_INVALID_ARG_VALUE' && /without null bytes/.test(e.message ?? '');
+
+/**
  * Maps a thrown error to Docker's status and message. Every error answer goes through here, so this is
  * the one place that keeps host paths out of them: SOCKERLESS_HOME (as given and as resolved) reads
  * `$SOCKERLESS_HOME` in the message.
@@ -24,6 +30,7 @@ function rawErrorStatus(err: unknown): { status: number; message: string; retryA
   if (typeof e?.code === 'string' && CLIENT_ERRNOS.has(e.code)) return { status: 400, message: e.message ?? e.code };
   // decodeURIComponent of a path the client percent-encoded badly (`%E0%A4%A`): dockerd answers 400 too.
   if (err instanceof URIError) return { status: 400, message: `invalid URL escape: ${e.message}` };
+  if (e && isNulBytePath(e)) return { status: 400, message: 'invalid argument: a name or path contains a NUL byte' };
   return { status: 500, message: e?.message ?? String(err) };
 }
 

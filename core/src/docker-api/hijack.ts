@@ -35,21 +35,28 @@ export function streamContentType(apiVersion: string | undefined, tty: boolean):
  */
 export const MAX_UPGRADE_BODY_BYTES = 1024 * 1024;
 
+/** Docker's 408 for a body that stopped arriving (the status errorStatus() takes from a thrown error's `status`). */
+class RequestTimeoutError extends Error {
+  readonly status = 408;
+}
+
 /**
  * Takes over an upgraded socket. `head` is what Node had already read past the headers; `bodyLength` bytes
  * of it (and of the socket) are the request body, the rest is the client's stdin. A client that goes away
- * before its body is complete ends the wait with what arrived.
+ * before its body is complete ends the wait with what arrived; one that stops sending for `idleMs` is answered
+ * 408, as a stalled plain request is (an upgraded socket has left Node's request timeouts behind).
  */
-export async function readUpgradeBody(socket: Duplex, head: Buffer, bodyLength: number): Promise<{ body: Buffer; rest: Buffer }> {
+export async function readUpgradeBody(socket: Duplex, head: Buffer, bodyLength: number, idleMs: number): Promise<{ body: Buffer; rest: Buffer }> {
   if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new InvalidArgumentError('invalid Content-Length');
   if (bodyLength > MAX_UPGRADE_BODY_BYTES) throw new InvalidArgumentError(`request body exceeds ${MAX_UPGRADE_BODY_BYTES} bytes`);
   const chunks = [head];
   let received = head.length;
   while (received < bodyLength && !socket.destroyed) {
-    const chunk = await new Promise<Buffer | null>((resolve) => {
+    const chunk = await new Promise<Buffer | null>((resolve, reject) => {
       const onData = (d: Buffer) => { cleanup(); resolve(d); };
       const onEnd = () => { cleanup(); resolve(null); };
-      const cleanup = () => { socket.off('data', onData); socket.off('end', onEnd); socket.off('close', onEnd); socket.pause(); };
+      const stalled = idleMs > 0 ? setTimeout(() => { cleanup(); reject(new RequestTimeoutError(`no request body received for ${idleMs / 1000}s`)); }, idleMs) : undefined;
+      const cleanup = () => { clearTimeout(stalled); socket.off('data', onData); socket.off('end', onEnd); socket.off('close', onEnd); socket.pause(); };
       socket.on('data', onData);
       socket.once('end', onEnd);
       socket.once('close', onEnd);

@@ -163,7 +163,7 @@ async function upgradeAs(
     const id = decodeURIComponent(attach[1]);
     const c = deps.engine.find(id);
     // dockerode sends its options as a request body; only what follows the body is stdin.
-    const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+    const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
     const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty), log);
     await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
     return;
@@ -171,7 +171,7 @@ async function upgradeAs(
   const exec = EXEC_START_PATH.exec(rest);
   if (exec) {
     const id = decodeURIComponent(exec[1]);
-    const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0));
+    const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
     let parsed: { Detach?: boolean; Tty?: boolean } = {};
     try {
       parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};

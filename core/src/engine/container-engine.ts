@@ -4,6 +4,7 @@ import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
   POOL_LABEL, type CreateAdmission, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
+import { FileOperations } from './file-operations';
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
@@ -51,6 +52,8 @@ export class ContainerEngine {
   private readonly byName = new Map<string, string>();
   private readonly summaries = new ContainerSummaries();
   readonly networking = new ContainerNetworking(this);
+  /** `docker cp` in flight, which a removal waits for. */
+  readonly files = new FileOperations();
 
   constructor(readonly deps: EngineDeps) {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
@@ -328,7 +331,12 @@ export class ContainerEngine {
 
   /** Removes a stopped container's record, backend state, logs and (with `v`) its anonymous volumes. */
   async destroy(c: ContainerRecord, removeVolumes: boolean): Promise<void> {
-    await this.backendOf(c).driver.remove(c.id);
+    await this.files.drain(c.id);
+    try {
+      await this.backendOf(c).driver.remove(c.id);
+    } finally {
+      this.files.forget(c.id);
+    }
     await this.containers.delete(c.id);
     this.summaries.forget(c.id);
     this.byName.delete(c.name);

@@ -1,5 +1,5 @@
 import {
-  ConflictError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+  ConflictError, isSockerlessError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
@@ -121,7 +121,10 @@ export class RunController {
       const message = (err as Error).message;
       const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
       // Removed while it waited for admission: there is nothing left to record the failure on.
-      if (!this.engine.containers.get(c.id)) throw err;
+      const now = this.engine.containers.get(c.id);
+      // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
+      // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
+      if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
       c.state = { ...c.state, Error: message, ExitCode: code, Status: c.state.Status === 'created' ? 'created' : 'exited' };
       await this.engine.save(c).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
@@ -383,4 +386,9 @@ export class RunController {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** A start that lost its container to a removal: dockerd's 409 for a start on a container being removed. */
+function removedMeanwhile(err: unknown): unknown {
+  return isSockerlessError(err) ? err : new ConflictError('container is marked for removal and cannot be started');
 }

@@ -1,0 +1,56 @@
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { ConflictError } from '@sockerless/sdk';
+
+/**
+ * `docker cp` operations in flight per container. dockerd never lets a copy and a removal overlap; here a
+ * removal ends the copies in flight (a stalled upload must not hold `rm -f` up), waits until they have
+ * settled (an extraction still writing into the root made `rm` fail with ENOTEMPTY, a root still mounted for
+ * a copy with EBUSY), and a copy that arrives while the container is being removed is refused with 409.
+ */
+export class FileOperations {
+  private readonly inFlight = new Map<string, Map<Promise<void>, () => void>>();
+  private readonly removing = new Set<string>();
+
+  /**
+   * Runs `op` on container `id`; a tar it returns (`streamOf`) counts as in flight until the stream is done.
+   * `abort` ends the operation early when the container is removed (destroys its upload or its tar).
+   */
+  async run<T>(id: string, name: string, op: () => Promise<T>, opts: { streamOf?: (result: T) => Readable; abort?: () => void } = {}): Promise<T> {
+    if (this.removing.has(id)) throw new ConflictError(`container ${name} is being removed`);
+    let done!: () => void;
+    const held = new Promise<void>((resolve) => { done = resolve; });
+    const ops = this.inFlight.get(id) ?? new Map<Promise<void>, () => void>();
+    let stream: Readable | undefined;
+    this.inFlight.set(id, ops.set(held, () => { opts.abort?.(); stream?.destroy(); }));
+    const release = () => {
+      done();
+      ops.delete(held);
+      if (!ops.size && this.inFlight.get(id) === ops) this.inFlight.delete(id);
+    };
+    try {
+      const result = await op();
+      stream = opts.streamOf?.(result);
+      if (stream && this.removing.has(id)) stream.destroy();
+      if (stream) finished(stream).catch(() => undefined).finally(release);
+      else release();
+      return result;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Refuses new copies on `id`, ends those in flight and waits until they have settled. */
+  async drain(id: string): Promise<void> {
+    this.removing.add(id);
+    const ops = [...(this.inFlight.get(id) ?? new Map<Promise<void>, () => void>())];
+    for (const [, abort] of ops) abort();
+    await Promise.all(ops.map(([held]) => held));
+  }
+
+  /** The container is gone (or stays): its id no longer refuses copies. */
+  forget(id: string): void {
+    this.removing.delete(id);
+  }
+}
