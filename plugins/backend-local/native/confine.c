@@ -2,14 +2,16 @@
  * confine: the last step before a backend-local workload (or an exec into it) runs, doing inside the
  * sandbox what runc's init does after the namespaces and mounts are in place:
  *
- *   confine [--cgroup-fd N] [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--caps 0,1,...|-]
+ *   confine [--cgroup-fd N] [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--userns-fd N] [--caps 0,1,...|-]
  *           [--seccomp-file BPF] [--nnp]
  *           [--uid U --gid G --groups g1,g2|-] [--unset-env NAME]... [--argv0 X] -- EXE ARGS...
  *
  * In this order: join the device cgroup (write "0" to the cgroup.procs file open on --cgroup-fd), make the
  * --ro-path paths read-only and hide the --mask-path ones (runc's readonlyPath and maskPath; done here with
  * one mount call each, as bwrap's own binds re-read the whole mount table every time), lead a
- * new session with stdin as controlling terminal (--setsid-ctty, as runc does for a TTY), drop the
+ * new session with stdin as controlling terminal (--setsid-ctty, as runc does for a TTY), enter the user
+ * namespace open on --userns-fd (the daemon's --userns-remap: the sandbox is set up with the daemon's
+ * rights, the workload runs as root of the namespace; setns resets the bounding set, so it comes first), drop the
  * capability bounding set to --caps (numbers) and clear the inheritable and ambient sets, load the seccomp
  * BPF read from --seccomp-file (while CAP_SYS_ADMIN is still effective, as runc does without
  * no_new_privs), set no_new_privs, switch to the user with its real supplementary groups, close every fd
@@ -28,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -153,7 +156,7 @@ static int compile_seccomp(const char *spec, const char *out) {
 /* ---- confinement ---- */
 
 struct options {
-  int cgroup_fd, setsid_ctty, nnp, has_caps, has_user;
+  int cgroup_fd, userns_fd, setsid_ctty, nnp, has_caps, has_user;
   const char *seccomp_file;
   unsigned long long caps; /* bit per capability to keep in the bounding set */
   uid_t uid;
@@ -250,7 +253,7 @@ static void close_other_fds(void) {
 
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "--compile-seccomp") == 0) return compile_seccomp(argv[2], argv[3]);
-  struct options o = { .cgroup_fd = -1 };
+  struct options o = { .cgroup_fd = -1, .userns_fd = -1 };
   const char *ro_paths[64], *mask_paths[64];
   int n_ro = 0, n_mask = 0;
   int i = 1;
@@ -262,6 +265,7 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--nnp") == 0) { o.nnp = 1; continue; }
     if (!v) dief("option without value");
     if (strcmp(a, "--cgroup-fd") == 0) o.cgroup_fd = (int)number(v);
+    else if (strcmp(a, "--userns-fd") == 0) o.userns_fd = (int)number(v);
     else if (strcmp(a, "--seccomp-file") == 0) o.seccomp_file = v;
     else if (strcmp(a, "--caps") == 0) parse_caps(&o, argv[i + 1]);
     else if (strcmp(a, "--uid") == 0) { o.uid = (uid_t)number(v); o.has_user = 1; }
@@ -286,6 +290,10 @@ int main(int argc, char **argv) {
     /* runc makes the container's process lead a session with the terminal as its controlling tty. */
     if (setsid() < 0 && errno != EPERM) die("setsid");
     if (ioctl(0, TIOCSCTTY, 0) < 0) die("making stdin the controlling terminal");
+  }
+  if (o.userns_fd >= 0) {
+    if (setns(o.userns_fd, CLONE_NEWUSER) < 0) die("entering the user namespace");
+    close(o.userns_fd);
   }
   if (o.has_caps) bound_capabilities(o.caps);
   if (o.seccomp_file) load_seccomp(o.seccomp_file);
