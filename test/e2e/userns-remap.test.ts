@@ -74,3 +74,9 @@ test('--privileged and --pid host need --userns=host, with dockerd\'s answers', 
   expect(pidHost.stderr).toContain('cannot share the host PID namespace when user namespaces are enabled');
   expect(await e.ok(['run', '--rm', '--privileged', '--userns=host', BUSYBOX, 'cat', '/proc/self/uid_map'])).toMatch(/^\s*0\s+0\s+4294967295/);
 }, 60_000);
+
+test('root inside can bind a port below 1024 and open ICMP sockets, as in dockerd 20.10', async () => {
+  // nc listening on 80 is killed by timeout (137); a refused bind would exit 1 at once.
+  const out = await e.ok(['run', '--rm', BUSYBOX, 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start; timeout -s KILL 1 nc -l -p 80; echo rc=$?']);
+  expect(out).toBe('0\nrc=137');
+}, 60_000);

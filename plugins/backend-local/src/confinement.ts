@@ -90,6 +90,8 @@ export interface ConfineOptions {
   cgroupFd: boolean;
   /** The fd (as confine sees it) open on the remapped user namespace to enter (usernsRemap). */
   usernsFd?: number;
+  /** `key=value` sysctls of the container's own namespaces, written before /proc/sys turns read-only. */
+  sysctls?: string[];
   exe: string;
   argv: string[];
   /** Variables to remove that the runtime added on the way (bwrap's --chdir sets PWD). */
@@ -106,6 +108,7 @@ export interface ConfineOptions {
 export function confineArgv(o: ConfineOptions): string[] {
   const args = [SANDBOX_CONFINE];
   if (o.cgroupFd) args.push('--cgroup-fd', String(CGROUP_FD));
+  for (const s of o.sysctls ?? []) args.push('--sysctl', s);
   for (const p of o.readonlyPaths ?? []) args.push('--ro-path', p);
   for (const p of o.maskedPaths ?? []) args.push('--mask-path', p);
   if (o.leadSession) args.push('--setsid-ctty');

@@ -86,8 +86,10 @@ export class ContainerSecurity {
     const seccompFilter = profile ? await this.helper.seccompFilter(profile, caps) : undefined;
     const fds = await this.cgroupFds(spec, s, spec.tty);
     const cgroupFd = fds.length > 0;
-    const usernsFd = this.userns?.applies(spec) ? await this.usernsFd(spec.tty, fds, () => this.userns!.openNamespace()) : undefined;
-    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd }, fds);
+    const remapped = this.userns?.applies(spec) ? this.userns : undefined;
+    const usernsFd = remapped ? await this.usernsFd(spec.tty, fds, () => remapped.openNamespace()) : undefined;
+    const sysctls = remapped?.sysctls(spec);
+    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd, sysctls }, fds);
   }
 
   /**

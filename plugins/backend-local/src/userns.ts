@@ -51,6 +51,17 @@ export class UsernsRemap {
     if (spec.security?.pidMode === 'host') throw new InvalidArgumentError('cannot share the host PID namespace when user namespaces are enabled');
   }
 
+  /**
+   * Root of the user namespace has no capability over a network namespace the host's user namespace owns
+   * (bwrap makes it before confine enters the user namespace), so the two sysctls dockerd 20.10 sets in
+   * every container's own network namespace (moby's oci_linux.go) give it what its CAP_NET_BIND_SERVICE
+   * and CAP_NET_RAW would: ports below 1024 and ICMP echo sockets.
+   */
+  sysctls(spec: WorkloadSpec): string[] {
+    const own = spec.network?.mode === 'bridge' || spec.network?.mode === 'none';
+    return own ? ['net.ipv4.ip_unprivileged_port_start=0', 'net.ipv4.ping_group_range=0 2147483647'] : [];
+  }
+
   /** A new descriptor on the namespace, for one start (the caller closes it once the sandbox is spawned). */
   async openNamespace(): Promise<number> {
     const fd = await (this.nsFd ??= this.makeNamespace());
