@@ -3,7 +3,7 @@
  * daemon configured with a remapping, container root is host uid BASE, the image is seen through a shifted
  * copy, volumes are written as BASE, `--userns=host` opts out and --privileged is refused as dockerd does.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { BUSYBOX, startE2E, type E2E } from '../support/e2e';
 
 const BASE = 231072;
@@ -79,4 +79,31 @@ test('root inside can bind a port below 1024 and open ICMP sockets, as in docker
   // nc listening on 80 is killed by timeout (137); a refused bind would exit 1 at once.
   const out = await e.ok(['run', '--rm', BUSYBOX, 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start; timeout -s KILL 1 nc -l -p 80; echo rc=$?']);
   expect(out).toBe('0\nrc=137');
+}, 60_000);
+
+test('docker cp shifts owners both ways', async () => {
+  const id = await e.ok(['run', '-d', BUSYBOX, 'sleep', '1000']);
+  try {
+    const file = `${e.daemon.dir}/copied.txt`;
+    writeFileSync(file, 'copied\n');
+    await e.ok(['cp', file, `${id}:/tmp/`]);
+    expect(await e.ok(['exec', id, 'stat', '-c', '%u:%g', '/tmp/copied.txt'])).toBe('0:0');
+    const out = `${e.daemon.dir}/out`;
+    mkdirSync(out);
+    await e.ok(['cp', '-a', `${id}:/etc/passwd`, out]);
+    expect(statSync(`${out}/passwd`).uid).toBe(0);
+  } finally {
+    await e.docker(['rm', '-f', id]);
+  }
+}, 60_000);
+
+test('-t and a non-root user run remapped too', async () => {
+  expect(mapLine(await e.ok(['run', '--rm', '-t', BUSYBOX, 'cat', '/proc/self/uid_map']))).toBe(`0 ${BASE} ${SIZE}`);
+  const id = await e.ok(['run', '-d', '-u', '1000:1000', BUSYBOX, 'sleep', '1000']);
+  try {
+    expect(hostUid(Number(await e.ok(['inspect', '-f', '{{.State.Pid}}', id])))).toBe(String(BASE + 1000));
+    expect(await e.ok(['exec', '-t', id, 'id', '-u'])).toBe('1000');
+  } finally {
+    await e.docker(['rm', '-f', id]);
+  }
 }, 60_000);

@@ -325,7 +325,8 @@ export class LocalDriver implements BackendDriver {
   private async fsOf(id: string): Promise<ContainerFs> {
     const spec = await this.specOf(id);
     const sandboxed = this.sandboxed(spec);
-    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name };
+    const userns = sandboxed && this.security.userns?.applies(spec) ? this.security.userns : undefined;
+    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name, ids: userns && { uid: userns.map.uid, gid: userns.map.gid } };
   }
 
   async statPath(id: string, path: string): Promise<PathStat> {

@@ -113,8 +113,13 @@ export class ContainerSecurity {
   /** Adds a descriptor on the user namespace to `fds` and returns its number in the child (3 is the first). */
   private async usernsFd(tty: boolean, fds: number[], open: () => Promise<number>): Promise<number> {
     // Never a silent fallback to host ids: without a way to pass the descriptor the start fails.
-    if (!canPassFds(tty)) throw new UnavailableError('user namespace remapping with a TTY needs node-pty\'s native binding');
-    fds.push(await open());
+    try {
+      if (!canPassFds(tty)) throw new UnavailableError('user namespace remapping with a TTY needs node-pty\'s native binding');
+      fds.push(await open());
+    } catch (err) {
+      confined(undefined, fds).close();
+      throw err;
+    }
     return 2 + fds.length;
   }
 
