@@ -107,3 +107,11 @@ test('-t and a non-root user run remapped too', async () => {
     await e.docker(['rm', '-f', id]);
   }
 }, 60_000);
+
+test('the confinement still applies inside the user namespace', async () => {
+  // Docker's 14 capabilities as bounding set and its seccomp filter; a device node cannot be made or opened
+  // (the kernel refuses mknod of a device to a user namespace, as under dockerd's remapping).
+  const out = await e.ok(['run', '--rm', BUSYBOX, 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status; mknod /tmp/sda b 8 0 && head -c1 /tmp/sda; echo rc=$?']);
+  expect(out).toMatch(/^CapBnd:\s+00000000a80425fb\nSeccomp:\s+2\n/);
+  expect(out).toMatch(/rc=1$/);
+}, 60_000);
