@@ -72,12 +72,25 @@ export async function statHostPath(hostPath: string, name: string): Promise<Path
   };
 }
 
+/**
+ * How a remapped container's ids lie on the host (a user-namespace remapping): container id N is host id
+ * N + uid (or gid). `docker cp` shifts owners by it both ways, as dockerd's archive code does with its
+ * identity mapping.
+ */
+export interface IdOffset {
+  uid: number;
+  gid: number;
+}
+
+/** A host owner as the container sees it: unmapped ones are the kernel's overflow id, as inside. */
+const toContainerId = (id: number, base: number) => (id >= base ? id - base : 65534);
+
 /** A tar of a file or a directory tree, its top entry named `topName`, symlinks kept as links. */
-export function packPath(hostPath: string, topName: string): Readable {
+export function packPath(hostPath: string, topName: string, ids?: IdOffset): Readable {
   const pack = tarPack();
   void (async () => {
     try {
-      await addEntry(pack, hostPath, topName, new Map());
+      await addEntry(pack, hostPath, topName, new Map(), ids);
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);
@@ -90,14 +103,16 @@ export function packPath(hostPath: string, topName: string): Readable {
   return out;
 }
 
-async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<string, string>): Promise<void> {
+async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<string, string>, ids?: IdOffset): Promise<void> {
   const st = await fs.lstat(hostPath);
-  const base: Partial<Headers> & { name: string } = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  const uid = ids ? toContainerId(st.uid, ids.uid) : st.uid;
+  const gid = ids ? toContainerId(st.gid, ids.gid) : st.gid;
+  const base: Partial<Headers> & { name: string } = { name, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
   if (st.isSymbolicLink()) {
     await entry(pack, { ...base, type: 'symlink', linkname: await fs.readlink(hostPath) });
   } else if (st.isDirectory()) {
     await entry(pack, { ...base, type: 'directory' });
-    for (const child of (await fs.readdir(hostPath)).sort()) await addEntry(pack, join(hostPath, child), `${name}/${child}`, inodes);
+    for (const child of (await fs.readdir(hostPath)).sort()) await addEntry(pack, join(hostPath, child), `${name}/${child}`, inodes, ids);
   } else if (st.isFile()) {
     const key = `${st.dev}:${st.ino}`;
     if (st.nlink > 1 && inodes.has(key)) {
@@ -131,7 +146,7 @@ function safeRelative(name: string): string {
  * link planted by one entry cannot redirect a later one outside. With `noOverwriteDirNonDir`, replacing a
  * directory by a non-directory or the reverse is refused, as Docker does.
  */
-export async function extractTar(tar: Readable, destDir: string, opts: { noOverwriteDirNonDir?: boolean; resolve?: (entryPath: string) => Promise<string> } = {}): Promise<void> {
+export async function extractTar(tar: Readable, destDir: string, opts: { noOverwriteDirNonDir?: boolean; resolve?: (entryPath: string) => Promise<string>; ids?: IdOffset } = {}): Promise<void> {
   const resolveEntry = opts.resolve ?? ((p: string) => resolveInRoot(destDir, p));
   const ex = tarExtract();
   // Feed by hand rather than pipe(): a Node pipe into a streamx writable re-emits a destroy error where
@@ -155,7 +170,7 @@ export async function extractTar(tar: Readable, destDir: string, opts: { noOverw
   })();
   try {
     for await (const entry of ex) {
-      await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false);
+      await handleEntry(entry.header, entry, resolveEntry, destDir, opts.noOverwriteDirNonDir ?? false, opts.ids);
       entry.resume();
     }
     await feeding;
@@ -177,7 +192,7 @@ export function asTarInputError(err: unknown): unknown {
   return new InvalidArgumentError(`invalid tar archive: ${(err as Error)?.message ?? String(err)}`);
 }
 
-async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (p: string) => Promise<string>, destDir: string, noOverwrite: boolean): Promise<void> {
+async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (p: string) => Promise<string>, destDir: string, noOverwrite: boolean, ids?: IdOffset): Promise<void> {
   const rel = safeRelative(header.name);
   if (!rel) { stream.resume(); return; }
   const target = await resolveEntry(rel);
@@ -218,7 +233,7 @@ async function handleEntry(header: Headers, stream: EntryStream, resolveEntry: (
   }
   stream.resume();
   if (header.type !== 'symlink' && header.uid !== undefined && header.gid !== undefined && process.getuid?.() === 0) {
-    await fs.lchown(target, header.uid, header.gid).catch(() => undefined);
+    await fs.lchown(target, header.uid + (ids?.uid ?? 0), header.gid + (ids?.gid ?? 0)).catch(() => undefined);
   }
   if (header.mtime && header.type !== 'symlink') await fs.utimes(target, header.mtime, header.mtime).catch(() => undefined);
 }
@@ -231,6 +246,8 @@ export interface ContainerFiles {
   name: string;
   /** The host path of a container path, resolved as `resolveInRoot` does. */
   hostPath(containerPath: string, followLast: boolean): Promise<string>;
+  /** Set for a remapped container: owners are shifted by it both ways. */
+  ids?: IdOffset;
 }
 
 function notFoundIn(files: ContainerFiles, path: string): NotFoundError {
@@ -257,7 +274,7 @@ export async function statContainerPath(files: ContainerFiles, path: string): Pr
 
 export async function getContainerArchive(files: ContainerFiles, path: string): Promise<{ stat: PathStat; tar: Readable }> {
   const { host, stat } = await locate(files, path);
-  return { stat, tar: packPath(host, stat.name) };
+  return { stat, tar: packPath(host, stat.name, files.ids) };
 }
 
 export async function putContainerArchive(files: ContainerFiles, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
@@ -269,6 +286,7 @@ export async function putContainerArchive(files: ContainerFiles, path: string, t
   if (!st.isDirectory()) { tar.resume(); throw new InvalidArgumentError('extraction point is not a directory'); }
   await extractTar(tar, host, {
     noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+    ids: files.ids,
     // Each entry resolves as a container path, so one that lands in a mount target goes to its source.
     resolve: (entry) => files.hostPath(posix.join(dest, entry), false),
   });

@@ -95,5 +95,7 @@ export function workloadSecurityOf(hostConfig: HostConfig, find: (ref: string) =
     utsMode: parseMode('UTS', hostConfig.UTSMode, find),
     maskedPaths: parsePaths('MaskedPaths', hostConfig.MaskedPaths),
     readonlyPaths: parsePaths('ReadonlyPaths', hostConfig.ReadonlyPaths),
+    // Only when given, so a spec without it stays as it was.
+    ...(userns === 'host' ? { usernsMode: 'host' as const } : {}),
   };
 }

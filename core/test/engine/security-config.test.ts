@@ -36,5 +36,8 @@ test('capabilities, devices and namespace modes', () => {
   expect(() => of({ IpcMode: 'container:nope' })).toThrow(expect.objectContaining({ code: 'InvalidArgument', message: 'No such container: nope' }));
   expect(() => of({ UTSMode: 'container:db' })).toThrow('Invalid UTS mode: container:db');
   expect(of({ UsernsMode: 'host' }).privileged).toBe(false);
+  // `--userns=host` reaches the backend (the opt-out of a remapping); nothing is added when it is absent.
+  expect(of({ UsernsMode: 'host' }).usernsMode).toBe('host');
+  expect('usernsMode' in of({})).toBe(false);
   expect(() => of({ UsernsMode: 'private' })).toThrow(/user namespace remapping is not enabled/);
 });

@@ -2,14 +2,17 @@
  * confine: the last step before a backend-local workload (or an exec into it) runs, doing inside the
  * sandbox what runc's init does after the namespaces and mounts are in place:
  *
- *   confine [--cgroup-fd N] [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--caps 0,1,...|-]
+ *   confine [--cgroup-fd N] [--sysctl KEY=VALUE]... [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--userns-fd N] [--caps 0,1,...|-]
  *           [--seccomp-file BPF] [--nnp]
  *           [--uid U --gid G --groups g1,g2|-] [--unset-env NAME]... [--argv0 X] -- EXE ARGS...
  *
- * In this order: join the device cgroup (write "0" to the cgroup.procs file open on --cgroup-fd), make the
+ * In this order: join the device cgroup (write "0" to the cgroup.procs file open on --cgroup-fd), write the
+ * --sysctl values under /proc/sys (runc's sysctl step, before /proc/sys is made read-only), make the
  * --ro-path paths read-only and hide the --mask-path ones (runc's readonlyPath and maskPath; done here with
  * one mount call each, as bwrap's own binds re-read the whole mount table every time), lead a
- * new session with stdin as controlling terminal (--setsid-ctty, as runc does for a TTY), drop the
+ * new session with stdin as controlling terminal (--setsid-ctty, as runc does for a TTY), enter the user
+ * namespace open on --userns-fd (the daemon's --userns-remap: the sandbox is set up with the daemon's
+ * rights, the workload runs as root of the namespace; setns resets the bounding set, so it comes first), drop the
  * capability bounding set to --caps (numbers) and clear the inheritable and ambient sets, load the seccomp
  * BPF read from --seccomp-file (while CAP_SYS_ADMIN is still effective, as runc does without
  * no_new_privs), set no_new_privs, switch to the user with its real supplementary groups, close every fd
@@ -28,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -153,7 +157,7 @@ static int compile_seccomp(const char *spec, const char *out) {
 /* ---- confinement ---- */
 
 struct options {
-  int cgroup_fd, setsid_ctty, nnp, has_caps, has_user;
+  int cgroup_fd, userns_fd, setsid_ctty, nnp, has_caps, has_user;
   const char *seccomp_file;
   unsigned long long caps; /* bit per capability to keep in the bounding set */
   uid_t uid;
@@ -240,6 +244,21 @@ static void mask_path(const char *path) {
   if (rc < 0) die(path);
 }
 
+/* runc writes OCI sysctls as files under /proc/sys, dots standing for slashes. */
+static void write_sysctl(const char *assignment) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment) dief("bad --sysctl");
+  char path[512];
+  int n = snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(eq - assignment), assignment);
+  if (n < 0 || (size_t)n >= sizeof path) dief("bad --sysctl");
+  for (char *p = path + 10; *p; p++) if (*p == '.') *p = '/';
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die(path);
+  size_t len = strlen(eq + 1);
+  if (write(fd, eq + 1, len) != (ssize_t)len) die(path);
+  close(fd);
+}
+
 static void close_other_fds(void) {
   /* The daemon's own descriptors must not reach the workload (what runc's init does before exec). */
 #ifdef SYS_close_range
@@ -250,9 +269,9 @@ static void close_other_fds(void) {
 
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "--compile-seccomp") == 0) return compile_seccomp(argv[2], argv[3]);
-  struct options o = { .cgroup_fd = -1 };
-  const char *ro_paths[64], *mask_paths[64];
-  int n_ro = 0, n_mask = 0;
+  struct options o = { .cgroup_fd = -1, .userns_fd = -1 };
+  const char *ro_paths[64], *mask_paths[64], *sysctls[16];
+  int n_ro = 0, n_mask = 0, n_sysctl = 0;
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -262,12 +281,14 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--nnp") == 0) { o.nnp = 1; continue; }
     if (!v) dief("option without value");
     if (strcmp(a, "--cgroup-fd") == 0) o.cgroup_fd = (int)number(v);
+    else if (strcmp(a, "--userns-fd") == 0) o.userns_fd = (int)number(v);
     else if (strcmp(a, "--seccomp-file") == 0) o.seccomp_file = v;
     else if (strcmp(a, "--caps") == 0) parse_caps(&o, argv[i + 1]);
     else if (strcmp(a, "--uid") == 0) { o.uid = (uid_t)number(v); o.has_user = 1; }
     else if (strcmp(a, "--gid") == 0) o.gid = (gid_t)number(v);
     else if (strcmp(a, "--groups") == 0) parse_groups(&o, argv[i + 1]);
     else if (strcmp(a, "--argv0") == 0) o.argv0 = v;
+    else if (strcmp(a, "--sysctl") == 0 && n_sysctl < 16) sysctls[n_sysctl++] = v;
     else if (strcmp(a, "--ro-path") == 0 && n_ro < 64) ro_paths[n_ro++] = v;
     else if (strcmp(a, "--mask-path") == 0 && n_mask < 64) mask_paths[n_mask++] = v;
     else if (strcmp(a, "--unset-env") == 0) unsetenv(v); /* bwrap's --chdir adds PWD, which Docker does not */
@@ -280,12 +301,17 @@ int main(int argc, char **argv) {
   if (o.argv0) args[0] = (char *)o.argv0;
 
   if (o.cgroup_fd >= 0) join_cgroup(o.cgroup_fd);
+  for (int k = 0; k < n_sysctl; k++) write_sysctl(sysctls[k]);
   for (int k = 0; k < n_ro; k++) readonly_path(ro_paths[k]);
   for (int k = 0; k < n_mask; k++) mask_path(mask_paths[k]);
   if (o.setsid_ctty) {
     /* runc makes the container's process lead a session with the terminal as its controlling tty. */
     if (setsid() < 0 && errno != EPERM) die("setsid");
     if (ioctl(0, TIOCSCTTY, 0) < 0) die("making stdin the controlling terminal");
+  }
+  if (o.userns_fd >= 0) {
+    if (setns(o.userns_fd, CLONE_NEWUSER) < 0) die("entering the user namespace");
+    close(o.userns_fd);
   }
   if (o.has_caps) bound_capabilities(o.caps);
   if (o.seccomp_file) load_seccomp(o.seccomp_file);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { resolveInRoot, type ContainerFiles, type WorkloadMount } from '@sockerless/sdk';
+import { resolveInRoot, type ContainerFiles, type IdOffset, type WorkloadMount } from '@sockerless/sdk';
 
 /** The container's filesystem as the host sees it: its root plus the bind/volume mounts over it. */
 export interface ContainerFs {
@@ -7,6 +7,8 @@ export interface ContainerFs {
   mounts: WorkloadMount[];
   /** For Docker's error messages. */
   name: string;
+  /** A remapped container's id offset (see UsernsRemap). */
+  ids?: IdOffset;
 }
 
 /**
@@ -33,5 +35,5 @@ export async function hostPathOf(cfs: ContainerFs, containerPath: string, follow
 
 /** What the SDK's `docker cp` helpers need: the container's name and where its paths lie on the host. */
 export function containerFiles(cfs: ContainerFs): ContainerFiles {
-  return { name: cfs.name, hostPath: (path, followLast) => hostPathOf(cfs, path, followLast) };
+  return { name: cfs.name, hostPath: (path, followLast) => hostPathOf(cfs, path, followLast), ids: cfs.ids };
 }

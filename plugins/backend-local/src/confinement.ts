@@ -88,6 +88,10 @@ export interface ConfineOptions {
   leadSession: boolean;
   /** The device cgroup's cgroup.procs is open on CGROUP_FD. */
   cgroupFd: boolean;
+  /** The fd (as confine sees it) open on the remapped user namespace to enter (usernsRemap). */
+  usernsFd?: number;
+  /** `key=value` sysctls of the container's own namespaces, written before /proc/sys turns read-only. */
+  sysctls?: string[];
   exe: string;
   argv: string[];
   /** Variables to remove that the runtime added on the way (bwrap's --chdir sets PWD). */
@@ -104,9 +108,11 @@ export interface ConfineOptions {
 export function confineArgv(o: ConfineOptions): string[] {
   const args = [SANDBOX_CONFINE];
   if (o.cgroupFd) args.push('--cgroup-fd', String(CGROUP_FD));
+  for (const s of o.sysctls ?? []) args.push('--sysctl', s);
   for (const p of o.readonlyPaths ?? []) args.push('--ro-path', p);
   for (const p of o.maskedPaths ?? []) args.push('--mask-path', p);
   if (o.leadSession) args.push('--setsid-ctty');
+  if (o.usernsFd !== undefined) args.push('--userns-fd', String(o.usernsFd));
   const numbers = o.caps.map((c) => (LINUX_CAPABILITIES as readonly string[]).indexOf(c)).filter((n) => n >= 0).sort((a, b) => a - b);
   args.push('--caps', numbers.join(',') || '-');
   if (o.seccomp) args.push('--seccomp-file', SANDBOX_SECCOMP);

@@ -15,6 +15,7 @@ import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
 import type { SharedHostBridges } from './network/host-bridges';
 import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
+import { UsernsRemap, type UsernsRemapOptions } from './userns';
 import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
 import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from './security';
@@ -42,6 +43,8 @@ export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
   /** `host` puts every container on the host's network; `auto` (the default) gives them Docker's networks. */
   network?: 'auto' | 'host';
+  /** dockerd's --userns-remap: container ids 0..size-1 run as host ids uid/gid..+size-1. Off by default. */
+  usernsRemap?: UsernsRemapOptions;
 }
 
 
@@ -78,7 +81,8 @@ export class LocalDriver implements BackendDriver {
       stateDirOf: (id) => this.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
     });
     const mode = ctx.options?.sandbox ?? 'auto';
-    this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap');
+    const remap = ctx.options?.usernsRemap;
+    this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap', remap ? new UsernsRemap(this.logger, ctx.stateDir, remap) : undefined);
     // Built in the background at boot (a second or so, once per source version); a start waits for it.
     if (mode !== 'none' && tools.bwrap) void this.security.helper.helper().then((p) => { if (p) this.setupExecutables.push(p); });
     if (mode !== 'none' && !tools.bwrap) {
@@ -135,7 +139,7 @@ export class LocalDriver implements BackendDriver {
     await this.saveSpec(spec);
     if (this.sandboxed(spec)) {
       await this.security.prepare(spec);
-      const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+      const root = await this.mountRoot(spec);
       await this.startCache.prepare(root, spec);
       this.startCache.created(spec.stateDir);
     } else {
@@ -163,7 +167,7 @@ export class LocalDriver implements BackendDriver {
 
   private async startSandboxed(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const bwrap = this.tools.bwrap!;
-    const root = await this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+    const root = await this.mountRoot(spec);
     const { resolvConf } = await this.startCache.prepare(root, spec);
     const workingDir = spec.workingDir || '/';
     for (const m of spec.mounts) {
@@ -303,16 +307,26 @@ export class LocalDriver implements BackendDriver {
     }
   }
 
+  /** The container's overlay, over the image's remapped copy when the daemon remaps it (UsernsRemap). */
+  private async mountRoot(spec: WorkloadSpec): Promise<string> {
+    const userns = this.security.userns;
+    if (!userns?.applies(spec)) return this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+    const root = await this.roots.ensure(spec.stateDir, await userns.lowerDir(spec.image.rootfs!));
+    await userns.ownContainerDirs(upperDir(spec.stateDir), spec);
+    return root;
+  }
+
   /** The container's root on the host: its (re)mounted overlay, or the host's own root in host mode. */
   private async rootOf(spec: WorkloadSpec): Promise<string> {
     if (!this.sandboxed(spec)) return '/';
-    return this.roots.ensure(spec.stateDir, spec.image.rootfs!);
+    return this.mountRoot(spec);
   }
 
   private async fsOf(id: string): Promise<ContainerFs> {
     const spec = await this.specOf(id);
     const sandboxed = this.sandboxed(spec);
-    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name };
+    const userns = sandboxed && this.security.userns?.applies(spec) ? this.security.userns : undefined;
+    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name, ids: userns && { uid: userns.map.uid, gid: userns.map.gid } };
   }
 
   async statPath(id: string, path: string): Promise<PathStat> {

@@ -26,6 +26,8 @@ export interface ExecConfinement {
   noNewPrivileges: boolean;
   /** The container's device cgroup's cgroup.procs is open on CGROUP_FD. */
   cgroupFd: boolean;
+  /** The fd open on the container's user namespace when it is remapped (see UsernsRemap). */
+  usernsFd?: number;
 }
 
 export interface ExecCommand {
@@ -75,7 +77,7 @@ export function execCommand(p: ExecPlan): ExecCommand {
     const c = p.confine;
     const inside = confineArgv({
       caps: c.caps, seccomp: c.seccomp, noNewPrivileges: c.noNewPrivileges, user: p.user, leadSession: execLeadsSession(p),
-      cgroupFd: c.cgroupFd, exe: p.exe, argv: p.argv,
+      cgroupFd: c.cgroupFd, usernsFd: c.usernsFd, exe: p.exe, argv: p.argv,
     });
     return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, undefined, inside) };
   }

@@ -23,7 +23,14 @@ export default definePlugin({
           kind: 'local',
           // Strict, so a misspelt option stops the boot instead of being ignored.
           // `network` has no schema default (the driver defaults it to `auto`), so a config without it validates as before.
-          optionsSchema: z.strictObject({ sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto'), network: z.enum(['auto', 'host']).optional() }),
+          optionsSchema: z.strictObject({
+            sandbox: z.enum(['auto', 'bubblewrap', 'none']).default('auto'),
+            network: z.enum(['auto', 'host']).optional(),
+            // dockerd's --userns-remap (off when absent): container ids 0..size-1 are host ids uid..uid+size-1.
+            usernsRemap: z.strictObject({
+              uid: z.number().int().min(1), gid: z.number().int().min(1), size: z.number().int().min(1).max(4294967294),
+            }).optional(),
+          }),
           create: (ctx) => new LocalDriver(ctx as typeof ctx & { options: LocalDriverOptions }, undefined, hostBridges),
         });
         logger.debug('local backend driver registered');

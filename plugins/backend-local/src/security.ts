@@ -9,6 +9,7 @@ import type { ExecConfinement } from './exec';
 import { canPassFds } from './process';
 import type { SandboxConfinement } from './sandbox';
 import { profileOf } from './seccomp/profile';
+import { inOtherUserns, type UsernsRemap } from './userns';
 import { exists } from './util';
 
 /** What a start or an exec gets: the confinement for confine, and descriptors to hand over as fd 3... */
@@ -49,7 +50,8 @@ export class ContainerSecurity {
   readonly helper: ConfineHelper;
   private readonly cgroups: DeviceCgroups;
 
-  constructor(private readonly logger: Logger, stateDir: string, private readonly required: boolean) {
+  /** `userns`: the daemon's remapping (usernsRemap), entered by confine; absent by default. */
+  constructor(private readonly logger: Logger, stateDir: string, private readonly required: boolean, readonly userns?: UsernsRemap) {
     this.helper = new ConfineHelper(logger, stateDir);
     this.cgroups = new DeviceCgroups(logger, stateDir);
   }
@@ -59,9 +61,10 @@ export class ContainerSecurity {
     const s = securityOf(spec);
     const rules = s.privileged ? [] : s.devices.map(deviceRule);
     const profile = s.privileged ? undefined : profileOf(s.seccomp);
+    if (this.userns?.applies(spec)) this.userns.check(spec);
     const helper = await this.helper.helper();
     if (!helper) {
-      if (this.required) throw new UnavailableError(MISSING_HELPER);
+      if (this.required || this.userns?.applies(spec)) throw new UnavailableError(MISSING_HELPER);
       const more = asksForMore(s);
       if (more) throw new NotImplementedError(`${more} needs the confine helper, which could not be built on this host (install gcc, libc6-dev and libseccomp-dev)`);
       return;
@@ -75,14 +78,18 @@ export class ContainerSecurity {
     const s = securityOf(spec);
     const helper = await this.helper.helper();
     if (!helper) {
-      if (this.required) throw new UnavailableError(MISSING_HELPER);
+      if (this.required || this.userns?.applies(spec)) throw new UnavailableError(MISSING_HELPER);
       return confined<SandboxConfinement>(undefined);
     }
     const caps = containerCapabilities(s);
     const profile = s.privileged ? undefined : profileOf(s.seccomp);
     const seccompFilter = profile ? await this.helper.seccompFilter(profile, caps) : undefined;
     const fds = await this.cgroupFds(spec, s, spec.tty);
-    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd: fds.length > 0 }, fds);
+    const cgroupFd = fds.length > 0;
+    const remapped = this.userns?.applies(spec) ? this.userns : undefined;
+    const usernsFd = remapped ? await this.usernsFd(spec.tty, fds, () => remapped.openNamespace()) : undefined;
+    const sysctls = remapped?.sysctls(spec);
+    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd, sysctls }, fds);
   }
 
   /**
@@ -97,7 +104,23 @@ export class ContainerSecurity {
     const caps = privileged ? containerCapabilities({ ...s, privileged: true }) : containerCapabilities(s);
     const seccomp = await exists(`${root}${SANDBOX_SECCOMP}`);
     const fds = await this.cgroupFds(spec, s, tty);
-    return confined({ caps, seccomp, noNewPrivileges: s.noNewPrivileges, cgroupFd: fds.length > 0 }, fds);
+    const cgroupFd = fds.length > 0;
+    // An exec joins the workload's user namespace (there is one only where the daemon remapped it).
+    const usernsFd = inOtherUserns(workloadPid) ? await this.usernsFd(tty, fds, async () => openSync(`/proc/${workloadPid}/ns/user`, 'r')) : undefined;
+    return confined({ caps, seccomp, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd }, fds);
+  }
+
+  /** Adds a descriptor on the user namespace to `fds` and returns its number in the child (3 is the first). */
+  private async usernsFd(tty: boolean, fds: number[], open: () => Promise<number>): Promise<number> {
+    // Never a silent fallback to host ids: without a way to pass the descriptor the start fails.
+    try {
+      if (!canPassFds(tty)) throw new UnavailableError('user namespace remapping with a TTY needs node-pty\'s native binding');
+      fds.push(await open());
+    } catch (err) {
+      confined(undefined, fds).close();
+      throw err;
+    }
+    return 2 + fds.length;
   }
 
   /** The device cgroup's cgroup.procs, opened for confine to join (re-created if a reboot lost it). */
@@ -122,6 +145,7 @@ export class ContainerSecurity {
   }
 
   close(): Promise<void> {
+    this.userns?.close();
     return this.cgroups.close();
   }
 }

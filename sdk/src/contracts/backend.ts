@@ -105,6 +105,11 @@ export interface WorkloadSecurity {
    */
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  /**
+   * `host` (`--userns=host`): opt out of a backend's user-namespace remapping, as with dockerd's
+   * `--userns-remap`. Absent: the backend's default (remapped where it is configured).
+   */
+  usernsMode?: 'host';
 }
 
 export interface WorkloadSpec {
