@@ -31,6 +31,13 @@ function listenersOf(pid: number): number[] {
   return out.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[4] + ' ')?.[1] ?? 0));
 }
 
+/** What the daemon holds on the host at a moment (before a kill): shows the orphan checks see real objects. */
+export function hostCountsOf(home: string, pid: number): string {
+  const host = hostObjectsOf(home);
+  return `${overlayMountsUnder(home).length} overlays, ${host.netns.length} netns, ${host.links.length} links, `
+    + `${host.rules.length} rules, ${listenersOf(pid).length} proxy listeners`;
+}
+
 /** Every orphan found, one line each (empty when the host is clean). */
 export function orphansOf(home: string, pid: number, view: DaemonView): string[] {
   const names = new NetworkNames(home);

@@ -23,7 +23,7 @@ import { buildBusyboxRootfsTar } from '../support/images';
 import { managementApi, poolsConfig, type PoolStatus } from '../support/pools';
 import { Gate, runClient } from './chaos-clients';
 import { Journal, type Listed } from './chaos-journal';
-import { orphansOf, type DaemonView } from './chaos-orphans';
+import { hostCountsOf, orphansOf, type DaemonView } from './chaos-orphans';
 import { Rng } from './fuzz-inputs';
 
 export interface ChaosOptions {
@@ -101,6 +101,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     for (; kills < opts.kills; kills++) {
       await new Promise((res) => setTimeout(res, workloadMs(rng)));
       const running = new Set((await client.listContainers().catch(() => [])).map((c) => c.Id));
+      const before = opts.verbose ? hostCountsOf(daemon.home, daemon.pid) : '';
       gate.close();
       await daemon.kill9();
       await gate.allParked(clients);
@@ -126,7 +127,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       journal.settle(await viewOf(daemon, client, pools));
       if (opts.verbose) {
         process.stderr.write(`kill ${kills + 1}: ${view.containers.length} containers, ${view.networks.length} networks, ${view.volumes.length} volumes, `
-          + `${verdict.lost.length} lost, ${verdict.phantoms.length} phantoms, ${orphans.length} orphans, running kept ${kept} of ${running.size}\n`);
+          + `${verdict.lost.length} lost, ${verdict.phantoms.length} phantoms, ${orphans.length} orphans, running kept ${kept} of ${running.size}; at the kill: ${before}\n`);
         for (const line of [...verdict.lost, ...verdict.phantoms, ...orphans]) process.stderr.write(`  ${line}\n`);
       }
       gate.open();
