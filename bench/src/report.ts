@@ -63,6 +63,8 @@ export interface BenchReport {
   aws: Measured['aws'];
   /** The fuzz harness's figure line; null with --no-fuzz. */
   fuzz: string | null;
+  /** The chaos harness's figure line; null with --no-chaos. */
+  chaos: string | null;
   totalSeconds: number;
 }
 

@@ -12,6 +12,7 @@ import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
 import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
 import { measureFloor } from './floor';
 import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
+import { CHAOS_KILLS, runChaosHarness } from './chaos-bench';
 import { measureThroughput } from './lifecycles';
 import { measureInterleaved } from './measure';
 import { countsFor, parseOptions, type Counts, type Options } from './options';
@@ -227,6 +228,10 @@ async function main(): Promise<number> {
     const fuzz = opts.noFuzz ? null : await step(`the fuzz figure: ${fuzzRequests} fuzzed requests against a daemon of its own`, [], () => runFuzzHarness(fuzzRequests, log));
     if (fuzz) log(fuzz);
 
+    const chaosKills = opts.quick ? CHAOS_KILLS.quick : CHAOS_KILLS.long;
+    const chaos = opts.noChaos ? null : await step(`the chaos figure: ${chaosKills} kill -9s of a daemon of its own under a mixed workload`, [], () => runChaosHarness(chaosKills, log));
+    if (chaos) log(chaos);
+
     const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -251,12 +256,14 @@ async function main(): Promise<number> {
       pools,
       aws,
       fuzz,
+      chaos,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,
     };
     console.log(`\n${formatTable(report)}`);
     if (pools) console.log(`\n${formatPools(pools)}`);
     if (tornState) console.log(`\n${tornState}`);
     if (fuzz) console.log(`\n${fuzz}`);
+    if (chaos) console.log(`\n${chaos}`);
     writeJson(RESULTS_FILE, report);
     log(`wrote ${RESULTS_FILE}`);
     const missed = report.rows.some((r) => r.goalMet === false);
