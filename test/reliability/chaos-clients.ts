@@ -11,7 +11,7 @@ type Outcome = 'ok' | 'refused' | 'unreachable' | 'cut';
 
 interface Attempt<T> { outcome: Outcome; value?: T; status?: number; answer: string }
 
-async function attempt<T>(call: () => Promise<T>): Promise<Attempt<T>> {
+async function attempt<T>(journal: Journal, call: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { outcome: 'ok', value: await call(), answer: '2xx' };
   } catch (err) {
@@ -20,6 +20,7 @@ async function attempt<T>(call: () => Promise<T>): Promise<Attempt<T>> {
     if (typeof e.statusCode === 'number') return { outcome: e.statusCode < 300 ? 'ok' : 'refused', status: e.statusCode, answer };
     // connect(2) refused, or no socket file: the request never reached a daemon.
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return { outcome: 'unreachable', answer };
+    journal.cut++;
     return { outcome: 'cut', answer };
   }
 }
@@ -80,7 +81,7 @@ export async function runClient(o: ClientOptions): Promise<void> {
   const newName = (letter: string) => `chaos-${o.index}-${letter}${counter++}`;
   const settled = (k: Entry['kind']) => journal.live(k, o.index).filter((e) => e.presence === 'exists');
   const remove = async (e: Entry, call: () => Promise<unknown>) => {
-    const r = await attempt(call);
+    const r = await attempt(journal, call);
     e.lastAnswer = `remove: ${r.answer}`;
     if (r.outcome === 'ok' || r.status === 404) e.presence = 'gone';
     else if (r.outcome === 'cut') e.presence = 'maybe';
@@ -91,13 +92,13 @@ export async function runClient(o: ClientOptions): Promise<void> {
   const create = async (kind: Entry['kind'], letter: string, call: (name: string) => Promise<string>) => {
     const name = newName(letter);
     const e = journal.add({ kind, owner: o.index, name, presence: 'maybe', id: kind === 'volume' ? name : undefined });
-    const r = await attempt(() => call(name));
+    const r = await attempt(journal, () => call(name));
     e.lastAnswer = `create: ${r.answer}`;
     if (r.outcome === 'ok') { e.id = r.value || name; e.presence = 'exists'; journal.acknowledged++; }
     else if (r.outcome !== 'cut') e.presence = 'gone';
   };
   const simple = async (call: () => Promise<unknown>, then?: () => void) => {
-    const r = await attempt(call);
+    const r = await attempt(journal, call);
     if (r.outcome === 'ok') { journal.acknowledged++; then?.(); }
   };
 
@@ -112,7 +113,7 @@ export async function runClient(o: ClientOptions): Promise<void> {
     [12, () => pickThen(journal.live('container', o.index).filter((e) => e.id), (e) => remove(e, () => docker.getContainer(e.id!).remove({ force: true })))],
     [8, () => pickThen(settled('container'), async (e) => {
       const name = newName('r');
-      const r = await attempt(() => docker.getContainer(e.id!).rename({ name }));
+      const r = await attempt(journal, () => docker.getContainer(e.id!).rename({ name }));
       if (r.outcome === 'ok') { e.name = name; journal.acknowledged++; } else if (r.outcome === 'cut') e.nameUncertain = true;
     })],
     [8, () => pickThen(settled('container').filter((e) => running.has(e.id!)), (e) => simple(async () => {

@@ -38,6 +38,8 @@ const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none']);
 export class Journal {
   readonly entries: Entry[] = [];
   acknowledged = 0;
+  /** Requests sent whose answer a kill cut: shows the kills land mid-request. */
+  cut = 0;
 
   add(entry: Omit<Entry, 'nameUncertain'>): Entry {
     const e = { ...entry, nameUncertain: false };
