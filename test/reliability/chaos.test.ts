@@ -4,6 +4,8 @@ import { runChaos } from './chaos';
  * CI's short mode of the chaos harness: 30 `kill -9`s of a real daemon (backend-local, two pools) under four
  * concurrent dockerode clients, each followed by a boot on the same home and the checks of chaos.ts. The long
  * mode (1,000 kills) is in the bench. Running containers are counted, not judged: live-restore is not built.
+ * Container dirs left without a container (r.leftoverDirs) are not judged either: the boot does not take them
+ * back yet (docs/reliability.md#chaos).
  */
 test('30 kills under a mixed workload: every boot succeeds, nothing lost, no phantoms, no orphans', async () => {
   const r = await runChaos({ kills: 30, seed: Number(process.env.CHAOS_SEED ?? 1) });

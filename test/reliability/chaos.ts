@@ -23,7 +23,7 @@ import { buildBusyboxRootfsTar } from '../support/images';
 import { managementApi, poolsConfig, type PoolStatus } from '../support/pools';
 import { Gate, runClient } from './chaos-clients';
 import { Journal, type Listed } from './chaos-journal';
-import { hostCountsOf, orphansOf, type DaemonView } from './chaos-orphans';
+import { hostCountsOf, leftoverContainerDirs, orphansOf, type DaemonView } from './chaos-orphans';
 import { Rng } from './fuzz-inputs';
 
 export interface ChaosOptions {
@@ -45,6 +45,8 @@ export interface ChaosResult {
   acknowledged: number;
   runningBeforeKills: number;
   runningAfterRestarts: number;
+  /** Container dirs with no container after a boot (not counted as orphans: a boot does not take them back yet). */
+  leftoverDirs: string[];
   figure: string;
 }
 
@@ -92,7 +94,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const client = new Docker({ socketPath: daemon.socket, timeout: 60_000 });
   const journal = new Journal();
   const gate = new Gate();
-  const r = { lost: [] as string[], phantoms: [] as string[], orphans: [] as string[], failedRestarts: 0, runningBefore: 0, runningAfter: 0 };
+  const r = { lost: [] as string[], phantoms: [] as string[], orphans: [] as string[], leftoverDirs: [] as string[], failedRestarts: 0, runningBefore: 0, runningAfter: 0 };
   let kills = 0;
   const workers: Array<Promise<void>> = [];
   try {
@@ -127,11 +129,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       r.lost.push(...verdict.lost.map(tag));
       r.phantoms.push(...verdict.phantoms.map(tag));
       r.orphans.push(...orphans.map(tag));
+      const leftovers = leftoverContainerDirs(daemon.home, view);
+      r.leftoverDirs = leftovers.map(tag);
       journal.settle(await viewOf(daemon, client, pools));
       if (opts.verbose) {
         process.stderr.write(`kill ${kills + 1}: ${view.containers.length} containers, ${view.networks.length} networks, ${view.volumes.length} volumes, `
           + `${verdict.lost.length} lost, ${verdict.phantoms.length} phantoms, ${orphans.length} orphans, running kept ${kept} of ${running.size}; at the kill: ${before}\n`);
-        for (const line of [...verdict.lost, ...verdict.phantoms, ...orphans]) process.stderr.write(`  ${line}\n`);
+        for (const line of [...verdict.lost, ...verdict.phantoms, ...orphans, ...leftovers]) process.stderr.write(`  ${line}\n`);
       }
       gate.open();
     }
@@ -143,8 +147,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
   const figure = `chaos: ${kills} kills, ${r.lost.length} lost, ${r.phantoms.length} phantoms, ${r.orphans.length} orphans, `
     + `${r.failedRestarts} failed restarts, ${journal.acknowledged} acknowledged ops, ${journal.cut} answers cut, running kept ${r.runningAfter} of ${r.runningBefore} `
-    + `(live-restore not built) (seed ${seed}, ${clients} clients${pools ? ', 2 pools' : ''})`;
-  return { kills, lost: r.lost, phantoms: r.phantoms, orphans: r.orphans, failedRestarts: r.failedRestarts, acknowledged: journal.acknowledged, runningBeforeKills: r.runningBefore, runningAfterRestarts: r.runningAfter, figure };
+    + `(live-restore not built), ${r.leftoverDirs.length} container dirs left (seed ${seed}, ${clients} clients${pools ? ', 2 pools' : ''})`;
+  return { kills, lost: r.lost, phantoms: r.phantoms, orphans: r.orphans, failedRestarts: r.failedRestarts, acknowledged: journal.acknowledged, runningBeforeKills: r.runningBefore, runningAfterRestarts: r.runningAfter, leftoverDirs: r.leftoverDirs, figure };
 }
 
 function argValue(args: string[], name: string): number | undefined {
@@ -158,7 +162,7 @@ if (require.main === module || /chaos\.[jt]s$/.test(process.argv[1] ?? '')) {
   const kills = argValue(args, '--kills') ?? (args.includes('--long') ? 1000 : 30);
   runChaos({ kills, seed: argValue(args, '--seed'), clients: argValue(args, '--clients'), noPools: args.includes('--no-pools'), verbose: args.includes('--verbose') }).then((r) => {
     console.log(r.figure);
-    for (const line of [...r.lost, ...r.phantoms, ...r.orphans].slice(0, 50)) console.error(line);
+    for (const line of [...r.lost, ...r.phantoms, ...r.orphans, ...r.leftoverDirs].slice(0, 50)) console.error(line);
     process.exitCode = r.lost.length + r.phantoms.length + r.orphans.length + r.failedRestarts === 0 ? 0 : 1;
   }, (err: Error) => {
     console.error(err.stack ?? err.message);
