@@ -203,3 +203,19 @@ test('sockerless daemon --unknown-flag prints the usage, exits 2, and shows no s
   expect(r.stderr).toMatch(/^sockerless: unknown option --unknown-flag\nUsage:\n/);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });
+
+test('an upload cut off by the removal of its container is answered 409 before its connection ends (found by the fuzzer)', async () => {
+  const id = (await call('POST', '/v1.50/containers/create?name=cut-upload', JSON.stringify({ Image: BUSYBOX, Cmd: ['true'] }))).json().Id;
+  // A tar body that never completes: the daemon is still extracting when the removal comes.
+  const upload = openRawStream(e.daemon.socket, { method: 'PUT', path: `/v1.50/containers/${id}/archive?path=/tmp`, body: Buffer.alloc(700, 1), contentLength: 1 << 20, headers: { 'Content-Type': 'application/x-tar' } });
+  // A round trip on another connection: the daemon read the upload's head (sent first) before this answer.
+  expect((await call('GET', '/_ping')).text).toBe('OK');
+  expect((await call('DELETE', `/v1.50/containers/${id}?force=1`)).status).toBe(204);
+  expect(await upload.headers).toMatch(/^HTTP\/1.1 409/);
+  // The daemon ends the connection after its answer (our side stays half-open until we close it).
+  if (!upload.socket.readableEnded) await new Promise((r) => upload.socket.once('end', r));
+  // Cut off mid-extraction, or refused at once when the removal got there first: either way a 409 answer.
+  expect(upload.received().toString()).toMatch(/\{"message":"container \/?cut-upload (was removed while files were being copied into it|is being removed)"\}/);
+  await upload.reset();
+  expect((await call('GET', '/_ping')).text).toBe('OK');
+});

@@ -8,6 +8,15 @@ function statHeader(stat: PathStat): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');
 }
 
+/** Sends an error answer now (from outside the request's own middleware), then ends the connection. */
+function answerThenClose(ctx: Context, status: number, message: string): void {
+  const res = ctx.res;
+  if (res.headersSent || res.writableEnded || res.destroyed) return void ctx.req.destroy();
+  const body = JSON.stringify({ message });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body, () => ctx.req.destroy());
+}
+
 /** `docker cp`: HEAD stats a path, GET reads it as tar, PUT extracts a tar into a directory — also before start. */
 export function registerArchiveRoutes(router: Router, engine: ContainerEngine): void {
   const target = (ctx: Context) => {
@@ -46,9 +55,10 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
     const { c, path, driver } = target(ctx);
     if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
     await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
-      // The container is going: its upload is cut off (the client sees its connection end, as with a daemon
-      // that goes away) rather than holding the removal up for as long as the client takes.
-      abort: () => ctx.req.destroy(),
+      // The container is going: its upload is cut off rather than holding the removal up for as long as the
+      // client takes, but first answered with dockerd's 409, so no request ends without an answer. The route's
+      // own error after the cut finds the answer sent and adds nothing.
+      abort: () => answerThenClose(ctx, 409, `container ${c.name} was removed while files were being copied into it`),
     });
     engine.emit(c, 'extract-to-dir', { path });
     ctx.status = 200;
