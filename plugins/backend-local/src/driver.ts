@@ -202,6 +202,7 @@ export class LocalDriver implements BackendDriver {
       spawned = spawnProcess({
         file: args[0], args: args.slice(1), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin,
         workloadLeadsSession: workloadLeadsSession(sandbox), size: spec.consoleSize, extraFds: confined.extraFds,
+        closesInheritedFds: confined.confine !== undefined,
       });
       if (net.ports.length > 0) spawned.proc.ports = net.ports;
     } finally {
@@ -301,7 +302,7 @@ export class LocalDriver implements BackendDriver {
     };
     try {
       return killable(spawnProcess({ ...execCommand(plan), env, cwd: '/', tty: spec.tty, stdin: spec.attachStdin, size: spec.consoleSize,
-        workloadLeadsSession: execLeadsSession(plan), extraFds: confined.extraFds }));
+        workloadLeadsSession: execLeadsSession(plan), extraFds: confined.extraFds, closesInheritedFds: confined.confine !== undefined }));
     } finally {
       confined.close();
     }

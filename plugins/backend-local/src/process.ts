@@ -35,6 +35,16 @@ export interface SpawnOptions {
    * by every path but spawnPty's fallback, which only runs when node-pty's native binding is unusable.
    */
   extraFds?: number[];
+  /**
+   * The spawned chain closes every descriptor above 2 itself before anything of the container runs (the
+   * confine helper does, as runc does): the terminal masters need not be closed by a shell in front of it.
+   */
+  closesInheritedFds?: boolean;
+}
+
+/** `o.file o.args`, fronted by the terminal-closing shell unless the chain closes descriptors itself. */
+function commandOf(o: SpawnOptions, firstInherited?: number): { file: string; args: string[] } {
+  return o.closesInheritedFds ? { file: o.file, args: o.args } : withoutOpenTerminals(o.file, o.args, firstInherited);
 }
 
 export interface Spawned {
@@ -71,7 +81,7 @@ export function canPassFds(tty: boolean): boolean {
 }
 
 function spawnPiped(o: SpawnOptions): Spawned {
-  const { file, args } = withoutOpenTerminals(o.file, o.args, 3 + (o.extraFds?.length ?? 0));
+  const { file, args } = commandOf(o, 3 + (o.extraFds?.length ?? 0));
   const child = spawnChild(file, args, {
     cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
     stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
@@ -110,7 +120,7 @@ function spawnPty(o: SpawnOptions): Spawned {
   // Loaded lazily: a native module that fails to build should only break TTY containers.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pty = require('node-pty') as typeof import('node-pty');
-  const { file, args } = withoutOpenTerminals(o.file, o.args);
+  const { file, args } = commandOf(o);
   const term: IPty = pty.spawn(file, args, {
     name: o.env.TERM ?? 'xterm', cols: o.size?.cols ?? 80, rows: o.size?.rows ?? 24, cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid,
     // Buffers, so a multi-byte character split across reads is not mangled.
@@ -188,7 +198,7 @@ function spawnOnDetachedPty(o: SpawnOptions): Spawned {
   } finally {
     closeSync(slave);
   }
-  const { file, args } = withoutOpenTerminals(o.file, o.args, 3 + (o.extraFds?.length ?? 0));
+  const { file, args } = commandOf(o, 3 + (o.extraFds?.length ?? 0));
   const child = spawnChild(file, args, {
     cwd: o.cwd, env: o.env, uid: o.uid, gid: o.gid, stdio: [workloadEnd, workloadEnd, workloadEnd, ...(o.extraFds ?? [])], detached: true,
   });

@@ -6,7 +6,8 @@ import { findHostTool } from './util';
  * by every process spawned later: a container could read and type into another's terminal through
  * /proc/self/fd/N. runc closes every descriptor above 2 before it execs a container's process; here a
  * spawn made while terminals are open starts as a host busybox shell that closes those descriptors and
- * then execs the real program in place (same pid, same argv). With no terminal open nothing changes.
+ * then execs the real program in place (same pid, same argv). With no terminal open nothing changes, nor
+ * for a sandbox or exec started through the confine helper, which closes every descriptor above 2 itself.
  */
 const openTerminals = new Set<number>();
 
