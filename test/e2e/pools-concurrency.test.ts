@@ -133,8 +133,12 @@ describe('slot accounting', () => {
     await runningIs(1);
     await e.daemon.kill9();
     await e.daemon.restart();
-    expect(await m.pool('gated')).toMatchObject({ running: 0, queued: 0, containers: 1 });
-    expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', holder])).toBe('exited 137');
+    // Live-restore: the holder ran on without the daemon and still holds its one slot, counted once.
+    await m.waitForPool('gated', (p) => p.running === 1);
+    expect(await m.pool('gated')).toMatchObject({ running: 1, queued: 0, containers: 1 });
+    expect(await e.ok(['inspect', '-f', '{{.State.Status}}', holder])).toBe('running');
+    await e.ok(['kill', holder]);
+    await runningIs(0);
     // The one slot is free: a run goes through at once, and a second concurrent one still queues behind it.
     const again = await holdSlot();
     await runningIs(1);

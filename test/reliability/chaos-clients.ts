@@ -108,9 +108,9 @@ export async function runClient(o: ClientOptions): Promise<void> {
       const c = await docker.createContainer({ name, Image: o.image, Cmd: ['sleep', '600'], ...pool, ...(rng.chance(0.25) ? PUBLISH : {}) });
       return c.id;
     })],
-    [15, () => pickThen(settled('container').filter((e) => !running.has(e.id!)), (e) => simple(() => docker.getContainer(e.id!).start(), () => running.add(e.id!)))],
-    [8, () => pickThen(settled('container').filter((e) => running.has(e.id!)), (e) => simple(() => docker.getContainer(e.id!).stop({ t: 0 }), () => running.delete(e.id!)))],
-    [12, () => pickThen(journal.live('container', o.index).filter((e) => e.id), (e) => remove(e, () => docker.getContainer(e.id!).remove({ force: true })))],
+    [15, () => pickThen(settled('container').filter((e) => !running.has(e.id!)), (e) => simple(() => journal.touching(e.id!, () => docker.getContainer(e.id!).start()), () => running.add(e.id!)))],
+    [8, () => pickThen(settled('container').filter((e) => running.has(e.id!)), (e) => simple(() => journal.touching(e.id!, () => docker.getContainer(e.id!).stop({ t: 0 })), () => running.delete(e.id!)))],
+    [12, () => pickThen(journal.live('container', o.index).filter((e) => e.id), (e) => remove(e, () => journal.touching(e.id!, () => docker.getContainer(e.id!).remove({ force: true }))))],
     [8, () => pickThen(settled('container'), async (e) => {
       const name = newName('r');
       const r = await attempt(journal, () => docker.getContainer(e.id!).rename({ name }));
@@ -134,8 +134,8 @@ export async function runClient(o: ClientOptions): Promise<void> {
   // Bounded: past these counts the client removes before it makes more.
   const crowded = () => settled('container').length > 12 ? 3 : settled('network').length > 4 ? 8 : settled('volume').length > 4 ? 10 : -1;
   while (!o.gate.stopped) {
-    // Nothing runs after a restart (live-restore is not built): what this client started died with the daemon.
-    if (await o.gate.pass()) running.clear();
+    // Live-restore: what this client started runs on across a kill; a start or stop the kill cut is harmless to repeat.
+    await o.gate.pass();
     if (o.gate.stopped) break;
     let roll = rng.int(total);
     const forced = crowded();

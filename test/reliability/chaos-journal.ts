@@ -40,6 +40,29 @@ export class Journal {
   acknowledged = 0;
   /** Requests sent whose answer a kill cut: shows the kills land mid-request. */
   cut = 0;
+  /**
+   * Containers a start, stop or remove was sent for since `mark()` (or still in flight then): they may rightly not
+   * run after a kill (a start whose answer the kill cut may not have been recorded, and then it is undone).
+   */
+  touchedSinceMark = new Set<string>();
+  private readonly inFlight = new Map<string, number>();
+
+  /** Before the harness lists what runs ahead of a kill: from here on, every stop or remove is remembered. */
+  mark(): void {
+    this.touchedSinceMark = new Set(this.inFlight.keys());
+  }
+
+  /** Runs a request that changes whether container `id` runs (start, stop, forced remove), remembered as such. */
+  async touching<T>(id: string, call: () => Promise<T>): Promise<T> {
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+    this.touchedSinceMark.add(id);
+    try {
+      return await call();
+    } finally {
+      const n = (this.inFlight.get(id) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(id, n); else this.inFlight.delete(id);
+    }
+  }
 
   add(entry: Omit<Entry, 'nameUncertain'>): Entry {
     const e = { ...entry, nameUncertain: false };

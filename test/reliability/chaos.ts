@@ -5,7 +5,8 @@
  * each boot, with the clients parked: every acknowledged create is still listed unless an acknowledged remove
  * followed it (lost), nothing is listed that no client asked for (phantoms; a create whose answer the kill cut
  * counts as neither), and the host holds nothing the daemon does not account for (orphans: chaos-orphans.ts).
- * Running containers are not kept across a kill (live-restore is not built): that is counted, not judged.
+ * Live-restore: a container running before the kill runs after the boot unless a start, stop or remove of it was
+ * in flight (not kept).
  *
  *   npx jiti test/reliability/chaos.ts              # 30 kills (CI's short mode)
  *   npx jiti test/reliability/chaos.ts --long       # 1,000 kills (the bench's long mode)
@@ -45,6 +46,8 @@ export interface ChaosResult {
   acknowledged: number;
   runningBeforeKills: number;
   runningAfterRestarts: number;
+  /** Containers running before a kill (no stop or remove sent for them) that did not run after the boot. */
+  notKept: string[];
   /** Container dirs with no container after a boot (not counted as orphans: a boot does not take them back yet). */
   leftoverDirs: string[];
   figure: string;
@@ -94,7 +97,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const client = new Docker({ socketPath: daemon.socket, timeout: 60_000 });
   const journal = new Journal();
   const gate = new Gate();
-  const r = { lost: [] as string[], phantoms: [] as string[], orphans: [] as string[], leftoverDirs: [] as string[], failedRestarts: 0, runningBefore: 0, runningAfter: 0 };
+  const r = { notKept: [] as string[], lost: [] as string[], phantoms: [] as string[], orphans: [] as string[], leftoverDirs: [] as string[], failedRestarts: 0, runningBefore: 0, runningAfter: 0 };
   let kills = 0;
   const workers: Array<Promise<void>> = [];
   try {
@@ -105,7 +108,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     for (; kills < opts.kills; kills++) {
       await new Promise((res) => setTimeout(res, workloadMs(rng)));
-      const running = new Set((await client.listContainers().catch(() => [])).map((c) => c.Id));
+      journal.mark();
+      const runningBefore = await client.listContainers().catch(() => []);
+      const running = new Set(runningBefore.map((c) => c.Id));
       const before = opts.verbose ? hostCountsOf(daemon.home, daemon.pid) : '';
       gate.close();
       await daemon.kill9();
@@ -123,6 +128,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const verdict = journal.judge(view);
       const orphans = await settledOrphans(daemon, client, pools);
       const kept = view.containers.filter((c) => c.running && running.has(c.id)).length;
+      const runningAfter = new Set(view.containers.filter((c) => c.running).map((c) => c.id));
+      for (const c of runningBefore) {
+        if (runningAfter.has(c.Id) || journal.touchedSinceMark.has(c.Id)) continue;
+        const state = await client.getContainer(c.Id).inspect().then((i) => `${i.State.Status} ${i.State.ExitCode} ${i.State.Error}`.trim(), () => 'gone');
+        r.notKept.push(`kill ${kills + 1}: container ${c.Names[0]} (${c.Id.slice(0, 12)}) ran before the kill, not after (${state})`);
+      }
       r.runningBefore += running.size;
       r.runningAfter += kept;
       const tag = (s: string) => `kill ${kills + 1}: ${s}`;
@@ -147,8 +158,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
   const figure = `chaos: ${kills} kills, ${r.lost.length} lost, ${r.phantoms.length} phantoms, ${r.orphans.length} orphans, `
     + `${r.failedRestarts} failed restarts, ${journal.acknowledged} acknowledged ops, ${journal.cut} answers cut, running kept ${r.runningAfter} of ${r.runningBefore} `
-    + `(live-restore not built), ${r.leftoverDirs.length} container dirs left (seed ${seed}, ${clients} clients${pools ? ', 2 pools' : ''})`;
-  return { kills, lost: r.lost, phantoms: r.phantoms, orphans: r.orphans, failedRestarts: r.failedRestarts, acknowledged: journal.acknowledged, runningBeforeKills: r.runningBefore, runningAfterRestarts: r.runningAfter, leftoverDirs: r.leftoverDirs, figure };
+    + `(${r.notKept.length} not kept without a start, stop or rm in flight), ${r.leftoverDirs.length} container dirs left (seed ${seed}, ${clients} clients${pools ? ', 2 pools' : ''})`;
+  return { kills, lost: r.lost, phantoms: r.phantoms, orphans: r.orphans, failedRestarts: r.failedRestarts, acknowledged: journal.acknowledged, runningBeforeKills: r.runningBefore, runningAfterRestarts: r.runningAfter, notKept: r.notKept, leftoverDirs: r.leftoverDirs, figure };
 }
 
 function argValue(args: string[], name: string): number | undefined {
@@ -162,8 +173,8 @@ if (require.main === module || /chaos\.[jt]s$/.test(process.argv[1] ?? '')) {
   const kills = argValue(args, '--kills') ?? (args.includes('--long') ? 1000 : 30);
   runChaos({ kills, seed: argValue(args, '--seed'), clients: argValue(args, '--clients'), noPools: args.includes('--no-pools'), verbose: args.includes('--verbose') }).then((r) => {
     console.log(r.figure);
-    for (const line of [...r.lost, ...r.phantoms, ...r.orphans, ...r.leftoverDirs].slice(0, 50)) console.error(line);
-    process.exitCode = r.lost.length + r.phantoms.length + r.orphans.length + r.failedRestarts === 0 ? 0 : 1;
+    for (const line of [...r.lost, ...r.phantoms, ...r.orphans, ...r.notKept, ...r.leftoverDirs].slice(0, 50)) console.error(line);
+    process.exitCode = r.lost.length + r.phantoms.length + r.orphans.length + r.notKept.length + r.failedRestarts === 0 ? 0 : 1;
   }, (err: Error) => {
     console.error(err.stack ?? err.message);
     process.exitCode = 2;

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { leaseSubnet } from './subnets';
@@ -39,6 +40,52 @@ function stdioWith(extra: Record<number, number> = {}): Array<'ignore' | 'pipe' 
 export function unmountUnder(dir: string): void {
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+}
+
+/** The pids of the live container monitors (native/shim.c) of a home, from their `monitor/shim.pid` files. */
+function monitorPidsUnder(home: string): number[] {
+  const pids: number[] = [];
+  const backends = join(home, 'backends');
+  for (const b of safeReaddir(backends)) {
+    for (const id of safeReaddir(join(backends, b, 'containers'))) {
+      try {
+        const [pid, start] = readFileSync(join(backends, b, 'containers', id, 'monitor', 'shim.pid'), 'utf8').trim().split(/\s+/);
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields[0] !== 'Z' && fields[19] === start) pids.push(Number(pid));
+      } catch { /* none, or gone */ }
+    }
+  }
+  return pids;
+}
+
+function safeReaddir(dir: string): string[] {
+  try { return readdirSync(dir); } catch { return []; }
+}
+
+function liveMonitorsUnder(home: string): boolean {
+  return monitorPidsUnder(home).length > 0;
+}
+
+/** The last resort of dispose: what is still held by a monitor dies with it (bwrap --die-with-parent). */
+function killMonitorsUnder(home: string): void {
+  for (const pid of monitorPidsUnder(home)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+/** `docker rm -f $(docker ps -aq)` over the daemon's socket. */
+async function removeAllContainers(socket: string): Promise<void> {
+  const call = (method: string, path: string) => new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, timeout: 60_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+  const list = JSON.parse(await call('GET', '/containers/json?all=1')) as Array<{ Id: string; State: string }>;
+  await Promise.all(list.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused').map((c) => call('DELETE', `/containers/${c.Id}?force=1`)));
 }
 
 export interface DaemonOptions {
@@ -101,8 +148,15 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
     async kill9() { child.kill('SIGKILL'); crashed = true; await waitExit(); },
     async restart() { await launch(); crashed = false; },
     async dispose() {
-      if (crashed) await launch().catch(() => undefined);
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); await waitExit(); }
+      const running = () => child.exitCode === null && child.signalCode === null;
+      // Containers outlive a stopped daemon (live-restore): one is started again to remove them, as a user would.
+      if (crashed || (!running() && liveMonitorsUnder(home))) await launch().catch(() => undefined);
+      if (running()) {
+        await removeAllContainers(socket).catch(() => undefined);
+        child.kill('SIGTERM');
+        await waitExit();
+      }
+      killMonitorsUnder(home);
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
       subnet.release();

@@ -172,7 +172,7 @@ export class RunController {
     const restartIn = this.policyRestartDelay(c, status.exitCode);
     c.state = {
       ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
-      Error: status.error ?? '', FinishedAt: new Date().toISOString(),
+      Error: status.error ?? '', FinishedAt: (status.finishedAt ?? new Date()).toISOString(),
     };
     if (restartIn !== undefined) {
       // As dockerd: counted now, and shown as restarting (Running too) while the delay runs.
@@ -338,6 +338,8 @@ export class RunController {
     const manager = this.restartManagerOf(id);
     manager.schedule(delayMs, guarded(this.logger, { container: id, on: 'restart timer' }, () => {
       const started = this.start(id, true).catch(async (err: Error) => {
+        // Started meanwhile by other means (the boot's restore of policies, a manual start): nothing to do.
+        if (err instanceof NotModifiedError) return;
         // As dockerd: a policy restart that cannot start leaves the container exited, with the error shown.
         this.logger.warn('restart by policy failed', { id, err: err.message });
         const c = this.engine.containers.get(id);

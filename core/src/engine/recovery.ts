@@ -1,4 +1,4 @@
-import { POOL_LABEL, type Logger, type ManagedWorkload, type WorkloadIdentity, type WorkloadProcess } from '@sockerless/sdk';
+import { NotFoundError, POOL_LABEL, type Logger, type ManagedWorkload, type WorkloadIdentity, type WorkloadProcess } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
 import { randomName, validateContainerName } from './ids';
@@ -7,6 +7,7 @@ import { randomName, validateContainerName } from './ids';
 export interface RunAdopter {
   adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void>;
   recordLost(c: ContainerRecord): Promise<void>;
+  isRunning(id: string): boolean;
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
@@ -39,10 +40,27 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
       });
     }
   }
+  await killUnrecorded(engine, runs, listed, logger);
   // Never boot short of a container in silence: a store that lost records (torn, deleted) is said once, in full.
   if (rebuilt.length > 0) {
     logger.error('containers the backends hold had no record in the state database; rebuilt from what the backends keep', { count: rebuilt.length, ids: rebuilt });
   }
+}
+
+/**
+ * No workload outlives its record: what a backend still runs for a container that the store does not know as
+ * running (a start cut short by a daemon kill, before the store said so) is killed, and logged.
+ */
+async function killUnrecorded(engine: ContainerEngine, runs: RunAdopter, listed: Map<string, ManagedWorkload[]>, logger: Logger): Promise<void> {
+  const killed: string[] = [];
+  await Promise.all([...listed].flatMap(([instance, workloads]) => workloads.filter((w) => w.running && !runs.isRunning(w.id)).map(async (w) => {
+    await engine.deps.backends.get(instance)?.driver.signal(w.id, 'SIGKILL').then(() => killed.push(w.id), (err: Error) => {
+      // Gone meanwhile (killed as a lost run just before): nothing left to kill.
+      if (err instanceof NotFoundError) return;
+      logger.warn('could not kill a workload that runs without a record saying so', { backend: instance, id: w.id, err: err.message });
+    });
+  })));
+  if (killed.length > 0) logger.warn('killed workloads that ran without a record saying so (a start cut short by a daemon kill)', { count: killed.length, ids: killed });
 }
 
 /** Every instance's list, in parallel; an instance that cannot answer is logged and skipped. */

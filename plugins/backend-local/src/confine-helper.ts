@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, type Logger } from '@sockerless/sdk';
+import { NATIVE_DIR, buildNative } from './native-build';
 import { dockerDefaultSeccomp, seccompSpec, type SeccompProfile } from './seccomp/profile';
 
 const run = promisify(execFile);
 
-/** Where confine.c lives; the compiled helper goes to `build/` next to it, never to a shared /tmp. */
-export const NATIVE_DIR = join(__dirname, '..', 'native');
 
 /**
  * The static `confine` helper (native/confine.c), compiled once per source version with the host's C
@@ -33,24 +32,8 @@ export class ConfineHelper {
     }));
   }
 
-  private async build(): Promise<string> {
-    const source = join(this.nativeDir, 'confine.c');
-    const sha = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
-    const out = join(this.nativeDir, 'build', `confine-${sha}`);
-    if (await fs.access(out).then(() => true, () => false)) return out;
-    await fs.mkdir(join(this.nativeDir, 'build'), { recursive: true, mode: 0o755 });
-    const tmp = `${out}.${process.pid}.tmp`;
-    try {
-      await run('cc', ['-static', '-O2', '-o', tmp, source, '-lseccomp'], { timeout: 120_000 });
-      await fs.chmod(tmp, 0o755);
-      await fs.rename(tmp, out);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      const e = err as Error & { stderr?: string };
-      throw new Error(`${e.message.split('\n')[0]}${e.stderr ? `: ${e.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`);
-    }
-    this.logger.info('built the confine helper', { path: out });
-    return out;
+  private build(): Promise<string> {
+    return buildNative(this.logger, this.nativeDir, 'confine', ['-lseccomp']);
   }
 
   /**

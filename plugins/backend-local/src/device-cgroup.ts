@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fs, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, type Logger, type WorkloadDevice } from '@sockerless/sdk';
 
@@ -78,6 +78,16 @@ export class DeviceCgroups {
     if (!this.available) return;
     await this.pruneIdle();
     await fs.rmdir(this.base).catch(() => undefined);
+  }
+
+  /** The pids in the container's group (none without the controller or the group). */
+  processesOf(id: string): number[] {
+    if (!this.available) return [];
+    try {
+      return readFileSync(join(this.dirOf(id), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
   }
 
   dirOf(id: string): string {

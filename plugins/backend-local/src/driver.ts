@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import { containerFiles, type ContainerFs } from './archive';
 import { execCommand, execLeadsSession } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
+import { LiveRestore } from './live-restore';
+import type { Monitored } from './monitor';
 import { spawnProcess, type Spawned } from './process';
 import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
@@ -45,6 +47,8 @@ export interface LocalDriverOptions {
   network?: 'auto' | 'host';
   /** dockerd's --userns-remap: container ids 0..size-1 run as host ids uid/gid..+size-1. Off by default. */
   usernsRemap?: UsernsRemapOptions;
+  /** dockerd's --live-restore: containers outlive the daemon (each held by a monitor). On by default. */
+  liveRestore?: boolean;
 }
 
 
@@ -61,6 +65,7 @@ export class LocalDriver implements BackendDriver {
   private readonly startCache = new StartCache();
   private readonly net: ContainerNetworks;
   private readonly security: ContainerSecurity;
+  private readonly live: LiveRestore;
   /** What runs in a sandbox before the workload (bwrap, busybox, confine): see RunningContainers.workloadReady. */
   private readonly setupExecutables: Array<string | undefined>;
 
@@ -75,7 +80,9 @@ export class LocalDriver implements BackendDriver {
     this.net = new ContainerNetworks({
       stateDir: ctx.stateDir, logger: this.logger, mode: network, tools, bridges,
       runningPid: async (id) => (await this.runs.runningOf(id))?.workloadPid,
+      outlivesDaemon: (id) => this.runs.monitored(id),
     });
+    this.live = new LiveRestore(this.logger, ctx.options?.liveRestore ?? true);
     this.setupExecutables = [tools.bwrap, tools.staticBusybox];
     this.runs = new RunningContainers({
       stateDirOf: (id) => this.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
@@ -181,7 +188,7 @@ export class LocalDriver implements BackendDriver {
     const sys = await exists(join(root, 'sys'));
     const pidOf = async (target: string) => (await this.runs.runningOf(target))?.workloadPid;
     const confined = await this.security.forStart(spec);
-    let spawned: Spawned;
+    let spawned: Monitored;
     try {
       // Checked before the network is attached, which nothing would detach after a failure.
       const join = await namespacesToJoin(spec.security, pidOf);
@@ -199,21 +206,23 @@ export class LocalDriver implements BackendDriver {
       const args = [...enter, bwrap, ...bwrapArgs(sandbox)];
       this.logger.debug('starting sandbox', { id: spec.id, argv: args });
       // In a namespace of its own, bwrap runs under nsenter, which execs it in place: the pid is bwrap's.
-      spawned = spawnProcess({
+      const leads = workloadLeadsSession(sandbox);
+      spawned = await this.live.spawn(spec.stateDir, {
         file: args[0], args: args.slice(1), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, cwd: '/', tty: spec.tty, stdin: spec.openStdin,
-        workloadLeadsSession: workloadLeadsSession(sandbox), size: spec.consoleSize, extraFds: confined.extraFds,
-        closesInheritedFds: confined.confine !== undefined,
+        workloadLeadsSession: leads, ctty: spec.tty && !leads, size: spec.consoleSize, extraFds: confined.extraFds,
+        cgroupFd: confined.confine?.cgroupFd, closesInheritedFds: confined.confine !== undefined,
       });
       if (net.ports.length > 0) spawned.proc.ports = net.ports;
     } finally {
       confined.close();
     }
-    const { proc, pid } = spawned;
-    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: true });
+    const { proc, pid, monitor } = spawned;
+    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: true, monitor });
+    r.disconnect = spawned.disconnect;
     r.workloadPid = await this.runs.childPid(pid, r);
     // Docker's State.Pid is the container's init on the host: the workload, not bwrap.
     proc.pid = r.workloadPid;
-    await this.runs.save(spec, r);
+    await this.runs.save(spec, r, this.net.saved(spec.id));
     return proc;
   }
 
@@ -224,10 +233,13 @@ export class LocalDriver implements BackendDriver {
     await fs.mkdir(cwd, { recursive: true });
     await checkExecutable('/', spec.argv[0], env, cwd);
     const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
-    const { proc, pid } = spawnProcess({
-      file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, size: spec.consoleSize, ...asUser,
+    const spawned = await this.live.spawn(spec.stateDir, {
+      file: spec.argv[0], args: spec.argv.slice(1), env, cwd, tty: spec.tty, stdin: spec.openStdin, killGroupOnExit: true, size: spec.consoleSize, ctty: true, ...asUser,
     });
-    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: false });
+    const { proc, pid, monitor } = spawned;
+    proc.pid = pid;
+    const r = this.runs.track(spec, proc, { pid, workloadPid: pid, sandboxed: false, monitor });
+    r.disconnect = spawned.disconnect;
     await this.runs.save(spec, r);
     return proc;
   }
@@ -236,10 +248,18 @@ export class LocalDriver implements BackendDriver {
     const sig = normalizeSignal(signal);
     // SIGKILL needs no wait: killing pid 1 of the namespace ends the sandbox whatever stage it is at.
     const r = sig === 'SIGKILL' ? await this.runs.runningOf(id) : await this.runs.readyRunningOf(id);
+    // A kill at boot of what the store does not know as running (a start cut short by a daemon kill).
+    if (!r && sig === 'SIGKILL' && (await this.killLeftovers(id))) return;
     if (!r) throw new NotFoundError(`Container ${id} is not running`);
     const num = signalNumber(sig);
     this.runs.noteSignal(id, num);
     const kill = (pid: number, s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
+    // Known only from its run file (an earlier daemon's run that was not taken back): all of it goes.
+    if (sig === 'SIGKILL' && !this.runs.isActive(id)) {
+      await this.killLeftovers(id);
+      if (isAlive(r.workloadPid)) kill(r.workloadPid, sig);
+      return;
+    }
     if (sig === 'SIGKILL') {
       // Pid 1 of a namespace dying takes every process in it; in host mode the group stands in for it.
       // bwrap then exits 137 itself; it is killed only while the workload's pid is still unknown.
@@ -259,6 +279,7 @@ export class LocalDriver implements BackendDriver {
       if (exited) await Promise.race([exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
+    await this.killLeftovers(id);
     this.security.remove(id);
     await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
     if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
@@ -273,8 +294,54 @@ export class LocalDriver implements BackendDriver {
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
     // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); read only when asked.
     return Promise.all(ids.map(async (id) => ({
-      id, running: this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined, readIdentity: () => identityFromStateDir(join(dir, id)),
+      id, running: this.hasProcesses(id) || (this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined),
+      readIdentity: () => identityFromStateDir(join(dir, id)),
     })));
+  }
+
+  /**
+   * A live monitor or anything in the container's device cgroup (exact: every process of the container joins it
+   * first). At boot the core kills what runs without a record saying so, so no workload outlives its record.
+   */
+  private hasProcesses(id: string): boolean {
+    return this.security.processesOf(id).length > 0 || this.live.alive(this.stateDirOf(id));
+  }
+
+  /**
+   * Kills the container's monitor and every process in its cgroup, and removes the network the boot kept for it;
+   * true when there was any process.
+   */
+  private async killLeftovers(id: string): Promise<boolean> {
+    const found = this.hasProcesses(id);
+    this.live.discard(this.stateDirOf(id));
+    for (const pid of this.security.processesOf(id)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (this.runs.isActive(id)) return found;
+    const saved = await this.runs.savedRun(id);
+    if (saved?.network) await this.net.discard(id, saved.network);
+    await fs.rm(join(this.stateDirOf(id), 'run.json'), { force: true });
+    return found;
+  }
+
+  /**
+   * A container whose monitor outlived the previous daemon: its output, stdin, terminal and exit again (at once
+   * when it exited meanwhile, with its own code and time), its network and published ports taken back.
+   */
+  async reattach(id: string): Promise<WorkloadProcess | undefined> {
+    const spec = await this.specOf(id).catch(() => undefined);
+    const saved = await this.runs.savedRun(id);
+    if (!spec || !saved?.monitor) return undefined;
+    let back;
+    try {
+      back = this.live.reattach(spec.stateDir, { tty: spec.tty, stdin: spec.openStdin });
+    } catch (err) {
+      this.logger.warn('could not connect to a live container\'s monitor; it is killed', { id, err: (err as Error).message });
+    }
+    if (!back) return undefined;
+    const { proc } = back;
+    proc.pid = saved.workloadPid;
+    if (saved.network) proc.ports = await this.net.reattach(spec, saved.network);
+    this.runs.track(spec, proc, saved).disconnect = back.disconnect;
+    return proc;
   }
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
@@ -363,13 +430,15 @@ export class LocalDriver implements BackendDriver {
   async removeNetwork(networkId: string): Promise<void> { return this.net.removeNetwork(networkId); }
 
   /**
-   * Workloads are tied to the daemon (--die-with-parent). The overlay mounts are released so a stopped daemon
-   * leaves no mounts behind; create/start/archive mount them again on demand after a restart.
+   * Workloads held by a monitor live on (live-restore); the overlay mounts of the others are released so a
+   * stopped daemon leaves no mounts behind; create/start/archive mount them again on demand after a restart.
    */
   async close(): Promise<void> {
     const dir = join(this.ctx.stateDir, 'containers');
-    const ids = await fs.readdir(dir).catch(() => [] as string[]);
+    // The roots of containers that outlive the daemon stay mounted: the next daemon's exec and cp use them.
+    const ids = (await fs.readdir(dir).catch(() => [] as string[])).filter((id) => !this.runs.monitored(id));
     await this.roots.releaseAll(ids.map((id) => this.stateDirOf(id)));
+    this.runs.disconnectAll();
     await Promise.all([this.net.close(), this.security.close()]);
     this.helper?.close();
   }

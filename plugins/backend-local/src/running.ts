@@ -1,6 +1,8 @@
 import { existsSync, promises as fs, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeSignal, type ExitStatus, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import type { MonitorInfo } from './monitor';
+import type { SavedAttachment } from './network/container-networks';
 import { isAlive, tick } from './util';
 
 /**
@@ -33,6 +35,10 @@ export interface RunInfo {
   /** The workload's host pid: pid 1 of the sandbox's pid namespace, or `pid` in host mode. */
   workloadPid: number;
   sandboxed: boolean;
+  /** The shim that holds the workload (live-restore); absent when the daemon is its parent. */
+  monitor?: MonitorInfo;
+  /** What the container's network is on the host, so a restarted daemon takes it back (ContainerNetworks.reattach). */
+  network?: SavedAttachment;
 }
 
 export interface Running extends RunInfo {
@@ -42,6 +48,8 @@ export interface Running extends RunInfo {
   signals: Set<number>;
   /** See workloadReady. */
   ready?: Promise<void>;
+  /** Lets go of the monitor's FIFOs without ending the workload (the daemon stops). */
+  disconnect?: () => void;
 }
 
 const RUN_FILE = 'run.json';
@@ -85,9 +93,9 @@ export class RunningContainers {
     return r;
   }
 
-  async save(spec: WorkloadSpec, r: Running): Promise<void> {
+  async save(spec: WorkloadSpec, r: Running, network?: SavedAttachment): Promise<void> {
     if (r.done) return;
-    const info: RunInfo = { pid: r.pid, workloadPid: r.workloadPid, sandboxed: r.sandboxed };
+    const info: RunInfo = { pid: r.pid, workloadPid: r.workloadPid, sandboxed: r.sandboxed, monitor: r.monitor, network };
     await fs.writeFile(join(spec.stateDir, RUN_FILE), JSON.stringify(info), { mode: 0o600 }).catch(() => undefined);
   }
 
@@ -100,6 +108,26 @@ export class RunningContainers {
     // /proc answers from memory: a synchronous read costs less than a trip through the thread pool.
     const child = await pollWhileRunning(r, () => Number(readProc(`/proc/${bwrapPid}/task/${bwrapPid}/children`).trim().split(/\s+/)[0]) || undefined);
     return child ?? bwrapPid;
+  }
+
+  /** The run file as the start wrote it, whether or not its workload still runs. */
+  async savedRun(id: string): Promise<RunInfo | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(join(this.o.stateDirOf(id), RUN_FILE), 'utf8')) as RunInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The daemon stops: every connection to a monitor is let go of; the workloads live on. */
+  disconnectAll(): void {
+    for (const r of this.running.values()) if (!r.done) r.disconnect?.();
+  }
+
+  /** True when the run of this container is held by a monitor: it outlives this daemon. */
+  monitored(id: string): boolean {
+    const r = this.running.get(id);
+    return r !== undefined && !r.done && r.monitor !== undefined;
   }
 
   /** The running container, from memory or (after a daemon restart) from its run file. */

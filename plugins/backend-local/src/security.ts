@@ -136,6 +136,11 @@ export class ContainerSecurity {
     }
   }
 
+  /** Every process in the container's device cgroup: the whole container, its monitor and execs included. */
+  processesOf(id: string): number[] {
+    return this.cgroups.processesOf(id);
+  }
+
   /**
    * Not awaited by remove: a cgroup rmdir waits for the kernel to retire the group (about 2.5 ms here),
    * which `docker run --rm` would otherwise wait for; its processes are gone already.

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { detectHostTools } from '../src/host-tools';
 import { LocalDriver } from '../src/driver';
@@ -62,8 +63,8 @@ test('removeNetwork deletes the bridge and its rules', async () => {
   expect(kernelObjects(names).rules.filter((l) => l.includes(bridge))).toEqual([]);
 });
 
-test('close() removes every namespace, link and rule of the driver, even with containers running', async () => {
-  const own = await harness({ sandbox: 'auto' }, h.rootfs);
+test('without live-restore, close() removes every namespace, link and rule of the driver, even with containers running', async () => {
+  const own = await harness({ sandbox: 'auto', liveRestore: false }, h.rootfs);
   const ownNames = new NetworkNames(`${own.dir}/state`);
   const [o1, o2] = freeOctets(2);
   const n1 = testNetwork('close-1', o1);
@@ -131,4 +132,41 @@ test('without network namespaces (no ip) or with network "host": one warning, an
   expect(warnings.filter((w) => w.includes('network namespaces unavailable'))).toEqual([
     'warn: network namespaces unavailable (`ip` (iproute2) is not installed): containers will use the host network (no isolation, no published ports)',
   ]);
+});
+
+test('with live-restore, close() keeps what a running container uses; the next driver takes it back and removes it with the container', async () => {
+  const own = await harness({ sandbox: 'auto' }, h.rootfs);
+  const ownNames = new NetworkNames(`${own.dir}/state`);
+  const [o1, o2] = freeOctets(2);
+  const used = testNetwork('kept-1', o1);
+  const unused = testNetwork('kept-2', o2);
+  const id = hexId();
+  const other = hexId();
+  const spec = own.spec(id, { argv: ['sh', '-c', 'echo ready; exec sleep 1000'], network: bridged([endpoint(used, 2)]) });
+  const exited = own.spec(other, { argv: ['true'], network: bridged([endpoint(unused, 3)]) });
+  await own.driver.create(spec);
+  await own.driver.create(exited);
+  const p = await own.driver.start(spec);
+  await waitFor(p.stdout, 'ready');
+  expect((await (await own.driver.start(exited)).exited).exitCode).toBe(0);
+  const before = kernelObjects(ownNames);
+  await own.driver.close();
+  const after = kernelObjects(ownNames);
+  expect(after.netns).toEqual([ownNames.netns(id)]);
+  expect(after.links.sort()).toEqual([ownNames.bridge(used.id), ownNames.veth(id, used.id)].sort());
+  expect(after.rules.length).toBeGreaterThan(0);
+  expect(after.rules.every((r) => r.includes(ownNames.bridge(used.id)))).toBe(true);
+  expect(before.links).toContain(ownNames.bridge(unused.id));
+
+  const next = new LocalDriver({ instanceName: 'local', options: { sandbox: 'auto' }, stateDir: `${own.dir}/state`, logger: silentLogger([]) });
+  const back = await next.reattach(id);
+  expect(back?.pid).toBe(p.pid);
+  expect(kernelObjects(ownNames)).toEqual(after);
+  await next.remove(id);
+  expect((await back!.exited).exitCode).toBe(137);
+  await next.remove(other);
+  await next.removeNetwork(used.id);
+  await next.close();
+  expect(kernelObjects(ownNames)).toEqual(nothing);
+  await fs.rm(own.dir, { recursive: true, force: true });
 });

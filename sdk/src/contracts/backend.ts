@@ -153,6 +153,8 @@ export interface ExitStatus {
   oomKilled?: boolean;
   /** A failure of the backend itself (the workload never ran, or was lost). */
   error?: string;
+  /** When it ended, if not just now (it ended while the daemon was down and was found at reattach). */
+  finishedAt?: Date;
 }
 
 export interface WorkloadProcess {

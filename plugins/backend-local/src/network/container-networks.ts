@@ -21,6 +21,17 @@ export interface NetworkingOptions {
   bridges?: HostBridges;
   /** The workload pid of a running container of this instance, for `container` mode. */
   runningPid(id: string): Promise<number | undefined>;
+  /** True for a container whose workload outlives the daemon (its monitor holds it): close leaves its network up. */
+  outlivesDaemon?(id: string): boolean;
+}
+
+/** An Attachment as the run file keeps it, for a restarted daemon to take the network of a live container back. */
+export interface SavedAttachment {
+  mode: Attachment['mode'];
+  netns?: string;
+  endpoints: VethPlan[];
+  hostsFile?: string;
+  ports: BoundPort[];
 }
 
 /** How the sandbox of one start is wired to its network. */
@@ -65,7 +76,7 @@ export class ContainerNetworks implements NetworkMember {
 
   constructor(private readonly o: NetworkingOptions) {
     this.logger = o.logger;
-    this.bridges = o.bridges ?? new HostBridges(o.stateDir, o.tools, o.logger);
+    this.bridges = o.bridges ?? new HostBridges(o.stateDir, o.tools, o.logger, () => [join(o.stateDir, 'containers')]);
     if (!o.bridges) this.bridges.acquire();
     this.bridges.join(this);
     this.names = this.bridges.names;
@@ -127,6 +138,42 @@ export class ContainerNetworks implements NetworkMember {
   async running(id: string): Promise<RunningMember | undefined> {
     const pid = await this.o.runningPid(id);
     return pid ? { pid, hostsFile: this.attached.get(id)?.hostsFile } : undefined;
+  }
+
+  /** What the run file keeps of the container's network (see SavedAttachment). */
+  saved(id: string): SavedAttachment | undefined {
+    const a = this.attached.get(id);
+    if (!a) return undefined;
+    return { mode: a.mode, netns: a.netns, endpoints: [...a.endpoints.values()], hostsFile: a.hostsFile, ports: a.proxies?.bound ?? [] };
+  }
+
+  /**
+   * A live container of an earlier daemon: its namespace and veths were kept at boot (HostBridges.boot keeps
+   * what live monitors use), its published ports are bound again, on the same host ports, as docker-proxy is
+   * restarted by a live-restoring dockerd. A port taken meanwhile is logged and left unpublished.
+   */
+  async reattach(spec: WorkloadSpec, saved: SavedAttachment): Promise<BoundPort[]> {
+    await this.ready;
+    const a: Attachment = { mode: saved.mode, netns: saved.netns, endpoints: new Map(saved.endpoints.map((p) => [p.endpoint.networkId, p])), hostsFile: saved.hostsFile };
+    this.attached.set(spec.id, a);
+    const primary = saved.endpoints[0];
+    if (!primary || saved.ports.length === 0) return [];
+    try {
+      a.proxies = await PortProxies.publish(saved.ports, primary.endpoint.ip, { containerId: spec.id, containerName: spec.name, logger: this.logger });
+    } catch (err) {
+      this.logger.warn('a live container\'s published ports could not be bound again', { id: spec.id, err: (err as Error).message });
+    }
+    return a.proxies?.bound ?? [];
+  }
+
+  /**
+   * The network a dead or killed container of an earlier daemon left (kept at boot while its monitor lived):
+   * its veths and namespace go now. Nothing of it is attached in this daemon.
+   */
+  async discard(id: string, saved: SavedAttachment): Promise<void> {
+    if (this.attached.has(id) || !saved.netns || !this.ip) return;
+    const lines = [...saved.endpoints.map((p) => `link del dev ${p.hostName}`), `netns del ${saved.netns}`];
+    await this.ip.batch(lines, { force: true }).catch((err) => this.logger.debug('network teardown', { id, error: String(err) }));
   }
 
   /** Two processes: the namespace and the veths' host ends, then what is inside (lo, addresses, route). */
@@ -235,12 +282,16 @@ export class ContainerNetworks implements NetworkMember {
   }
 
   /**
-   * Shutdown: every proxy, namespace and veth of this instance is removed; the last instance of the daemon to
-   * close removes the bridges and rules too.
+   * Shutdown: every proxy, namespace and veth of this instance is removed but those of containers that outlive
+   * the daemon; the last instance of the daemon to close removes the bridges and rules that no such container uses.
    */
   async close(): Promise<void> {
     await this.ready;
-    for (const id of [...this.attached.keys()]) this.detach(id);
+    for (const [id, a] of [...this.attached]) {
+      // Its namespace and veths stay for the workload, which lives on; the proxies end with this process.
+      if (this.o.outlivesDaemon?.(id)) a.proxies?.close();
+      else this.detach(id);
+    }
     await Promise.all([...this.teardowns.values()]);
     this.bridges.leave(this);
     await this.bridges.release();

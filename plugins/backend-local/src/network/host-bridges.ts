@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Logger, WorkloadEndpoint } from '@sockerless/sdk';
 import { Iptables, bridgeRules, type Rule } from './isolation';
 import { NETNS_DIR, NetworkNames } from './names';
+import { NOTHING_KEPT, liveNetworks, type KeptNetworks } from './live-networks';
 import { IpTool, bridgeLines } from './netns';
 import { netnsUnavailable } from './probe';
 
@@ -49,8 +50,11 @@ export class HostBridges {
   private users = 0;
   private booted?: Promise<string | undefined>;
 
-  /** `seed` names the daemon (its home): every object name carries a tag derived from it (see NetworkNames). */
-  constructor(seed: string, readonly tools: NetworkingTools, private readonly logger: Logger) {
+  /**
+   * `seed` names the daemon (its home): every object name carries a tag derived from it (see NetworkNames).
+   * `containerRoots` lists where its containers' run files are, to find those that outlive a daemon.
+   */
+  constructor(seed: string, readonly tools: NetworkingTools, private readonly logger: Logger, private readonly containerRoots: () => string[] = () => []) {
     this.names = new NetworkNames(seed);
     this.ip = tools.ip ? new IpTool(tools.ip, tools.staticBusybox) : undefined;
     if (tools.iptablesRestore && tools.iptablesSave) this.iptables = new Iptables(tools.iptablesRestore, tools.iptablesSave, this.names.ruleComment);
@@ -83,12 +87,17 @@ export class HostBridges {
   }
 
   /**
-   * Once per daemon: a crashed predecessor's leftovers go (no workload outlives its daemon), then a
-   * throwaway namespace tells whether namespaces can be made. Answers why not, or undefined when they can.
+   * Once per daemon: a predecessor's leftovers go, but for what the containers that outlived it still use
+   * (their namespaces, veths, bridges and rules: taken back as this daemon's own), then a throwaway namespace
+   * tells whether namespaces can be made. Answers why not, or undefined when they can.
    */
   boot(): Promise<string | undefined> {
     this.booted ??= (async () => {
-      if (process.getuid?.() === 0 && this.ip) await this.purge();
+      if (process.getuid?.() === 0 && this.ip) {
+        const kept = liveNetworks(this.containerRoots());
+        await this.purge(this.names, this.iptables, 'always', kept);
+        this.adopt(kept);
+      }
       const reason = await netnsUnavailable(this.tools, this.ip, this.names);
       if (reason) this.logger.warn(`network namespaces unavailable (${reason}): containers will use the host network (no isolation, no published ports)`);
       else if (!this.iptables) this.logger.warn('iptables not installed: containers on different networks are NOT isolated from each other');
@@ -97,15 +106,30 @@ export class HostBridges {
     return this.booted;
   }
 
-  /** Every namespace, interface and rule with this daemon's tag (or `names`' tag); rules only when asked. */
-  private async purge(names = this.names, iptables = this.iptables, rules: 'always' | 'with-links' = 'always'): Promise<void> {
-    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => names.owns(n));
+  /** The bridges live containers are on, as if this daemon had made them (they and their rules exist). */
+  private adopt(kept: KeptNetworks): void {
+    for (const [bridge, ep] of kept.bridges) {
+      if (this.bridges.has(ep.networkId)) continue;
+      this.bridges.set(ep.networkId, Promise.resolve({ name: bridge, rules: this.rulesOf(bridge, ep) }));
+    }
+  }
+
+  private rulesOf(bridge: string, ep: WorkloadEndpoint): Rule[] {
+    return this.iptables ? bridgeRules(bridge, ep.internal ? '' : ep.subnet, ep.internal, this.names.ruleComment) : [];
+  }
+
+  /**
+   * Every namespace, interface and rule with this daemon's tag (or `names`' tag) but those `kept`; rules only
+   * when asked.
+   */
+  private async purge(names = this.names, iptables = this.iptables, rules: 'always' | 'with-links' = 'always', kept = NOTHING_KEPT): Promise<void> {
+    const own = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => names.owns(n) && !kept.links.has(n) && !kept.netns.has(n));
     const [links, namespaces] = await Promise.all([own('/sys/class/net'), own(NETNS_DIR)]);
     const lines = [...links.map((l) => `link del dev ${l}`), ...namespaces.map((n) => `netns del ${n}`)];
     if (rules === 'with-links' && lines.length === 0) return;
     await Promise.all([
       this.ip?.batch(lines, { force: true }).catch((err) => this.logger.warn('could not remove leftover network objects', { error: String(err) })),
-      iptables?.purge().catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
+      iptables?.purge([...kept.bridges].flatMap(([bridge, ep]) => this.rulesOf(bridge, ep))).catch((err) => this.logger.warn('could not remove leftover iptables rules', { error: String(err) })),
     ]);
   }
 
@@ -137,7 +161,7 @@ export class HostBridges {
 
   private async make(ep: WorkloadEndpoint): Promise<Bridge> {
     const name = this.names.bridge(ep.networkId);
-    const rules = this.iptables ? bridgeRules(name, ep.internal ? '' : ep.subnet, ep.internal, this.names.ruleComment) : [];
+    const rules = this.rulesOf(name, ep);
     const done = await Promise.allSettled([this.ip!.batch(bridgeLines(name, ep)), this.iptables?.add(rules)]);
     const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
     if (failed) {
@@ -166,11 +190,16 @@ export class HostBridges {
     if (bridge) await this.delete(bridge);
   }
 
-  /** An instance closed; the last one removes every bridge and rule, and whatever else carries the tag. */
+  /**
+   * An instance closed; the last one removes every bridge and rule, and whatever else carries the tag, but for
+   * what containers that outlive the daemon use (a live-restoring daemon's next boot takes those back).
+   */
   async release(): Promise<void> {
     if (--this.users > 0) return;
-    await Promise.all([...this.bridges.keys()].map((id) => this.remove(id)));
-    if (this.booted && !(await this.booted)) await this.purge();
+    const kept = liveNetworks(this.containerRoots());
+    const keptNetworks = new Set([...kept.bridges.values()].map((ep) => ep.networkId));
+    await Promise.all([...this.bridges.keys()].filter((id) => !keptNetworks.has(id)).map((id) => this.remove(id)));
+    if (this.booted && !(await this.booted)) await this.purge(this.names, this.iptables, 'always', kept);
     this.ip?.close();
   }
 }
@@ -182,10 +211,10 @@ export class HostBridges {
 export class SharedHostBridges {
   private current?: HostBridges;
 
-  constructor(private readonly seed: string) {}
+  constructor(private readonly seed: string, private readonly containerRoots: () => string[] = () => []) {}
 
   open(tools: NetworkingTools, logger: Logger): HostBridges {
-    if (!this.current?.inUse) this.current = new HostBridges(this.seed, tools, logger);
+    if (!this.current?.inUse) this.current = new HostBridges(this.seed, tools, logger, this.containerRoots);
     this.current.acquire();
     return this.current;
   }

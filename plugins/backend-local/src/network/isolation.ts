@@ -74,9 +74,9 @@ export class Iptables {
     }
   }
 
-  /** Deletes every rule with this daemon's comment (a crashed predecessor's, or all of ours at close). */
-  async purge(): Promise<void> {
-    const present = await this.ownRules();
+  /** Deletes every rule with this daemon's comment (a crashed predecessor's, or ours at close) but those `kept`. */
+  async purge(kept: Rule[] = []): Promise<void> {
+    const present = (await this.ownRules()).filter((p) => !kept.some((k) => sameRule(p, k)));
     if (present.length > 0) await this.apply(restoreInput(present, 'delete'));
   }
 
