@@ -5,6 +5,7 @@
 import type { AwsRun } from './aws-bench';
 import type { Contention } from './contention';
 import type { FloorResult } from './floor';
+import type { LiveRestoreCost } from './live-restore-bench';
 import type { Throughput } from './lifecycles';
 import type { Stats } from './measure';
 import type { FigureResult, PoolsReport } from './report';
@@ -47,6 +48,7 @@ export interface Measured {
   restart: RestartFigures;
   rss: { ours: Rss; docker: Rss | null };
   pools: PoolsReport | null;
+  liveRestore: LiveRestoreCost | null;
   /** null with --no-aws. */
   aws: AwsRun | null;
 }
@@ -201,6 +203,20 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
 
   rows.push(...restartRows(m.restart));
 
+  if (m.liveRestore) {
+    const l = m.liveRestore;
+    rows.push({
+      id: 'live-restore-run',
+      figure: `docker run --rm busybox true with live-restore on (a monitor per container), median of ${l.on.runs}; ratio to live-restore off`,
+      unit: 'ms',
+      ours: l.on.median,
+      docker: null,
+      dockerMissing: `n/a (ours with live-restore off: ${l.off.median} ms, interleaved)`,
+      ratio: { value: l.growth, of: 'on median / off median = growth of run / floor' },
+      goal: { text: `run / floor grows <= ${Math.round((l.goalMaxGrowth - 1) * 100)}%`, needsDocker: false, met: () => l.goalMet },
+      detail: { ...l },
+    });
+  }
   if (m.pools) {
     const o = m.pools.overhead;
     rows.push({

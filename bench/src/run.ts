@@ -11,6 +11,7 @@ import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
 import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
 import { measureFloor } from './floor';
+import { liveRestoreOffConfig, measureLiveRestoreCost, type LiveRestoreCost } from './live-restore-bench';
 import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
 import { CHAOS_KILLS, runChaosHarness } from './chaos-bench';
 import { measureThroughput } from './lifecycles';
@@ -136,6 +137,18 @@ async function measurePools(workDir: string, tarball: string, ours: Engine, opts
   return { overhead: { ...overhead, goalMs: 1, goalMet: overhead.admissionP99Ms < 1 }, fairness };
 }
 
+/** A second daemon of ours with live-restore off: what the per-container monitor costs a run. */
+async function measureLiveRestore(workDir: string, tarball: string, ours: Engine, opts: Options, teardown: Teardown): Promise<LiveRestoreCost> {
+  const off = await startSockerless(workDir, { label: 'ours-no-live-restore', config: liveRestoreOffConfig(), subdir: 'no-live-restore' });
+  teardown.add(() => off.stop());
+  await importBusybox(off, tarball);
+  const cost = await step(`the live-restore figure: docker ${RUN_TRUE.join(' ')} with live-restore on and off, ${opts.runs} runs each, interleaved`, [ours, off],
+    () => measureLiveRestoreCost(ours.target, off.target, opts.runs, opts.warmups));
+  log(`live-restore: on median ${cost.on.median} ms, off median ${cost.off.median} ms, growth ${cost.growth}`);
+  await off.stop();
+  return cost;
+}
+
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
 function measureRecovery(workDir: string, counts: Counts, teardown: Teardown, stopAfterFillMs: number): Promise<RestartFigures> {
   return step(`figure 9: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
@@ -217,6 +230,7 @@ async function main(): Promise<number> {
     const restart = await measureRecovery(workDir, counts, teardown, stopAfterFillMs);
 
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
+    const liveRestore = await measureLiveRestore(workDir, tarball, ours, opts, teardown);
 
     const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
@@ -232,7 +246,7 @@ async function main(): Promise<number> {
     const chaos = opts.noChaos ? null : await step(`the chaos figure: ${chaosKills} kill -9s of a daemon of its own under a mixed workload`, [], () => runChaosHarness(chaosKills, log));
     if (chaos) log(chaos);
 
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, aws };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, aws };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),

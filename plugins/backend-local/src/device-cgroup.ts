@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, type Logger, type WorkloadDevice } from '@sockerless/sdk';
 
@@ -78,6 +78,16 @@ export class DeviceCgroups {
     if (!this.available) return;
     await this.pruneIdle();
     await fs.rmdir(this.base).catch(() => undefined);
+  }
+
+  /** The ids of this home's groups (one per container that ever started since the last reboot). */
+  groups(): string[] {
+    if (!this.available) return [];
+    try {
+      return readdirSync(this.base, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return [];
+    }
   }
 
   /** The pids in the container's group (none without the controller or the group). */

@@ -8,11 +8,11 @@ import {
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import { containerFiles, type ContainerFs } from './archive';
-import { execCommand, execLeadsSession } from './exec';
+import { execCommand, execLeadsSession, killable } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
-import { LiveRestore } from './live-restore';
+import { Leftovers, LiveRestore } from './live-restore';
 import type { Monitored } from './monitor';
-import { spawnProcess, type Spawned } from './process';
+import { spawnProcess } from './process';
 import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
 import type { SharedHostBridges } from './network/host-bridges';
@@ -26,20 +26,6 @@ import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { SPEC_FILE, identityFromStateDir } from './spec-identity';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
-
-/**
- * An exec'd process the core can end (a health probe past its timeout). nsenter's child lives on when only
- * nsenter dies, so every descendant is killed, deepest first.
- */
-function killable({ proc, pid }: Spawned): WorkloadProcess {
-  if (pid <= 0) return proc;
-  proc.kill = () => {
-    void descendantsOf(pid).then((pids) => {
-      for (const p of pids.reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ } }
-    });
-  };
-  return proc;
-}
 
 export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
@@ -66,6 +52,7 @@ export class LocalDriver implements BackendDriver {
   private readonly net: ContainerNetworks;
   private readonly security: ContainerSecurity;
   private readonly live: LiveRestore;
+  private readonly leftovers: Leftovers;
   /** What runs in a sandbox before the workload (bwrap, busybox, confine): see RunningContainers.workloadReady. */
   private readonly setupExecutables: Array<string | undefined>;
 
@@ -90,6 +77,9 @@ export class LocalDriver implements BackendDriver {
     const mode = ctx.options?.sandbox ?? 'auto';
     const remap = ctx.options?.usernsRemap;
     this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap', remap ? new UsernsRemap(this.logger, ctx.stateDir, remap) : undefined);
+    this.leftovers = new Leftovers({
+      logger: this.logger, security: this.security, live: this.live, runs: this.runs, net: this.net, stateDirOf: (id) => this.stateDirOf(id),
+    });
     // Built in the background at boot (a second or so, once per source version); a start waits for it.
     if (mode !== 'none' && tools.bwrap) void this.security.helper.helper().then((p) => { if (p) this.setupExecutables.push(p); });
     if (mode !== 'none' && !tools.bwrap) {
@@ -249,14 +239,14 @@ export class LocalDriver implements BackendDriver {
     // SIGKILL needs no wait: killing pid 1 of the namespace ends the sandbox whatever stage it is at.
     const r = sig === 'SIGKILL' ? await this.runs.runningOf(id) : await this.runs.readyRunningOf(id);
     // A kill at boot of what the store does not know as running (a start cut short by a daemon kill).
-    if (!r && sig === 'SIGKILL' && (await this.killLeftovers(id))) return;
+    if (!r && sig === 'SIGKILL' && (await this.leftovers.kill(id))) return;
     if (!r) throw new NotFoundError(`Container ${id} is not running`);
     const num = signalNumber(sig);
     this.runs.noteSignal(id, num);
     const kill = (pid: number, s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
     // Known only from its run file (an earlier daemon's run that was not taken back): all of it goes.
     if (sig === 'SIGKILL' && !this.runs.isActive(id)) {
-      await this.killLeftovers(id);
+      await this.leftovers.kill(id);
       if (isAlive(r.workloadPid)) kill(r.workloadPid, sig);
       return;
     }
@@ -279,7 +269,7 @@ export class LocalDriver implements BackendDriver {
       if (exited) await Promise.race([exited, new Promise((res) => setTimeout(res, 10_000).unref())]);
       while (isAlive(r.workloadPid) && Date.now() < deadline) await tick(5);
     }
-    await this.killLeftovers(id);
+    await this.leftovers.kill(id);
     this.security.remove(id);
     await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
     if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true });
@@ -292,34 +282,12 @@ export class LocalDriver implements BackendDriver {
   async list(): Promise<ManagedWorkload[]> {
     const dir = join(this.ctx.stateDir, 'containers');
     const ids = await fs.readdir(dir).catch(() => [] as string[]);
+    this.leftovers.killStrays(new Set(ids));
     // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); read only when asked.
     return Promise.all(ids.map(async (id) => ({
-      id, running: this.hasProcesses(id) || (this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined),
+      id, running: this.leftovers.hasProcesses(id) || (this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined),
       readIdentity: () => identityFromStateDir(join(dir, id)),
     })));
-  }
-
-  /**
-   * A live monitor or anything in the container's device cgroup (exact: every process of the container joins it
-   * first). At boot the core kills what runs without a record saying so, so no workload outlives its record.
-   */
-  private hasProcesses(id: string): boolean {
-    return this.security.processesOf(id).length > 0 || this.live.alive(this.stateDirOf(id));
-  }
-
-  /**
-   * Kills the container's monitor and every process in its cgroup, and removes the network the boot kept for it;
-   * true when there was any process.
-   */
-  private async killLeftovers(id: string): Promise<boolean> {
-    const found = this.hasProcesses(id);
-    this.live.discard(this.stateDirOf(id));
-    for (const pid of this.security.processesOf(id)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    if (this.runs.isActive(id)) return found;
-    const saved = await this.runs.savedRun(id);
-    if (saved?.network) await this.net.discard(id, saved.network);
-    await fs.rm(join(this.stateDirOf(id), 'run.json'), { force: true });
-    return found;
   }
 
   /**

@@ -1,4 +1,6 @@
-import { DOCKER_DEFAULT_CAPABILITIES } from '@sockerless/sdk';
+import { DOCKER_DEFAULT_CAPABILITIES, type WorkloadProcess } from '@sockerless/sdk';
+import type { Spawned } from './process';
+import { descendantsOf } from './top';
 import { confineArgv } from './confinement';
 import type { ExecUser } from './users';
 import { SANDBOX_BUSYBOX, execInPlace } from './sandbox';
@@ -98,4 +100,18 @@ export function execCommand(p: ExecPlan): ExecCommand {
       '--', p.nsenter, ...nsenterArgs(p.target, p.workingDir, p.user, inside),
     ],
   };
+}
+
+/**
+ * An exec'd process the core can end (a health probe past its timeout). nsenter's child lives on when only
+ * nsenter dies, so every descendant is killed, deepest first.
+ */
+export function killable({ proc, pid }: Spawned): WorkloadProcess {
+  if (pid <= 0) return proc;
+  proc.kill = () => {
+    void descendantsOf(pid).then((pids) => {
+      for (const p of pids.reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ } }
+    });
+  };
+  return proc;
 }

@@ -1,9 +1,12 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, promises as fs, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@sockerless/sdk';
 import { MONITOR_DIR, killMonitor, monitorAlive, monitorInfo, reattachMonitor, startMonitored, type Monitored } from './monitor';
 import { NATIVE_DIR, buildNative } from './native-build';
+import type { ContainerNetworks } from './network/container-networks';
 import { spawnProcess, type SpawnOptions } from './process';
+import type { RunningContainers } from './running';
+import type { ContainerSecurity } from './security';
 
 /**
  * dockerd's --live-restore for local containers: every workload is started under its own monitor (native/shim.c),
@@ -56,5 +59,55 @@ export class LiveRestore {
     const dir = join(stateDir, MONITOR_DIR);
     killMonitor(dir);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface LeftoversDeps {
+  logger: Logger;
+  security: ContainerSecurity;
+  live: LiveRestore;
+  runs: RunningContainers;
+  net: ContainerNetworks;
+  stateDirOf(id: string): string;
+}
+
+/**
+ * What runs of a container without this daemon having started or taken it back: found exactly through the
+ * container's device cgroup (every process of a container joins it first, its monitor included) and the
+ * monitor's pid file. At boot the core kills what runs without a record saying so (no workload outlives its
+ * record); `kill` is how.
+ */
+export class Leftovers {
+  constructor(private readonly d: LeftoversDeps) {}
+
+  hasProcesses(id: string): boolean {
+    return this.d.security.processesOf(id).length > 0 || this.d.live.alive(this.d.stateDirOf(id));
+  }
+
+  /** Processes in a device cgroup of this home whose container dir is gone: nothing could ever reattach them. */
+  killStrays(known: Set<string>): void {
+    const strays = this.d.security.cgroupIds().filter((id) => !known.has(id) && this.d.security.processesOf(id).length > 0);
+    for (const id of strays) this.killCgroup(id);
+    if (strays.length > 0) this.d.logger.warn('killed the processes of containers whose state dir is gone', { ids: strays });
+  }
+
+  /**
+   * Kills the container's monitor and every process in its cgroup, and removes the network the boot kept for it
+   * (unless it is a run of this daemon); true when there was any process.
+   */
+  async kill(id: string): Promise<boolean> {
+    const found = this.hasProcesses(id);
+    const stateDir = this.d.stateDirOf(id);
+    this.d.live.discard(stateDir);
+    this.killCgroup(id);
+    if (this.d.runs.isActive(id)) return found;
+    const saved = await this.d.runs.savedRun(id);
+    if (saved?.network) await this.d.net.discard(id, saved.network);
+    await fs.rm(join(stateDir, 'run.json'), { force: true });
+    return found;
+  }
+
+  private killCgroup(id: string): void {
+    for (const pid of this.d.security.processesOf(id)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   }
 }

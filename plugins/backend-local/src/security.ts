@@ -136,6 +136,11 @@ export class ContainerSecurity {
     }
   }
 
+  /** The containers of this home that have a device cgroup. */
+  cgroupIds(): string[] {
+    return this.cgroups.groups();
+  }
+
   /** Every process in the container's device cgroup: the whole container, its monitor and execs included. */
   processesOf(id: string): number[] {
     return this.cgroups.processesOf(id);

@@ -188,7 +188,8 @@ export class ContainerNetworks implements NetworkMember {
       // The previous run's veth, which the kernel destroys in the background (see detach), may still hold
       // the name when a container restarts at once: it goes now, and the setup is tried once more.
       const stale = plans.filter((p) => existsSync(`/sys/class/net/${p.hostName}`));
-      if (stale.length === 0) throw err;
+      // It may also have gone between the failure and this look: then the second try finds the name free.
+      if (stale.length === 0 && !/File exists/.test(String(err))) throw err;
       await this.ip!.batch([...stale.map((p) => `link del dev ${p.hostName}`), `netns del ${ns}`], { force: true }).catch(() => undefined);
       await this.ip!.batch(hostSide);
     });
