@@ -338,15 +338,15 @@ static void run_command(char *line) {
   }
 }
 
-static void open_ctl(void) { st.ctl_fd = open_in_dir("ctl", O_RDONLY | O_NONBLOCK); }
-
 static void read_ctl(void) {
   char chunk[512];
   ssize_t n = read(st.ctl_fd, chunk, sizeof chunk);
   if (n == 0) {
-    /* The last writer left: a FIFO reader then reports POLLHUP for ever, a fresh open does not. */
-    close(st.ctl_fd);
-    open_ctl();
+    /* The last writer left: a FIFO reader then reports POLLHUP for ever, a fresh open does not. The new reader
+     * is opened before the old one closes, so a command written in between is never dropped with the pipe. */
+    int old = st.ctl_fd;
+    st.ctl_fd = open_in_dir("ctl", O_RDONLY | O_NONBLOCK);
+    close(old);
   }
   for (ssize_t i = 0; i < n; i++) {
     if (chunk[i] == '\n') {
@@ -443,7 +443,8 @@ int main(int argc, char **argv) {
     if (write(opt.cgroup_fd, pid, (size_t)len) != len) die("cgroup.procs");
   }
   if ((st.dir_fd = open(opt.dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) die(opt.dir);
-  const char *stale[] = {"exit", "exit.tmp", "shim.pid.tmp"};
+  /* An earlier run's files must not be taken for this one's (a FIFO it does not make here included). */
+  const char *stale[] = {"exit", "exit.tmp", "shim.pid.tmp", "stderr", "stdin"};
   for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) unlinkat(st.dir_fd, stale[i], 0);
   make_fifo("stdout");
   if (!opt.tty) make_fifo("stderr");
@@ -451,7 +452,7 @@ int main(int argc, char **argv) {
   make_fifo("ctl");
   make_fifo("wait");
   write_pid_file();
-  open_ctl();
+  st.ctl_fd = open_in_dir("ctl", O_RDONLY | O_NONBLOCK);
   st.wait_fd = open_in_dir("wait", O_RDWR);
   start_child();
   printf("pid %d\n", (int)st.child);

@@ -114,6 +114,14 @@ export class FifoReader {
     });
   }
 
+  /** Resolves at EOF (every writer gone); fails after the deadline rather than at jest's test timeout. */
+  end(ms = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no EOF; read so far: ${JSON.stringify(this.text.slice(-200))}`)), ms);
+      void this.ended.then(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
   close(): void { this.socket.destroy(); }
 }
 

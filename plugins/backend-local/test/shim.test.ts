@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, wr
 import { join } from 'node:path';
 import {
   BUSYBOX, FifoReader, buildShim, drainFifo, isAlive, killStarted, openWriter, removeTempDirs, sendCtl, spawnShim,
-  startShim, track, waitForExitFile, waitGone,
+  startShim, tempDir, track, waitForExitFile, waitGone,
 } from './shim-harness';
 
 const sh = (script: string) => [BUSYBOX, 'sh', '-c', script];
@@ -31,7 +31,7 @@ test('relays a workload\'s output through its FIFOs, records its exit, and exits
   const input = openWriter(join(run.dir, 'stdin'));
   writeSync(input, 'go\n');
   closeSync(input);
-  await Promise.all([out.ended, err.ended, wait.ended]);
+  await Promise.all([out.end(), err.end(), wait.end()]);
   expect(out.text).toBe('out\n');
   expect(err.text).toBe('err\n');
   const exit = await waitForExitFile(run.dir);
@@ -109,8 +109,10 @@ test('stdin is relayed until close-stdin, and a daemon\'s writer going away does
   writeSync(second, 'two\n');
   await out.until((t) => t === 'one\ntwo\n'); // no "done" in between: cat never saw an EOF
   writeSync(second, 'three\n');
-  sendCtl(run.dir, 'close-stdin');
-  await out.ended;
+  sendCtl(run.dir, 'release'); // ignored while the workload runs
+  sendCtl(run.dir, 'no such command');
+  sendCtl(run.dir, 'close-stdin'); // a third writer of `ctl`: the shim reopened it after each one left
+  await out.end();
   expect(out.text).toBe('one\ntwo\nthree\ndone\n');
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0, signal: 0 });
   closeSync(second);
@@ -127,10 +129,41 @@ test('a TTY workload gets its size, input, a resize and its exit', async () => {
   sendCtl(run.dir, 'resize 40 120'); // processed before the next stdin bytes, which are written after it
   writeSync(input, '\n');
   await out.until((t) => t.includes('40 120'));
-  await out.ended;
+  await out.end();
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 5, signal: 0 });
   expect(existsSync(join(run.dir, 'stderr'))).toBe(false);
   closeSync(input);
+});
+
+test('a TTY\'s output is kept whole while nobody reads it, and the exit waits at most briefly for a background holder', async () => {
+  const size = 3_000_000; // more than the FIFO, the relay buffer and the terminal hold together
+  const run = await startShim(shim, ['--tty', '24', '80'],
+    sh(`stty -opost; head -c ${size} /dev/zero | tr '\\0' x; echo; sleep 1000 & echo end`));
+  track(run.childPid);
+  const out = reader(join(run.dir, 'stdout'));
+  await out.end(); // the background sleep still holds the terminal: the shim stops relaying 250 ms after the exit
+  expect(out.text).toBe(`${'x'.repeat(size)}\nend\n`);
+  expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0, signal: 0 });
+});
+
+test('the workload inherits the daemon\'s extra fds and --cwd, and none of the shim\'s own', async () => {
+  const cwd = tempDir();
+  const run = spawnShim(shim, ['--cwd', cwd, '--stdin'], sh('pwd; echo via-fd-4 >&4; exec ls -l /proc/self/fd'), ['ignore', 'pipe']);
+  const viaFd4 = new Promise<string>((resolve) => run.shim.stdio[4]!.once('data', (d) => resolve(String(d))));
+  expect(await run.stdout).toMatch(/^pid \d+\n$/);
+  expect(await viaFd4).toBe('via-fd-4\n');
+  await waitForExitFile(run.dir);
+  const [pwd, ...fds] = drainFifo(join(run.dir, 'stdout')).trim().split('\n');
+  expect(pwd).toBe(cwd);
+  const targets: Record<string, string> = Object.fromEntries(fds.filter((l) => l.includes(' -> ')).map((l) => /(\d+) -> (.*)$/.exec(l)!.slice(1)));
+  expect(targets['1']).toBe(join(run.dir, 'stdout'));
+  expect(targets['2']).toBe(join(run.dir, 'stderr'));
+  expect(targets['0']).toMatch(/^pipe:/); // the relay from the `stdin` FIFO, not the FIFO itself
+  expect(targets['4']).toMatch(/^socket:/);
+  // Every fd the shim opened is close-on-exec: its FIFO ends, the signalfd, the exec-report pipe, DIR.
+  const leaked = Object.entries(targets).filter(([fd, target]) => !['0', '1', '2', '4'].includes(fd)
+    && (target.startsWith(run.dir) || /signalfd|ptmx/.test(target)));
+  expect(leaked).toEqual([]);
 });
 
 test('close-stdin on a TTY sends ^D after the pending input', async () => {
@@ -139,7 +172,7 @@ test('close-stdin on a TTY sends ^D after the pending input', async () => {
   const input = openWriter(join(run.dir, 'stdin'));
   writeSync(input, 'abc\n');
   sendCtl(run.dir, 'close-stdin');
-  await out.ended;
+  await out.end();
   expect(out.text.replace(/\r/g, '')).toMatch(/abc\n(abc\n)?done\n$/);
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0 });
   closeSync(input);
@@ -162,7 +195,7 @@ test('a workload ended by a signal records 128+N, and --kill-group kills what it
   process.kill(run.childPid, 'SIGTERM');
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 143, signal: 15 });
   await waitGone(background);
-  await out.ended; // nothing holds the output open any more
+  await out.end(); // nothing holds the output open any more
 });
 
 const pidsCgroups = '/sys/fs/cgroup/pids';
