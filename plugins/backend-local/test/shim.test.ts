@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, wr
 import { join } from 'node:path';
 import {
   BUSYBOX, FifoReader, buildShim, drainFifo, isAlive, killStarted, openWriter, removeTempDirs, sendCtl, spawnShim,
-  startShim, tempDir, track, waitForExitFile, waitGone,
+  eventually, startShim, tempDir, track, waitForExitFile, waitGone,
 } from './shim-harness';
 
 const sh = (script: string) => [BUSYBOX, 'sh', '-c', script];
@@ -136,14 +136,25 @@ test('a TTY workload gets its size, input, a resize and its exit', async () => {
 });
 
 test('a TTY\'s output is kept whole while nobody reads it, and the exit waits at most briefly for a background holder', async () => {
-  const size = 3_000_000; // more than the FIFO, the relay buffer and the terminal hold together
-  const run = await startShim(shim, ['--tty', '24', '80'],
-    sh(`stty -opost; head -c ${size} /dev/zero | tr '\\0' x; echo; sleep 1000 & echo end`));
-  track(run.childPid);
+  const dir = tempDir();
+  const progress = join(dir, 'progress');
+  // 3 MB in 100 kB steps, each one logged to a file: more than the FIFO, the relay buffer and the terminal hold.
+  const run = await startShim(shim, ['--tty', '24', '80'], sh(`stty -opost; i=0; while [ $i -lt 30 ]; do
+      head -c 100000 /dev/zero | tr '\\0' x; i=$((i+1)); echo $i > ${progress}; done; echo; sleep 1000 & echo end`));
+  // Nobody reads until 800 kB went through the shim's relay into the FIFO.
+  await eventually(() => (existsSync(progress) && Number(readFileSync(progress, 'utf8')) >= 8 ? true : undefined), 'progress');
   const out = reader(join(run.dir, 'stdout'));
   await out.end(); // the background sleep still holds the terminal: the shim stops relaying 250 ms after the exit
-  expect(out.text).toBe(`${'x'.repeat(size)}\nend\n`);
+  expect(out.text).toBe(`${'x'.repeat(3_000_000)}\nend\n`);
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0, signal: 0 });
+});
+
+test('a reader of `wait` sees EOF when the shim dies', async () => {
+  const run = await startShim(shim, [], ['/bin/sleep', '1000']);
+  const wait = reader(join(run.dir, 'wait'));
+  process.kill(run.shim.pid!, 'SIGKILL');
+  await wait.end();
+  expect(existsSync(join(run.dir, 'exit'))).toBe(false);
 });
 
 test('the workload inherits the daemon\'s extra fds and --cwd, and none of the shim\'s own', async () => {
