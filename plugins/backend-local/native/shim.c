@@ -320,7 +320,7 @@ static void finish_exit(void) {
   write_exit_file();
   close(st.wait_fd); /* the daemon's reader of `wait` sees EOF: the exit is recorded */
   st.recorded = 1;
-  if (st.release_asked) exit(0);
+  if (st.release_asked || st.ctl_fd < 0) exit(0);
 }
 
 static void run_command(char *line) {
@@ -345,8 +345,10 @@ static void read_ctl(void) {
     /* The last writer left: a FIFO reader then reports POLLHUP for ever, a fresh open does not. The new reader
      * is opened before the old one closes, so a command written in between is never dropped with the pipe. */
     int old = st.ctl_fd;
-    st.ctl_fd = open_in_dir("ctl", O_RDONLY | O_NONBLOCK);
+    st.ctl_fd = openat(st.dir_fd, "ctl", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     close(old);
+    /* DIR is gone: the daemon removed the container, so no command can come any more. */
+    if (st.ctl_fd < 0 && st.recorded) exit(0);
   }
   for (ssize_t i = 0; i < n; i++) {
     if (chunk[i] == '\n') {
