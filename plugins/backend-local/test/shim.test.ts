@@ -10,6 +10,8 @@ import {
 } from './shim-harness';
 
 const sh = (script: string) => [BUSYBOX, 'sh', '-c', script];
+/** Opening /dev/tty fails (ENXIO) in a process without a controlling terminal. */
+const HAS_CTTY = '(: </dev/tty) 2>/dev/null && echo ctty:yes || echo ctty:no';
 const COUNTER = 'i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done';
 let shim: string;
 const readers: FifoReader[] = [];
@@ -120,9 +122,10 @@ test('stdin is relayed until close-stdin, and a daemon\'s writer going away does
 
 test('a TTY workload gets its size, input, a resize and its exit', async () => {
   const run = await startShim(shim, ['--tty', '30', '100', '--ctty', '--stdin'],
-    sh('stty size; read x; echo got:$x; read y; stty size; exit 5'));
+    sh(`${HAS_CTTY}; stty size; read x; echo got:$x; read y; stty size; exit 5`));
   const out = reader(join(run.dir, 'stdout'));
   await out.until((t) => t.includes('30 100'));
+  expect(out.text).toContain('ctty:yes'); // --ctty made the terminal the controlling one
   const input = openWriter(join(run.dir, 'stdin'));
   writeSync(input, 'hello\n');
   await out.until((t) => t.includes('got:hello'));
@@ -178,13 +181,15 @@ test('the workload inherits the daemon\'s extra fds and --cwd, and none of the s
 });
 
 test('close-stdin on a TTY sends ^D after the pending input', async () => {
-  const run = await startShim(shim, ['--tty', '24', '80', '--stdin'], sh('cat; echo done'));
+  const run = await startShim(shim, ['--tty', '24', '80', '--stdin'], sh(`${HAS_CTTY}; cat; echo done`));
   const out = reader(join(run.dir, 'stdout'));
+  await out.until((t) => t.includes('ctty:')); // the terminal echoes input at once: write it after this line
   const input = openWriter(join(run.dir, 'stdin'));
   writeSync(input, 'abc\n');
   sendCtl(run.dir, 'close-stdin');
   await out.end();
-  expect(out.text.replace(/\r/g, '')).toMatch(/abc\n(abc\n)?done\n$/);
+  // Without --ctty the workload's new session has no controlling terminal until it takes one itself.
+  expect(out.text.replace(/\r/g, '')).toMatch(/^ctty:no\n(abc\n)?abc\ndone\n$/);
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0 });
   closeSync(input);
 });
