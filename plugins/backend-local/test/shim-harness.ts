@@ -11,7 +11,7 @@ import { join } from 'node:path';
 export const BUSYBOX = '/bin/busybox';
 const SOURCE = join(__dirname, '..', 'native', 'shim.c');
 
-/** Everything a test started, killed by pid afterwards. */
+/** Everything a test started, killed by pid (a negative one: by process group) afterwards. */
 const started = new Set<number>();
 const tempDirs: string[] = [];
 
@@ -27,6 +27,9 @@ export function killStarted(): void {
 export function removeTempDirs(): void {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
+
+/** A directory some other process made for the test, removed with the test's own. */
+export function adoptTempDir(dir: string): void { tempDirs.push(dir); }
 
 export function tempDir(prefix = 'sockerless-shim-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

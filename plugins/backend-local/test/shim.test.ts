@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUSYBOX, FifoReader, buildShim, drainFifo, isAlive, killStarted, openWriter, removeTempDirs, sendCtl, spawnShim,
+  BUSYBOX, FifoReader, adoptTempDir, buildShim, drainFifo, isAlive, killStarted, openWriter, removeTempDirs, sendCtl, spawnShim,
   eventually, startShim, tempDir, track, waitForExitFile, waitGone,
 } from './shim-harness';
 
@@ -75,6 +75,7 @@ test('the workload outlives a SIGKILLed daemon and a new reader continues its ou
   await new Promise<void>((resolve) => daemon.stdout!.on('data', () => { if (report.includes('\n')) resolve(); }));
   const [, shimPid, childPid, lastSeen, dir] = report.trim().split(' ');
   [shimPid, childPid].forEach((p) => track(Number(p)));
+  adoptTempDir(dir);
   daemon.kill('SIGKILL');
   await new Promise((r) => daemon.on('exit', r));
 
@@ -144,6 +145,7 @@ test('a TTY\'s output is kept whole while nobody reads it, and the exit waits at
   // 3 MB in 100 kB steps, each one logged to a file: more than the FIFO, the relay buffer and the terminal hold.
   const run = await startShim(shim, ['--tty', '24', '80'], sh(`stty -opost; i=0; while [ $i -lt 30 ]; do
       head -c 100000 /dev/zero | tr '\\0' x; i=$((i+1)); echo $i > ${progress}; done; echo; sleep 1000 & echo end`));
+  track(-run.childPid); // the session's process group: the background sleep outlives the workload
   // Nobody reads until 800 kB went through the shim's relay into the FIFO.
   await eventually(() => (existsSync(progress) && Number(readFileSync(progress, 'utf8')) >= 8 ? true : undefined), 'progress');
   const out = reader(join(run.dir, 'stdout'));
