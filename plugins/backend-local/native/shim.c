@@ -45,7 +45,10 @@
 #define FIFO_SIZE (1024 * 1024)    /* as much output as the kernel keeps for a daemon that is restarting */
 #define TTY_DRAIN_MS 250           /* a background process may hold the terminal for ever after the exit */
 
-static const int ignored_signals[] = {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT};
+static void set_dispositions(void (*handler)(int)) {
+  static const int signals[] = {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT};
+  for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], handler);
+}
 
 static struct {
   const char *dir, *cwd;
@@ -187,7 +190,7 @@ static void run_child(int report_fd, int in, int out, int err) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  for (size_t i = 0; i < sizeof ignored_signals / sizeof ignored_signals[0]; i++) signal(ignored_signals[i], SIG_DFL);
+  set_dispositions(SIG_DFL); /* ignored dispositions would survive the exec */
   /* Like runc: a TTY workload leads its own session; it takes the terminal itself unless --ctty does it here. */
   if (opt.tty && setsid() < 0) fail_in_child(report_fd, "setsid", NULL);
   if (!opt.tty && opt.kill_group && setpgid(0, 0) < 0) fail_in_child(report_fd, "setpgid", NULL);
@@ -382,14 +385,10 @@ static void reap(void) {
     if (pid == st.child) on_child_exit(status);
 }
 
-static int terminal_drained(void) {
-  return (st.master_done && st.out.len == 0) || monotonic_ms() >= st.drain_deadline_ms;
-}
-
 static void event_loop(void) {
   for (;;) {
-    if (st.exited && !st.recorded && opt.tty && terminal_drained())
-      finish_exit();
+    int drained = (st.master_done && st.out.len == 0) || monotonic_ms() >= st.drain_deadline_ms;
+    if (st.exited && !st.recorded && drained) finish_exit();
     struct pollfd fds[6];
     int n = 0, timeout = -1;
     fds[n++] = (struct pollfd){.fd = st.sig_fd, .events = POLLIN};
@@ -421,17 +420,15 @@ static void event_loop(void) {
 /* ---- start-up ---- */
 
 static void detach_stdio(void) {
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0) die("/dev/null");
   /* From here on a dead daemon's pipes cannot hurt: nothing is written to them any more. */
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2(null, fd) < 0) die("dup2");
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die("/dev/null");
   close(null);
 }
 
 int main(int argc, char **argv) {
   parse_args(argc, argv);
-  for (size_t i = 0; i < sizeof ignored_signals / sizeof ignored_signals[0]; i++) signal(ignored_signals[i], SIG_IGN);
+  set_dispositions(SIG_IGN); /* only SIGKILL ends a shim from outside */
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
