@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { DOCKER_CLI } from '../support/docker-cli';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { startTerminal, type Terminal } from '../support/terminal';
 
 let e: E2E;
 let api: Docker;
@@ -14,7 +16,21 @@ beforeAll(async () => {
   e = await startE2E();
   api = new Docker({ socketPath: e.daemon.socket });
 });
+const terminals: Terminal[] = [];
+afterEach(async () => {
+  for (const t of terminals.splice(0)) await t.dispose();
+});
 afterAll(async () => { await e?.dispose(); });
+
+/** The unchanged docker CLI in a real terminal (tmux), as a person would use it. */
+async function terminal(): Promise<Terminal> {
+  const t = await startTerminal({
+    cols: 100, rows: 30,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: e.daemon.dir, DOCKER_HOST: e.daemon.dockerHost, DOCKER_CONFIG: join(e.daemon.dir, 'docker-config') },
+  });
+  terminals.push(t);
+  return t;
+}
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readStat(pid));
 function readStat(pid: number): string {
@@ -50,11 +66,12 @@ test('a counter survives kill -9 of the daemon: same pid, logs go on, exec and s
   await until('the count to go on', async () => lastNumber(await e.ok(['logs', id])) > before + 10);
   const numbers = (await e.ok(['logs', id])).trim().split('\n').map(Number);
   expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i));
-  // logs -f follows the live output.
-  const follow = (await api.getContainer(id).logs({ follow: true, stdout: true, tail: 1 })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-  let followed = '';
-  await new Promise<void>((resolve) => follow.on('data', (d: Buffer) => { followed += d.toString('latin1'); if (followed.split('\n').length > 4) resolve(); }));
-  follow.destroy();
+  // `docker logs -f` follows the live output: a number past the last one logged shows up on the screen.
+  const now = lastNumber(await e.ok(['logs', id]));
+  const t = await terminal();
+  await t.line(`${DOCKER_CLI} logs -f --tail 1 ${id}`);
+  await t.waitFor(new RegExp(`^${now + 20}$`, 'm'));
+  await t.press('C-c');
 
   expect(await e.ok(['exec', id, 'sh', '-c', 'echo exec-$((40+2))'])).toBe('exec-42');
   await e.ok(['stop', '-t', '5', id]);
@@ -101,6 +118,28 @@ test('a restart policy applies to a container that exited during the outage', as
   expect(await e.ok(['logs', id])).toBe('');
   expect(e.daemon.output()).not.toContain('restart by policy failed');
   await e.ok(['rm', '-f', id]);
+});
+
+test('docker run -it in a terminal: after kill -9 and a restart, docker attach gets the same shell back', async () => {
+  const t = await terminal();
+  await t.line(`${DOCKER_CLI} run -it --name lr-tty ${BUSYBOX} sh; echo EXIT=$?`);
+  await t.waitFor(/^\/ #$/m);
+  await t.line('SURVIVED=yes-$((6*7))');
+  await e.daemon.kill9();
+  // The CLI loses its connection; the shell in the container does not notice.
+  await t.waitFor(/EXIT=\d+/);
+  await e.daemon.restart();
+  await t.clear();
+  await t.line(`${DOCKER_CLI} attach lr-tty; echo EXIT=$?`);
+  await t.press('Enter');
+  await t.waitFor(/^\/ #/m);
+  // The same shell: what was set before the kill is still there, and the terminal has the window's size.
+  await t.line('echo $SURVIVED; stty size');
+  await t.waitFor(/^yes-42\n30 100$/m);
+  await t.line('exit 4');
+  expect(Number((await t.waitFor(/EXIT=(\d+)/))[1])).toBe(4);
+  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'lr-tty'])).toBe('exited 4');
+  await e.ok(['rm', 'lr-tty']);
 });
 
 test('a -it container\'s terminal is still usable after the restart (attach)', async () => {

@@ -7,6 +7,7 @@
  * daemon leaves none.
  */
 import { execFileSync } from 'node:child_process';
+import { NetworkNames } from '../../plugins/backend-local/src/network/names';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { bridgeNameOf, hostObjectsOf } from '../support/host-network';
 import { managementApi, poolLabel, type PoolStatus } from '../support/pools';
@@ -151,26 +152,54 @@ test('removing a network removes its one bridge', async () => {
   expect(linkExists(bridge)).toBe(false);
 });
 
-test('after a crash, the restarted daemon clears what was left once, and the network spans the pools again', async () => {
+test('after a crash, live containers keep their network and the restarted daemon takes it back; a dead one\'s goes', async () => {
   await red.ok(['network', 'create', 'again']);
   await web(red.ok, ['--network', 'again', '--name', 'red-again', ...poolLabel('red-a')], 'before');
-  await e.daemon.kill9();
-  expect(bridgesOfDaemon().length).toBeGreaterThan(0);
-  await e.daemon.restart();
-  // Boot is recovery: the workloads died with the daemon, and the start-up cleanup (which runs beside the
-  // listener opening) removes their namespaces, veths, bridges and rules.
-  const deadline = Date.now() + 10_000;
-  while (JSON.stringify(hostObjectsOf(e.daemon.home)) !== JSON.stringify(nothingLeft) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(hostObjectsOf(e.daemon.home)).toEqual(nothingLeft);
-  await red.ok(['start', 'red-again']);
+  const dead = await red.ok(['run', '-d', '--pull', 'never', '--network', 'again', ...poolLabel('red-b'), BUSYBOX, 'sleep', '300']);
+  const deadPid = Number(await red.ok(['inspect', '-f', '{{.State.Pid}}', dead]));
   expect(await fetchFrom(red.ok, ['--network', 'again', ...poolLabel('red-b')], 'http://red-again:8080/')).toBe('before');
-  await red.ok(['rm', '-f', 'red-again']);
+  const live = hostObjectsOf(e.daemon.home);
+  await e.daemon.kill9();
+  // Live-restore: the workloads run on without the daemon; one of them dies meanwhile.
+  process.kill(deadPid, 'SIGKILL');
+  await e.daemon.restart();
+  expect(await red.ok(['wait', dead])).toBe('137');
+  const names = new NetworkNames(e.daemon.home);
+  const deadNetns = names.netns(dead);
+  const deadline = Date.now() + 10_000;
+  while (hostObjectsOf(e.daemon.home).netns.includes(deadNetns) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const after = hostObjectsOf(e.daemon.home);
+  const againId = await red.ok(['network', 'inspect', '-f', '{{.Id}}', 'again']);
+  const liveId = await red.ok(['inspect', '-f', '{{.Id}}', 'red-again']);
+  const bridge = names.bridge(againId);
+  // The live one's namespace, veth, bridge and rules are the same objects, neither torn down nor doubled; the
+  // dead one's are gone (and the bridges of networks no live container uses, made again when one is needed).
+  expect(after.netns).toContain(names.netns(liveId));
+  expect(after.netns).not.toContain(deadNetns);
+  expect(after.links).toEqual(expect.arrayContaining([bridge, names.veth(liveId, againId)]));
+  expect(after.links).not.toContain(names.veth(dead, againId));
+  expect(after.rules.filter((r) => r.includes(bridge))).toEqual(live.rules.filter((r) => r.includes(bridge)));
+  for (const kind of ['netns', 'links', 'rules'] as const) expect(after[kind].filter((x) => !live[kind].includes(x))).toEqual([]);
+  expect(await fetchFrom(red.ok, ['--network', 'again', ...poolLabel('red-b')], 'http://red-again:8080/')).toBe('before');
+  await red.ok(['rm', '-f', 'red-again', dead]);
 });
 
-test('a stopped daemon leaves no bridge, namespace, veth or rule behind', async () => {
-  await red.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-a'), BUSYBOX, 'sleep', '300']);
-  await e.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-b'), BUSYBOX, 'sleep', '300']);
+test('a stopped daemon leaves what its live containers use and nothing else; once they are removed, nothing', async () => {
+  const a = await red.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-a'), BUSYBOX, 'sleep', '300']);
+  const b = await e.ok(['run', '-d', '--pull', 'never', ...poolLabel('red-b'), BUSYBOX, 'sleep', '300']);
   expect(bridgesOfDaemon().length).toBeGreaterThanOrEqual(2);
+  const ids = [await red.ok(['inspect', '-f', '{{.Id}}', a]), await e.ok(['inspect', '-f', '{{.Id}}', b])];
+  const networkIdsOf = async (id: string) => (await e.ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.NetworkID}} {{end}}', id])).split(' ').filter(Boolean);
+  const networks = [...new Set([...(await networkIdsOf(ids[0]!)), ...(await networkIdsOf(ids[1]!))])];
+  await e.daemon.stop();
+  const names = new NetworkNames(e.daemon.home);
+  const kept = hostObjectsOf(e.daemon.home);
+  // Exactly the two live containers' namespaces, their veths and the bridges of the networks they are on.
+  expect(kept.netns.sort()).toEqual(ids.map((id) => names.netns(id)).sort());
+  expect(kept.links.filter((l) => l.startsWith(`${names.prefix}v`))).toHaveLength(2);
+  expect(kept.links.filter((l) => l.startsWith(`${names.prefix}b`)).sort()).toEqual(networks.map((n) => names.bridge(n)).sort());
+  await e.daemon.restart();
+  await e.ok(['rm', '-f', a, b]);
   await e.daemon.stop();
   expect(hostObjectsOf(e.daemon.home)).toEqual(nothingLeft);
 });
