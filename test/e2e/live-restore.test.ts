@@ -187,3 +187,21 @@ test('docker wait and rm -f of a reattached container', async () => {
   await e.ok(['rm', id]);
   expect(alive(pid)).toBe(false);
 });
+
+test('output written while the daemon is down is kept beyond the FIFO (spooled), in order, without holding the workload up', async () => {
+  // About 1.3 MiB of numbered lines while the daemon is down: far more than the 1 MiB a FIFO holds.
+  const dir = join(e.daemon.dir, 'gate3');
+  mkdirSync(dir, { recursive: true });
+  const id = await e.ok(['run', '-d', '-v', `${dir}:/gate`, BUSYBOX, 'sh', '-c',
+    'while [ ! -f /gate/go ]; do sleep 0.02; done; seq 1 200000; echo done > /gate/finished; sleep 300']);
+  await e.daemon.kill9();
+  writeFileSync(join(dir, 'go'), '');
+  // The workload finishes writing with no daemon reading: the monitor spools it.
+  await until('the workload to write everything', () => existsSync(join(dir, 'finished')));
+  await e.daemon.restart();
+  await until('every line in the log', async () => (await e.ok(['logs', '--tail', '1', id])) === '200000');
+  const lines = (await e.ok(['logs', id])).split('\n');
+  expect(lines.length).toBe(200000);
+  expect(lines.every((l, i) => l === String(i + 1))).toBe(true);
+  await e.ok(['rm', '-f', id]);
+});

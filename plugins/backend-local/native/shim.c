@@ -16,7 +16,13 @@
  * each that it never reads, which keeps buffered output alive and the workload's writes from failing while no
  * daemon reads. With --tty it relays the pty master into `stdout` and stops reading the master while the FIFO
  * is full, so the workload blocks, as under dockerd with live-restore. `stdin` is opened read-write so a daemon
- * restart never shows the workload an EOF; `ctl` takes `resize ROWS COLS`, `close-stdin` and `release`.
+ * restart never shows the workload an EOF; `ctl` takes `resize ROWS COLS`, `close-stdin`, `attach` and `release`.
+ *
+ * While no daemon is there (the last writer of `ctl` left: it died or stopped), the shim spools the output into
+ * `stdout.spool` / `stderr.spool` (what the FIFOs held first, then everything new, up to SPOOL_LIMIT each), so
+ * the workload is not held up by a full FIFO and nothing it writes is lost. A daemon that comes back writes
+ * `attach`: the shim stops spooling and answers one byte on the `ack` FIFO; the daemon then reads the spool
+ * files, then the FIFOs, which hold only what came after.
  * When the child has ended: --kill-group kills its process group, a TTY's last output is relayed, `exit` is
  * written (`<code> <signal> <finishedAtUnixNanos>`, by rename so it is complete when it appears), the `wait`
  * FIFO's write end is closed (a daemon reading it sees EOF), and the shim waits for `release` to exit 0.
@@ -44,6 +50,7 @@
 #define RELAY_LIMIT 65536          /* bytes held in each relay buffer before the source is left unread */
 #define FIFO_SIZE (1024 * 1024)    /* as much output as the kernel keeps for a daemon that is restarting */
 #define TTY_DRAIN_MS 250           /* a background process may hold the terminal for ever after the exit */
+#define SPOOL_LIMIT (256LL << 20)  /* per stream; past it the workload blocks on a full FIFO again */
 
 static void set_dispositions(void (*handler)(int)) {
   static const int signals[] = {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT};
@@ -62,7 +69,11 @@ struct buffer { char data[RELAY_LIMIT]; size_t len; };
 enum stdin_state { STDIN_OPEN, STDIN_DRAINING, STDIN_EOF_QUEUED };
 
 static struct {
-  int dir_fd, sig_fd, ctl_fd, wait_fd;
+  int dir_fd, sig_fd, ctl_fd, wait_fd, ack_fd;
+  int out_hold, err_hold;                      /* the read ends held (and read only while spooling) */
+  int hold_eof[2];
+  int spooling, spool_fd[2];                   /* no daemon: output goes to stdout.spool / stderr.spool */
+  long long spooled[2];
   int master, master_done, out_write;          /* --tty: master and the write end of `stdout` */
   int stdin_fifo, stdin_target, stdin_state; /* the target is the child's stdin pipe, or the master */
   struct buffer out, in;
@@ -72,7 +83,8 @@ static struct {
   char ctl_line[256];
   size_t ctl_len;
   int ctl_overlong;
-} st = {.ctl_fd = -1, .master = -1, .out_write = -1, .stdin_fifo = -1, .stdin_target = -1};
+} st = {.ctl_fd = -1, .master = -1, .out_write = -1, .stdin_fifo = -1, .stdin_target = -1, .out_hold = -1, .err_hold = -1,
+        .spool_fd = {-1, -1}};
 
 static void die(const char *what) {
   fprintf(stderr, "error %s: %s\n", what, strerror(errno));
@@ -220,12 +232,12 @@ static void start_child(void) {
   if (opt.tty) {
     st.master = open_terminal(&slave);
     in = out = err = slave;
-    open_in_dir("stdout", O_RDONLY | O_NONBLOCK); /* held, never read: keeps the FIFO's buffer alive */
+    st.out_hold = open_in_dir("stdout", O_RDONLY | O_NONBLOCK); /* held: keeps the FIFO's buffer alive */
     st.out_write = open_in_dir("stdout", O_WRONLY | O_NONBLOCK);
     (void)fcntl(st.out_write, F_SETPIPE_SZ, FIFO_SIZE);
   } else {
-    fcntl(open_in_dir("stdout", O_RDONLY | O_NONBLOCK), F_SETPIPE_SZ, FIFO_SIZE);
-    fcntl(open_in_dir("stderr", O_RDONLY | O_NONBLOCK), F_SETPIPE_SZ, FIFO_SIZE);
+    fcntl(st.out_hold = open_in_dir("stdout", O_RDONLY | O_NONBLOCK), F_SETPIPE_SZ, FIFO_SIZE);
+    fcntl(st.err_hold = open_in_dir("stderr", O_RDONLY | O_NONBLOCK), F_SETPIPE_SZ, FIFO_SIZE);
     out = open_in_dir("stdout", O_WRONLY); /* a reader is there, so this does not block; the child's is blocking */
     err = open_in_dir("stderr", O_WRONLY);
   }
@@ -280,11 +292,71 @@ static ssize_t fill(struct buffer *b, int fd) {
   return n;
 }
 
+/* ---- the spool: the output while no daemon is there ---- */
+
+static void write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; /* a full disk: the rest of this chunk is lost, the workload goes on */
+    data += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Moves what `from` holds now into stream i's spool file, up to SPOOL_LIMIT. */
+static void spool_from(int from, int i) {
+  char chunk[65536];
+  while (st.spooled[i] < SPOOL_LIMIT) {
+    ssize_t n = read(from, chunk, sizeof chunk);
+    if (n == 0) st.hold_eof[i] = 1; /* every writer is gone and it is empty */
+    if (n <= 0) return;
+    write_all(st.spool_fd[i], chunk, (size_t)n);
+    st.spooled[i] += n;
+  }
+}
+
+/* A TTY's relayed output: into the FIFO while a daemon reads, into the spool while none does. */
+static void flush_terminal_output(void) {
+  if (!st.spooling) { flush(&st.out, st.out_write); return; }
+  size_t room = st.spooled[0] >= SPOOL_LIMIT ? 0 : st.out.len;
+  write_all(st.spool_fd[0], st.out.data, room);
+  st.spooled[0] += (long long)room;
+  memmove(st.out.data, st.out.data + room, st.out.len - room);
+  st.out.len -= room;
+}
+
+static int open_spool(const char *name) {
+  return openat(st.dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+/* The daemon is gone: what the FIFOs hold and everything after goes to the spool files, in order. */
+static void start_spooling(void) {
+  if (st.spooling) return;
+  st.spool_fd[0] = open_spool("stdout.spool");
+  if (!opt.tty) st.spool_fd[1] = open_spool("stderr.spool");
+  if (st.spool_fd[0] < 0 || (!opt.tty && st.spool_fd[1] < 0)) return; /* DIR is gone or full: keep blocking */
+  st.spooling = 1;
+  spool_from(st.out_hold, 0);
+  if (!opt.tty) spool_from(st.err_hold, 1);
+  else flush_terminal_output();
+}
+
+/* A daemon is back (`attach`): the spool is complete when it reads the ack; the FIFOs carry what comes next. */
+static void stop_spooling(void) {
+  if (st.spooling) {
+    for (int i = 0; i < 2; i++) if (st.spool_fd[i] >= 0) close(st.spool_fd[i]), st.spool_fd[i] = -1;
+    st.spooling = 0;
+    st.spooled[0] = st.spooled[1] = 0;
+  }
+  write_all(st.ack_fd, "a", 1);
+}
+
 static void relay_terminal_output(void) {
   ssize_t n = fill(&st.out, st.master);
   /* EIO: nobody holds the slave any more; that is the terminal's EOF. */
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS)) st.master_done = 1;
-  flush(&st.out, st.out_write);
+  flush_terminal_output();
 }
 
 static void drop_stdin_target(void) {
@@ -335,6 +407,8 @@ static void run_command(char *line) {
   } else if (strcmp(line, "close-stdin") == 0) {
     /* What the daemon wrote before close-stdin is still the workload's input: relay all of it first. */
     if (!st.exited && st.stdin_state == STDIN_OPEN) st.stdin_state = STDIN_DRAINING, relay_stdin();
+  } else if (strcmp(line, "attach") == 0) {
+    stop_spooling();
   } else if (strcmp(line, "release") == 0 && st.exited) {
     if (st.recorded) exit(0);
     st.release_asked = 1; /* the TTY is still draining: exit once the exit file is written */
@@ -352,6 +426,7 @@ static void read_ctl(void) {
     close(old);
     /* DIR is gone: the daemon removed the container, so no command can come any more. */
     if (st.ctl_fd < 0 && st.recorded) exit(0);
+    start_spooling();
   }
   for (ssize_t i = 0; i < n; i++) {
     if (chunk[i] == '\n') {
@@ -389,13 +464,17 @@ static void event_loop(void) {
   for (;;) {
     int drained = (st.master_done && st.out.len == 0) || monotonic_ms() >= st.drain_deadline_ms;
     if (st.exited && !st.recorded && drained) finish_exit();
-    struct pollfd fds[6];
+    struct pollfd fds[8];
     int n = 0, timeout = -1;
     fds[n++] = (struct pollfd){.fd = st.sig_fd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = st.ctl_fd, .events = POLLIN};
     if (st.master >= 0 && !st.master_done && st.out.len < sizeof st.out.data)
       fds[n++] = (struct pollfd){.fd = st.master, .events = POLLIN};
-    if (st.out_write >= 0 && st.out.len > 0) fds[n++] = (struct pollfd){.fd = st.out_write, .events = POLLOUT};
+    if (st.out_write >= 0 && st.out.len > 0 && !st.spooling) fds[n++] = (struct pollfd){.fd = st.out_write, .events = POLLOUT};
+    if (st.spooling && !opt.tty) {
+      if (!st.hold_eof[0] && st.spooled[0] < SPOOL_LIMIT) fds[n++] = (struct pollfd){.fd = st.out_hold, .events = POLLIN};
+      if (!st.hold_eof[1] && st.spooled[1] < SPOOL_LIMIT) fds[n++] = (struct pollfd){.fd = st.err_hold, .events = POLLIN};
+    }
     if (st.stdin_target >= 0 && st.in.len > 0) fds[n++] = (struct pollfd){.fd = st.stdin_target, .events = POLLOUT};
     else if (st.stdin_target >= 0 && st.stdin_fifo >= 0) fds[n++] = (struct pollfd){.fd = st.stdin_fifo, .events = POLLIN};
     if (st.exited && !st.recorded) {
@@ -412,6 +491,8 @@ static void event_loop(void) {
       else if (fds[i].fd == st.ctl_fd) read_ctl();
       else if (fds[i].fd == st.master && fds[i].events == POLLIN) relay_terminal_output();
       else if (fds[i].fd == st.out_write) flush(&st.out, st.out_write);
+      else if (fds[i].fd == st.out_hold) spool_from(st.out_hold, 0);
+      else if (fds[i].fd == st.err_hold) spool_from(st.err_hold, 1);
       else relay_stdin();
     }
   }
@@ -443,16 +524,18 @@ int main(int argc, char **argv) {
   }
   if ((st.dir_fd = open(opt.dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) die(opt.dir);
   /* An earlier run's files must not be taken for this one's (a FIFO it does not make here included). */
-  const char *stale[] = {"exit", "exit.tmp", "shim.pid.tmp", "stderr", "stdin"};
+  const char *stale[] = {"exit", "exit.tmp", "shim.pid.tmp", "stderr", "stdin", "stdout.spool", "stderr.spool"};
   for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) unlinkat(st.dir_fd, stale[i], 0);
   make_fifo("stdout");
   if (!opt.tty) make_fifo("stderr");
   if (opt.with_stdin) make_fifo("stdin");
   make_fifo("ctl");
   make_fifo("wait");
+  make_fifo("ack");
   write_pid_file();
   st.ctl_fd = open_in_dir("ctl", O_RDONLY | O_NONBLOCK);
   st.wait_fd = open_in_dir("wait", O_RDWR);
+  st.ack_fd = open_in_dir("ack", O_RDWR | O_NONBLOCK); /* its own reader: an ack nobody reads never blocks */
   start_child();
   printf("pid %d\n", (int)st.child);
   fflush(stdout);

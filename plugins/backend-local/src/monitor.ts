@@ -1,10 +1,11 @@
 import { spawn as spawnChild } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { ConsoleSize, ExitStatus, WorkloadProcess } from '@sockerless/sdk';
+import { fifoInput, finishOutput, openFifo, readOutput, takeSpool, type Output } from './monitor-fifos';
 import type { Spawned } from './process';
 
 /**
@@ -83,7 +84,7 @@ export async function startMonitored(o: MonitorStart): Promise<Monitored> {
     out.end();
     return { pid: -1, proc: { stdin: null, stdout: out, stderr: null, exited: Promise.resolve({ exitCode: 127, error: started.error }) } };
   }
-  return { pid: started.pid, ...connect(o.dir, { tty: o.tty, stdin: o.stdin }), monitor: monitorInfo(o.dir) };
+  return { pid: started.pid, ...connect(o.dir, { tty: o.tty, stdin: o.stdin }, false), monitor: monitorInfo(o.dir) };
 }
 
 /** The shim's pid file, or undefined when there is none. */
@@ -120,7 +121,7 @@ export function monitorAlive(info: MonitorInfo | undefined): boolean {
 export function reattachMonitor(dir: string, o: { tty: boolean; stdin: boolean }): Omit<Monitored, 'pid'> | undefined {
   const info = monitorInfo(dir);
   if (!monitorAlive(info)) return undefined;
-  return { ...connect(dir, o), monitor: info };
+  return { ...connect(dir, o, true), monitor: info };
 }
 
 /** Kills the shim (and with it the sandbox: bwrap dies with its parent). */
@@ -129,7 +130,7 @@ export function killMonitor(dir: string): void {
   if (monitorAlive(info)) { try { process.kill(info!.shimPid, 'SIGKILL'); } catch { /* gone */ } }
 }
 
-const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fsConstants;
+const { O_RDONLY, O_WRONLY } = fsConstants;
 
 function signalName(n: number): string | undefined {
   return Object.entries(constants.signals as Record<string, number>).find(([, v]) => v === n)?.[0];
@@ -147,50 +148,6 @@ function readExit(dir: string): ExitStatus | undefined {
   return status;
 }
 
-interface Output {
-  sock: net.Socket;
-  fd: number;
-  out: PassThrough;
-  ended: boolean;
-}
-
-/** A FIFO's read end as a stream; backpressure pauses the reading, so a full FIFO holds the workload up. */
-function readOutput(fd: number): Output {
-  const sock = new net.Socket({ fd, readable: true, writable: false });
-  const o: Output = { sock, fd, out: new PassThrough(), ended: false };
-  sock.on('data', (d: Buffer) => {
-    if (!o.out.write(d)) { sock.pause(); o.out.once('drain', () => sock.resume()); }
-  });
-  sock.on('end', () => { o.ended = true; o.out.end(); });
-  // A read error ends this stream; the exit still comes through `wait`.
-  sock.on('error', () => { if (!o.ended) { o.ended = true; o.out.end(); } });
-  return o;
-}
-
-/**
- * After the exit: what is still in the FIFO, read at once. A reader that opened after the workload's last write
- * end was gone is never told of the end (Linux reports POLLHUP only to readers that saw a writer), so the rest
- * is read synchronously: with no writer left, read() gives the buffered bytes and then 0.
- */
-function finishOutput(o: Output): void {
-  if (o.ended) return;
-  for (let chunk = o.sock.read() as Buffer | null; chunk !== null; chunk = o.sock.read() as Buffer | null) o.out.write(chunk);
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    let n = 0;
-    try { n = readSync(o.fd, buf, 0, buf.length, null); } catch { break; }
-    if (n <= 0) break;
-    o.out.write(Buffer.from(buf.subarray(0, n)));
-  }
-  o.ended = true;
-  o.sock.destroy();
-  o.out.end();
-}
-
-function openFifo(dir: string, name: string, flags: number): number {
-  return openSync(join(dir, name), flags | O_NONBLOCK);
-}
-
 /** The control FIFO's write end; the shim may be between two readers of it, so an ENXIO is tried again. */
 function openControl(dir: string): number | undefined {
   for (let i = 0; i < 100; i++) {
@@ -201,26 +158,39 @@ function openControl(dir: string): number | undefined {
   return undefined;
 }
 
-function connect(dir: string, o: { tty: boolean; stdin: boolean }): { proc: WorkloadProcess; disconnect: () => void } {
-  const outputs = [readOutput(openFifo(dir, 'stdout', O_RDONLY))];
-  if (!o.tty) outputs.push(readOutput(openFifo(dir, 'stderr', O_RDONLY)));
+/**
+ * `resume`: a reattach, which first takes what the monitor spooled while no daemon was there (takeSpool), then
+ * the FIFOs. A fresh start reads the FIFOs at once: nothing was spooled.
+ */
+function connect(dir: string, o: { tty: boolean; stdin: boolean }, resume: boolean): { proc: WorkloadProcess; disconnect: () => void } {
+  const names = o.tty ? ['stdout'] : ['stdout', 'stderr'];
+  const outs = names.map(() => new PassThrough());
+  let outputs: Output[] = [];
   const waitSock = new net.Socket({ fd: openFifo(dir, 'wait', O_RDONLY), readable: true, writable: false });
   let ctl = openControl(dir);
   const command = (line: string) => {
     if (ctl === undefined) return;
     try { writeSync(ctl, `${line}\n`); } catch { /* the shim is gone */ }
   };
-  let stdinFd = o.stdin ? openFifo(dir, 'stdin', O_WRONLY) : undefined;
   let done = false;
+  const wire = () => { if (!done) outputs = names.map((name, i) => readOutput(openFifo(dir, name, O_RDONLY), outs[i]!)); };
+  const ready = resume
+    ? takeSpool(dir, names, outs, command).then(wire).catch(() => { for (const out of outs) out.end(); })
+    : Promise.resolve(wire());
+  let stdinFd = o.stdin ? openFifo(dir, 'stdin', O_WRONLY) : undefined;
+  let exiting = false;
   const exited = new Promise<ExitStatus>((resolve) => {
     const finish = () => {
-      if (done) return;
-      done = true;
+      if (exiting || done) return;
+      exiting = true;
       waitSock.destroy();
-      for (const out of outputs) finishOutput(out);
       const status = readExit(dir) ?? { exitCode: 137, signal: 'SIGKILL' };
-      const ends = outputs.map((out) => new Promise<void>((r) => (out.out.writableFinished ? r() : out.out.once('finish', () => r()))));
-      void Promise.all(ends).then(() => {
+      const ends = outs.map((out) => new Promise<void>((r) => (out.writableFinished ? r() : out.once('finish', () => r()))));
+      void ready.then(() => {
+        for (const out of outputs) finishOutput(out);
+        return Promise.all(ends);
+      }).then(() => {
+        done = true;
         command('release');
         if (ctl !== undefined) { try { closeSync(ctl); } catch { /* closed */ } ctl = undefined; }
         if (stdinFd !== undefined) { try { closeSync(stdinFd); } catch { /* closed */ } stdinFd = undefined; }
@@ -241,7 +211,7 @@ function connect(dir: string, o: { tty: boolean; stdin: boolean }): { proc: Work
     return undefined;
   });
   const proc: WorkloadProcess = {
-    stdin, stdout: outputs[0].out, stderr: outputs[1]?.out ?? null, exited,
+    stdin, stdout: outs[0]!, stderr: outs[1] ?? null, exited,
     resize: o.tty ? (rows: number, cols: number) => { if (!done) command(`resize ${Math.max(1, rows)} ${Math.max(1, cols)}`); } : undefined,
   };
   const disconnect = () => {
@@ -254,32 +224,4 @@ function connect(dir: string, o: { tty: boolean; stdin: boolean }): { proc: Work
     stdinFd = undefined;
   };
   return { proc, disconnect };
-}
-
-/**
- * Writes to the monitor's stdin FIFO in order. The fd is non-blocking, so a full FIFO (EAGAIN) is retried on
- * the next turn of the event loop rather than blocking the daemon. At the end, `last` gives the bytes that end
- * the input (^D on a terminal), or sends the command that closes it itself.
- */
-function fifoInput(fd: () => number | undefined, last: () => Buffer | undefined): Writable {
-  const writeAll = (chunk: Buffer, cb: (err?: Error | null) => void): void => {
-    const f = fd();
-    if (f === undefined || chunk.length === 0) return cb();
-    let written = 0;
-    try {
-      written = writeSync(f, chunk);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return void setTimeout(() => writeAll(chunk, cb), 1);
-      return cb(); // the monitor is gone: so is the workload
-    }
-    if (written < chunk.length) return void setImmediate(() => writeAll(chunk.subarray(written), cb));
-    cb();
-  };
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) { writeAll(chunk, cb); },
-    final(cb) {
-      const bytes = last();
-      if (bytes) writeAll(bytes, cb); else cb();
-    },
-  });
 }

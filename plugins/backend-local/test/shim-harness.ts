@@ -18,6 +18,7 @@ const tempDirs: string[] = [];
 export function track(pid: number): void { started.add(pid); }
 
 export function killStarted(): void {
+  for (const dir of [...controls.keys()]) dropCtl(dir);
   for (const pid of started) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
   }
@@ -152,9 +153,24 @@ export function openWriter(path: string): number {
   return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
 }
 
+/** The daemon's writer of each shim's `ctl`, held open as the daemon holds it while it runs. */
+const controls = new Map<string, number>();
+
+/**
+ * Writes one command as the daemon does, through its writer of `ctl`, which stays open: the last writer of
+ * `ctl` leaving is how the shim learns that the daemon is gone (it then spools the output).
+ */
 export function sendCtl(dir: string, line: string): void {
-  const fd = openWriter(join(dir, 'ctl'));
-  try { writeSync(fd, `${line}\n`); } finally { closeSync(fd); }
+  let fd = controls.get(dir);
+  if (fd === undefined) controls.set(dir, (fd = openWriter(join(dir, 'ctl'))));
+  writeSync(fd, `${line}\n`);
+}
+
+/** The daemon goes away: its writer of `ctl` closes (the shim starts spooling). */
+export function dropCtl(dir: string): void {
+  const fd = controls.get(dir);
+  controls.delete(dir);
+  if (fd !== undefined) closeSync(fd);
 }
 
 /** Polls with a deadline for a condition that has no event of its own (a file appearing, a pid going away). */
