@@ -88,7 +88,8 @@ test('a container that exits while the daemon is down reports its own exit code 
   await e.daemon.kill9();
   const before = Date.now();
   writeFileSync(join(dir, 'go'), '');
-  await until('the workload to exit', () => !alive(pid));
+  // The monitor records the exit once the sandbox is gone, a moment after the workload's pid.
+  await until('the exit to be recorded', () => existsSync(join(e.daemon.home, 'backends', 'local', 'containers', id, 'monitor', 'exit')));
   const after = Date.now();
   await new Promise((r) => setTimeout(r, 300)); // so a FinishedAt taken at reattach would be later than `after`
   await e.daemon.restart();
