@@ -2,10 +2,11 @@
  * glibc malloc tuning for the daemon process, loaded as a Node-API addon (malloc-tune.ts).
  *
  * Why: after a burst of requests the daemon's V8 heap is back to its size, but RSS is not (measured with the
- * fuzz harness: heap used 33 -> 28 MiB, RSS 98 -> 155 MiB). The rest is glibc malloc keeping freed memory:
- * its mmap threshold rises after the first large buffer is freed (up to 32 MiB), so later large buffers
- * (request bodies, tar and zlib state, SQLite pages) come from the arenas instead of mmap, and a freed chunk
- * below an arena's top is never returned. The MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ environment
+ * fuzz harness: heap used 33 -> 28 MiB, external 4 -> 5 MiB, RSS 98 -> 155 MiB). The rest is glibc malloc
+ * keeping what native code freed: its mmap threshold rises each time a large mmapped block is freed (up to
+ * 32 MiB), so later large blocks come from the arenas instead of mmap, and free memory below an arena's top
+ * is never returned (mallopt(3)). With MALLOC_TRIM_THRESHOLD_=131072 in the daemon's environment (which
+ * also stops that rise) the same run ended at 112 MiB. The MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ environment
  * variables fix that but must be set before the process starts; mallopt(3) does the same from inside, and
  * malloc_trim(3) hands back the free pages of every arena (madvise) when the daemon is idle.
  *
