@@ -102,5 +102,6 @@ export const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
 /** `heap used A→B, external C→D MiB`: where RSS went between two readings. */
 export function breakdown(from: MemoryKiB, to: MemoryKiB): string {
   const m = (k: number) => Math.round(k / 1024);
-  return `heap used ${m(from.heapUsed)}→${m(to.heapUsed)}, heap total ${m(from.heapTotal)}→${m(to.heapTotal)}, external ${m(from.external)}→${m(to.external)} MiB`;
+  return `heap used ${m(from.heapUsed)}→${m(to.heapUsed)}, heap total ${m(from.heapTotal)}→${m(to.heapTotal)}, external ${m(from.external)}→${m(to.external)} `
+    + `of which array buffers ${m(from.arrayBuffers)}→${m(to.arrayBuffers)} MiB`;
 }

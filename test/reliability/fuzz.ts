@@ -102,7 +102,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         figures.samples.push({ finding: 'crash', kind: 'batch', request: `requests ${from}..${to - 1}`, detail: e.daemon.output().slice(-2000) });
         break;
       }
-      if (to % 5000 === 0 || to === opts.requests) log(`${figureLine({ ...figures, rssEndKiB: rssKiB(e.daemon.pid), seconds: (Date.now() - started) / 1000 })}`);
+      if (to % 5000 === 0 || to === opts.requests) {
+        // With the daemon's memoryUsage, so a growth can be told apart: V8's heap, Buffers, or malloc.
+        const now = await memoryOf(e.daemon.socket);
+        log(`${figureLine({ ...figures, rssEndKiB: rssKiB(e.daemon.pid), seconds: (Date.now() - started) / 1000 })} [${breakdown(figures.memoryStart!, now)}]`);
+      }
       fixtures = await ensureFixtures(e);
     }
     if (figures.crashes === 0) {

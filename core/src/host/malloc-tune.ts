@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Logger } from '@sockerless/sdk';
 
 const run = promisify(execFile);
@@ -33,7 +35,7 @@ export interface MemoryReturner {
 
 /**
  * glibc keeps what the daemon freed after a burst of requests (malloc-tune.c says why); this fixes the
- * thresholds with mallopt(3) and calls malloc_trim(3) when the daemon goes idle. The addon is compiled
+ * thresholds with mallopt(3) and, when the daemon goes idle, runs one full V8 collection and malloc_trim(3). The addon is compiled
  * once per source version with the host's C compiler, in the background so the boot never waits for it;
  * without a compiler (or with SOCKERLESS_MALLOC_TUNE=0) the daemon runs as before, and says so once.
  */
@@ -47,16 +49,41 @@ export function startMallocTuning(logger: Logger, nativeDir = NATIVE_DIR): Memor
   loadAddon(nativeDir).then((addon) => {
     if (closed) return;
     if (!addon.tune(THRESHOLD_BYTES, THRESHOLD_BYTES, 0)) logger.warn('glibc did not take the malloc thresholds (mallopt); freed memory may stay in RSS');
+    const collect = fullGc();
     timer = setInterval(() => {
       if (trimmed || Date.now() - lastRequest < IDLE_MS) return;
       trimmed = true;
-      addon.trim();
+      // Garbage first: a Buffer no longer referenced holds its malloc'd bytes until V8 collects its object,
+      // and an idle V8 does not collect. The first collection finds it; its bytes are freed by the next,
+      // after the callbacks the first queued have run (measured: 96 MiB of dropped Buffers stay external
+      // after one gc(), 1 MiB after a second one a tick later). Milliseconds, once per quiet spell.
+      if (!collect) return void addon.trim();
+      collect();
+      setImmediate(() => {
+        collect();
+        addon.trim();
+      });
     }, CHECK_EVERY_MS);
     timer.unref();
   }, (err: Error) => {
     logger.warn(`cannot build the malloc tuning addon (install gcc and libc6-dev): memory freed after a burst of requests stays in RSS: ${err.message}`);
   });
   return { touch, close: () => { closed = true; if (timer) clearInterval(timer); } };
+}
+
+/**
+ * V8's full collection, as `--expose-gc` gives it, without exposing `gc` to every module: the flag is set,
+ * a fresh context is made (the flag acts at context creation), its `gc` is taken and the flag set back.
+ */
+function fullGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    setFlagsFromString('--no-expose-gc');
+    return typeof gc === 'function' ? gc : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function loadAddon(nativeDir: string): Promise<MallocAddon> {
