@@ -14,7 +14,7 @@ export const NATIVE_DIR = join(__dirname, '..', '..', 'native');
 
 /**
  * 128 KiB, glibc's initial mmap threshold, kept fixed instead of rising to 32 MiB; the same for the trim
- * threshold. Measured with the fuzz harness (10,000 requests, docs/reliability.md#fuzz): RSS 98 -> 155 MiB
+ * threshold. Measured with the fuzz harness (10,000 requests, docs/api-coverage.md#the-fuzz-harness): RSS 98 -> 155 MiB
  * without, 95 -> 112 MiB with MALLOC_TRIM_THRESHOLD_=131072 in the daemon's environment.
  */
 const THRESHOLD_BYTES = 128 * 1024;
