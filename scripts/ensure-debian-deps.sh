@@ -5,8 +5,9 @@
 #   runtime also has iproute2 and iptables: container networks are Linux bridges, veth pairs and network
 #            namespaces, isolated from each other by FORWARD rules; and gcc, libc6-dev and libseccomp-dev,
 #            with which the local backend compiles its static `confine` helper (capabilities, seccomp,
-#            user switch inside the sandbox; see docs/isolation.md), and Docker's default seccomp profile
-#            (see below). A name starting with / is a file.
+#            user switch inside the sandbox; see docs/isolation.md), and the core its malloc tuning addon
+#            (core/native/malloc-tune.c: memory freed after a burst of requests goes back when idle), and
+#            Docker's default seccomp profile (see below). A name starting with / is a file.
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference

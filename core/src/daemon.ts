@@ -19,6 +19,8 @@ import { checkListenerSecurity, resolveListenerSecurity } from './listener-secur
 import { SimulatorHost, type RunningSimulator } from './simulators';
 import { createAgentService } from './agent-service';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
+import { registerProcessMemory } from './host/process-memory';
+import { startMallocTuning } from './host/malloc-tune';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
 import { recoveryGate } from './recovery-gate';
@@ -83,6 +85,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const metrics = new CoreMetrics();
   host.provideRootService(coreServices.metrics, metrics);
   const counters = uncaughtCounters(metrics);
+  registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
   host.provideRootService(coreServices.tracer, createTracer(logger));
@@ -136,6 +139,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // One daemon, one ID: every listener answers `docker info` with the same one.
   const apiDeps = gate.wrap(core.apiDeps(randomUUID()));
   const sockets = new Set<Socket>();
+  // Memory freed after a burst of requests goes back to the system once the daemon is idle (malloc-tune.ts).
+  const memory = startMallocTuning(logger);
   const servers: Server[] = [];
   const addresses: string[] = [];
   const closeServers = () => {
@@ -148,12 +153,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
       const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
       s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
-      s.on('upgrade', (_req, sock: Socket) => sockets.add(sock));
+      s.on('upgrade', (_req, sock: Socket) => { sockets.add(sock); memory.touch(); });
+      s.on('request', memory.touch);
       servers.push(s);
       addresses.push(await listenOn(s, target));
     }
     await booted;
   } catch (err) {
+    memory.close();
     await closeServers();
     // A listener that failed leaves recovery running: the core is closed once it is done with the store.
     await booted.catch(() => undefined);
@@ -169,6 +176,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const close = () => (closing ??= (async () => {
     // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
     // events), then let backends and plugins release what they hold.
+    memory.close();
     await closeServers();
     await core!.close();
     await releaseHost();

@@ -58,8 +58,8 @@ export function hostCountsOf(home: string, pid: number): string {
 }
 
 /**
- * Container state dirs (`backends/<instance>/containers/<id>`) with no container listed: disk left behind,
- * kept apart from the orphans because a boot does not take them back yet (see docs/reliability.md#chaos).
+ * Container dirs (`backends/<instance>/containers/<id>`, and the daemon's `containers/<id>` of logs) with no
+ * container listed: disk a cut create or remove left, which the boot removes (core recovery-leftovers.ts).
  */
 export function leftoverContainerDirs(home: string, view: DaemonView): string[] {
   const ids = new Set(view.containers.map((c) => c.id));

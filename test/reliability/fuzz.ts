@@ -9,13 +9,14 @@
  *
  * Short mode (10,000 requests) runs in CI as fuzz.test.ts; --long (100,000) is the bench's figure.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { api } from '../support/raw-http';
 import { uncaughtErrors } from '../support/raw-stream';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { ESCAPE_MARKER, generateCase, loadOperations, type FuzzCase, type Fixtures } from './fuzz-inputs';
 import { judge, limitsFor, type Finding } from './fuzz-judge';
 import { sendRaw } from './fuzz-wire';
+import { breakdown, idleMemory, inventoryOf, memoryOf, mib, removeCreated, rssKiB, type MemoryKiB, type Removed } from './fuzz-cleanup';
 
 export const SHORT_REQUESTS = 10_000;
 export const LONG_REQUESTS = 100_000;
@@ -29,6 +30,8 @@ export interface FuzzOptions {
   requests: number;
   seed: number;
   concurrency: number;
+  /** More environment for the daemon (e.g. glibc malloc tunables, to measure their effect on RSS). */
+  daemonEnv?: Record<string, string>;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -46,6 +49,12 @@ export interface FuzzFigures {
   /** After the warm-up requests: the baseline a leak would grow from. */
   rssWarmKiB: number;
   rssEndKiB: number;
+  /** After the harness removed what the fuzzed requests created and the daemon settled (fuzz-cleanup.ts). */
+  rssCleanKiB: number;
+  /** process.memoryUsage() of the daemon at the start and after the clean-up. */
+  memoryStart?: MemoryKiB;
+  memoryClean?: MemoryKiB;
+  removed?: Removed;
   seconds: number;
   statuses: Record<string, number>;
   /** The first few requests of each finding, to reproduce them. */
@@ -53,10 +62,10 @@ export interface FuzzFigures {
 }
 
 export function figureLine(f: FuzzFigures): string {
-  const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
   return `fuzz: ${f.requests} requests (seed ${f.seed}), ${f.crashes} crashes, ${f.findings['wrong 5xx']} wrong 5xx, `
     + `${f.findings['non-Docker error body']} non-Docker error bodies, ${f.findings.hung} hung, ${f.findings.unanswered} unanswered, `
-    + `${f.uncaught} uncaught errors, ${f.escapes} archive escapes, RSS start ${mib(f.rssStartKiB)}, warm ${mib(f.rssWarmKiB)}, end ${mib(f.rssEndKiB)}, ${f.seconds.toFixed(0)} s`;
+    + `${f.uncaught} uncaught errors, ${f.escapes} archive escapes, RSS start ${mib(f.rssStartKiB)}, warm ${mib(f.rssWarmKiB)}, end ${mib(f.rssEndKiB)}, `
+    + `end after clean-up ${f.rssCleanKiB ? mib(f.rssCleanKiB) : '—'}${f.memoryStart && f.memoryClean ? ` (${breakdown(f.memoryStart, f.memoryClean)})` : ''}, ${f.seconds.toFixed(0)} s`;
 }
 
 /** Nothing went wrong (RSS is judged by the caller, who knows its budget). */
@@ -66,9 +75,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
   rmSync(ESCAPE_MARKER, { recursive: true, force: true });
-  const e = await startE2E({ env: { SOCKERLESS_HEADERS_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS), SOCKERLESS_BODY_IDLE_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS) } });
+  const e = await startE2E({ env: { SOCKERLESS_HEADERS_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS), SOCKERLESS_BODY_IDLE_TIMEOUT_MS: String(DAEMON_TIMEOUT_MS), ...opts.daemonEnv } });
   const figures: FuzzFigures = {
-    requests: 0, seed: opts.seed, crashes: 0, uncaught: 0, escapes: 0, rssStartKiB: 0, rssWarmKiB: 0, rssEndKiB: 0, seconds: 0, statuses: {}, samples: [],
+    requests: 0, seed: opts.seed, crashes: 0, uncaught: 0, escapes: 0, rssStartKiB: 0, rssWarmKiB: 0, rssEndKiB: 0, rssCleanKiB: 0, seconds: 0, statuses: {}, samples: [],
     findings: { 'wrong 5xx': 0, 'non-Docker error body': 0, hung: 0, unanswered: 0 },
   };
   // Interrupted (Ctrl-C, a CI timeout): the daemon is stopped by its PID and its dir removed, not left behind.
@@ -78,7 +87,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   try {
     const ops = loadOperations();
     let fixtures = await ensureFixtures(e);
-    figures.rssStartKiB = rssKiB(e.daemon.pid);
+    const start = await inventoryOf(e.daemon.socket);
+    // The first scrape loads the metrics library: read after it, as every later reading is.
+    await memoryOf(e.daemon.socket);
+    figures.memoryStart = await idleMemory(e.daemon.socket, e.daemon.pid);
+    figures.rssStartKiB = figures.memoryStart.rss;
     for (let from = 0; from < opts.requests; from += BATCH) {
       const to = Math.min(opts.requests, from + BATCH);
       await runBatch(e, ops, fixtures, opts, from, to, figures);
@@ -89,7 +102,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         figures.samples.push({ finding: 'crash', kind: 'batch', request: `requests ${from}..${to - 1}`, detail: e.daemon.output().slice(-2000) });
         break;
       }
-      if (to % 5000 === 0 || to === opts.requests) log(`${figureLine({ ...figures, rssEndKiB: rssKiB(e.daemon.pid), seconds: (Date.now() - started) / 1000 })}`);
+      if (to % 5000 === 0 || to === opts.requests) {
+        // With the daemon's memoryUsage, so a growth can be told apart: V8's heap, Buffers, or malloc.
+        const now = await memoryOf(e.daemon.socket);
+        log(`${figureLine({ ...figures, rssEndKiB: rssKiB(e.daemon.pid), seconds: (Date.now() - started) / 1000 })} [${breakdown(figures.memoryStart!, now)}]`);
+      }
       fixtures = await ensureFixtures(e);
     }
     if (figures.crashes === 0) {
@@ -97,6 +114,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
       // Streams the fuzzer cut and containers it stopped settle first, as a quiet daemon would.
       await new Promise((r) => setTimeout(r, 3000));
       figures.rssEndKiB = rssKiB(e.daemon.pid);
+      figures.removed = await removeCreated(e.daemon.socket, start, ['fuzz-running', 'fuzz-created']);
+      figures.memoryClean = await idleMemory(e.daemon.socket, e.daemon.pid);
+      figures.rssCleanKiB = figures.memoryClean.rss;
+      log(`fuzz: the clean-up removed ${JSON.stringify(figures.removed)}`);
     }
     figures.escapes = existsSync(ESCAPE_MARKER) ? 1 : 0;
   } finally {
@@ -138,9 +159,6 @@ async function alive(e: E2E): Promise<boolean> {
   return ping.status === 200;
 }
 
-function rssKiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-}
 
 /**
  * The objects lookups should hit, created again when a fuzzed request removed them: a running container that
@@ -184,7 +202,9 @@ async function main(args: string[]): Promise<void> {
   const requests = Number(argValue(args, '--requests') ?? (args.includes('--long') ? LONG_REQUESTS : SHORT_REQUESTS));
   const seed = Number(argValue(args, '--seed') ?? 1);
   const concurrency = Number(argValue(args, '--concurrency') ?? 8);
-  const figures = await runFuzz({ requests, seed, concurrency, log: (l) => console.error(l) });
+  // --daemon-env K=V (repeatable): e.g. MALLOC_ARENA_MAX=2, to measure what holds RSS.
+  const daemonEnv = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--daemon-env' ? [a.split('=', 2) as [string, string]] : [])));
+  const figures = await runFuzz({ requests, seed, concurrency, daemonEnv, log: (l) => console.error(l) });
   for (const s of figures.samples) console.error(`${s.finding} [${s.kind}] ${s.request}\n    -> ${s.detail}`);
   if (args.includes('--statuses')) console.error(JSON.stringify(figures.statuses, null, 1));
   console.log(figureLine(figures));

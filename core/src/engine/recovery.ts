@@ -2,6 +2,7 @@ import { NotFoundError, POOL_LABEL, type Logger, type ManagedWorkload, type Work
 import type { ContainerEngine } from './container-engine';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
 import { randomName, validateContainerName } from './ids';
+import { classifyUnrecorded, removeLeftovers, removeUnrecordedLogDirs } from './recovery-leftovers';
 
 /** What recovery needs from the RunController: take a process back as a run, or record a run as lost. */
 export interface RunAdopter {
@@ -20,6 +21,8 @@ const NEVER = '0001-01-01T00:00:00Z';
  * 2. Every backend instance lists what it manages; a workload that carries its container's identity (tags)
  *    but is not in the store (a new home, a lost store) is rebuilt as a record, so `docker ps -a` shows it,
  *    and taken back as in 1 when it runs.
+ * 3. What a crash left half-made or half-removed (no record, no identity, not running) is removed, and
+ *    the daemon's log dirs of containers with no record with it (recovery-leftovers.ts).
  */
 export async function recoverContainers(engine: ContainerEngine, runs: RunAdopter, logger: Logger): Promise<void> {
   const listed = await listAll(engine, logger);
@@ -30,17 +33,22 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
     await runs.recordLost(c);
   }));
   const rebuilt: string[] = [];
+  const leftovers: Array<{ instance: string; id: string }> = [];
   for (const [instance, workloads] of listed) {
     for (const w of workloads) {
       if (engine.containers.get(w.id)) continue;
-      const identity = w.identity ?? await w.readIdentity?.().catch(() => undefined);
-      if (!identity) continue;
-      await adopt(engine, runs, instance, w.id, identity, w.running, logger).then(() => rebuilt.push(w.id), (err: Error) => {
+      const found = await classifyUnrecorded(w);
+      if (found.kind === 'leftover') leftovers.push({ instance, id: w.id });
+      if (found.kind === 'unreadable') logger.warn('could not read what a backend holds for a container with no record; kept', { backend: instance, id: w.id, err: found.err });
+      if (found.kind !== 'identified') continue;
+      await adopt(engine, runs, instance, w.id, found.identity, w.running, logger).then(() => rebuilt.push(w.id), (err: Error) => {
         logger.warn('could not rebuild a container from its backend\'s tags', { backend: instance, id: w.id, err: err.message });
       });
     }
   }
   await killUnrecorded(engine, runs, listed, logger);
+  await removeLeftovers(engine, leftovers, logger);
+  if (listed.size === engine.deps.backends.size) await removeUnrecordedLogDirs(engine, logger);
   // Never boot short of a container in silence: a store that lost records (torn, deleted) is said once, in full.
   if (rebuilt.length > 0) {
     logger.error('containers the backends hold had no record in the state database; rebuilt from what the backends keep', { count: rebuilt.length, ids: rebuilt });

@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger, ManagedWorkload, WorkloadIdentity } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+
+/** What a backend said about a workload the store has no record of. */
+export type UnrecordedWorkload =
+  | { kind: 'identified'; identity: WorkloadIdentity }
+  /** It runs: a process is never killed for want of a record here (recovery reattaches or leaves it). */
+  | { kind: 'running' }
+  /** Its identity could not be read (an I/O error, not a missing file): kept, to be looked at again next boot. */
+  | { kind: 'unreadable'; err: string }
+  /** Neither running nor identified: the remains of a create or a remove that a crash cut. */
+  | { kind: 'leftover' };
+
+export async function classifyUnrecorded(w: ManagedWorkload): Promise<UnrecordedWorkload> {
+  let identity = w.identity;
+  if (!identity && w.readIdentity) {
+    try {
+      identity = await w.readIdentity();
+    } catch (err) {
+      return { kind: 'unreadable', err: (err as Error).message };
+    }
+  }
+  if (identity) return { kind: 'identified', identity };
+  return w.running ? { kind: 'running' } : { kind: 'leftover' };
+}
+
+/**
+ * Removes, through their backend's driver, the workloads a crash left half-made or half-removed: a create
+ * writes the backend's state (backend-local: the dir, then spec.json) before the record, and a remove drops
+ * the state before the record, so a `kill -9` between the two leaves state with no record and no usable
+ * identity. dockerd's restore logs a container dir whose config it cannot load ("failed to load container")
+ * and keeps it for ever; here such state holds nothing a client could get back (no record, no spec to rebuild
+ * one from), so it goes rather than piling up with every crash. Nothing can be creating
+ * a container meanwhile: the listeners hold every mutating request until recovery is done (recovery-gate.ts).
+ * Logged once, as a count with the ids, never in silence.
+ */
+export async function removeLeftovers(engine: ContainerEngine, leftovers: Array<{ instance: string; id: string }>, logger: Logger): Promise<void> {
+  if (leftovers.length === 0) return;
+  const removed: string[] = [];
+  await Promise.all(leftovers.map(async ({ instance, id }) => {
+    try {
+      await engine.deps.backends.get(instance)?.driver.remove(id);
+      removed.push(id);
+    } catch (err) {
+      logger.warn('could not remove what a backend holds for a container that was never recorded', { backend: instance, id, err: (err as Error).message });
+    }
+  }));
+  if (removed.length > 0) {
+    logger.warn('removed backend state left by a create or remove that a crash cut (no record, no identity, not running)', { count: removed.length, ids: removed });
+  }
+}
+
+/**
+ * The daemon's own per-container dirs (`<home>/containers/<id>`: the log) of containers with no record:
+ * `destroy` deletes the record before the dir, so a crash between the two leaves the dir. Only when every
+ * backend could list its workloads: a container a backend could not report may still be rebuilt next boot,
+ * and its log with it.
+ */
+export async function removeUnrecordedLogDirs(engine: ContainerEngine, logger: Logger): Promise<void> {
+  const dir = join(engine.deps.home, 'containers');
+  const ids = await fs.readdir(dir).catch(() => [] as string[]);
+  const stale = ids.filter((id) => /^[0-9a-f]{64}$/.test(id) && !engine.containers.get(id));
+  if (stale.length === 0) return;
+  await Promise.all(stale.map((id) => fs.rm(join(dir, id), { recursive: true, force: true }).catch(() => undefined)));
+  logger.warn('removed the log dirs of containers with no record (a remove that a crash cut)', { count: stale.length, ids: stale });
+}
