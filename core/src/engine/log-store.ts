@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,9 +21,13 @@ interface LogFileLine { s: 'o' | 'e'; t: number; b: string }
  * Container logs as JSON-lines files under SOCKERLESS_HOME, so they survive a daemon restart, plus a live
  * feed for followers. Output is split into lines as Docker's json-file driver does, so `tail` and
  * `timestamps` work per line; a partial line waits for its newline until the stream ends.
+ *
+ * Written synchronously, each chunk as it is read: what the daemon took from a workload's output is on disk
+ * before it takes more, so a `kill -9` of the daemon loses none of it (live-restore: the monitor keeps what
+ * was not read yet). A write to the page cache costs microseconds; a buffered stream would hold lines in memory.
  */
 export class ContainerLog extends EventEmitter {
-  private writer?: WriteStream;
+  private fd?: number;
   private readonly partial: Record<StreamName, Buffer | undefined> = { stdout: undefined, stderr: undefined };
   private readonly clock = new MonotonicNanoClock();
 
@@ -35,14 +39,16 @@ export class ContainerLog extends EventEmitter {
   write(stream: StreamName, chunk: Buffer): void {
     let buf = this.partial[stream] ? Buffer.concat([this.partial[stream]!, chunk]) : chunk;
     this.partial[stream] = undefined;
+    const entries: LogEntry[] = [];
     let nl: number;
     while ((nl = buf.indexOf(10)) >= 0) {
-      this.append({ stream, timeNano: this.clock.now(), data: buf.subarray(0, nl + 1) });
+      entries.push({ stream, timeNano: this.clock.now(), data: buf.subarray(0, nl + 1) });
       buf = buf.subarray(nl + 1);
     }
     // A very long line without newline is flushed in pieces so memory stays bounded.
-    if (buf.length > 16 * 1024) this.append({ stream, timeNano: this.clock.now(), data: buf });
+    if (buf.length > 16 * 1024) entries.push({ stream, timeNano: this.clock.now(), data: buf });
     else if (buf.length > 0) this.partial[stream] = Buffer.from(buf);
+    this.append(entries);
   }
 
   /** Flushes partial lines; called when the process's streams end. */
@@ -50,26 +56,32 @@ export class ContainerLog extends EventEmitter {
     for (const stream of ['stdout', 'stderr'] as const) {
       const rest = this.partial[stream];
       this.partial[stream] = undefined;
-      if (rest && rest.length) this.append({ stream, timeNano: this.clock.now(), data: rest });
+      if (rest && rest.length) this.append([{ stream, timeNano: this.clock.now(), data: rest }]);
     }
   }
 
-  private append(entry: LogEntry): void {
-    if (!this.writer) {
-      mkdirSync(join(this.file, '..'), { recursive: true });
-      // 0640, as dockerd's json-file logs (the home above keeps them from other users anyway).
-      this.writer = createWriteStream(this.file, { flags: 'a', mode: 0o640 });
+  private append(entries: LogEntry[]): void {
+    if (entries.length === 0) return;
+    const text = Buffer.from(entries.map((e) => {
+      const line: LogFileLine = { s: e.stream === 'stdout' ? 'o' : 'e', t: e.timeNano, b: e.data.toString('base64') };
+      return `${JSON.stringify(line)}\n`;
+    }).join(''));
+    try {
+      if (this.fd === undefined) {
+        mkdirSync(join(this.file, '..'), { recursive: true });
+        // 0640, as dockerd's json-file logs (the home above keeps them from other users anyway).
+        this.fd = openSync(this.file, 'a', 0o640);
+      }
+      for (let off = 0; off < text.length;) off += writeSync(this.fd, text, off, text.length - off);
+    } catch {
+      // A full disk or a removed home: the lines still reach the followers; a stream's handler must not throw.
     }
-    const line: LogFileLine = { s: entry.stream === 'stdout' ? 'o' : 'e', t: entry.timeNano, b: entry.data.toString('base64') };
-    this.writer.write(`${JSON.stringify(line)}\n`);
-    this.emit('entry', entry);
+    for (const e of entries) this.emit('entry', e);
   }
 
-  /** Resolves once everything written so far is on disk, so a reader sees it. */
+  /** Everything written so far is on disk already (appends are synchronous); kept for the readers' contract. */
   async sync(): Promise<void> {
-    const w = this.writer;
-    if (!w || w.writableLength === 0) return;
-    await new Promise<void>((resolve) => w.write('', () => resolve()));
+    return undefined;
   }
 
   async readAll(): Promise<LogEntry[]> {
@@ -121,8 +133,8 @@ export class ContainerLog extends EventEmitter {
   }
 
   close(): void {
-    this.writer?.end();
-    this.writer = undefined;
+    if (this.fd !== undefined) { try { closeSync(this.fd); } catch { /* closed */ } }
+    this.fd = undefined;
   }
 
   destroy(): void {

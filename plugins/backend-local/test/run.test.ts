@@ -153,7 +153,8 @@ test('bind mounts, read-only mounts and tmpfs', async () => {
 test('a new driver instance (daemon restart) finds, remounts, signals and removes a running container', async () => {
   const { LocalDriver } = await import('../src/driver');
   const { silentLogger } = await import('./helpers');
-  const spec = h.spec('restart1', { argv: ['sh', '-c', 'echo ready; sleep 1000 & wait'] });
+  // `ready` once the second process is there, so top sees both.
+  const spec = h.spec('restart1', { argv: ['sh', '-c', 'sleep 1000 & while [ ! -e /proc/$!/cmdline ] || ! grep -q sleep /proc/$!/cmdline; do :; done; echo ready; wait'] });
   await h.driver.create(spec);
   const p = await h.driver.start(spec);
   await waitFor(p.stdout, 'ready');
