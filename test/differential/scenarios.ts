@@ -7,6 +7,7 @@
  * the test prints them.
  */
 import type { Scenario } from './model';
+import { clientDetailScenarios } from './scenarios/client-details';
 import { clientErrorScenarios } from './scenarios/client-errors';
 import { containerScenarios } from './scenarios/containers';
 import { errorScenarios } from './scenarios/errors';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   ...networkScenarios,
   ...eventScenarios,
   ...clientErrorScenarios,
+  ...clientDetailScenarios,
 ];
 
 /*

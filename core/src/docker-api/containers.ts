@@ -122,16 +122,21 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const untilRaw = filters.get('until')?.[0];
     const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
     const deleted: string[] = [];
+    let spaceReclaimed = 0;
     for (const c of engine.all()) {
       // A container waiting out its restart delay counts as running, as in Docker.
       if (runs.isRunning(c.id) || c.state.Restarting || !engine.canSee(c)) continue;
       if (Date.parse(c.created) >= until) continue;
       if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
       if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;
+      // dockerd counts each removed container's writable layer (its SizeRw) as the space reclaimed.
+      const driver = engine.backendOf(c).driver;
+      const size = driver.diskUsage ? await driver.diskUsage(c.id).catch(() => 0) : 0;
       await runs.remove(c.id, { force: false, removeVolumes: false });
       deleted.push(c.id);
+      spaceReclaimed += size;
     }
-    ctx.body = { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+    ctx.body = { ContainersDeleted: deleted, SpaceReclaimed: spaceReclaimed };
   });
 
   router.get('/containers/:id/top', async (ctx) => {

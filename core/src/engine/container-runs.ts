@@ -235,8 +235,12 @@ export class RunController {
     if (await this.endPendingRestart(c)) return;
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     await this.markStoppedByHand(c, sig);
+    const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
+    // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning).
+    if (sig === 'SIGKILL') await run?.ended;
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */

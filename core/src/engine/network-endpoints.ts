@@ -50,11 +50,12 @@ export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, contai
   checkEndpointShape(cfg);
   const userDefined = !PREDEFINED.has(n.name);
   const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
-  const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;
+  // An empty list stays an empty list, as dockerd keeps what the client sent (clients compare it).
+  const aliases: string[] | null = Array.isArray(cfg.Aliases) ? cfg.Aliases.map(String) : null;
   const staticIp = ipam?.IPv4Address || '';
   const errs: string[] = [];
   if (!userDefined && staticIp) errs.push('user specified IP address is supported on user defined networks only');
-  if (!userDefined && aliases) errs.push('network-scoped alias is supported only for containers in user defined networks');
+  if (!userDefined && aliases?.length) errs.push('network-scoped alias is supported only for containers in user defined networks');
   const staticN = staticIp ? ipToInt(staticIp) : undefined;
   if (staticIp && staticN === undefined) errs.push(`invalid IPv4 address: ${staticIp}`);
   let pool = n.pools[0];

@@ -1,0 +1,68 @@
+/**
+ * The details that clients check (issue 14, item 7), beside dockerd's own answers: a SIGKILL that returns
+ * once the container is down, swarm endpoints outside a swarm, the log driver, empty aliases, prune.
+ */
+import type { Scenario } from '../model';
+import { BUSYBOX, create, start } from './steps';
+
+const SWARM_MESSAGE = { message: 'exact' } as const;
+
+export const clientDetailScenarios: Scenario[] = [
+  {
+    name: 'details: kill then a plain remove',
+    steps: [
+      create('c', { Cmd: ['sleep', '300'] }, { name: 'diff-details-kill' }),
+      start('c'),
+      { as: 'kill', method: 'POST', path: '/containers/{{c.Id}}/kill', query: { signal: 'SIGKILL' } },
+      { as: 'inspect after kill', method: 'GET', path: '/containers/{{c.Id}}/json', compare: { fields: ['State.Status', 'State.Running', 'State.ExitCode'] } },
+      { as: 'remove without force', method: 'DELETE', path: '/containers/{{c.Id}}' },
+      { as: 'run -d', cli: ['run', '-d', '--pull', 'never', '--name', 'diff-details-kill-cli', BUSYBOX, 'sleep', '300'] },
+      { as: 'docker kill', cli: ['kill', 'diff-details-kill-cli'], compare: { text: true } },
+      { as: 'docker rm', cli: ['rm', 'diff-details-kill-cli'], compare: { text: true } },
+    ],
+  },
+  {
+    name: 'details: swarm endpoints outside a swarm',
+    steps: [
+      { as: 'swarm', method: 'GET', path: '/swarm', compare: SWARM_MESSAGE },
+      { as: 'services', method: 'GET', path: '/services', compare: SWARM_MESSAGE },
+      { as: 'service', method: 'GET', path: '/services/nothing', compare: SWARM_MESSAGE },
+      { as: 'nodes', method: 'GET', path: '/nodes', compare: SWARM_MESSAGE },
+      { as: 'tasks', method: 'GET', path: '/tasks', compare: SWARM_MESSAGE },
+      { as: 'secrets', method: 'GET', path: '/secrets', compare: SWARM_MESSAGE },
+      { as: 'configs', method: 'GET', path: '/configs', compare: SWARM_MESSAGE },
+      { as: 'unlockkey', method: 'GET', path: '/swarm/unlockkey', compare: SWARM_MESSAGE },
+      { as: 'leave', method: 'POST', path: '/swarm/leave', compare: SWARM_MESSAGE },
+      { as: 'network ls', cli: ['network', 'ls', '--format', '{{.Name}}'], compare: { text: true } },
+    ],
+  },
+  {
+    name: 'details: log driver',
+    steps: [
+      create('plain', { Cmd: ['true'] }),
+      { as: 'inspect plain', method: 'GET', path: '/containers/{{plain.Id}}/json', compare: { fields: ['HostConfig.LogConfig'] } },
+      create('local', { Cmd: ['true'], HostConfig: { LogConfig: { Type: 'local', Config: { 'max-size': '10m' } } } }),
+      { as: 'inspect local', method: 'GET', path: '/containers/{{local.Id}}/json', compare: { fields: ['HostConfig.LogConfig'] } },
+      create('unknown driver', { Cmd: ['true'], HostConfig: { LogConfig: { Type: 'bogus' } } }, { compare: { message: 'exact' } }),
+      create('silent', { Cmd: ['sh', '-c', 'echo hidden'], HostConfig: { LogConfig: { Type: 'none' } } }),
+      { as: 'inspect silent', method: 'GET', path: '/containers/{{silent.Id}}/json', compare: { fields: ['HostConfig.LogConfig', { path: 'HostConfig.Runtime', how: 'type' }] } },
+      start('silent'),
+      { as: 'logs of silent', method: 'GET', path: '/containers/{{silent.Id}}/logs', query: { stdout: 1 }, compare: { message: 'exact' } },
+    ],
+  },
+  {
+    name: 'details: empty endpoint aliases',
+    steps: [
+      { as: 'network', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-net' }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      create('c', { Cmd: ['true'], NetworkingConfig: { EndpointsConfig: { 'diff-details-net': { Aliases: [] } } } }),
+      { as: 'inspect', method: 'GET', path: '/containers/{{c.Id}}/json', compare: { fields: ['NetworkSettings.Networks.diff-details-net.Aliases'] } },
+    ],
+  },
+  {
+    name: 'details: container prune',
+    steps: [
+      { as: 'writer', cli: ['run', '--pull', 'never', '--name', 'diff-details-writer', BUSYBOX, 'sh', '-c', 'head -c 100000 /dev/zero > /blob'] },
+      { as: 'prune', method: 'POST', path: '/containers/prune', compare: { fields: [{ path: 'ContainersDeleted', how: 'keys' }, { path: 'SpaceReclaimed', how: 'type' }] } },
+    ],
+  },
+];
