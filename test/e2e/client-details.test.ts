@@ -91,3 +91,63 @@ test('container prune reports the bytes of the writable layers it removed', asyn
   expect(body.ContainersDeleted).toEqual(expect.arrayContaining([expect.any(String)]));
   expect(body.SpaceReclaimed).toBeGreaterThanOrEqual(100000);
 });
+
+test('--link: the alias in /etc/hosts and the ALIAS_* variables; a link is removed by its name', async () => {
+  await e.ok(['run', '-d', '--name', 'link-web', '-e', 'FOO=bar', '--expose', '80', '--expose', '53/udp', BUSYBOX, 'sleep', '300']);
+  const webIp = await e.ok(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'link-web']);
+  const out = await e.ok(['run', '--rm', '--name', 'link-client', '--link', 'link-web:db', BUSYBOX, 'sh', '-c', 'env | sort | grep ^DB_; cat /etc/hosts']);
+  const env = out.split('\n').filter((l) => l.startsWith('DB_'));
+  expect(env).toEqual([
+    'DB_ENV_FOO=bar', 'DB_NAME=/link-client/db', `DB_PORT=udp://${webIp}:53`,
+    `DB_PORT_53_UDP=udp://${webIp}:53`, `DB_PORT_53_UDP_ADDR=${webIp}`, 'DB_PORT_53_UDP_PORT=53', 'DB_PORT_53_UDP_PROTO=udp',
+    `DB_PORT_80_TCP=tcp://${webIp}:80`, `DB_PORT_80_TCP_ADDR=${webIp}`, 'DB_PORT_80_TCP_PORT=80', 'DB_PORT_80_TCP_PROTO=tcp',
+  ]);
+  expect(out).toMatch(new RegExp(`^${webIp.replace(/\./g, '\\.')}\\s+db\\s+[0-9a-f]{12}\\s+link-web$`, 'm'));
+  await e.ok(['create', '--name', 'linked', '--link', 'link-web:db', BUSYBOX, 'true']);
+  expect(JSON.parse(await e.ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'linked']))).toEqual(['/link-web:/linked/db']);
+  expect((await call('DELETE', '/v1.41/containers/linked?link=true')).json()).toEqual({ message: 'Conflict, cannot remove the default link name of the container' });
+  expect((await call('DELETE', '/v1.41/containers/linked/nope?link=true')).status).toBe(404);
+  expect((await call('DELETE', '/v1.41/containers/linked/db?link=true')).status).toBe(204);
+  expect(await e.ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'linked'])).toBe('null');
+  const missing = await e.docker(['create', '--link', 'no-such-container:x', BUSYBOX, 'true']);
+  expect(missing.stderr).toContain('could not get container for no-such-container: No such container: no-such-container');
+  // A link to a container that is not running refuses the start.
+  await e.ok(['create', '--name', 'link-stopped', BUSYBOX, 'true']);
+  await e.ok(['create', '--name', 'link-to-stopped', '--link', 'link-stopped:s', BUSYBOX, 'true']);
+  const refused = await e.docker(['start', 'link-to-stopped']);
+  expect(refused.stderr).toContain('Cannot link to a non running container: /link-stopped AS /link-to-stopped/s');
+  await e.ok(['rm', '-f', 'link-web', 'linked', 'link-stopped', 'link-to-stopped']);
+});
+
+test('--group-add (numeric and named) gives the workload those groups; an unknown name is refused', async () => {
+  expect(await e.ok(['run', '--rm', '--group-add', '1234', '--group-add', 'app', BUSYBOX, 'id'])).toBe('uid=0(root) gid=0(root) groups=0(root),1000(app),1234');
+  expect(JSON.parse(await e.ok(['inspect', '-f', '{{json .HostConfig.GroupAdd}}', await e.ok(['create', '--group-add', '77', BUSYBOX, 'true'])]))).toEqual(['77']);
+  const unknown = await e.docker(['run', '--rm', '--group-add', 'nosuch', BUSYBOX, 'id']);
+  expect(unknown.code).not.toBe(0);
+  expect(unknown.stderr).toContain('Unable to find group nosuch: no matching entries in group file');
+});
+
+test('--mac-address sets the interface address, given per endpoint (API 1.44+) or as Config.MacAddress (1.41)', async () => {
+  // Read with `ip`: the sandbox's /sys is the host's, so /sys/class/net would show the host's interfaces.
+  const showMac = ['sh', '-c', 'ip -o link show eth0 | grep -o "ether [^ ]*"'];
+  expect(await e.ok(['run', '--rm', '--mac-address', '02:42:ac:11:00:99', BUSYBOX, ...showMac])).toBe('ether 02:42:ac:11:00:99');
+  const created = await call('POST', '/v1.41/containers/create?name=legacy-mac', { Image: BUSYBOX, Cmd: showMac, MacAddress: '02:42:ac:11:00:98' });
+  expect(created.status).toBe(201);
+  expect(await e.ok(['start', '-a', 'legacy-mac'])).toBe('ether 02:42:ac:11:00:98');
+  expect((await call('GET', '/v1.41/containers/legacy-mac/json')).json().Config.MacAddress).toBe('02:42:ac:11:00:98');
+  await e.ok(['rm', 'legacy-mac']);
+});
+
+test('volume subpath mounts a directory of the volume; bind propagation is kept and reported', async () => {
+  await e.ok(['volume', 'create', 'subpath-vol']);
+  await e.ok(['run', '--rm', '-v', 'subpath-vol:/v', BUSYBOX, 'sh', '-c', 'mkdir -p /v/sub && echo inside > /v/sub/file && echo top > /v/top']);
+  expect(await e.ok(['run', '--rm', '--mount', 'type=volume,source=subpath-vol,target=/data,volume-subpath=sub', BUSYBOX, 'sh', '-c', 'ls /data; cat /data/file'])).toBe('file\ninside');
+  const escape = await call('POST', '/v1.44/containers/create', { Image: BUSYBOX, Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'volume', Source: 'subpath-vol', Target: '/d', VolumeOptions: { Subpath: '../..' } }] } });
+  expect(escape.status).toBe(400);
+  const missing = await call('POST', '/v1.44/containers/create', { Image: BUSYBOX, Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'volume', Source: 'subpath-vol', Target: '/d', VolumeOptions: { Subpath: 'nothing-here' } }] } });
+  expect(missing.status).toBe(400);
+  const id = await e.ok(['create', '-v', `${e.daemon.dir}:/host:rshared`, '--mount', `type=bind,source=${e.daemon.dir},target=/b,bind-propagation=rslave`, BUSYBOX, 'true']);
+  const mounts = JSON.parse(await e.ok(['inspect', '-f', '{{json .Mounts}}', id])) as { Destination: string; Propagation: string; Mode: string }[];
+  expect(Object.fromEntries(mounts.map((m) => [m.Destination, m.Propagation]))).toEqual({ '/host': 'rshared', '/b': 'rslave' });
+  await e.ok(['rm', id]);
+});

@@ -6,6 +6,7 @@ import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
+import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
@@ -103,9 +104,18 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   });
 
   router.delete('/containers/:id', async (ctx) => {
-    if (queryBool(ctx, 'link')) throw new NotImplementedError('DELETE /containers/{id}?link=1: legacy links are not supported');
     find(ctx);
+    if (queryBool(ctx, 'link')) throw new ConflictError(DEFAULT_LINK_NAME_CONFLICT);
     await runs.remove(ctx.params.id, { force: queryBool(ctx, 'force'), removeVolumes: queryBool(ctx, 'v') });
+    ctx.status = 204;
+  });
+
+  // A legacy link is removed by its name, `/containers/{container}/{alias}?link=true`.
+  router.delete('/containers/:id/:alias', async (ctx) => {
+    const parent = find(ctx);
+    if (!queryBool(ctx, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id}/${ctx.params.alias}`);
+    removeLink(parent, ctx.params.alias);
+    await engine.save(parent);
     ctx.status = 204;
   });
 

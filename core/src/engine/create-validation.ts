@@ -24,6 +24,10 @@ export function validateCreateSettings(body: CreateBody): void {
   validateHostIps(hostConfig.PortBindings);
   validateUlimits(hostConfig.Ulimits);
   validateLogConfig(hostConfig);
+  const groupAdd = hostConfig.GroupAdd;
+  if (groupAdd !== undefined && groupAdd !== null && (!Array.isArray(groupAdd) || groupAdd.some((g) => typeof g !== 'string' || g === ''))) {
+    throw new InvalidArgumentError('invalid HostConfig.GroupAdd: expected a list of group names or ids');
+  }
 }
 
 function validateHostIps(bindings: unknown): void {

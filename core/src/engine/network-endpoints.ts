@@ -97,3 +97,16 @@ export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, contai
     DNSNames: userDefined ? [...new Set([containerName, ...(aliases ?? []), shortId])] : null,
   };
 }
+
+/**
+ * Before API 1.44 `--mac-address` came as the container's `Config.MacAddress`, meant for the endpoint on its
+ * NetworkMode network (dockerd applies it there); an endpoint that names its own MAC keeps that one.
+ */
+export function withLegacyMacAddress(networkMode: string, endpoints: Record<string, any>, mac: unknown): Record<string, any> {
+  if (typeof mac !== 'string' || mac === '') return endpoints;
+  const mode = !networkMode || networkMode === 'default' ? 'bridge' : networkMode;
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return endpoints;
+  const key = Object.keys(endpoints).find((k) => k === mode || (mode === 'bridge' && k === 'default')) ?? mode;
+  const current = (endpoints[key] ?? {}) as Record<string, unknown>;
+  return current.MacAddress ? endpoints : { ...endpoints, [key]: { ...current, MacAddress: mac } };
+}

@@ -130,6 +130,8 @@ export interface WorkloadSpec {
   workingDir: string;
   /** `user`, `uid`, `user:group` or `uid:gid`, as Docker accepts; empty means root. */
   user: string;
+  /** `HostConfig.GroupAdd`: more supplementary groups, numeric or named in the image's /etc/group. */
+  groupAdd?: string[];
   tty: boolean;
   openStdin: boolean;
   /** With a TTY: the terminal's size at start (Docker's `ConsoleSize`), so it is right before the first resize. */

@@ -65,4 +65,31 @@ export const clientDetailScenarios: Scenario[] = [
       { as: 'prune', method: 'POST', path: '/containers/prune', compare: { fields: [{ path: 'ContainersDeleted', how: 'keys' }, { path: 'SpaceReclaimed', how: 'type' }] } },
     ],
   },
+  {
+    name: 'details: legacy links',
+    steps: [
+      create('web', { Cmd: ['sleep', '300'], Env: ['FOO=bar'], ExposedPorts: { '80/tcp': {}, '53/udp': {} } }, { name: 'diff-details-web' }),
+      start('web'),
+      { as: 'env through a link', cli: ['run', '--rm', '--pull', 'never', '--name', 'diff-details-client', '--link', 'diff-details-web:db', BUSYBOX, 'sh', '-c', 'env | grep ^DB_ | grep -v _ADDR= | grep -v ^DB_PORT= | grep -v _TCP= | grep -v _UDP= | sort'], compare: { text: true } },
+      { as: 'hosts through a link', cli: ['run', '--rm', '--pull', 'never', '--link', 'diff-details-web:db', BUSYBOX, 'sh', '-c', 'grep -c "db [0-9a-f]* diff-details-web" /etc/hosts'], compare: { text: true } },
+      create('linked', { Cmd: ['true'], HostConfig: { Links: ['diff-details-web:db'] } }, { name: 'diff-details-linked' }),
+      { as: 'inspect linked', method: 'GET', path: '/containers/{{linked.Id}}/json', compare: { fields: ['HostConfig.Links'] } },
+      create('link to nothing', { Cmd: ['true'], HostConfig: { Links: ['diff-details-nothing:x'] } }, { compare: { message: 'exact' } }),
+      { as: 'remove link by default name', method: 'DELETE', path: '/containers/diff-details-linked', query: { link: true }, compare: { message: 'exact' } },
+      { as: 'remove link', method: 'DELETE', path: '/containers/diff-details-linked/db', query: { link: true } },
+      { as: 'inspect unlinked', method: 'GET', path: '/containers/{{linked.Id}}/json', compare: { fields: ['HostConfig.Links'] } },
+    ],
+  },
+  {
+    name: 'details: group-add, mac address, bind propagation',
+    steps: [
+      { as: 'group-add', cli: ['run', '--rm', '--pull', 'never', '--group-add', '1234', '--group-add', 'app', BUSYBOX, 'id'], compare: { text: true } },
+      { as: 'group-add unknown', cli: ['run', '--rm', '--pull', 'never', '--group-add', 'nosuch', BUSYBOX, 'id'] },
+      create('mac', { Cmd: ['sh', '-c', 'ip -o link show eth0 | grep -o "ether [^ ]*"'], MacAddress: '02:42:ac:11:00:98' }, { name: 'diff-details-mac' }),
+      { as: 'start -a mac', cli: ['start', '-a', 'diff-details-mac'], compare: { text: true } },
+      { as: 'inspect mac', method: 'GET', path: '/containers/{{mac.Id}}/json', compare: { fields: ['Config.MacAddress'] } },
+      create('propagation', { Cmd: ['true'], HostConfig: { Binds: ['/tmp:/host:rshared'], Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/b', BindOptions: { Propagation: 'rslave' } }] } }),
+      { as: 'inspect propagation', method: 'GET', path: '/containers/{{propagation.Id}}/json', compare: { fields: ['Mounts.Destination=/host.Propagation', 'Mounts.Destination=/b.Propagation'] } },
+    ],
+  },
 ];
