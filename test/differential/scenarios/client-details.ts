@@ -92,4 +92,18 @@ export const clientDetailScenarios: Scenario[] = [
       { as: 'inspect propagation', method: 'GET', path: '/containers/{{propagation.Id}}/json', compare: { fields: ['Mounts.Destination=/host.Propagation', 'Mounts.Destination=/b.Propagation'] } },
     ],
   },
+  {
+    name: 'details: free IPAM subnets',
+    note: 'Auto-allocated subnets differ by design (each test daemon has its own address pools), so only the answers are compared.',
+    steps: [
+      { as: 'auto', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-auto' }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'next subnet', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-next', IPAM: { Config: [{ Subnet: '172.19.0.0/16' }] } }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'far subnet', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-far', IPAM: { Config: [{ Subnet: '10.99.0.0/24', Gateway: '10.99.0.1' }] } }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'overlapping subnet', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-overlap', IPAM: { Config: [{ Subnet: '10.99.0.128/25' }] } }, compare: { message: 'exact' } },
+      { as: 'remove far', method: 'DELETE', path: '/networks/diff-details-far' },
+      { as: 'far subnet again', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-far2', IPAM: { Config: [{ Subnet: '10.99.0.0/24' }] } }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'auto after', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-auto2' }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'remove auto', method: 'DELETE', path: '/networks/diff-details-auto' },
+    ],
+  },
 ];
