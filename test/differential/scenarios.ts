@@ -329,6 +329,4 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
   'client errors: create validation › bind on / › status': CLIENT_ERROR_NOT_500,
   'client errors: bodies, names and filters › volume name too long › status':
     `${CLIENT_ERROR_NOT_500}; ours also keeps the host path out of the message (dockerd shows its data-root)`,
-  'client errors: bodies, names and filters › load garbage › status':
-    'deliberate: a body that is no tar is refused with 400 before any progress is streamed; dockerd answers 200 and reports the tar error in the progress stream',
 };

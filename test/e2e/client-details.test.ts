@@ -3,6 +3,8 @@
  * the container is down, swarm endpoints that say "no swarm" as a 503, the log driver kept and `none`
  * honoured, empty endpoint aliases kept, the runtime shown, and prune counting what it reclaimed.
  */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { api } from '../support/raw-http';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
@@ -150,4 +152,16 @@ test('volume subpath mounts a directory of the volume; bind propagation is kept 
   const mounts = JSON.parse(await e.ok(['inspect', '-f', '{{json .Mounts}}', id])) as { Destination: string; Propagation: string; Mode: string }[];
   expect(Object.fromEntries(mounts.map((m) => [m.Destination, m.Propagation]))).toEqual({ '/host': 'rshared', '/b': 'rslave' });
   await e.ok(['rm', id]);
+});
+
+test('images/load: a chunked stream from stdin loads; a body that is no archive is an error in the JSON stream', async () => {
+  const archive = join(e.daemon.dir, 'busybox-save.tar');
+  await e.ok(['save', '-o', archive, BUSYBOX]);
+  // dockerode sends a stream chunked, without Content-Length, as `docker load` from stdin does.
+  const chunked = await client.loadImage(createReadStream(archive));
+  const text = await new Promise<string>((resolve) => { let t = ''; chunked.on('data', (d: Buffer) => { t += d; }); chunked.on('end', () => resolve(t)); });
+  expect(text).toContain('Loaded image: busybox:latest');
+  const garbage = await e.docker(['load'], { input: 'garbage' });
+  expect(garbage.code).toBe(1);
+  expect(garbage.stderr).toContain('invalid tar archive');
 });
