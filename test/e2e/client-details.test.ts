@@ -165,3 +165,25 @@ test('images/load: a chunked stream from stdin loads; a body that is no archive 
   expect(garbage.code).toBe(1);
   expect(garbage.stderr).toContain('invalid tar archive');
 });
+
+test('attach over a websocket: raw output in binary frames, the frames sent are stdin, 404 before the upgrade', async () => {
+  const { WebSocket } = await import('ws');
+  const id = await e.ok(['run', '-d', '-i', BUSYBOX, 'sh', '-c', 'echo out; read line; echo "got $line"; echo err >&2']);
+  const ws = new WebSocket(`ws+unix://${e.daemon.socket}:/v1.41/containers/${id}/attach/ws?logs=1&stream=1&stdout=1&stderr=1&stdin=1`);
+  const frames: { text: string; binary: boolean }[] = [];
+  ws.on('message', (d: Buffer, binary: boolean) => {
+    frames.push({ text: d.toString(), binary });
+    if (d.toString().includes('out')) ws.send('hello\n');
+  });
+  const code = await new Promise<number>((resolve, reject) => { ws.on('close', resolve); ws.on('error', reject); });
+  // The container's exit ends the attach with a normal closure.
+  expect(code).toBe(1000);
+  expect(frames.every((f) => f.binary)).toBe(true);
+  // Raw: no 8-byte stream headers, even without a TTY.
+  expect(frames.map((f) => f.text).join('')).toBe('out\ngot hello\nerr\n');
+  const missing = new WebSocket(`ws+unix://${e.daemon.socket}:/v1.41/containers/no-such-container/attach/ws?stream=1&stdout=1`);
+  const status = await new Promise<number>((resolve) => missing.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+  expect(status).toBe(404);
+  missing.on('error', () => undefined);
+  await e.ok(['rm', id]);
+});

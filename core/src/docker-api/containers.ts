@@ -169,7 +169,13 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     ctx.body = '';
   });
 
-  for (const unsupported of ['changes', 'export', 'stats', 'pause', 'unpause', 'update', 'attach/ws']) {
+  // Without `Upgrade: websocket` (which server.ts takes before koa) there is nothing to attach over.
+  router.all('/containers/:id/attach/ws', (ctx) => {
+    find(ctx);
+    throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
+  });
+
+  for (const unsupported of ['changes', 'export', 'stats', 'pause', 'unpause', 'update']) {
     router.all(`/containers/:id/${unsupported}`, () => {
       throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
     });
