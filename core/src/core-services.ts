@@ -23,6 +23,7 @@ import { registerNetworkRoutes } from './docker-api/networks';
 import { registerSystemRoutes } from './docker-api/system';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
+import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
@@ -125,6 +126,7 @@ export async function buildCore(input: CoreInput) {
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
+      registerContainerLayerRoutes(router, eng, images);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;

@@ -175,7 +175,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
   });
 
-  for (const unsupported of ['changes', 'export', 'stats', 'pause', 'unpause', 'update']) {
+  for (const unsupported of ['stats', 'pause', 'unpause', 'update']) {
     router.all(`/containers/:id/${unsupported}`, () => {
       throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
     });

@@ -148,6 +148,12 @@ export interface WorkloadSpec {
   security?: WorkloadSecurity;
 }
 
+/** One entry of `GET /containers/{id}/changes`: Kind 0 modified, 1 added, 2 deleted (Docker's ChangeType). */
+export interface FilesystemChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
 export interface ExitStatus {
   exitCode: number;
   /** Set when the process died of a signal (exitCode is then 128 + signal number). */
@@ -272,6 +278,12 @@ export interface BackendDriver {
   top?(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }>;
   /** Bytes written by the container on top of its image (Docker's SizeRw). */
   diskUsage?(id: string): Promise<number>;
+  /** What the container changed on top of its image (`docker diff`), Docker's kinds, parents before children. */
+  changes?(id: string): Promise<FilesystemChange[]>;
+  /** The container's whole filesystem, mounts left out, as a tar (`docker export`). */
+  exportFilesystem?(id: string): Promise<Readable>;
+  /** The container's writable layer as an image layer tar with OCI whiteouts (`docker commit`). */
+  layerDiff?(id: string): Promise<Readable>;
   /** Connects a running workload to one more bridge network (`docker network connect`). */
   connectNetwork?(id: string, endpoint: WorkloadEndpoint): Promise<void>;
   /** Takes a running workload off a network. */
