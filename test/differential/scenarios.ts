@@ -9,6 +9,7 @@
 import type { Scenario } from './model';
 import { clientDetailScenarios } from './scenarios/client-details';
 import { clientErrorScenarios } from './scenarios/client-errors';
+import { containerLayerScenarios } from './scenarios/container-layers';
 import { containerScenarios } from './scenarios/containers';
 import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
@@ -23,6 +24,7 @@ export const SCENARIOS: Scenario[] = [
   ...eventScenarios,
   ...clientErrorScenarios,
   ...clientDetailScenarios,
+  ...containerLayerScenarios,
 ];
 
 /*
