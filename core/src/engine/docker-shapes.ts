@@ -98,8 +98,6 @@ function hostConfigView(c: ContainerRecord) {
   if (view.Isolation === '') view.Isolation = 'default';
   // dockerd names the runtime that runs it (its default, `runc`, when none was asked for); ours is in /info.
   if (!view.Runtime) view.Runtime = 'sockerless';
-  // A link removed by name leaves the list empty: dockerd shows it as null then, as before any link.
-  view.Links = c.hostConfig.Links ?? null;
   // Docker always shows both fields of the policy; clients often send only the name.
   view.RestartPolicy = { Name: 'no', MaximumRetryCount: 0, ...(view.RestartPolicy as object) };
   return view;
