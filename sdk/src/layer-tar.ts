@@ -39,7 +39,8 @@ export function packTree(root: string, opts: PackTreeOptions = {}): Readable {
 }
 
 async function addChildren(pack: Pack, dir: string, rel: string, inodes: Map<string, string>, opts: PackTreeOptions): Promise<void> {
-  for (const child of (await fs.readdir(dir)).sort()) {
+  // A running container may remove files while they are read: what is gone by then is left out.
+  for (const child of (await fs.readdir(dir).catch(() => [] as string[])).sort()) {
     const name = rel ? `${rel}/${child}` : child;
     if (opts.skip?.(`/${name}`)) continue;
     await addEntry(pack, join(dir, child), name, inodes, opts);
@@ -47,7 +48,8 @@ async function addChildren(pack: Pack, dir: string, rel: string, inodes: Map<str
 }
 
 async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<string, string>, opts: PackTreeOptions): Promise<void> {
-  const st = await fs.lstat(hostPath);
+  const st = await fs.lstat(hostPath).catch(() => undefined);
+  if (!st) return;
   const uid = opts.ids ? toContainerId(st.uid, opts.ids.uid) : st.uid;
   const gid = opts.ids ? toContainerId(st.gid, opts.ids.gid) : st.gid;
   const base: Partial<Header> & { name: string } = { name, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };

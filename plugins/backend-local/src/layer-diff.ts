@@ -59,10 +59,12 @@ export async function layerChanges(layer: ContainerLayer): Promise<FilesystemCha
   const changes = new Map<string, FilesystemChange['Kind']>();
   const inLower = async (path: string) => layer.lower !== undefined && (await exists(join(layer.lower, path)));
   const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const name of (await fs.readdir(dir)).sort()) {
+    // A running container may remove what is being read: what is gone by then is no longer a change.
+    for (const name of (await fs.readdir(dir).catch(() => [] as string[])).sort()) {
       const path = `${rel}/${name}`;
       if (isDaemonFile(path)) continue;
-      const st = await fs.lstat(join(dir, name));
+      const st = await fs.lstat(join(dir, name)).catch(() => undefined);
+      if (!st) continue;
       if (st.isCharacterDevice() && st.rdev === 0) { changes.set(path, 2); continue; }
       const existed = await inLower(path);
       if (!existed) changes.set(path, 1);
@@ -71,7 +73,7 @@ export async function layerChanges(layer: ContainerLayer): Promise<FilesystemCha
       if (!st.isDirectory()) continue;
       if (existed && opaque.has(path)) {
         // Everything the image had below it is gone, unless the container made it again.
-        for (const hidden of await fs.readdir(join(layer.lower!, path))) {
+        for (const hidden of await fs.readdir(join(layer.lower!, path)).catch(() => [] as string[])) {
           if (!(await exists(join(dir, name, hidden)))) changes.set(`${path}/${hidden}`, 2);
         }
       }
