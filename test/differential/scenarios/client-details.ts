@@ -43,7 +43,8 @@ export const clientDetailScenarios: Scenario[] = [
       { as: 'inspect plain', method: 'GET', path: '/containers/{{plain.Id}}/json', compare: { fields: ['HostConfig.LogConfig'] } },
       create('local', { Cmd: ['true'], HostConfig: { LogConfig: { Type: 'local', Config: { 'max-size': '10m' } } } }),
       { as: 'inspect local', method: 'GET', path: '/containers/{{local.Id}}/json', compare: { fields: ['HostConfig.LogConfig'] } },
-      create('unknown driver', { Cmd: ['true'], HostConfig: { LogConfig: { Type: 'bogus' } } }, { compare: { message: 'exact' } }),
+      // An unknown driver is left to client-details.test.ts: dockerd looks for a logging plugin of that name
+      // for 15 s before its 400 ("error looking up logging plugin bogus: plugin "bogus" not found").
       create('silent', { Cmd: ['sh', '-c', 'echo hidden'], HostConfig: { LogConfig: { Type: 'none' } } }),
       { as: 'inspect silent', method: 'GET', path: '/containers/{{silent.Id}}/json', compare: { fields: ['HostConfig.LogConfig', { path: 'HostConfig.Runtime', how: 'type' }] } },
       start('silent'),
