@@ -85,6 +85,17 @@ test('inspect shows HostConfig.Runtime, and endpoint Aliases sent empty stay an 
   await e.ok(['network', 'rm', 'details-net']);
 });
 
+test('a subnet with host bits: kept as given for API < 1.44 (bollard, dockerd 20.10), refused from 1.44 on', async () => {
+  const body = { Name: 'host-bits', IPAM: { Config: [{ Subnet: '10.10.10.10/24' }] } };
+  expect((await call('POST', '/v1.50/networks/create', body)).json()).toEqual({ message: 'invalid network config:\ninvalid subnet 10.10.10.10/24: it should be 10.10.10.0/24' });
+  expect((await call('POST', '/v1.41/networks/create', body)).status).toBe(201);
+  expect((await call('GET', '/v1.41/networks/host-bits')).json().IPAM.Config).toEqual([{ Subnet: '10.10.10.10/24' }]);
+  const id = await e.ok(['run', '-d', '--network', 'host-bits', BUSYBOX, 'sleep', '300']);
+  expect(JSON.parse(await e.ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', id]))['host-bits'].IPAddress).toMatch(/^10\.10\.10\.\d+$/);
+  await e.ok(['rm', '-f', id]);
+  await e.ok(['network', 'rm', 'host-bits']);
+});
+
 test('container prune reports the bytes of the writable layers it removed', async () => {
   await e.ok(['run', '--name', 'prune-writer', BUSYBOX, 'sh', '-c', 'head -c 100000 /dev/zero > /blob']);
   const r = await call('POST', '/v1.41/containers/prune');

@@ -105,6 +105,8 @@ export const clientDetailScenarios: Scenario[] = [
       { as: 'far subnet again', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-far2', IPAM: { Config: [{ Subnet: '10.99.0.0/24' }] } }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
       { as: 'auto after', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-auto2' }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
       { as: 'remove auto', method: 'DELETE', path: '/networks/diff-details-auto' },
+      { as: 'subnet with host bits', method: 'POST', path: '/networks/create', body: { Name: 'diff-details-hostbits', CheckDuplicate: true, IPAM: { Config: [{ Subnet: '10.10.10.10/24' }] } }, compare: { fields: [{ path: 'Id', how: 'type' }] } },
+      { as: 'inspect host bits', method: 'GET', path: '/networks/diff-details-hostbits', compare: { fields: ['IPAM.Config'] } },
     ],
   },
 ];
