@@ -5,9 +5,11 @@
 #   runtime also has iproute2 and iptables: container networks are Linux bridges, veth pairs and network
 #            namespaces, isolated from each other by FORWARD rules; and gcc, libc6-dev and libseccomp-dev,
 #            with which the local backend compiles its static `confine` helper (capabilities, seccomp,
-#            user switch inside the sandbox; see docs/isolation.md), and the core its malloc tuning addon
-#            (core/native/malloc-tune.c: memory freed after a burst of requests goes back when idle), and
-#            Docker's default seccomp profile (see below). A name starting with / is a file.
+#            user switch inside the sandbox; see docs/isolation.md) and its `shim` monitor (live-restore), and
+#            the core its malloc tuning addon (core/native/malloc-tune.c: memory freed after a burst of requests
+#            goes back when idle), and Docker's default seccomp profile (see below); and attr, whose getfattr
+#            finds the opaque directories (trusted.overlay.opaque) of a container's writable layer for
+#            `docker diff` and `docker commit`. A name starting with / is a file.
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
@@ -15,8 +17,8 @@
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
-need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h)
-need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev)
+need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr)
+need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
   need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl)
   need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl)

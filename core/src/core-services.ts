@@ -22,8 +22,11 @@ import { registerImageRoutes } from './docker-api/images';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerSystemRoutes } from './docker-api/system';
 import { registerVolumeRoutes } from './docker-api/volumes';
+import { registerSwarmRoutes } from './docker-api/swarm';
+import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
+import { assertLogsReadable } from './engine/log-config';
 import { streamContentType } from './docker-api/hijack';
 
 export interface CoreInput {
@@ -114,6 +117,7 @@ export async function buildCore(input: CoreInput) {
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
+        assertLogsReadable(c);
         await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
       });
       registerArchiveRoutes(router, eng);
@@ -121,6 +125,8 @@ export async function buildCore(input: CoreInput) {
       registerImageRoutes(router, images);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
+      registerSwarmRoutes(router);
+      registerContainerLayerRoutes(router, eng, images);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;

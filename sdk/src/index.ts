@@ -15,6 +15,7 @@ export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';
 export * from './archive';
+export * from './layer-tar';
 export * from './signals';
 export * from './guard';
 export * from './capabilities';

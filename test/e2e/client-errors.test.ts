@@ -86,8 +86,11 @@ test('a badly percent-encoded id in an upgrade request is a 400', async () => {
   }
 });
 
-test('garbage to images/load and to an import is a 400', async () => {
-  await expectError(call('POST', '/v1.50/images/load', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
+test('garbage to images/load is dockerd\'s 200 with the error in the stream; to an import a 400', async () => {
+  const load = await call('POST', '/v1.50/images/load', 'garbage', { 'Content-Type': 'application/x-tar' });
+  expect(load.status).toBe(200);
+  const line = JSON.parse(load.text.trim());
+  expect(line).toEqual({ errorDetail: { message: expect.stringMatching(/^invalid tar archive: /) }, error: expect.stringMatching(/^invalid tar archive: /) });
   await expectError(call('POST', '/v1.50/images/create?fromSrc=-&repo=garbage', 'garbage', { 'Content-Type': 'application/x-tar' }), 400, /^invalid tar archive: /);
 });
 

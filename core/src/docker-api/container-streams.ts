@@ -16,6 +16,8 @@ export interface AttachOptions {
   stderr: boolean;
   /** The client's detach sequence (`ctrl-p,ctrl-q` when empty); only a TTY attach looks for it. */
   detachKeys: string;
+  /** Output as written, without the 8-byte frames even without a TTY (the websocket attach). */
+  raw?: boolean;
 }
 
 export function attachOptionsOf(q: Record<string, string | string[] | undefined>): AttachOptions {
@@ -42,7 +44,7 @@ function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
 export async function attachContainer(engine: ContainerEngine, ref: string, opts: AttachOptions, conn: StreamConnection): Promise<void> {
   const c = engine.find(ref);
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  const encode = encoder(c.config.Tty);
+  const encode = encoder(c.config.Tty || opts.raw === true);
   const wanted = (s: StreamName) => (s === 'stdout' ? opts.stdout : opts.stderr);
   const io = engine.ioOf(c.id);
   if (opts.logs) {

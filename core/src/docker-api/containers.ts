@@ -6,6 +6,7 @@ import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
+import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
@@ -103,9 +104,18 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   });
 
   router.delete('/containers/:id', async (ctx) => {
-    if (queryBool(ctx, 'link')) throw new NotImplementedError('DELETE /containers/{id}?link=1: legacy links are not supported');
     find(ctx);
+    if (queryBool(ctx, 'link')) throw new ConflictError(DEFAULT_LINK_NAME_CONFLICT);
     await runs.remove(ctx.params.id, { force: queryBool(ctx, 'force'), removeVolumes: queryBool(ctx, 'v') });
+    ctx.status = 204;
+  });
+
+  // A legacy link is removed by its name, `/containers/{container}/{alias}?link=true`.
+  router.delete('/containers/:id/:alias', async (ctx) => {
+    const parent = find(ctx);
+    if (!queryBool(ctx, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id}/${ctx.params.alias}`);
+    removeLink(parent, ctx.params.alias);
+    await engine.save(parent);
     ctx.status = 204;
   });
 
@@ -122,16 +132,21 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const untilRaw = filters.get('until')?.[0];
     const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
     const deleted: string[] = [];
+    let spaceReclaimed = 0;
     for (const c of engine.all()) {
       // A container waiting out its restart delay counts as running, as in Docker.
       if (runs.isRunning(c.id) || c.state.Restarting || !engine.canSee(c)) continue;
       if (Date.parse(c.created) >= until) continue;
       if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
       if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;
+      // dockerd counts each removed container's writable layer (its SizeRw) as the space reclaimed.
+      const driver = engine.backendOf(c).driver;
+      const size = driver.diskUsage ? await driver.diskUsage(c.id).catch(() => 0) : 0;
       await runs.remove(c.id, { force: false, removeVolumes: false });
       deleted.push(c.id);
+      spaceReclaimed += size;
     }
-    ctx.body = { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+    ctx.body = { ContainersDeleted: deleted, SpaceReclaimed: spaceReclaimed };
   });
 
   router.get('/containers/:id/top', async (ctx) => {
@@ -154,7 +169,13 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     ctx.body = '';
   });
 
-  for (const unsupported of ['changes', 'export', 'stats', 'pause', 'unpause', 'update', 'attach/ws']) {
+  // Without `Upgrade: websocket` (which server.ts takes before koa) there is nothing to attach over.
+  router.all('/containers/:id/attach/ws', (ctx) => {
+    find(ctx);
+    throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
+  });
+
+  for (const unsupported of ['stats', 'pause', 'unpause', 'update']) {
     router.all(`/containers/:id/${unsupported}`, () => {
       throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
     });

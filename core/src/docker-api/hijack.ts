@@ -113,7 +113,7 @@ export function responseConnection(req: IncomingMessage, res: ServerResponse, co
 }
 
 /** The callbacks to run once a connection closes, each guarded on its own so one failing does not skip the rest. */
-function closeCallbacks(log: Logger) {
+export function closeCallbacks(log: Logger) {
   let closed = false;
   const callbacks: (() => void)[] = [];
   return {

@@ -29,7 +29,8 @@ export function registerImageRoutes(router: Router, images: ImageService): void 
   });
 
   router.post('/images/load', async (ctx) => {
-    await streamed(ctx, (write) => images.loadArchive(ctx.req as AsyncIterable<Buffer>, write));
+    // dockerd answers 200 for any body and reports an archive it cannot read in the JSON stream.
+    await streamed(ctx, (write) => images.loadArchive(ctx.req as AsyncIterable<Buffer>, write), { errorsInStream: true });
   });
 
   router.get('/images/get', (ctx) => {
@@ -110,8 +111,9 @@ function sendArchive(ctx: Context, images: ImageService, names: string[]): void 
  * Runs `work` with a progress writer that starts the 200 JSON-lines response on first use. An error before
  * that becomes a normal HTTP error (404 for a missing manifest, 500 for an unreachable registry); after it,
  * Docker's `{"errorDetail":...,"error":...}` line, which makes the docker CLI exit 1 with the message.
+ * `errorsInStream`: a client's error is such a line even before any progress (dockerd's load).
  */
-async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>): Promise<void> {
+async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>, opts: { errorsInStream?: boolean } = {}): Promise<void> {
   let send: ((obj: unknown) => void) | undefined;
   const write = (msg: Record<string, unknown>) => {
     send ??= startJsonStream(ctx);
@@ -120,8 +122,10 @@ async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown
   try {
     await work(write);
   } catch (err) {
-    if (!send) throw err;
-    const { message } = errorStatus(err, ctx.state.home as string | undefined);
+    const { status, message } = errorStatus(err, ctx.state.home as string | undefined);
+    // A fault of the daemon (5xx) before the stream began stays an HTTP error, whatever the route.
+    if (!send && !(opts.errorsInStream && status < 500)) throw err;
+    send ??= startJsonStream(ctx);
     send({ errorDetail: { message }, error: message });
   } finally {
     if (send && !ctx.res.writableEnded) ctx.res.end();

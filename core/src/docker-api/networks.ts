@@ -1,3 +1,4 @@
+import { coerce, lt } from 'semver';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { NetworkCreateBody, NetworkListFilters, NetworkService } from '../engine/networks';
@@ -33,7 +34,10 @@ export function registerNetworkRoutes(router: Router, networks: NetworkService):
   router.post('/networks/create', async (ctx) => {
     const body = await readDockerJson<NetworkCreateBody>(ctx);
     ctx.status = 201;
-    ctx.body = await networks.create(body);
+    // dockerd checks that a subnet has no host bits only from API 1.44; older clients (bollard's tests send
+    // 10.10.10.10/24) get their subnet kept as given, as dockerd 20.10 keeps it.
+    const v = coerce(ctx.state.apiVersion ?? '1.50');
+    ctx.body = await networks.create(body, { lenientSubnets: !!v && lt(v, '1.44.0') });
   });
 
   router.post('/networks/prune', async (ctx) => {

@@ -18,6 +18,7 @@ import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { callerContext } from '../engine/caller';
+import { ATTACH_WS_PATH, attachWebsocket } from './attach-websocket';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
@@ -158,6 +159,11 @@ async function upgradeAs(
   const rest = caller.path;
   await deps.admitRequest(caller.method, rest, caller.bearerToken);
   const query = Object.fromEntries(url.searchParams.entries());
+  const websocketAttach = ATTACH_WS_PATH.exec(rest);
+  if (websocketAttach && String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+    await attachWebsocket(deps.engine, decodeURIComponent(websocketAttach[1]), query, version, req, socket, head, log);
+    return;
+  }
   const attach = ATTACH_PATH.exec(rest);
   if (attach) {
     const id = decodeURIComponent(attach[1]);

@@ -8,7 +8,7 @@ import { FileOperations } from './file-operations';
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
+import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
@@ -19,6 +19,9 @@ import type { AdmissionTiming } from './admission-timing';
 import { ContainerNetworking } from './container-networking';
 import { validatePortBindings } from './port-bindings';
 import { validateCreateSettings } from './create-validation';
+import { linkEnv, normalizeLinks } from './legacy-links';
+import { withLegacyMacAddress } from './network-endpoints';
+import { volumeSubpath } from './volume-subpath';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
@@ -162,6 +165,7 @@ export class ContainerEngine {
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
+    normalizeLinks(hostConfig, name, (ref) => this.tryFind(ref));
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
@@ -229,12 +233,13 @@ export class ContainerEngine {
     hostConfig: ContainerRecord['hostConfig'], mountRequests: MountRequest[], pool: string, backend: string,
   ): Promise<{ Id: string; Warnings: string[] }> {
     const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
-      String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, name.slice(1), id);
+      String(hostConfig.NetworkMode || 'default'),
+      withLegacyMacAddress(String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, body.MacAddress), name.slice(1), id);
     const mounts = [];
     for (const m of mountRequests) {
       if (m.type === 'volume') {
         const vol = await this.deps.volumes.ensure(m.source || newId());
-        mounts.push(mountPointOf({ ...m, source: vol.Name }, vol.Mountpoint));
+        mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(vol.Mountpoint, m.subpath) : vol.Mountpoint));
       } else if (m.type === 'bind') {
         if (!existsSync(m.source)) {
           if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
@@ -272,9 +277,11 @@ export class ContainerEngine {
       hostname: c.config.Hostname,
       image: { id: c.imageId, ref: c.image, rootfs: this.deps.images.rootfsPath(c.imageId) },
       argv: [c.path, ...c.args],
-      env: c.config.Env,
+      // Link variables go under the container's own, which win (dockerd's CreateDaemonEnvironment).
+      env: starting && c.hostConfig.Links ? mergeEnv(linkEnv(c, (ref) => this.tryFind(ref)), c.config.Env) : c.config.Env,
       workingDir: c.config.WorkingDir,
       user: c.config.User,
+      groupAdd: Array.isArray(c.hostConfig.GroupAdd) ? (c.hostConfig.GroupAdd as unknown[]).map(String) : undefined,
       tty: c.config.Tty,
       consoleSize: c.config.Tty ? consoleSizeOf(c.hostConfig.ConsoleSize) : undefined,
       openStdin: c.config.OpenStdin,

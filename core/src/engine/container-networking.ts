@@ -4,6 +4,7 @@ import type { ContainerRecord, EndpointSettings } from './container-record';
 import type { ContainerEngine } from './container-engine';
 import { cidrContains, ipToInt, parseCidr } from './network-ipam';
 import { publishedPorts } from './port-bindings';
+import { linkHosts } from './legacy-links';
 
 /**
  * What a backend needs to give a container Docker's network: its mode, its endpoints with the addresses the
@@ -70,7 +71,8 @@ export class ContainerNetworking {
         lines.push({ ip: pep.IPAddress, names });
       }
     }
-    return [...lines, ...this.extraHosts(c, c.networks[Object.keys(c.networks)[0]]?.Gateway ?? '')];
+    const links = linkHosts(c, (ref) => this.engine.tryFind(ref));
+    return [...links, ...lines, ...this.extraHosts(c, c.networks[Object.keys(c.networks)[0]]?.Gateway ?? '')];
   }
 
   private ownHosts(c: ContainerRecord, ips: string[]): HostEntry[] {

@@ -23,6 +23,8 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  /** Given by clients of API < 1.44 (`--mac-address`): dockerd keeps it in Config. */
+  MacAddress?: string;
 }
 
 export interface ContainerState {

@@ -235,8 +235,13 @@ export class RunController {
     if (await this.endPendingRestart(c)) return;
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     await this.markStoppedByHand(c, sig);
+    const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
+    // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
+    // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
+    if (sig === 'SIGKILL' && run) await Promise.race([run.ended, delay(KILL_SETTLE_MS)]);
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
@@ -386,6 +391,7 @@ export class RunController {
   }
 }
 
+const KILL_SETTLE_MS = 30_000;
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }

@@ -25,6 +25,8 @@ export interface CreateBody {
   Labels?: Record<string, string> | null;
   StopSignal?: string;
   StopTimeout?: number | null;
+  /** API < 1.44: the MAC address of the container's endpoint on its NetworkMode network. */
+  MacAddress?: string;
   HostConfig?: Record<string, unknown> | null;
   NetworkingConfig?: { EndpointsConfig?: Record<string, Record<string, unknown>> | null } | null;
 }
@@ -103,6 +105,7 @@ export function mergeConfig(body: CreateBody, image: ImageConfigView, imageRef: 
     OnBuild: null,
     Labels: { ...(image.Labels ?? {}), ...(body.Labels ?? {}) },
     StopSignal: body.StopSignal || image.StopSignal || undefined,
+    ...(typeof body.MacAddress === 'string' && body.MacAddress ? { MacAddress: body.MacAddress } : {}),
     StopTimeout: body.StopTimeout ?? undefined,
   };
 }
@@ -117,6 +120,30 @@ export interface MountRequest {
   /** Binds from `-v` create a missing source dir; `--mount type=bind` refuses it, as Docker does. */
   createSource: boolean;
   mode: string;
+  /** A bind's propagation (`rshared`, ...), kept and reported; dockerd's default is `rprivate`. */
+  propagation?: string;
+  /** `VolumeOptions.Subpath`: the directory of the volume that is mounted, relative to its root. */
+  subpath?: string;
+}
+
+const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
+
+function mountOptionsOf(m: Record<string, unknown>, type: string): { propagation?: string; subpath?: string } {
+  const bindOptions = (m.BindOptions ?? {}) as { Propagation?: unknown };
+  const volumeOptions = (m.VolumeOptions ?? {}) as { Subpath?: unknown };
+  const propagation = bindOptions.Propagation;
+  if (propagation !== undefined && propagation !== '' && (type !== 'bind' || !PROPAGATIONS.includes(String(propagation)))) {
+    throw new InvalidArgumentError(type !== 'bind' ? `invalid mount config for type "${type}": field BindOptions must not be specified` : `invalid propagation mode: ${String(propagation)}`);
+  }
+  const subpath = volumeOptions.Subpath;
+  if (subpath !== undefined && subpath !== '') {
+    if (type !== 'volume') throw new InvalidArgumentError(`invalid mount config for type "${type}": field VolumeOptions must not be specified`);
+    // dockerd 26: relative, and never above the volume's root.
+    if (typeof subpath !== 'string' || isAbsolute(subpath) || posix.normalize(subpath).split('/')[0] === '..') {
+      throw new InvalidArgumentError(`invalid mount config for type "volume": subpath must be a relative path within the volume`);
+    }
+  }
+  return { propagation: propagation ? String(propagation) : undefined, subpath: subpath ? String(subpath) : undefined };
 }
 
 /**
@@ -139,7 +166,8 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     if (type === 'volume' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) {
       throw new InvalidArgumentError(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
-    out.push({ type, source: src, target: dst, readOnly, createSource: true, mode: opts });
+    const propagation = opts.split(',').find((o) => PROPAGATIONS.includes(o));
+    out.push({ type, source: src, target: dst, readOnly, createSource: true, mode: opts, propagation });
   }
   for (const m of objectList<Record<string, unknown>>(hostConfig.Mounts, 'HostConfig.Mounts')) {
     const type = m.Type;
@@ -151,7 +179,7 @@ export function parseMounts(hostConfig: Record<string, unknown>, volumes: Record
     if (isRoot(target)) throw new InvalidArgumentError(rootTargetRefused(type));
     const source = typeof m.Source === 'string' ? m.Source : '';
     if (type === 'bind' && !isAbsolute(source)) throw new InvalidArgumentError(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
-    out.push({ type, source, target, readOnly: m.ReadOnly === true, createSource: false, mode: '' });
+    out.push({ type, source, target, readOnly: m.ReadOnly === true, createSource: false, mode: '', ...mountOptionsOf(m, type) });
   }
   const tmpfs = hostConfig.Tmpfs;
   if (tmpfs && typeof tmpfs === 'object') {
@@ -213,6 +241,6 @@ export function mountPointOf(m: MountRequest, resolvedSource: string): MountPoin
     Destination: m.target,
     Mode: m.type === 'volume' ? (m.mode || 'z') : m.mode,
     RW: !m.readOnly,
-    Propagation: m.type === 'bind' ? 'rprivate' : '',
+    Propagation: m.type === 'bind' ? (m.propagation || 'rprivate') : '',
   };
 }

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import type { CreateBody } from './create-spec';
 import { splitProtoPort } from './port-bindings';
+import { validateLogConfig } from './log-config';
 
 /**
  * What dockerd's verifyContainerSettings refuses at create (400, its wording) that a backend would otherwise
@@ -22,6 +23,11 @@ export function validateCreateSettings(body: CreateBody): void {
   const hostConfig = (body.HostConfig ?? {}) as Record<string, unknown>;
   validateHostIps(hostConfig.PortBindings);
   validateUlimits(hostConfig.Ulimits);
+  validateLogConfig(hostConfig);
+  const groupAdd = hostConfig.GroupAdd;
+  if (groupAdd !== undefined && groupAdd !== null && (!Array.isArray(groupAdd) || groupAdd.some((g) => typeof g !== 'string' || g === ''))) {
+    throw new InvalidArgumentError('invalid HostConfig.GroupAdd: expected a list of group names or ids');
+  }
 }
 
 function validateHostIps(bindings: unknown): void {

@@ -1,5 +1,6 @@
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { portMap, portSummary } from './port-bindings';
+import { logConfigView } from './log-config';
 
 /**
  * Drops null fields. Real dockerd sends `null` for unset lists, but the v1.56 spec types them as arrays;
@@ -89,12 +90,14 @@ function hostConfigView(c: ContainerRecord) {
     Memory: 0,
     ...c.hostConfig,
   });
-  // Clients send '' for "unset"; the spec's enums do not allow it, and we log with json-file files.
-  view.LogConfig = { Type: 'json-file', Config: {} };
+  // Clients send '' for "unset"; dockerd shows its default driver then.
+  view.LogConfig = logConfigView(c.hostConfig);
   if (view.CgroupnsMode === '') delete view.CgroupnsMode;
   // -1 is the CLI's "unset"; the spec's range is 0-100.
   if (typeof view.MemorySwappiness === 'number' && view.MemorySwappiness < 0) delete view.MemorySwappiness;
   if (view.Isolation === '') view.Isolation = 'default';
+  // dockerd names the runtime that runs it (its default, `runc`, when none was asked for); ours is in /info.
+  if (!view.Runtime) view.Runtime = 'sockerless';
   // Docker always shows both fields of the policy; clients often send only the name.
   view.RestartPolicy = { Name: 'no', MaximumRetryCount: 0, ...(view.RestartPolicy as object) };
   return view;

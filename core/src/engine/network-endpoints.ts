@@ -50,11 +50,12 @@ export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, contai
   checkEndpointShape(cfg);
   const userDefined = !PREDEFINED.has(n.name);
   const ipam = (cfg.IPAMConfig ?? null) as { IPv4Address?: string } | null;
-  const aliases: string[] | null = Array.isArray(cfg.Aliases) && cfg.Aliases.length ? cfg.Aliases.map(String) : null;
+  // An empty list stays an empty list, as dockerd keeps what the client sent (clients compare it).
+  const aliases: string[] | null = Array.isArray(cfg.Aliases) ? cfg.Aliases.map(String) : null;
   const staticIp = ipam?.IPv4Address || '';
   const errs: string[] = [];
   if (!userDefined && staticIp) errs.push('user specified IP address is supported on user defined networks only');
-  if (!userDefined && aliases) errs.push('network-scoped alias is supported only for containers in user defined networks');
+  if (!userDefined && aliases?.length) errs.push('network-scoped alias is supported only for containers in user defined networks');
   const staticN = staticIp ? ipToInt(staticIp) : undefined;
   if (staticIp && staticN === undefined) errs.push(`invalid IPv4 address: ${staticIp}`);
   let pool = n.pools[0];
@@ -95,4 +96,17 @@ export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, contai
     // Docker's buildEndpointDNSNames: name, aliases, short id; only user-defined networks resolve names.
     DNSNames: userDefined ? [...new Set([containerName, ...(aliases ?? []), shortId])] : null,
   };
+}
+
+/**
+ * Before API 1.44 `--mac-address` came as the container's `Config.MacAddress`, meant for the endpoint on its
+ * NetworkMode network (dockerd applies it there); an endpoint that names its own MAC keeps that one.
+ */
+export function withLegacyMacAddress(networkMode: string, endpoints: Record<string, any>, mac: unknown): Record<string, any> {
+  if (typeof mac !== 'string' || mac === '') return endpoints;
+  const mode = !networkMode || networkMode === 'default' ? 'bridge' : networkMode;
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return endpoints;
+  const key = Object.keys(endpoints).find((k) => k === mode || (mode === 'bridge' && k === 'default')) ?? mode;
+  const current = (endpoints[key] ?? {}) as Record<string, unknown>;
+  return current.MacAddress ? endpoints : { ...endpoints, [key]: { ...current, MacAddress: mac } };
 }

@@ -91,9 +91,10 @@ export interface NetworkCreateBody {
 
 /**
  * Validates the requested IPAM like Docker's ValidateIPAM (same wording), refuses pools that overlap `taken`,
- * and allocates a free default pool when no IPv4 subnet is given.
+ * and allocates a free default pool when no IPv4 subnet is given. `lenientSubnets` (API < 1.44) lets a subnet
+ * have host bits, kept as given in the config.
  */
-export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boolean, taken: Cidr[], defaults: () => Iterable<Cidr>): { config: IpamConfigEntry[]; pools: NetworkPool[] } {
+export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boolean, taken: Cidr[], defaults: () => Iterable<Cidr>, lenientSubnets = false): { config: IpamConfigEntry[]; pools: NetworkPool[] } {
   const driver = ipam?.Driver || 'default';
   if (driver !== 'default') throw new NotImplementedError(`IPAM driver "${driver}" is not supported; only "default" is`);
   const errs: string[] = [];
@@ -109,7 +110,7 @@ export function planIpam(ipam: NetworkCreateBody['IPAM'], v4: boolean, v6: boole
     const subnet = parseCidr(c.Subnet ?? '');
     if (!subnet) { errs.push(`invalid subnet ${c.Subnet ?? ''}: invalid CIDR block notation`); continue; }
     const before = errs.length;
-    if (subnet.addr !== subnet.base) errs.push(`invalid subnet ${c.Subnet}: it should be ${cidrToString(subnet)}`);
+    if (subnet.addr !== subnet.base && !lenientSubnets) errs.push(`invalid subnet ${c.Subnet}: it should be ${cidrToString(subnet)}`);
     if (c.IPRange) {
       const r = parseCidr(c.IPRange);
       if (!r) errs.push(`invalid ip-range ${c.IPRange}: invalid CIDR block notation`);

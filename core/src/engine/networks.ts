@@ -146,7 +146,7 @@ export class NetworkService {
     throw new NotFoundError(`network ${term} not found`);
   }
 
-  async create(body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
+  async create(body: NetworkCreateBody, opts: { lenientSubnets?: boolean } = {}): Promise<{ Id: string; Warning: string }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid network config: expected a JSON object');
     const name = body.Name;
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`invalid name: ${name ?? ''}`);
@@ -161,7 +161,7 @@ export class NetworkService {
       if (this.networks.all().some((n) => n.name === name && ownerOf(n) === ownerOf({ labels }))) throw new ConflictError(`network with name ${name} already exists`);
       const enableIPv4 = body.EnableIPv4 ?? true;
       const enableIPv6 = body.EnableIPv6 ?? false;
-      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, this.takenSubnets(), () => poolSubnets(this.addressing.defaultAddressPools));
+      const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, this.takenSubnets(), () => poolSubnets(this.addressing.defaultAddressPools), opts.lenientSubnets);
       const rec: NetworkRecord = {
         id: newId(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,

@@ -4,7 +4,7 @@ import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
   getContainerArchive, putContainerArchive, statContainerPath,
   type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
-  type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
+  type FilesystemChange, type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import { containerFiles, type ContainerFs } from './archive';
@@ -24,6 +24,7 @@ import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from '
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { SPEC_FILE, identityFromStateDir } from './spec-identity';
+import { containerLayer, exportTree, layerChanges, layerTar, type ContainerLayer } from './layer-diff';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
 
@@ -391,6 +392,12 @@ export class LocalDriver implements BackendDriver {
     if (await exists(copyDir(stateDir))) return treeSize(copyDir(stateDir));
     return treeSize(upperDir(stateDir));
   }
+
+  // docker diff, export and commit read the container's overlay (layer-diff.ts).
+  async changes(id: string): Promise<FilesystemChange[]> { return layerChanges(await this.layerOf(id)); }
+  async exportFilesystem(id: string): Promise<Readable> { return exportTree(await this.layerOf(id)); }
+  async layerDiff(id: string): Promise<Readable> { return layerTar(await this.layerOf(id)); }
+  private async layerOf(id: string): Promise<ContainerLayer> { return containerLayer(await this.specOf(id), await this.fsOf(id)); }
 
   async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
   async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }

@@ -56,10 +56,10 @@ export class StartCache {
     const cacheable = this.pristine.has(spec.stateDir) && spec.mounts.length === 0 && spec.image.rootfs !== undefined;
     // Only PATH of the environment takes part in the lookup; the rest (often unique per CI job) does not.
     const path = spec.env.filter((kv) => kv.startsWith('PATH=')).pop();
-    const key = JSON.stringify([spec.image.rootfs, spec.user, spec.argv[0], workingDir, path]);
+    const key = JSON.stringify([spec.image.rootfs, spec.user, spec.groupAdd ?? [], spec.argv[0], workingDir, path]);
     const known = cacheable ? this.lookups.get(key) : undefined;
     if (known) return { user: known.user, env: envOf(known.user), exe: known.exe };
-    const user = await resolveUser(root, spec.user);
+    const user = await resolveUser(root, spec.user, spec.groupAdd);
     const env = envOf(user);
     const exe = await checkExecutable(root, spec.argv[0], env, workingDir, spec.mounts);
     if (cacheable) {

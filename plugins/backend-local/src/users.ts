@@ -39,9 +39,10 @@ const numeric = (s: string) => /^\d+$/.test(s);
 
 /**
  * Resolves `''`, `user`, `uid`, `user:group`, `uid:gid` against `root`'s /etc files. A numeric id without an
- * entry is allowed (gid then defaults to 0, as runc does); an unknown name is Docker's error.
+ * entry is allowed (gid then defaults to 0, as runc does); an unknown name is Docker's error. `groupAdd` adds
+ * supplementary groups, numeric or by name.
  */
-export async function resolveUser(root: string, user: string): Promise<ExecUser> {
+export async function resolveUser(root: string, user: string, groupAdd: string[] = []): Promise<ExecUser> {
   const [userPart = '', groupPart] = user.split(':', 2);
   const users = await passwd(root);
   let entry: PasswdEntry | undefined;
@@ -69,6 +70,12 @@ export async function resolveUser(root: string, user: string): Promise<ExecUser>
   } else if (entry) {
     supplementary = groupList.filter((g) => g.members.includes(entry!.name)).map((g) => g.gid);
   }
-  const all = [gid, ...supplementary.filter((g) => g !== gid)];
+  // HostConfig.GroupAdd comes on top, as runc's additional groups; a name must be in the image (dockerd's wording).
+  for (const added of groupAdd) {
+    const g = numeric(added) ? Number(added) : groupList.find((x) => x.name === added)?.gid;
+    if (g === undefined) throw new InvalidArgumentError(`Unable to find group ${added}: no matching entries in group file`);
+    supplementary.push(g);
+  }
+  const all = [...new Set([gid, ...supplementary])];
   return { uid, gid, groups: all, home: entry?.home ?? '/', name: entry?.name };
 }

@@ -130,6 +130,8 @@ export interface WorkloadSpec {
   workingDir: string;
   /** `user`, `uid`, `user:group` or `uid:gid`, as Docker accepts; empty means root. */
   user: string;
+  /** `HostConfig.GroupAdd`: more supplementary groups, numeric or named in the image's /etc/group. */
+  groupAdd?: string[];
   tty: boolean;
   openStdin: boolean;
   /** With a TTY: the terminal's size at start (Docker's `ConsoleSize`), so it is right before the first resize. */
@@ -144,6 +146,12 @@ export interface WorkloadSpec {
   network?: WorkloadNetwork;
   /** Absent from a core that predates it: Docker's default confinement. */
   security?: WorkloadSecurity;
+}
+
+/** One entry of `GET /containers/{id}/changes`: Kind 0 modified, 1 added, 2 deleted (Docker's ChangeType). */
+export interface FilesystemChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
 }
 
 export interface ExitStatus {
@@ -272,6 +280,12 @@ export interface BackendDriver {
   top?(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }>;
   /** Bytes written by the container on top of its image (Docker's SizeRw). */
   diskUsage?(id: string): Promise<number>;
+  /** What the container changed on top of its image (`docker diff`), Docker's kinds, parents before children. */
+  changes?(id: string): Promise<FilesystemChange[]>;
+  /** The container's whole filesystem, mounts left out, as a tar (`docker export`). */
+  exportFilesystem?(id: string): Promise<Readable>;
+  /** The container's writable layer as an image layer tar with OCI whiteouts (`docker commit`). */
+  layerDiff?(id: string): Promise<Readable>;
   /** Connects a running workload to one more bridge network (`docker network connect`). */
   connectNetwork?(id: string, endpoint: WorkloadEndpoint): Promise<void>;
   /** Takes a running workload off a network. */

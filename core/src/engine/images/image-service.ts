@@ -298,7 +298,7 @@ export class ImageService implements ImageStoreService {
    * Stores an image from its config bytes (its layer blobs must already be stored), unpacks its rootfs,
    * and points `tags`/`digests` at it. `changed` is false when every reference already pointed here.
    */
-  private async addImage(configBytes: Buffer, tags: ImageReference[], digests: ImageReference[]) {
+  async addImage(configBytes: Buffer, tags: ImageReference[], digests: ImageReference[]) {
     const id = await this.blobs.putBytes(configBytes);
     const config = parseConfig(configBytes);
     const layers = config.rootfs?.diff_ids ?? [];
@@ -392,7 +392,7 @@ export class ImageService implements ImageStoreService {
     return next;
   }
 
-  private emit(action: string, actorId: string, name: string, rec: ImageRecord | undefined): void {
+  emit(action: string, actorId: string, name: string, rec: ImageRecord | undefined): void {
     this.opts.events.emit({ Type: 'image', Action: action, Actor: { ID: actorId, Attributes: { ...(rec ? labelsOf(rec) : {}), name } } });
   }
 }

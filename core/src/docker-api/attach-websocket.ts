@@ -1,0 +1,45 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import { coerce, gte } from 'semver';
+import { guarded, type Logger } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import { attachContainer, attachOptionsOf } from './container-streams';
+import { closeCallbacks, type StreamConnection } from './hijack';
+
+/**
+ * `GET /containers/{id}/attach/ws`: attach over a websocket, as dockerd's postContainersAttachWebsocket.
+ * The streams are raw, never multiplexed (stdout and stderr interleave as written); from API 1.28 each
+ * frame is binary, before it text. What the client sends in any frame is the container's stdin.
+ */
+export const ATTACH_WS_PATH = /^\/containers\/([^/]+)\/attach\/ws$/;
+
+export async function attachWebsocket(
+  engine: ContainerEngine, id: string, query: Record<string, string>, version: string | undefined,
+  req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger,
+): Promise<void> {
+  engine.find(id);
+  // Loaded on the first websocket attach only: most daemons never serve one.
+  const { WebSocketServer } = await import('ws');
+  const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const ws = await new Promise<import('ws').WebSocket>((resolve) => server.handleUpgrade(req, socket, head, resolve));
+  const v = coerce(version ?? '1.50');
+  const binary = !v || gte(v, '1.28.0');
+  const input = new PassThrough();
+  const closing = closeCallbacks(log);
+  ws.on('message', guarded(log, { on: 'websocket attach message' }, (data: Buffer | Buffer[] | ArrayBuffer) => {
+    const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!input.writableEnded) input.write(chunk);
+  }));
+  ws.on('error', guarded(log, { on: 'websocket attach error' }, () => input.end()));
+  ws.on('close', guarded(log, { on: 'websocket attach close' }, () => { input.end(); closing.fire(); server.close(); }));
+  const conn: StreamConnection = {
+    input,
+    log,
+    write: (data) => { if (!closing.closed && ws.readyState === ws.OPEN) ws.send(data, { binary }); },
+    end: () => { if (!closing.closed && ws.readyState === ws.OPEN) ws.close(1000); },
+    get closed() { return closing.closed; },
+    onClose: closing.add,
+  };
+  await attachContainer(engine, id, { ...attachOptionsOf(query), raw: true }, conn);
+}

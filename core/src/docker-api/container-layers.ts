@@ -1,0 +1,97 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { ConflictError, InvalidArgumentError, NotImplementedError, type BackendDriver } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { ContainerRecord } from '../engine/container-record';
+import type { ContainerDefaults } from '../engine/images/image-config';
+import { commitContainer } from '../engine/images/image-commit';
+import type { ImageService } from '../engine/images/image-service';
+import { queryString, readJson } from './http';
+
+/**
+ * What a container made of its filesystem: `docker diff` (changes), `docker export` and `docker commit`.
+ * Each is the backend's to compute (only it knows where the files are); a backend without the power is
+ * Docker's 501, answered here once.
+ */
+export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageService): void {
+  const driverWith = <K extends 'changes' | 'exportFilesystem' | 'layerDiff'>(c: ContainerRecord, power: K, what: string) => {
+    const driver = engine.backendOf(c).driver;
+    if (!driver[power]) throw new NotImplementedError(`${what} is not supported by backend '${c.backend}'`);
+    return driver as BackendDriver & Required<Pick<BackendDriver, K>>;
+  };
+
+  router.get('/containers/:id/changes', async (ctx) => {
+    const c = engine.find(ctx.params.id);
+    const changes = await driverWith(c, 'changes', 'docker diff').changes(c.id);
+    // dockerd answers null, not [], for a container that changed nothing.
+    ctx.body = changes.length ? changes : 'null';
+    ctx.type = 'application/json';
+  });
+
+  router.get('/containers/:id/export', async (ctx) => {
+    const c = engine.find(ctx.params.id);
+    const tar = await driverWith(c, 'exportFilesystem', 'docker export').exportFilesystem(c.id);
+    engine.emit(c, 'export');
+    ctx.set('Content-Type', 'application/octet-stream');
+    ctx.body = tar;
+  });
+
+  router.post('/commit', async (ctx) => {
+    const ref = queryString(ctx, 'container');
+    if (!ref) throw new InvalidArgumentError('No such container: ');
+    const c = engine.find(ref);
+    if (c.state.Status === 'removing') throw new ConflictError(`You cannot commit a container ${c.id} that is being removed`);
+    const driver = driverWith(c, 'layerDiff', 'docker commit');
+    // `pause` (default true) would freeze the container while its layer is read; this daemon has no pause
+    // yet, so a running container's layer is read as it is, like `docker commit --pause=false`.
+    const id = await commitContainer(images, {
+      containerId: c.id,
+      parentId: c.imageId,
+      containerConfig: c.config,
+      bodyConfig: bodyConfigOf(await readJson<Record<string, unknown>>(ctx)),
+      changes: queryList(ctx, 'changes'),
+      author: queryString(ctx, 'author') ?? '',
+      comment: queryString(ctx, 'comment') ?? '',
+      repo: queryString(ctx, 'repo') || undefined,
+      tag: queryString(ctx, 'tag') || undefined,
+      layer: () => driver.layerDiff(c.id),
+    });
+    const repo = queryString(ctx, 'repo');
+    engine.emit(c, 'commit', { comment: queryString(ctx, 'comment') ?? '', imageID: id, imageRef: repo ? `${repo}:${queryString(ctx, 'tag') || 'latest'}` : '' });
+    ctx.status = 201;
+    ctx.body = { Id: id };
+  });
+}
+
+/** `changes` may come once per line (`?changes=A&changes=B`), as the docker CLI sends them. */
+function queryList(ctx: Context, name: string): string[] {
+  const v = ctx.query[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+const STRING_LISTS = ['Env', 'Cmd', 'Entrypoint', 'OnBuild', 'Shell'] as const;
+
+/** The body's config fields an image keeps, each checked for its type. */
+function bodyConfigOf(body: Record<string, unknown>): ContainerDefaults {
+  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('invalid commit body: expected a container config object');
+  const out: Record<string, unknown> = {};
+  for (const key of STRING_LISTS) {
+    const v = body[key];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidArgumentError(`invalid ${key}: expected a list of strings`);
+    if (v.length) out[key] = v;
+  }
+  for (const key of ['User', 'WorkingDir', 'StopSignal'] as const) {
+    const v = body[key];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') throw new InvalidArgumentError(`invalid ${key}: expected a string`);
+    out[key] = v;
+  }
+  for (const key of ['Labels', 'ExposedPorts', 'Volumes', 'Healthcheck'] as const) {
+    const v = body[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`invalid ${key}: expected an object`);
+    if (Object.keys(v).length) out[key] = v;
+  }
+  return out as ContainerDefaults;
+}
