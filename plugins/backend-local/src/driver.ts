@@ -2,12 +2,11 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
-  getContainerArchive, putContainerArchive, statContainerPath,
   type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type FilesystemChange, type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
-import { containerFiles, type ContainerFs } from './archive';
+import { ContainerFiles } from './container-files';
 import { execCommand, execLeadsSession, killable } from './exec';
 import { detectHostTools, type HostTools } from './host-tools';
 import { Leftovers, LiveRestore } from './live-restore';
@@ -16,7 +15,7 @@ import { spawnProcess } from './process';
 import { BusyboxHelper } from './busybox-helper';
 import { ContainerNetworks } from './network/container-networks';
 import type { SharedHostBridges } from './network/host-bridges';
-import { OverlayRoots, copyDir, treeSize, upperDir } from './rootfs';
+import { OverlayRoots, upperDir } from './rootfs';
 import { UsernsRemap, type UsernsRemapOptions } from './userns';
 import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
@@ -24,7 +23,6 @@ import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from '
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { SPEC_FILE, identityFromStateDir } from './spec-identity';
-import { containerLayer, exportTree, layerChanges, layerTar, type ContainerLayer } from './layer-diff';
 import { resolveUser, type ExecUser } from './users';
 import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
 
@@ -54,6 +52,7 @@ export class LocalDriver implements BackendDriver {
   private readonly security: ContainerSecurity;
   private readonly live: LiveRestore;
   private readonly leftovers: Leftovers;
+  private readonly files: ContainerFiles;
   /** What runs in a sandbox before the workload (bwrap, busybox, confine): see RunningContainers.workloadReady. */
   private readonly setupExecutables: Array<string | undefined>;
 
@@ -78,6 +77,10 @@ export class LocalDriver implements BackendDriver {
     const mode = ctx.options?.sandbox ?? 'auto';
     const remap = ctx.options?.usernsRemap;
     this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap', remap ? new UsernsRemap(this.logger, ctx.stateDir, remap) : undefined);
+    this.files = new ContainerFiles({
+      specOf: (id) => this.specOf(id), stateDirOf: (id) => this.stateDirOf(id), sandboxed: (spec) => this.sandboxed(spec),
+      rootOf: (spec) => this.rootOf(spec), security: this.security, startCache: this.startCache,
+    });
     this.leftovers = new Leftovers({
       logger: this.logger, security: this.security, live: this.live, runs: this.runs, net: this.net, stateDirOf: (id) => this.stateDirOf(id),
     });
@@ -359,25 +362,13 @@ export class LocalDriver implements BackendDriver {
     return this.mountRoot(spec);
   }
 
-  private async fsOf(id: string): Promise<ContainerFs> {
-    const spec = await this.specOf(id);
-    const sandboxed = this.sandboxed(spec);
-    const userns = sandboxed && this.security.userns?.applies(spec) ? this.security.userns : undefined;
-    return { root: await this.rootOf(spec), mounts: sandboxed ? spec.mounts : [], name: spec.name, ids: userns && { uid: userns.map.uid, gid: userns.map.gid } };
-  }
-
-  async statPath(id: string, path: string): Promise<PathStat> {
-    return statContainerPath(containerFiles(await this.fsOf(id)), path);
-  }
-
-  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return getContainerArchive(containerFiles(await this.fsOf(id)), path);
-  }
-
-  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
-    this.startCache.touched(this.stateDirOf(id));
-    return putContainerArchive(containerFiles(await this.fsOf(id)), path, tar, opts);
-  }
+  // docker cp (archive.ts), diff, export and commit (layer-diff.ts) work on the container's files.
+  async statPath(id: string, path: string): Promise<PathStat> { return this.files.stat(id, path); }
+  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> { return this.files.get(id, path); }
+  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> { return this.files.put(id, path, tar, opts); }
+  async changes(id: string): Promise<FilesystemChange[]> { return this.files.changes(id); }
+  async exportFilesystem(id: string): Promise<Readable> { return this.files.export(id); }
+  async layerDiff(id: string): Promise<Readable> { return this.files.layerDiff(id); }
 
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     await this.specOf(id);
@@ -387,17 +378,7 @@ export class LocalDriver implements BackendDriver {
     return top(pids, psArgs);
   }
 
-  async diskUsage(id: string): Promise<number> {
-    const stateDir = this.stateDirOf(id);
-    if (await exists(copyDir(stateDir))) return treeSize(copyDir(stateDir));
-    return treeSize(upperDir(stateDir));
-  }
-
-  // docker diff, export and commit read the container's overlay (layer-diff.ts).
-  async changes(id: string): Promise<FilesystemChange[]> { return layerChanges(await this.layerOf(id)); }
-  async exportFilesystem(id: string): Promise<Readable> { return exportTree(await this.layerOf(id)); }
-  async layerDiff(id: string): Promise<Readable> { return layerTar(await this.layerOf(id)); }
-  private async layerOf(id: string): Promise<ContainerLayer> { return containerLayer(await this.specOf(id), await this.fsOf(id)); }
+  async diskUsage(id: string): Promise<number> { return this.files.diskUsage(id); }
 
   async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
   async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }
