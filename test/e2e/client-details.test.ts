@@ -138,6 +138,10 @@ test('--group-add (numeric and named) gives the workload those groups; an unknow
   const unknown = await e.docker(['run', '--rm', '--group-add', 'nosuch', BUSYBOX, 'id']);
   expect(unknown.code).not.toBe(0);
   expect(unknown.stderr).toContain('Unable to find group nosuch: no matching entries in group file');
+  // An exec runs with the container's added groups too, as dockerd's getUser gives them.
+  const running = await e.ok(['run', '-d', '--group-add', '1234', BUSYBOX, 'sleep', '60']);
+  expect(await e.ok(['exec', running, 'id'])).toBe('uid=0(root) gid=0(root) groups=0(root),1234');
+  await e.ok(['rm', '-f', running]);
 });
 
 test('--mac-address sets the interface address, given per endpoint (API 1.44+) or as Config.MacAddress (1.41)', async () => {

@@ -221,7 +221,7 @@ export class LocalDriver implements BackendDriver {
   }
 
   private async startOnHost(spec: WorkloadSpec): Promise<WorkloadProcess> {
-    const user = await resolveUser('/', spec.user);
+    const user = await resolveUser('/', spec.user, spec.groupAdd);
     const env = this.environment(spec.env, spec.hostname, user, spec.tty);
     const cwd = spec.workingDir || '/';
     await fs.mkdir(cwd, { recursive: true });
@@ -322,7 +322,7 @@ export class LocalDriver implements BackendDriver {
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const workingDir = spec.workingDir || cspec.workingDir || '/';
     if (!r.sandboxed) {
-      const user = await resolveUser('/', spec.user || cspec.user);
+      const user = await resolveUser('/', spec.user || cspec.user, cspec.groupAdd);
       const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
       await checkExecutable('/', spec.argv[0], env, workingDir);
       const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
@@ -330,7 +330,7 @@ export class LocalDriver implements BackendDriver {
     }
     if (!this.tools.nsenter) throw new UnavailableError('exec needs nsenter (util-linux) on the host');
     const root = await this.rootOf(cspec);
-    const user = await resolveUser(root, spec.user || cspec.user);
+    const user = await resolveUser(root, spec.user || cspec.user, cspec.groupAdd);
     const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
     const exe = await checkExecutable(root, spec.argv[0], env, workingDir, cspec.mounts);
     const helperInside = await exists(`/proc/${r.workloadPid}/root${SANDBOX_BUSYBOX}`);
