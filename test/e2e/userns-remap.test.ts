@@ -101,7 +101,10 @@ test('-t and a non-root user run remapped too', async () => {
   expect(mapLine(await e.ok(['run', '--rm', '-t', BUSYBOX, 'cat', '/proc/self/uid_map']))).toBe(`0 ${BASE} ${SIZE}`);
   const id = await e.ok(['run', '-d', '-u', '1000:1000', BUSYBOX, 'sleep', '1000']);
   try {
-    expect(hostUid(Number(await e.ok(['inspect', '-f', '{{.State.Pid}}', id])))).toBe(String(BASE + 1000));
+    // The sandbox's pid 1 switches to the user as it hands over to the workload, a moment after the start returns.
+    const pid = Number(await e.ok(['inspect', '-f', '{{.State.Pid}}', id]));
+    for (let i = 0; i < 200 && hostUid(pid) !== String(BASE + 1000); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(hostUid(pid)).toBe(String(BASE + 1000));
     expect(await e.ok(['exec', '-t', id, 'id', '-u'])).toBe('1000');
   } finally {
     await e.docker(['rm', '-f', id]);
