@@ -10,8 +10,9 @@ afterAll(async () => { await h.cleanup(); });
 const execSpec = (over: Partial<ExecSpec>): ExecSpec =>
   ({ argv: ['true'], env: ['PATH=/bin'], workingDir: '', user: '', tty: false, attachStdin: false, privileged: false, ...over });
 
+/** `ready` once its `sleep` runs (exec'd, not only forked), so a `ps` or `top` right after sees it. */
 async function startLong(id: string, over: Parameters<Harness['spec']>[1] = {}): Promise<WorkloadProcess> {
-  const spec = h.spec(id, { argv: ['sh', '-c', 'echo container-file > /tmp/marker; echo ready; sleep 1000 & wait'], ...over });
+  const spec = h.spec(id, { argv: ['sh', '-c', 'echo container-file > /tmp/marker; sleep 1000 & until grep -q sleep /proc/$!/cmdline 2>/dev/null; do :; done; echo ready; wait'], ...over });
   await h.driver.create(spec);
   const p = await h.driver.start(spec);
   await waitFor(p.stdout, 'ready');
@@ -40,7 +41,7 @@ test('exec runs in the container: its files, pid namespace, env, dir, user and e
   expect(await finish(e)).toEqual({ out: 'container-file\n1\nexec-env\n/tmp\napp\nex1\n', err: '', exitCode: 7, signal: undefined });
   const top = await h.driver.top!('ex1', '');
   expect(top.Titles).toEqual(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
-  expect(top.Processes.map((r) => r[7]).sort()).toEqual(['sh -c echo container-file > /tmp/marker; echo ready; sleep 1000 & wait', 'sleep 1000']);
+  expect(top.Processes.map((r) => r[7]).sort()).toEqual(['sh -c echo container-file > /tmp/marker; sleep 1000 & until grep -q sleep /proc/$!/cmdline 2>/dev/null; do :; done; echo ready; wait', 'sleep 1000']);
   await h.driver.signal('ex1', 'KILL');
   await p.exited;
   await expect(h.driver.exec!('ex1', execSpec({}))).rejects.toMatchObject({ code: 'Conflict', message: 'Container ex1 is not running' });

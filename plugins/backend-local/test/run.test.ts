@@ -154,7 +154,7 @@ test('a new driver instance (daemon restart) finds, remounts, signals and remove
   const { LocalDriver } = await import('../src/driver');
   const { silentLogger } = await import('./helpers');
   // `ready` once the second process is there, so top sees both.
-  const spec = h.spec('restart1', { argv: ['sh', '-c', 'sleep 1000 & while [ ! -e /proc/$!/cmdline ] || ! grep -q sleep /proc/$!/cmdline; do :; done; echo ready; wait'] });
+  const spec = h.spec('restart1', { argv: ['sh', '-c', 'sleep 1000 & until grep -q sleep /proc/$!/cmdline 2>/dev/null; do :; done; echo ready; wait'] });
   await h.driver.create(spec);
   const p = await h.driver.start(spec);
   await waitFor(p.stdout, 'ready');
