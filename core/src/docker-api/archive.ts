@@ -41,9 +41,10 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
     if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
     const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), {
       streamOf: (r) => r.tar,
-      // The container is going: the connection is closed, so the client sees the tar end short rather than
-      // wait for the rest of a body that will never come (a destroyed body stream does not end the response).
-      abort: () => ctx.req.socket.destroy(),
+      // The container is going. Before the answer started, it is dockerd's 409, so no request ends without an
+      // answer; during the tar, the connection is closed, so the client sees the tar end short rather than wait
+      // for the rest of a body that will never come (a destroyed body stream does not end the response).
+      abort: () => answerThenClose(ctx, 409, `container ${c.name} was removed while files were being copied from it`),
     });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
