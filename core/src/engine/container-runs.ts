@@ -35,6 +35,8 @@ interface RunState {
 export class RunController {
   private readonly runs = new Map<string, RunState>();
   private readonly starting = new Set<string>();
+  /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
+  private readonly exiting = new Set<string>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** Per container since its last manual start; see RestartManager. */
   private readonly restarts = new Map<string, RestartManager>();
@@ -162,6 +164,15 @@ export class RunController {
   }
 
   private async onExit(id: string, status: ExitStatus): Promise<void> {
+    this.exiting.add(id);
+    try {
+      await this.recordExit(id, status);
+    } finally {
+      this.exiting.delete(id);
+    }
+  }
+
+  private async recordExit(id: string, status: ExitStatus): Promise<void> {
     const run = this.runs.get(id);
     this.runs.delete(id);
     this.health.stop(id);
@@ -215,7 +226,7 @@ export class RunController {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
     const c = this.engine.find(idOrName);
-    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.restartPending(c.id)) {
+    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.restartPending(c.id)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
     return new Promise((resolve) => {
