@@ -1,11 +1,10 @@
 import {
-  ConflictError, isSockerlessError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+  ConflictError, isSockerlessError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { HealthMonitor } from './health';
-import { PolicyRestarts } from './policy-restarts';
-import { startsAtBoot } from './restart-policy';
+import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -39,13 +38,13 @@ export class RunController {
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly policy: PolicyRestarts;
+  /** Per container since its last manual start; see RestartManager. */
+  private readonly restarts = new Map<string, RestartManager>();
   private readonly health: HealthMonitor;
   private shuttingDown = false;
 
   constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
     this.health = new HealthMonitor(engine, logger);
-    this.policy = new PolicyRestarts({ engine, logger, start: (id) => this.start(id, true), shuttingDown: () => this.shuttingDown });
   }
 
   /**
@@ -88,7 +87,7 @@ export class RunController {
   /** The daemon is stopping: no policy restart from here on (dockerd's IsShuttingDown) and no probes. */
   shutdown(): void {
     this.shuttingDown = true;
-    this.policy.cancelAll();
+    for (const manager of this.restarts.values()) manager.cancel();
     this.health.stopAll();
   }
 
@@ -101,7 +100,7 @@ export class RunController {
     const c = this.engine.find(idOrName);
     if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
     if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
-    if (!policyRestart) this.policy.beginHistory(c);
+    if (!policyRestart) this.beginRestartHistory(c);
     this.starting.add(c.id);
     let release: (() => void) | undefined;
     try {
@@ -181,7 +180,7 @@ export class RunController {
     const c = this.engine.containers.get(id);
     if (!c) return;
     const io = this.engine.ioOf(id);
-    const restartIn = this.policy.delayAfterExit(c, status.exitCode);
+    const restartIn = this.policyRestartDelay(c, status.exitCode);
     c.state = {
       ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
       Error: status.error ?? '', FinishedAt: (status.finishedAt ?? new Date()).toISOString(),
@@ -199,7 +198,7 @@ export class RunController {
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
     this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
     if (restartIn !== undefined) {
-      this.policy.schedule(id, restartIn);
+      this.scheduleRestart(id, restartIn);
       return;
     }
     if (c.hostConfig.AutoRemove) {
@@ -227,7 +226,7 @@ export class RunController {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
     const c = this.engine.find(idOrName);
-    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.policy.pending(c.id)) {
+    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.restartPending(c.id)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
     return new Promise((resolve) => {
@@ -242,11 +241,11 @@ export class RunController {
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.engine.find(idOrName);
     const sig = normalizeSignal(signal);
-    await this.policy.settled(c.id);
+    await this.policyStartSettled(c.id);
     // Docker: a restarting container has no process to signal; the kill only keeps it down.
-    if (await this.policy.endPending(c)) return;
+    if (await this.endPendingRestart(c)) return;
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
-    await this.policy.markStoppedByHand(c, sig);
+    await this.markStoppedByHand(c, sig);
     const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
@@ -259,8 +258,8 @@ export class RunController {
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
   async stop(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.engine.find(idOrName);
-    await this.policy.settled(c.id);
-    if (await this.policy.endPending(c)) {
+    await this.policyStartSettled(c.id);
+    if (await this.endPendingRestart(c)) {
       this.engine.emit(c, 'stop');
       return;
     }
@@ -269,13 +268,13 @@ export class RunController {
     run.stopRequested = true;
     const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
-    await this.policy.markStoppedByHand(c, sig);
+    await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
-        this.policy.managerOf(c.id).cancel();
+        this.restartManagerOf(c.id).cancel();
         await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
         this.engine.emit(c, 'kill', { signal: '9' });
       }
@@ -287,19 +286,19 @@ export class RunController {
 
   async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.engine.find(idOrName);
-    if (this.runs.has(c.id) || this.policy.pending(c.id)) await this.stop(c.id, timeoutSeconds, signal);
+    if (this.runs.has(c.id) || this.restartPending(c.id)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
     this.engine.emit(c, 'restart');
   }
 
   async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
     const c = this.engine.find(idOrName);
-    if (opts.force) await this.policy.settled(c.id);
-    if (this.policy.pending(c.id) || this.policy.inFlight(c.id)) {
+    if (opts.force) await this.policyStartSettled(c.id);
+    if (this.restartPending(c.id) || this.restarts.get(c.id)?.inFlight) {
       if (!opts.force) {
         throw new ConflictError(`You cannot remove a restarting container ${c.id}. Stop the container before attempting removal or force remove`);
       }
-      await this.policy.endPending(c);
+      await this.endPendingRestart(c);
     }
     const run = this.runs.get(c.id);
     if (run) {
@@ -307,7 +306,7 @@ export class RunController {
         throw new ConflictError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
       }
       run.stopRequested = true;
-      this.policy.managerOf(c.id).cancel();
+      this.restartManagerOf(c.id).cancel();
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       this.engine.emit(c, 'kill', { signal: '9' });
       await run.ended;
@@ -317,9 +316,89 @@ export class RunController {
     if (c.state.Status === 'removing') return;
     c.state = { ...c.state, Status: 'removing' };
     this.health.stop(c.id);
-    this.policy.forget(c.id);
+    this.restarts.get(c.id)?.cancel();
+    this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+  }
+
+  // Restart policy plumbing; the rules themselves are in restart-policy.ts.
+
+  private restartManagerOf(id: string): RestartManager {
+    let manager = this.restarts.get(id);
+    if (!manager) this.restarts.set(id, (manager = new RestartManager()));
+    return manager;
+  }
+
+  private restartPending(id: string): boolean {
+    return this.restarts.get(id)?.pending ?? false;
+  }
+
+  /** A manual start begins a new history (Docker's ResetRestartManager): count 0, backoff and cancellation gone. */
+  private beginRestartHistory(c: ContainerRecord): void {
+    if (this.restarts.get(c.id)?.cancel()) c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    this.restarts.delete(c.id);
+    c.restartCount = 0;
+    c.manuallyStopped = false;
+  }
+
+  /** At an exit: how long until the policy starts it again, or undefined when it stays down. */
+  private policyRestartDelay(c: ContainerRecord, exitCode: number): number | undefined {
+    if (this.shuttingDown) return undefined;
+    const ranMs = Date.now() - Date.parse(c.state.StartedAt);
+    const exit = { exitCode, manuallyStopped: c.manuallyStopped ?? false, restartCount: c.restartCount };
+    return this.restartManagerOf(c.id).decide(c.hostConfig.RestartPolicy, exit, ranMs);
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    const manager = this.restartManagerOf(id);
+    manager.schedule(delayMs, guarded(this.logger, { container: id, on: 'restart timer' }, () => {
+      const started = this.start(id, true).catch(async (err: Error) => {
+        // Started meanwhile by other means (the boot's restore of policies, a manual start): nothing to do.
+        if (err instanceof NotModifiedError) return;
+        // As dockerd: a policy restart that cannot start leaves the container exited, with the error shown.
+        this.logger.warn('restart by policy failed', { id, err: err.message });
+        const c = this.engine.containers.get(id);
+        if (!c || !c.state.Restarting) return;
+        c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+        await this.engine.save(c).catch(() => undefined);
+      });
+      manager.inFlight = started.finally(() => { manager.inFlight = undefined; });
+    }));
+  }
+
+  /**
+   * A stop, kill or removal that arrives while the policy is starting the container again waits for that
+   * start (dockerd holds the container's lock through it), then acts on the run it made.
+   */
+  private async policyStartSettled(id: string): Promise<void> {
+    await this.restarts.get(id)?.inFlight;
+  }
+
+  /**
+   * `docker stop`/`kill`/`rm -f` of a container waiting out its restart delay: the restart is dropped and it
+   * is left exited with its last code. False when no restart was pending.
+   */
+  private async endPendingRestart(c: ContainerRecord): Promise<boolean> {
+    if (!this.restartPending(c.id)) return false;
+    this.restartManagerOf(c.id).cancel();
+    c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    c.manuallyStopped = true;
+    await this.engine.save(c);
+    return true;
+  }
+
+  /**
+   * Docker's killWithSignal: the container counts as stopped by hand (an `unless-stopped` one stays down at
+   * the next boot), and a kill with its stop signal, SIGKILL, or any signal when it has no stop signal of
+   * its own, ends the restart policy until the next manual start.
+   */
+  private async markStoppedByHand(c: ContainerRecord, sig: NodeJS.Signals): Promise<void> {
+    const own = c.config.StopSignal ? normalizeSignal(c.config.StopSignal) : undefined;
+    if (!own || sig === 'SIGKILL' || sig === own) this.restartManagerOf(c.id).cancel();
+    if (c.manuallyStopped) return;
+    c.manuallyStopped = true;
+    await this.engine.save(c);
   }
 }
 
