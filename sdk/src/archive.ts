@@ -1,4 +1,4 @@
-import { constants as fsConstants, createReadStream, promises as fs, type Stats } from 'node:fs';
+import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import { dirname, join, normalize, posix, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { extract as tarExtract, pack as tarPack, type Header as Headers, type Pa
 type EntryStream = { resume(): void } & AsyncIterable<unknown>;
 import { InvalidArgumentError, NotFoundError, SockerlessError } from './errors';
 import type { PathStat } from './contracts/backend';
+import { packRegularFile } from './tar-file-entry';
 
 /**
  * Tar helpers every backend with a filesystem reuses for `docker cp`. The core owns the Docker side (the
@@ -114,16 +115,7 @@ async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<
     await entry(pack, { ...base, type: 'directory' });
     for (const child of (await fs.readdir(hostPath)).sort()) await addEntry(pack, join(hostPath, child), `${name}/${child}`, inodes, ids);
   } else if (st.isFile()) {
-    const key = `${st.dev}:${st.ino}`;
-    if (st.nlink > 1 && inodes.has(key)) {
-      await entry(pack, { ...base, type: 'link', linkname: inodes.get(key)! });
-      return;
-    }
-    inodes.set(key, name);
-    await new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ ...base, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
-      pipeline(createReadStream(hostPath), sink).catch(reject);
-    });
+    await packRegularFile(pack, hostPath, st, base, inodes);
   }
   // Sockets, fifos and devices are skipped, as a copy of them is meaningless.
 }

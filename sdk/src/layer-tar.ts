@@ -1,9 +1,9 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 import type { IdOffset } from './archive';
+import { packRegularFile } from './tar-file-entry';
 
 /**
  * A whole directory tree as a tar whose entries are named relative to it (`bin/sh`, as `docker export`
@@ -63,16 +63,7 @@ async function addEntry(pack: Pack, hostPath: string, name: string, inodes: Map<
     if (opts.overlay?.opaque.has(`/${name}`)) await entry(pack, { ...base, name: `${name}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o600 });
     await addChildren(pack, hostPath, name, inodes, opts);
   } else if (st.isFile()) {
-    const key = `${st.dev}:${st.ino}`;
-    if (st.nlink > 1 && inodes.has(key)) {
-      await entry(pack, { ...base, type: 'link', linkname: inodes.get(key)! });
-      return;
-    }
-    inodes.set(key, name);
-    await new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ ...base, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
-      pipeline(createReadStream(hostPath), sink).catch(reject);
-    });
+    await packRegularFile(pack, hostPath, st, base, inodes);
   } else if (st.isFIFO()) {
     await entry(pack, { ...base, type: 'fifo' });
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
