@@ -143,8 +143,11 @@ describe('tasks', () => {
   test('StopTask: SIGTERM ends the process, stopCode UserInitiated, the reason kept', async () => {
     const def = await register('fam-stop');
     // As pid 1 of its sandbox the shell would ignore an untrapped SIGTERM (as in Docker); this one traps it.
-    const task = await run(def.taskDefinitionArn!, ['sh', '-c', 'trap "exit 143" TERM; while true; do sleep 0.2; done']);
+    // RUNNING is reported once the process is spawned, maybe before the shell ran `trap` (CI once sent SIGTERM in
+    // that window: ignored, then SIGKILL after 30 s, 137); so wait for the line the shell prints after the trap.
+    const task = await run(def.taskDefinitionArn!, ['sh', '-c', 'trap "exit 143" TERM; echo trapped; while true; do sleep 0.2; done']);
     await until(async () => ((await describe1(task.taskArn!)).lastStatus === 'RUNNING' ? true : undefined), 'RUNNING');
+    await until(async () => ((await logLines(`ecs/main/${taskId(task.taskArn!)}`)).includes('trapped') ? true : undefined), 'trapped');
     const out = await sim.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn!, reason: 'enough' }));
     expect(out.task!.desiredStatus).toBe('STOPPED');
     await waitUntilTasksStopped({ client: sim.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { cluster: CLUSTER, tasks: [task.taskArn!] });
