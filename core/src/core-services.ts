@@ -24,6 +24,8 @@ import { registerSystemRoutes } from './docker-api/system';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
+import { registerBuildRoutes } from './docker-api/build';
+import { BuildCache } from './engine/build/build-cache';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
@@ -79,7 +81,8 @@ export async function buildCore(input: CoreInput) {
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
-  await Promise.all([images.load(), volumes.load(), networks.load(), engine.load()]);
+  const buildCache = new BuildCache(store, images, (imageId) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id));
+  await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), buildCache.load()]);
   // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
   const execs = new ExecEngine(engine, runs, logger);
@@ -127,6 +130,7 @@ export async function buildCore(input: CoreInput) {
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
       registerContainerLayerRoutes(router, eng, images);
+      registerBuildRoutes(router, { home, engine: eng, runs, images, cache: buildCache });
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
@@ -148,7 +152,8 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
+    // buildCache.usage() is `GET /system/df`'s BuildCache list.
+    engine: eng, runs, execs, images, volumes, networks, buildCache, apiDeps, backends,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

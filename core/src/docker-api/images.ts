@@ -17,7 +17,7 @@ import { parseFilters, queryBool, queryString, startJsonStream } from './http';
  */
 export function registerImageRoutes(router: Router, images: ImageService): void {
   router.get('/images/json', (ctx) => {
-    ctx.body = images.list({ filters: parseFilters(ctx, IMAGE_LIST_FILTERS) });
+    ctx.body = images.list({ filters: parseFilters(ctx, IMAGE_LIST_FILTERS), all: queryBool(ctx, 'all') });
   });
 
   router.post('/images/create', async (ctx) => {

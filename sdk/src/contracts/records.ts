@@ -2,7 +2,7 @@
  * The documents the core keeps in the store. Stores treat them as opaque JSON keyed by kind and id, so a
  * store plugin does not change when a record grows a field.
  */
-export type RecordKind = 'container' | 'image' | 'network' | 'volume' | 'exec' | 'pool' | 'cloud-resource' | `plugin:${string}`;
+export type RecordKind = 'container' | 'image' | 'network' | 'volume' | 'exec' | 'pool' | 'cloud-resource' | 'build-cache' | `plugin:${string}`;
 
 export interface StoredRecord {
   id: string;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import {
   type EventsBus, type ImageStoreService, type ImageSummary, type Logger, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { Collection } from '../collection';
-import { BlobStore, hexOf } from './blob-store';
+import { BlobStore } from './blob-store';
 import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
 import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
 import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
@@ -36,6 +36,8 @@ export interface ImageRecord extends StoredRecord {
   layers: string[];
   hasLayers: boolean;
   lastTagTime?: string;
+  /** The image a build step made this one from (dockerd's Parent): set for `docker build`'s images only. */
+  parent?: string;
 }
 
 export interface ImageServiceOptions {
@@ -66,6 +68,8 @@ export class ImageService implements ImageStoreService {
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Record and index changes run one at a time, so two requests never edit stale copies of a record. */
   private mutations: Promise<unknown> = Promise.resolve();
+  /** The parent of the image deleteLocked last deleted, for the cascade over a build's intermediate images. */
+  private deletedParent: string | undefined;
 
   constructor(private readonly opts: ImageServiceOptions) {
     this.images = new Collection<ImageRecord>(opts.store, 'image');
@@ -81,7 +85,7 @@ export class ImageService implements ImageStoreService {
     mkdirSync(this.rootfsRoot, { recursive: true });
     await this.images.load();
     await recoverImageRecords(this.images, this.blobs, this.repositories, this.opts.logger);
-    const live = new Set(this.images.all().map((r) => hexOf(r.id)));
+    const live = new Set(this.images.all().map((r) => layerChainKey(r.layers)));
     for (const name of readdirSync(this.rootfsRoot)) {
       if (!live.has(name)) await rm(join(this.rootfsRoot, name), { recursive: true, force: true });
     }
@@ -108,20 +112,24 @@ export class ImageService implements ImageStoreService {
 
   /** The unpacked root filesystem, or undefined for an image without layers (or not yet unpacked). */
   rootfsPath(imageId: string): string | undefined {
-    const id = imageId.startsWith('sha256:') ? imageId : `sha256:${imageId}`;
-    return this.unpacked.has(id) ? join(this.rootfsRoot, hexOf(id)) : undefined;
+    const rec = this.images.get(imageId.startsWith('sha256:') ? imageId : `sha256:${imageId}`);
+    const key = rec && layerChainKey(rec.layers);
+    return key && this.unpacked.has(key) ? join(this.rootfsRoot, key) : undefined;
   }
 
   /** Unpacks the rootfs once (coalescing concurrent callers) and answers its path. */
   async ensureRootfs(imageId: string): Promise<string | undefined> {
     const rec = this.images.get(imageId);
     if (!rec?.hasLayers) return undefined;
-    await this.unpack(rec.id, rec.layers);
+    await this.unpack(rec.layers);
     return this.rootfsPath(rec.id);
   }
 
-  list(opts: { filters?: Map<string, string[]> } = {}): ImageSummaryJson[] {
-    const kept = filterImages(this.images.all(), opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
+  list(opts: { filters?: Map<string, string[]>; all?: boolean } = {}): ImageSummaryJson[] {
+    // dockerd hides a build's intermediate images (untagged, the parent of another image) unless `all`.
+    const parents = new Set(this.images.all().map((r) => r.parent).filter(Boolean));
+    const shown = this.images.all().filter((r) => opts.all || r.repoTags.length > 0 || r.repoDigests.length > 0 || !parents.has(r.id));
+    const kept = filterImages(shown, opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
     return kept.map(({ rec, repoTags }) => summaryOf(rec, repoTags)).sort((a, b) => b.Created - a.Created);
   }
 
@@ -247,6 +255,9 @@ export class ImageService implements ImageStoreService {
         // Still named, or still used by a container (it stays, dangling, as Docker keeps it): done.
         if (refsOf().length > 0 || users.length) return out;
       } else {
+        if (this.hasChildren(id)) {
+          throw new ConflictError(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image has dependent child images`);
+        }
         if (!opts.force && !isSingleReference(refsOf())) {
           throw new ConflictError(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
         }
@@ -258,8 +269,25 @@ export class ImageService implements ImageStoreService {
         if (users.length) return out;
       }
       out.push(...(await this.deleteLocked(id)));
+      if (!opts.noprune) out.push(...(await this.deleteUnusedParentsLocked(this.deletedParent)));
       return out;
     });
+  }
+
+  /**
+   * dockerd's image delete also deletes the parent chain a build left (its intermediate images), as far as
+   * each parent is untagged, unused and the parent of nothing else.
+   */
+  private async deleteUnusedParentsLocked(parent: string | undefined): Promise<ImageDeleteItem[]> {
+    const out: ImageDeleteItem[] = [];
+    for (let id = parent; id;) {
+      const rec = this.images.get(id);
+      if (!rec || rec.repoTags.length || rec.repoDigests.length || this.opts.containersUsingImage(id).length) break;
+      if (this.images.all().some((r) => r.parent === id)) break;
+      out.push(...(await this.deleteLocked(id)));
+      id = this.deletedParent;
+    }
+    return out;
   }
 
   /** `docker image prune`: dangling (default) or all unused images, with label/until filters. */
@@ -269,13 +297,20 @@ export class ImageService implements ImageStoreService {
       const deleted: ImageDeleteItem[] = [];
       let space = 0;
       for (const rec of this.images.all()) {
-        if (!prunable(rec) || this.opts.containersUsingImage(rec.id).length) continue;
+        // A build's intermediate image goes with the image on top of it (dockerd prunes top-level images).
+        if (!this.images.get(rec.id) || !prunable(rec) || this.opts.containersUsingImage(rec.id).length || this.hasChildren(rec.id)) continue;
         deleted.push(...(await this.untagLocked(rec.id, [...rec.repoTags, ...rec.repoDigests].map(parseReference))));
         deleted.push(...(await this.deleteLocked(rec.id)));
+        deleted.push(...(await this.deleteUnusedParentsLocked(this.deletedParent)));
         space += rec.size;
       }
       return { ImagesDeleted: deleted, SpaceReclaimed: space };
     });
+  }
+
+  /** Whether a build made another image from this one (dockerd's image children). */
+  hasChildren(id: string): boolean {
+    return this.images.all().some((r) => r.parent === id);
   }
 
   // ---- internals ----
@@ -298,15 +333,15 @@ export class ImageService implements ImageStoreService {
    * Stores an image from its config bytes (its layer blobs must already be stored), unpacks its rootfs,
    * and points `tags`/`digests` at it. `changed` is false when every reference already pointed here.
    */
-  async addImage(configBytes: Buffer, tags: ImageReference[], digests: ImageReference[]) {
+  async addImage(configBytes: Buffer, tags: ImageReference[], digests: ImageReference[], parent?: string) {
     const id = await this.blobs.putBytes(configBytes);
     const config = parseConfig(configBytes);
     const layers = config.rootfs?.diff_ids ?? [];
     for (const l of layers) if (!this.blobs.has(l)) throw new Error(`image ${id} is missing its layer ${l}`);
-    if (layers.length) await this.unpack(id, layers);
+    if (layers.length) await this.unpack(layers);
     if (!this.has(id)) {
       const size = layers.reduce((n, l) => n + this.blobs.size(l), 0);
-      const rec: ImageRecord = { id, repoTags: [], repoDigests: [], created: config.created ?? '', size, config, layers, hasLayers: layers.length > 0 };
+      const rec: ImageRecord = { id, repoTags: [], repoDigests: [], created: config.created ?? '', size, config, layers, hasLayers: layers.length > 0, ...(parent ? { parent } : {}) };
       await this.serial(() => (this.has(id) ? Promise.resolve() : this.images.put(rec)));
     }
     const { changed, displaced } = await this.attachRefs(id, tags, digests);
@@ -351,10 +386,14 @@ export class ImageService implements ImageStoreService {
   /** Deletes the record, then the rootfs and blobs no other image uses; call inside `serial`. */
   private async deleteLocked(id: string): Promise<ImageDeleteItem[]> {
     const rec = this.images.get(id)!;
+    this.deletedParent = rec.parent;
     await this.images.delete(id);
-    this.unpacked.delete(id);
-    const dir = join(this.rootfsRoot, hexOf(id));
-    if (existsSync(dir)) {
+    // The unpacked rootfs is shared by every image with the same layers (a build's metadata-only steps).
+    const key = layerChainKey(rec.layers);
+    const shared = this.images.all().some((r) => layerChainKey(r.layers) === key);
+    if (!shared) this.unpacked.delete(key);
+    const dir = join(this.rootfsRoot, key);
+    if (!shared && existsSync(dir)) {
       // Renamed first so a crash mid-delete leaves only a `.tmp-` dir that boot removes.
       const doomed = `${dir}.tmp-deleted-${randomBytes(4).toString('hex')}`;
       renameSync(dir, doomed);
@@ -366,11 +405,13 @@ export class ImageService implements ImageStoreService {
     return [{ Deleted: id }];
   }
 
-  private async unpack(id: string, layers: string[]): Promise<void> {
-    await this.once(`rootfs:${id}`, async () => {
-      const dir = join(this.rootfsRoot, hexOf(id));
+  /** Unpacks a layer chain once: images with the same layers (differing only in config) share one rootfs. */
+  private async unpack(layers: string[]): Promise<void> {
+    const key = layerChainKey(layers);
+    await this.once(`rootfs:${key}`, async () => {
+      const dir = join(this.rootfsRoot, key);
       if (!existsSync(dir)) await unpackLayersAtomically(layers.map((l) => this.blobs.path(l)), dir);
-      this.unpacked.add(id);
+      this.unpacked.add(key);
     });
   }
 
@@ -395,6 +436,11 @@ export class ImageService implements ImageStoreService {
   emit(action: string, actorId: string, name: string, rec: ImageRecord | undefined): void {
     this.opts.events.emit({ Type: 'image', Action: action, Actor: { ID: actorId, Attributes: { ...(rec ? labelsOf(rec) : {}), name } } });
   }
+}
+
+/** The name of a layer chain's unpacked rootfs dir: the sha256 of its diff ids, lowest first (like a chain id). */
+export function layerChainKey(layers: string[]): string {
+  return createHash('sha256').update(layers.join('\n')).digest('hex');
 }
 
 function parseConfig(bytes: Buffer): ImageConfig {

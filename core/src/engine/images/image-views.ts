@@ -40,7 +40,7 @@ export function unixSeconds(rfc3339: string | undefined): number {
 export function summaryOf(rec: ImageRecord, repoTags = rec.repoTags): ImageSummaryJson {
   return {
     Id: rec.id,
-    ParentId: '',
+    ParentId: rec.parent ?? '',
     RepoTags: repoTags,
     RepoDigests: rec.repoDigests,
     Created: unixSeconds(rec.created),
@@ -68,7 +68,7 @@ export function inspectOf(rec: ImageRecord, rootfs: string | undefined): Record<
     Id: rec.id,
     RepoTags: rec.repoTags,
     RepoDigests: rec.repoDigests,
-    Parent: '',
+    Parent: rec.parent ?? '',
     Comment: cfg.comment ?? '',
     ...(cfg.created ? { Created: cfg.created } : {}),
     DockerVersion: cfg.docker_version ?? '',

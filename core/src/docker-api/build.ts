@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { RunController } from '../engine/container-runs';
+import type { ImageService } from '../engine/images/image-service';
+import { parseReference, withDefaultTag } from '../engine/images/reference';
+import type { BuildCache } from '../engine/build/build-cache';
+import { receiveContext } from '../engine/build/build-context';
+import { BuildStepError } from '../engine/build/build-session';
+import { runBuild } from '../engine/build/builder';
+import { runStepContainer } from '../engine/build/run-step';
+import { errorStatus } from './errors';
+import { parseFilters, queryBool, queryInt, queryString, startJsonStream } from './http';
+
+export interface BuildRouteDeps {
+  home: string;
+  engine: ContainerEngine;
+  runs: RunController;
+  images: ImageService;
+  cache: BuildCache;
+}
+
+/** `POST /build` (the classic builder's protocol) and `POST /build/prune`. */
+export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void {
+  router.post('/build', async (ctx) => {
+    if (queryString(ctx, 'version') === '2') {
+      throw new NotImplementedError('BuildKit (version=2, a build session) is not supported by Sockerless: use the classic builder (DOCKER_BUILDKIT=0)');
+    }
+    if (queryString(ctx, 'remote')) throw new NotImplementedError('building from a remote context (a git or tarball URL) is not supported by Sockerless: send the context as the request body');
+    const tags = queryList(ctx, 't').map((t) => {
+      const ref = withDefaultTag(parseReference(t));
+      if (ref.digest) throw new InvalidArgumentError(`invalid reference format: ${t}`);
+      return ref;
+    });
+    const opts = {
+      tags,
+      buildArgs: jsonMap<string | null>(ctx, 'buildargs'),
+      labels: Object.fromEntries(jsonMap<string>(ctx, 'labels')),
+      target: queryString(ctx, 'target') || undefined,
+      noCache: queryBool(ctx, 'nocache'),
+      cacheFrom: jsonList(ctx, 'cachefrom'),
+      extraHosts: queryList(ctx, 'extrahosts').flatMap((h) => h.split(',')).filter(Boolean),
+      networkMode: queryString(ctx, 'networkmode') || 'default',
+      shmSize: queryInt(ctx, 'shmsize', 0),
+      quiet: queryBool(ctx, 'q'),
+      rm: queryBool(ctx, 'rm', true),
+      forceRm: queryBool(ctx, 'forcerm'),
+      platform: queryString(ctx, 'platform') || undefined,
+      pull: queryBool(ctx, 'pull'),
+    };
+    const workRoot = join(deps.home, 'build');
+    const context = await receiveContext(ctx.req as AsyncIterable<Buffer>, workRoot, queryString(ctx, 'dockerfile') || undefined);
+    let send: ((obj: unknown) => void) | undefined;
+    const write = (msg: Record<string, unknown>) => {
+      send ??= startJsonStream(ctx);
+      send(msg);
+    };
+    try {
+      await runBuild({
+        images: deps.images, cache: deps.cache, workRoot,
+        runStep: (req) => runStepContainer(deps.engine, deps.runs, req),
+      }, { ...opts, context }, write);
+    } catch (err) {
+      // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
+      if (!send) throw err;
+      const { message } = errorStatus(err, ctx.state.home as string | undefined);
+      const code = err instanceof BuildStepError ? err.code : undefined;
+      send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+    } finally {
+      await context.dispose();
+      if (send && !ctx.res.writableEnded) ctx.res.end();
+    }
+  });
+
+  router.post('/build/prune', async (ctx) => {
+    const keep = queryInt(ctx, 'keep-storage', 0) || queryInt(ctx, 'reserved-space', 0);
+    ctx.body = await deps.cache.prune({ all: queryBool(ctx, 'all'), keepStorage: keep, filters: parseFilters(ctx) });
+  });
+
+  router.post('/session', () => {
+    throw new NotImplementedError('BuildKit sessions are not supported by Sockerless: use the classic builder (DOCKER_BUILDKIT=0)');
+  });
+}
+
+function queryList(ctx: Context, name: string): string[] {
+  const v = ctx.query[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** `buildargs` and `labels` are JSON objects in the query. */
+function jsonMap<T>(ctx: Context, name: string): Map<string, T> {
+  const raw = queryString(ctx, name);
+  if (!raw) return new Map();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
+  }
+  if (parsed === null) return new Map();
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError(`invalid ${name}: expected a JSON object`);
+  return new Map(Object.entries(parsed as Record<string, T>));
+}
+
+function jsonList(ctx: Context, name: string): string[] {
+  const raw = queryString(ctx, name);
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { InvalidArgumentError } from '@sockerless/sdk';
+import { decompressIfNeeded } from '../images/blob-store';
+import { applyLayer, safeRelativePath } from '../images/layer-unpack';
+import { isIgnored, parseDockerignore } from './dockerignore';
+
+/** A build's context, unpacked on disk, and its Dockerfile's text. */
+export interface BuildContext {
+  dir: string;
+  dockerfileName: string;
+  dockerfile: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Unpacks the request body (a tar, plain or gzip/bzip2/xz as dockerd's DecompressStream reads it; we read
+ * plain and gzip) into a fresh directory under `workRoot`, finds the Dockerfile (`dockerfile`, default
+ * `Dockerfile`, else `dockerfile` as dockerd falls back), then applies `.dockerignore`.
+ *
+ * dockerd itself only drops `.dockerignore` and the Dockerfile when they are ignored (the CLI leaves the other
+ * ignored files out of the tar it sends); we also drop every other ignored file, so a client that sends the
+ * whole directory (dockerode with a plain tar, compose's API path) gets what `docker build` would copy.
+ */
+export async function receiveContext(body: AsyncIterable<Buffer>, workRoot: string, dockerfilePath: string | undefined): Promise<BuildContext> {
+  mkdirSync(workRoot, { recursive: true });
+  const dir = join(workRoot, `context-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dir, { mode: 0o700 });
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await applyLayer(Readable.from(decompressIfNeeded(body)), dir);
+    const requested = dockerfilePath || 'Dockerfile';
+    let name = safeRelativePath(requested);
+    if (!existsSync(join(dir, name)) && requested === 'Dockerfile' && existsSync(join(dir, 'dockerfile'))) name = 'dockerfile';
+    const file = join(dir, name);
+    if (!name || !existsSync(file) || !lstatSync(file).isFile()) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${requested}`);
+    const dockerfile = readFileSync(file, 'utf8');
+    applyDockerignore(dir);
+    return { dir, dockerfileName: name, dockerfile, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+function applyDockerignore(dir: string): void {
+  const ignoreFile = join(dir, '.dockerignore');
+  if (!existsSync(ignoreFile)) return;
+  const patterns = parseDockerignore(readFileSync(ignoreFile, 'utf8'));
+  if (patterns.length === 0) return;
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel))) {
+      const path = rel ? posix.join(rel, name) : name;
+      const abs = join(dir, path);
+      if (isIgnored(path, patterns)) {
+        // An exception below an ignored directory (`!dir/keep`) keeps that part of the directory.
+        if (lstatSync(abs).isDirectory() && patterns.some((p) => p.exclusion)) {
+          walk(path);
+          if (readdirSync(abs).length === 0) rmSync(abs, { recursive: true, force: true });
+        } else {
+          rmSync(abs, { recursive: true, force: true });
+        }
+      } else if (lstatSync(abs).isDirectory()) {
+        walk(path);
+      }
+    }
+  };
+  walk('');
+}
