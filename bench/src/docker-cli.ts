@@ -30,7 +30,7 @@ export interface CliRun {
  * Runs the docker CLI once against a target. The environment is built from scratch (PATH only from ours)
  * so that a DOCKER_HOST, DOCKER_CONTEXT or proxy setting in the caller's shell cannot redirect the run.
  */
-export function runDocker(target: DockerTarget, args: string[], timeoutMs = 120_000): Promise<CliRun> {
+export function runDocker(target: DockerTarget, args: string[], timeoutMs = 120_000, extraEnv: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     let exitedAt: bigint | undefined;
@@ -40,6 +40,7 @@ export function runDocker(target: DockerTarget, args: string[], timeoutMs = 120_
         HOME: target.home,
         DOCKER_HOST: target.dockerHost,
         DOCKER_CONFIG: target.dockerConfig,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -38,13 +38,15 @@ export interface MeasureOptions {
   warmups: number;
   /** Timed runs per engine. */
   runs: number;
+  /** Extra environment for the CLI (DOCKER_BUILDKIT=0 for the build figure). */
+  env?: Record<string, string>;
   /** Called after every timed run, for progress output. */
   onSample?: (label: string, index: number, ms: number) => void;
 }
 
 /** One timed CLI invocation; a failed run aborts the benchmark, since its time would mean nothing. */
-export async function timedRun(target: DockerTarget, args: string[]): Promise<number> {
-  const r = await runDocker(target, args);
+export async function timedRun(target: DockerTarget, args: string[], env?: Record<string, string>): Promise<number> {
+  const r = await runDocker(target, args, undefined, env);
   if (r.code !== 0) {
     throw new Error(`[${target.label}] docker ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
   }
@@ -58,12 +60,12 @@ export async function timedRun(target: DockerTarget, args: string[]): Promise<nu
  */
 export async function measureInterleaved(targets: DockerTarget[], args: string[], opts: MeasureOptions): Promise<Map<string, Stats>> {
   for (let i = 0; i < opts.warmups; i++) {
-    for (const t of targets) await timedRun(t, args);
+    for (const t of targets) await timedRun(t, args, opts.env);
   }
   const samples = new Map<string, number[]>(targets.map((t) => [t.label, []]));
   for (let i = 0; i < opts.runs; i++) {
     for (const t of targets) {
-      const ms = await timedRun(t, args);
+      const ms = await timedRun(t, args, opts.env);
       samples.get(t.label)!.push(ms);
       opts.onSample?.(t.label, i, ms);
     }

@@ -1,8 +1,8 @@
 /** Command-line options and the sample counts they imply for every figure. */
 
-export interface Options { only: 'restart' | null; quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; noFuzz: boolean; noTornState: boolean; noChaos: boolean; strict: boolean }
+export interface Options { only: 'restart' | 'build' | null; quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; noFuzz: boolean; noTornState: boolean; noChaos: boolean; strict: boolean }
 
-export const USAGE = `usage: npm run bench -- [--only restart] [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--no-fuzz] [--no-torn-state] [--no-chaos] [--strict]
+export const USAGE = `usage: npm run bench -- [--only restart|build] [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--no-fuzz] [--no-torn-state] [--no-chaos] [--strict]
   --quick       fewer samples everywhere (a smoke check, under 2 minutes): 10 runs and 2 warmups per engine,
                 64 lifecycles, 5 boots, Docker's contention runs cut to 5, Docker at 1,000 containers skipped
   --runs N      timed CLI runs per engine (figures 1, 2, 4 and the pools overhead)
@@ -14,6 +14,7 @@ export const USAGE = `usage: npm run bench -- [--only restart] [--quick] [--runs
   --no-torn-state  skip the torn-state figure (200 torn homes, 20 with --quick)
   --no-chaos    skip the chaos figure (1,000 kill -9s under a mixed workload, 30 with --quick)
   --strict      exit 1 when a goal is missed
+  --only build  only the build figure (docker build, cold and cached, against the reference dockerd)
   --only restart  only figure 9 (restarts and graceful stops with 1,000 containers in the store), on a
                 home filled for it; no reference engine, nothing else measured`;
 
@@ -39,6 +40,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--no-chaos') o.noChaos = true;
     else if (a === '--strict') o.strict = true;
     else if (a === '--only' && argv[i + 1] === 'restart') { o.only = 'restart'; i++; }
+    else if (a === '--only' && argv[i + 1] === 'build') { o.only = 'build'; i++; }
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }

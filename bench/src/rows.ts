@@ -13,6 +13,8 @@ import type { RestartFigures } from './restart';
 import type { Rss } from './rss';
 import type { ListAtScale } from './scale';
 
+import { BUILD_GOALS, type BuildFigure } from './build-bench';
+
 export type Unit = 'ms' | '/s' | 'x' | 'MiB' | 'KiB';
 
 export interface Row {
@@ -51,6 +53,7 @@ export interface Measured {
   liveRestore: LiveRestoreCost | null;
   /** null with --no-aws. */
   aws: AwsRun | null;
+  build: BuildFigure;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -102,7 +105,7 @@ function makeRow(input: RowInput, referenceMissing: string | null): Row {
 const SKIPPED_QUICK = 'skipped (--quick)';
 
 export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
-  const rows: RowInput[] = [];
+  const rows: RowInput[] = [...buildFigureRows(m.build)];
   const run = m.run;
   for (const stat of ['median', 'p99', 'min'] as const) {
     rows.push({
@@ -280,7 +283,25 @@ function restartRows(r: RestartFigures): RowInput[] {
   ];
 }
 
+/** The build figure's rows alone (`npm run bench -- --only build`). */
+export function buildOnlyRows(b: BuildFigure, referenceMissing: string | null): Row[] {
+  return buildFigureRows(b).map((row) => makeRow(row, referenceMissing));
+}
+
 /** Figure 9's rows alone (`npm run bench -- --only restart`). */
 export function buildRestartRows(r: RestartFigures): Row[] {
   return restartRows(r).map((row) => makeRow(row, null));
+}
+
+/** The build figure's two rows: cold (--no-cache) and cached medians, ours / dockerd's classic builder. */
+function buildFigureRows(b: BuildFigure): RowInput[] {
+  return (['cold', 'cached'] as const).map((kind) => ({
+    id: `build-${kind}`,
+    figure: `docker build (classic) of FROM+RUN+COPY+CMD, ${kind === 'cold' ? '--no-cache' : 'all steps cached'} (median, n=${b[kind].ours.runs})`,
+    unit: 'ms' as const,
+    ours: b[kind].ours.median,
+    docker: b[kind].docker?.median ?? null,
+    goal: { text: `ours / docker <= ${BUILD_GOALS[kind]}`, needsDocker: true, met: (_o: number, r: number | null) => r! <= BUILD_GOALS[kind] },
+    detail: { ours: b[kind].ours, docker: b[kind].docker },
+  }));
 }

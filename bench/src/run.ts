@@ -20,12 +20,13 @@ import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildRestartRows, buildRows, type Measured } from './rows';
+import { buildOnlyRows, buildRestartRows, buildRows, type Measured } from './rows';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
 import { Teardown } from './teardown';
 import { measureTornState } from './torn-state';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
+import { measureBuild } from './build-bench';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 
@@ -204,6 +205,14 @@ async function main(): Promise<number> {
     const ref = reference.engine;
     if (!ref) log(`measuring without a reference, so no ratio against Docker: ${reference.why}`);
     const engines = ref ? [ours, ref] : [ours];
+    const buildStep = () => step('the build figure: DOCKER_BUILDKIT=0 docker build of a three-step Dockerfile, cold and cached, interleaved', engines,
+      () => measureBuild(engines.map((e) => e.target), workDir, counts));
+    if (opts.only === 'build') {
+      const figure = await buildStep();
+      console.log(`\n${formatRows(buildOnlyRows(figure, reference.why))}`);
+      console.log(JSON.stringify(figure));
+      return 0;
+    }
     const dockerIdleKiB = ref ? await step("dockerd's idle RSS (after a quiet spell)", [ref], () => quietRssKiB(ref)) : null;
 
     const run = await step(`figure 1: docker ${RUN_TRUE.join(' ')}, ${counts.warmups} warmups + ${counts.runs} runs per engine, interleaved`, engines,
@@ -246,7 +255,8 @@ async function main(): Promise<number> {
     const chaos = opts.noChaos ? null : await step(`the chaos figure: ${chaosKills} kill -9s of a daemon of its own under a mixed workload`, [], () => runChaosHarness(chaosKills, log));
     if (chaos) log(chaos);
 
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, aws };
+    const build = await buildStep();
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, aws, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),

@@ -158,6 +158,7 @@ export function compareScenario(scenario: Scenario, docker: ScenarioRun, ours: S
     if (compare.events) check('events', eventSequence(d.text), eventSequence(o.text));
     // JSON-quoted: log streams carry frame headers and control bytes.
     if (compare.text) check('text', JSON.stringify(d.text.trim()), JSON.stringify(o.text.trim()));
+    if (compare.stream) check('stream', normDocker(d.text.trim()), normOurs(o.text.trim()));
   });
   return result;
 }

@@ -24,6 +24,8 @@ export interface Compare {
   events?: boolean;
   /** The body (or a CLI's stdout) as text, trimmed. */
   text?: boolean;
+  /** The body is a JSON-lines progress stream (build, pull): its text with ids and times normalised. */
+  stream?: boolean;
 }
 
 export interface HttpStep {

@@ -9,6 +9,7 @@
 import type { Scenario } from './model';
 import { clientDetailScenarios } from './scenarios/client-details';
 import { clientErrorScenarios } from './scenarios/client-errors';
+import { buildScenarios } from './scenarios/build';
 import { containerLayerScenarios } from './scenarios/container-layers';
 import { containerScenarios } from './scenarios/containers';
 import { errorScenarios } from './scenarios/errors';
@@ -25,6 +26,7 @@ export const SCENARIOS: Scenario[] = [
   ...clientErrorScenarios,
   ...clientDetailScenarios,
   ...containerLayerScenarios,
+  ...buildScenarios,
 ];
 
 /*

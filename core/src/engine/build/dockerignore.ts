@@ -10,8 +10,6 @@ import { posix } from 'node:path';
 export interface IgnorePattern {
   exclusion: boolean;
   regexp: RegExp;
-  /** The pattern's directory depth, to match a parent directory of a path against it. */
-  depth: number;
   text: string;
 }
 
@@ -26,7 +24,7 @@ export function parseDockerignore(text: string): IgnorePattern[] {
     let cleaned = posix.normalize(line.replace(/^\/+/, ''));
     if (cleaned === '.' || cleaned === './') cleaned = '.';
     cleaned = cleaned.replace(/\/+$/, '');
-    out.push({ exclusion, regexp: patternRegExp(cleaned), depth: cleaned.split('/').length, text: cleaned });
+    out.push({ exclusion, regexp: patternRegExp(cleaned), text: cleaned });
   }
   return out;
 }
@@ -39,10 +37,8 @@ export function isIgnored(path: string, patterns: IgnorePattern[]): boolean {
   for (const p of patterns) {
     if (p.exclusion !== matched) continue; // only a pattern that could change the answer is tried
     let match = p.regexp.test(clean);
-    // moby: a parent dir of the path that the pattern matches excludes the path too.
-    if (!match && parts.length > 1) {
-      for (let n = Math.min(p.depth, parts.length - 1); n >= 1 && !match; n--) match = p.regexp.test(parts.slice(0, n).join('/'));
-    }
+    // moby's MatchesOrParentMatches: a parent dir of the path that the pattern matches excludes the path too.
+    for (let n = 1; !match && n < parts.length; n++) match = p.regexp.test(parts.slice(0, n).join('/'));
     if (match) matched = !p.exclusion;
   }
   return matched;
