@@ -12,7 +12,7 @@ import { BuildStepError } from '../engine/build/build-session';
 import { runBuild } from '../engine/build/builder';
 import { runStepContainer } from '../engine/build/run-step';
 import { errorStatus } from './errors';
-import { parseFilters, queryBool, queryInt, queryString, startJsonStream } from './http';
+import { parseFilters, queryBool, queryInt, queryString, requestLog, startJsonStream } from './http';
 
 export interface BuildRouteDeps {
   home: string;
@@ -54,7 +54,7 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
     const context = await receiveContext(ctx.req as AsyncIterable<Buffer>, workRoot, queryString(ctx, 'dockerfile') || undefined);
     let send: ((obj: unknown) => void) | undefined;
     const write = (msg: Record<string, unknown>) => {
-      send ??= startJsonStream(ctx);
+      send ??= goJsonStream(ctx);
       send(msg);
     };
     try {
@@ -69,8 +69,10 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       const code = err instanceof BuildStepError ? err.code : undefined;
       send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
     } finally {
-      await context.dispose();
       if (send && !ctx.res.writableEnded) ctx.res.end();
+      // After the answer: the context's files and the cache's use counts are the daemon's housekeeping.
+      await context.dispose();
+      await deps.cache.flushUsage().catch((err: Error) => requestLog(ctx).warn('cannot record build cache use', { err: err.message }));
     }
   });
 
@@ -82,6 +84,18 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
   router.post('/session', () => {
     throw new NotImplementedError('BuildKit sessions are not supported by Sockerless: use the classic builder (DOCKER_BUILDKIT=0)');
   });
+}
+
+/**
+ * The progress stream as dockerd's streamformatter writes it: each message ended by CRLF, `<`, `>` and `&`
+ * escaped as \u003c, \u003e and \u0026 (json.Marshal's HTML escaping), so a client sees dockerd's bytes.
+ */
+function goJsonStream(ctx: Context): (obj: unknown) => void {
+  startJsonStream(ctx);
+  return (obj: unknown) => {
+    if (ctx.res.writableEnded) return;
+    ctx.res.write(`${JSON.stringify(obj).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`)}\r\n`);
+  };
 }
 
 function queryList(ctx: Context, name: string): string[] {

@@ -57,7 +57,7 @@ export const buildScenarios: Scenario[] = [
       { as: 'history', method: 'GET', path: '/images/diff-build:base/history', compare: { fields: [{ path: '', how: 'keys' }] } },
       { as: 'run built', cli: ['run', '--rm', '--pull', 'never', 'diff-build:final', '/g'], compare: { text: true } },
       build('failing RUN', { t: 'diff-build:broken' }, FAILING),
-      { as: 'broken not tagged', method: 'GET', path: '/images/diff-build:broken/json', compare: { message: 'exact' } },
+      { as: 'broken not tagged', method: 'GET', path: '/images/diff-build:broken/json' },
       build('unknown target', { target: 'nope' }),
       build('missing Dockerfile', { dockerfile: 'nope/Dockerfile' }),
       { as: 'remove built', cli: ['rmi', 'diff-build:base', 'diff-build:final'] },

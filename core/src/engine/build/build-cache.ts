@@ -53,6 +53,7 @@ export class BuildCache {
   private readonly records: Collection<BuildCacheRecord>;
   /** Images a running build stands on: `InUse`, and never pruned from under it. */
   private readonly inUse = new Map<string, number>();
+  private readonly usedSinceFlush = new Map<string, { lastUsedAt: string; uses: number }>();
 
   constructor(store: StateStore, private readonly images: ImageService, private readonly containersUsingImage: (id: string) => string[]) {
     this.records = new Collection<BuildCacheRecord>(store, 'build-cache');
@@ -66,7 +67,11 @@ export class BuildCache {
     return createHash('sha256').update(parent).update('\n').update(JSON.stringify(probe)).digest('hex');
   }
 
-  /** The image a cached step made, if that image still exists; counts the use. */
+  /**
+   * The image a cached step made, if that image still exists; counts the use. The count and time are
+   * statistics, not state a client was told about: they are written once per build (flushUsage), so a
+   * fully cached build does not wait for one durable write per step.
+   */
   async lookup(key: string): Promise<string | undefined> {
     const rec = this.records.get(key);
     if (!rec) return undefined;
@@ -74,8 +79,19 @@ export class BuildCache {
       await this.records.delete(key);
       return undefined;
     }
-    await this.records.put({ ...rec, lastUsedAt: new Date().toISOString(), usageCount: rec.usageCount + 1 });
+    const used = this.usedSinceFlush.get(key);
+    this.usedSinceFlush.set(key, { lastUsedAt: new Date().toISOString(), uses: (used?.uses ?? 0) + 1 });
     return rec.imageId;
+  }
+
+  /** Writes the use counts and times lookups gathered since the last flush. */
+  async flushUsage(): Promise<void> {
+    const pending = [...this.usedSinceFlush];
+    this.usedSinceFlush.clear();
+    for (const [key, used] of pending) {
+      const rec = this.records.get(key);
+      if (rec) await this.records.put({ ...rec, lastUsedAt: used.lastUsedAt, usageCount: rec.usageCount + used.uses });
+    }
   }
 
   async remember(key: string, step: { imageId: string; parent: string; description: string; size: number }): Promise<void> {
@@ -95,13 +111,14 @@ export class BuildCache {
 
   /** The records as `GET /system/df`'s `BuildCache` lists them. */
   usage(): BuildCacheJson[] {
+    const pending = (r: BuildCacheRecord) => this.usedSinceFlush.get(r.id);
     const byImage = new Map(this.records.all().map((r) => [r.imageId, r.id]));
     return this.records.all().filter((r) => this.imageExists(r.imageId)).map((r) => {
       const parent = byImage.get(r.parent) ?? '';
       return {
         ID: shortKey(r.id), Parent: parent ? shortKey(parent) : '', Parents: parent ? [shortKey(parent)] : [],
         Type: 'regular', Description: r.description, InUse: this.inUse.has(r.imageId), Shared: this.isShared(r.imageId),
-        Size: r.size, CreatedAt: r.createdAt, LastUsedAt: r.lastUsedAt, UsageCount: r.usageCount,
+        Size: r.size, CreatedAt: r.createdAt, LastUsedAt: pending(r)?.lastUsedAt ?? r.lastUsedAt, UsageCount: r.usageCount + (pending(r)?.uses ?? 0),
       };
     });
   }
@@ -113,6 +130,7 @@ export class BuildCache {
    */
   async prune(opts: BuildCachePruneOptions): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
     for (const name of opts.filters.keys()) if (!PRUNE_FILTERS.includes(name)) throw new InvalidArgumentError(`invalid filter '${name}'`);
+    await this.flushUsage();
     const until = [...(opts.filters.get('until') ?? []), ...(opts.filters.get('unused-for') ?? [])].map(untilSeconds);
     const candidates = this.records.all()
       .filter((r) => !this.inUse.has(r.imageId))

@@ -6,7 +6,7 @@ import { assertPlatform, BuildSession, intermediateId, shortImageId, stepKey, ty
 import { parseDockerfile, stagesUpTo, type Instruction, type Stage } from './dockerfile';
 import { isBuiltinArg, metadataStep } from './instructions';
 import { processWord } from './shell-words';
-import { copyStep, runStep } from './steps';
+import { copyStep, runStep, workdirLayer } from './steps';
 
 /**
  * `docker build` with the classic builder (dockerd's builder/dockerfile): every stage up to the target, each
@@ -20,7 +20,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest, write: Progre
   const parsed = parseDockerfile(req.context.dockerfile, req.context.dockerfileName);
   const stages = stagesUpTo(parsed, req.target);
   const last = stages[stages.length - 1];
-  if (Object.keys(req.labels).length) last.instructions.push(labelInstruction(req.labels));
+  last.instructions.push(...labelInstructions(req.labels));
   const total = parsed.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
   const session = new BuildSession(deps, req, write);
   const escape = parsed.escape;
@@ -75,10 +75,11 @@ function definedOnly(args: Map<string, string | undefined>): Map<string, string>
   return new Map([...args].filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** `--label` options: dockerd appends one LABEL step, keys sorted and both sides quoted (%q=%q). */
-function labelInstruction(labels: Record<string, string>): Instruction {
-  const args = Object.keys(labels).sort().map((k) => `${JSON.stringify(k)}=${JSON.stringify(labels[k])}`).join(' ');
-  return { keyword: 'LABEL', args, flags: new Map(), original: `LABEL ${args}`, line: 0 };
+/** `--label` options: dockerd appends one LABEL step per label, keys sorted, printed unquoted (`LABEL a=x y`). */
+function labelInstructions(labels: Record<string, string>): Instruction[] {
+  return Object.keys(labels).sort().map((k) => ({
+    keyword: 'LABEL', args: `${JSON.stringify(k)}=${JSON.stringify(labels[k])}`, flags: new Map(), original: `LABEL ${k}=${labels[k]}`, line: 0,
+  }));
 }
 
 /** FROM: an earlier stage by name, `scratch`, or an image (pulled when missing or when `pull` asks). */
@@ -156,7 +157,8 @@ async function dispatch(
   if (meta.author) state.image = { ...state.image, author: meta.author };
   const containerId = intermediateId();
   session.say(` ---> Running in ${containerId.slice(0, 12)}\n`);
-  await session.commit(state, { key, createdBy, containerCmd: meta.nopCmd, containerId, author: meta.author });
+  const layer = ins.keyword === 'WORKDIR' ? await workdirLayer(session, state) : undefined;
+  await session.commit(state, { key, createdBy, containerCmd: meta.nopCmd, containerId, author: meta.author, layer });
   session.say(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
   session.say(` ---> ${shortImageId(state.imageId)}\n`);
 }

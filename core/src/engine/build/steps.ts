@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, utimesSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, utimesSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -159,4 +159,16 @@ async function download(url: string, dir: string): Promise<string> {
   const modified = Date.parse(res.headers.get('last-modified') ?? '');
   if (Number.isFinite(modified)) utimesSync(file, new Date(modified), new Date(modified));
   return file;
+}
+
+/**
+ * WORKDIR's layer: dockerd makes the directory in a container and commits it (daemon ContainerCreateWorkdir),
+ * so the step always adds a layer, holding the directory when the parent lacked it and nothing otherwise.
+ */
+export async function workdirLayer(session: BuildSession, state: StageState): Promise<{ diffId: string; size: number }> {
+  const parentRootfs = state.imageId ? await session.deps.images.ensureRootfs(state.imageId) : undefined;
+  const dir = posix.normalize(state.config.WorkingDir ?? '/').replace(/^\/+|\/+$/g, '');
+  const exists = !dir || (parentRootfs !== undefined && existsSync(join(parentRootfs, dir)));
+  const entries = exists ? [] : [{ name: dir, type: 'directory' as const, mode: 0o755, uid: 0, gid: 0, mtime: new Date() }];
+  return session.deps.images.blobs.ingestLayer(copyLayerTar({ entries, contentId: '' }, parentRootfs));
 }

@@ -130,7 +130,9 @@ export class ImageService implements ImageStoreService {
     const parents = new Set(this.images.all().map((r) => r.parent).filter(Boolean));
     const shown = this.images.all().filter((r) => opts.all || r.repoTags.length > 0 || r.repoDigests.length > 0 || !parents.has(r.id));
     const kept = filterImages(shown, opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
-    return kept.map(({ rec, repoTags }) => summaryOf(rec, repoTags)).sort((a, b) => b.Created - a.Created);
+    // Newest first by the full creation time: a build's steps made within one second list child before parent.
+    const time = (r: ImageRecord) => Date.parse(r.created) || 0;
+    return kept.sort((a, b) => time(b.rec) - time(a.rec)).map(({ rec, repoTags }) => summaryOf(rec, repoTags));
   }
 
   inspect(ref: string): Record<string, unknown> {
