@@ -61,7 +61,7 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       await runBuild({
         images: deps.images, cache: deps.cache, workRoot,
         runStep: (req) => runStepContainer(deps.engine, deps.runs, req),
-      }, { ...opts, context }, write);
+      }, { ...opts, context, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
     } catch (err) {
       // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
       if (!send) throw err;

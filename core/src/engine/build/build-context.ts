@@ -31,7 +31,7 @@ export async function receiveContext(body: AsyncIterable<Buffer>, workRoot: stri
   mkdirSync(dir, { mode: 0o700 });
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
-    await applyLayer(Readable.from(decompressIfNeeded(body)), dir);
+    await applyLayer(Readable.from(paddedTar(decompressIfNeeded(body))), dir);
     const requested = dockerfilePath || 'Dockerfile';
     let name = safeRelativePath(requested);
     if (!existsSync(join(dir, name)) && requested === 'Dockerfile' && existsSync(join(dir, 'dockerfile'))) name = 'dockerfile';
@@ -44,6 +44,20 @@ export async function receiveContext(body: AsyncIterable<Buffer>, workRoot: stri
     await dispose();
     throw err;
   }
+}
+
+/**
+ * The docker CLI's context for `-f` outside the context (its dockerfile added under `.dockerfile.<random>`)
+ * ends right after the added file's bytes, without the block padding and the end-of-archive blocks; Go's tar
+ * reader takes that, so the stream is completed here: padded to a block, then two zero blocks.
+ */
+async function* paddedTar(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    yield chunk;
+  }
+  yield Buffer.alloc(((512 - (total % 512)) % 512) + 1024);
 }
 
 function applyDockerignore(dir: string): void {

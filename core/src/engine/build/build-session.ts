@@ -25,6 +25,8 @@ export interface BuildRequest {
   forceRm: boolean;
   platform?: string;
   pull: boolean;
+  /** Whether the client went away: dockerd cancels the build then, so no further step starts. */
+  isCancelled?: () => boolean;
 }
 
 export interface BuildDeps {

@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
 import type { ProgressWriter } from '../images/pull';
 import { familiarString } from '../images/reference';
 import { buildArgEnv, DEFAULT_SHELL, type StageState } from './build-state';
-import { assertPlatform, BuildSession, intermediateId, shortImageId, stepKey, type BuildDeps, type BuildRequest } from './build-session';
+import { assertPlatform, BuildSession, BuildStepError, intermediateId, shortImageId, stepKey, type BuildDeps, type BuildRequest } from './build-session';
 import { parseDockerfile, stagesUpTo, type Instruction, type Stage } from './dockerfile';
 import { isBuiltinArg, metadataStep } from './instructions';
 import { processWord } from './shell-words';
@@ -28,6 +28,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest, write: Progre
   const consumed = new Set<string>();
   let step = 0;
   const stepLine = (ins: Instruction) => {
+    if (req.isCancelled?.()) throw new BuildStepError('the build was cancelled: the client closed the connection');
     step++;
     session.say(`Step ${step}/${total} : ${ins.original}`);
     session.say('\n');
