@@ -121,6 +121,17 @@ test('dockerode buildImage streams the same protocol; aux carries the image id',
   expect(await e.ok(['run', '--rm', 'built:dockerode'])).toBe('dode');
 });
 
+test('docker-compose 1.29 `build:` (docker-py\'s classic build) builds the service image with its args', async () => {
+  const project = join(e.daemon.dir, 'compose-build');
+  mkdirSync(join(project, 'app'), { recursive: true });
+  writeFileSync(join(project, 'docker-compose.yml'), 'version: "3.8"\nservices:\n  web:\n    build:\n      context: ./app\n      args:\n        MSG: composed\n    image: composed-web:latest\n');
+  writeFileSync(join(project, 'app', 'Dockerfile'), `FROM ${BUSYBOX}\nARG MSG\nRUN echo $MSG > /msg\nCMD ["cat", "/msg"]\n`);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DOCKER_HOST: e.daemon.dockerHost, HOME: e.daemon.dir };
+  const out = execFileSync(process.env.DOCKER_COMPOSE ?? '/usr/bin/docker-compose', ['build'], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
+  expect(out).toContain('Successfully tagged composed-web:latest');
+  expect(await e.ok(['run', '--rm', 'composed-web:latest'])).toBe('composed');
+});
+
 test('POST /build/prune forgets cached steps and frees what only the cache held', async () => {
   await e.ok(['rmi', 'built:dockerode']);
   const r = await api(e.daemon.socket, 'POST', '/v1.41/build/prune');
