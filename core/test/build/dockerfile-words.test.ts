@@ -2,6 +2,8 @@ import { isIgnored, parseDockerignore } from '../../src/engine/build/dockerignor
 import { execForm, parseDockerfile, stagesUpTo } from '../../src/engine/build/dockerfile';
 import { keyValues, processWord, processWords, splitWords } from '../../src/engine/build/shell-words';
 import { BuildCache } from '../../src/engine/build/build-cache';
+import { listedImages, unusedParentChain } from '../../src/engine/images/image-parents';
+import type { ImageRecord } from '../../src/engine/images/image-service';
 
 describe('parseDockerfile', () => {
   const text = [
@@ -75,5 +77,24 @@ describe('the build cache key', () => {
     expect(BuildCache.keyOf('sha256:p', { createdBy: 'x', config: { Env: ['A=1'] } })).toBe(k);
     expect(BuildCache.keyOf('sha256:q', { createdBy: 'x', config: { Env: ['A=1'] } })).not.toBe(k);
     expect(BuildCache.keyOf('sha256:p', { createdBy: 'x', config: { Env: ['A=2'] } })).not.toBe(k);
+  });
+});
+
+describe('image parents (a build\'s intermediate images)', () => {
+  const rec = (id: string, parent?: string, tags: string[] = []) => ({
+    id, parent, repoTags: tags, repoDigests: [], created: '', size: 0, config: {}, layers: [], hasLayers: false,
+  }) as unknown as ImageRecord;
+  const all = [rec('base', undefined, ['busybox:latest']), rec('s1', 'base'), rec('s2', 's1'), rec('top', 's2', ['app:1']), rec('other', 's1', ['app:2'])];
+
+  test('docker images hides untagged parents unless all', () => {
+    expect(listedImages(all, false).map((r) => r.id)).toEqual(['base', 'top', 'other']);
+    expect(listedImages(all, true)).toHaveLength(5);
+  });
+
+  test('a removal takes the untagged, unused parents that have no other child', () => {
+    const after = all.filter((r) => r.id !== 'top');
+    expect(unusedParentChain(after, all[3], () => false)).toEqual(['s2']);
+    expect(unusedParentChain(after.filter((r) => r.id !== 'other'), all[3], () => false)).toEqual(['s2', 's1']);
+    expect(unusedParentChain(after, all[3], (id) => id === 's2')).toEqual([]);
   });
 });

@@ -188,3 +188,14 @@ function healthcheck(rest: string): ContainerDefaults['Healthcheck'] {
   if (cmd.startsWith('[')) return { Test: ['CMD', ...jsonArray(cmd, 'HEALTHCHECK')], ...options };
   return { Test: ['CMD-SHELL', cmd], ...options };
 }
+
+/** An image config's bytes as JSON; anything but an object is Docker's 400. */
+export function parseConfig(bytes: Buffer): ImageConfig {
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as ImageConfig;
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+    return parsed;
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid image config: ${(err as Error).message}`);
+  }
+}

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { Collection } from '../collection';
 import { BlobStore } from './blob-store';
 import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
 import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
-import { applyChanges, hostPlatform, importConfig, parsePlatform, type ImageConfig } from './image-config';
+import { applyChanges, hostPlatform, importConfig, parseConfig, parsePlatform, type ImageConfig } from './image-config';
+import { hasChildren, layerChainKey, listedImages, unusedParentChain } from './image-parents';
 import {
   filterImages, historyOf, inspectOf, labelsOf, pruneFilter, summaryOf, unixSeconds, type HistoryItemJson, type ImageSummaryJson,
 } from './image-views';
@@ -68,8 +69,6 @@ export class ImageService implements ImageStoreService {
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Record and index changes run one at a time, so two requests never edit stale copies of a record. */
   private mutations: Promise<unknown> = Promise.resolve();
-  /** The parent of the image deleteLocked last deleted, for the cascade over a build's intermediate images. */
-  private deletedParent: string | undefined;
 
   constructor(private readonly opts: ImageServiceOptions) {
     this.images = new Collection<ImageRecord>(opts.store, 'image');
@@ -126,10 +125,7 @@ export class ImageService implements ImageStoreService {
   }
 
   list(opts: { filters?: Map<string, string[]>; all?: boolean } = {}): ImageSummaryJson[] {
-    // dockerd hides a build's intermediate images (untagged, the parent of another image) unless `all`.
-    const parents = new Set(this.images.all().map((r) => r.parent).filter(Boolean));
-    const shown = this.images.all().filter((r) => opts.all || r.repoTags.length > 0 || r.repoDigests.length > 0 || !parents.has(r.id));
-    const kept = filterImages(shown, opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
+    const kept = filterImages(listedImages(this.images.all(), opts.all ?? false), opts.filters ?? new Map(), (ref) => unixSeconds(this.find(ref).created));
     // Newest first by the full creation time: a build's steps made within one second list child before parent.
     const time = (r: ImageRecord) => Date.parse(r.created) || 0;
     return kept.sort((a, b) => time(b.rec) - time(a.rec)).map(({ rec, repoTags }) => summaryOf(rec, repoTags));
@@ -270,25 +266,17 @@ export class ImageService implements ImageStoreService {
         // Forced while containers use it: untagged only, so their root filesystem stays; prune removes it later.
         if (users.length) return out;
       }
+      const rec = this.images.get(id)!;
       out.push(...(await this.deleteLocked(id)));
-      if (!opts.noprune) out.push(...(await this.deleteUnusedParentsLocked(this.deletedParent)));
+      if (!opts.noprune) out.push(...(await this.deleteUnusedParentsLocked(rec)));
       return out;
     });
   }
 
-  /**
-   * dockerd's image delete also deletes the parent chain a build left (its intermediate images), as far as
-   * each parent is untagged, unused and the parent of nothing else.
-   */
-  private async deleteUnusedParentsLocked(parent: string | undefined): Promise<ImageDeleteItem[]> {
+  /** dockerd's image delete also deletes the parent chain a build left; see unusedParentChain. */
+  private async deleteUnusedParentsLocked(deleted: ImageRecord): Promise<ImageDeleteItem[]> {
     const out: ImageDeleteItem[] = [];
-    for (let id = parent; id;) {
-      const rec = this.images.get(id);
-      if (!rec || rec.repoTags.length || rec.repoDigests.length || this.opts.containersUsingImage(id).length) break;
-      if (this.images.all().some((r) => r.parent === id)) break;
-      out.push(...(await this.deleteLocked(id)));
-      id = this.deletedParent;
-    }
+    for (const id of unusedParentChain(this.images.all(), deleted, (i) => this.opts.containersUsingImage(i).length > 0)) out.push(...(await this.deleteLocked(id)));
     return out;
   }
 
@@ -303,7 +291,7 @@ export class ImageService implements ImageStoreService {
         if (!this.images.get(rec.id) || !prunable(rec) || this.opts.containersUsingImage(rec.id).length || this.hasChildren(rec.id)) continue;
         deleted.push(...(await this.untagLocked(rec.id, [...rec.repoTags, ...rec.repoDigests].map(parseReference))));
         deleted.push(...(await this.deleteLocked(rec.id)));
-        deleted.push(...(await this.deleteUnusedParentsLocked(this.deletedParent)));
+        deleted.push(...(await this.deleteUnusedParentsLocked(rec)));
         space += rec.size;
       }
       return { ImagesDeleted: deleted, SpaceReclaimed: space };
@@ -312,7 +300,7 @@ export class ImageService implements ImageStoreService {
 
   /** Whether a build made another image from this one (dockerd's image children). */
   hasChildren(id: string): boolean {
-    return this.images.all().some((r) => r.parent === id);
+    return hasChildren(this.images.all(), id);
   }
 
   // ---- internals ----
@@ -388,7 +376,6 @@ export class ImageService implements ImageStoreService {
   /** Deletes the record, then the rootfs and blobs no other image uses; call inside `serial`. */
   private async deleteLocked(id: string): Promise<ImageDeleteItem[]> {
     const rec = this.images.get(id)!;
-    this.deletedParent = rec.parent;
     await this.images.delete(id);
     // The unpacked rootfs is shared by every image with the same layers (a build's metadata-only steps).
     const key = layerChainKey(rec.layers);
@@ -437,20 +424,5 @@ export class ImageService implements ImageStoreService {
 
   emit(action: string, actorId: string, name: string, rec: ImageRecord | undefined): void {
     this.opts.events.emit({ Type: 'image', Action: action, Actor: { ID: actorId, Attributes: { ...(rec ? labelsOf(rec) : {}), name } } });
-  }
-}
-
-/** The name of a layer chain's unpacked rootfs dir: the sha256 of its diff ids, lowest first (like a chain id). */
-export function layerChainKey(layers: string[]): string {
-  return createHash('sha256').update(layers.join('\n')).digest('hex');
-}
-
-function parseConfig(bytes: Buffer): ImageConfig {
-  try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as ImageConfig;
-    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-    return parsed;
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid image config: ${(err as Error).message}`);
   }
 }
