@@ -124,3 +124,17 @@ test('the build cache survives a daemon restart: every step a hit, the same imag
   const df = await api(e.daemon.socket, 'POST', '/v1.41/build/prune?all=1&filters=%7B%22until%22%3A%5B%2210m%22%5D%7D');
   expect(df.json()).toEqual({ CachesDeleted: [], SpaceReclaimed: 0 });
 });
+
+test('a context\'s symlinks resolve inside it: COPY and the Dockerfile never read a file of the host', async () => {
+  const dir = context('symlinks', { Dockerfile: `FROM ${BUSYBOX}\nCOPY link/hostname /h\n`, 'etc/hostname': 'from-the-context\n' });
+  execFileSync('ln', ['-s', '/etc', join(dir, 'link')]);
+  await build(['-t', 'symlinks:1', dir]);
+  // `link -> /etc` is the context's own etc/, not the host's.
+  expect(await e.ok(['run', '--rm', 'symlinks:1', 'cat', '/h'])).toBe('from-the-context');
+  // The API's `dockerfile` names a file in the context: through the link it is the context's etc/passwd (none).
+  const tarBody = execFileSync('tar', ['-C', dir, '-cf', '-', '.']);
+  const viaLink = await api(e.daemon.socket, 'POST', '/v1.41/build?dockerfile=link/passwd', tarBody, { 'Content-Type': 'application/x-tar' });
+  expect([viaLink.status, viaLink.json()]).toEqual([400, { message: 'Cannot locate specified Dockerfile: link/passwd' }]);
+  const garbage = await api(e.daemon.socket, 'POST', '/v1.41/build', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), { 'Content-Type': 'application/x-tar' });
+  expect(garbage.status).toBe(400);
+});

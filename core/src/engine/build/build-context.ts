@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import { decompressIfNeeded } from '../images/blob-store';
 import { applyLayer, safeRelativePath } from '../images/layer-unpack';
+import { resolveInRoot } from './copy-step';
 import { isIgnored, parseDockerignore } from './dockerignore';
 
 /** A build's context, unpacked on disk, and its Dockerfile's text. */
@@ -33,15 +34,18 @@ export async function receiveContext(body: AsyncIterable<Buffer>, workRoot: stri
   try {
     await applyLayer(Readable.from(paddedTar(decompressIfNeeded(body))), dir);
     const requested = dockerfilePath || 'Dockerfile';
+    // Resolved inside the context: a symlinked Dockerfile or directory never reads a file of the host.
     let name = safeRelativePath(requested);
-    if (!existsSync(join(dir, name)) && requested === 'Dockerfile' && existsSync(join(dir, 'dockerfile'))) name = 'dockerfile';
-    const file = join(dir, name);
-    if (!name || !existsSync(file) || !lstatSync(file).isFile()) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${requested}`);
+    if (!resolveInRoot(dir, name) && requested === 'Dockerfile' && resolveInRoot(dir, 'dockerfile')) name = 'dockerfile';
+    const file = name ? resolveInRoot(dir, name) : undefined;
+    if (!file || !lstatSync(file).isFile()) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${requested}`);
     const dockerfile = readFileSync(file, 'utf8');
     applyDockerignore(dir);
     return { dir, dockerfileName: name, dockerfile, dispose };
   } catch (err) {
     await dispose();
+    // A gzip stream that is not one (zlib's Z_* codes) is the client's mistake, like a bad tar.
+    if (String((err as { code?: unknown }).code ?? '').startsWith('Z_')) throw new InvalidArgumentError(`invalid build context: ${(err as Error).message}`);
     throw err;
   }
 }
@@ -61,8 +65,8 @@ async function* paddedTar(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
 }
 
 function applyDockerignore(dir: string): void {
-  const ignoreFile = join(dir, '.dockerignore');
-  if (!existsSync(ignoreFile)) return;
+  const ignoreFile = resolveInRoot(dir, '.dockerignore');
+  if (!ignoreFile || !lstatSync(ignoreFile).isFile()) return;
   const patterns = parseDockerignore(readFileSync(ignoreFile, 'utf8'));
   if (patterns.length === 0) return;
   const walk = (rel: string) => {

@@ -75,32 +75,65 @@ export function planCopy(opts: { root: string; sources: string[]; dest: string; 
 /** A source path, or the paths its glob matches (sorted), inside `root`; never outside it. */
 function resolveSource(root: string, src: string): string[] {
   const rel = posix.normalize(src.replace(/^\/+/, '') || '.');
-  if (rel === '..' || rel.startsWith('../')) throw new InvalidArgumentError(`forbidden path outside the build context: ${src}`);
   if (!/[*?[]/.test(rel)) {
-    const abs = join(root, rel);
-    return existsSync(abs) || isLink(abs) ? [abs] : [];
+    const abs = resolveInRoot(root, rel);
+    return abs ? [abs] : [];
   }
-  const parts = rel.split('/');
-  let current = [''];
-  for (const part of parts) {
+  let current = [root];
+  for (const part of rel.split('/')) {
     const next: string[] = [];
     const re = /[*?[]/.test(part) ? patternRegExp(part) : undefined;
     for (const dir of current) {
       if (!re) {
-        if (existsSync(join(root, dir, part))) next.push(posix.join(dir, part));
+        const found = resolveInRoot(root, posix.join(relativeTo(root, dir), part));
+        if (found) next.push(found);
         continue;
       }
       let names: string[] = [];
-      try { names = readdirSync(join(root, dir)); } catch { names = []; }
-      for (const n of names.sort()) if (re.test(n)) next.push(posix.join(dir, n));
+      try { names = readdirSync(dir); } catch { names = []; }
+      for (const n of names.sort()) {
+        const found = re.test(n) ? resolveInRoot(root, posix.join(relativeTo(root, dir), n)) : undefined;
+        if (found) next.push(found);
+      }
     }
     current = next;
   }
-  return current.map((r) => join(root, r));
+  return current;
 }
 
-function isLink(abs: string): boolean {
-  try { return lstatSync(abs).isSymbolicLink(); } catch { return false; }
+const relativeTo = (root: string, abs: string) => abs.slice(root.length).replace(/^\/+/, '');
+
+const MAX_SYMLINK_HOPS = 255;
+
+/**
+ * `rel` resolved inside `root` as if `root` were `/` (moby's FollowSymlinkInScope): `..` stops at the root
+ * and an absolute symlink starts again from it, so a context or an image whose links point at `/etc` never
+ * reads the host's. Undefined when the path does not exist.
+ */
+export function resolveInRoot(root: string, rel: string): string | undefined {
+  const resolved: string[] = [];
+  const pending = rel.split('/');
+  let hops = 0;
+  while (pending.length) {
+    const comp = pending.shift()!;
+    if (comp === '' || comp === '.') continue;
+    if (comp === '..') {
+      resolved.pop();
+      continue;
+    }
+    const abs = join(root, ...resolved, comp);
+    let st: Stats;
+    try { st = lstatSync(abs); } catch { return undefined; }
+    if (st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) throw new InvalidArgumentError(`too many levels of symbolic links in ${rel}`);
+      const target = readlinkSync(abs);
+      if (target.startsWith('/')) resolved.length = 0;
+      pending.unshift(...target.split('/'));
+    } else {
+      resolved.push(comp);
+    }
+  }
+  return join(root, ...resolved);
 }
 
 /** A hash of what the copy writes: names, types, modes, owners, link targets and file contents. */
@@ -121,7 +154,7 @@ export function copyLayerTar(plan: CopyPlan, parentRootfs: string | undefined): 
     const parts = name.split('/').slice(0, -1);
     for (let i = 1; i <= parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
-      if (written.has(dir) || (parentRootfs && existsSync(join(parentRootfs, dir)))) continue;
+      if (written.has(dir) || (parentRootfs && resolveInRoot(parentRootfs, dir))) continue;
       written.add(dir);
       pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: new Date() });
     }
@@ -152,7 +185,8 @@ export function resolveOwner(chown: string | undefined, rootfs: string | undefin
   const [user, group] = chown.split(':');
   const lookup = (file: string, name: string): number => {
     if (/^\d+$/.test(name)) return Number(name);
-    const text = rootfs && existsSync(join(rootfs, 'etc', file)) ? readFileSync(join(rootfs, 'etc', file), 'utf8') : '';
+    const found = rootfs ? resolveInRoot(rootfs, `etc/${file}`) : undefined;
+    const text = found ? readFileSync(found, 'utf8') : '';
     const line = text.split('\n').find((l) => l.split(':')[0] === name);
     if (!line) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: can't find ${file === 'passwd' ? 'uid' : 'gid'} for ${file === 'passwd' ? 'user' : 'group'} ${name}: no such ${file === 'passwd' ? 'user' : 'group'}`);
     return Number(line.split(':')[2]);
@@ -161,7 +195,7 @@ export function resolveOwner(chown: string | undefined, rootfs: string | undefin
   let gid = uid;
   if (group) gid = lookup('group', group);
   else if (!/^\d+$/.test(user) && rootfs) {
-    const line = readFileSync(join(rootfs, 'etc', 'passwd'), 'utf8').split('\n').find((l) => l.split(':')[0] === user);
+    const line = readFileSync(resolveInRoot(rootfs, 'etc/passwd')!, 'utf8').split('\n').find((l) => l.split(':')[0] === user);
     gid = Number(line?.split(':')[3] ?? uid);
   }
   return { uid, gid };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, utimesSync } from 'node:fs';
+import { createWriteStream, mkdirSync, utimesSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { decompressIfNeeded } from '../images/blob-store';
 import { applyLayer } from '../images/layer-unpack';
 import { buildArgEnv, expansionEnv, type StageState } from './build-state';
 import { BuildStepError, shortImageId, stepKey, type BuildSession } from './build-session';
-import { copyLayerTar, planCopy, resolveOwner } from './copy-step';
+import { copyLayerTar, planCopy, resolveInRoot, resolveOwner } from './copy-step';
 import { execForm, type Instruction, type Stage } from './dockerfile';
 import { processWord, processWords } from './shell-words';
 
@@ -99,7 +99,9 @@ export async function copyStep(session: BuildSession, state: StageState, ins: In
         const dir = join(work, `tar-${planned.length}`);
         mkdirSync(dir, { recursive: true });
         const { createReadStream } = await import('node:fs');
-        await applyLayer(Readable.from(decompressIfNeeded(createReadStream(join(root, src)))), dir);
+        const archive = resolveInRoot(root, src);
+        if (!archive) throw new BuildStepError(`ADD failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
+        await applyLayer(Readable.from(decompressIfNeeded(createReadStream(archive))), dir);
         planned.push({ root: dir, sources: ['.'] });
       } else {
         planned.push({ root, sources: [src] });
@@ -168,7 +170,7 @@ async function download(url: string, dir: string): Promise<string> {
 export async function workdirLayer(session: BuildSession, state: StageState): Promise<{ diffId: string; size: number }> {
   const parentRootfs = state.imageId ? await session.deps.images.ensureRootfs(state.imageId) : undefined;
   const dir = posix.normalize(state.config.WorkingDir ?? '/').replace(/^\/+|\/+$/g, '');
-  const exists = !dir || (parentRootfs !== undefined && existsSync(join(parentRootfs, dir)));
+  const exists = !dir || (parentRootfs !== undefined && resolveInRoot(parentRootfs, dir) !== undefined);
   const entries = exists ? [] : [{ name: dir, type: 'directory' as const, mode: 0o755, uid: 0, gid: 0, mtime: new Date() }];
   return session.deps.images.blobs.ingestLayer(copyLayerTar({ entries, contentId: '' }, parentRootfs));
 }
