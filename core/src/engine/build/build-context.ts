@@ -5,8 +5,7 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import { decompressIfNeeded } from '../images/blob-store';
-import { applyLayer, safeRelativePath } from '../images/layer-unpack';
-import { resolveInRoot } from './copy-step';
+import { applyLayer, resolveInRoot, safeRelativePath } from '../images/layer-unpack';
 import { isIgnored, parseDockerignore } from './dockerignore';
 
 /** A build's context, unpacked on disk, and its Dockerfile's text. */

@@ -4,6 +4,7 @@ import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { InvalidArgumentError } from '@sockerless/sdk';
+import { resolveInRoot } from '../images/layer-unpack';
 import { patternRegExp } from './dockerignore';
 
 /** One entry of a COPY/ADD layer: where it lands in the image, and where its bytes come from. */
@@ -102,39 +103,6 @@ function resolveSource(root: string, src: string): string[] {
 }
 
 const relativeTo = (root: string, abs: string) => abs.slice(root.length).replace(/^\/+/, '');
-
-const MAX_SYMLINK_HOPS = 255;
-
-/**
- * `rel` resolved inside `root` as if `root` were `/` (moby's FollowSymlinkInScope): `..` stops at the root
- * and an absolute symlink starts again from it, so a context or an image whose links point at `/etc` never
- * reads the host's. Undefined when the path does not exist.
- */
-export function resolveInRoot(root: string, rel: string): string | undefined {
-  const resolved: string[] = [];
-  const pending = rel.split('/');
-  let hops = 0;
-  while (pending.length) {
-    const comp = pending.shift()!;
-    if (comp === '' || comp === '.') continue;
-    if (comp === '..') {
-      resolved.pop();
-      continue;
-    }
-    const abs = join(root, ...resolved, comp);
-    let st: Stats;
-    try { st = lstatSync(abs); } catch { return undefined; }
-    if (st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new InvalidArgumentError(`too many levels of symbolic links in ${rel}`);
-      const target = readlinkSync(abs);
-      if (target.startsWith('/')) resolved.length = 0;
-      pending.unshift(...target.split('/'));
-    } else {
-      resolved.push(comp);
-    }
-  }
-  return join(root, ...resolved);
-}
 
 /** A hash of what the copy writes: names, types, modes, owners, link targets and file contents. */
 function contentHash(entries: CopyEntry[]): string {

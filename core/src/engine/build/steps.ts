@@ -7,10 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError } from '@sockerless/sdk';
 import { decompressIfNeeded } from '../images/blob-store';
-import { applyLayer } from '../images/layer-unpack';
+import { applyLayer, resolveInRoot } from '../images/layer-unpack';
 import { buildArgEnv, expansionEnv, type StageState } from './build-state';
 import { BuildStepError, shortImageId, stepKey, type BuildSession } from './build-session';
-import { copyLayerTar, planCopy, resolveInRoot, resolveOwner } from './copy-step';
+import { copyLayerTar, planCopy, resolveOwner } from './copy-step';
 import { execForm, type Instruction, type Stage } from './dockerfile';
 import { processWord, processWords } from './shell-words';
 

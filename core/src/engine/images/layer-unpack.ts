@@ -68,6 +68,46 @@ export function safeRelativePath(name: string): string {
   return normalized === '.' ? '' : normalized;
 }
 
+/**
+ * `rel` resolved inside `root` as if `root` were `/` (moby's FollowSymlinkInScope): `..` stops at the root
+ * and an absolute symlink starts again from it, so links that point at `/etc` never reach the host's.
+ * A missing component is undefined unless `missing` makes it (and answers true); a file where a directory
+ * is needed (anywhere with `directoriesOnly`, else before the last component) is undefined, or what
+ * `notDirectory` throws.
+ */
+export function resolveInRoot(
+  root: string, rel: string, opts: { directoriesOnly?: boolean; missing?: (abs: string) => boolean; notDirectory?: (path: string) => void } = {},
+): string | undefined {
+  const resolved: string[] = [];
+  const pending = rel === '' ? [] : rel.split('/');
+  let hops = 0;
+  while (pending.length) {
+    const comp = pending.shift()!;
+    if (comp === '' || comp === '.') continue;
+    if (comp === '..') {
+      resolved.pop();
+      continue;
+    }
+    const abs = join(root, ...resolved, comp);
+    const st = lstatOrUndefined(abs);
+    if (!st) {
+      if (!opts.missing?.(abs)) return undefined;
+      resolved.push(comp);
+    } else if (st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) throw new InvalidArgumentError(`too many levels of symbolic links under ${rel}`);
+      const target = readlinkSync(abs);
+      if (target.startsWith('/')) resolved.length = 0;
+      pending.unshift(...target.split('/'));
+    } else if (st.isDirectory() || (!opts.directoriesOnly && pending.every((c) => c === '' || c === '.'))) {
+      resolved.push(comp);
+    } else {
+      opts.notDirectory?.(join(...resolved, comp));
+      return undefined;
+    }
+  }
+  return join(root, ...resolved);
+}
+
 class LayerApplier {
   /** Absolute paths this layer created or wrote, and their ancestors: what an opaque marker must keep. */
   private readonly touched = new Set<string>();
@@ -138,34 +178,15 @@ class LayerApplier {
    * creating missing directories (a layer may carry `a/b/c` without `a/b`).
    */
   private resolveInsideRoot(rel: string): string {
-    const resolved: string[] = [];
-    const pending = rel === '' ? [] : rel.split('/');
-    let hops = 0;
-    while (pending.length) {
-      const comp = pending.shift()!;
-      if (comp === '' || comp === '.') continue;
-      if (comp === '..') {
-        resolved.pop();
-        continue;
-      }
-      const abs = join(this.root, ...resolved, comp);
-      const st = lstatOrUndefined(abs);
-      if (!st) {
+    return resolveInRoot(this.root, rel, {
+      directoriesOnly: true,
+      missing: (abs) => {
         mkdirSync(abs, { mode: 0o755 });
         this.markTouched(abs);
-        resolved.push(comp);
-      } else if (st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINK_HOPS) throw new InvalidArgumentError(`too many levels of symbolic links under ${rel}`);
-        const target = readlinkSync(abs);
-        if (target.startsWith('/')) resolved.length = 0;
-        pending.unshift(...target.split('/'));
-      } else if (st.isDirectory()) {
-        resolved.push(comp);
-      } else {
-        throw new InvalidArgumentError(`cannot unpack layer: ${join(...resolved, comp)} is not a directory`);
-      }
-    }
-    return join(this.root, ...resolved);
+        return true;
+      },
+      notDirectory: (path) => { throw new InvalidArgumentError(`cannot unpack layer: ${path} is not a directory`); },
+    }) as string;
   }
 
   private markTouched(abs: string): void {
