@@ -16,6 +16,7 @@ export interface BuildRequest {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
+  /** Accepted; steps are found in the local cache only (see docs/build.md). */
   cacheFrom: string[];
   extraHosts: string[];
   networkMode: string;
@@ -48,15 +49,13 @@ export const shortImageId = (id: string) => id.replace(/^sha256:/, '').slice(0, 
 
 /** What one build writes to its client and how it commits steps; shared by the step dispatchers. */
 export class BuildSession {
-  private quietText = '';
   readonly held: (() => void)[] = [];
 
   constructor(readonly deps: BuildDeps, readonly req: BuildRequest, private readonly write: ProgressWriter) {}
 
   /** A line of the `{"stream": ...}` progress, which `q` silences. */
   say(text: string): void {
-    if (this.req.quiet) this.quietText += text;
-    else this.write({ stream: text });
+    if (!this.req.quiet) this.write({ stream: text });
   }
 
   aux(imageId: string): void {
@@ -114,10 +113,6 @@ export class BuildSession {
     await this.deps.cache.remember(step.key, { imageId: record.id, parent: state.imageId, description: step.createdBy, size: step.layer?.size ?? 0 });
     this.adopt(state, record.id);
     return record.id;
-  }
-
-  quietOutput(): string {
-    return this.quietText;
   }
 
   release(): void {

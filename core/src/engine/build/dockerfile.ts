@@ -74,7 +74,7 @@ export function parseDockerfile(text: string, fileName = 'Dockerfile'): ParsedDo
       if (named && !/^[a-z][a-z0-9-_.]*$/i.test(words[2])) throw new InvalidArgumentError(`invalid name for build stage: "${words[2]}", name can't start with a number or contain symbols`);
       parsed.stages.push({ name: named ? words[2].toLowerCase() : undefined, base: words[0], platform: flags.get('platform'), from: instruction, instructions: [] });
     } else if (parsed.stages.length === 0) {
-      if (keyword !== 'ARG') throw new InvalidArgumentError(`dockerfile parse error line ${line}: ${keyword} instruction must be preceded by FROM`.replace(` ${keyword} instruction must be preceded by FROM`, ` no build stage in current context`));
+      if (keyword !== 'ARG') throw new InvalidArgumentError(`dockerfile parse error line ${line}: no build stage in current context`);
       parsed.metaArgs.push(instruction);
     } else {
       parsed.stages[parsed.stages.length - 1].instructions.push(instruction);

@@ -144,14 +144,13 @@ class WordLexer {
 }
 
 /**
- * `KEY=VALUE ...` pairs of ENV, LABEL and ARG (moby's parseNameVal), each value processed; the legacy
+ * `KEY=VALUE ...` pairs of ENV and LABEL (moby's parseNameVal), each value processed; the legacy
  * `KEY value with spaces` form (no `=` in the first word) is one pair.
  */
 export function keyValues(rest: string, env: Env, what: string, escape = '\\'): [string, string][] {
   const words = splitWords(rest, escape);
   if (words.length === 0) throw new InvalidArgumentError(`${what} requires at least one argument`);
   if (!words[0].includes('=')) {
-    if (what === 'ARG') return words.map((w) => [processWord(w, env, escape), '']);
     if (words.length < 2) throw new InvalidArgumentError(`${what} must have two arguments`);
     const value = rest.trim().slice(words[0].length).trim();
     return [[words[0], processWord(value, env, escape)]];

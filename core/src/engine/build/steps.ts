@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, utimesSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, utimesSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,21 +33,18 @@ export async function runStep(session: BuildSession, state: StageState, ins: Ins
   const key = stepKey(state, { run: saveCmd });
   if (await session.fromCache(state, key)) return;
   const { req, deps } = session;
-  let sawStderr = false;
   const result = await deps.runStep({
     imageId: state.imageId, cmd, env: [...(state.config.Env ?? []), ...args], config: state.config,
     networkMode: req.networkMode, extraHosts: req.extraHosts, shmSize: req.shmSize,
     onStarted: (id) => session.say(` ---> Running in ${id.slice(0, 12)}\n`),
     onOutput: (stream, data) => {
       if (stream === 'stderr') {
-        sawStderr = true;
         session.say(`${STDERR_START}${data.toString('utf8')}${STDERR_END}`);
       } else {
         session.say(data.toString('utf8'));
       }
     },
   });
-  void sawStderr;
   if (result.exitCode !== 0) {
     if (req.forceRm) await result.remove().catch(() => undefined);
     throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
@@ -98,7 +95,6 @@ export async function copyStep(session: BuildSession, state: StageState, ins: In
       } else if (ins.keyword === 'ADD' && !fromFlag && isArchiveName(src)) {
         const dir = join(work, `tar-${planned.length}`);
         mkdirSync(dir, { recursive: true });
-        const { createReadStream } = await import('node:fs');
         const archive = resolveInRoot(root, src);
         if (!archive) throw new BuildStepError(`ADD failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
         await applyLayer(Readable.from(decompressIfNeeded(createReadStream(archive))), dir);
