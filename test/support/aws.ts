@@ -76,7 +76,7 @@ export interface PresetDaemon extends CliProcess {
   dockerHost: string;
   /** The `AWS simulator:` endpoint it printed. */
   simulatorEndpoint(): string;
-  docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<CliResult>;
+  docker(args: string[], opts?: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   /** Like docker(), but throws with the CLI's and the daemon's output unless it exits 0; trimmed stdout. */
   ok(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<string>;
   dispose(): Promise<void>;
@@ -102,7 +102,7 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
   }
   const dockerHost = `unix://${socket}`;
   mkdirSync(join(dir, 'cli'), { recursive: true });
-  const run = (a: string[], o: { input?: string | Buffer; timeoutMs?: number } = {}) => docker(dockerHost, join(dir, 'cli'), a, o);
+  const run = (a: string[], o: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}) => docker(dockerHost, join(dir, 'cli'), a, o);
   return Object.assign(proc, {
     dir, home, dockerHost,
     simulatorEndpoint: () => /AWS simulator: (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '',

@@ -50,6 +50,9 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       platform: queryString(ctx, 'platform') || undefined,
       pull: queryBool(ctx, 'pull'),
     };
+    // A RUN step needs a backend that can read a container's layer; where none can, a Dockerfile with RUN is
+    // Docker's 501 before any progress (the builder checks once it has parsed the Dockerfile).
+    const runSupported = [...deps.engine.deps.backends.values()].some((b) => typeof b.driver.layerDiff === 'function');
     const workRoot = join(deps.home, 'build');
     const context = await receiveContext(ctx.req as AsyncIterable<Buffer>, workRoot, queryString(ctx, 'dockerfile') || undefined);
     let send: ((obj: unknown) => void) | undefined;
@@ -61,7 +64,7 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       await runBuild({
         images: deps.images, cache: deps.cache, workRoot,
         runStep: (req) => runStepContainer(deps.engine, deps.runs, req),
-      }, { ...opts, context, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
+      }, { ...opts, context, runSupported, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
     } catch (err) {
       // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
       if (!send) throw err;

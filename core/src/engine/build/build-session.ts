@@ -26,6 +26,8 @@ export interface BuildRequest {
   forceRm: boolean;
   platform?: string;
   pull: boolean;
+  /** Whether a backend can run RUN steps (read a container's layer); false makes a RUN Dockerfile a 501. */
+  runSupported?: boolean;
   /** Whether the client went away: dockerd cancels the build then, so no further step starts. */
   isCancelled?: () => boolean;
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
+import { InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
 import type { ProgressWriter } from '../images/pull';
 import { familiarString } from '../images/reference';
 import { buildArgEnv, DEFAULT_SHELL, type StageState } from './build-state';
@@ -19,6 +19,9 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest, write: Progre
   assertPlatform(req.platform);
   const parsed = parseDockerfile(req.context.dockerfile, req.context.dockerfileName);
   const stages = stagesUpTo(parsed, req.target);
+  if (req.runSupported === false && stages.some((s) => s.instructions.some((i) => i.keyword === 'RUN'))) {
+    throw new NotImplementedError('RUN steps are not supported by this daemon\'s backends: none can read a container\'s filesystem layer (backend-local can)');
+  }
   const last = stages[stages.length - 1];
   last.instructions.push(...labelInstructions(req.labels));
   const total = parsed.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
