@@ -104,10 +104,11 @@ export async function copyStep(session: BuildSession, state: StageState, ins: In
       }
     }
     const many = sources.length > 1;
-    const plans = planned.map((p) => planCopy({ root: p.root, sources: p.sources, dest: p.sources[0] === '.' && !dest.endsWith('/') ? `${dest}/` : many && !dest.endsWith('/') ? `${dest}/` : dest, workdir: state.config.WorkingDir ?? '/', owner, mode }));
     if (many && !dest.endsWith('/')) throw new BuildStepError(`When using ${ins.keyword} with more than one source file, the destination must be a directory and end with a /`);
+    const plans = planned.map((p) => planCopy({ root: p.root, sources: p.sources, dest: p.sources[0] === '.' && !dest.endsWith('/') ? `${dest}/` : dest, workdir: state.config.WorkingDir ?? '/', owner, mode }));
     const plan = { entries: plans.flatMap((p) => p.entries), contentId: plans.length === 1 ? plans[0].contentId : `multi:${plans.map((p) => p.contentId).join(',')}` };
-    const destShown = posix.isAbsolute(dest) ? dest : posix.join(state.config.WorkingDir || '/', dest) + (dest.endsWith('/') ? '/' : '');
+    // posix.join keeps a trailing `/`, as dockerd's history line shows it (`in /app/ `).
+    const destShown = posix.isAbsolute(dest) ? dest : posix.join(state.config.WorkingDir || '/', dest);
     const createdBy = `${state.shell.join(' ')} #(nop) ${ins.keyword}${from} ${plan.contentId} in ${destShown} `;
     const key = stepKey(state, { createdBy, owner, mode });
     if (await session.fromCache(state, key)) return;
