@@ -62,7 +62,7 @@ test('bad values are 400: signals, wait conditions, create bodies', async () => 
 test('API versions outside 1.24-1.50 are refused, unknown endpoints answer 501 naming them', async () => {
   await expectError('GET', '/v1.12/containers/json', undefined, 400, 'client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version');
   await expectError('GET', '/v1.99/containers/json', undefined, 400, 'client version 1.99 is too new. Maximum supported API version is 1.50');
-  await expectError('POST', '/v1.50/build', undefined, 501, 'sockerless does not implement POST /build');
+  await expectError('POST', '/v1.50/grpc', undefined, 501, 'sockerless does not implement POST /grpc');
   await expectError('GET', '/v1.50/plugins', undefined, 501, 'sockerless does not implement GET /plugins');
   await expectError('GET', '/v1.50/containers/x/stats', undefined, 501, 'sockerless does not implement /containers/{id}/stats');
 });

@@ -36,7 +36,7 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
     });
     const opts = {
       tags,
-      buildArgs: jsonMap<string | null>(ctx, 'buildargs'),
+      buildArgs: jsonMap<string | null>(ctx, 'buildargs', true),
       labels: Object.fromEntries(jsonMap<string>(ctx, 'labels')),
       target: queryString(ctx, 'target') || undefined,
       noCache: queryBool(ctx, 'nocache'),
@@ -107,7 +107,7 @@ function queryList(ctx: Context, name: string): string[] {
 }
 
 /** `buildargs` and `labels` are JSON objects in the query. */
-function jsonMap<T>(ctx: Context, name: string): Map<string, T> {
+function jsonMap<T>(ctx: Context, name: string, allowNull = false): Map<string, T> {
   const raw = queryString(ctx, name);
   if (!raw) return new Map();
   let parsed: unknown;
@@ -118,6 +118,10 @@ function jsonMap<T>(ctx: Context, name: string): Map<string, T> {
   }
   if (parsed === null) return new Map();
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError(`invalid ${name}: expected a JSON object`);
+  // Go decodes these into map[string]*string / map[string]string: any other value type is its 400.
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'string' && !(v === null && allowNull)) throw new InvalidArgumentError(`invalid ${name}: the value of ${JSON.stringify(k)} must be a string`);
+  }
   return new Map(Object.entries(parsed as Record<string, T>));
 }
 
