@@ -104,8 +104,9 @@ export async function buildCore(input: CoreInput) {
         counts: () => {
           // As the caller sees them: a tenant does not learn how many containers the others have.
           const all = eng.all().filter((c) => eng.canSee(c));
-          const running = all.filter((c) => c.state.Running).length;
-          return { containers: all.length, running, paused: 0, stopped: all.length - running, images: images.list().length };
+          const paused = all.filter((c) => c.state.Paused).length;
+          const running = all.filter((c) => c.state.Running).length - paused;
+          return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.list().length };
         },
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
         warnings: () => warnings,
@@ -126,7 +127,7 @@ export async function buildCore(input: CoreInput) {
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
-      registerContainerLayerRoutes(router, eng, images);
+      registerContainerLayerRoutes(router, eng, images, runs.control);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;

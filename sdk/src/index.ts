@@ -4,6 +4,7 @@ export * from './plugin';
 export * from './services';
 export * from './extension-points';
 export * from './contracts/backend';
+export * from './contracts/resources';
 export * from './contracts/records';
 export * from './contracts/store';
 export * from './contracts/scheduler';

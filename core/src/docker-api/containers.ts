@@ -7,6 +7,7 @@ import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
+import { registerStatsRoute } from './container-stats';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
@@ -175,9 +176,20 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
   });
 
-  for (const unsupported of ['stats', 'pause', 'unpause', 'update']) {
-    router.all(`/containers/:id/${unsupported}`, () => {
-      throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
-    });
-  }
+  router.post('/containers/:id/pause', async (ctx) => {
+    await runs.control.pause(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/unpause', async (ctx) => {
+    await runs.control.unpause(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/update', async (ctx) => {
+    const body = await readDockerJson<Record<string, unknown>>(ctx);
+    ctx.body = await runs.control.update(ctx.params.id, body);
+  });
+
+  registerStatsRoute(router, engine, (id) => runs.isRunning(id));
 }

@@ -3,6 +3,7 @@ import {
 } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
+import { ContainerControl } from './container-control';
 import { HealthMonitor } from './health';
 import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
@@ -42,9 +43,12 @@ export class RunController {
   private readonly restarts = new Map<string, RestartManager>();
   private readonly health: HealthMonitor;
   private shuttingDown = false;
+  /** pause, unpause and update (container-control.ts); a signal to a paused container thaws it. */
+  readonly control: ContainerControl;
 
   constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
     this.health = new HealthMonitor(engine, logger);
+    this.control = new ContainerControl(engine, (id) => this.runs.has(id));
   }
 
   /**
@@ -146,7 +150,9 @@ export class RunController {
     const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
     this.runs.set(c.id, run);
     const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
-    c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+    // A paused container taken back at boot stays paused (its processes are still frozen).
+    const paused = reattached && c.state.Paused;
+    c.state = { ...c.state, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
     c.ports = proc.ports?.length ? proc.ports : undefined;
     if (!reattached) c.state.Health = this.health.healthForStart(c);
     await this.engine.save(c);
@@ -182,7 +188,7 @@ export class RunController {
     const io = this.engine.ioOf(id);
     const restartIn = this.policyRestartDelay(c, status.exitCode);
     c.state = {
-      ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
+      ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
       Error: status.error ?? '', FinishedAt: (status.finishedAt ?? new Date()).toISOString(),
     };
     if (restartIn !== undefined) {
@@ -194,6 +200,8 @@ export class RunController {
     this.engine.networking.stopped(id);
     await this.engine.save(c);
     io.finishRun();
+    // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
+    if (status.oomKilled) this.engine.emit(c, 'oom');
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
     this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
@@ -249,6 +257,7 @@ export class RunController {
     const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    await this.control.thawAfterSignal(c);
     // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
     // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
     // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
@@ -271,6 +280,7 @@ export class RunController {
     await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    await this.control.thawAfterSignal(c);
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
@@ -309,6 +319,7 @@ export class RunController {
       this.restartManagerOf(c.id).cancel();
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       this.engine.emit(c, 'kill', { signal: '9' });
+      await this.control.thawAfterSignal(c);
       await run.ended;
       // The exit path may have auto-removed it already.
       if (!this.engine.containers.get(c.id)) return;

@@ -17,6 +17,8 @@ function endpoints(networks: Record<string, EndpointSettings>): Record<string, E
 /** `Up 5 minutes (healthy)`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
 export function humanStatus(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
+  // docker's State.String(): a paused container shows no health.
+  if (s.Status === 'paused') return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
   if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${healthSuffix(s.Health)}`;
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'removing') return 'Removal In Progress';

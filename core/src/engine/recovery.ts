@@ -29,7 +29,7 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
   // Containers apart, all at once: a thousand running ones are a thousand backend round trips.
   await Promise.all(engine.all().filter((c) => c.state.Running || c.state.Status === 'restarting').map(async (c) => {
     // A restarting container had no process: there is nothing to take back.
-    if (c.state.Status === 'running' && await reattach(engine, runs, c, logger)) return;
+    if ((c.state.Status === 'running' || c.state.Status === 'paused') && await reattach(engine, runs, c, logger)) return;
     await runs.recordLost(c);
   }));
   const rebuilt: string[] = [];

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../services';
+import type { WorkloadResources, WorkloadStats } from './resources';
 
 /**
  * The backend driver contract. A driver owns only workloads (like a virtual-kubelet provider): it makes
@@ -142,6 +143,8 @@ export interface WorkloadSpec {
   stateDir: string;
   /** Memory limit in bytes; 0 means none. */
   memoryBytes: number;
+  /** Docker's cgroup limits (Memory, NanoCpus, PidsLimit...); absent from an older core: none. */
+  resources?: WorkloadResources;
   /** Absent from a core that predates networking: a driver then treats the workload as `host`. */
   network?: WorkloadNetwork;
   /** Absent from a core that predates it: Docker's default confinement. */
@@ -294,6 +297,21 @@ export interface BackendDriver {
   updateHosts?(id: string, hosts: HostEntry[]): Promise<void>;
   /** The network was removed: free what the driver made for it (a bridge). Called on every instance. */
   removeNetwork?(networkId: string): Promise<void>;
+  /**
+   * `docker pause` / `unpause`: freezes every process of the running workload (the cgroup freezer) and
+   * resolves once it is frozen (thawed). Without them the core answers Docker's 501.
+   */
+  pause?(id: string): Promise<void>;
+  unpause?(id: string): Promise<void>;
+  /** Whether the workload is frozen now (a paused container found again at boot). */
+  isPaused?(id: string): Promise<boolean>;
+  /**
+   * `docker update`: new limits for a created or running workload, applied live; resolves to dockerd's
+   * warnings. Throws a typed error for what it cannot apply. Without it the core refuses resource changes.
+   */
+  updateResources?(id: string, resources: WorkloadResources): Promise<string[]>;
+  /** One usage sample of a running workload (`docker stats`); undefined when it does not run. */
+  stats?(id: string): Promise<WorkloadStats | undefined>;
   /** What this instance manages, for recovery at boot. */
   list(): Promise<ManagedWorkload[]>;
   /**
