@@ -15,6 +15,7 @@ import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
 import { filterScenarios } from './scenarios/filters';
 import { networkScenarios } from './scenarios/networks';
+import { resourceScenarios } from './scenarios/resources';
 
 export const SCENARIOS: Scenario[] = [
   ...containerScenarios,
@@ -25,6 +26,7 @@ export const SCENARIOS: Scenario[] = [
   ...clientErrorScenarios,
   ...clientDetailScenarios,
   ...containerLayerScenarios,
+  ...resourceScenarios,
 ];
 
 /*

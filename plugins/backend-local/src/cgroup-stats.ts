@@ -83,11 +83,13 @@ export function readStats(groups: ResourceCgroups, id: string, pid: number): Wor
   const memUsage = numberOf(groups.read('memory', id, 'memory.usage_in_bytes'));
   if (memUsage !== undefined) {
     const limit = numberOf(groups.read('memory', id, 'memory.limit_in_bytes')) ?? UNLIMITED;
+    const failcnt = numberOf(groups.read('memory', id, 'memory.failcnt')) ?? 0;
     s.memory_stats = {
       usage: memUsage,
       max_usage: numberOf(groups.read('memory', id, 'memory.max_usage_in_bytes')) ?? 0,
       stats: keyValues(groups.read('memory', id, 'memory.stat')),
-      failcnt: numberOf(groups.read('memory', id, 'memory.failcnt')) ?? 0,
+      // omitempty in Docker's MemoryStats: shown only once the limit was hit.
+      ...(failcnt > 0 ? { failcnt } : {}),
       limit: Math.min(limit, totalmem()),
     };
   }
