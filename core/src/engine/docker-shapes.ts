@@ -89,7 +89,9 @@ function hostConfigView(c: ContainerRecord) {
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: false,
     PortBindings: {},
-    Memory: 0,
+    // dockerd's zero resources (PidsLimit is null there until set, so left out).
+    Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0, CpuPeriod: 0, CpuQuota: 0,
+    CpusetCpus: '', CpusetMems: '', BlkioWeight: 0, OomKillDisable: false,
     ...c.hostConfig,
   });
   // Clients send '' for "unset"; dockerd shows its default driver then.

@@ -6,7 +6,7 @@ import type { FieldSpec, Scenario } from '../model';
 import { BUSYBOX, STATE_FIELDS, create, createFails } from './steps';
 
 const LIMIT_FIELDS: FieldSpec[] = [
-  'HostConfig.Memory', 'HostConfig.MemorySwap', 'HostConfig.NanoCpus', 'HostConfig.PidsLimit', 'HostConfig.CpuQuota', 'HostConfig.RestartPolicy',
+  'HostConfig.Memory', 'HostConfig.MemorySwap', 'HostConfig.NanoCpus', 'HostConfig.PidsLimit', 'HostConfig.CpuQuota', 'HostConfig.CpusetCpus',
 ];
 
 export const resourceScenarios: Scenario[] = [
@@ -42,7 +42,7 @@ export const resourceScenarios: Scenario[] = [
       createFails('cpuset out of range', { HostConfig: { CpusetCpus: '7' } }),
       { method: 'POST', path: '/containers/res-limited/start' },
       { as: 'update', method: 'POST', path: '/containers/res-limited/update', body: { Memory: 67108864, MemorySwap: 134217728, PidsLimit: 20, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } } },
-      { as: 'inspect updated', method: 'GET', path: '/containers/res-limited/json', compare: { fields: LIMIT_FIELDS } },
+      { as: 'inspect updated', method: 'GET', path: '/containers/res-limited/json', compare: { fields: [...LIMIT_FIELDS, 'HostConfig.RestartPolicy'] } },
       { as: 'update cpu quota over nano cpus', method: 'POST', path: '/containers/res-limited/update', body: { CpuQuota: 50000 }, compare: { message: 'normalised' } },
       { as: 'update memory too low', method: 'POST', path: '/containers/res-limited/update', body: { Memory: 4194304 }, compare: { message: 'exact' } },
       { as: 'update bad policy', method: 'POST', path: '/containers/res-limited/update', body: { RestartPolicy: { Name: 'bogus' } }, compare: { message: 'exact' } },
