@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
+  ConflictError, InvalidArgumentError, NO_RESOURCE_LIMITS, NotFoundError, UnavailableError, hasResourceLimits, normalizeSignal, signalNumber,
   type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type FilesystemChange, type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
   type WorkloadResources, type WorkloadStats,
@@ -146,6 +146,7 @@ export class LocalDriver implements BackendDriver {
     } else {
       this.logger.warn('container will run directly on the host WITHOUT a sandbox', {
         id: spec.id, reason: this.mode === 'none' ? 'sandbox "none"' : !this.tools.bwrap ? 'bwrap not installed' : 'image has no root filesystem',
+        resourceLimits: hasResourceLimits(spec.resources ?? NO_RESOURCE_LIMITS) ? 'NOT enforced (no cgroups without the sandbox)' : 'none asked',
       });
     }
   }

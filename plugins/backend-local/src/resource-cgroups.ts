@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fs, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UnavailableError, type Logger, type WorkloadResources } from '@sockerless/sdk';
+import { NotImplementedError, type Logger, type WorkloadResources } from '@sockerless/sdk';
 import { tick } from './util';
 
 /** The cgroup v1 controllers a container gets a group in, besides devices (device-cgroup.ts). */
@@ -167,7 +167,7 @@ export class ResourceCgroups {
    * (FREEZING while a process is between forks), writing again, as a process may fork meanwhile.
    */
   async setFrozen(id: string, frozen: boolean): Promise<void> {
-    if (!this.has('freezer')) throw new UnavailableError('pause needs the cgroup freezer, which this host does not have');
+    if (!this.has('freezer')) throw new NotImplementedError('pause needs the cgroup v1 freezer, which this host does not have mounted');
     const file = join(this.dirOf('freezer', id), 'freezer.state');
     const want = frozen ? 'FROZEN' : 'THAWED';
     const deadline = Date.now() + 10_000;
