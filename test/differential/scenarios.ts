@@ -36,7 +36,7 @@ export const SCENARIOS: Scenario[] = [
 const NULL_ABSENT = 'Docker sends this field as null; ours leaves it out (a JS client reads undefined, not null)';
 const FALSE_ABSENT = 'Docker sends this flag as false; ours leaves it out';
 const CONFIG_KEYS = 'Config: ours lacks Entrypoint, Volumes and OnBuild (Docker sends them as null) and has ExposedPorts {} where Docker leaves it out';
-const HOSTCONFIG_KEYS = 'HostConfig: ours answers only the fields it uses (AutoRemove, LogConfig, Memory, NetworkMode, PortBindings, RestartPolicy); Docker sends all ~65 with zero values (cgroup limits, security options, Dns, ShmSize, ...)';
+const HOSTCONFIG_KEYS = 'HostConfig: ours answers only the fields it uses (AutoRemove, LogConfig, NetworkMode, PortBindings, RestartPolicy, the cgroup limits Memory, NanoCpus, CpuQuota...); Docker sends all ~65 with zero values (security options, Dns, ShmSize, blkio devices, ...)';
 const SHM_SIZE = 'Docker reports its default /dev/shm size (67108864); ours leaves ShmSize out';
 const POOL_LABEL = 'ours adds the routing label com.sockerless.pool=default to every container, so it shows in Config.Labels, in lists and in event attributes; Docker shows only the labels the client set';
 const EMPTY_EXPOSED_PORTS = 'ours sends Config.ExposedPorts {} for a container that exposes nothing; Docker leaves it out';
