@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { api } from '../support/raw-http';
 import { validateAgainstSpec } from '../support/spec-schema';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
@@ -134,7 +135,7 @@ test('docker stats --no-stream prints real CPU and memory for a busy container; 
   await e.ok(['rm', '-f', id, created]);
 });
 
-test("dockerode's stats({stream:false}) has Docker's shape (the v1.56 schema)", async () => {
+test("dockerode's stats: stream=false in Docker's shape (the v1.56 schema), one-shot, the stream's precpu, update's answer", async () => {
   const id = await e.ok(['run', '-d', BUSYBOX, 'sleep', '600']);
   const s = await dockerode.getContainer(id).stats({ stream: false }) as unknown as Record<string, any>;
   expect(validateAgainstSpec('ContainerStatsResponse', s)).toEqual([]);
@@ -147,6 +148,27 @@ test("dockerode's stats({stream:false}) has Docker's shape (the v1.56 schema)", 
   expect(Object.keys(s.networks)).toEqual(['eth0']);
   const oneShot = await dockerode.getContainer(id).stats({ stream: false, 'one-shot': true } as never) as unknown as Record<string, any>;
   expect(oneShot.preread).toBe('0001-01-01T00:00:00Z');
+  // The stream: one JSON a second, each carrying the one before as precpu_stats.
+  const stream = await dockerode.getContainer(id).stats({ stream: true }) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const samples: Array<Record<string, any>> = [];
+  let buffered = '';
+  await new Promise<void>((done, fail) => {
+    stream.on('error', fail);
+    stream.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        samples.push(JSON.parse(buffered.slice(0, nl)));
+        buffered = buffered.slice(nl + 1);
+      }
+      if (samples.length >= 2) { stream.destroy(); done(); }
+    });
+  });
+  expect(samples[0].preread).toBe('0001-01-01T00:00:00Z');
+  expect(samples[1].preread).toBe(samples[0].read);
+  expect(samples[1].precpu_stats).toEqual(samples[0].cpu_stats);
+  const update = await api(e.daemon.socket, 'POST', `/v1.50/containers/${id}/update`, JSON.stringify({ PidsLimit: 50 }));
+  expect(update.status).toBe(200);
+  expect(validateAgainstSpec('ContainerUpdateResponse', update.json())).toEqual([]);
   await e.ok(['rm', '-f', id]);
 });
 
