@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fs, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NotImplementedError, type Logger, type WorkloadResources } from '@sockerless/sdk';
 import { tick } from './util';
@@ -189,13 +189,14 @@ export class ResourceCgroups {
     return state === 'FROZEN' || state === 'FREEZING';
   }
 
-  /** At remove: every group (a frozen one is thawed first, or its processes could never die). */
-  remove(id: string): void {
-    for (const d of this.dirs(id)) {
-      try { rmdirSync(d); } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn('could not remove a resource cgroup', { id, dir: d, error: (err as Error).message });
-      }
-    }
+  /**
+   * At remove: every group, in parallel and not awaited by the caller (each rmdir waits for the kernel to
+   * retire the group, a few ms); its processes are gone by then.
+   */
+  async remove(id: string): Promise<void> {
+    await Promise.all(this.dirs(id).map((d) => fs.rmdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') this.logger.warn('could not remove a resource cgroup', { id, dir: d, error: err.message });
+    })));
   }
 
   /** At boot and close: this home's groups no process is in (a daemon stopped with running containers leaves them). */

@@ -166,7 +166,7 @@ export class ContainerSecurity {
    */
   remove(id: string): void {
     void this.cgroups.remove(id);
-    this.resources.remove(id);
+    void this.resources.remove(id);
   }
 
   async close(): Promise<void> {
