@@ -102,6 +102,7 @@ export class RunController {
   /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
   async start(idOrName: string, policyRestart = false): Promise<void> {
     const c = this.engine.find(idOrName);
+    if (c.state.Paused) throw new ConflictError('cannot start a paused container, try unpause instead');
     if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
     if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
     if (!policyRestart) this.beginRestartHistory(c);
@@ -313,7 +314,8 @@ export class RunController {
     const run = this.runs.get(c.id);
     if (run) {
       if (!opts.force) {
-        throw new ConflictError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+        const [state, unpause] = c.state.Paused ? ['paused', 'Unpause and then stop'] : ['running', 'Stop'];
+        throw new ConflictError(`You cannot remove a ${state} container ${c.id}. ${unpause} the container before attempting removal or force remove`);
       }
       run.stopRequested = true;
       this.restartManagerOf(c.id).cancel();
