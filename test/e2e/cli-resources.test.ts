@@ -190,3 +190,16 @@ test('live-restore: a paused container stays paused across kill -9 of the daemon
   const gone = (controller: string, file: string) => { try { cgroupFile(controller, id, file); return false; } catch { return true; } };
   await until('the groups to go', async () => gone('memory', 'memory.limit_in_bytes') && gone('freezer', 'freezer.state') && gone('pids', 'pids.max'));
 });
+
+test('commit freezes a running container while it reads its layer (pause, the default), then thaws it', async () => {
+  const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'echo x > /made; sleep 600']);
+  await until('the file to be written', async () => (await e.docker(['exec', id, 'cat', '/made'])).stdout.trim() === 'x');
+  await e.ok(['commit', id, 'paused-commit:v1']);
+  expect(await e.ok(['inspect', '-f', '{{.State.Status}}', id])).toBe('running');
+  expect((await eventsOf(id)).split('\n').filter((a) => a === 'pause' || a === 'unpause' || a === 'commit')).toEqual(['pause', 'commit', 'unpause']);
+  await e.ok(['commit', '--pause=false', id, 'paused-commit:v2']);
+  expect((await eventsOf(id)).split('\n').filter((a) => a === 'pause')).toHaveLength(1);
+  expect(await e.ok(['run', '--rm', 'paused-commit:v1', 'cat', '/made'])).toBe('x');
+  await e.ok(['rm', '-f', id]);
+  await e.ok(['rmi', 'paused-commit:v1', 'paused-commit:v2']);
+});

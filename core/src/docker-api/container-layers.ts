@@ -44,21 +44,25 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     if (c.state.Status === 'removing') throw new ConflictError(`You cannot commit a container ${c.id} that is being removed`);
     const driver = driverWith(c, 'layerDiff', 'docker commit');
     const bodyConfig = bodyConfigOf(await readJson<Record<string, unknown>>(ctx));
-    // `pause` (default true) freezes a running container while its layer is read, as dockerd does.
-    const id = await control.whilePaused(c, queryBool(ctx, 'pause', true), () => commitContainer(images, {
-      containerId: c.id,
-      parentId: c.imageId,
-      containerConfig: c.config,
-      bodyConfig,
-      changes: queryList(ctx, 'changes'),
-      author: queryString(ctx, 'author') ?? '',
-      comment: queryString(ctx, 'comment') ?? '',
-      repo: queryString(ctx, 'repo') || undefined,
-      tag: queryString(ctx, 'tag') || undefined,
-      layer: () => driver.layerDiff(c.id),
-    }));
+    // `pause` (default true) freezes a running container while its layer is read, as dockerd does; its
+    // `commit` event comes before the `unpause` (a deferred unpause in daemon/commit.go).
     const repo = queryString(ctx, 'repo');
-    engine.emit(c, 'commit', { comment: queryString(ctx, 'comment') ?? '', imageID: id, imageRef: repo ? `${repo}:${queryString(ctx, 'tag') || 'latest'}` : '' });
+    const id = await control.whilePaused(c, queryBool(ctx, 'pause', true), async () => {
+      const made = await commitContainer(images, {
+        containerId: c.id,
+        parentId: c.imageId,
+        containerConfig: c.config,
+        bodyConfig,
+        changes: queryList(ctx, 'changes'),
+        author: queryString(ctx, 'author') ?? '',
+        comment: queryString(ctx, 'comment') ?? '',
+        repo: repo || undefined,
+        tag: queryString(ctx, 'tag') || undefined,
+        layer: () => driver.layerDiff(c.id),
+      });
+      engine.emit(c, 'commit', { comment: queryString(ctx, 'comment') ?? '', imageID: made, imageRef: repo ? `${repo}:${queryString(ctx, 'tag') || 'latest'}` : '' });
+      return made;
+    });
     ctx.status = 201;
     ctx.body = { Id: id };
   });

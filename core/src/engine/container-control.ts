@@ -41,24 +41,25 @@ export class ContainerControl {
     await this.record(c, false);
   }
 
-  /** The new state, saved, and dockerd's `pause`/`unpause` event. */
-  private async record(c: ContainerRecord, paused: boolean): Promise<void> {
+  /** The new state, saved, and dockerd's `pause`/`unpause` event (`quiet`: none). */
+  private async record(c: ContainerRecord, paused: boolean, quiet = false): Promise<void> {
     const now = this.engine.containers.get(c.id) ?? c;
     // Ended meanwhile (the exit path cleared the state): nothing to record.
     if (!now.state.Running) return;
     now.state = { ...now.state, Status: paused ? 'paused' : 'running', Paused: paused };
     await this.engine.save(now);
-    this.engine.emit(now, paused ? 'pause' : 'unpause');
+    if (!quiet) this.engine.emit(now, paused ? 'pause' : 'unpause');
   }
 
   /**
    * dockerd's killWithSignal on a paused container: the signal is queued, then the container is thawed so
-   * that it is delivered (with the `unpause` event); a stop, kill or `rm -f` of a paused container works.
+   * that it is delivered, which containerd reports as `unpause`; a SIGKILL is runc's to deliver, which thaws
+   * the group itself, with no event. So a stop, kill or `rm -f` of a paused container works.
    */
-  async thawAfterSignal(c: ContainerRecord): Promise<void> {
+  async thawAfterSignal(c: ContainerRecord, signal: string): Promise<void> {
     if (!c.state.Paused) return;
     await this.driverOf(c).unpause?.(c.id).catch(() => undefined);
-    await this.record(c, false);
+    await this.record(c, false, signal === 'SIGKILL');
   }
 
   /** `docker commit --pause` (the default): runs `fn` with the container frozen when it runs and can be. */

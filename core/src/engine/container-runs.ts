@@ -258,7 +258,7 @@ export class RunController {
     const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
-    await this.control.thawAfterSignal(c);
+    await this.control.thawAfterSignal(c, sig);
     // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
     // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
     // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
@@ -281,7 +281,7 @@ export class RunController {
     await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
-    await this.control.thawAfterSignal(c);
+    await this.control.thawAfterSignal(c, sig);
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
@@ -321,7 +321,7 @@ export class RunController {
       this.restartManagerOf(c.id).cancel();
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       this.engine.emit(c, 'kill', { signal: '9' });
-      await this.control.thawAfterSignal(c);
+      await this.control.thawAfterSignal(c, 'SIGKILL');
       await run.ended;
       // The exit path may have auto-removed it already.
       if (!this.engine.containers.get(c.id)) return;

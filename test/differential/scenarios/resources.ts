@@ -11,6 +11,28 @@ const LIMIT_FIELDS: FieldSpec[] = [
 
 export const resourceScenarios: Scenario[] = [
   {
+    name: 'resources: the events of pause, update, commit and kill of a paused container',
+    steps: [
+      { cli: ['run', '-d', '--pull', 'never', '--name', 'res-events', BUSYBOX, 'sleep', '600'] },
+      { mark: 't0' },
+      { cli: ['pause', 'res-events'] },
+      { cli: ['unpause', 'res-events'] },
+      { cli: ['update', '--pids-limit', '30', 'res-events'] },
+      { cli: ['commit', 'res-events', 'res-events:v1'] },
+      { as: 'pause before a TERM', cli: ['pause', 'res-events'] },
+      { as: 'kill -s TERM', cli: ['kill', '-s', 'TERM', 'res-events'] },
+      { as: 'pause before a KILL', cli: ['pause', 'res-events'] },
+      { cli: ['kill', 'res-events'] },
+      { cli: ['wait', 'res-events'] },
+      {
+        as: 'events', method: 'GET', path: '/events', query: { since: '{{mark.t0}}', until: '{{now}}', filters: { type: ['container'] } },
+        compare: { events: true },
+      },
+      { cli: ['rm', '-f', 'res-events'] },
+      { cli: ['rmi', 'res-events:v1'] },
+    ],
+  },
+  {
     name: 'resources: pause and unpause',
     steps: [
       { cli: ['run', '-d', '--pull', 'never', '--name', 'res-pause', BUSYBOX, 'sleep', '600'] },
@@ -36,7 +58,7 @@ export const resourceScenarios: Scenario[] = [
   {
     name: 'resources: limits at create and docker update',
     steps: [
-      create('limited', { HostConfig: { Memory: 33554432, NanoCpus: 500000000, PidsLimit: 10 } }, { name: 'res-limited' }),
+      create('limited', { Cmd: ['sleep', '600'], HostConfig: { Memory: 33554432, NanoCpus: 500000000, PidsLimit: 10 } }, { name: 'res-limited' }),
       { as: 'inspect limits', method: 'GET', path: '/containers/res-limited/json', compare: { fields: LIMIT_FIELDS } },
       createFails('too little memory', { HostConfig: { Memory: 1000 } }),
       createFails('too many cpus', { HostConfig: { NanoCpus: 100_000_000_000 } }),
