@@ -50,6 +50,18 @@ test('--memory 32m: a workload that exceeds it is OOM killed (OOMKilled, exit 13
   expect(fine.code).toBe(0);
 });
 
+test('an OOM kill of a child the workload survives is an oom event while it runs, and OOMKilled at its end', async () => {
+  const id = await e.ok(['run', '-d', '--memory', '32m', BUSYBOX, 'sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo survived $?; sleep 600']);
+  await until('the oom event', async () => (await eventsOf(id)).split('\n').includes('oom'), 30);
+  expect(await e.ok(['logs', id])).toBe('survived 137');
+  // dockerd keeps OOMKilled false while the container runs and reports it once the run ends.
+  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.OOMKilled}}', id])).toBe('running false');
+  await e.ok(['kill', id]);
+  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.OOMKilled}}', id])).toBe('exited true');
+  expect((await eventsOf(id)).split('\n').filter((a) => a === 'oom')).toHaveLength(1);
+  await e.ok(['rm', id]);
+});
+
 test('--pids-limit 10 refuses the 11th process', async () => {
   const script = 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & echo forked $i; done';
   const r = await e.docker(['run', '--rm', '--pids-limit', '10', BUSYBOX, 'sh', '-c', script]);

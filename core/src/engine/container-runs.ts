@@ -163,7 +163,8 @@ export class RunController {
       this.engine.emit(c, 'start');
     }
     this.health.watch(c);
-    void proc.exited
+    const stopOom = this.control.watchOom(c);
+    void proc.exited.finally(stopOom)
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
       .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
       .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
@@ -202,7 +203,7 @@ export class RunController {
     await this.engine.save(c);
     io.finishRun();
     // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
-    if (status.oomKilled) this.engine.emit(c, 'oom');
+    if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
     this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);

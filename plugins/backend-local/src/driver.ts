@@ -377,6 +377,7 @@ export class LocalDriver implements BackendDriver {
   async isPaused(id: string): Promise<boolean> { return this.resources.isPaused(id); }
   async updateResources(id: string, r: WorkloadResources): Promise<string[]> { return this.resources.update(id, r); }
   async stats(id: string): Promise<WorkloadStats | undefined> { return this.resources.stats(id); }
+  watchOom(id: string, onOom: () => void): () => void { return this.resources.watchOom(id, onOom); }
 
   async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
   async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }

@@ -3,6 +3,9 @@ import { readStats } from './cgroup-stats';
 import type { ResourceCgroups } from './resource-cgroups';
 import type { RunInfo } from './running';
 
+/** How often a running container's OOM kill count is read (see watchOom). */
+const OOM_POLL_MS = 500;
+
 export interface ResourceControlDeps {
   groups: ResourceCgroups;
   /** The container's run once its workload is in place (confine joined the groups), or undefined. */
@@ -46,6 +49,25 @@ export class ResourceControl {
     if (r?.sandboxed) this.d.groups.apply(id, resources);
     await this.d.saveSpec({ ...spec, resources });
     return [];
+  }
+
+  /**
+   * runc reports a memory group's OOM kills through an eventfd on memory.oom_control; Node has no eventfd,
+   * so the group's `oom_kill` count is read every OOM_POLL_MS while a container with a memory limit runs.
+   */
+  watchOom(id: string, onOom: () => void): () => void {
+    // The group is made afresh at each start: every kill it counted is this run's.
+    let seen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    void this.d.specOf(id).then((spec) => {
+      if (!spec.resources || (spec.resources.memoryBytes <= 0 && spec.resources.memorySwapBytes <= 0) || stopped) return;
+      timer = setInterval(() => {
+        const now = this.d.groups.oomKills(id);
+        for (; seen < now; seen++) onOom();
+      }, OOM_POLL_MS).unref();
+    }, () => undefined);
+    let stopped = false;
+    return () => { stopped = true; if (timer) clearInterval(timer); };
   }
 
   async stats(id: string): Promise<WorkloadStats | undefined> {

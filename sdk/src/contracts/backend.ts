@@ -310,6 +310,11 @@ export interface BackendDriver {
    * warnings. Throws a typed error for what it cannot apply. Without it the core refuses resource changes.
    */
   updateResources?(id: string, resources: WorkloadResources): Promise<string[]>;
+  /**
+   * Calls `onOom` each time the kernel's OOM killer kills a process of the running workload for its memory
+   * limit (dockerd's `oom` event, also for a child the workload survives); returns how to stop watching.
+   */
+  watchOom?(id: string, onOom: () => void): () => void;
   /** One usage sample of a running workload (`docker stats`); undefined when it does not run. */
   stats?(id: string): Promise<WorkloadStats | undefined>;
   /** What this instance manages, for recovery at boot. */
