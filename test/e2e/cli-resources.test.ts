@@ -81,8 +81,8 @@ test('--cpus 0.5 writes the CFS quota and a busy loop is throttled (stats thrott
   // On a busy host the loop may get less than half a CPU for a while: throttled once it gets more.
   const throttled = async () => {
     const s = await dockerode.getContainer(id).stats({ stream: false, 'one-shot': true } as never) as unknown as { cpu_stats: { throttling_data: { periods: number; throttled_periods: number } } };
-    expect(s.cpu_stats.throttling_data.periods).toBeGreaterThan(0);
-    return s.cpu_stats.throttling_data.throttled_periods > 0;
+    const t = s.cpu_stats.throttling_data;
+    return t.periods > 0 && t.throttled_periods > 0;
   };
   await until('the loop to be throttled', throttled, 2000);
   await e.ok(['rm', '-f', id]);
