@@ -97,6 +97,8 @@ async function reattach(engine: ContainerEngine, runs: RunAdopter, c: ContainerR
     return false;
   }
   if (!proc) return false;
+  // The backend's freezer is the truth: a daemon killed between a pause and its record may have left them apart.
+  if (driver.isPaused) c.state = { ...c.state, Paused: await driver.isPaused(c.id).catch(() => c.state.Paused) };
   await runs.adoptRun(c, proc);
   logger.info('container reattached', { id: c.id, backend: c.backend, logsSince: logsSince?.toISOString() });
   return true;
