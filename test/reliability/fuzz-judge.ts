@@ -29,6 +29,10 @@ const ALLOWED_5XX: Array<{ op: RegExp; status: number; message: RegExp; why: str
   // ps refusing its arguments: dockerd's ContainerTop returns ps's failure as a plain error ("Error running
   // ps: exit status 1"), a 500.
   { op: /^GET \/containers\/\{id\}\/top$/, status: 500, message: /^ps .*error/, why: 'ps refused ps_args (dockerd: 500)' },
+  // Unpausing a container that is not paused: dockerd 20.10's containerUnpause returns a plain error, a 500.
+  { op: /^POST \/containers\/\{id\}\/unpause$/, status: 500, message: /is not paused$/, why: 'unpause of a running container (dockerd: 500)' },
+  // A limit the kernel refuses (below what is in use, out of its range): runc update fails, dockerd says 500.
+  { op: /^POST \/containers\/\{id\}\/update$/, status: 500, message: /^Cannot update container [0-9a-f]{64}: failed to write/, why: 'the kernel refused a limit (dockerd: 500)' },
 ];
 
 /**

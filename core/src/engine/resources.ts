@@ -24,18 +24,18 @@ export function resourcesOf(h: Fields): WorkloadResources {
   };
 }
 
-/** `0-2,5` as a set of numbers; undefined when it is not a list (dockerd's parsers.ParseUintList). */
-function cpuList(list: string): number[] | undefined {
-  const out: number[] = [];
+/** The highest number in `0-2,5`; undefined when it is not such a list (dockerd's parsers.ParseUintList). */
+function highestOfList(list: string): number | undefined {
+  let highest = -1;
   for (const part of list.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    const m = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part.trim());
     if (!m) return undefined;
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) return undefined;
-    for (let i = from; i <= to; i++) out.push(i);
+    highest = Math.max(highest, to);
   }
-  return out;
+  return highest;
 }
 
 /**
@@ -44,11 +44,14 @@ function cpuList(list: string): number[] | undefined {
  */
 export function validateResources(h: Fields, cpus = availableParallelism(), update = false): void {
   for (const key of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'BlkioWeight']) {
-    if (h[key] !== undefined && h[key] !== null && (typeof h[key] !== 'number' || !Number.isInteger(h[key]))) {
+    if (h[key] !== undefined && h[key] !== null && (typeof h[key] !== 'number' || !Number.isSafeInteger(h[key]))) {
       throw new InvalidArgumentError(`invalid HostConfig.${key}: expected an integer`);
     }
   }
-  if (h.PidsLimit !== undefined && h.PidsLimit !== null && !Number.isInteger(h.PidsLimit)) throw new InvalidArgumentError('invalid HostConfig.PidsLimit: expected an integer');
+  for (const key of ['CpusetCpus', 'CpusetMems']) {
+    if (h[key] !== undefined && h[key] !== null && typeof h[key] !== 'string') throw new InvalidArgumentError(`invalid HostConfig.${key}: expected a string`);
+  }
+  if (h.PidsLimit !== undefined && h.PidsLimit !== null && !Number.isSafeInteger(h.PidsLimit)) throw new InvalidArgumentError('invalid HostConfig.PidsLimit: expected an integer');
   const memory = num(h, 'Memory');
   const swap = num(h, 'MemorySwap');
   const reservation = num(h, 'MemoryReservation');
@@ -75,15 +78,15 @@ export function validateResources(h: Fields, cpus = availableParallelism(), upda
   if (weight > 0 && (weight < 10 || weight > 1000)) throw new InvalidArgumentError('Range of blkio weight is from 10 to 1000');
   const cpuset = str(h, 'CpusetCpus');
   if (cpuset !== '') {
-    const list = cpuList(cpuset);
-    if (!list) throw new InvalidArgumentError(`Invalid value ${cpuset} for cpuset cpus`);
-    if (list.some((c) => c >= cpus)) throw new InvalidArgumentError(`Requested CPUs are not available - requested ${cpuset}, available: ${cpus === 1 ? '0' : `0-${cpus - 1}`}`);
+    const highest = highestOfList(cpuset);
+    if (highest === undefined) throw new InvalidArgumentError(`Invalid value ${cpuset} for cpuset cpus`);
+    if (highest >= cpus) throw new InvalidArgumentError(`Requested CPUs are not available - requested ${cpuset}, available: ${cpus === 1 ? '0' : `0-${cpus - 1}`}`);
   }
   const mems = str(h, 'CpusetMems');
   if (mems !== '') {
-    const list = cpuList(mems);
-    if (!list) throw new InvalidArgumentError(`Invalid value ${mems} for cpuset mems`);
-    if (list.some((m) => m > 0)) throw new InvalidArgumentError(`Requested memory nodes are not available - requested ${mems}, available: 0`);
+    const highest = highestOfList(mems);
+    if (highest === undefined) throw new InvalidArgumentError(`Invalid value ${mems} for cpuset mems`);
+    if (highest > 0) throw new InvalidArgumentError(`Requested memory nodes are not available - requested ${mems}, available: 0`);
   }
 }
 

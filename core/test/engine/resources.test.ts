@@ -14,6 +14,10 @@ test('create: dockerd 400s for values, with its wording', () => {
     [{ CpuPeriod: 500 }, 'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)'],
     [{ CpusetCpus: '7' }, 'Requested CPUs are not available - requested 7, available: 0-1'],
     [{ CpusetCpus: 'x' }, 'Invalid value x for cpuset cpus'],
+    [{ CpusetCpus: '0-4294967295' }, 'Invalid value 0-4294967295 for cpuset cpus'],
+    [{ CpusetCpus: '0-99999' }, 'Requested CPUs are not available - requested 0-99999, available: 0-1'],
+    [{ Memory: 1e30 }, 'invalid HostConfig.Memory: expected an integer'],
+    [{ CpusetCpus: 3 }, 'invalid HostConfig.CpusetCpus: expected a string'],
     [{ BlkioWeight: 5 }, 'Range of blkio weight is from 10 to 1000'],
   ];
   for (const [h, message] of bad) expect(() => validateResources(h, 2)).toThrow(message);
