@@ -20,7 +20,8 @@ import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
 import { registerImageRoutes } from './docker-api/images';
 import { registerNetworkRoutes } from './docker-api/networks';
-import { registerSystemRoutes } from './docker-api/system';
+import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
+import { DiskUsage } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -85,6 +86,12 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
+  const diskUsage = new DiskUsage({
+    images,
+    volumes,
+    containers: () => eng.all().filter((c) => eng.canSee(c)),
+    writableLayerSize: async (c) => eng.backendOf(c).driver.diskUsage?.(c.id),
+  });
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -110,6 +117,7 @@ export async function buildCore(input: CoreInput) {
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
         warnings: () => warnings,
       });
+      registerDiskUsageRoute(router, diskUsage);
       registerContainerRoutes(router, {
         engine: eng,
         runs,
@@ -148,7 +156,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
+    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

@@ -15,6 +15,7 @@ import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
 import { filterScenarios } from './scenarios/filters';
 import { networkScenarios } from './scenarios/networks';
+import { systemDfScenarios } from './scenarios/system-df';
 
 export const SCENARIOS: Scenario[] = [
   ...containerScenarios,
@@ -25,6 +26,7 @@ export const SCENARIOS: Scenario[] = [
   ...clientErrorScenarios,
   ...clientDetailScenarios,
   ...containerLayerScenarios,
+  ...systemDfScenarios,
 ];
 
 /*
@@ -225,6 +227,10 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
     'Docker matches the `name` filter as a regular expression (`^/diff-f[12]$` finds two); ours matches substrings only and finds none',
   'filters: containers › one running container › 0 (keys)':
     'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › Containers.0 (keys)':
+    'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › BuildCache':
+    'no build cache: dockerd sends null (a nil Go slice), ours [] (the v1.56 spec types BuildCache as an array)',
   'filters: containers › one running container › 0.Labels':
     POOL_LABEL,
   'filters: containers › malformed JSON › status':
