@@ -19,6 +19,7 @@ import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
 import { registerImageRoutes } from './docker-api/images';
+import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
 import { DiskUsage } from './engine/disk-usage';
@@ -131,6 +132,7 @@ export async function buildCore(input: CoreInput) {
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
+      registerRegistryRoutes(router);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
