@@ -16,15 +16,22 @@ import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 export class BlobStore {
   readonly blobsDir: string;
   readonly tmpDir: string;
+  /**
+   * `<diff_id hex>`: the gzip forms of a layer seen in registries (`sha256:<digest> <size>` per line), as
+   * dockerd's distribution metadata keeps them, so a push finds the blob a registry already has.
+   */
+  private readonly compressedDir: string;
 
   constructor(imagesDir: string) {
     this.blobsDir = join(imagesDir, 'blobs', 'sha256');
     this.tmpDir = join(imagesDir, 'tmp');
+    this.compressedDir = join(imagesDir, 'blobs', 'compressed');
   }
 
   /** Creates the folders and drops what an interrupted write left in `tmp/`. */
   init(): void {
     mkdirSync(this.blobsDir, { recursive: true });
+    mkdirSync(this.compressedDir, { recursive: true });
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -52,6 +59,24 @@ export class BlobStore {
 
   async remove(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
+    await rm(join(this.compressedDir, hexOf(digest)), { force: true });
+  }
+
+  /** The gzip forms of layer `diffId` known so far, most recent first. */
+  async compressedOf(diffId: string): Promise<CompressedForm[]> {
+    const text = await readFile(join(this.compressedDir, hexOf(diffId)), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((line) => {
+      const [digest, size] = line.split(' ');
+      return { digest, size: Number(size) };
+    });
+  }
+
+  /** Records that `form` (a registry blob) unpacks to layer `diffId`; written whole, then renamed. */
+  async rememberCompressed(diffId: string, form: CompressedForm): Promise<void> {
+    const known = (await this.compressedOf(diffId)).filter((f) => f.digest !== form.digest);
+    const tmp = this.tempPath();
+    await writeFile(tmp, [form, ...known].slice(0, 8).map((f) => `${f.digest} ${f.size}\n`).join(''));
+    await rename(tmp, join(this.compressedDir, hexOf(diffId)));
   }
 
   /** Stores small content (configs, manifests); returns its digest. */
@@ -112,6 +137,7 @@ export class BlobStore {
       }
       if (this.has(diffId)) await rm(tmp, { force: true });
       else await rename(tmp, this.path(diffId));
+      if (rawDigest !== diffId) await this.rememberCompressed(diffId, { digest: rawDigest, size: rawBytes });
       return { diffId, size, rawDigest, rawBytes };
     } catch (err) {
       await rm(tmp, { force: true });
@@ -126,6 +152,8 @@ export interface LayerIngestOptions {
   /** Called with the running count of raw (maybe compressed) bytes, for progress. */
   onRawBytes?: (bytes: number) => void;
 }
+
+export interface CompressedForm { digest: string; size: number }
 
 export interface IngestedLayer {
   diffId: string;

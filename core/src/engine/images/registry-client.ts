@@ -187,7 +187,8 @@ export class RegistryClient {
   private async requestUrl(method: string, url: string, opts: RequestOptions = {}): Promise<GetResponse> {
     await this.ping();
     const verb = opts.verb ?? method[0] + method.slice(1).toLowerCase();
-    if (this.basicWithoutCredentials) throw new Error(`${verb} "${url}": no basic auth credentials`);
+    // dockerd's pull reports Go's *url.Error whole; its push passes on only the error inside.
+    if (this.basicWithoutCredentials) throw new Error(`${this.access === 'push' ? '' : `${verb} "${url}": `}no basic auth credentials`);
     let res = await this.send(method, url, opts);
     if (res.status === 401 && !(opts.body && typeof (opts.body as Readable).pipe === 'function')) {
       const challenge = String(res.headers['www-authenticate'] ?? '');
