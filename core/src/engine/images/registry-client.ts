@@ -112,7 +112,9 @@ export class RegistryClient {
     const res = await this.request('GET', `/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT, verb: tagOrDigest.includes(':') ? 'Get' : 'Head' });
     const shown = `${familiarName(this.ref)}${tagOrDigest.includes(':') ? '@' : ':'}${tagOrDigest}`;
     if (res.status === 404) {
-      throw new NotFoundError(`manifest for ${shown} not found: ${await registryErrorText(res, 'manifest unknown: manifest unknown')}`);
+      const registryText = await registryErrorText(res, 'manifest unknown: manifest unknown');
+      // The registry's own words are what `GET /distribution` answers; a pull says which manifest.
+      throw Object.assign(new NotFoundError(`manifest for ${shown} not found: ${registryText}`), { registryText });
     }
     await this.throwUnlessOk(res, `manifest for ${shown}`);
     const bytes = await this.readBody(res);
@@ -198,7 +200,10 @@ export class RegistryClient {
     if (res.status === 401 || res.status === 403) {
       const scheme = String(res.headers['www-authenticate'] ?? '').split(' ')[0].toLowerCase();
       // A Basic registry says why (`unauthorized: authentication required`), and dockerd passes it on.
-      if (scheme === 'basic' || this.access === 'push') throw new Error(await registryErrorText(res, 'denied: requested access to the resource is denied'));
+      if (scheme === 'basic' || this.access === 'push') {
+        // A 500 for pull and push, as dockerd answers; `GET /distribution` makes it the 401 it is.
+        throw Object.assign(new Error(await registryErrorText(res, 'denied: requested access to the resource is denied')), { registryStatus: res.status });
+      }
       res.body.resume();
       throw new NotFoundError(`pull access denied for ${familiarName(this.ref)}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
     }
