@@ -45,8 +45,10 @@ export async function pushImage(source: PushSource, req: PushRequest, progress: 
   const named = referenceWithTag(req.name, req.tag);
   if (named.digest) throw new InvalidArgumentError('cannot push a digest reference');
   progress({ status: `The push refers to repository [${canonicalName(named)}]` });
-  const tags = named.tag ? [named] : source.tagsOf(named);
-  if (tags.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(named)}`);
+  // dockerd's wording depends on whether the repository has any tag here at all.
+  const known = source.tagsOf(named);
+  if (known.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(named)}`);
+  const tags = named.tag ? [named] : known;
   const images = tags.map((t) => {
     const image = source.imageByTag(t);
     if (!image) throw new NotFoundError(`tag does not exist: ${familiarString(t)}`);
