@@ -17,8 +17,9 @@ export class BlobStore {
   readonly blobsDir: string;
   readonly tmpDir: string;
   /**
-   * `<diff_id hex>`: the gzip forms of a layer seen in registries (`sha256:<digest> <size>` per line), as
-   * dockerd's distribution metadata keeps them, so a push finds the blob a registry already has.
+   * `<diff_id hex>`: the gzip forms of a layer seen in registries (`sha256:<digest> <size> [<repository>]`
+   * per line), as dockerd's distribution metadata keeps them, so a push finds the blob a registry already
+   * has, or mounts it from the repository it came from.
    */
   private readonly compressedDir: string;
 
@@ -66,16 +67,16 @@ export class BlobStore {
   async compressedOf(diffId: string): Promise<CompressedForm[]> {
     const text = await readFile(join(this.compressedDir, hexOf(diffId)), 'utf8').catch(() => '');
     return text.split('\n').filter(Boolean).map((line) => {
-      const [digest, size] = line.split(' ');
-      return { digest, size: Number(size) };
+      const [digest, size, repository] = line.split(' ');
+      return { digest, size: Number(size), ...(repository ? { repository } : {}) };
     });
   }
 
   /** Records that `form` (a registry blob) unpacks to layer `diffId`; written whole, then renamed. */
   async rememberCompressed(diffId: string, form: CompressedForm): Promise<void> {
-    const known = (await this.compressedOf(diffId)).filter((f) => f.digest !== form.digest);
+    const known = (await this.compressedOf(diffId)).filter((f) => f.digest !== form.digest || f.repository !== form.repository);
     const tmp = this.tempPath();
-    await writeFile(tmp, [form, ...known].slice(0, 8).map((f) => `${f.digest} ${f.size}\n`).join(''));
+    await writeFile(tmp, [form, ...known].slice(0, 16).map((f) => `${f.digest} ${f.size}${f.repository ? ` ${f.repository}` : ''}\n`).join(''));
     await rename(tmp, join(this.compressedDir, hexOf(diffId)));
   }
 
@@ -137,7 +138,7 @@ export class BlobStore {
       }
       if (this.has(diffId)) await rm(tmp, { force: true });
       else await rename(tmp, this.path(diffId));
-      if (rawDigest !== diffId) await this.rememberCompressed(diffId, { digest: rawDigest, size: rawBytes });
+      if (rawDigest !== diffId) await this.rememberCompressed(diffId, { digest: rawDigest, size: rawBytes, repository: opts.repository });
       return { diffId, size, rawDigest, rawBytes };
     } catch (err) {
       await rm(tmp, { force: true });
@@ -149,11 +150,18 @@ export class BlobStore {
 export interface LayerIngestOptions {
   expectedDigest?: string;
   expectedDiffId?: string;
+  /** The registry repository the blob comes from, remembered with its compressed form. */
+  repository?: string;
   /** Called with the running count of raw (maybe compressed) bytes, for progress. */
   onRawBytes?: (bytes: number) => void;
 }
 
-export interface CompressedForm { digest: string; size: number }
+export interface CompressedForm {
+  digest: string;
+  size: number;
+  /** `127.0.0.1:5000/tools/bb`: where the blob was pulled from or pushed to. */
+  repository?: string;
+}
 
 export interface IngestedLayer {
   diffId: string;

@@ -106,6 +106,7 @@ async function downloadLayers(target: PullTarget, client: RegistryClient, layers
         const total = layer.size ?? size ?? 0;
         let reported = 0;
         await target.blobs.ingestLayer(body, {
+          repository: client.repository,
           expectedDigest: layer.digest,
           expectedDiffId: diffIds[i],
           onRawBytes: (current) => {

@@ -72,10 +72,18 @@ async function pushOne(blobs: BlobStore, client: RegistryClient, image: ImageRec
   const layers: Descriptor[] = [];
   for (const diffId of image.layers) {
     const id = shortId(diffId);
-    const present = await firstPresent(client, await blobs.compressedOf(diffId));
+    const forms = await blobs.compressedOf(diffId);
+    const present = await firstPresent(client, forms);
     if (present) {
       progress({ status: 'Layer already exists', progressDetail: {}, id });
-      layers.push({ mediaType: LAYER_MEDIA_TYPE, ...present });
+      layers.push({ mediaType: LAYER_MEDIA_TYPE, digest: present.digest, size: present.size });
+      continue;
+    }
+    const mounted = await mountFromSibling(client, forms);
+    if (mounted) {
+      progress({ status: `Mounted from ${mounted.from}`, progressDetail: {}, id });
+      await blobs.rememberCompressed(diffId, { ...mounted.form, repository: client.repository });
+      layers.push({ mediaType: LAYER_MEDIA_TYPE, digest: mounted.form.digest, size: mounted.form.size });
       continue;
     }
     const tmp = blobs.tempPath();
@@ -88,7 +96,7 @@ async function pushOne(blobs: BlobStore, client: RegistryClient, image: ImageRec
         await client.uploadBlob(form.digest, createReadStream(tmp), form.size);
         progress({ status: 'Pushed', progressDetail: {}, id });
       }
-      await blobs.rememberCompressed(diffId, form);
+      await blobs.rememberCompressed(diffId, { ...form, repository: client.repository });
       layers.push({ mediaType: LAYER_MEDIA_TYPE, ...form });
     } finally {
       await rm(tmp, { force: true });
@@ -106,7 +114,23 @@ async function pushOne(blobs: BlobStore, client: RegistryClient, image: ImageRec
 }
 
 async function firstPresent(client: RegistryClient, forms: CompressedForm[]): Promise<CompressedForm | undefined> {
-  for (const form of forms) if (await client.hasBlob(form.digest)) return form;
+  const tried = new Set<string>();
+  for (const form of forms) {
+    if (tried.has(form.digest)) continue;
+    tried.add(form.digest);
+    if (await client.hasBlob(form.digest)) return form;
+  }
+  return undefined;
+}
+
+/** A form that another repository of the same registry holds, mounted as dockerd does (`Mounted from x`). */
+async function mountFromSibling(client: RegistryClient, forms: CompressedForm[]): Promise<{ form: CompressedForm; from: string } | undefined> {
+  const host = `${client.repository.split('/')[0]}/`;
+  for (const form of forms) {
+    if (!form.repository?.startsWith(host) || form.repository === client.repository) continue;
+    const from = form.repository.slice(host.length);
+    if (await client.mountBlob(form.digest, from)) return { form, from };
+  }
   return undefined;
 }
 

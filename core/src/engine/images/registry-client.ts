@@ -68,6 +68,8 @@ export class RegistryClient {
   readonly endpoint: string;
   /** `http://127.0.0.1:5000`: the registry's root. */
   readonly origin: string;
+  /** `127.0.0.1:5000/tools/bb`: the repository, as blob forms remember where they came from. */
+  readonly repository: string;
   private readonly baseUrl: string;
   private authorization: string | undefined;
   private pinged: Promise<{ status: number; challenge: string }> | undefined;
@@ -78,6 +80,7 @@ export class RegistryClient {
     this.endpoint = ref.domain === DEFAULT_DOMAIN ? DOCKER_HUB_ENDPOINT : ref.domain;
     this.origin = `${isLoopbackHost(this.endpoint) ? 'http' : 'https'}://${this.endpoint}`;
     this.baseUrl = `${this.origin}/v2/${ref.path}`;
+    this.repository = `${ref.domain}/${ref.path}`;
     if (credentials?.registrytoken) this.authorization = `Bearer ${credentials.registrytoken}`;
   }
 
@@ -173,6 +176,17 @@ export class RegistryClient {
     put.body.resume();
   }
 
+  /**
+   * Cross-repository mount (`POST /blobs/uploads/?mount=<digest>&from=<path>`): 201 means the registry
+   * linked the blob it has under `fromPath`; 202 means it did not and opened an upload, left to expire.
+   */
+  async mountBlob(digest: string, fromPath: string): Promise<boolean> {
+    const query = new URLSearchParams({ mount: digest, from: fromPath });
+    const res = await this.request('POST', `/blobs/uploads/?${query}`, { headers: { 'Content-Length': '0' } });
+    res.body.resume();
+    return res.status === 201;
+  }
+
   /** `PUT /manifests/<tag>`; answers the digest the registry computed. */
   async putManifest(tag: string, mediaType: string, bytes: Buffer): Promise<string> {
     const res = await this.request('PUT', `/manifests/${tag}`, { headers: { 'Content-Type': mediaType, 'Content-Length': String(bytes.length) }, body: bytes });
@@ -201,8 +215,10 @@ export class RegistryClient {
       const scheme = String(res.headers['www-authenticate'] ?? '').split(' ')[0].toLowerCase();
       // A Basic registry says why (`unauthorized: authentication required`), and dockerd passes it on.
       if (scheme === 'basic' || this.access === 'push') {
-        // A 500 for pull and push, as dockerd answers; `GET /distribution` makes it the 401 it is.
-        throw Object.assign(new Error(await registryErrorText(res, 'denied: requested access to the resource is denied')), { registryStatus: res.status });
+        // A 500 for pull and push, as dockerd answers; `GET /distribution` makes it the 401 it is. A HEAD
+        // has no body: distribution's client names the status's error code then.
+        const fallback = res.status === 401 ? 'unauthorized: authentication required' : 'denied: requested access to the resource is denied';
+        throw Object.assign(new Error(await registryErrorText(res, fallback)), { registryStatus: res.status });
       }
       res.body.resume();
       throw new NotFoundError(`pull access denied for ${familiarName(this.ref)}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`);
