@@ -22,7 +22,7 @@ import { registerImageRoutes } from './docker-api/images';
 import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
-import { DiskUsage } from './engine/disk-usage';
+import { DiskUsage, imageSizeOf } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -123,6 +123,7 @@ export async function buildCore(input: CoreInput) {
         engine: eng,
         runs,
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
+        imageSize: (imageId) => imageSizeOf(images, imageId),
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);

@@ -38,6 +38,10 @@ test('the df body: images, containers and volumes with their sizes, valid agains
   const inspected = (await api(e.daemon.socket, 'GET', `/v1.50/containers/${containerId}/json?size=1`)).json();
   expect(container.SizeRw).toBeGreaterThanOrEqual(4);
   expect(container).toMatchObject({ Names: ['/df-writer'], SizeRw: inspected.SizeRw, SizeRootFs: inspected.SizeRw + image.Size, State: 'exited' });
+  // ps --size and inspect --size say the same, as with dockerd.
+  expect(inspected.SizeRootFs).toBe(container.SizeRootFs);
+  const listed = (await api(e.daemon.socket, 'GET', '/v1.50/containers/json?all=1&size=1')).json();
+  expect(listed.find((c: { Id: string }) => c.Id === containerId)).toMatchObject({ SizeRw: container.SizeRw, SizeRootFs: container.SizeRootFs });
   const vol = df.Volumes.find((v: { Name: string }) => v.Name === 'df-vol');
   expect(vol.UsageData).toEqual({ Size: 3, RefCount: 1 });
   expect(df.Volumes.find((v: { Name: string }) => v.Name === 'df-empty').UsageData).toEqual({ Size: 0, RefCount: 0 });

@@ -123,10 +123,8 @@ export class DiskUsage {
   private async containerUsage(): Promise<Record<string, unknown>[]> {
     const list = [...this.deps.containers()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     return Promise.all(list.map(async (c) => {
-      const sizeRw = (await this.deps.writableLayerSize(c)) ?? 0;
-      let imageSize = 0;
-      try { imageSize = this.deps.images.resolve(c.imageId).record.size; } catch { /* the image was removed by force */ }
-      return { ...summarizeContainer(c, sizeRw), SizeRw: sizeRw, SizeRootFs: sizeRw + imageSize };
+      const rw = (await this.deps.writableLayerSize(c)) ?? 0;
+      return summarizeContainer(c, { rw, rootFs: rw + imageSizeOf(this.deps.images, c.imageId) });
     }));
   }
 
@@ -138,6 +136,11 @@ export class DiskUsage {
       UsageData: { Size: await directorySize(v.Mountpoint), RefCount: this.deps.volumes.usedBy(v.Name).length },
     })));
   }
+}
+
+/** The size of an image's layers; 0 for an image removed by force while a container still uses it. */
+export function imageSizeOf(images: ImageService, imageId: string): number {
+  try { return images.resolve(imageId).record.size; } catch { return 0; }
 }
 
 /** Parses the `type` query values; dockerd answers 400 `unknown object type: x` for another. */
