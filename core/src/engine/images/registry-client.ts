@@ -270,8 +270,9 @@ export class RegistryClient {
     if (!params.realm) return false;
     const tokenUrl = new URL(params.realm);
     if (params.service) tokenUrl.searchParams.set('service', params.service);
-    if (this.ref.path) tokenUrl.searchParams.set('scope', params.scope ?? `repository:${this.ref.path}:${this.access === 'push' ? 'pull,push' : 'pull'}`);
-    else if (basic) {
+    const scope = params.scope ?? (this.ref.path ? `repository:${this.ref.path}:${this.access === 'push' ? 'pull,push' : 'pull'}` : undefined);
+    if (scope) tokenUrl.searchParams.set('scope', scope);
+    if (!this.ref.path && basic) {
       // docker login asks for a refresh token it can keep instead of the password (dockerd's loginV2).
       tokenUrl.searchParams.set('offline_token', 'true');
       tokenUrl.searchParams.set('client_id', 'docker');
