@@ -45,6 +45,10 @@ test('docker push, rmi, pull: the same image id and RepoDigests come back', asyn
   expect(digest).toBeDefined();
   const [id, digests] = await inspectIdAndDigests(ref);
   expect(digests).toEqual([`${open.host}/rt/app@${digest}`]);
+  // The docker CLI reads the registry itself: a Docker v2 schema 2 manifest whose config is the image.
+  const manifest = JSON.parse(await e.ok(['manifest', 'inspect', '--insecure', ref]));
+  expect(manifest).toMatchObject({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: id } });
+  expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(Array(2).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
 
   // A second push finds every layer there already.
   const again = await e.docker(['push', ref]);

@@ -164,9 +164,17 @@ async function push(ctx: Context, images: ImageService, name: string): Promise<v
   await streamed(ctx, (write) => pushImage(pushSourceOf(images), { name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
 }
 
+/** An auth config is a few hundred bytes; a larger body is not one. */
+const MAX_AUTH_BODY_BYTES = 64 * 1024;
+
 async function readText(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_AUTH_BODY_BYTES) throw new InvalidArgumentError('Bad parameters and missing X-Registry-Auth: the body is too large for an auth config');
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
