@@ -19,8 +19,10 @@ import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
 import { registerImageRoutes } from './docker-api/images';
+import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
-import { registerSystemRoutes } from './docker-api/system';
+import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
+import { DiskUsage, imageSizeOf } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -85,6 +87,12 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
+  const diskUsage = new DiskUsage({
+    images,
+    volumes,
+    containers: () => eng.all().filter((c) => eng.canSee(c)),
+    writableLayerSize: async (c) => eng.backendOf(c).driver.diskUsage?.(c.id),
+  });
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -110,10 +118,12 @@ export async function buildCore(input: CoreInput) {
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
         warnings: () => warnings,
       });
+      registerDiskUsageRoute(router, diskUsage);
       registerContainerRoutes(router, {
         engine: eng,
         runs,
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
+        imageSize: (imageId) => imageSizeOf(images, imageId),
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
@@ -123,6 +133,7 @@ export async function buildCore(input: CoreInput) {
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
+      registerRegistryRoutes(router);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
@@ -148,7 +159,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
+    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
