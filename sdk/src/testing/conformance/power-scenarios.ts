@@ -61,7 +61,7 @@ export const powerScenarios: ConformanceScenario[] = [
   },
   {
     name: 'recovery: a workload running across the restart is taken back or killed by the new instance',
-    power: 'recovery',
+    power: 'runningAcrossRestart',
     async run(s) {
       const { spec, proc } = await runningWorkload(s);
       const startedAt = new Date();
@@ -88,7 +88,8 @@ export const powerScenarios: ConformanceScenario[] = [
       const { spec } = await runningWorkload(s);
       const r = await s.finish(await s.driver.exec!(spec.id, execSpec(s, ['sh', '-c', 'echo in-exec; echo exec-err >&2; exit 5'])), 'the exec');
       checkEqual(r.status.exitCode, 5, 'exit code of the exec');
-      if (s.opts.skip?.stderr) check(r.out.includes('in-exec') && r.out.includes('exec-err'), `exec output: expected both lines on stdout, got ${JSON.stringify(r.out)}`);
+      // A backend whose workload output merges the streams may still keep an exec's apart (an agent's exec does).
+      if (s.opts.skip?.stderr) check(`${r.out}${r.err}`.includes('in-exec') && `${r.out}${r.err}`.includes('exec-err'), `exec output: expected both lines, got ${JSON.stringify([r.out, r.err])}`);
       else checkEqual([r.out, r.err], ['in-exec\n', 'exec-err\n'], 'stdout and stderr of the exec');
       const missing = await s.driver.exec!(spec.id, execSpec(s, ['sockerless-conformance-no-such-command'])).then(
         async (p) => `exit ${(await s.finish(p, 'the exec of a missing command')).status.exitCode}`,

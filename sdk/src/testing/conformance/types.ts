@@ -19,8 +19,10 @@ export interface ConformanceSkips {
   exec?: string;
   /** `statPath`, `getArchive`, `putArchive` on a running workload (`docker cp`). */
   archive?: string;
-  /** A new instance on the same state dir finds what the old one made (`list`) and takes running ones back or lets the core kill them. */
+  /** A new instance on the same state dir finds what the old one made (`list`), as after a daemon restart. */
   recovery?: string;
+  /** A new instance sees a workload the old one left running, and takes it back (`reattach`) or kills it, as the core does at boot. */
+  runningAcrossRestart?: string;
 }
 
 /** A backend driver made as the core makes one: from the factory a plugin registers, or a plain function. */
