@@ -31,3 +31,21 @@ test('a backend with a wrong exit code and a leaked process fails the kit, each 
     'restart: a container that exited starts again', 'concurrent containers run side by side',
   ]));
 }, 180_000);
+
+test('an optional power the driver lacks, not declared as skipped, fails and says which skip to declare', async () => {
+  const results = await runConformanceScenarios({
+    name: 'broken, undeclared',
+    driver: (ctx) => { const d = new BrokenDriver(ctx); made.push(d); return d; },
+    image: { id: 'sha256:host', ref: 'host' },
+  }, (name) => name.startsWith('exec:') || name.startsWith('archive:'));
+  expect(results).toEqual([
+    {
+      scenario: 'exec: a command in a running workload, its output and exit code', status: 'failed',
+      message: 'conformance scenario "exec: a command in a running workload, its output and exit code" failed: the driver has no exec(): declare skip.exec with the reason, so the report says why',
+    },
+    {
+      scenario: 'archive: put, stat and get a file in a running workload', status: 'failed',
+      message: 'conformance scenario "archive: put, stat and get a file in a running workload" failed: the driver has no statPath(), getArchive(), putArchive(): declare skip.archive with the reason, so the report says why',
+    },
+  ]);
+});
