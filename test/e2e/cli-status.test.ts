@@ -34,6 +34,9 @@ test('the bin shim runs the CLI: --help lists status', async () => {
   expect(r).toMatchObject({ code: 0, stderr: '' });
   expect(r.stdout).toContain('sockerless status [--host URL] [--json]');
   expect(r.stdout).toContain('sockerless daemon');
+  const own = await sockerless(['status', '--help']);
+  expect(own).toMatchObject({ code: 0, stderr: '' });
+  expect(own.stdout).toMatch(/^Usage:\n  sockerless status \[--host URL\] \[--json\]\n/);
 });
 
 test('status prints backends, pools, containers per state and the boot tree', async () => {

@@ -39,6 +39,7 @@ export async function runStatusCommand(argv: string[], env: NodeJS.ProcessEnv, o
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
+      if (a === '--help' || a === '-h') { out(`Usage:\n${STATUS_USAGE}`); return 0; }
       if (a === '--json') json = true;
       else if ((a === '--host' || a === '-H') && argv[i + 1] !== undefined) host = argv[++i];
       else if (a.startsWith('--host=')) host = a.slice(7);
