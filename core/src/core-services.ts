@@ -30,6 +30,8 @@ import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
 import { streamContentType } from './docker-api/hijack';
+import { registerStatusRoute } from './management/status-route';
+import type { BootStep } from './host/boot-timings';
 
 export interface CoreInput {
   home: string;
@@ -43,6 +45,8 @@ export interface CoreInput {
   addressing?: NetworkAddressing;
   /** The simulators the daemon runs, for `GET /internal/simulators`. */
   simulators?: () => RunningSimulator[];
+  /** The boot's timings, for `GET /internal/status`. */
+  bootTimings?: () => BootStep;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -149,6 +153,7 @@ export async function buildCore(input: CoreInput) {
       });
       // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
       router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
+      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.all().filter((c) => eng.canSee(c)), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();
