@@ -19,8 +19,10 @@ import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
 import { registerImageRoutes } from './docker-api/images';
+import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
-import { registerSystemRoutes } from './docker-api/system';
+import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
+import { DiskUsage, imageSizeOf } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -28,6 +30,8 @@ import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
 import { streamContentType } from './docker-api/hijack';
+import { registerStatusRoute } from './management/status-route';
+import type { BootStep } from './host/boot-timings';
 
 export interface CoreInput {
   home: string;
@@ -41,6 +45,8 @@ export interface CoreInput {
   addressing?: NetworkAddressing;
   /** The simulators the daemon runs, for `GET /internal/simulators`. */
   simulators?: () => RunningSimulator[];
+  /** The boot's timings, for `GET /internal/status`. */
+  bootTimings?: () => BootStep;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -85,6 +91,12 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
+  const diskUsage = new DiskUsage({
+    images,
+    volumes,
+    containers: () => eng.all().filter((c) => eng.canSee(c)),
+    writableLayerSize: async (c) => eng.backendOf(c).driver.diskUsage?.(c.id),
+  });
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -111,10 +123,12 @@ export async function buildCore(input: CoreInput) {
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
         warnings: () => warnings,
       });
+      registerDiskUsageRoute(router, diskUsage);
       registerContainerRoutes(router, {
         engine: eng,
         runs,
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
+        imageSize: (imageId) => imageSizeOf(images, imageId),
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
@@ -124,6 +138,7 @@ export async function buildCore(input: CoreInput) {
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
+      registerRegistryRoutes(router);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
@@ -139,6 +154,7 @@ export async function buildCore(input: CoreInput) {
       });
       // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
       router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
+      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.all().filter((c) => eng.canSee(c)), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();
@@ -149,7 +165,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends,
+    engine: eng, runs, execs, images, volumes, networks, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

@@ -24,6 +24,7 @@ import { startMallocTuning } from './host/malloc-tune';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
 import { recoveryGate } from './recovery-gate';
+import { BootTimings } from './host/boot-timings';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -63,9 +64,10 @@ export interface RunningDaemon {
 export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
   // First, before any plugin or backend can spawn a process that would inherit them.
   const closedFds = closeInheritedFds();
-  const loaded = opts.config
+  const timings = new BootTimings();
+  const loaded = await timings.step('config', async () => opts.config
     ? { config: validateConfig(opts.config, '<inline>'), file: '<inline>', dir: process.cwd() }
-    : await loadConfigFile(opts.configFile ?? defaultConfigFile());
+    : await loadConfigFile(opts.configFile ?? defaultConfigFile()));
   const home = resolve(opts.home ?? process.env.SOCKERLESS_HOME ?? '.sockerless');
   makeHomePrivate(home);
   const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
@@ -77,7 +79,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const security = resolveListenerSecurity(tlsConfig, loaded.dir);
   await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
-  const plugins = await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir)));
+  const plugins = await timings.step('load plugins', () => Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
   const events = new CoreEventsBus(logger);
   let core: Core | undefined;
@@ -104,7 +106,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const agents = createAgentService({ home, logger, config: loaded.config.agent });
   host.provideRootService(coreServices.agents, agents);
   host.register(plugins);
-  await host.initAll();
+  await timings.step('init plugins', async (step) => {
+    await host.initAll();
+    step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));
+  });
 
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
@@ -117,10 +122,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   };
   try {
     // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
-    await simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger);
-    const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
+    await timings.step('simulators', () => simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger));
+    const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger));
     const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
-    core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing, simulators: () => simulators.list() });
+    core = await timings.step('core', () => buildCore({
+      home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
+      simulators: () => simulators.list(), bootTimings: () => timings.root,
+    }));
   } catch (err) {
     await releaseHost();
     throw err;
@@ -133,7 +141,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).
-  const booted = core.runs.recover().then(() => host.ready());
+  const runs = core.runs;
+  const booted = timings.step('recovery', () => runs.recover()).then(() => timings.step('plugins ready', () => host.ready()));
   const gate = recoveryGate(booted);
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
@@ -156,9 +165,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       s.on('upgrade', (_req, sock: Socket) => { sockets.add(sock); memory.touch(); });
       s.on('request', memory.touch);
       servers.push(s);
-      addresses.push(await listenOn(s, target));
+      addresses.push(await timings.step(`listen ${target.kind}`, () => listenOn(s, target)));
     }
     await booted;
+    timings.finish();
   } catch (err) {
     memory.close();
     await closeServers();

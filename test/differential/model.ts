@@ -24,6 +24,11 @@ export interface Compare {
   events?: boolean;
   /** The body (or a CLI's stdout) as text, trimmed. */
   text?: boolean;
+  /**
+   * The body is a JSON progress stream (pull, push): the sequence of its `status` lines (byte-count
+   * progress left out), errors and aux keys is compared, normalised (digests, ids, sizes).
+   */
+  stream?: boolean;
 }
 
 export interface HttpStep {

@@ -15,7 +15,9 @@ import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
 import { filterScenarios } from './scenarios/filters';
 import { networkScenarios } from './scenarios/networks';
+import { registryScenarios } from './scenarios/registry';
 import { resourceScenarios } from './scenarios/resources';
+import { systemDfScenarios } from './scenarios/system-df';
 
 export const SCENARIOS: Scenario[] = [
   ...containerScenarios,
@@ -26,6 +28,8 @@ export const SCENARIOS: Scenario[] = [
   ...clientErrorScenarios,
   ...clientDetailScenarios,
   ...containerLayerScenarios,
+  ...systemDfScenarios,
+  ...registryScenarios,
   ...resourceScenarios,
 ];
 
@@ -227,6 +231,12 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
     'Docker matches the `name` filter as a regular expression (`^/diff-f[12]$` finds two); ours matches substrings only and finds none',
   'filters: containers › one running container › 0 (keys)':
     'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › Containers.0 (keys)':
+    'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › BuildCache':
+    'no build cache: dockerd sends null (a nil Go slice), ours [] (the v1.56 spec types BuildCache as an array)',
+  'registry: login and the locked registry › login wrong password › status':
+    'deliberate: a failed login is a 401, as dockerd 23 and later answer (errdefs.Unauthorized); dockerd 20.10 answered 500 with the same message',
   'filters: containers › one running container › 0.Labels':
     POOL_LABEL,
   'filters: containers › malformed JSON › status':

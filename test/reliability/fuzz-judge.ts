@@ -21,9 +21,9 @@ const STREAMING = /^(GET \/events|GET \/containers\/\{id\}\/(logs|stats|attach\/
 const ALLOWED_5XX: Array<{ op: RegExp; status: number; message: RegExp; why: string }> = [
   // dockerd answers 503 "This node is not a swarm manager..." on every swarm endpoint of a node outside a swarm.
   { op: /^[A-Z]+ \/(swarm|nodes|services|tasks|secrets|configs)\b/, status: 503, message: /swarm/i, why: 'not a swarm manager (dockerd: 503)' },
-  // A registry that cannot be reached (the fuzzer's names all point at a closed local port): dockerd's pull
-  // answers 500 with the dial error ("Get https://127.0.0.1:9/v2/: dial tcp ...: connection refused").
-  { op: /^POST \/images\/create$/, status: 500, message: /^pull from 127\.0\.0\.1:9 failed/, why: 'registry unreachable (dockerd: 500)' },
+  // A registry that cannot be reached (the fuzzer's names all point at a closed local port): dockerd's pull,
+  // login and distribution answer 500 with the dial error ("Get "http://127.0.0.1:9/v2/": dial tcp ...").
+  { op: /^(POST \/images\/create|POST \/auth|GET \/distribution\/\{name\}\/json)$/, status: 500, message: /^Get "http:\/\/127\.0\.0\.1:9\/v2\/": dial tcp 127\.0\.0\.1:9: /, why: 'registry unreachable (dockerd: 500)' },
   // An import whose fromSrc URL cannot be downloaded: dockerd's import returns the HTTP client's error, a 500.
   { op: /^POST \/images\/create$/, status: 500, message: /^cannot download http:\/\/127\.0\.0\.1:9\//, why: 'import URL unreachable (dockerd: 500)' },
   // ps refusing its arguments: dockerd's ContainerTop returns ps's failure as a plain error ("Error running

@@ -15,6 +15,8 @@ export interface ContainerRouteDeps {
   runs: RunController;
   /** Whether image reference `ref` names the image a container was created from (`ancestor` filter). */
   imageMatches(ref: string, imageId: string): boolean;
+  /** The size of an image's layers (0 for one removed by force), for SizeRootFs. */
+  imageSize(imageId: string): number;
 }
 
 function optionalSeconds(ctx: Context, name: string): number | undefined {
@@ -52,7 +54,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     }
     ctx.body = await Promise.all(list.map(async (c) => {
       const driver = engine.backendOf(c).driver;
-      return summarizeContainer(c, driver.diskUsage ? await driver.diskUsage(c.id) : undefined);
+      const rw = driver.diskUsage ? await driver.diskUsage(c.id) : undefined;
+      return summarizeContainer(c, rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) });
     }));
   });
 
@@ -61,7 +64,10 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
     if (queryBool(ctx, 'size')) {
       const driver = engine.backendOf(c).driver;
-      if (driver.diskUsage) Object.assign(body, { SizeRw: await driver.diskUsage(c.id), SizeRootFs: 0 });
+      if (driver.diskUsage) {
+        const rw = await driver.diskUsage(c.id);
+        Object.assign(body, { SizeRw: rw, SizeRootFs: rw + deps.imageSize(c.imageId) });
+      }
     }
     ctx.body = body;
   });

@@ -140,7 +140,8 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
 }
 
 /** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
-export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
+/** `sizes`: the writable layer, and it plus the image's layers (dockerd's SizeRw and SizeRootFs), when asked for. */
+export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; rootFs: number }) {
   const networks: Record<string, unknown> = {};
   for (const [name, ep] of Object.entries(c.networks)) networks[name] = withoutNulls(ep);
   return {
@@ -159,6 +160,6 @@ export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
     HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
     NetworkSettings: { Networks: networks },
     Mounts: c.mounts,
-    ...(sizeRw !== undefined ? { SizeRw: sizeRw, SizeRootFs: sizeRw } : {}),
+    ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };
 }

@@ -124,9 +124,11 @@ export class EcsDriver implements BackendDriver {
     const task = await this.runningTask(id);
     if (!task) throw new NotFoundError(`container ${id} has no running ECS task`);
     const sig = normalizeSignal(signal);
-    if (this.options.agent && this.agents.connected(id)) {
+    if (this.options.agent) {
       try {
-        await (await this.agents.session(id, 0)).signal(sig);
+        // A signal right after the start may come before the agent dialled in: StopTask instead would turn a
+        // SIGKILL into ECS's SIGTERM first (143, not Docker's 137), and lose any other signal.
+        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
         this.loop.wake();
         return;
       } catch (err) {

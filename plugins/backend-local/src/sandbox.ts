@@ -191,7 +191,9 @@ export async function checkExecutable(root: string, argv0: string | undefined, e
   for (const c of candidates) {
     const host = (await hostPathInMount(mounts, c)) ?? (await resolveInRoot(root, c, true));
     const st = await fs.stat(host).catch(() => undefined);
-    if (!st || st.isDirectory()) continue;
+    if (!st) continue;
+    // A path to a directory (`docker run img /`): runc's LookPath answers permission denied (Docker's 126).
+    if (st.isDirectory()) { if (argv0.includes('/')) foundNonExec = true; continue; }
     if (st.mode & 0o111) return c;
     foundNonExec = true;
   }
