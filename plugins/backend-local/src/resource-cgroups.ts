@@ -88,10 +88,23 @@ export class ResourceCgroups {
    * false) the existing ones. Returns each distinct group's cgroup.procs path.
    */
   async ensure(id: string, r: WorkloadResources, fresh: boolean): Promise<string[]> {
+    if (fresh) await Promise.all(this.dirs(id).map((d) => fs.rmdir(d).catch(() => undefined)));
+    const made: string[] = [];
+    for (const c of [...this.bases.keys()]) {
+      const d = this.dirOf(c, id);
+      if (existsSync(join(d, 'cgroup.procs'))) continue;
+      try {
+        mkdirSync(d, { recursive: true });
+        made.push(d);
+      } catch (err) {
+        // A hierarchy this daemon may not write (mounted read-only in a container): done without, said once.
+        this.bases.delete(c);
+        this.logger.warn(`cannot make a group in the cgroup v1 ${c} controller: it is not used from now on`, { error: (err as Error).message });
+      }
+    }
+    const unsupported = this.unsupported(r);
+    if (unsupported) throw new NotImplementedError(`${unsupported} needs a cgroup v1 controller this host does not have mounted`);
     const dirs = this.dirs(id);
-    if (fresh) await Promise.all(dirs.map((d) => fs.rmdir(d).catch(() => undefined)));
-    const made = dirs.filter((d) => !existsSync(join(d, 'cgroup.procs')));
-    for (const d of made) mkdirSync(d, { recursive: true });
     if (this.has('cpuset')) this.inheritCpuset(this.dirOf('cpuset', id));
     if (made.length > 0 || fresh) this.apply(id, r);
     return dirs.map((d) => join(d, 'cgroup.procs'));

@@ -115,3 +115,14 @@ test("the host's CPU time is /proc/stat's first line in nanoseconds", () => {
   writeFileSync(stat, 'cpu  100 0 50 800 10 0 40 0 0 0\ncpu0 1 2 3\n');
   expect(systemCpuUsage(stat)).toBe(1000 * 1e7);
 });
+
+test('a hierarchy the daemon cannot write is left out; a limit that needs it is then a 501', async () => {
+  const mounts = fakeTree(['memory', 'cpuset']);
+  writeFileSync(join(root, 'not-a-dir'), '');
+  mounts.set('pids', join(root, 'not-a-dir'));
+  const groups = new ResourceCgroups(silentLogger, '/home/x', mounts);
+  const procs = await groups.ensure('c1', limits({ memoryBytes: 1 << 25 }), true);
+  expect(procs.map((p) => p.split('/').slice(-5, -4)[0])).toEqual(['memory', 'cpuset']);
+  expect(groups.has('pids')).toBe(false);
+  await expect(groups.ensure('c2', limits({ pidsLimit: 5 }), true)).rejects.toMatchObject({ code: 'NotImplemented' });
+});
