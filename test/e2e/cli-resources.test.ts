@@ -215,3 +215,16 @@ test('commit freezes a running container while it reads its layer (pause, the de
   await e.ok(['rm', '-f', id]);
   await e.ok(['rmi', 'paused-commit:v1', 'paused-commit:v2']);
 });
+
+test('no health probe runs while a container is paused; they run again once it is unpaused', async () => {
+  const id = await e.ok(['run', '-d', '--health-cmd', 'true', '--health-interval', '100ms', BUSYBOX, 'sleep', '600']);
+  const probes = async () => (await eventsOf(id)).split('\n').filter((a) => a.startsWith('exec_die')).length;
+  await until('a first probe', async () => (await probes()) > 0, 30);
+  await e.ok(['pause', id]);
+  const before = await probes();
+  await e.ok(['stats', '--no-stream', id]); // a second's sample: ten intervals of the probe
+  expect(await probes()).toBe(before);
+  await e.ok(['unpause', id]);
+  await until('probes again', async () => (await probes()) > before, 30);
+  await e.ok(['rm', '-f', id]);
+});

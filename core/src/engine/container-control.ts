@@ -13,8 +13,14 @@ export type IsRunning = (id: string) => boolean;
  * update.go): the state and events are the core's, freezing and the limits the backend's (optional driver
  * methods; a backend without them answers Docker's 501).
  */
+/** The health monitor's hold on a container: dockerd probes only a running container that is not paused. */
+export interface HealthProbes {
+  stop(id: string): void;
+  watch(c: ContainerRecord): void;
+}
+
 export class ContainerControl {
-  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning) {}
+  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning, private readonly health: HealthProbes) {}
 
   private driverOf(c: ContainerRecord): BackendDriver {
     return this.engine.backendOf(c).driver;
@@ -47,6 +53,8 @@ export class ContainerControl {
     // Ended meanwhile (the exit path cleared the state): nothing to record.
     if (!now.state.Running) return;
     now.state = { ...now.state, Status: paused ? 'paused' : 'running', Paused: paused };
+    // dockerd's updateHealthMonitor: no probe runs in a frozen container; they start again when it thaws.
+    if (paused) this.health.stop(now.id); else this.health.watch(now);
     await this.engine.save(now);
     if (!quiet) this.engine.emit(now, paused ? 'pause' : 'unpause');
   }

@@ -48,7 +48,7 @@ export class RunController {
 
   constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
     this.health = new HealthMonitor(engine, logger);
-    this.control = new ContainerControl(engine, (id) => this.runs.has(id));
+    this.control = new ContainerControl(engine, (id) => this.runs.has(id), this.health);
   }
 
   /**
@@ -162,7 +162,7 @@ export class RunController {
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
       this.engine.emit(c, 'start');
     }
-    this.health.watch(c);
+    if (!c.state.Paused) this.health.watch(c);
     const stopOom = this.control.watchOom(c);
     void proc.exited.finally(stopOom)
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
