@@ -29,5 +29,9 @@ runBackendConformance<EcsOptions>({
   options: () => ({ endpoint: sim.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1, pollIntervalMs: { min: 10, max: 200 }, stopTimeoutSeconds: 2 }) as EcsOptions,
   image: { id: 'sha256:busybox', ref: BUSYBOX },
   env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-  skip: { stderr: 'CloudWatch Logs (awslogs) keeps no stream identity: both streams arrive on stdout' },
+  skip: {
+    stderr: 'CloudWatch Logs (awslogs) keeps no stream identity: both streams arrive on stdout',
+    pause: 'a Fargate task cannot be frozen',
+    stats: 'the task\'s CloudWatch metrics are not read: docker stats shows Docker\'s zeros',
+  },
 });

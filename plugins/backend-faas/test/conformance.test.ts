@@ -31,5 +31,7 @@ runBackendConformance<LambdaOptions>({
     stderr: 'CloudWatch Logs keeps no stream identity: both streams arrive on stdout',
     runningAcrossRestart: 'Lambda keeps no record of an invocation that can be read back and has no API to stop one: a new instance '
       + 'neither sees nor ends an invocation the old one began (it runs to the function timeout; the core records the container as ended)',
+    pause: 'Lambda cannot freeze an invocation',
+    stats: 'Lambda reports no per-invocation usage here: docker stats shows Docker\'s zeros',
   },
 });

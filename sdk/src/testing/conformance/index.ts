@@ -1,5 +1,6 @@
 import { lifecycleScenarios } from './lifecycle-scenarios';
 import { powerScenarios } from './power-scenarios';
+import { resourceScenarios } from './resource-scenarios';
 import type { ConformanceScenario } from './scenario';
 import { ConformanceSession } from './session';
 import type { BackendConformanceOptions, ConformanceResult } from './types';
@@ -8,7 +9,7 @@ export type { BackendConformanceOptions, ConformanceDriverSource, ConformanceRes
 export type { ConformanceScenario } from './scenario';
 
 /** Every scenario, in the order they run: the lifecycle every backend has, then the optional powers. */
-export const conformanceScenarios: readonly ConformanceScenario[] = [...lifecycleScenarios, ...powerScenarios];
+export const conformanceScenarios: readonly ConformanceScenario[] = [...lifecycleScenarios, ...powerScenarios, ...resourceScenarios];
 
 /** Why a scenario does not run for these options, or undefined when it runs. */
 export function skipReasonOf(scenario: ConformanceScenario, opts: BackendConformanceOptions<any>): string | undefined {

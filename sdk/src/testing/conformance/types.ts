@@ -23,6 +23,10 @@ export interface ConformanceSkips {
   recovery?: string;
   /** A new instance sees a workload the old one left running, and takes it back (`reattach`) or kills it, as the core does at boot. */
   runningAcrossRestart?: string;
+  /** `pause`/`unpause`: every process of a running workload frozen and thawed (`docker pause`). */
+  pause?: string;
+  /** `stats`: a usage sample of a running workload (`docker stats`). */
+  stats?: string;
 }
 
 /** A backend driver made as the core makes one: from the factory a plugin registers, or a plain function. */
