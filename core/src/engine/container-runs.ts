@@ -7,19 +7,10 @@ import { ContainerControl } from './container-control';
 import { HealthMonitor } from './health';
 import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
+import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+export type { WaitCondition, WaitResult } from './waiters';
 
-interface Waiter {
-  condition: WaitCondition;
-  resolve(result: WaitResult): void;
-}
-
-/** Docker's wait body; `Error` is present only when the run failed (the spec does not allow null). */
-export interface WaitResult {
-  StatusCode: number;
-  Error?: { Message: string };
-}
 
 interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
@@ -38,7 +29,7 @@ export class RunController {
   private readonly starting = new Set<string>();
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly waiters = new Waiters();
   /** Per container since its last manual start; see RestartManager. */
   private readonly restarts = new Map<string, RestartManager>();
   private readonly health: HealthMonitor;
@@ -206,7 +197,7 @@ export class RunController {
     if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
-    this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
+    this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
     if (restartIn !== undefined) {
       this.scheduleRestart(id, restartIn);
       return;
@@ -214,17 +205,6 @@ export class RunController {
     if (c.hostConfig.AutoRemove) {
       await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
     }
-  }
-
-  private answer(id: string, conditions: WaitCondition[], code: number, error?: string): void {
-    const set = this.waiters.get(id);
-    if (!set) return;
-    for (const w of [...set]) {
-      if (!conditions.includes(w.condition)) continue;
-      set.delete(w);
-      w.resolve(error ? { StatusCode: code, Error: { Message: error } } : { StatusCode: code });
-    }
-    if (set.size === 0) this.waiters.delete(id);
   }
 
   /**
@@ -239,13 +219,7 @@ export class RunController {
     if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.restartPending(c.id)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
-    return new Promise((resolve) => {
-      const waiter: Waiter = { condition, resolve };
-      let set = this.waiters.get(c.id);
-      if (!set) this.waiters.set(c.id, (set = new Set()));
-      set.add(waiter);
-      signal?.addEventListener('abort', () => set!.delete(waiter), { once: true });
-    });
+    return this.waiters.add(c.id, condition, signal);
   }
 
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
@@ -333,7 +307,7 @@ export class RunController {
     this.restarts.get(c.id)?.cancel();
     this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
-    this.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+    this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
   }
 
   // Restart policy plumbing; the rules themselves are in restart-policy.ts.
