@@ -57,7 +57,16 @@ export class ResourceCgroups {
     for (const [c, path] of mounts) this.bases.set(c, join(path, 'sockerless', hash));
     const missing = RESOURCE_CONTROLLERS.filter((c) => !this.bases.has(c));
     if (missing.length > 0) logger.warn(`no cgroup v1 ${missing.join(', ')} controller: limits that need it are refused, and pause/stats do without it`);
-    void this.pruneIdle();
+    void this.pruneIdle().then(() => this.pruneEmptyHomes());
+  }
+
+  /** At boot: the empty home groups of other homes (a temporary home's, gone); rmdir leaves any with a child. */
+  private async pruneEmptyHomes(): Promise<void> {
+    await Promise.all([...new Set(this.bases.values())].map(async (base) => {
+      const root = dirname(base);
+      const homes = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+      await Promise.all(homes.filter((h) => h.isDirectory() && join(root, h.name) !== base).map((h) => fs.rmdir(join(root, h.name)).catch(() => undefined)));
+    }));
   }
 
   has(c: ResourceController): boolean {
