@@ -119,6 +119,15 @@ test('pause freezes the workload (a counter stops), ps shows Paused, unpause res
   await e.ok(['rm', id]);
 });
 
+test('a TTY container and its execs are in the groups too', async () => {
+  const id = await e.ok(['run', '-dt', '--pids-limit', '7', BUSYBOX, 'sh']);
+  expect(cgroupFile('pids', id, 'pids.max')).toBe('7');
+  const procs = () => cgroupFile('pids', id, 'cgroup.procs').split('\n').filter(Boolean).length;
+  expect(procs()).toBe(1);
+  expect(await e.ok(['exec', id, 'sh', '-c', 'cat /proc/self/cgroup | grep -c "pids:/sockerless/"'])).toBe('1');
+  await e.ok(['rm', '-f', id]);
+});
+
 test('docker update applies memory, cpus, pids-limit and the restart policy live', async () => {
   const id = await e.ok(['run', '-d', '--memory', '32m', BUSYBOX, 'sleep', '600']);
   expect(cgroupFile('memory', id, 'memory.limit_in_bytes')).toBe(String(32 * 1024 * 1024));
