@@ -11,7 +11,6 @@ import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 
 export type { WaitCondition, WaitResult } from './waiters';
 
-
 interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
   ended: Promise<void>;
