@@ -287,7 +287,7 @@ function restartRows(r: RestartFigures): RowInput[] {
 function tracingRow(t: TracingCost): RowInput {
   return {
     id: 'tracing-run',
-    figure: `docker run --rm busybox true with the otel plugin exporting every span (OTLP/HTTP, ${t.exports} exports, ${t.exportedKiB} KiB), median of ${t.on.runs}; ratio to no tracing plugin`,
+    figure: `docker run --rm busybox true with the otel plugin exporting every span (OTLP/HTTP, ~${t.spansPerRun} spans per run, ${t.exports} exports, ${t.exportedKiB} KiB), median of ${t.on.runs}; ratio to no tracing plugin`,
     unit: 'ms',
     ours: t.on.median,
     docker: null,

@@ -166,10 +166,9 @@ async function measureTracing(workDir: string, tarball: string, ours: Engine, op
   }
   const engines = baseline ? [ours, baseline, traced] : [ours, traced];
   const cost = await step(`the tracing figure: docker ${RUN_TRUE.join(' ')} without a tracing plugin${baseline ? ', on the baseline build' : ''} and with the otel plugin, ${opts.runs} runs each, interleaved`, engines,
-    () => measureTracingCost(ours.target, traced.target, sink, opts.runs, opts.warmups, baseline && opts.baseline ? { dir: opts.baseline, target: baseline.target } : undefined));
+    () => measureTracingCost(ours.target, traced.target, sink, () => traced.stop(), opts.runs, opts.warmups, baseline && opts.baseline ? { dir: opts.baseline, target: baseline.target } : undefined));
   log(`tracing: off median ${cost.off.median} ms, on median ${cost.on.median} ms, ratio ${cost.ratio}${cost.baseline ? `; baseline median ${cost.baseline.stats.median} ms, off / baseline ${cost.baseline.offRatio}` : ''}`);
   await baseline?.stop();
-  await traced.stop();
   await sink.close();
   return cost;
 }
@@ -183,7 +182,7 @@ async function onlyTracing(workDir: string, tarball: string, opts: Options, tear
   console.log(`\n${formatRows(buildTracingRows(cost))}`);
   const brief = (s: Stats) => ({ ...s, samplesMs: undefined });
   console.log(JSON.stringify({
-    off: brief(cost.off), on: brief(cost.on), ratio: cost.ratio, exports: cost.exports, exportedKiB: cost.exportedKiB,
+    off: brief(cost.off), on: brief(cost.on), ratio: cost.ratio, exports: cost.exports, exportedKiB: cost.exportedKiB, spansPerRun: cost.spansPerRun,
     ...(cost.baseline ? { baseline: { dir: cost.baseline.dir, ...brief(cost.baseline.stats) }, offOverBaseline: cost.baseline.offRatio } : {}),
   }));
 }
