@@ -28,8 +28,9 @@ export class CoreTracer implements Tracer {
 function withSpans<T extends object>(target: T, tracer: Tracer, prefix: string, methods: (name: string) => boolean, attributesOf: (args: unknown[]) => SpanAttributes): T {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
-    get(obj, prop, receiver) {
-      const value = Reflect.get(obj, prop, receiver) as unknown;
+    get(obj, prop) {
+      // Read on the object itself, not the proxy: a getter or method may use the class's #private fields.
+      const value = Reflect.get(obj, prop) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string' || !methods(prop)) return value;
       let fn = wrapped.get(prop);
       if (!fn) {

@@ -79,3 +79,20 @@ test('tracing on: store writes and admission calls are spans; reads and visibili
   expect(t.names).toEqual(['store.put', 'admission.gate.onCreate']);
   expect(t.attributes[0]).toMatchObject({ 'sockerless.store.kind': 'container', 'sockerless.record.id': 'c1' });
 });
+
+test('tracing on: a driver class with #private fields works through the wrapper', async () => {
+  class PrivateDriver {
+    readonly kind = 'private';
+    #calls = 0;
+    get capabilities() { return { exec: this.#calls > 99, archive: false, top: false, attach: false }; }
+    async remove(): Promise<void> { this.#calls++; }
+    count(): number { return this.#calls; }
+  }
+  const t = recordingTracer();
+  const inner = new PrivateDriver();
+  const traced = tracedDriver(inner as unknown as BackendDriver, t, 'p');
+  expect(traced.capabilities.exec).toBe(false);
+  await traced.remove('c1');
+  expect(inner.count()).toBe(1);
+  expect(t.names).toEqual(['backend.remove']);
+});
