@@ -19,12 +19,15 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   const config = `export default {
   plugins: [
-    'store-sqlite', 'backend-local', 'sim-aws', 'backend-ecs', 'scheduler-roundrobin', 'pools',
+    'store-sqlite', 'backend-local', 'sim-aws', 'backend-ecs', 'backend-faas', 'scheduler-roundrobin', 'pools',
     { plugin: 'otel', options: { endpoint: '${receiver.url}', serviceName: 'sockerless-e2e', headers: { 'x-otlp-key': 'k1' }, exportDelayMs: 50 } },
   ],
-  backends: { ecs: { driver: 'ecs', options: { simulator: 'aws', stopTimeoutSeconds: 2 } } },
+  backends: {
+    ecs: { driver: 'ecs', options: { simulator: 'aws', stopTimeoutSeconds: 2 } },
+    lambda: { driver: 'lambda', options: { simulator: 'aws', pollIntervalMs: { min: 10, max: 200 } } },
+  },
   defaultBackend: 'ecs',
-  pools: { default: { backends: ['ecs'], maxConcurrency: 4 } },
+  pools: { default: { backends: ['ecs'], maxConcurrency: 4 }, lambda: { backends: ['lambda'], maxConcurrency: 4 } },
 };
 `;
   e = await startE2E({ config, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
@@ -82,6 +85,24 @@ test('docker run through ECS: one trace with the API requests, admission, store,
   }
   expect(ancestry(spans, named('AWS ECS.RegisterTaskDefinition')[0])).toEqual(['HTTP POST /containers/create', 'backend.create']);
   expect(ancestry(spans, named('AWS ECS.RunTask')[0])).toEqual(['HTTP POST /containers/:id/start', 'backend.start']);
+});
+
+test('docker run through Lambda: the Lambda calls are spans under the backend calls, with request ids', async () => {
+  const traceId = hex(16);
+  const cliConfig = join(e.daemon.dir, 'traced-cli-lambda');
+  mkdirSync(cliConfig, { recursive: true });
+  writeFileSync(join(cliConfig, 'config.json'), JSON.stringify({ HttpHeaders: { traceparent: `00-${traceId}-${hex(8)}-01` } }));
+  const r = await e.docker(['run', '--rm', '--label', 'com.sockerless.pool=lambda', BUSYBOX, 'echo', 'hi'], { env: { DOCKER_CONFIG: cliConfig } });
+  expect(r).toMatchObject({ code: 0, stdout: 'hi\n' });
+  const inTrace = (spans: ReceivedSpan[]) => spans.filter((s) => s.traceId === traceId);
+  await receiver.until((spans) => inTrace(spans).some((s) => s.name === 'AWS Lambda.Invoke') && inTrace(spans).some((s) => s.name === 'backend.remove'));
+  const spans = inTrace(receiver.spans);
+  const invoke = spans.find((s) => s.name === 'AWS Lambda.Invoke')!;
+  expect(invoke.attributes).toMatchObject({ 'rpc.service': 'Lambda', 'rpc.method': 'Invoke', 'aws.request_id': expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  expect(ancestry(spans, invoke)).toEqual(['HTTP POST /containers/:id/start', 'backend.start']);
+  const create = spans.find((s) => s.name === 'AWS Lambda.CreateFunction')!;
+  expect(ancestry(spans, create)).toEqual(['HTTP POST /containers/create', 'backend.create']);
+  expect(spans.find((s) => s.name === 'backend.create')!.attributes).toMatchObject({ 'sockerless.backend': 'lambda', 'sockerless.backend.kind': 'lambda' });
 });
 
 test('every AWS call the daemon made, in any trace (background polls too), carries its request id; exports carry the configured headers', async () => {
