@@ -1,8 +1,10 @@
 import { coreServices, coreTracingExtensionPoint, definePlugin, z } from '@sockerless/sdk';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtelTracer } from './otel-tracer';
+import { ReportingExporter } from './reporting-exporter';
 
 export { OtelTracer, remoteParent } from './otel-tracer';
+export { ReportingExporter } from './reporting-exporter';
 
 /** OTLP/HTTP's default traces URL, where a local OpenTelemetry Collector listens. */
 export const DEFAULT_OTLP_TRACES_URL = 'http://127.0.0.1:4318/v1/traces';
@@ -44,18 +46,17 @@ export function createOtelPlugin(settings: OtelPluginSettings = {}) {
           const [{ BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resources }] = await Promise.all([
             import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/sdk-node'),
           ]);
-          const processor = settings.spanProcessor ?? new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: options.endpoint, headers: options.headers }),
-            { scheduledDelayMillis: options.exportDelayMs },
-          );
+          const exporter = new ReportingExporter(new OTLPTraceExporter({ url: options.endpoint, headers: options.headers }), logger, options.endpoint);
+          const processor = settings.spanProcessor ?? new BatchSpanProcessor(exporter, { scheduledDelayMillis: options.exportDelayMs });
           const provider = new BasicTracerProvider({
             resource: resources.resourceFromAttributes({ 'service.name': options.serviceName }),
             sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
             spanProcessors: [processor],
           });
           tracing.setTracer(new OtelTracer(provider.getTracer('sockerless')));
-          // Sends what is still batched; the core has closed its backends by then, so their last spans go too.
-          lifecycle.onShutdown(() => provider.shutdown(), { timeoutMs: 5000 });
+          // Sends what is still batched (the core has closed its backends by then, so their last spans go too),
+          // unless the collector is known to be down: a stop must not wait for the exporter's retries to give up.
+          lifecycle.onShutdown(async () => { if (!exporter.isFailing) await provider.shutdown(); }, { timeoutMs: 3000 });
           logger.info('traces go to an OTLP/HTTP endpoint', { endpoint: settings.spanProcessor ? '(in-process span processor)' : options.endpoint, sampleRatio: options.sampleRatio });
         },
       });
