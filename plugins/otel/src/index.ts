@@ -6,12 +6,27 @@ import { ReportingExporter } from './reporting-exporter';
 export { OtelTracer, remoteParent } from './otel-tracer';
 export { ReportingExporter } from './reporting-exporter';
 
-/** OTLP/HTTP's default traces URL, where a local OpenTelemetry Collector listens. */
-export const DEFAULT_OTLP_TRACES_URL = 'http://127.0.0.1:4318/v1/traces';
+/** OTLP/HTTP's default traces URL, where a local OpenTelemetry Collector listens (the exporter's own default). */
+export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
+
+/** Where spans go when the config names no endpoint, as the OTLP exporter resolves it. */
+function endpointFromEnvironment(): string {
+  const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (traces) return traces;
+  const base = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? `${base.replace(/\/$/, '')}/v1/traces` : DEFAULT_OTLP_TRACES_URL;
+}
+
+/** How long a stop waits for the last batch to be taken. */
+const LAST_BATCH_WAIT_MS = 2500;
 
 export const otelOptionsSchema = z.strictObject({
-  /** The OTLP/HTTP traces URL (a collector's `/v1/traces`); spans are POSTed there as OTLP JSON. */
-  endpoint: z.url({ protocol: /^https?$/ }).default(DEFAULT_OTLP_TRACES_URL),
+  /**
+   * The OTLP/HTTP traces URL (a collector's `/v1/traces`); spans are POSTed there as OTLP JSON. Without it the
+   * exporter reads OpenTelemetry's environment (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_ENDPOINT`),
+   * then uses DEFAULT_OTLP_TRACES_URL.
+   */
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
   /** `service.name` of every span. */
   serviceName: z.string().min(1).default('sockerless'),
   /** Sent with every export (an API key of a tracing service). */
@@ -46,7 +61,8 @@ export function createOtelPlugin(settings: OtelPluginSettings = {}) {
           const [{ BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resources }] = await Promise.all([
             import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/sdk-node'),
           ]);
-          const exporter = new ReportingExporter(new OTLPTraceExporter({ url: options.endpoint, headers: options.headers }), logger, options.endpoint);
+          const endpoint = options.endpoint ?? endpointFromEnvironment();
+          const exporter = new ReportingExporter(new OTLPTraceExporter({ url: endpoint, headers: options.headers }), logger, endpoint);
           const processor = settings.spanProcessor ?? new BatchSpanProcessor(exporter, { scheduledDelayMillis: options.exportDelayMs });
           const provider = new BasicTracerProvider({
             resource: resources.resourceFromAttributes({ 'service.name': options.serviceName }),
@@ -56,8 +72,16 @@ export function createOtelPlugin(settings: OtelPluginSettings = {}) {
           tracing.setTracer(new OtelTracer(provider.getTracer('sockerless')));
           // Sends what is still batched (the core has closed its backends by then, so their last spans go too),
           // unless the collector is known to be down: a stop must not wait for the exporter's retries to give up.
-          lifecycle.onShutdown(async () => { if (!exporter.isFailing) await provider.shutdown(); }, { timeoutMs: 3000 });
-          logger.info('traces go to an OTLP/HTTP endpoint', { endpoint: settings.spanProcessor ? '(in-process span processor)' : options.endpoint, sampleRatio: options.sampleRatio });
+          lifecycle.onShutdown(async () => {
+            if (exporter.isFailing) return;
+            let timer: NodeJS.Timeout | undefined;
+            const sent = await Promise.race([
+              provider.shutdown().then(() => true, () => false),
+              new Promise<false>((r) => { timer = setTimeout(() => r(false), LAST_BATCH_WAIT_MS); }),
+            ]).finally(() => clearTimeout(timer));
+            if (!sent && !settings.spanProcessor) logger.warn('the last spans were not sent: the collector did not take them in time', { endpoint, waitedMs: LAST_BATCH_WAIT_MS });
+          }, { timeoutMs: LAST_BATCH_WAIT_MS + 500 });
+          logger.info('traces go to an OTLP/HTTP endpoint', { endpoint: settings.spanProcessor ? '(in-process span processor)' : endpoint, sampleRatio: options.sampleRatio });
         },
       });
     },
