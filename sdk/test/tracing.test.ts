@@ -1,27 +1,8 @@
-/** The tracing contract's helpers: runToEnd's timing of `end`, the no-op tracer, and the AWS client middleware. */
-import { noopTracer, runToEnd, traceAwsClient, type Span, type SpanAttributes, type Tracer } from '../src';
+/** The tracing contract's helpers: runToEnd's timing of `end` (through RecordingTracer), the no-op tracer, the AWS client middleware. */
+import { noopTracer, traceAwsClient } from '../src';
+import { RecordingTracer } from '../src/testing';
 
-interface Recorded { name: string; attributes: Record<string, unknown>; errors: string[]; ended: boolean; kind?: string }
-
-/** A tracer that records its spans, on runToEnd as a real implementation uses it. */
-function recordingTracer(): Tracer & { spans: Recorded[] } {
-  const spans: Recorded[] = [];
-  return {
-    enabled: true,
-    spans,
-    span<T>(name: string, attributes: SpanAttributes, fn: (span: Span) => T, options?: { kind?: string }): T {
-      const rec: Recorded = { name, attributes: { ...attributes }, errors: [], ended: false, kind: options?.kind };
-      spans.push(rec);
-      const span: Span = {
-        setAttribute: (k, v) => { rec.attributes[k] = v; },
-        updateName: (n) => { rec.name = n; },
-        recordException: (err) => { rec.errors.push((err as Error).message); },
-        setError: (m) => { rec.errors.push(m); },
-      };
-      return runToEnd(span, () => { rec.ended = true; }, fn);
-    },
-  };
-}
+const recordingTracer = () => new RecordingTracer();
 
 test('runToEnd: a synchronous function stays synchronous and ends its span at once', () => {
   const t = recordingTracer();
@@ -74,7 +55,17 @@ test('traceAwsClient: one client span per call with the service, method and AWS 
     { clientName: 'CloudWatchLogsClient', commandName: 'GetLogEventsCommand' });
   await expect(failing({})).rejects.toThrow('throttled');
   expect(t.spans).toEqual([
-    { name: 'AWS ECS.RunTask', kind: 'client', ended: true, errors: [], attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'ECS', 'rpc.method': 'RunTask', 'aws.request_id': 'req-1', 'http.response.status_code': 200, 'aws.attempts': 1 } },
-    { name: 'AWS CloudWatchLogs.GetLogEvents', kind: 'client', ended: true, errors: ['throttled'], attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'CloudWatchLogs', 'rpc.method': 'GetLogEvents', 'aws.request_id': 'req-2', 'http.response.status_code': 400, 'aws.attempts': 3 } },
+    { name: 'AWS ECS.RunTask', kind: 'client', parent: undefined, ended: true, errors: [], attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'ECS', 'rpc.method': 'RunTask', 'aws.request_id': 'req-1', 'http.response.status_code': 200, 'aws.attempts': 1 } },
+    { name: 'AWS CloudWatchLogs.GetLogEvents', kind: 'client', parent: undefined, ended: true, errors: ['throttled'], attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'CloudWatchLogs', 'rpc.method': 'GetLogEvents', 'aws.request_id': 'req-2', 'http.response.status_code': 400, 'aws.attempts': 3 } },
   ]);
+});
+
+test('RecordingTracer: a span started inside another is its child, across awaits', async () => {
+  const t = recordingTracer();
+  await t.span('outer', {}, async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    t.span('inner', {}, () => undefined);
+  });
+  t.span('next root', {}, () => undefined);
+  expect(t.spans.map((s) => [s.name, s.parent?.name])).toEqual([['outer', undefined], ['inner', 'outer'], ['next root', undefined]]);
 });

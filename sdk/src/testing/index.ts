@@ -62,3 +62,4 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
 }
 export { captureInit, MemoryStateStore, RecordingEventsBus, silentLogger } from './fakes';
 export { finishProcess, readAll, waitForText } from './streams';
+export { RecordingTracer, type RecordedSpan } from './recording-tracer';
