@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { Logger, StateStore } from '@sockerless/sdk';
+import type { Logger, StateStore, Tracer } from '@sockerless/sdk';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
 import { AdmissionTiming } from './engine/admission-timing';
@@ -47,6 +47,8 @@ export interface CoreInput {
   simulators?: () => RunningSimulator[];
   /** The boot's timings, for `GET /internal/status`. */
   bootTimings?: () => BootStep;
+  /** A span per API request when a tracing plugin is configured. */
+  tracer?: Tracer;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -104,6 +106,7 @@ export async function buildCore(input: CoreInput) {
     engine: eng,
     execs,
     managementRoutes: registries.httpRoutes,
+    tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
       // A tenant's containers start on its own default bridge (network-tenancy.ts): it exists from its first call.

@@ -7,7 +7,8 @@ import { coreServices, detached, type ListenerTlsConfig, type Logger, type Socke
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
-import { CoreEventsBus, CoreMetrics, createRootLogger, createTracer } from './host/services';
+import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
+import { CoreTracer, traceContributions } from './host/tracing';
 import { Tokens, type HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
@@ -90,7 +91,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
-  host.provideRootService(coreServices.tracer, createTracer(logger));
+  const tracer = new CoreTracer();
+  host.provideRootService(coreServices.tracer, tracer);
   // The image service needs the store, which a plugin provides during init; plugins resolve images later.
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   const requireCore = () => {
@@ -110,6 +112,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await host.initAll();
     step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));
   });
+  // The tracing plugin (if any) has set its tracer: from here on spans are real, or nothing is wrapped.
+  tracer.use(host.registries.tracer?.tracer);
+  traceContributions(host.registries, tracer);
 
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
@@ -123,11 +128,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   try {
     // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
     await timings.step('simulators', () => simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger));
-    const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger));
+    const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger, tracer));
     const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
     core = await timings.step('core', () => buildCore({
       home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
-      simulators: () => simulators.list(), bootTimings: () => timings.root,
+      simulators: () => simulators.list(), bootTimings: () => timings.root, tracer,
     }));
   } catch (err) {
     await releaseHost();

@@ -41,7 +41,7 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   if (!endpoint && o.subnets.length === 0) {
     throw new Error(`backend '${ctx.instanceName}': options.subnets: Fargate tasks (awsvpc) need at least one subnet`);
   }
-  const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts });
+  const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts }, ctx.tracer);
   ctx.logger.info('ecs backend ready', { instance: ctx.instanceName, cluster: o.cluster, endpoint: endpoint ?? 'aws', agent: o.agent });
   return new EcsDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
 }

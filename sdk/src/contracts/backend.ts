@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../services';
 import type { WorkloadResources, WorkloadStats } from './resources';
+import type { Tracer } from '../tracing';
 
 /**
  * The backend driver contract. A driver owns only workloads (like a virtual-kubelet provider): it makes
@@ -336,6 +337,11 @@ export interface BackendDriverContext<O = Record<string, unknown>> {
   /** A directory owned by this instance. */
   stateDir: string;
   logger: Logger;
+  /**
+   * For spans of the driver's own (a cloud SDK call: `traceAwsClient`). The core times every driver method
+   * itself; the daemon always sets this, a driver made by hand (a test) may leave it out.
+   */
+  tracer?: Tracer;
 }
 
 export interface BackendDriverFactory<O = Record<string, unknown>> {

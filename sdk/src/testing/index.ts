@@ -66,3 +66,4 @@ export {
   conformanceScenarios, runBackendConformance, runConformanceScenarios, skipReasonOf,
   type BackendConformanceOptions, type ConformanceDriverSource, type ConformanceResult, type ConformanceScenario, type ConformanceSkips,
 } from './conformance';
+export { RecordingTracer, type RecordedSpan } from './recording-tracer';
