@@ -6,7 +6,7 @@ module.exports = {
     '^@sockerless/sdk$': '<rootDir>/sdk/src/index.ts',
     '^@sockerless/sdk/testing$': '<rootDir>/sdk/src/testing/index.ts',
   },
-  testMatch: ['<rootDir>/{sdk,core,plugins/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{sdk,core,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
   maxWorkers: 2,

@@ -13,15 +13,16 @@
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
-#            engine of the differential suite, and openssl, which makes the TLS test's certificates
+#            engine of the differential suite, openssl, which makes the TLS test's certificates, and
+#            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
 need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr)
 need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)

@@ -78,16 +78,19 @@ export interface SockerlessOptions {
   embeddedDefault?: boolean;
   /** More `sockerless daemon` flags, e.g. `--preset aws-sim`. */
   extraArgs?: string[];
+  /** Another build's `core/dist/cli/main.js` (a baseline commit); this checkout's by default. */
+  main?: string;
 }
 
 /** Starts our daemon as a child process with its own home and socket; resolves once it answers /_ping. */
 export async function startSockerless(baseDir: string, opts: SockerlessOptions = {}): Promise<Engine> {
-  if (!existsSync(SOCKERLESS_MAIN)) throw new Error(`${SOCKERLESS_MAIN} is missing: build the daemon first (npx tsc -b)`);
+  const main = opts.main ?? SOCKERLESS_MAIN;
+  if (!existsSync(main)) throw new Error(`${main} is missing: build the daemon first (npx tsc -b)`);
   const workDir = opts.subdir ? join(baseDir, opts.subdir) : baseDir;
   mkdirSync(workDir, { recursive: true });
   const home = join(workDir, 'home');
   const socket = opts.embeddedDefault ? join(home, 'docker.sock') : join(workDir, 'sockerless.sock');
-  const args = [SOCKERLESS_MAIN, 'daemon'];
+  const args = [main, 'daemon'];
   if (opts.config !== undefined) {
     const configFile = join(workDir, 'sockerless.config.ts');
     writeFileSync(configFile, opts.config);

@@ -11,8 +11,8 @@ import type { Stats } from './measure';
 import type { FigureResult, PoolsReport } from './report';
 import type { RestartFigures } from './restart';
 import type { Rss } from './rss';
+import type { TracingCost } from './tracing-bench';
 import type { ListAtScale } from './scale';
-
 import { BUILD_GOALS, type BuildFigure } from './build-bench';
 
 export type Unit = 'ms' | '/s' | 'x' | 'MiB' | 'KiB';
@@ -51,6 +51,8 @@ export interface Measured {
   rss: { ours: Rss; docker: Rss | null };
   pools: PoolsReport | null;
   liveRestore: LiveRestoreCost | null;
+  /** null with --no-tracing. */
+  tracing: TracingCost | null;
   /** null with --no-aws. */
   aws: AwsRun | null;
   build: BuildFigure;
@@ -220,6 +222,7 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
       detail: { ...l },
     });
   }
+  if (m.tracing) rows.push(tracingRow(m.tracing));
   if (m.pools) {
     const o = m.pools.overhead;
     rows.push({
@@ -286,6 +289,24 @@ function restartRows(r: RestartFigures): RowInput[] {
 /** The build figure's rows alone (`npm run bench -- --only build`). */
 export function buildOnlyRows(b: BuildFigure, referenceMissing: string | null): Row[] {
   return buildFigureRows(b).map((row) => makeRow(row, referenceMissing));
+}
+
+function tracingRow(t: TracingCost): RowInput {
+  return {
+    id: 'tracing-run',
+    figure: `docker run --rm busybox true with the otel plugin exporting every span (OTLP/HTTP, ~${t.spansPerRun} spans per run, ${t.exports} exports, ${t.exportedKiB} KiB), median of ${t.on.runs}; ratio to no tracing plugin`,
+    unit: 'ms',
+    ours: t.on.median,
+    docker: null,
+    dockerMissing: `n/a (ours without a tracing plugin: ${t.off.median} ms, interleaved${t.baseline ? `; the baseline build: ${t.baseline.stats.median} ms, off / baseline ${t.baseline.offRatio}` : ''})`,
+    ratio: { value: t.ratio, of: 'traced median / untraced median' },
+    detail: { ...t },
+  };
+}
+
+/** The tracing row alone (`npm run bench -- --only tracing`). */
+export function buildTracingRows(t: TracingCost): Row[] {
+  return [makeRow(tracingRow(t), null)];
 }
 
 /** Figure 9's rows alone (`npm run bench -- --only restart`). */

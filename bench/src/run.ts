@@ -4,7 +4,7 @@
  * of ours, Docker's, the ratio and the goal, plus the pools figures.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { measureAwsRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
@@ -15,12 +15,13 @@ import { liveRestoreOffConfig, measureLiveRestoreCost, type LiveRestoreCost } fr
 import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
 import { CHAOS_KILLS, runChaosHarness } from './chaos-bench';
 import { measureThroughput } from './lifecycles';
-import { measureInterleaved } from './measure';
+import { measureInterleaved, type Stats } from './measure';
 import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildOnlyRows, buildRestartRows, buildRows, type Measured } from './rows';
+import { buildOnlyRows, buildRestartRows, buildRows, buildTracingRows, type Measured } from './rows';
+import { measureTracingCost, startSpanSink, tracingOnConfig, type TracingCost } from './tracing-bench';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
 import { Teardown } from './teardown';
@@ -150,6 +151,43 @@ async function measureLiveRestore(workDir: string, tarball: string, ours: Engine
   return cost;
 }
 
+/** A second daemon of ours with the otel plugin, exporting to a sink here: what tracing costs a run. */
+async function measureTracing(workDir: string, tarball: string, ours: Engine, opts: Options, teardown: Teardown): Promise<TracingCost> {
+  const sink = await startSpanSink();
+  teardown.add(() => sink.close());
+  const traced = await startSockerless(workDir, { label: 'ours-traced', config: tracingOnConfig(sink.url), subdir: 'traced' });
+  teardown.add(() => traced.stop());
+  await importBusybox(traced, tarball);
+  const baseline = opts.baseline && opts.only === 'tracing'
+    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: join(resolve(opts.baseline), 'core', 'dist', 'cli', 'main.js') })
+    : undefined;
+  if (baseline) {
+    teardown.add(() => baseline.stop());
+    await importBusybox(baseline, tarball);
+  }
+  const engines = baseline ? [ours, baseline, traced] : [ours, traced];
+  const cost = await step(`the tracing figure: docker ${RUN_TRUE.join(' ')} without a tracing plugin${baseline ? ', on the baseline build' : ''} and with the otel plugin, ${opts.runs} runs each, interleaved`, engines,
+    () => measureTracingCost(ours.target, traced.target, sink, () => traced.stop(), opts.runs, opts.warmups, baseline && opts.baseline ? { dir: opts.baseline, target: baseline.target } : undefined));
+  log(`tracing: off median ${cost.off.median} ms, on median ${cost.on.median} ms, ratio ${cost.ratio}${cost.baseline ? `; baseline median ${cost.baseline.stats.median} ms, off / baseline ${cost.baseline.offRatio}` : ''}`);
+  await baseline?.stop();
+  await sink.close();
+  return cost;
+}
+
+/** `--only tracing`: our default daemon (tracing off) and a traced one, nothing else. */
+async function onlyTracing(workDir: string, tarball: string, opts: Options, teardown: Teardown): Promise<void> {
+  const ours = await startSockerless(workDir);
+  teardown.add(() => ours.stop());
+  await importBusybox(ours, tarball);
+  const cost = await measureTracing(workDir, tarball, ours, opts, teardown);
+  console.log(`\n${formatRows(buildTracingRows(cost))}`);
+  const brief = (s: Stats) => ({ ...s, samplesMs: undefined });
+  console.log(JSON.stringify({
+    off: brief(cost.off), on: brief(cost.on), ratio: cost.ratio, exports: cost.exports, exportedKiB: cost.exportedKiB, spansPerRun: cost.spansPerRun,
+    ...(cost.baseline ? { baseline: { dir: cost.baseline.dir, ...brief(cost.baseline.stats) }, offOverBaseline: cost.baseline.offRatio } : {}),
+  }));
+}
+
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
 function measureRecovery(workDir: string, counts: Counts, teardown: Teardown, stopAfterFillMs: number): Promise<RestartFigures> {
   return step(`figure 9: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
@@ -192,6 +230,10 @@ async function main(): Promise<number> {
     const tarball = buildBusyboxTarball(workDir);
     if (opts.only === 'restart') {
       await onlyRestart(workDir, tarball, counts, teardown);
+      return 0;
+    }
+    if (opts.only === 'tracing') {
+      await onlyTracing(workDir, tarball, opts, teardown);
       return 0;
     }
 
@@ -240,6 +282,7 @@ async function main(): Promise<number> {
 
     const pools = opts.noPools ? null : await measurePools(workDir, tarball, ours, opts, teardown);
     const liveRestore = await measureLiveRestore(workDir, tarball, ours, opts, teardown);
+    const tracing = opts.noTracing ? null : await measureTracing(workDir, tarball, ours, opts, teardown);
 
     const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
@@ -256,7 +299,7 @@ async function main(): Promise<number> {
     if (chaos) log(chaos);
 
     const build = await buildStep();
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, aws, build };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),

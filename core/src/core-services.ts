@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { Logger, StateStore } from '@sockerless/sdk';
+import type { Logger, StateStore, Tracer } from '@sockerless/sdk';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
 import { AdmissionTiming } from './engine/admission-timing';
@@ -19,8 +19,10 @@ import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
 import { registerImageRoutes } from './docker-api/images';
+import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
-import { registerSystemRoutes } from './docker-api/system';
+import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
+import { DiskUsage, imageSizeOf } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -30,6 +32,8 @@ import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
 import { streamContentType } from './docker-api/hijack';
+import { registerStatusRoute } from './management/status-route';
+import type { BootStep } from './host/boot-timings';
 
 export interface CoreInput {
   home: string;
@@ -43,6 +47,10 @@ export interface CoreInput {
   addressing?: NetworkAddressing;
   /** The simulators the daemon runs, for `GET /internal/simulators`. */
   simulators?: () => RunningSimulator[];
+  /** The boot's timings, for `GET /internal/status`. */
+  bootTimings?: () => BootStep;
+  /** A span per API request when a tracing plugin is configured. */
+  tracer?: Tracer;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -88,6 +96,19 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
+  const diskUsage = new DiskUsage({
+    images,
+    volumes,
+    containers: () => eng.all().filter((c) => eng.canSee(c)),
+    writableLayerSize: async (c) => eng.backendOf(c).driver.diskUsage?.(c.id),
+  });
+  // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
+  diskUsage.useBuildCache({
+    buildCacheUsage: async () => {
+      const records = buildCache.usage();
+      return { records, size: records.reduce((n, r) => n + r.Size, 0) };
+    },
+  });
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -95,6 +116,7 @@ export async function buildCore(input: CoreInput) {
     engine: eng,
     execs,
     managementRoutes: registries.httpRoutes,
+    tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
       // A tenant's containers start on its own default bridge (network-tenancy.ts): it exists from its first call.
@@ -107,16 +129,19 @@ export async function buildCore(input: CoreInput) {
         counts: () => {
           // As the caller sees them: a tenant does not learn how many containers the others have.
           const all = eng.all().filter((c) => eng.canSee(c));
-          const running = all.filter((c) => c.state.Running).length;
-          return { containers: all.length, running, paused: 0, stopped: all.length - running, images: images.list().length };
+          const paused = all.filter((c) => c.state.Paused).length;
+          const running = all.filter((c) => c.state.Running).length - paused;
+          return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.list().length };
         },
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
         warnings: () => warnings,
       });
+      registerDiskUsageRoute(router, diskUsage);
       registerContainerRoutes(router, {
         engine: eng,
         runs,
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
+        imageSize: (imageId) => imageSizeOf(images, imageId),
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
@@ -126,10 +151,11 @@ export async function buildCore(input: CoreInput) {
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
+      registerRegistryRoutes(router);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
-      registerContainerLayerRoutes(router, eng, images);
+      registerContainerLayerRoutes(router, eng, images, runs.control);
       registerBuildRoutes(router, { home, engine: eng, runs, images, cache: buildCache });
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
@@ -142,6 +168,7 @@ export async function buildCore(input: CoreInput) {
       });
       // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
       router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
+      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.all().filter((c) => eng.canSee(c)), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();
@@ -152,8 +179,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    // buildCache.usage() is `GET /system/df`'s BuildCache list.
-    engine: eng, runs, execs, images, volumes, networks, buildCache, apiDeps, backends,
+    engine: eng, runs, execs, images, volumes, networks, buildCache, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

@@ -7,7 +7,8 @@ import { coreServices, detached, type ListenerTlsConfig, type Logger, type Socke
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
-import { CoreEventsBus, CoreMetrics, createRootLogger, createTracer } from './host/services';
+import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
+import { CoreTracer, traceContributions } from './host/tracing';
 import { Tokens, type HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
@@ -24,6 +25,7 @@ import { startMallocTuning } from './host/malloc-tune';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
 import { recoveryGate } from './recovery-gate';
+import { BootTimings } from './host/boot-timings';
 
 export interface DaemonOptions {
   /** A config file; the embedded default when neither this nor `config` is given. */
@@ -63,9 +65,10 @@ export interface RunningDaemon {
 export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
   // First, before any plugin or backend can spawn a process that would inherit them.
   const closedFds = closeInheritedFds();
-  const loaded = opts.config
+  const timings = new BootTimings();
+  const loaded = await timings.step('config', async () => opts.config
     ? { config: validateConfig(opts.config, '<inline>'), file: '<inline>', dir: process.cwd() }
-    : await loadConfigFile(opts.configFile ?? defaultConfigFile());
+    : await loadConfigFile(opts.configFile ?? defaultConfigFile()));
   const home = resolve(opts.home ?? process.env.SOCKERLESS_HOME ?? '.sockerless');
   makeHomePrivate(home);
   const paths: HostPaths = { home, configFile: loaded.file, configDir: loaded.dir };
@@ -77,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const security = resolveListenerSecurity(tlsConfig, loaded.dir);
   await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
-  const plugins = await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir)));
+  const plugins = await timings.step('load plugins', () => Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
   const events = new CoreEventsBus(logger);
   let core: Core | undefined;
@@ -88,7 +91,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
-  host.provideRootService(coreServices.tracer, createTracer(logger));
+  const tracer = new CoreTracer();
+  host.provideRootService(coreServices.tracer, tracer);
   // The image service needs the store, which a plugin provides during init; plugins resolve images later.
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   const requireCore = () => {
@@ -104,7 +108,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const agents = createAgentService({ home, logger, config: loaded.config.agent });
   host.provideRootService(coreServices.agents, agents);
   host.register(plugins);
-  await host.initAll();
+  await timings.step('init plugins', async (step) => {
+    await host.initAll();
+    step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));
+  });
+  // The tracing plugin (if any) has set its tracer: from here on spans are real, or nothing is wrapped.
+  tracer.use(host.registries.tracer?.tracer);
+  traceContributions(host.registries, tracer);
 
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
@@ -117,10 +127,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   };
   try {
     // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
-    await simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger);
-    const backends = await createBackendInstances(loaded.config, host.registries, home, logger);
+    await timings.step('simulators', () => simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger));
+    const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger, tracer));
     const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
-    core = await buildCore({ home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing, simulators: () => simulators.list() });
+    core = await timings.step('core', () => buildCore({
+      home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
+      simulators: () => simulators.list(), bootTimings: () => timings.root, tracer,
+    }));
   } catch (err) {
     await releaseHost();
     throw err;
@@ -133,7 +146,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).
-  const booted = core.runs.recover().then(() => host.ready());
+  const runs = core.runs;
+  const booted = timings.step('recovery', () => runs.recover()).then(() => timings.step('plugins ready', () => host.ready()));
   const gate = recoveryGate(booted);
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
@@ -156,9 +170,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       s.on('upgrade', (_req, sock: Socket) => { sockets.add(sock); memory.touch(); });
       s.on('request', memory.touch);
       servers.push(s);
-      addresses.push(await listenOn(s, target));
+      addresses.push(await timings.step(`listen ${target.kind}`, () => listenOn(s, target)));
     }
     await booted;
+    timings.finish();
   } catch (err) {
     memory.close();
     await closeServers();

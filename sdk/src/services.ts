@@ -1,6 +1,7 @@
 import { createServiceRef } from './refs';
 import type { StoredEvent, StoredRecord } from './contracts/records';
 import type { AgentServer } from './contracts/agent';
+import type { Tracer } from './tracing';
 
 /** Services the core provides to plugins. Plugin-scoped ones are made per plugin (tagged logger, own dir). */
 
@@ -44,10 +45,6 @@ export interface Metrics {
   onScrape(hook: () => void): void;
   /** Forgets every series of `name` with these labels (a pool that was removed). */
   remove(name: string, labels: Record<string, string>): void;
-}
-
-export interface Tracer {
-  span<T>(name: string, fn: () => Promise<T>, attributes?: Record<string, string | number>): Promise<T>;
 }
 
 export interface ImageSummary {
@@ -128,6 +125,7 @@ export const coreServices = {
   paths: createServiceRef<PluginPaths>({ id: 'core.paths', scope: 'plugin' }),
   events: createServiceRef<EventsBus>({ id: 'core.events' }),
   metrics: createServiceRef<Metrics>({ id: 'core.metrics' }),
+  /** Spans go to the tracing plugin's tracer (`otel`); without one they cost nothing (`enabled` is false). */
   tracer: createServiceRef<Tracer>({ id: 'core.tracer' }),
   images: createServiceRef<ImageStoreService>({ id: 'core.images' }),
   config: createServiceRef<ConfigView>({ id: 'core.config' }),

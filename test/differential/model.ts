@@ -24,8 +24,13 @@ export interface Compare {
   events?: boolean;
   /** The body (or a CLI's stdout) as text, trimmed. */
   text?: boolean;
-  /** The body is a JSON-lines progress stream (build, pull): its text with ids and times normalised. */
+  /**
+   * The body is a JSON progress stream (pull, push): the sequence of its `status` lines (byte-count
+   * progress left out), errors and aux keys is compared, normalised (digests, ids, sizes).
+   */
   stream?: boolean;
+  /** The body is a progress stream compared whole (a build's): its text with ids and times normalised. */
+  rawStream?: boolean;
 }
 
 export interface HttpStep {

@@ -16,6 +16,9 @@ import { errorScenarios } from './scenarios/errors';
 import { eventScenarios } from './scenarios/events';
 import { filterScenarios } from './scenarios/filters';
 import { networkScenarios } from './scenarios/networks';
+import { registryScenarios } from './scenarios/registry';
+import { resourceScenarios } from './scenarios/resources';
+import { systemDfScenarios } from './scenarios/system-df';
 
 export const SCENARIOS: Scenario[] = [
   ...containerScenarios,
@@ -26,6 +29,9 @@ export const SCENARIOS: Scenario[] = [
   ...clientErrorScenarios,
   ...clientDetailScenarios,
   ...containerLayerScenarios,
+  ...systemDfScenarios,
+  ...registryScenarios,
+  ...resourceScenarios,
   ...buildScenarios,
 ];
 
@@ -36,7 +42,7 @@ export const SCENARIOS: Scenario[] = [
 const NULL_ABSENT = 'Docker sends this field as null; ours leaves it out (a JS client reads undefined, not null)';
 const FALSE_ABSENT = 'Docker sends this flag as false; ours leaves it out';
 const CONFIG_KEYS = 'Config: ours lacks Entrypoint, Volumes and OnBuild (Docker sends them as null) and has ExposedPorts {} where Docker leaves it out';
-const HOSTCONFIG_KEYS = 'HostConfig: ours answers only the fields it uses (AutoRemove, LogConfig, Memory, NetworkMode, PortBindings, RestartPolicy); Docker sends all ~65 with zero values (cgroup limits, security options, Dns, ShmSize, ...)';
+const HOSTCONFIG_KEYS = 'HostConfig: ours answers only the fields it uses (AutoRemove, LogConfig, NetworkMode, PortBindings, RestartPolicy, the cgroup limits Memory, NanoCpus, CpuQuota...); Docker sends all ~65 with zero values (security options, Dns, ShmSize, blkio devices, ...)';
 const SHM_SIZE = 'Docker reports its default /dev/shm size (67108864); ours leaves ShmSize out';
 const POOL_LABEL = 'ours adds the routing label com.sockerless.pool=default to every container, so it shows in Config.Labels, in lists and in event attributes; Docker shows only the labels the client set';
 const EMPTY_EXPOSED_PORTS = 'ours sends Config.ExposedPorts {} for a container that exposes nothing; Docker leaves it out';
@@ -227,6 +233,12 @@ export const EXPECTED_DIFFERENCES: Record<string, string> = {
     'Docker matches the `name` filter as a regular expression (`^/diff-f[12]$` finds two); ours matches substrings only and finds none',
   'filters: containers › one running container › 0 (keys)':
     'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › Containers.0 (keys)':
+    'ours adds a `Health` key to every container summary (newer API versions have it); dockerd 20.10 (API 1.41) has none',
+  'df: images, containers, volumes › df › BuildCache':
+    'no build cache: dockerd sends null (a nil Go slice), ours [] (the v1.56 spec types BuildCache as an array)',
+  'registry: login and the locked registry › login wrong password › status':
+    'deliberate: a failed login is a 401, as dockerd 23 and later answer (errdefs.Unauthorized); dockerd 20.10 answered 500 with the same message',
   'filters: containers › one running container › 0.Labels':
     POOL_LABEL,
   'filters: containers › malformed JSON › status':

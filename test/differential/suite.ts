@@ -9,6 +9,8 @@ import { docker } from '../support/docker-cli';
 import { startPrivateDockerd, type PrivateDockerd } from '../support/dockerd';
 import { BUSYBOX, BUSYBOX_IMPORT_CHANGES, startE2E, type E2E } from '../support/e2e';
 import { buildBusyboxRootfsTar } from '../support/images';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry';
+import { REGISTRY_USER } from './scenarios/registry';
 import { stepName, type Answer, type Scenario } from './model';
 import { compareScenario } from './compare';
 import { call, runScenario, sweep, API_VERSION, type EngineTarget } from './runner';
@@ -34,18 +36,23 @@ export async function startEngines(): Promise<Engines> {
   const [oursStart, dockerStart] = await Promise.allSettled([startE2E(), startPrivateDockerd()]);
   const ours: E2E | undefined = oursStart.status === 'fulfilled' ? oursStart.value : undefined;
   const dockerd: PrivateDockerd | undefined = dockerStart.status === 'fulfilled' ? dockerStart.value : undefined;
+  const registryDir = mkdtempSync(join(tmpdir(), 'sockerless-diff-registries-'));
+  const registries: TestRegistry[] = [];
   const dispose = async () => {
+    await Promise.allSettled(registries.map((r) => r.stop()));
     await Promise.allSettled([ours?.dispose(), dockerd?.dispose()]);
     rmSync(hostDir, { recursive: true, force: true });
+    rmSync(registryDir, { recursive: true, force: true });
   };
   try {
     if (oursStart.status === 'rejected') throw oursStart.reason;
     if (dockerStart.status === 'rejected') throw dockerStart.reason;
+    registries.push(...await startRegistryPairs(registryDir, dockerd!.pid));
     // The tarball startE2E built and imported into ours (reused, not rebuilt), with the same changes: the same image for dockerd.
     const tar = await buildBusyboxRootfsTar(join(ours!.daemon.dir, 'rootfs-build'));
     const imported = await docker(dockerd!.dockerHost, dockerd!.dir, ['import', ...BUSYBOX_IMPORT_CHANGES, tar, BUSYBOX]);
     if (imported.code !== 0) throw new Error(`docker import into dockerd failed: ${imported.stderr}\n${dockerd!.logTail()}`);
-    const vars = { hostDir };
+    const vars = { hostDir, registry: registries[0].host, lockedRegistry: registries[2].host };
     return {
       docker: { label: 'docker', socket: dockerd!.socket, dockerHost: dockerd!.dockerHost, cliDir: dockerd!.dir, known: await imageKnownValues(dockerd!.socket), vars },
       ours: { label: 'ours', socket: ours!.daemon.socket, dockerHost: ours!.daemon.dockerHost, cliDir: ours!.daemon.dir, known: await imageKnownValues(ours!.daemon.socket), vars },
@@ -53,6 +60,26 @@ export async function startEngines(): Promise<Engines> {
     };
   } catch (err) {
     await dispose();
+    throw err;
+  }
+}
+
+/**
+ * Two registries for each engine at the same `127.0.0.1:PORT` (an open one and one with htpasswd auth):
+ * ours on the host, dockerd's in its network namespace, each with its own storage, so that the same names
+ * in the scenarios reach a registry only that engine writes to.
+ */
+async function startRegistryPairs(dir: string, dockerdPid: number): Promise<TestRegistry[]> {
+  const started: TestRegistry[] = [];
+  try {
+    for (const [name, auth] of [['open', undefined], ['locked', REGISTRY_USER]] as const) {
+      const port = await freePort();
+      started.push(await startRegistry(join(dir, `registry-${name}-ours`), { port, auth }));
+      started.push(await startRegistry(join(dir, `registry-${name}-docker`), { port, auth, netnsOf: dockerdPid }));
+    }
+    return started;
+  } catch (err) {
+    await Promise.allSettled(started.map((r) => r.stop()));
     throw err;
   }
 }

@@ -108,3 +108,17 @@ test('run -t answers 501 naming why: Fargate tasks have no terminal', async () =
   expect(r.stderr).toMatch(/TTY is not available on the ECS backend/);
   expect(r.stdout).not.toContain('hi');
 });
+
+test('a task: update --restart applies, a limit change and pause answer 501, stats gives zeros', async () => {
+  const id = await e.ok(['run', '-d', '--name', 'ecs-limits', BUSYBOX, 'sleep', '600']);
+  await e.ok(['update', '--restart', 'on-failure:2', id]);
+  expect(await e.ok(['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', id])).toBe('on-failure:2');
+  const memory = await e.docker(['update', '--memory', '64m', '--memory-swap', '128m', id]);
+  expect(memory.code).toBe(1);
+  expect(memory.stderr).toContain("updating resource limits is not supported by backend 'ecs'");
+  const pause = await e.docker(['pause', id]);
+  expect(pause.stderr).toContain("pause is not supported by backend 'ecs'");
+  const stats = await e.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}', id]);
+  expect(stats).toBe('ecs-limits 0.00% 0B / 0B');
+  await e.ok(['rm', '-f', id]);
+});

@@ -21,14 +21,18 @@ const STREAMING = /^(GET \/events|GET \/containers\/\{id\}\/(logs|stats|attach\/
 const ALLOWED_5XX: Array<{ op: RegExp; status: number; message: RegExp; why: string }> = [
   // dockerd answers 503 "This node is not a swarm manager..." on every swarm endpoint of a node outside a swarm.
   { op: /^[A-Z]+ \/(swarm|nodes|services|tasks|secrets|configs)\b/, status: 503, message: /swarm/i, why: 'not a swarm manager (dockerd: 503)' },
-  // A registry that cannot be reached (the fuzzer's names all point at a closed local port): dockerd's pull
-  // answers 500 with the dial error ("Get https://127.0.0.1:9/v2/: dial tcp ...: connection refused").
-  { op: /^POST \/images\/create$/, status: 500, message: /^pull from 127\.0\.0\.1:9 failed/, why: 'registry unreachable (dockerd: 500)' },
+  // A registry that cannot be reached (the fuzzer's names all point at a closed local port): dockerd's pull,
+  // login and distribution answer 500 with the dial error ("Get "http://127.0.0.1:9/v2/": dial tcp ...").
+  { op: /^(POST \/images\/create|POST \/auth|GET \/distribution\/\{name\}\/json)$/, status: 500, message: /^Get "http:\/\/127\.0\.0\.1:9\/v2\/": dial tcp 127\.0\.0\.1:9: /, why: 'registry unreachable (dockerd: 500)' },
   // An import whose fromSrc URL cannot be downloaded: dockerd's import returns the HTTP client's error, a 500.
   { op: /^POST \/images\/create$/, status: 500, message: /^cannot download http:\/\/127\.0\.0\.1:9\//, why: 'import URL unreachable (dockerd: 500)' },
   // ps refusing its arguments: dockerd's ContainerTop returns ps's failure as a plain error ("Error running
   // ps: exit status 1"), a 500.
   { op: /^GET \/containers\/\{id\}\/top$/, status: 500, message: /^ps .*error/, why: 'ps refused ps_args (dockerd: 500)' },
+  // Unpausing a container that is not paused: dockerd 20.10's containerUnpause returns a plain error, a 500.
+  { op: /^POST \/containers\/\{id\}\/unpause$/, status: 500, message: /is not paused$/, why: 'unpause of a running container (dockerd: 500)' },
+  // A limit the kernel refuses (below what is in use, out of its range): runc update fails, dockerd says 500.
+  { op: /^POST \/containers\/\{id\}\/update$/, status: 500, message: /^Cannot update container [0-9a-f]{64}: failed to write/, why: 'the kernel refused a limit (dockerd: 500)' },
 ];
 
 /**

@@ -16,6 +16,17 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
+export interface RegistryOptions {
+  /** Basic auth with one user: a bcrypt htpasswd file made with `htpasswd -Bbn` (Debian's apache2-utils). */
+  auth?: { username: string; password: string };
+  /**
+   * Serve inside the network namespace of this process (the private dockerd's), on `port`: a second
+   * registry there, with its own storage, answers at the same `127.0.0.1:PORT` as one on the host.
+   */
+  netnsOf?: number;
+  port?: number;
+}
+
 /** A TCP port free on 127.0.0.1 at the moment of asking (for a server that cannot listen on port 0). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,41 +39,46 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `/v2/` until the registry answers 200, the process dies, or `timeoutMs` passes. */
-async function waitUntilServing(url: string, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
+/**
+ * Waits until the registry logs that it listens (it binds before it logs), the process dies, or
+ * `timeoutMs` passes. Its log, not a request: a registry in another network namespace is out of reach here.
+ */
+async function waitUntilServing(host: string, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${output()}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
+    if (output().includes(`listening on ${host}`)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`docker-registry did not answer ${url} within ${timeoutMs} ms: ${output()}`);
+  throw new Error(`docker-registry did not listen on ${host} within ${timeoutMs} ms: ${output()}`);
 }
 
 /**
  * Runs `docker-registry serve` on a free 127.0.0.1 port with its storage in `workDir`. Retries once with a
  * new port if the chosen one was taken between probing and binding.
  */
-export async function startRegistry(workDir: string): Promise<TestRegistry> {
+export async function startRegistry(workDir: string, opts: RegistryOptions = {}): Promise<TestRegistry> {
   mkdirSync(workDir, { recursive: true });
+  const authLines: string[] = [];
+  if (opts.auth) {
+    const htpasswd = join(workDir, 'htpasswd');
+    writeFileSync(htpasswd, await run('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password]));
+    authLines.push('auth:', '  htpasswd:', '    realm: sockerless-test', `    path: ${htpasswd}`);
+  }
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? await freePort();
     const host = `127.0.0.1:${port}`;
     const config = join(workDir, 'config.yml');
     writeFileSync(config, [
       'version: 0.1',
-      'log:', '  level: warn', '  accesslog:', '    disabled: true',
+      'log:', '  level: info', '  accesslog:', '    disabled: true',
       'storage:', '  filesystem:', `    rootdirectory: ${join(workDir, 'data')}`, '  delete:', '    enabled: true',
       'http:', `  addr: ${host}`,
+      ...authLines,
     ].join('\n') + '\n');
-    const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = opts.netnsOf ? ['nsenter', `--net=/proc/${opts.netnsOf}/ns/net`, '--', REGISTRY_BINARY] : [REGISTRY_BINARY];
+    const child = spawn(argv[0], [...argv.slice(1), 'serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
     child.stderr!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
@@ -79,7 +95,7 @@ export async function startRegistry(workDir: string): Promise<TestRegistry> {
       }
     };
     try {
-      await waitUntilServing(`http://${host}/v2/`, child, () => output);
+      await waitUntilServing(host, child, () => output);
       return { host, stop };
     } catch (err) {
       lastError = err;

@@ -8,6 +8,7 @@ import { parseAddressPoolFlag } from '../engine/network-addressing';
 import { simulatorLine } from '../simulators';
 import { presetConfig } from './presets';
 import { SIMULATOR_USAGE, startSimulatorHost } from './simulator-command';
+import { runStatusCommand, STATUS_USAGE } from './status-command';
 
 export interface CliArgs {
   command: string[];
@@ -48,7 +49,7 @@ export const USAGE = `Usage:
       or on the one at --simulator-endpoint http://HOST:PORT (see 'sockerless simulator aws').
 ${SIMULATOR_USAGE}  sockerless config check [--config FILE]
       Loads the config and its plugins and validates every option without starting.
-${POOLS_USAGE}`;
+${STATUS_USAGE}${POOLS_USAGE}`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
   const args: CliArgs = { command: [], listen: [], defaultAddressPools: [], tls: {}, help: false, load: [] };
@@ -74,7 +75,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (/^--(tls|tlsverify|insecure-tcp)(=.*)?$/.test(a)) setTlsSwitch(args.tls, a);
     else if (/^--tls(cacert|cert|key)(=.*)?$/.test(a)) setTlsFile(args.tls, a, a.includes('=') ? a.slice(a.indexOf('=') + 1) : value());
     else if (a === '--help' || a === '-h') args.help = true;
-    else if (a === 'pools' && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
+    else if ((a === 'pools' || a === 'status') && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.command.push(a);
   }
@@ -115,6 +116,11 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     const rest = [...(args.listen.length ? ['--host', args.listen[args.listen.length - 1]] : []), ...(args.rest ?? [])];
     const env = args.home ? { ...process.env, SOCKERLESS_HOME: args.home } : process.env;
     return runPoolsCommand(rest, env, (s) => { process.stdout.write(s); });
+  }
+  if (cmd === 'status') {
+    const rest = [...(args.listen.length ? ['--host', args.listen[args.listen.length - 1]] : []), ...(args.rest ?? [])];
+    const env = args.home ? { ...process.env, SOCKERLESS_HOME: args.home } : process.env;
+    return runStatusCommand(rest, env, (s) => { process.stdout.write(s); }, (s) => { process.stderr.write(s); });
   }
   if (cmd === 'config' && sub === 'check') {
     const loaded = await loadConfigFile(args.config ?? defaultConfigFile());

@@ -186,7 +186,7 @@ function toRequest(cmd: Exclude<PoolsCommand, { action: 'help' }>): { method: st
 }
 
 /** One request; rejects only when the daemon cannot be reached (or drops the connection). */
-function call(addr: DaemonAddress, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+export function call(addr: DaemonAddress, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((done, fail) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = {};
@@ -213,7 +213,7 @@ function call(addr: DaemonAddress, token: string | undefined, method: string, pa
   });
 }
 
-function daemonMessage(status: number, text: string): string {
+export function daemonMessage(status: number, text: string): string {
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
     if (typeof message === 'string' && message) return message;

@@ -2,18 +2,19 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ConflictError, InvalidArgumentError, NotImplementedError, type BackendDriver } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
+import type { ContainerControl } from '../engine/container-control';
 import type { ContainerRecord } from '../engine/container-record';
 import type { ContainerDefaults } from '../engine/images/image-config';
 import { commitContainer } from '../engine/images/image-commit';
 import type { ImageService } from '../engine/images/image-service';
-import { queryString, readJson } from './http';
+import { queryBool, queryString, readJson } from './http';
 
 /**
  * What a container made of its filesystem: `docker diff` (changes), `docker export` and `docker commit`.
  * Each is the backend's to compute (only it knows where the files are); a backend without the power is
  * Docker's 501, answered here once.
  */
-export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageService): void {
+export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageService, control: ContainerControl): void {
   const driverWith = <K extends 'changes' | 'exportFilesystem' | 'layerDiff'>(c: ContainerRecord, power: K, what: string) => {
     const driver = engine.backendOf(c).driver;
     if (!driver[power]) throw new NotImplementedError(`${what} is not supported by backend '${c.backend}'`);
@@ -42,22 +43,26 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     const c = engine.find(ref);
     if (c.state.Status === 'removing') throw new ConflictError(`You cannot commit a container ${c.id} that is being removed`);
     const driver = driverWith(c, 'layerDiff', 'docker commit');
-    // `pause` (default true) would freeze the container while its layer is read; this daemon has no pause
-    // yet, so a running container's layer is read as it is, like `docker commit --pause=false`.
-    const id = await commitContainer(images, {
-      containerId: c.id,
-      parentId: c.imageId,
-      containerConfig: c.config,
-      bodyConfig: bodyConfigOf(await readJson<Record<string, unknown>>(ctx)),
-      changes: queryList(ctx, 'changes'),
-      author: queryString(ctx, 'author') ?? '',
-      comment: queryString(ctx, 'comment') ?? '',
-      repo: queryString(ctx, 'repo') || undefined,
-      tag: queryString(ctx, 'tag') || undefined,
-      layer: () => driver.layerDiff(c.id),
-    });
+    const bodyConfig = bodyConfigOf(await readJson<Record<string, unknown>>(ctx));
+    // `pause` (default true) freezes a running container while its layer is read, as dockerd does; its
+    // `commit` event comes before the `unpause` (a deferred unpause in daemon/commit.go).
     const repo = queryString(ctx, 'repo');
-    engine.emit(c, 'commit', { comment: queryString(ctx, 'comment') ?? '', imageID: id, imageRef: repo ? `${repo}:${queryString(ctx, 'tag') || 'latest'}` : '' });
+    const id = await control.whilePaused(c, queryBool(ctx, 'pause', true), async () => {
+      const made = await commitContainer(images, {
+        containerId: c.id,
+        parentId: c.imageId,
+        containerConfig: c.config,
+        bodyConfig,
+        changes: queryList(ctx, 'changes'),
+        author: queryString(ctx, 'author') ?? '',
+        comment: queryString(ctx, 'comment') ?? '',
+        repo: repo || undefined,
+        tag: queryString(ctx, 'tag') || undefined,
+        layer: () => driver.layerDiff(c.id),
+      });
+      engine.emit(c, 'commit', { comment: queryString(ctx, 'comment') ?? '', imageID: made, imageRef: repo ? `${repo}:${queryString(ctx, 'tag') || 'latest'}` : '' });
+      return made;
+    });
     ctx.status = 201;
     ctx.body = { Id: id };
   });

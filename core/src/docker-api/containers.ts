@@ -7,6 +7,7 @@ import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
+import { registerStatsRoute } from './container-stats';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
 export interface ContainerRouteDeps {
@@ -14,6 +15,8 @@ export interface ContainerRouteDeps {
   runs: RunController;
   /** Whether image reference `ref` names the image a container was created from (`ancestor` filter). */
   imageMatches(ref: string, imageId: string): boolean;
+  /** The size of an image's layers (0 for one removed by force), for SizeRootFs. */
+  imageSize(imageId: string): number;
 }
 
 function optionalSeconds(ctx: Context, name: string): number | undefined {
@@ -51,7 +54,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     }
     ctx.body = await Promise.all(list.map(async (c) => {
       const driver = engine.backendOf(c).driver;
-      return summarizeContainer(c, driver.diskUsage ? await driver.diskUsage(c.id) : undefined);
+      const rw = driver.diskUsage ? await driver.diskUsage(c.id) : undefined;
+      return summarizeContainer(c, rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) });
     }));
   });
 
@@ -60,7 +64,10 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
     if (queryBool(ctx, 'size')) {
       const driver = engine.backendOf(c).driver;
-      if (driver.diskUsage) Object.assign(body, { SizeRw: await driver.diskUsage(c.id), SizeRootFs: 0 });
+      if (driver.diskUsage) {
+        const rw = await driver.diskUsage(c.id);
+        Object.assign(body, { SizeRw: rw, SizeRootFs: rw + deps.imageSize(c.imageId) });
+      }
     }
     ctx.body = body;
   });
@@ -175,9 +182,20 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
   });
 
-  for (const unsupported of ['stats', 'pause', 'unpause', 'update']) {
-    router.all(`/containers/:id/${unsupported}`, () => {
-      throw new NotImplementedError(`sockerless does not implement /containers/{id}/${unsupported}`);
-    });
-  }
+  router.post('/containers/:id/pause', async (ctx) => {
+    await runs.control.pause(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/unpause', async (ctx) => {
+    await runs.control.unpause(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/containers/:id/update', async (ctx) => {
+    const body = await readDockerJson<Record<string, unknown>>(ctx);
+    ctx.body = await runs.control.update(ctx.params.id, body);
+  });
+
+  registerStatsRoute(router, engine, (id) => runs.isRunning(id));
 }

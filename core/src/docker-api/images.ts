@@ -7,7 +7,9 @@ import gte from 'semver/functions/gte';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageService } from '../engine/images/image-service';
 import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
-import { decodeRegistryAuth } from '../engine/images/registry-client';
+import { pushImage, pushSourceOf } from '../engine/images/push';
+import { referenceWithTag } from '../engine/images/reference';
+import { decodeRegistryAuth, type RegistryCredentials } from '../engine/images/registry-client';
 import { errorStatus } from './errors';
 import { parseFilters, queryBool, queryString, startJsonStream } from './http';
 
@@ -61,7 +63,7 @@ export function registerImageRoutes(router: Router, images: ImageService): void 
       ctx.status = 201;
       ctx.body = '';
     } else if (action === 'push') {
-      throw new NotImplementedError('pushing images is not supported by Sockerless');
+      await push(ctx, images, name);
     } else {
       throw new NotImplementedError(`sockerless does not implement POST ${ctx.path}`);
     }
@@ -139,6 +141,41 @@ async function pull(ctx: Context, images: ImageService, fromImage: string): Prom
     platform: queryString(ctx, 'platform') || undefined,
     credentials: decodeRegistryAuth(ctx.get('X-Registry-Auth') || undefined),
   }, write));
+}
+
+/**
+ * `docker push`: credentials in X-Registry-Auth (`e30=`, `{}`, is anonymous); without the header dockerd
+ * reads them from the body and answers 400 when there is none. Every failure after that is in the stream.
+ */
+async function push(ctx: Context, images: ImageService, name: string): Promise<void> {
+  // A name that is no reference is dockerd's 400 before the stream.
+  referenceWithTag(name, queryString(ctx, 'tag') || undefined);
+  const header = ctx.get('X-Registry-Auth');
+  let credentials: RegistryCredentials | undefined;
+  if (header) credentials = decodeRegistryAuth(header);
+  else {
+    const body = await readText(ctx);
+    try {
+      credentials = decodeRegistryAuth(Buffer.from(JSON.stringify(JSON.parse(body))).toString('base64'));
+    } catch (err) {
+      throw new InvalidArgumentError(`Bad parameters and missing X-Registry-Auth: ${body.trim() === '' ? 'EOF' : (err as Error).message}`);
+    }
+  }
+  await streamed(ctx, (write) => pushImage(pushSourceOf(images), { name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
+}
+
+/** An auth config is a few hundred bytes; a larger body is not one. */
+const MAX_AUTH_BODY_BYTES = 64 * 1024;
+
+async function readText(ctx: Context): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_AUTH_BODY_BYTES) throw new InvalidArgumentError('Bad parameters and missing X-Registry-Auth: the body is too large for an auth config');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `docker import`: `fromSrc=-` reads the body; an http(s) URL is downloaded. Answers `{"status":"sha256:..."}`. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendDriver, BackendInstanceConfig, Logger, SockerlessConfig } from '@sockerless/sdk';
+import { noopTracer, type BackendDriver, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
+import { tracedDriver } from '../host/tracing';
 import type { CoreRegistries } from '../host/registries';
 
 export class BackendConfigError extends Error {}
@@ -16,7 +17,7 @@ export interface BackendInstance {
  * Instantiates the configured backend instances (`backends: { name: { driver, options } }`), or one instance
  * per registered driver kind when the config names none. Options are validated with the driver's schema.
  */
-export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger): Promise<Map<string, BackendInstance>> {
+export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger, tracer: Tracer = noopTracer): Promise<Map<string, BackendInstance>> {
   const declared: Record<string, BackendInstanceConfig> = config.backends ?? Object.fromEntries([...registries.drivers.keys()].map((kind) => [kind, { driver: kind }]));
   const out = new Map<string, BackendInstance>();
   for (const [name, spec] of Object.entries(declared)) {
@@ -37,8 +38,9 @@ export async function createBackendInstances(config: SockerlessConfig, registrie
     }
     const stateDir = join(home, 'backends', name);
     mkdirSync(stateDir, { recursive: true });
-    const driver = await entry.factory.create({ instanceName: name, options: options as Record<string, unknown>, stateDir, logger: logger.child({ backend: name }) });
-    out.set(name, { name, kind: spec.driver, driver, stateDir });
+    const driver = await entry.factory.create({ instanceName: name, options: options as Record<string, unknown>, stateDir, logger: logger.child({ backend: name }), tracer });
+    // Every call the core makes into the driver, in a span, when tracing is on.
+    out.set(name, { name, kind: spec.driver, driver: tracedDriver(driver, tracer, name), stateDir });
   }
   return out;
 }

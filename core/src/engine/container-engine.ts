@@ -26,6 +26,7 @@ import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
 import { workloadSecurityOf } from './security-config';
+import { adaptResources, resourcesOf, validateResources } from './resources';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -158,6 +159,7 @@ export class ContainerEngine {
     validateHealthcheck(body.Healthcheck);
     validateRestartPolicy(body.HostConfig ?? {});
     validateCreateSettings(body);
+    validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
@@ -166,6 +168,7 @@ export class ContainerEngine {
     config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     normalizeLinks(hostConfig, name, (ref) => this.tryFind(ref));
+    adaptResources(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
@@ -289,6 +292,7 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(instance.stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
+      resources: resourcesOf(c.hostConfig),
       network: this.networking.spec(c, starting),
       security: this.securityOf(c),
     };

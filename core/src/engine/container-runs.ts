@@ -3,22 +3,13 @@ import {
 } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
+import { ContainerControl } from './container-control';
 import { HealthMonitor } from './health';
 import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
+import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
-
-interface Waiter {
-  condition: WaitCondition;
-  resolve(result: WaitResult): void;
-}
-
-/** Docker's wait body; `Error` is present only when the run failed (the spec does not allow null). */
-export interface WaitResult {
-  StatusCode: number;
-  Error?: { Message: string };
-}
+export type { WaitCondition, WaitResult } from './waiters';
 
 interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
@@ -37,14 +28,17 @@ export class RunController {
   private readonly starting = new Set<string>();
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly waiters = new Waiters();
   /** Per container since its last manual start; see RestartManager. */
   private readonly restarts = new Map<string, RestartManager>();
   private readonly health: HealthMonitor;
   private shuttingDown = false;
+  /** pause, unpause and update (container-control.ts); a signal to a paused container thaws it. */
+  readonly control: ContainerControl;
 
   constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
     this.health = new HealthMonitor(engine, logger);
+    this.control = new ContainerControl(engine, (id) => this.runs.has(id), this.health);
   }
 
   /**
@@ -98,6 +92,7 @@ export class RunController {
   /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
   async start(idOrName: string, policyRestart = false): Promise<void> {
     const c = this.engine.find(idOrName);
+    if (c.state.Paused) throw new ConflictError('cannot start a paused container, try unpause instead');
     if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
     if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
     if (!policyRestart) this.beginRestartHistory(c);
@@ -146,7 +141,9 @@ export class RunController {
     const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
     this.runs.set(c.id, run);
     const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
-    c.state = { ...c.state, Status: 'running', Running: true, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+    // A paused container taken back at boot stays paused (its processes are still frozen).
+    const paused = reattached && c.state.Paused;
+    c.state = { ...c.state, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
     c.ports = proc.ports?.length ? proc.ports : undefined;
     if (!reattached) c.state.Health = this.health.healthForStart(c);
     await this.engine.save(c);
@@ -155,8 +152,9 @@ export class RunController {
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
       this.engine.emit(c, 'start');
     }
-    this.health.watch(c);
-    void proc.exited
+    if (!c.state.Paused) this.health.watch(c);
+    const stopOom = this.control.watchOom(c);
+    void proc.exited.finally(stopOom)
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
       .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
       .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
@@ -182,7 +180,7 @@ export class RunController {
     const io = this.engine.ioOf(id);
     const restartIn = this.policyRestartDelay(c, status.exitCode);
     c.state = {
-      ...c.state, Status: 'exited', Running: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
+      ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
       Error: status.error ?? '', FinishedAt: (status.finishedAt ?? new Date()).toISOString(),
     };
     if (restartIn !== undefined) {
@@ -194,9 +192,11 @@ export class RunController {
     this.engine.networking.stopped(id);
     await this.engine.save(c);
     io.finishRun();
+    // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
+    if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
-    this.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
+    this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
     if (restartIn !== undefined) {
       this.scheduleRestart(id, restartIn);
       return;
@@ -204,17 +204,6 @@ export class RunController {
     if (c.hostConfig.AutoRemove) {
       await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
     }
-  }
-
-  private answer(id: string, conditions: WaitCondition[], code: number, error?: string): void {
-    const set = this.waiters.get(id);
-    if (!set) return;
-    for (const w of [...set]) {
-      if (!conditions.includes(w.condition)) continue;
-      set.delete(w);
-      w.resolve(error ? { StatusCode: code, Error: { Message: error } } : { StatusCode: code });
-    }
-    if (set.size === 0) this.waiters.delete(id);
   }
 
   /**
@@ -229,13 +218,7 @@ export class RunController {
     if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.restartPending(c.id)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
-    return new Promise((resolve) => {
-      const waiter: Waiter = { condition, resolve };
-      let set = this.waiters.get(c.id);
-      if (!set) this.waiters.set(c.id, (set = new Set()));
-      set.add(waiter);
-      signal?.addEventListener('abort', () => set!.delete(waiter), { once: true });
-    });
+    return this.waiters.add(c.id, condition, signal);
   }
 
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
@@ -249,6 +232,7 @@ export class RunController {
     const run = this.runs.get(c.id);
     await this.engine.backendOf(c).driver.signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    await this.control.thawAfterSignal(c, sig);
     // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
     // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
     // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
@@ -271,6 +255,7 @@ export class RunController {
     await this.markStoppedByHand(c, sig);
     await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    await this.control.thawAfterSignal(c, sig);
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
@@ -303,12 +288,14 @@ export class RunController {
     const run = this.runs.get(c.id);
     if (run) {
       if (!opts.force) {
-        throw new ConflictError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+        const [state, unpause] = c.state.Paused ? ['paused', 'Unpause and then stop'] : ['running', 'Stop'];
+        throw new ConflictError(`You cannot remove a ${state} container ${c.id}. ${unpause} the container before attempting removal or force remove`);
       }
       run.stopRequested = true;
       this.restartManagerOf(c.id).cancel();
       await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
       this.engine.emit(c, 'kill', { signal: '9' });
+      await this.control.thawAfterSignal(c, 'SIGKILL');
       await run.ended;
       // The exit path may have auto-removed it already.
       if (!this.engine.containers.get(c.id)) return;
@@ -319,7 +306,7 @@ export class RunController {
     this.restarts.get(c.id)?.cancel();
     this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
-    this.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+    this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
   }
 
   // Restart policy plumbing; the rules themselves are in restart-policy.ts.

@@ -17,6 +17,8 @@ function endpoints(networks: Record<string, EndpointSettings>): Record<string, E
 /** `Up 5 minutes (healthy)`, `Exited (3) 2 seconds ago`, `Created`: the Status column of `docker ps`. */
 export function humanStatus(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
+  // docker's State.String(): a paused container shows no health.
+  if (s.Status === 'paused') return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
   if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${healthSuffix(s.Health)}`;
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'removing') return 'Removal In Progress';
@@ -87,7 +89,9 @@ function hostConfigView(c: ContainerRecord) {
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: false,
     PortBindings: {},
-    Memory: 0,
+    // dockerd's zero resources (PidsLimit is null there until set, so left out).
+    Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0, CpuPeriod: 0, CpuQuota: 0,
+    CpusetCpus: '', CpusetMems: '', BlkioWeight: 0, OomKillDisable: false,
     ...c.hostConfig,
   });
   // Clients send '' for "unset"; dockerd shows its default driver then.
@@ -136,7 +140,8 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
 }
 
 /** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
-export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
+/** `sizes`: the writable layer, and it plus the image's layers (dockerd's SizeRw and SizeRootFs), when asked for. */
+export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; rootFs: number }) {
   const networks: Record<string, unknown> = {};
   for (const [name, ep] of Object.entries(c.networks)) networks[name] = withoutNulls(ep);
   return {
@@ -155,6 +160,6 @@ export function summarizeContainer(c: ContainerRecord, sizeRw?: number) {
     HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
     NetworkSettings: { Networks: networks },
     Mounts: c.mounts,
-    ...(sizeRw !== undefined ? { SizeRw: sizeRw, SizeRootFs: sizeRw } : {}),
+    ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };
 }

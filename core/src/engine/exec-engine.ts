@@ -55,6 +55,7 @@ export class ExecEngine {
   create(containerRef: string, body: ExecCreateBody): { Id: string } {
     const c = this.engine.find(containerRef);
     if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw new ConflictError(`Container ${containerRef} is paused, unpause the container before exec`);
     const driver = this.engine.backendOf(c).driver;
     if (!driver.exec) throw new NotImplementedError(`exec is not supported by backend '${c.backend}' (${driver.kind})`);
     const argv = typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd;

@@ -29,7 +29,7 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
   // Containers apart, all at once: a thousand running ones are a thousand backend round trips.
   await Promise.all(engine.all().filter((c) => c.state.Running || c.state.Status === 'restarting').map(async (c) => {
     // A restarting container had no process: there is nothing to take back.
-    if (c.state.Status === 'running' && await reattach(engine, runs, c, logger)) return;
+    if ((c.state.Status === 'running' || c.state.Status === 'paused') && await reattach(engine, runs, c, logger)) return;
     await runs.recordLost(c);
   }));
   const rebuilt: string[] = [];
@@ -97,6 +97,8 @@ async function reattach(engine: ContainerEngine, runs: RunAdopter, c: ContainerR
     return false;
   }
   if (!proc) return false;
+  // The backend's freezer is the truth: a daemon killed between a pause and its record may have left them apart.
+  if (driver.isPaused) c.state = { ...c.state, Paused: await driver.isPaused(c.id).catch(() => c.state.Paused) };
   await runs.adoptRun(c, proc);
   logger.info('container reattached', { id: c.id, backend: c.backend, logsSince: logsSince?.toISOString() });
   return true;

@@ -22,7 +22,7 @@ export const RESTART_BACKOFF = {
 } as const;
 
 /** `''` is `no`, as dockerd reads it. */
-function isNone(policy: RestartPolicy | undefined): boolean {
+export function isNone(policy: RestartPolicy | undefined): boolean {
   return !policy?.Name || policy.Name === 'no';
 }
 

@@ -119,6 +119,9 @@ export class PluginHost {
     return out;
   }
 
+  /** Each plugin's init as it ran, in order: for the boot tree of `sockerless status`. */
+  readonly initTimes: Array<{ id: string; ms: number }> = [];
+
   async initAll(): Promise<void> {
     for (const r of this.order()) {
       const { plugin, source, options } = r.loaded;
@@ -140,6 +143,7 @@ export class PluginHost {
         throw new PluginLoadError(`plugin '${plugin.id}' (from ${source}): init failed: ${err.message}`);
       });
       this.initOrder.push(plugin.id);
+      this.initTimes.push({ id: plugin.id, ms: Date.now() - started });
       this.logger.debug('plugin ready', { plugin: plugin.id, ms: Date.now() - started });
     }
     this.registries.freeze();

@@ -1,11 +1,12 @@
 import type {
   AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry,
+  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
+  coreTracingExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -15,6 +16,7 @@ import {
 export class CoreRegistries {
   readonly drivers = new Map<string, { factory: BackendDriverFactory; pluginId: string }>();
   store?: { store: StateStore; pluginId: string };
+  tracer?: { tracer: Tracer; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -48,6 +50,13 @@ export class CoreRegistries {
         this.store = { store: s, pluginId };
       },
     };
+    const tracing: TracingRegistry = {
+      setTracer: (t) => {
+        this.check('tracer', pluginId);
+        if (this.tracer) throw new Error(`a tracer is set by both '${this.tracer.pluginId}' and '${pluginId}'; configure one`);
+        this.tracer = { tracer: t, pluginId };
+      },
+    };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -73,6 +82,7 @@ export class CoreRegistries {
       [coreSimulatorExtensionPoint.id, simulators],
       [coreCiCoordinatorExtensionPoint.id, ci],
       [coreHttpRoutesExtensionPoint.id, routes],
+      [coreTracingExtensionPoint.id, tracing],
     ]);
   }
 }

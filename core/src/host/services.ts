@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { detached, type EventsBus, type Lifecycle, type Logger, type Metrics, type PluginPaths, type StateStore, type StoredEvent, type Tracer } from '@sockerless/sdk';
+import { detached, type EventsBus, type Lifecycle, type Logger, type Metrics, type PluginPaths, type StateStore, type StoredEvent } from '@sockerless/sdk';
 import type { HostPaths } from './tokens';
 import { MonotonicNanoClock } from '../engine/clock';
 
@@ -170,18 +170,4 @@ export class CoreMetrics implements Metrics {
     }
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
-}
-
-/** Times spans into the debug log; an OpenTelemetry exporter can replace it through the same interface. */
-export function createTracer(logger: Logger): Tracer {
-  return {
-    async span(name, fn, attributes) {
-      const started = process.hrtime.bigint();
-      try {
-        return await fn();
-      } finally {
-        logger.debug('span', { span: name, ms: Number(process.hrtime.bigint() - started) / 1e6, ...attributes });
-      }
-    },
-  };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
 import { pushRootfsWithSkopeo, startRegistry, type TestRegistry } from '../../../test/support/registry';
+import { registryLogin } from '../../src/engine/images/registry-login';
 import { makeHarness, type Harness } from './fakes';
 
 let h: Harness;
@@ -81,7 +82,8 @@ test('a missing tag is a 404 before any progress line', async () => {
 test('an unreachable registry fails before any progress, naming the registry', async () => {
   const lines: unknown[] = [];
   const err = await h.images.pull({ fromImage: '127.0.0.1:1/x/y', tag: '1' }, (l) => lines.push(l)).catch((e) => e);
-  expect(err.message).toMatch(/^pull from 127\.0\.0\.1:1 failed: .*ECONNREFUSED/);
+  // dockerd's words: Go's error for its first request, the ping of /v2/.
+  expect(err.message).toBe('Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused');
   expect(lines).toEqual([]);
 });
 
@@ -131,5 +133,12 @@ describe('Bearer token auth as Docker Hub does it', () => {
     expect(ok.statuses[ok.statuses.length - 1]).toMatch(/^Status: /);
     await expect(h.images.pull({ fromImage: `${proxyHost}/tools/bb`, tag: '1.0' }, () => undefined))
       .rejects.toThrow(`pull access denied for ${proxyHost}/tools/bb, repository does not exist or may require 'docker login'`);
+  });
+
+  test('docker login fetches a token with the credentials and checks /v2/ with it', async () => {
+    await expect(registryLogin({ username: 'user', password: 'pass', serveraddress: `http://${proxyHost}/` }))
+      .resolves.toEqual({ Status: 'Login Succeeded', IdentityToken: '' });
+    await expect(registryLogin({ username: 'user', password: 'nope', serveraddress: proxyHost }))
+      .rejects.toMatchObject({ code: 'Unauthorized', message: `login attempt to http://${proxyHost}/v2/ failed with status: 401 Unauthorized` });
   });
 });

@@ -3,6 +3,7 @@ import type {
   RunTaskCommandOutput, Task, TaskDefinition, Tag,
 } from '@aws-sdk/client-ecs';
 import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import { traceAwsClient, type Tracer } from '@sockerless/sdk';
 
 // Types only at the top: the SDK modules themselves are loaded by `AwsApi.open`, when a driver is created.
 type EcsModule = typeof import('@aws-sdk/client-ecs');
@@ -39,13 +40,17 @@ export class AwsApi {
     private readonly logs: InstanceType<LogsModule['CloudWatchLogsClient']>,
   ) {}
 
-  /** Loads the SDK (about 0.1 s) and makes the two clients. */
-  static async open(conn: AwsConnection): Promise<AwsApi> {
+  /** Loads the SDK (about 0.1 s) and makes the two clients; with a tracer that is on, each call is a span. */
+  static async open(conn: AwsConnection, tracer?: Tracer): Promise<AwsApi> {
     // Silences the SDK's one-time notice about Node 20's end of support, which is not the user's concern here.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const [ecsMod, logsMod] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-cloudwatch-logs')]);
     const config = { region: conn.region, endpoint: conn.endpoint, credentials: conn.credentials, maxAttempts: conn.maxAttempts };
-    return new AwsApi(ecsMod, logsMod, new ecsMod.ECSClient(config), new logsMod.CloudWatchLogsClient(config));
+    const ecs = new ecsMod.ECSClient(config);
+    const logs = new logsMod.CloudWatchLogsClient(config);
+    traceAwsClient(ecs, tracer);
+    traceAwsClient(logs, tracer);
+    return new AwsApi(ecsMod, logsMod, ecs, logs);
   }
 
   close(): void {

@@ -41,7 +41,7 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   if (!endpoint && o.subnets.length === 0) {
     throw new Error(`backend '${ctx.instanceName}': options.subnets: Fargate tasks (awsvpc) need at least one subnet`);
   }
-  const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts });
+  const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts }, ctx.tracer);
   ctx.logger.info('ecs backend ready', { instance: ctx.instanceName, cluster: o.cluster, endpoint: endpoint ?? 'aws', agent: o.agent });
   return new EcsDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
 }
@@ -124,9 +124,11 @@ export class EcsDriver implements BackendDriver {
     const task = await this.runningTask(id);
     if (!task) throw new NotFoundError(`container ${id} has no running ECS task`);
     const sig = normalizeSignal(signal);
-    if (this.options.agent && this.agents.connected(id)) {
+    if (this.options.agent) {
       try {
-        await (await this.agents.session(id, 0)).signal(sig);
+        // A signal right after the start may come before the agent dialled in: StopTask instead would turn a
+        // SIGKILL into ECS's SIGTERM first (143, not Docker's 137), and lose any other signal.
+        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
         this.loop.wake();
         return;
       } catch (err) {

@@ -2,11 +2,12 @@
  * confine: the last step before a backend-local workload (or an exec into it) runs, doing inside the
  * sandbox what runc's init does after the namespaces and mounts are in place:
  *
- *   confine [--cgroup-fd N] [--sysctl KEY=VALUE]... [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--userns-fd N] [--caps 0,1,...|-]
+ *   confine [--cgroup-fd N]... [--sysctl KEY=VALUE]... [--ro-path P]... [--mask-path P]... [--setsid-ctty] [--userns-fd N] [--caps 0,1,...|-]
  *           [--seccomp-file BPF] [--nnp]
  *           [--uid U --gid G --groups g1,g2|-] [--unset-env NAME]... [--argv0 X] -- EXE ARGS...
  *
- * In this order: join the device cgroup (write "0" to the cgroup.procs file open on --cgroup-fd), write the
+ * In this order: join the container's cgroups (write "0" to each cgroup.procs file open on a --cgroup-fd: the
+ * device cgroup's, then memory, cpu, pids, freezer... as runc joins every controller before exec), write the
  * --sysctl values under /proc/sys (runc's sysctl step, before /proc/sys is made read-only), make the
  * --ro-path paths read-only and hide the --mask-path ones (runc's readonlyPath and maskPath; done here with
  * one mount call each, as bwrap's own binds re-read the whole mount table every time), lead a
@@ -157,7 +158,7 @@ static int compile_seccomp(const char *spec, const char *out) {
 /* ---- confinement ---- */
 
 struct options {
-  int cgroup_fd, userns_fd, setsid_ctty, nnp, has_caps, has_user;
+  int cgroup_fds[16], n_cgroup_fds, userns_fd, setsid_ctty, nnp, has_caps, has_user;
   const char *seccomp_file;
   unsigned long long caps; /* bit per capability to keep in the bounding set */
   uid_t uid;
@@ -189,7 +190,7 @@ static void parse_groups(struct options *o, char *list) {
 
 static void join_cgroup(int fd) {
   /* "0" is the writing process itself (cgroup v1 and v2 alike). */
-  if (write(fd, "0", 1) != 1) die("joining the device cgroup");
+  if (write(fd, "0", 1) != 1) die("joining the container's cgroup");
   close(fd);
 }
 
@@ -269,7 +270,7 @@ static void close_other_fds(void) {
 
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "--compile-seccomp") == 0) return compile_seccomp(argv[2], argv[3]);
-  struct options o = { .cgroup_fd = -1, .userns_fd = -1 };
+  struct options o = { .userns_fd = -1 };
   const char *ro_paths[64], *mask_paths[64], *sysctls[16];
   int n_ro = 0, n_mask = 0, n_sysctl = 0;
   int i = 1;
@@ -280,7 +281,10 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--setsid-ctty") == 0) { o.setsid_ctty = 1; continue; }
     if (strcmp(a, "--nnp") == 0) { o.nnp = 1; continue; }
     if (!v) dief("option without value");
-    if (strcmp(a, "--cgroup-fd") == 0) o.cgroup_fd = (int)number(v);
+    if (strcmp(a, "--cgroup-fd") == 0) {
+      if (o.n_cgroup_fds == 16) dief("too many cgroups");
+      o.cgroup_fds[o.n_cgroup_fds++] = (int)number(v);
+    }
     else if (strcmp(a, "--userns-fd") == 0) o.userns_fd = (int)number(v);
     else if (strcmp(a, "--seccomp-file") == 0) o.seccomp_file = v;
     else if (strcmp(a, "--caps") == 0) parse_caps(&o, argv[i + 1]);
@@ -300,7 +304,8 @@ int main(int argc, char **argv) {
   const char *exe = args[0];
   if (o.argv0) args[0] = (char *)o.argv0;
 
-  if (o.cgroup_fd >= 0) join_cgroup(o.cgroup_fd);
+  /* Every controller's group (devices, memory, cpu, pids, freezer...) before anything else runs or forks. */
+  for (int k = 0; k < o.n_cgroup_fds; k++) join_cgroup(o.cgroup_fds[k]);
   for (int k = 0; k < n_sysctl; k++) write_sysctl(sysctls[k]);
   for (int k = 0; k < n_ro; k++) readonly_path(ro_paths[k]);
   for (int k = 0; k < n_mask; k++) mask_path(mask_paths[k]);

@@ -88,6 +88,8 @@ export interface ConfineOptions {
   leadSession: boolean;
   /** The device cgroup's cgroup.procs is open on CGROUP_FD. */
   cgroupFd: boolean;
+  /** How many cgroup.procs files are open from CGROUP_FD on (the device cgroup's first when cgroupFd). */
+  cgroupFds?: number;
   /** The fd (as confine sees it) open on the remapped user namespace to enter (usernsRemap). */
   usernsFd?: number;
   /** `key=value` sysctls of the container's own namespaces, written before /proc/sys turns read-only. */
@@ -107,7 +109,8 @@ export interface ConfineOptions {
 /** The in-sandbox argv that confines and then execs the workload (or an exec's program) in place. */
 export function confineArgv(o: ConfineOptions): string[] {
   const args = [SANDBOX_CONFINE];
-  if (o.cgroupFd) args.push('--cgroup-fd', String(CGROUP_FD));
+  // Each cgroup.procs is written "0" (confine itself) before anything runs, so no process escapes a limit.
+  for (let i = 0; i < (o.cgroupFds ?? (o.cgroupFd ? 1 : 0)); i++) args.push('--cgroup-fd', String(CGROUP_FD + i));
   for (const s of o.sysctls ?? []) args.push('--sysctl', s);
   for (const p of o.readonlyPaths ?? []) args.push('--ro-path', p);
   for (const p of o.maskedPaths ?? []) args.push('--mask-path', p);

@@ -3,7 +3,7 @@ import {
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import { containerFiles, type ContainerFs } from './archive';
-import { containerLayer, exportTree, layerChanges, layerTar, type ContainerLayer } from './layer-diff';
+import { containerLayer, exportTree, isDaemonFile, layerChanges, layerTar, type ContainerLayer } from './layer-diff';
 import { copyDir, treeSize, upperDir } from './rootfs';
 import type { ContainerSecurity } from './security';
 import type { StartCache } from './start-cache';
@@ -47,11 +47,11 @@ export class ContainerFiles {
     return putContainerArchive(containerFiles(await this.fsOf(id)), path, tar, opts);
   }
 
-  /** Bytes written by the container on top of its image (Docker's SizeRw). */
+  /** Bytes written by the container on top of its image (Docker's SizeRw); not the files the daemon writes, as in `changes`. */
   async diskUsage(id: string): Promise<number> {
     const stateDir = this.d.stateDirOf(id);
     if (await exists(copyDir(stateDir))) return treeSize(copyDir(stateDir));
-    return treeSize(upperDir(stateDir));
+    return treeSize(upperDir(stateDir), isDaemonFile);
   }
 
   async changes(id: string): Promise<FilesystemChange[]> { return layerChanges(await this.layerOf(id)); }

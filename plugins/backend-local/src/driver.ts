@@ -1,14 +1,15 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, normalizeSignal, signalNumber,
+  ConflictError, InvalidArgumentError, NO_RESOURCE_LIMITS, NotFoundError, UnavailableError, hasResourceLimits, normalizeSignal, signalNumber,
   type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type FilesystemChange, type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
+  type WorkloadResources, type WorkloadStats,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
 import { ContainerFiles } from './container-files';
 import { execCommand, execLeadsSession, killable } from './exec';
-import { detectHostTools, type HostTools } from './host-tools';
+import { detectHostTools, warnAboutSandbox, type HostTools } from './host-tools';
 import { Leftovers, LiveRestore } from './live-restore';
 import type { Monitored } from './monitor';
 import { spawnProcess } from './process';
@@ -17,14 +18,15 @@ import { ContainerNetworks } from './network/container-networks';
 import type { SharedHostBridges } from './network/host-bridges';
 import { OverlayRoots, upperDir } from './rootfs';
 import { UsernsRemap, type UsernsRemapOptions } from './userns';
+import { ResourceControl } from './resource-control';
 import { RunningContainers } from './running';
 import { StartCache } from './start-cache';
 import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from './security';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
 import { SPEC_FILE, identityFromStateDir } from './spec-identity';
-import { resolveUser, type ExecUser } from './users';
-import { DEFAULT_PATH, envRecord, exists, isAlive, tick } from './util';
+import { resolveUser } from './users';
+import { DEFAULT_PATH, exists, isAlive, tick, workloadEnvironment } from './util';
 
 export interface LocalDriverOptions {
   sandbox: 'auto' | 'bubblewrap' | 'none';
@@ -53,6 +55,7 @@ export class LocalDriver implements BackendDriver {
   private readonly live: LiveRestore;
   private readonly leftovers: Leftovers;
   private readonly files: ContainerFiles;
+  private readonly resources: ResourceControl;
   /** What runs in a sandbox before the workload (bwrap, busybox, confine): see RunningContainers.workloadReady. */
   private readonly setupExecutables: Array<string | undefined>;
 
@@ -73,6 +76,7 @@ export class LocalDriver implements BackendDriver {
     this.setupExecutables = [tools.bwrap, tools.staticBusybox];
     this.runs = new RunningContainers({
       stateDirOf: (id) => this.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
+      oomKills: (id) => this.security.resources.oomKills(id),
     });
     const mode = ctx.options?.sandbox ?? 'auto';
     const remap = ctx.options?.usernsRemap;
@@ -81,19 +85,15 @@ export class LocalDriver implements BackendDriver {
       specOf: (id) => this.specOf(id), stateDirOf: (id) => this.stateDirOf(id), sandboxed: (spec) => this.sandboxed(spec),
       rootOf: (spec) => this.rootOf(spec), security: this.security, startCache: this.startCache,
     });
+    this.resources = new ResourceControl({
+      groups: this.security.resources, readyRunningOf: (id) => this.runs.readyRunningOf(id), specOf: (id) => this.specOf(id), saveSpec: (spec) => this.saveSpec(spec),
+    });
     this.leftovers = new Leftovers({
       logger: this.logger, security: this.security, live: this.live, runs: this.runs, net: this.net, stateDirOf: (id) => this.stateDirOf(id),
     });
     // Built in the background at boot (a second or so, once per source version); a start waits for it.
     if (mode !== 'none' && tools.bwrap) void this.security.helper.helper().then((p) => { if (p) this.setupExecutables.push(p); });
-    if (mode !== 'none' && !tools.bwrap) {
-      this.logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
-    } else if (mode === 'none') {
-      this.logger.warn('sandbox is "none": containers run directly on the host WITHOUT isolation');
-    }
-    if (tools.bwrap && !tools.staticBusybox) {
-      this.logger.warn('no static busybox on the host: containers with a non-root user run in a user namespace where file ownership is not enforced (install busybox-static)');
-    }
+    warnAboutSandbox(this.logger, mode, tools);
   }
 
   private get mode(): LocalDriverOptions['sandbox'] { return this.ctx.options?.sandbox ?? 'auto'; }
@@ -146,18 +146,9 @@ export class LocalDriver implements BackendDriver {
     } else {
       this.logger.warn('container will run directly on the host WITHOUT a sandbox', {
         id: spec.id, reason: this.mode === 'none' ? 'sandbox "none"' : !this.tools.bwrap ? 'bwrap not installed' : 'image has no root filesystem',
+        resourceLimits: hasResourceLimits(spec.resources ?? NO_RESOURCE_LIMITS) ? 'NOT enforced (no cgroups without the sandbox)' : 'none asked',
       });
     }
-  }
-
-  /** The workload's environment with what the runtime adds in Docker (PATH, HOSTNAME, HOME, TERM). */
-  private environment(env: string[], hostname: string, user: ExecUser, tty: boolean): Record<string, string> {
-    const out = envRecord(env);
-    out.PATH ??= DEFAULT_PATH;
-    out.HOSTNAME ??= hostname;
-    out.HOME ??= user.home || '/';
-    if (tty) out.TERM ??= 'xterm';
-    return out;
   }
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
@@ -176,7 +167,7 @@ export class LocalDriver implements BackendDriver {
         throw new InvalidArgumentError(`invalid mount config for type "${m.type}": bind source path does not exist: ${m.source}`);
       }
     }
-    const { user, env, exe } = await this.startCache.userAndExecutable(root, spec, workingDir, (u) => this.environment(spec.env, spec.hostname, u, spec.tty));
+    const { user, env, exe } = await this.startCache.userAndExecutable(root, spec, workingDir, (u) => workloadEnvironment(spec.env, spec.hostname, u, spec.tty));
     // From here the workload may write to its root: what was remembered about it no longer holds.
     this.startCache.touched(spec.stateDir);
     const sys = await exists(join(root, 'sys'));
@@ -222,7 +213,7 @@ export class LocalDriver implements BackendDriver {
 
   private async startOnHost(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const user = await resolveUser('/', spec.user, spec.groupAdd);
-    const env = this.environment(spec.env, spec.hostname, user, spec.tty);
+    const env = workloadEnvironment(spec.env, spec.hostname, user, spec.tty);
     const cwd = spec.workingDir || '/';
     await fs.mkdir(cwd, { recursive: true });
     await checkExecutable('/', spec.argv[0], env, cwd);
@@ -323,7 +314,7 @@ export class LocalDriver implements BackendDriver {
     const workingDir = spec.workingDir || cspec.workingDir || '/';
     if (!r.sandboxed) {
       const user = await resolveUser('/', spec.user || cspec.user, cspec.groupAdd);
-      const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
+      const env = workloadEnvironment(spec.env, cspec.hostname, user, spec.tty);
       await checkExecutable('/', spec.argv[0], env, workingDir);
       const asUser = user.uid !== 0 || user.gid !== 0 ? { uid: user.uid, gid: user.gid } : {};
       return killable(spawnProcess({ file: spec.argv[0], args: spec.argv.slice(1), env, cwd: workingDir, tty: spec.tty, stdin: spec.attachStdin, killGroupOnExit: true, size: spec.consoleSize, ...asUser }));
@@ -331,7 +322,7 @@ export class LocalDriver implements BackendDriver {
     if (!this.tools.nsenter) throw new UnavailableError('exec needs nsenter (util-linux) on the host');
     const root = await this.rootOf(cspec);
     const user = await resolveUser(root, spec.user || cspec.user, cspec.groupAdd);
-    const env = this.environment(spec.env, cspec.hostname, user, spec.tty);
+    const env = workloadEnvironment(spec.env, cspec.hostname, user, spec.tty);
     const exe = await checkExecutable(root, spec.argv[0], env, workingDir, cspec.mounts);
     const helperInside = await exists(`/proc/${r.workloadPid}/root${SANDBOX_BUSYBOX}`);
     const confined = await this.security.forExec(cspec, r.workloadPid, spec.tty, spec.privileged);
@@ -379,6 +370,14 @@ export class LocalDriver implements BackendDriver {
   }
 
   async diskUsage(id: string): Promise<number> { return this.files.diskUsage(id); }
+
+  // docker pause/unpause, update and stats work on the container's cgroups (resource-control.ts).
+  async pause(id: string): Promise<void> { return this.resources.setPaused(id, true); }
+  async unpause(id: string): Promise<void> { return this.resources.setPaused(id, false); }
+  async isPaused(id: string): Promise<boolean> { return this.resources.isPaused(id); }
+  async updateResources(id: string, r: WorkloadResources): Promise<string[]> { return this.resources.update(id, r); }
+  async stats(id: string): Promise<WorkloadStats | undefined> { return this.resources.stats(id); }
+  watchOom(id: string, onOom: () => void): () => void { return this.resources.watchOom(id, onOom); }
 
   async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
   async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }

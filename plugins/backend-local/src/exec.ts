@@ -28,6 +28,8 @@ export interface ExecConfinement {
   noNewPrivileges: boolean;
   /** The container's device cgroup's cgroup.procs is open on CGROUP_FD. */
   cgroupFd: boolean;
+  /** The resource groups' cgroup.procs follow it: this many files from CGROUP_FD on in all. */
+  cgroupFds?: number;
   /** The fd open on the container's user namespace when it is remapped (see UsernsRemap). */
   usernsFd?: number;
 }
@@ -79,7 +81,7 @@ export function execCommand(p: ExecPlan): ExecCommand {
     const c = p.confine;
     const inside = confineArgv({
       caps: c.caps, seccomp: c.seccomp, noNewPrivileges: c.noNewPrivileges, user: p.user, leadSession: execLeadsSession(p),
-      cgroupFd: c.cgroupFd, usernsFd: c.usernsFd, exe: p.exe, argv: p.argv,
+      cgroupFd: c.cgroupFd, cgroupFds: c.cgroupFds, usernsFd: c.usernsFd, exe: p.exe, argv: p.argv,
     });
     return { file: p.nsenter, args: nsenterArgs(p.target, p.workingDir, undefined, inside) };
   }

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isStaticElf } from '@sockerless/sdk';
+import { isStaticElf, type Logger } from '@sockerless/sdk';
 import { findHostTool } from './util';
 
 /** The host programs the local backend leans on, found once at start-up. */
@@ -30,4 +30,16 @@ export function detectHostTools(): HostTools {
     staticBusybox: busybox, busyboxHelper: busybox,
     ip: findHostTool('ip'), iptablesRestore: findHostTool('iptables-restore'), iptablesSave: findHostTool('iptables-save'),
   };
+}
+
+/** At boot: what the host lacks for Docker's isolation, said loudly. */
+export function warnAboutSandbox(logger: Logger, mode: 'auto' | 'bubblewrap' | 'none', tools: HostTools): void {
+  if (mode !== 'none' && !tools.bwrap) {
+    logger.warn('bubblewrap (bwrap) NOT FOUND: containers will run directly on the host WITHOUT isolation. Install the `bubblewrap` package.');
+  } else if (mode === 'none') {
+    logger.warn('sandbox is "none": containers run directly on the host WITHOUT isolation');
+  }
+  if (tools.bwrap && !tools.staticBusybox) {
+    logger.warn('no static busybox on the host: containers with a non-root user run in a user namespace where file ownership is not enforced (install busybox-static)');
+  }
 }

@@ -26,7 +26,7 @@ export interface ContainerLayer {
  * a layer of its own below the container's (or binds them), so they are no change of the container's.
  */
 const DAEMON_FILES = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
-const isDaemonFile = (path: string) => DAEMON_FILES.has(path);
+export const isDaemonFile = (path: string) => DAEMON_FILES.has(path);
 
 export async function containerLayer(spec: WorkloadSpec, fs_: { root: string; ids?: IdOffset }): Promise<ContainerLayer> {
   if (fs_.root === '/') throw new NotImplementedError(`container ${spec.id} runs on the host's own filesystem (no sandbox): it has no layer of its own`);

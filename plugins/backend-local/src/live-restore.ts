@@ -109,5 +109,7 @@ export class Leftovers {
 
   private killCgroup(id: string): void {
     for (const pid of this.d.security.processesOf(id)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    // A paused container's processes die only once thawed.
+    this.d.security.resources.thaw(id);
   }
 }

@@ -173,17 +173,18 @@ export async function prepareRootfs(root: string, spec: { hostname: string; work
 }
 
 /** Bytes in a tree (the container's writable layer), counting each file's size once. */
-export async function treeSize(dir: string): Promise<number> {
+export async function treeSize(dir: string, skip: (pathInTree: string) => boolean = () => false): Promise<number> {
   let total = 0;
-  const walk = async (p: string): Promise<void> => {
+  const walk = async (p: string, inTree: string): Promise<void> => {
+    if (skip(inTree)) return;
     const st = await fs.lstat(p).catch(() => undefined);
     if (!st) return;
     if (st.isDirectory()) {
-      for (const child of await fs.readdir(p).catch(() => [] as string[])) await walk(join(p, child));
+      for (const child of await fs.readdir(p).catch(() => [] as string[])) await walk(join(p, child), `${inTree === '/' ? '' : inTree}/${child}`);
     } else {
       total += st.size;
     }
   };
-  await walk(dir);
+  await walk(dir, '/');
   return total;
 }

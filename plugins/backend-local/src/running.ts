@@ -61,6 +61,8 @@ export interface RunningContainersOptions {
   setupExecutables: Array<string | undefined>;
   /** Called once a tracked container's process has exited (the driver detaches its networks). */
   onExit: (id: string) => void;
+  /** How many processes the OOM killer took in the container's memory group this run (made afresh at start). */
+  oomKills?: (id: string) => number;
 }
 
 export class RunningContainers {
@@ -85,6 +87,8 @@ export class RunningContainers {
         try { st = { ...st, signal: normalizeSignal(String(st.exitCode - 128)) }; } catch { /* not a signal */ }
       }
       void fs.rm(join(spec.stateDir, RUN_FILE), { force: true });
+      // dockerd's OOMKilled: the kernel killed a process of the container for its memory limit during the run.
+      if (r.sandboxed && (this.o.oomKills?.(spec.id) ?? 0) > 0) st = { ...st, oomKilled: true };
       return st;
     });
     r.exited = exited;

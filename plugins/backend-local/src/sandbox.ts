@@ -22,6 +22,8 @@ export interface SandboxConfinement {
   noNewPrivileges: boolean;
   /** The device cgroup's cgroup.procs is open on CGROUP_FD of bwrap (and stays open across it). */
   cgroupFd: boolean;
+  /** The resource groups' cgroup.procs follow it: this many files from CGROUP_FD on in all. */
+  cgroupFds?: number;
   /** The fd of bwrap open on the remapped user namespace, for confine to enter (see UsernsRemap). */
   usernsFd?: number;
   /** `key=value` sysctls confine writes in the container's namespaces (see UsernsRemap.sysctls). */
@@ -104,7 +106,7 @@ export function bwrapArgs(a: SandboxArgs): string[] {
     const c = a.confine;
     return [...args, '--', ...confineArgv({
       caps: c.caps, seccomp: c.seccompFilter !== undefined, noNewPrivileges: c.noNewPrivileges, user: a.user,
-      leadSession: workloadLeadsSession(a), cgroupFd: c.cgroupFd, usernsFd: c.usernsFd, sysctls: c.sysctls, exe: a.exe, argv: a.argv, unsetEnv: 'PWD' in a.env ? [] : ['PWD'],
+      leadSession: workloadLeadsSession(a), cgroupFd: c.cgroupFd, cgroupFds: c.cgroupFds, usernsFd: c.usernsFd, sysctls: c.sysctls, exe: a.exe, argv: a.argv, unsetEnv: 'PWD' in a.env ? [] : ['PWD'],
       // Docker's privileged containers have neither.
       readonlyPaths: security.privileged ? [] : security.readonlyPaths ?? READONLY_PATHS,
       maskedPaths: security.privileged ? [] : security.maskedPaths ?? MASKED_PATHS,
@@ -189,7 +191,9 @@ export async function checkExecutable(root: string, argv0: string | undefined, e
   for (const c of candidates) {
     const host = (await hostPathInMount(mounts, c)) ?? (await resolveInRoot(root, c, true));
     const st = await fs.stat(host).catch(() => undefined);
-    if (!st || st.isDirectory()) continue;
+    if (!st) continue;
+    // A path to a directory (`docker run img /`): runc's LookPath answers permission denied (Docker's 126).
+    if (st.isDirectory()) { if (argv0.includes('/')) foundNonExec = true; continue; }
     if (st.mode & 0o111) return c;
     foundNonExec = true;
   }

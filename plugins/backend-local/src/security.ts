@@ -1,10 +1,11 @@
 import { closeSync, openSync } from 'node:fs';
 import {
-  ConflictError, NotImplementedError, UnavailableError, type Logger, type WorkloadSecurity, type WorkloadSpec,
+  ConflictError, NO_RESOURCE_LIMITS, NotImplementedError, hasResourceLimits, UnavailableError, type Logger, type WorkloadSecurity, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { ConfineHelper } from './confine-helper';
 import { DEFAULT_SECURITY, SANDBOX_CONFINE, SANDBOX_SECCOMP, containerCapabilities } from './confinement';
 import { DeviceCgroups, deviceRule } from './device-cgroup';
+import { ResourceCgroups } from './resource-cgroups';
 import type { ExecConfinement } from './exec';
 import { canPassFds } from './process';
 import type { SandboxConfinement } from './sandbox';
@@ -49,11 +50,14 @@ function asksForMore(s: WorkloadSecurity): string | undefined {
 export class ContainerSecurity {
   readonly helper: ConfineHelper;
   private readonly cgroups: DeviceCgroups;
+  /** The container's memory, cpu, pids, freezer... groups (limits, pause, stats). */
+  readonly resources: ResourceCgroups;
 
   /** `userns`: the daemon's remapping (usernsRemap), entered by confine; absent by default. */
   constructor(private readonly logger: Logger, stateDir: string, private readonly required: boolean, readonly userns?: UsernsRemap) {
     this.helper = new ConfineHelper(logger, stateDir);
     this.cgroups = new DeviceCgroups(logger, stateDir);
+    this.resources = new ResourceCgroups(logger, stateDir);
   }
 
   /** At create: Docker's 400s for bad devices or profiles, then the cgroup and filter, ready for start. */
@@ -65,10 +69,12 @@ export class ContainerSecurity {
     const helper = await this.helper.helper();
     if (!helper) {
       if (this.required || this.userns?.applies(spec)) throw new UnavailableError(MISSING_HELPER);
-      const more = asksForMore(s);
+      const more = asksForMore(s) ?? (hasResourceLimits(spec.resources ?? NO_RESOURCE_LIMITS) ? 'a resource limit' : undefined);
       if (more) throw new NotImplementedError(`${more} needs the confine helper, which could not be built on this host (install gcc, libc6-dev and libseccomp-dev)`);
       return;
     }
+    const unsupported = this.resources.unsupported(spec.resources ?? NO_RESOURCE_LIMITS);
+    if (unsupported) throw new NotImplementedError(`${unsupported} needs a cgroup v1 controller this host does not have mounted`);
     if (profile) await this.helper.seccompFilter(profile, containerCapabilities(s));
     this.cgroups.ensure(spec.id, rules, s.privileged);
   }
@@ -84,12 +90,12 @@ export class ContainerSecurity {
     const caps = containerCapabilities(s);
     const profile = s.privileged ? undefined : profileOf(s.seccomp);
     const seccompFilter = profile ? await this.helper.seccompFilter(profile, caps) : undefined;
-    const fds = await this.cgroupFds(spec, s, spec.tty);
-    const cgroupFd = fds.length > 0;
+    const { fds, cgroupFd } = await this.cgroupFds(spec, s, spec.tty, true);
+    const cgroupFds = fds.length;
     const remapped = this.userns?.applies(spec) ? this.userns : undefined;
     const usernsFd = remapped ? await this.usernsFd(spec.tty, fds, () => remapped.openNamespace()) : undefined;
     const sysctls = remapped?.sysctls(spec);
-    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd, sysctls }, fds);
+    return confined({ helper, seccompFilter, caps, noNewPrivileges: s.noNewPrivileges, cgroupFd, cgroupFds, usernsFd, sysctls }, fds);
   }
 
   /**
@@ -103,11 +109,11 @@ export class ContainerSecurity {
     const s = securityOf(spec);
     const caps = privileged ? containerCapabilities({ ...s, privileged: true }) : containerCapabilities(s);
     const seccomp = await exists(`${root}${SANDBOX_SECCOMP}`);
-    const fds = await this.cgroupFds(spec, s, tty);
-    const cgroupFd = fds.length > 0;
+    const { fds, cgroupFd } = await this.cgroupFds(spec, s, tty, false);
+    const cgroupFds = fds.length;
     // An exec joins the workload's user namespace (there is one only where the daemon remapped it).
     const usernsFd = inOtherUserns(workloadPid) ? await this.usernsFd(tty, fds, async () => openSync(`/proc/${workloadPid}/ns/user`, 'r')) : undefined;
-    return confined({ caps, seccomp, noNewPrivileges: s.noNewPrivileges, cgroupFd, usernsFd }, fds);
+    return confined({ caps, seccomp, noNewPrivileges: s.noNewPrivileges, cgroupFd, cgroupFds, usernsFd }, fds);
   }
 
   /** Adds a descriptor on the user namespace to `fds` and returns its number in the child (3 is the first). */
@@ -123,17 +129,25 @@ export class ContainerSecurity {
     return 2 + fds.length;
   }
 
-  /** The device cgroup's cgroup.procs, opened for confine to join (re-created if a reboot lost it). */
-  private async cgroupFds(spec: WorkloadSpec, s: WorkloadSecurity, tty: boolean): Promise<number[]> {
-    if (!canPassFds(tty)) return [];
-    const procs = this.cgroups.ensure(spec.id, s.privileged ? [] : s.devices.map(deviceRule), s.privileged);
-    if (!procs) return [];
+  /**
+   * The cgroup.procs files confine joins, opened: the device cgroup's first (`cgroupFd`: it is there, on
+   * CGROUP_FD, which the monitor joins too), then the resource groups' (made afresh with the limits at a
+   * start, `fresh`; re-created if a reboot lost them).
+   */
+  private async cgroupFds(spec: WorkloadSpec, s: WorkloadSecurity, tty: boolean, fresh: boolean): Promise<{ fds: number[]; cgroupFd: boolean }> {
+    if (!canPassFds(tty)) return { fds: [], cgroupFd: false };
+    const devices = this.cgroups.ensure(spec.id, s.privileged ? [] : s.devices.map(deviceRule), s.privileged);
+    const paths = [...(devices ? [devices] : []), ...(await this.resources.ensure(spec.id, spec.resources ?? NO_RESOURCE_LIMITS, fresh))];
+    const fds: number[] = [];
     try {
-      return [openSync(procs, 'w')];
+      for (const p of paths) fds.push(openSync(p, 'w'));
     } catch (err) {
-      this.logger.warn('cannot open the device cgroup', { id: spec.id, error: (err as Error).message });
-      return [];
+      confined(undefined, fds).close();
+      this.logger.warn('cannot open the container\'s cgroups', { id: spec.id, error: (err as Error).message });
+      if (hasResourceLimits(spec.resources ?? NO_RESOURCE_LIMITS)) throw err;
+      return { fds: [], cgroupFd: false };
     }
+    return { fds, cgroupFd: devices !== undefined };
   }
 
   /** The containers of this home that have a device cgroup. */
@@ -152,11 +166,12 @@ export class ContainerSecurity {
    */
   remove(id: string): void {
     void this.cgroups.remove(id);
+    void this.resources.remove(id);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.userns?.close();
-    return this.cgroups.close();
+    await Promise.all([this.cgroups.close(), this.resources.close()]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, promises as fs, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { ExecUser } from './users';
 
 /** Runs a host tool and resolves with its stdout; rejects with stderr in the message. */
 export function run(file: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
@@ -55,4 +56,15 @@ export function envRecord(env: string[]): Record<string, string> {
   return out;
 }
 
-export { DEFAULT_PATH } from '@sockerless/sdk';
+import { DEFAULT_PATH } from '@sockerless/sdk';
+export { DEFAULT_PATH };
+
+/** The workload's environment with what the runtime adds in Docker (PATH, HOSTNAME, HOME, TERM). */
+export function workloadEnvironment(env: string[], hostname: string, user: ExecUser, tty: boolean): Record<string, string> {
+  const out = envRecord(env);
+  out.PATH ??= DEFAULT_PATH;
+  out.HOSTNAME ??= hostname;
+  out.HOME ??= user.home || '/';
+  if (tty) out.TERM ??= 'xterm';
+  return out;
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SIMULATOR_CREDENTIALS, type Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
-import { AwsError, sendJson11Error, sendRestJsonError } from './errors';
+import { AwsError, awsRequestId, sendJson11Error, sendRestJsonError } from './errors';
 import { verifySigV4, type SimulatorCredential } from './sigv4';
 import { TokenBucket } from './throttle';
 import type { Json, Json11Operations } from './wire';
@@ -111,7 +111,7 @@ export class AwsServer {
       }
       const result = await op(body);
       const text = JSON.stringify(result ?? {});
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId() });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': awsRequestId() });
       res.end(text);
     } catch (err) {
       sendJson11Error(res, asAwsError(err, service === 'ecs' ? 'ServerException' : 'ServiceUnavailableException', this.logger));
@@ -133,8 +133,4 @@ function asAwsError(err: unknown, serverCode: string, logger: Logger): AwsError 
   if (err instanceof AwsError) return err;
   logger.error('AWS simulator: unexpected error', { err: (err as Error)?.stack ?? String(err) });
   return new AwsError(serverCode, `internal error: ${(err as Error)?.message ?? String(err)}`, 500);
-}
-
-function requestId(): string {
-  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2, 10)}`;
 }

@@ -1,5 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../services';
+import type { WorkloadResources, WorkloadStats } from './resources';
+import type { Tracer } from '../tracing';
 
 /**
  * The backend driver contract. A driver owns only workloads (like a virtual-kubelet provider): it makes
@@ -142,6 +144,8 @@ export interface WorkloadSpec {
   stateDir: string;
   /** Memory limit in bytes; 0 means none. */
   memoryBytes: number;
+  /** Docker's cgroup limits (Memory, NanoCpus, PidsLimit...); absent from an older core: none. */
+  resources?: WorkloadResources;
   /** Absent from a core that predates networking: a driver then treats the workload as `host`. */
   network?: WorkloadNetwork;
   /** Absent from a core that predates it: Docker's default confinement. */
@@ -294,6 +298,26 @@ export interface BackendDriver {
   updateHosts?(id: string, hosts: HostEntry[]): Promise<void>;
   /** The network was removed: free what the driver made for it (a bridge). Called on every instance. */
   removeNetwork?(networkId: string): Promise<void>;
+  /**
+   * `docker pause` / `unpause`: freezes every process of the running workload (the cgroup freezer) and
+   * resolves once it is frozen (thawed). Without them the core answers Docker's 501.
+   */
+  pause?(id: string): Promise<void>;
+  unpause?(id: string): Promise<void>;
+  /** Whether the workload is frozen now (a paused container found again at boot). */
+  isPaused?(id: string): Promise<boolean>;
+  /**
+   * `docker update`: new limits for a created or running workload, applied live; resolves to dockerd's
+   * warnings. Throws a typed error for what it cannot apply. Without it the core refuses resource changes.
+   */
+  updateResources?(id: string, resources: WorkloadResources): Promise<string[]>;
+  /**
+   * Calls `onOom` each time the kernel's OOM killer kills a process of the running workload for its memory
+   * limit (dockerd's `oom` event, also for a child the workload survives); returns how to stop watching.
+   */
+  watchOom?(id: string, onOom: () => void): () => void;
+  /** One usage sample of a running workload (`docker stats`); undefined when it does not run. */
+  stats?(id: string): Promise<WorkloadStats | undefined>;
   /** What this instance manages, for recovery at boot. */
   list(): Promise<ManagedWorkload[]>;
   /**
@@ -313,6 +337,11 @@ export interface BackendDriverContext<O = Record<string, unknown>> {
   /** A directory owned by this instance. */
   stateDir: string;
   logger: Logger;
+  /**
+   * For spans of the driver's own (a cloud SDK call: `traceAwsClient`). The core times every driver method
+   * itself; the daemon always sets this, a driver made by hand (a test) may leave it out.
+   */
+  tracer?: Tracer;
 }
 
 export interface BackendDriverFactory<O = Record<string, unknown>> {

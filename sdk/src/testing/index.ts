@@ -62,3 +62,8 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
 }
 export { captureInit, MemoryStateStore, RecordingEventsBus, silentLogger } from './fakes';
 export { finishProcess, readAll, waitForText } from './streams';
+export {
+  conformanceScenarios, runBackendConformance, runConformanceScenarios, skipReasonOf,
+  type BackendConformanceOptions, type ConformanceDriverSource, type ConformanceResult, type ConformanceScenario, type ConformanceSkips,
+} from './conformance';
+export { RecordingTracer, type RecordedSpan } from './recording-tracer';

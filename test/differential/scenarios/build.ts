@@ -44,7 +44,7 @@ const CONTEXT = asciiTar({ Dockerfile: DOCKERFILE, 'f.txt': 'hi\n', '.dockerigno
 const FAILING = asciiTar({ Dockerfile: `FROM ${BUSYBOX}\nRUN echo before\nRUN exit 3\n` });
 const TAR = { 'Content-Type': 'application/x-tar' };
 
-const build = (as: string, query: Record<string, string>, rawBody = CONTEXT): HttpStep => ({ as, method: 'POST', path: '/build', query, rawBody, headers: TAR, compare: { stream: true } });
+const build = (as: string, query: Record<string, string>, rawBody = CONTEXT): HttpStep => ({ as, method: 'POST', path: '/build', query, rawBody, headers: TAR, compare: { rawStream: true } });
 
 export const buildScenarios: Scenario[] = [
   {

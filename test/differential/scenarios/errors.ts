@@ -1,8 +1,21 @@
 /** Invalid create bodies and the error answers: 400, 404, 409, 403 and the 304s. */
 import type { Scenario } from '../model';
-import { create, createFails, createNetwork, createVolume, getFails, start, wait } from './steps';
+import { create, createFails, createNetwork, createVolume, getFails, inspect, start, wait } from './steps';
 
 export const errorScenarios: Scenario[] = [
+  {
+    // The start's 500 and the exit code it leaves: 127 for a command not found, 126 for one that cannot be
+    // executed (a directory: runc's LookPath answers permission denied). The messages are runc's, not compared.
+    name: 'start failures: a missing command and a directory as the command',
+    steps: [
+      create('missing', { Cmd: ['diff-no-such-command'] }),
+      start('missing'),
+      inspect('missing', 'missing after start', ['State.Status', 'State.ExitCode']),
+      create('directory', { Cmd: ['/'] }),
+      start('directory'),
+      inspect('directory', 'directory after start', ['State.Status', 'State.ExitCode']),
+    ],
+  },
   {
     name: 'create invalid: names',
     steps: [

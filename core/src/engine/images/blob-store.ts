@@ -16,15 +16,23 @@ import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 export class BlobStore {
   readonly blobsDir: string;
   readonly tmpDir: string;
+  /**
+   * `<diff_id hex>`: the gzip forms of a layer seen in registries (`sha256:<digest> <size> [<repository>]`
+   * per line), as dockerd's distribution metadata keeps them, so a push finds the blob a registry already
+   * has, or mounts it from the repository it came from.
+   */
+  private readonly compressedDir: string;
 
   constructor(imagesDir: string) {
     this.blobsDir = join(imagesDir, 'blobs', 'sha256');
     this.tmpDir = join(imagesDir, 'tmp');
+    this.compressedDir = join(imagesDir, 'blobs', 'compressed');
   }
 
   /** Creates the folders and drops what an interrupted write left in `tmp/`. */
   init(): void {
     mkdirSync(this.blobsDir, { recursive: true });
+    mkdirSync(this.compressedDir, { recursive: true });
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -52,6 +60,24 @@ export class BlobStore {
 
   async remove(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
+    await rm(join(this.compressedDir, hexOf(digest)), { force: true });
+  }
+
+  /** The gzip forms of layer `diffId` known so far, most recent first. */
+  async compressedOf(diffId: string): Promise<CompressedForm[]> {
+    const text = await readFile(join(this.compressedDir, hexOf(diffId)), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((line) => {
+      const [digest, size, repository] = line.split(' ');
+      return { digest, size: Number(size), ...(repository ? { repository } : {}) };
+    });
+  }
+
+  /** Records that `form` (a registry blob) unpacks to layer `diffId`; written whole, then renamed. */
+  async rememberCompressed(diffId: string, form: CompressedForm): Promise<void> {
+    const known = (await this.compressedOf(diffId)).filter((f) => f.digest !== form.digest || f.repository !== form.repository);
+    const tmp = this.tempPath();
+    await writeFile(tmp, [form, ...known].slice(0, 16).map((f) => `${f.digest} ${f.size}${f.repository ? ` ${f.repository}` : ''}\n`).join(''));
+    await rename(tmp, join(this.compressedDir, hexOf(diffId)));
   }
 
   /** Stores small content (configs, manifests); returns its digest. */
@@ -112,6 +138,7 @@ export class BlobStore {
       }
       if (this.has(diffId)) await rm(tmp, { force: true });
       else await rename(tmp, this.path(diffId));
+      if (rawDigest !== diffId) await this.rememberCompressed(diffId, { digest: rawDigest, size: rawBytes, repository: opts.repository });
       return { diffId, size, rawDigest, rawBytes };
     } catch (err) {
       await rm(tmp, { force: true });
@@ -123,8 +150,17 @@ export class BlobStore {
 export interface LayerIngestOptions {
   expectedDigest?: string;
   expectedDiffId?: string;
+  /** The registry repository the blob comes from, remembered with its compressed form. */
+  repository?: string;
   /** Called with the running count of raw (maybe compressed) bytes, for progress. */
   onRawBytes?: (bytes: number) => void;
+}
+
+export interface CompressedForm {
+  digest: string;
+  size: number;
+  /** `127.0.0.1:5000/tools/bb`: where the blob was pulled from or pushed to. */
+  repository?: string;
 }
 
 export interface IngestedLayer {

@@ -106,6 +106,7 @@ async function downloadLayers(target: PullTarget, client: RegistryClient, layers
         const total = layer.size ?? size ?? 0;
         let reported = 0;
         await target.blobs.ingestLayer(body, {
+          repository: client.repository,
           expectedDigest: layer.digest,
           expectedDiffId: diffIds[i],
           onRawBytes: (current) => {
@@ -124,7 +125,7 @@ async function downloadLayers(target: PullTarget, client: RegistryClient, layers
 }
 
 /** The `[=====>     ]  1.2MB/3.4MB` text Docker sends alongside progressDetail (shown by old clients). */
-function progressBar(current: number, total: number): string {
+export function progressBar(current: number, total: number): string {
   const width = 50;
   const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
   const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);

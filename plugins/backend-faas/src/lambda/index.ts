@@ -24,6 +24,7 @@ export function lambdaDriverFactory(deps: LambdaFactoryDeps): BackendDriverFacto
         region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
         ...resolveCloudConnection(options, deps.simulators),
         maxAttempts: options.maxAttempts,
+        tracer: ctx.tracer,
       });
       return new LambdaDriver({ instanceName: ctx.instanceName, options, clients, agents: deps.agents, logger: ctx.logger });
     },

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { traceAwsClient, type Tracer } from '@sockerless/sdk';
 
 export type LambdaModule = typeof import('@aws-sdk/client-lambda');
 export type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
@@ -27,6 +28,8 @@ export interface ClientSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Attempts of a control-plane call; Invoke always makes one. */
   maxAttempts?: number;
+  /** With a tracer that is on, each AWS call is a span with its request id. */
+  tracer?: Tracer;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function createClients(settings: ClientSettings): Promise<LambdaCli
   // No retries for Invoke: a retried RequestResponse call would run the container a second time.
   const invoke = new lambdaSdk.LambdaClient({ ...base, maxAttempts: 1, requestHandler: invokeAgents });
   const logs = new logsSdk.CloudWatchLogsClient(retried);
+  for (const client of [lambda, invoke, logs]) traceAwsClient(client, settings.tracer);
   return {
     lambdaSdk, logsSdk, lambda, invoke, logs,
     destroy() {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimContext } from '../context';
-import { AwsError } from '../errors';
+import { AwsError, awsRequestId } from '../errors';
 import { configurationOf, FunctionStore, type LambdaFunction } from './functions';
 import { Invocation, type InvocationResult } from './invocation';
 
@@ -27,14 +27,15 @@ interface Route {
   handler: Handler;
 }
 
+// Every Lambda answer carries a request id (x-amzn-RequestId), as AWS's; Invoke's is the invocation's own.
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': awsRequestId(), ...headers });
   res.end(text);
 }
 
 function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-length': 0, ...headers });
+  res.writeHead(status, { 'content-length': 0, 'x-amzn-requestid': awsRequestId(), ...headers });
   res.end();
 }
 

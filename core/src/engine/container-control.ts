@@ -1,0 +1,148 @@
+import { availableParallelism } from 'node:os';
+import { ConflictError, InvalidArgumentError, NotImplementedError, isSockerlessError, type BackendDriver } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+import type { ContainerRecord } from './container-record';
+import { mergeResourceUpdate, resourcesOf, validateResources } from './resources';
+import { isNone, validateRestartPolicy } from './restart-policy';
+
+/** Whether a run is in progress (RunController.isRunning): pause, unpause and live updates need one. */
+export type IsRunning = (id: string) => boolean;
+
+/**
+ * `docker pause` / `unpause` and `docker update` as dockerd does them (daemon/pause.go, unpause.go,
+ * update.go): the state and events are the core's, freezing and the limits the backend's (optional driver
+ * methods; a backend without them answers Docker's 501).
+ */
+/** The health monitor's hold on a container: dockerd probes only a running container that is not paused. */
+export interface HealthProbes {
+  stop(id: string): void;
+  watch(c: ContainerRecord): void;
+}
+
+export class ContainerControl {
+  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning, private readonly health: HealthProbes) {}
+
+  private driverOf(c: ContainerRecord): BackendDriver {
+    return this.engine.backendOf(c).driver;
+  }
+
+  async pause(ref: string): Promise<void> {
+    const c = this.engine.find(ref);
+    if (!this.isRunning(c.id) || !c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
+    if (c.state.Restarting) throw new ConflictError(`Container ${c.id} is restarting, wait until the container is running`);
+    const driver = this.driverOf(c);
+    if (!driver.pause) throw new NotImplementedError(`pause is not supported by backend '${c.backend}' (${driver.kind})`);
+    await driver.pause(c.id);
+    await this.record(c, true);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.engine.find(ref);
+    // dockerd 20.10 answers this one with a 500, not a conflict.
+    if (!c.state.Paused) throw new Error(`Container ${c.id} is not paused`);
+    const driver = this.driverOf(c);
+    if (!driver.unpause) throw new NotImplementedError(`unpause is not supported by backend '${c.backend}' (${driver.kind})`);
+    await driver.unpause(c.id);
+    await this.record(c, false);
+  }
+
+  /** The new state, saved, and dockerd's `pause`/`unpause` event (`quiet`: none). */
+  private async record(c: ContainerRecord, paused: boolean, quiet = false): Promise<void> {
+    const now = this.engine.containers.get(c.id) ?? c;
+    // Ended meanwhile (the exit path cleared the state): nothing to record.
+    if (!now.state.Running) return;
+    now.state = { ...now.state, Status: paused ? 'paused' : 'running', Paused: paused };
+    // dockerd's updateHealthMonitor: no probe runs in a frozen container; they start again when it thaws.
+    if (paused) this.health.stop(now.id); else this.health.watch(now);
+    await this.engine.save(now);
+    if (!quiet) this.engine.emit(now, paused ? 'pause' : 'unpause');
+  }
+
+  /**
+   * dockerd's killWithSignal on a paused container: the signal is queued, then the container is thawed so
+   * that it is delivered, which containerd reports as `unpause`; a SIGKILL is runc's to deliver, which thaws
+   * the group itself, with no event. So a stop, kill or `rm -f` of a paused container works.
+   */
+  async thawAfterSignal(c: ContainerRecord, signal: string): Promise<void> {
+    if (!c.state.Paused) return;
+    await this.driverOf(c).unpause?.(c.id).catch(() => undefined);
+    await this.record(c, false, signal === 'SIGKILL');
+  }
+
+  /** Containers whose `oom` event of this run was sent while it ran (so its exit does not send another). */
+  private readonly oomReported = new Set<string>();
+
+  /** While a run lasts: the backend's OOM kills as dockerd's `oom` events; returns how to stop. */
+  watchOom(c: ContainerRecord): () => void {
+    this.oomReported.delete(c.id);
+    const stop = this.driverOf(c).watchOom?.(c.id, () => {
+      this.oomReported.add(c.id);
+      this.engine.emit(this.engine.containers.get(c.id) ?? c, 'oom');
+    });
+    return stop ?? (() => undefined);
+  }
+
+  /** At exit: whether the run's `oom` event is still to be sent (the backend found the kill only then). */
+  oomUnreported(id: string): boolean {
+    const reported = this.oomReported.has(id);
+    this.oomReported.delete(id);
+    return !reported;
+  }
+
+  /** `docker commit --pause` (the default): runs `fn` with the container frozen when it runs and can be. */
+  async whilePaused<T>(c: ContainerRecord, pause: boolean, fn: () => Promise<T>): Promise<T> {
+    if (!pause || c.state.Paused || !this.isRunning(c.id) || !this.driverOf(c).pause) return fn();
+    try {
+      await this.pause(c.id);
+    } catch (err) {
+      // A workload this backend cannot freeze (local's host mode) is committed as it runs, as with --pause=false.
+      if (isSockerlessError(err) && err.code === 'NotImplemented') return fn();
+      throw err;
+    }
+    try {
+      return await fn();
+    } finally {
+      if (this.engine.containers.get(c.id)?.state.Paused) await this.unpause(c.id).catch(() => undefined);
+    }
+  }
+
+  /**
+   * `POST /containers/{id}/update`: dockerd's checks (400s for values, 409s for what conflicts with the
+   * container's settings), the limits applied by the backend when they change, then the restart policy.
+   */
+  async update(ref: string, body: unknown): Promise<{ Warnings: string[] }> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid update body: expected a JSON object');
+    const update = body as Record<string, unknown>;
+    const c = this.engine.find(ref);
+    validateResources(update, availableParallelism(), true);
+    const policy = update.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
+    if (policy !== undefined && policy !== null) validateRestartPolicy({ RestartPolicy: policy });
+    if (c.state.Status === 'removing' || c.state.Dead) throw new ConflictError(`Cannot update container ${c.id}: container is marked for removal and cannot be "update"`);
+    const merged = structuredClone(c.hostConfig) as Record<string, unknown>;
+    mergeResourceUpdate(c.id, merged, update);
+    if (policy?.Name) {
+      if (!isNone({ Name: policy.Name }) && c.hostConfig.AutoRemove) {
+        throw new ConflictError(`Cannot update container ${c.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+      }
+      merged.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
+    }
+    const before = resourcesOf(c.hostConfig);
+    const after = resourcesOf(merged);
+    const warnings: string[] = [];
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      const driver = this.driverOf(c);
+      if (!driver.updateResources) throw new NotImplementedError(`updating resource limits is not supported by backend '${c.backend}' (${driver.kind})`);
+      try {
+        warnings.push(...(await driver.updateResources(c.id, after)));
+      } catch (err) {
+        if (isSockerlessError(err)) throw err;
+        throw new Error(`Cannot update container ${c.id}: ${(err as Error).message}`);
+      }
+    }
+    c.hostConfig = merged as ContainerRecord['hostConfig'];
+    await this.engine.save(c);
+    this.engine.emit(c, 'update');
+    return { Warnings: warnings };
+  }
+}

@@ -1,0 +1,35 @@
+import { performance } from 'node:perf_hooks';
+
+/** One step of the boot and the steps inside it, as `sockerless status` prints them (avvio's plugin tree). */
+export interface BootStep {
+  name: string;
+  ms: number;
+  children: BootStep[];
+}
+
+/**
+ * How long each part of the boot took: the config, each plugin's init, the backends, recovery. Fastify's
+ * avvio keeps the same tree to answer "what made my boot slow"; here it is served on `/internal/status`.
+ */
+export class BootTimings {
+  readonly root: BootStep = { name: 'boot', ms: 0, children: [] };
+  private readonly started = performance.now();
+
+  /** Runs `fn` as a step (under `parent`, else the boot itself); its time is recorded even when it fails. */
+  async step<T>(name: string, fn: (step: BootStep) => Promise<T> | T, parent: BootStep = this.root): Promise<T> {
+    const step: BootStep = { name, ms: 0, children: [] };
+    parent.children.push(step);
+    const t0 = performance.now();
+    try {
+      return await fn(step);
+    } finally {
+      step.ms = Math.round(performance.now() - t0);
+    }
+  }
+
+  /** The boot is over: its total time. */
+  finish(): BootStep {
+    this.root.ms = Math.round(performance.now() - this.started);
+    return this.root;
+  }
+}
