@@ -132,7 +132,14 @@ test('docker-compose 1.29 `build:` (docker-py\'s classic build) builds the servi
   expect(await e.ok(['run', '--rm', 'composed-web:latest'])).toBe('composed');
 });
 
-test('POST /build/prune forgets cached steps and frees what only the cache held', async () => {
+test('system df lists the cached steps as BuildCache; POST /build/prune forgets them and frees what only the cache held', async () => {
+  const df = (await api(e.daemon.socket, 'GET', '/v1.41/system/df')).json() as { BuildCache: Record<string, unknown>[]; BuilderSize: number };
+  expect(df.BuildCache.length).toBeGreaterThan(5);
+  expect(df.BuildCache[0]).toEqual(expect.objectContaining({
+    ID: expect.any(String), Type: 'regular', Description: expect.any(String), InUse: false, Shared: expect.any(Boolean),
+    Size: expect.any(Number), CreatedAt: expect.any(String), LastUsedAt: expect.any(String), UsageCount: expect.any(Number),
+  }));
+  expect(df.BuilderSize).toBe(df.BuildCache.reduce((n, r) => n + (r.Size as number), 0));
   await e.ok(['rmi', 'built:dockerode']);
   const r = await api(e.daemon.socket, 'POST', '/v1.41/build/prune');
   expect(r.status).toBe(200);

@@ -46,7 +46,7 @@ test('the df body: images, containers and volumes with their sizes, valid agains
   const vol = df.Volumes.find((v: { Name: string }) => v.Name === 'df-vol');
   expect(vol.UsageData).toEqual({ Size: 3, RefCount: 1 });
   expect(df.Volumes.find((v: { Name: string }) => v.Name === 'df-empty').UsageData).toEqual({ Size: 0, RefCount: 0 });
-  // No builder keeps a cache yet: dockerd with only the classic builder answers the same.
+  // No build ran on this daemon: an empty build cache (test/e2e/build.test.ts shows a filled one).
   expect(df).toMatchObject({ BuildCache: [], BuilderSize: 0 });
   for (const i of df.Images) expectValid('ImageSummary', i);
   for (const c of df.Containers) expectValid('ContainerSummary', c);
