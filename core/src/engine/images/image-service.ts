@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -10,12 +10,13 @@ import {
 import { Collection } from '../collection';
 import { BlobStore } from './blob-store';
 import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
-import { addSaveTags, readDockerArchive, writeDockerArchive, type SaveItem } from './docker-archive';
-import { applyChanges, hostPlatform, importConfig, parseConfig, parsePlatform, type ImageConfig } from './image-config';
+import { addSaveTags, writeDockerArchive, type SaveItem } from './docker-archive';
+import { applyChanges, importConfig, parseConfig, parsePlatform, type ImageConfig } from './image-config';
 import { hasChildren, layerChainKey, listedImages, unusedParentChain } from './image-parents';
 import {
   filterImages, historyOf, inspectOf, labelsOf, pruneFilter, summaryOf, unixSeconds, type HistoryItemJson, type ImageSummaryJson,
 } from './image-views';
+import { loadImageArchive } from './image-load';
 import { unpackLayersAtomically } from './layer-unpack';
 import { pullImage, type ProgressWriter } from './pull';
 import type { RegistryCredentials } from './registry-client';
@@ -177,32 +178,10 @@ export class ImageService implements ImageStoreService {
 
   /** `docker load`: reads a docker-save (or OCI layout) tar; reports `Loaded image: ...` lines. */
   async loadArchive(source: AsyncIterable<Buffer>, write: ProgressWriter): Promise<ImageRecord[]> {
-    const work = join(this.blobs.tmpDir, `load-${randomBytes(6).toString('hex')}`);
-    const loaded: ImageRecord[] = [];
-    try {
-      const items = await readDockerArchive(source, work, hostPlatform());
-      if (items.length === 0) throw new InvalidArgumentError('invalid archive: it contains no images');
-      for (const item of items) {
-        const diffIds = (parseConfig(item.configBytes).rootfs?.diff_ids ?? []);
-        if (diffIds.length !== item.layerPaths.length) throw new InvalidArgumentError(`invalid archive: the config lists ${diffIds.length} layers, the manifest ${item.layerPaths.length}`);
-        for (const [i, path] of item.layerPaths.entries()) {
-          await this.once(diffIds[i], async () => {
-            if (!this.blobs.has(diffIds[i])) await this.blobs.ingestLayer(createReadStream(path), { expectedDiffId: diffIds[i] });
-          });
-        }
-        const tags = item.tags.map((t) => withDefaultTag(parseReference(t)));
-        const { record, displaced } = await this.addImage(item.configBytes, tags, []);
-        for (const d of displaced) {
-          write({ stream: `The image ${familiarString(d.ref)} already exists, renaming the old one with ID ${d.previousId} to empty string\n` });
-        }
-        this.emit('load', record.id, record.id, record);
-        for (const line of tags.length ? tags.map((t) => `Loaded image: ${familiarString(t)}\n`) : [`Loaded image ID: ${record.id}\n`]) write({ stream: line });
-        loaded.push(record);
-      }
-      return loaded;
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    return loadImageArchive({
+      blobs: this.blobs, once: (key, fn) => this.once(key, fn), addImage: (bytes, tags) => this.addImage(bytes, tags, []),
+      emitLoad: (rec) => this.emit('load', rec.id, rec.id, rec),
+    }, source, write);
   }
 
   /** `docker save`: a name keeps that tag (or all tags of a bare repository name); an id saves untagged. */
