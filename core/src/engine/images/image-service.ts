@@ -138,7 +138,7 @@ export class ImageService implements ImageStoreService {
   }
 
   history(ref: string): HistoryItemJson[] {
-    return historyOf(this.find(ref), (d) => (this.blobs.has(d) ? this.blobs.size(d) : 0));
+    return historyOf(this.find(ref), (d) => (this.blobs.has(d) ? this.blobs.size(d) : 0), (id) => this.images.get(id));
   }
 
   /**

@@ -85,7 +85,7 @@ export function inspectOf(rec: ImageRecord, rootfs: string | undefined): Record<
 }
 
 /** Newest first, as Docker's ImageHistory: one row per history entry, sizes from the non-empty layers. */
-export function historyOf(rec: ImageRecord, layerSize: (diffId: string) => number): HistoryItemJson[] {
+export function historyOf(rec: ImageRecord, layerSize: (diffId: string) => number, imageById: (id: string) => ImageRecord | undefined = () => undefined): HistoryItemJson[] {
   const entries = rec.config.history?.length
     ? rec.config.history
     : rec.layers.map(() => ({ created: rec.created, created_by: '', comment: '', empty_layer: false }));
@@ -95,9 +95,15 @@ export function historyOf(rec: ImageRecord, layerSize: (diffId: string) => numbe
     return { Id: '<missing>', Created: unixSeconds(h.created), CreatedBy: h.created_by ?? '', Tags: [] as string[], Size: size, Comment: h.comment ?? '' };
   }).reverse();
   if (rows.length === 0) rows.push({ Id: '<missing>', Created: unixSeconds(rec.created), CreatedBy: '', Tags: [], Size: 0, Comment: '' });
-  // Images have no parent chain here, so only the top row carries the id and tags (Docker stops at the parent).
-  rows[0].Id = rec.id;
-  rows[0].Tags = rec.repoTags;
+  // As dockerd: the rows from the top carry the ids and tags of the image and its parents (a build's chain);
+  // where the chain ends (an image pulled, loaded or imported) the rows below stay `<missing>`.
+  let image: ImageRecord | undefined = rec;
+  for (const row of rows) {
+    if (!image) break;
+    row.Id = image.id;
+    row.Tags = image.repoTags;
+    image = image.parent ? imageById(image.parent) : undefined;
+  }
   return rows;
 }
 
