@@ -9,7 +9,7 @@ import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
 import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
 import { CoreTracer, traceContributions } from './host/tracing';
-import { Tokens, type HostPaths } from './host/tokens';
+import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
 import { DOCKER_ADDRESSING } from './engine/network-addressing';
@@ -140,9 +140,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   }
   // Again, now that plugins made their files in it (the store's database, the agent's listener file).
   makeHomePrivate(home);
-  host.root.register(Tokens.Store, { useValue: store });
-  host.root.register(Tokens.Engine, { useValue: core.engine });
-  host.root.register(Tokens.Images, { useValue: core.images });
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).
