@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
+import { withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
 import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
 import { CoreTracer, traceContributions } from './host/tracing';
@@ -80,7 +81,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const security = resolveListenerSecurity(tlsConfig, loaded.dir);
   await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
-  const plugins = await timings.step('load plugins', () => Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))));
+  const plugins = await timings.step('load plugins', async () => withImpliedPlugins(
+    await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))), loaded.file, loaded.dir));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
   const events = new CoreEventsBus(logger);
   let core: Core | undefined;

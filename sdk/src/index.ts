@@ -17,6 +17,7 @@ export * from './contracts/agent';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';
+export * from './contracts/volumes';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';
