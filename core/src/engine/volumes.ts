@@ -71,7 +71,7 @@ const OPEN_SCOPE: VolumeScope = { canSee: () => true, labelNew: () => undefined 
 
 /**
  * Docker's volumes, apart from where their data lives: that is the volume drivers' (plugins behind
- * `coreVolumeDriversExtensionPoint`; `volumes-local` is the `local` one).
+ * `coreVolumeDriversExtensionPoint`, such as Docker's `local`).
  */
 export class VolumeService {
   private readonly volumes: Collection<VolumeRecord>;
