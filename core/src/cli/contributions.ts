@@ -8,7 +8,8 @@ import { pluginPackageCandidates } from '../host/plugin-loader';
  * The plugins whose commands, presets and simulators the `sockerless` command offers: the list in
  * `sockerless.cli.json` beside the default config (the core itself names none), or in the file
  * $SOCKERLESS_CLI_PLUGINS names. Each is read without being started: a package's `sockerless.cli`
- * module (package.json) when it has one, else its main module, and its `cli` export.
+ * module (package.json) when it has one, else its main module, and its `cli` export. A listed plugin that is
+ * not installed adds nothing; one that is installed but fails to load is an error.
  */
 export function cliPluginsFile(env: NodeJS.ProcessEnv = process.env): string {
   return env.SOCKERLESS_CLI_PLUGINS ? resolve(env.SOCKERLESS_CLI_PLUGINS) : join(dirname(defaultConfigFile()), 'sockerless.cli.json');
@@ -56,5 +57,6 @@ function loadContribution(name: string, from: string): CliContribution {
       throw new Error(`plugin '${name}' (from ${pkg}): its CLI contribution failed to load: ${(err as Error).message}`);
     }
   }
-  throw new Error(`plugin '${name}' (listed in ${cliPluginsFile()}): not found; tried ${pluginPackageCandidates(name).join(', ')}`);
+  // Not installed here (an install without that plugin): it contributes nothing, and its command is unknown.
+  return {};
 }
