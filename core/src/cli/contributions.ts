@@ -42,14 +42,14 @@ export function cliContributions(): CliContributions {
 
 function loadContribution(name: string, from: string): CliContribution {
   for (const pkg of pluginPackageCandidates(name)) {
-    let manifest: string;
+    let entry: string;
     try {
-      manifest = require.resolve(`${pkg}/package.json`, { paths: [from, __dirname] });
+      const manifest = require.resolve(`${pkg}/package.json`, { paths: [from, __dirname] });
+      const json = JSON.parse(readFileSync(manifest, 'utf8')) as { sockerless?: { cli?: string } };
+      entry = json.sockerless?.cli ? resolve(dirname(manifest), json.sockerless.cli) : require.resolve(pkg, { paths: [from, __dirname] });
     } catch {
-      continue; // not installed under this name: the next candidate
+      continue; // not installed under this name (or its package.json is not exported): the next candidate
     }
-    const json = JSON.parse(readFileSync(manifest, 'utf8')) as { main?: string; sockerless?: { cli?: string } };
-    const entry = resolve(dirname(manifest), json.sockerless?.cli ?? json.main ?? 'index.js');
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require(entry) as { cli?: CliContribution }).cli ?? {};
