@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
+import { withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
 import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
 import { CoreTracer, traceContributions } from './host/tracing';
-import { Tokens, type HostPaths } from './host/tokens';
+import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
 import { DOCKER_ADDRESSING } from './engine/network-addressing';
@@ -80,7 +81,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const security = resolveListenerSecurity(tlsConfig, loaded.dir);
   await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
-  const plugins = await timings.step('load plugins', () => Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))));
+  const plugins = await timings.step('load plugins', async () => withImpliedPlugins(
+    await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))), loaded.file, loaded.dir));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
   const events = new CoreEventsBus(logger);
   let core: Core | undefined;
@@ -140,9 +142,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   }
   // Again, now that plugins made their files in it (the store's database, the agent's listener file).
   makeHomePrivate(home);
-  host.root.register(Tokens.Store, { useValue: store });
-  host.root.register(Tokens.Engine, { useValue: core.engine });
-  host.root.register(Tokens.Images, { useValue: core.images });
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).
