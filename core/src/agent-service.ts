@@ -1,4 +1,5 @@
-import { WorkloadAgentServer, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { WorkloadAgentServer } from '@sockerless/agent';
+import type { Logger, SockerlessConfig } from '@sockerless/sdk';
 
 /**
  * The daemon's workload agent server, provided to plugins as `coreServices.agents`. Nothing listens until a

@@ -26,8 +26,6 @@ export * from './capabilities';
 export { z } from 'zod';
 export { SDK_VERSION } from './version';
 export { RecentSamples } from './samples';
-export { agentSandboxMounts } from './agent/sandbox-mounts';
-export { WorkloadAgentServer, type WorkloadAgentServerOptions } from './agent/server';
 export { isStaticElf } from './elf';
 export {
   IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,
