@@ -4,7 +4,6 @@ export * from './plugin';
 export * from './services';
 export * from './extension-points';
 export * from './tracing';
-export { traceAwsClient, type AwsClientWithMiddleware } from './cloud-tracing';
 export * from './contracts/backend';
 export * from './contracts/resources';
 export * from './contracts/records';
