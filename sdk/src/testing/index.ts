@@ -35,7 +35,7 @@ async function importCore(): Promise<CoreModule> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code !== 'MODULE_NOT_FOUND' || !e.message.includes(coreName)) throw err;
-    throw new Error(`startTestHost boots a real host, which is ${coreName}: add it to the plugin's devDependencies (npm install -D ${coreName}); the rest of @sockerless/sdk/testing works without it`);
+    throw new Error(`startTestHost boots a real host, which is ${coreName}: add it to the plugin's devDependencies (its packed tarball or a workspace, as docs/plugins.md says); the rest of @sockerless/sdk/testing works without it`);
   }
 }
 
@@ -46,8 +46,8 @@ async function importCore(): Promise<CoreModule> {
  * @sockerless/core` in a plugin's own repository), loaded only here so the rest of the SDK never needs it.
  */
 export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
-  const home = mkdtempSync(join(tmpdir(), 'sockerless-testhost-'));
   const core = await importCore();
+  const home = mkdtempSync(join(tmpdir(), 'sockerless-testhost-'));
   let daemon: Awaited<ReturnType<CoreModule['startDaemon']>>;
   try {
     daemon = await core.startDaemon({
