@@ -1,5 +1,5 @@
+import { WorkloadAgentServer } from '@sockerless/agent';
 import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
-import { createAgentService } from '../agent-service';
 import type { Core } from '../core-services';
 import { backendCatalogOf, containersServiceOf } from '../plugin-services';
 import { SimulatorHost } from '../simulators';
@@ -29,8 +29,10 @@ export function provideRootServices(host: PluginHost, opts: {
   // Provided before init so backend plugins can depend on it; it answers once the simulators are started.
   const simulators = new SimulatorHost();
   host.provideRootService(coreServices.simulators, simulators);
-  // The workload agents' server; it listens only once a backend asks for a grant or a session.
-  const agents = createAgentService({ home, logger, config: loaded.config.agent });
+  // The workload agents' server (@sockerless/agent): nothing listens until a backend asks for a grant or a
+  // session, so a daemon without cloud backends opens no extra port.
+  const agent = loaded.config.agent;
+  const agents = new WorkloadAgentServer({ home, logger: logger.child({ component: 'agents' }), listen: agent?.listen, advertise: agent?.advertise });
   host.provideRootService(coreServices.agents, agents);
   return { events, metrics, tracer, simulators, agents };
 }
