@@ -5,8 +5,12 @@ module.exports = {
   moduleNameMapper: {
     '^@sockerless/sdk$': '<rootDir>/sdk/src/index.ts',
     '^@sockerless/sdk/testing$': '<rootDir>/sdk/src/testing/index.ts',
+    '^@sockerless/sdk/workload$': '<rootDir>/sdk/src/workload.ts',
+    '^@sockerless/sdk/archive$': '<rootDir>/sdk/src/archive.ts',
+    '^@sockerless/agent$': '<rootDir>/agent/src/index.ts',
+    '^@sockerless/cloud-aws$': '<rootDir>/cloud/aws/src/index.ts',
   },
-  testMatch: ['<rootDir>/{sdk,core,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{sdk,agent,cloud/*,core,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
   maxWorkers: 2,

@@ -3,23 +3,22 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
-import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
-import { CoreTracer, traceContributions } from './host/tracing';
+import { createRootLogger } from './host/services';
+import { traceContributions } from './host/tracing';
 import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
 import { DOCKER_ADDRESSING } from './engine/network-addressing';
-import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
-import { SimulatorHost, type RunningSimulator } from './simulators';
-import { createAgentService } from './agent-service';
+import type { RunningSimulator } from './simulators';
+import { provideRootServices } from './host/root-services';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
 import { registerProcessMemory } from './host/process-memory';
 import { startMallocTuning } from './host/malloc-tune';
@@ -84,31 +83,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const plugins = await timings.step('load plugins', async () => withImpliedPlugins(
     await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))), loaded.file, loaded.dir));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
-  const events = new CoreEventsBus(logger);
   let core: Core | undefined;
-  host.provideRootService(coreServices.events, events);
-  const metrics = new CoreMetrics();
-  host.provideRootService(coreServices.metrics, metrics);
-  const counters = uncaughtCounters(metrics);
-  registerProcessMemory(metrics);
-  const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
-  host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
-  const tracer = new CoreTracer();
-  host.provideRootService(coreServices.tracer, tracer);
-  // The image service needs the store, which a plugin provides during init; plugins resolve images later.
-  host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   const requireCore = () => {
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
-  host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
-  // Provided before init so backend plugins can depend on it; it answers once the simulators started below.
-  const simulators = new SimulatorHost();
-  host.provideRootService(coreServices.simulators, simulators);
-  // The workload agents' server; it listens only once a backend asks for a grant or a session.
-  const agents = createAgentService({ home, logger, config: loaded.config.agent });
-  host.provideRootService(coreServices.agents, agents);
+  const { events, metrics, tracer, simulators, agents } = provideRootServices(host, { home, logger, loaded, requireCore });
+  const counters = uncaughtCounters(metrics);
+  registerProcessMemory(metrics);
+  const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
   await timings.step('init plugins', async (step) => {
     await host.initAll();

@@ -4,7 +4,6 @@ export * from './plugin';
 export * from './services';
 export * from './extension-points';
 export * from './tracing';
-export { traceAwsClient, type AwsClientWithMiddleware } from './cloud-tracing';
 export * from './contracts/backend';
 export * from './contracts/resources';
 export * from './contracts/records';
@@ -27,8 +26,6 @@ export * from './capabilities';
 export { z } from 'zod';
 export { SDK_VERSION } from './version';
 export { RecentSamples } from './samples';
-export { agentSandboxMounts } from './agent/sandbox-mounts';
-export { WorkloadAgentServer, type WorkloadAgentServerOptions } from './agent/server';
 export { isStaticElf } from './elf';
 export {
   IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,

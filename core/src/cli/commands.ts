@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { ListenerTlsConfig } from '@sockerless/sdk';
 import { startDaemon } from '../daemon';
-import { defaultConfigFile, loadConfigFile } from '../config/load-config';
-import { loadPluginEntry } from '../host/plugin-loader';
+import { defaultConfigFile } from '../config/load-config';
+import { checkConfigFile } from '../config/check-config';
 import { parseAddressPoolFlag } from '../engine/network-addressing';
 import { simulatorLine } from '../simulators';
 import { cliContributions } from './contributions';
@@ -126,9 +126,8 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     return cliContributions().commands.find((c) => c.name === cmd)!.run(rest, { env, out, err });
   }
   if (cmd === 'config' && sub === 'check') {
-    const loaded = await loadConfigFile(args.config ?? defaultConfigFile());
-    const plugins = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
-    process.stdout.write(`config ${loaded.file} is valid: ${plugins.map((p) => p.plugin.id).join(', ')}\n`);
+    const checked = await checkConfigFile(args.config ?? defaultConfigFile());
+    process.stdout.write(`config ${checked.file} is valid: ${checked.pluginIds.join(', ')}\n`);
     return 0;
   }
   throw new Error(`unknown command '${[...args.command, ...(args.rest ?? [])].join(' ')}'\n${usage()}`);
