@@ -280,7 +280,8 @@ export class LocalDriver implements BackendDriver {
     this.leftovers.killStrays(new Set(ids));
     // The identity lets a daemon whose store lost the record rebuild it (recovery.ts); read only when asked.
     return Promise.all(ids.map(async (id) => ({
-      id, running: this.leftovers.hasProcesses(id) || (this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined),
+      // A run whose exit this daemon saw is over, though its monitor or the rest of its processes may take a moment.
+      id, running: !this.runs.exitedHere(id) && (this.leftovers.hasProcesses(id) || (this.runs.mayBeRunning(id) && (await this.runs.runningOf(id)) !== undefined)),
       readIdentity: () => identityFromStateDir(join(dir, id)),
     })));
   }

@@ -77,6 +77,11 @@ export class RunningContainers {
     return current !== undefined && !current.done;
   }
 
+  /** Started by this daemon and exited: its monitor and the rest of its processes may still be going away. */
+  exitedHere(id: string): boolean {
+    return this.running.get(id)?.done === true;
+  }
+
   track(spec: WorkloadSpec, proc: WorkloadProcess, info: RunInfo): Running {
     const r: Running = { ...info, done: false, signals: new Set(), exited: proc.exited };
     // bwrap reports a death by signal N as exit 128+N; name the signal when it is one we sent.
