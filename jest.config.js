@@ -5,6 +5,7 @@ module.exports = {
   moduleNameMapper: {
     '^@sockerless/sdk$': '<rootDir>/sdk/src/index.ts',
     '^@sockerless/sdk/testing$': '<rootDir>/sdk/src/testing/index.ts',
+    '^@sockerless/sdk/images$': '<rootDir>/sdk/src/images/index.ts',
   },
   testMatch: ['<rootDir>/{sdk,core,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreImageStoreExtensionPoint, coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
@@ -108,6 +108,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const agents = createAgentService({ home, logger, config: loaded.config.agent });
   host.provideRootService(coreServices.agents, agents);
   host.register(plugins);
+  // A core point with a default plugin (the image store) gets it when no configured plugin contributes to it,
+  // so a config written before the point existed keeps Docker's behaviour.
+  const defaults = [coreImageStoreExtensionPoint].filter((point) => point.defaultPlugin && !host.dependsOn(point.id));
+  host.register(await Promise.all(defaults.map((point) => loadPluginEntry(point.defaultPlugin!, loaded.file, loaded.dir))));
   await timings.step('init plugins', async (step) => {
     await host.initAll();
     step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));

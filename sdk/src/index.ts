@@ -17,6 +17,7 @@ export * from './contracts/agent';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';
+export * from './contracts/images';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';
@@ -33,3 +34,4 @@ export {
   IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,
 } from './cloud-identity';
 export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULATOR_CREDENTIALS, resolveCloudConnection, type CloudConnection } from './cloud-options';
+export { Collection } from './collection';
