@@ -71,6 +71,31 @@ test('an invalid option names the plugin, its file and the option path', () => {
   expect(r.stderr.trim()).toBe(`sockerless: plugin 'hello-routes' (from ${fixture}): invalid option 'greeting': Invalid input: expected string, received number`);
 });
 
+test('a backend instance with invalid options fails the check with the backend, its driver and the option path', () => {
+  const file = join(dir, 'sockerless.config.ts');
+  writeFileSync(file, `export default { plugins: [${BASE_PLUGINS}], backends: { main: { driver: 'local', options: { sandbox: 'chroot' } } } };\n`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim()).toBe(`sockerless: backend 'main' (driver 'local' from plugin 'backend-local'): invalid option 'sandbox': Invalid option: expected one of "auto"|"bubblewrap"|"none"`);
+});
+
+test('a backend instance naming a driver no plugin registers fails the check, listing the registered drivers', () => {
+  const file = join(dir, 'sockerless.config.ts');
+  writeFileSync(file, `export default { plugins: [${BASE_PLUGINS}], backends: { cloud: { driver: 'ecs' } } };\n`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: backend 'cloud': driver 'ecs' is not registered by any configured plugin (registered: local)`);
+});
+
+test('a defaultBackend that names no configured backend fails the check', () => {
+  const file = join(dir, 'sockerless.config.ts');
+  writeFileSync(file, `export default { plugins: [${BASE_PLUGINS}], backends: { main: { driver: 'local' } }, defaultBackend: 'other' };\n`);
+  const r = cli(['config', 'check', '--config', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`sockerless: defaultBackend 'other' is not a configured backend`);
+});
+
 test('an init that exceeds its timeout stops the boot with a message naming the plugin', () => {
   const fixture = join(FIXTURES, 'slow-init.ts');
   const r = cli(['daemon', '--config', writeConfig(`${BASE_PLUGINS}, '${fixture}'`), '--listen', `unix://${join(dir, 'd.sock')}`]);

@@ -8,14 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DockerTarget } from './docker-cli';
-import { REPO_ROOT } from './engines';
 import { measureInterleaved, summarize, type Stats } from './measure';
 import { HOST_BUSYBOX } from './workdir';
 
-/** backend-local's sandbox module: its dist is required at run time, its types come through the project reference. */
-type SandboxModule = typeof import('../../plugins/backend-local/src/sandbox');
+/** backend-local's public entry point, loaded when the floor is measured (its dist: build the plugins first). */
+type BackendLocal = typeof import('@sockerless/plugin-backend-local');
 
-const SANDBOX_MODULE = join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'sandbox.js');
 /** The environment the backend gives `busybox true` (Docker's default PATH, HOSTNAME, HOME). */
 const SANDBOX_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: 'bench', HOME: '/' };
 
@@ -40,40 +38,25 @@ function findBwrap(): string {
 }
 
 /**
- * The confinement our local backend gives `busybox true`: the confine helper and Docker's default seccomp
- * filter for Docker's capabilities, built as the backend builds them (filter cached next to the rootfs).
- * Undefined where the helper cannot be built: the backend then runs without it too.
+ * The argv our local backend runs for `docker run busybox true` as root, against the unpacked rootfs: with
+ * its confine helper and Docker's default seccomp filter for Docker's capabilities, as the backend builds
+ * them (cached next to the rootfs), or without where the helper cannot be built, as the backend then runs.
  */
-async function confinement(rootfs: string): Promise<import('../../plugins/backend-local/src/sandbox').SandboxConfinement | undefined> {
-  const { ConfineHelper } = require(join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'confine-helper.js')) as typeof import('../../plugins/backend-local/src/confine-helper');
-  const { dockerDefaultSeccomp } = require(join(REPO_ROOT, 'plugins', 'backend-local', 'dist', 'seccomp', 'profile.js')) as typeof import('../../plugins/backend-local/src/seccomp/profile');
-  const { DOCKER_DEFAULT_CAPABILITIES } = require(join(REPO_ROOT, 'sdk', 'dist', 'index.js')) as typeof import('../../sdk/src/index');
-  const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
-  const confine = new ConfineHelper(quiet as never, join(rootfs, '..', 'floor-state'));
-  const helper = await confine.helper();
-  if (!helper) return undefined;
-  const caps = [...DOCKER_DEFAULT_CAPABILITIES];
-  return { helper, seccompFilter: await confine.seccompFilter(dockerDefaultSeccomp(), caps), caps, noNewPrivileges: false, cgroupFd: false };
-}
-
-/** The argv our local backend runs for `docker run busybox true` as root, against the unpacked rootfs. */
 async function sandboxArgv(rootfs: string): Promise<string[]> {
-  if (!existsSync(SANDBOX_MODULE)) throw new Error(`floor: ${SANDBOX_MODULE} is missing: build the plugins first (npx tsc -b)`);
-  const sandbox = require(SANDBOX_MODULE) as SandboxModule;
-  return sandbox.bwrapArgs({
-    confine: await confinement(rootfs),
-    root: rootfs,
-    hostname: 'bench',
-    mounts: [],
-    workingDir: '/',
-    env: SANDBOX_ENV,
-    user: { uid: 0, gid: 0, groups: [], home: '/' },
-    busybox: existsSync(HOST_BUSYBOX) ? HOST_BUSYBOX : undefined,
-    resolvConf: false,
-    sys: true,
-    tty: false,
+  let backendLocal: BackendLocal;
+  try {
+    backendLocal = require('@sockerless/plugin-backend-local') as BackendLocal;
+  } catch (err) {
+    throw new Error(`floor: @sockerless/plugin-backend-local does not load (build the plugins first: npx tsc -b): ${(err as Error).message}`);
+  }
+  return backendLocal.bareSandboxArgv({
+    rootfs,
     argv: ['true'],
     exe: '/bin/true',
+    env: SANDBOX_ENV,
+    hostname: 'bench',
+    stateDir: join(rootfs, '..', 'floor-state'),
+    busybox: existsSync(HOST_BUSYBOX) ? HOST_BUSYBOX : undefined,
   });
 }
 

@@ -87,7 +87,7 @@ export async function buildCore(input: CoreInput) {
     home, store, events, logger: logger.child({ area: 'images' }),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
   });
-  const volumes = new VolumeService(home, store, events, containersView, admissionVolumeScope(registries.admission));
+  const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);

@@ -3,22 +3,22 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { coreImageStoreExtensionPoint, coreServices, detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
+import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
-import { CoreEventsBus, CoreMetrics, createRootLogger } from './host/services';
-import { CoreTracer, traceContributions } from './host/tracing';
-import { Tokens, type HostPaths } from './host/tokens';
+import { createRootLogger } from './host/services';
+import { traceContributions } from './host/tracing';
+import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
 import { DOCKER_ADDRESSING } from './engine/network-addressing';
-import { backendCatalogOf, containersServiceOf } from './plugin-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
-import { SimulatorHost, type RunningSimulator } from './simulators';
-import { createAgentService } from './agent-service';
+import type { RunningSimulator } from './simulators';
+import { provideRootServices } from './host/root-services';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
 import { registerProcessMemory } from './host/process-memory';
 import { startMallocTuning } from './host/malloc-tune';
@@ -80,38 +80,20 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const security = resolveListenerSecurity(tlsConfig, loaded.dir);
   await checkListenerSecurity(listen, security, tlsConfig.insecureTcp === true, logger);
 
-  const plugins = await timings.step('load plugins', () => Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))));
+  const plugins = await timings.step('load plugins', async () => withImpliedPlugins(
+    await Promise.all(loaded.config.plugins.map((entry) => loadPluginEntry(entry, loaded.file, loaded.dir))), loaded.file, loaded.dir));
   const host = new PluginHost(paths, logger, opts.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
-  const events = new CoreEventsBus(logger);
   let core: Core | undefined;
-  host.provideRootService(coreServices.events, events);
-  const metrics = new CoreMetrics();
-  host.provideRootService(coreServices.metrics, metrics);
-  const counters = uncaughtCounters(metrics);
-  registerProcessMemory(metrics);
-  const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
-  host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
-  const tracer = new CoreTracer();
-  host.provideRootService(coreServices.tracer, tracer);
-  // The image service needs the store, which a plugin provides during init; plugins resolve images later.
-  host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   const requireCore = () => {
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
-  host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
-  // Provided before init so backend plugins can depend on it; it answers once the simulators started below.
-  const simulators = new SimulatorHost();
-  host.provideRootService(coreServices.simulators, simulators);
-  // The workload agents' server; it listens only once a backend asks for a grant or a session.
-  const agents = createAgentService({ home, logger, config: loaded.config.agent });
-  host.provideRootService(coreServices.agents, agents);
+  const { events, metrics, tracer, simulators, agents } = provideRootServices(host, { home, logger, loaded, requireCore });
+  const counters = uncaughtCounters(metrics);
+  registerProcessMemory(metrics);
+  const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
-  // A core point with a default plugin (the image store) gets it when no configured plugin contributes to it,
-  // so a config written before the point existed keeps Docker's behaviour.
-  const defaults = [coreImageStoreExtensionPoint].filter((point) => point.defaultPlugin && !host.dependsOn(point.id));
-  host.register(await Promise.all(defaults.map((point) => loadPluginEntry(point.defaultPlugin!, loaded.file, loaded.dir))));
+  host.register(await impliedContributors((pointId) => host.dependsOn(pointId), loaded.file, loaded.dir));
   await timings.step('init plugins', async (step) => {
     await host.initAll();
     step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));
@@ -144,9 +126,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   }
   // Again, now that plugins made their files in it (the store's database, the agent's listener file).
   makeHomePrivate(home);
-  host.root.register(Tokens.Store, { useValue: store });
-  host.root.register(Tokens.Engine, { useValue: core.engine });
-  host.root.register(Tokens.Images, { useValue: core.images });
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).

@@ -21,7 +21,7 @@ export class SimulatorHost implements SimulatorDirectory {
     const found = this.running.get(name);
     if (!found) {
       const names = this.names();
-      const known = names.length ? `running: ${names.join(', ')}` : 'none runs; add its plugin (e.g. sim-aws) to plugins';
+      const known = names.length ? `running: ${names.join(', ')}` : 'none runs; add its plugin to plugins';
       throw new NotFoundError(`no simulator named '${name}' runs in this daemon (${known})`);
     }
     return found.endpoint;

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatPoolsTable, parsePoolsArgs, parseSize, resolveDaemonAddress, runPoolsCommand, type PoolStatus } from '../src/cli/pools-command';
+import { formatPoolsTable, parsePoolsArgs, parseSize, resolveDaemonAddress, runPoolsCommand } from '../../plugins/pools/src/pools-command';
+import type { PoolSummary as PoolStatus } from '../../plugins/pools/src/pool-status';
 import { parseCliArgs } from '../src/cli/commands';
 
 const status = (over: Partial<PoolStatus>): PoolStatus => ({

@@ -6,6 +6,7 @@ import type { AdmissionRegistry } from './contracts/admission';
 import type { SimulatorRegistry } from './contracts/simulator';
 import type { CiCoordinatorRegistry } from './contracts/ci';
 import type { HttpRoutesRegistry } from './contracts/http-routes';
+import type { VolumeDriverRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
@@ -16,5 +17,6 @@ export const coreAdmissionExtensionPoint = createExtensionPoint<AdmissionRegistr
 export const coreSimulatorExtensionPoint = createExtensionPoint<SimulatorRegistry>({ id: 'core.simulator' });
 export const coreCiCoordinatorExtensionPoint = createExtensionPoint<CiCoordinatorRegistry>({ id: 'core.ciCoordinator' });
 export const coreHttpRoutesExtensionPoint = createExtensionPoint<HttpRoutesRegistry>({ id: 'core.httpRoutes' });
+export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriverRegistry>({ id: 'core.volumeDrivers' });
 /** Docker's image store (pull, push, save/load, commit, layers); `image-store` unless a configured plugin provides one. */
 export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });

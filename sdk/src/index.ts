@@ -4,7 +4,6 @@ export * from './plugin';
 export * from './services';
 export * from './extension-points';
 export * from './tracing';
-export { traceAwsClient, type AwsClientWithMiddleware } from './cloud-tracing';
 export * from './contracts/backend';
 export * from './contracts/resources';
 export * from './contracts/records';
@@ -17,6 +16,7 @@ export * from './contracts/agent';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';
+export * from './contracts/volumes';
 export * from './contracts/images';
 export * from './archive';
 export * from './layer-tar';
@@ -27,11 +27,10 @@ export * from './capabilities';
 export { z } from 'zod';
 export { SDK_VERSION } from './version';
 export { RecentSamples } from './samples';
-export { agentSandboxMounts } from './agent/sandbox-mounts';
-export { WorkloadAgentServer, type WorkloadAgentServerOptions } from './agent/server';
 export { isStaticElf } from './elf';
 export {
   IDENTITY_TAG, identityTags, identityFromTags, encodeLabelChunks, decodeLabelChunks, type IdentityTagLimits, type TagLookup,
 } from './cloud-identity';
 export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULATOR_CREDENTIALS, resolveCloudConnection, type CloudConnection } from './cloud-options';
+export * from './cli';
 export { Collection } from './collection';

@@ -110,6 +110,9 @@ test('a RUN step is a container of the engine: create, start, die, destroy event
   expect(events.some((ev) => ev.Type === 'image' && ev.Action === 'tag' && ev.Actor.Attributes.name === 'events:1')).toBe(true);
   // --rm (the default) left no container behind.
   expect(await e.ok(['ps', '-aq', '--filter', 'status=exited'])).toBe('');
+  // `_ping` says `Builder-Version: 1`, so a plain `docker build` (no DOCKER_BUILDKIT=0) takes the classic path too.
+  const plain = await e.docker(['build', '-q', dir], { timeoutMs: 120_000 });
+  expect([plain.code, plain.stdout.trim()]).toEqual([0, expect.stringMatching(/^sha256:/)]);
 });
 
 test('the build cache survives a daemon restart: every step a hit, the same image id', async () => {

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { ListenerTlsConfig } from '@sockerless/sdk';
 import { startDaemon } from '../daemon';
-import { defaultConfigFile, loadConfigFile } from '../config/load-config';
-import { loadPluginEntry } from '../host/plugin-loader';
-import { POOLS_USAGE, runPoolsCommand } from './pools-command';
+import { defaultConfigFile } from '../config/load-config';
+import { checkConfigFile } from '../config/check-config';
 import { parseAddressPoolFlag } from '../engine/network-addressing';
 import { simulatorLine } from '../simulators';
-import { presetConfig } from './presets';
-import { SIMULATOR_USAGE, startSimulatorHost } from './simulator-command';
+import { cliContributions } from './contributions';
+import { presetConfig, simulatorUsage } from './presets';
+import { startSimulatorHost } from './simulator-command';
 import { runStatusCommand, STATUS_USAGE } from './status-command';
 
 export interface CliArgs {
@@ -21,7 +21,7 @@ export interface CliArgs {
   /** dockerd's --tls, --tlsverify, --tlscacert, --tlscert, --tlskey, and --insecure-tcp; they override the config's `tls`. */
   tls: ListenerTlsConfig;
   help: boolean;
-  /** A built-in config (`aws-sim`) instead of a config file. */
+  /** A built-in config a plugin contributes (`aws-sim`) instead of a config file. */
   preset?: string;
   /** With a preset: a simulator running elsewhere instead of one in the daemon. */
   simulatorEndpoint?: string;
@@ -29,11 +29,17 @@ export interface CliArgs {
   load: string[];
   /** For `simulator`: how long a task stays PENDING. */
   startDelayMs?: number;
-  /** For `pools`: the words after it, untouched (that command parses its own flags). */
+  /** For `status` and the commands plugins contribute (`pools`): the words after it, untouched (the command parses its own flags). */
   rest?: string[];
 }
 
-export const USAGE = `Usage:
+/** The core's own commands; any other first word is a command a plugin contributes (see contributions.ts). */
+const CORE_COMMANDS = new Set(['daemon', 'simulator', 'config']);
+
+/** `sockerless --help`: the core's commands, then what the plugins of sockerless.cli.json contribute. */
+export function usage(): string {
+  const { commands, presets } = cliContributions();
+  return `Usage:
   sockerless daemon [--config FILE | --preset NAME [--simulator-endpoint URL]] [--listen URL]...
                     [--home DIR] [--bip CIDR] [--default-address-pool base=CIDR,size=N]...
                     [--tlsverify | --tls] [--tlscacert F] [--tlscert F] [--tlskey F] [--insecure-tcp]
@@ -44,12 +50,10 @@ export const USAGE = `Usage:
       by --tlscacert; --tls serves TLS without asking for one. The files default to ca.pem,
       cert.pem and key.pem in $DOCKER_CERT_PATH, else ~/.docker, as dockerd's do. Plain TCP
       on a non-loopback address is refused unless --insecure-tcp is given.
-      --preset aws-sim needs no config file: containers run as ECS tasks (the default pool) or
-      Lambda functions (--label com.sockerless.pool=lambda) on an AWS simulator in the daemon,
-      or on the one at --simulator-endpoint http://HOST:PORT (see 'sockerless simulator aws').
-${SIMULATOR_USAGE}  sockerless config check [--config FILE]
+${presets.map((p) => p.usage ?? `      --preset ${p.name}: a built-in config.\n`).join('')}${simulatorUsage()}  sockerless config check [--config FILE]
       Loads the config and its plugins and validates every option without starting.
-${STATUS_USAGE}${POOLS_USAGE}`;
+${STATUS_USAGE}${commands.map((c) => c.usage).join('')}`;
+}
 
 export function parseCliArgs(argv: string[]): CliArgs {
   const args: CliArgs = { command: [], listen: [], defaultAddressPools: [], tls: {}, help: false, load: [] };
@@ -75,7 +79,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     else if (/^--(tls|tlsverify|insecure-tcp)(=.*)?$/.test(a)) setTlsSwitch(args.tls, a);
     else if (/^--tls(cacert|cert|key)(=.*)?$/.test(a)) setTlsFile(args.tls, a, a.includes('=') ? a.slice(a.indexOf('=') + 1) : value());
     else if (a === '--help' || a === '-h') args.help = true;
-    else if ((a === 'pools' || a === 'status') && args.command.length === 0) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
+    else if (!a.startsWith('-') && args.command.length === 0 && !CORE_COMMANDS.has(a)) { args.command.push(a); args.rest = argv.slice(i + 1); break; }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.command.push(a);
   }
@@ -85,7 +89,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
 export async function runCli(args: CliArgs): Promise<number | undefined> {
   const [cmd, sub] = args.command;
   if (args.help || !cmd) {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return args.help ? 0 : 2;
   }
   if (cmd === 'daemon') {
@@ -96,7 +100,8 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     const daemon = await startDaemon({ configFile: args.config, config, listen: args.listen.length ? args.listen : undefined, home: args.home, networks, tls: args.tls, processGuard: true });
     // One write, simulator lines first: a script that waits for a DOCKER_HOST line then has them all.
     const lines = daemon.simulators.map(simulatorLine);
-    if (args.simulatorEndpoint) lines.push(`AWS simulator: ${args.simulatorEndpoint} (external)`);
+    const presetSimulator = args.preset && cliContributions().presets.find((p) => p.name === args.preset)?.simulator;
+    if (args.simulatorEndpoint) lines.push(`${presetSimulator ? simulatorLine({ name: presetSimulator, endpoint: args.simulatorEndpoint }) : `Simulator: ${args.simulatorEndpoint}`} (external)`);
     lines.push('Sockerless is ready. To use it:', ...daemon.addresses.map((a) => `export DOCKER_HOST=${a}`));
     if (daemon.tls.enabled && daemon.addresses.some((a) => a.startsWith('tcp://'))) {
       lines.push(`(tcp:// serves TLS${daemon.tls.verify ? ' and requires a client certificate' : ''}: the docker CLI wants DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH=DIR with ca.pem, cert.pem, key.pem)`);
@@ -106,29 +111,26 @@ export async function runCli(args: CliArgs): Promise<number | undefined> {
     return undefined;
   }
   if (cmd === 'simulator') {
-    if (args.command.length > 2) throw new Error(`sockerless simulator: unexpected argument '${args.command[2]}'\nUsage:\n${SIMULATOR_USAGE}`);
+    if (args.command.length > 2) throw new Error(`sockerless simulator: unexpected argument '${args.command[2]}'\nUsage:\n${simulatorUsage()}`);
     const daemon = await startSimulatorHost({ cloud: sub, listen: args.listen.at(-1), home: args.home, load: args.load, startDelayMs: args.startDelayMs }, (s) => { process.stdout.write(s); });
     stopOnSignals(daemon);
     return undefined;
   }
-  if (cmd === 'pools') {
-    // `sockerless -H URL --home DIR pools ...`: options given before `pools` still pick the daemon.
+  if (cmd === 'status' || cliContributions().commands.some((c) => c.name === cmd)) {
+    // `sockerless -H URL --home DIR pools ...`: options given before the command still pick the daemon.
     const rest = [...(args.listen.length ? ['--host', args.listen[args.listen.length - 1]] : []), ...(args.rest ?? [])];
     const env = args.home ? { ...process.env, SOCKERLESS_HOME: args.home } : process.env;
-    return runPoolsCommand(rest, env, (s) => { process.stdout.write(s); });
-  }
-  if (cmd === 'status') {
-    const rest = [...(args.listen.length ? ['--host', args.listen[args.listen.length - 1]] : []), ...(args.rest ?? [])];
-    const env = args.home ? { ...process.env, SOCKERLESS_HOME: args.home } : process.env;
-    return runStatusCommand(rest, env, (s) => { process.stdout.write(s); }, (s) => { process.stderr.write(s); });
+    const out = (s: string) => { process.stdout.write(s); };
+    const err = (s: string) => { process.stderr.write(s); };
+    if (cmd === 'status') return runStatusCommand(rest, env, out, err);
+    return cliContributions().commands.find((c) => c.name === cmd)!.run(rest, { env, out, err });
   }
   if (cmd === 'config' && sub === 'check') {
-    const loaded = await loadConfigFile(args.config ?? defaultConfigFile());
-    const plugins = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
-    process.stdout.write(`config ${loaded.file} is valid: ${plugins.map((p) => p.plugin.id).join(', ')}\n`);
+    const checked = await checkConfigFile(args.config ?? defaultConfigFile());
+    process.stdout.write(`config ${checked.file} is valid: ${checked.pluginIds.join(', ')}\n`);
     return 0;
   }
-  throw new Error(`unknown command '${args.command.join(' ')}'\n${USAGE}`);
+  throw new Error(`unknown command '${[...args.command, ...(args.rest ?? [])].join(' ')}'\n${usage()}`);
 }
 
 /** `--tls`, `--tls=false`, `--tlsverify[=BOOL]`, `--insecure-tcp[=BOOL]`: a bare flag is true, as Go's boolean flags. */

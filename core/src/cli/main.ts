@@ -14,7 +14,7 @@ if (!process.execArgv.some((a) => /^--(max-semi-space-size|semi-space-growth-fac
 }
 
 // Loaded after the flag is set, so that their own allocation already sees it.
-const { parseCliArgs, runCli, USAGE } = require('./commands') as typeof import('./commands');
+const { parseCliArgs, runCli, usage } = require('./commands') as typeof import('./commands');
 
 function parsedArgs(): ReturnType<typeof parseCliArgs> {
   try {
@@ -22,7 +22,7 @@ function parsedArgs(): ReturnType<typeof parseCliArgs> {
   } catch (err) {
     // A command line it cannot read: as a getopt-style tool, the complaint and the usage on stderr, exit
     // status 2 (a usage error, as sh(1) and dockerd's flag parser use), never a stack trace.
-    process.stderr.write(`sockerless: ${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`sockerless: ${(err as Error).message}\n${usage()}`);
     process.exit(2);
   }
 }

@@ -1,10 +1,12 @@
 import type { BootStep } from '../host/boot-timings';
 import type { DaemonStatus } from '../management/status-route';
-import { call, daemonMessage, formatPoolsTable, PoolsUsageError, resolveDaemonAddress, type DaemonAddress, type PoolStatus } from './pools-command';
+import { callDaemon, CliUsageError, daemonMessage, resolveDaemonAddress, type CliStatusSection, type DaemonAddress } from '@sockerless/sdk';
+import { cliContributions } from './contributions';
 
 export const STATUS_USAGE = `  sockerless status [--host URL] [--json]
       Prints the running daemon's backends, pools, containers per state and how long each step of
-      its boot took (each plugin's init in milliseconds). The daemon is found as for 'pools'.
+      its boot took (each plugin's init in milliseconds). The daemon is --host URL (or -H URL), else
+      $DOCKER_HOST, else unix://$SOCKERLESS_HOME/docker.sock.
 `;
 
 /**
@@ -19,12 +21,15 @@ export function formatBootTree(step: BootStep, prefix = '', last = true, root = 
   return out;
 }
 
-function formatStatus(address: string, status: DaemonStatus, pools: PoolStatus[] | undefined): string {
+/** A section a plugin contributes: the data of its route, `undefined` when the daemon does not serve it. */
+interface SectionData { section: CliStatusSection; data: unknown }
+
+function formatStatus(address: string, status: DaemonStatus, sections: SectionData[]): string {
   const lines = [`Daemon: ${address}`, 'Backends:'];
   for (const b of status.backends) lines.push(`  ${b.name}${b.default ? ' *' : ''}  (${b.kind})  ${b.available ? 'available' : 'unavailable'}`);
-  lines.push('Pools:');
-  if (pools) lines.push(...formatPoolsTable(pools).trimEnd().split('\n').map((l) => `  ${l}`));
-  else lines.push('  none: without the pools plugin every container goes to the default backend');
+  for (const { section, data } of sections) {
+    lines.push(`${section.title}:`, ...(data === undefined ? section.absent : section.format(data)).trimEnd().split('\n').map((l) => `  ${l}`));
+  }
   const states = Object.entries(status.containers.byState).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s} ${n}`);
   lines.push(`Containers: ${status.containers.total}${states.length ? ` (${states.join(', ')})` : ''}`);
   lines.push(status.boot ? `Boot:\n${formatBootTree(status.boot).trimEnd()}` : 'Boot: still booting');
@@ -43,27 +48,30 @@ export async function runStatusCommand(argv: string[], env: NodeJS.ProcessEnv, o
       if (a === '--json') json = true;
       else if ((a === '--host' || a === '-H') && argv[i + 1] !== undefined) host = argv[++i];
       else if (a.startsWith('--host=')) host = a.slice(7);
-      else throw new PoolsUsageError(`unexpected argument '${a}'`);
+      else throw new CliUsageError(`unexpected argument '${a}'`);
     }
     addr = resolveDaemonAddress(host, env);
   } catch (e) {
-    if (!(e instanceof PoolsUsageError)) throw e;
+    if (!(e instanceof CliUsageError)) throw e;
     err(`sockerless status: ${e.message}\nUsage:\n${STATUS_USAGE}`);
     return 2;
   }
   let status: DaemonStatus;
-  let pools: PoolStatus[] | undefined;
+  const sections: SectionData[] = [];
   try {
-    const res = await call(addr, env.SOCKERLESS_TOKEN, 'GET', '/internal/status');
+    const res = await callDaemon(addr, env.SOCKERLESS_TOKEN, 'GET', '/internal/status');
     if (res.status !== 200) { err(`Error response from daemon: ${daemonMessage(res.status, res.text)}\n`); return 1; }
     status = JSON.parse(res.text) as DaemonStatus;
-    // 404: no pools plugin, and so one implicit default pool.
-    const poolsRes = await call(addr, env.SOCKERLESS_TOKEN, 'GET', '/internal/pools');
-    if (poolsRes.status === 200) pools = JSON.parse(poolsRes.text) as PoolStatus[];
+    // Anything but 200 (a 404: the plugin is not loaded in that daemon) prints the section's `absent` line.
+    for (const section of cliContributions().statusSections) {
+      const r = await callDaemon(addr, env.SOCKERLESS_TOKEN, 'GET', section.path);
+      sections.push({ section, data: r.status === 200 ? JSON.parse(r.text) as unknown : undefined });
+    }
   } catch (e) {
     err(`Cannot connect to the Sockerless daemon at ${addr.url}: ${(e as Error).message}\n`);
     return 1;
   }
-  out(json ? `${JSON.stringify({ ...status, pools: pools ?? null }, null, 2)}\n` : formatStatus(addr.url, status, pools));
+  const extra = Object.fromEntries(sections.map(({ section, data }) => [section.key, data ?? null]));
+  out(json ? `${JSON.stringify({ ...status, ...extra }, null, 2)}\n` : formatStatus(addr.url, status, sections));
   return 0;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { noopTracer, type BackendDriver, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
+import { noopTracer, type BackendDriver, type BackendDriverFactory, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
 import { tracedDriver } from '../host/tracing';
 import type { CoreRegistries } from '../host/registries';
 
@@ -13,13 +13,22 @@ export interface BackendInstance {
   stateDir: string;
 }
 
+/** A configured backend instance whose driver is registered and whose options passed the driver's schema. */
+export interface ValidatedBackend {
+  name: string;
+  kind: string;
+  factory: BackendDriverFactory;
+  options: Record<string, unknown>;
+}
+
 /**
- * Instantiates the configured backend instances (`backends: { name: { driver, options } }`), or one instance
- * per registered driver kind when the config names none. Options are validated with the driver's schema.
+ * The configured backend instances (`backends: { name: { driver, options } }`), or one instance per registered
+ * driver kind when the config names none, each checked as the boot checks it: the driver is registered by a
+ * configured plugin, and the options pass the driver's schema. `sockerless config check` runs this too.
  */
-export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger, tracer: Tracer = noopTracer): Promise<Map<string, BackendInstance>> {
+export async function validateBackendInstances(config: SockerlessConfig, registries: CoreRegistries): Promise<ValidatedBackend[]> {
   const declared: Record<string, BackendInstanceConfig> = config.backends ?? Object.fromEntries([...registries.drivers.keys()].map((kind) => [kind, { driver: kind }]));
-  const out = new Map<string, BackendInstance>();
+  const out: ValidatedBackend[] = [];
   for (const [name, spec] of Object.entries(declared)) {
     const entry = registries.drivers.get(spec.driver);
     if (!entry) {
@@ -36,11 +45,20 @@ export async function createBackendInstances(config: SockerlessConfig, registrie
       }
       options = result.value;
     }
+    out.push({ name, kind: spec.driver, factory: entry.factory, options: options as Record<string, unknown> });
+  }
+  return out;
+}
+
+/** Instantiates the validated backend instances, each with its own state dir under the home. */
+export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger, tracer: Tracer = noopTracer): Promise<Map<string, BackendInstance>> {
+  const out = new Map<string, BackendInstance>();
+  for (const { name, kind, factory, options } of await validateBackendInstances(config, registries)) {
     const stateDir = join(home, 'backends', name);
     mkdirSync(stateDir, { recursive: true });
-    const driver = await entry.factory.create({ instanceName: name, options: options as Record<string, unknown>, stateDir, logger: logger.child({ backend: name }), tracer });
+    const driver = await factory.create({ instanceName: name, options, stateDir, logger: logger.child({ backend: name }), tracer });
     // Every call the core makes into the driver, in a span, when tracing is on.
-    out.set(name, { name, kind: spec.driver, driver: tracedDriver(driver, tracer, name), stateDir });
+    out.set(name, { name, kind, driver: tracedDriver(driver, tracer, name), stateDir });
   }
   return out;
 }

@@ -62,7 +62,7 @@ export class RunController {
   /**
    * A workload found running at boot, its process given back by the backend (`reattach`): it is watched as
    * a run this daemon started, so wait, logs -f, stop and auto-remove work. No admission slot is taken here:
-   * the pools plugin adopts running containers when it becomes ready and frees the slot at `die`.
+   * an admission controller that counts slots adopts running containers when it becomes ready and frees the slot at `die`.
    */
   async adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void> {
     await this.beginRun(c, proc, undefined, true);

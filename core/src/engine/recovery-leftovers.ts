@@ -28,7 +28,7 @@ export async function classifyUnrecorded(w: ManagedWorkload): Promise<Unrecorded
 
 /**
  * Removes, through their backend's driver, the workloads a crash left half-made or half-removed: a create
- * writes the backend's state (backend-local: the dir, then spec.json) before the record, and a remove drops
+ * writes the backend's state (a local sandbox backend: its dir, then its spec) before the record, and a remove drops
  * the state before the record, so a `kill -9` between the two leaves state with no record and no usable
  * identity. dockerd's restore logs a container dir whose config it cannot load ("failed to load container")
  * and keeps it for ever; here such state holds nothing a client could get back (no record, no spec to rebuild

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError,
-  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord,
+  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type VolumeDriver,
 } from '@sockerless/sdk';
 import { currentCaller } from './caller';
 import { Collection } from './collection';
@@ -15,8 +13,8 @@ import type { ContainerRecord } from './container-record';
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-/** The local driver's options; they ask for a mount (tmpfs, nfs, a device) we do not make. */
-const LOCAL_OPTS = new Set(['type', 'device', 'o', 'size']);
+/** Docker's default driver: what a volume created without `Driver`, or by a container's mount, gets. */
+const DEFAULT_DRIVER = 'local';
 
 export interface VolumeRecord extends StoredRecord {
   /** The name; volumes have no separate id. */
@@ -71,13 +69,17 @@ export function admissionVolumeScope(admission: readonly AdmissionController[]):
 
 const OPEN_SCOPE: VolumeScope = { canSee: () => true, labelNew: () => undefined };
 
+/**
+ * Docker's volumes, apart from where their data lives: that is the volume drivers' (plugins behind
+ * `coreVolumeDriversExtensionPoint`, such as Docker's `local`).
+ */
 export class VolumeService {
   private readonly volumes: Collection<VolumeRecord>;
   /** Creates of one name in flight, so concurrent creates (compose, parallel CI jobs) share one result. */
   private readonly creating = new Map<string, Promise<VolumeRecord>>();
 
   constructor(
-    private readonly home: string,
+    private readonly drivers: ReadonlyMap<string, VolumeDriver>,
     store: StateStore,
     private readonly events: EventsBus,
     private readonly containers: { all(): ContainerRecord[] },
@@ -88,12 +90,22 @@ export class VolumeService {
 
   async load(): Promise<void> {
     await this.volumes.load();
-    // A record without its directory (someone cleaned the home) gets an empty one back rather than failing mounts.
-    for (const v of this.volumes.all()) await mkdir(this.mountpoint(v.id), { recursive: true });
+    // A record without its storage (someone cleaned the home) gets an empty one back rather than failing
+    // mounts. One whose driver is no longer configured keeps its record; a mount of it then fails by name.
+    for (const v of this.volumes.all()) await this.drivers.get(v.driver)?.create(v.id, v.options);
   }
 
+  /** Where a container mounts the volume from (its driver's path); '' when its driver is not configured. */
   mountpoint(name: string): string {
-    return join(this.home, 'volumes', name, '_data');
+    const v = this.volumes.get(name);
+    return (v && this.drivers.get(v.driver)?.mountpoint(name)) ?? '';
+  }
+
+  private driver(name: string, volume: string): VolumeDriver {
+    const driver = this.drivers.get(name);
+    if (driver) return driver;
+    const known = [...this.drivers.keys()].map((d) => `"${d}"`);
+    throw new NotImplementedError(`create ${volume}: volume driver "${name}" is not supported by Sockerless; only ${known.join(', ') || 'none'} ${known.length > 1 ? 'are' : 'is'}`);
   }
 
   async create(body: VolumeCreateBody = {}): Promise<Volume> {
@@ -104,7 +116,7 @@ export class VolumeService {
       name = randomBytes(32).toString('hex');
       labels[ANONYMOUS_LABEL] = '';
     }
-    return this.toJson(await this.createRecord(name, body.Driver || 'local', stringMap(body.DriverOpts, 'DriverOpts'), labels));
+    return this.toJson(await this.createRecord(name, body.Driver || DEFAULT_DRIVER, stringMap(body.DriverOpts, 'DriverOpts'), labels));
   }
 
   /** Whether `caller` may see the volume of that name (false when there is none, or no more). */
@@ -121,8 +133,11 @@ export class VolumeService {
   /** For the container engine: the named volume, created on first use (64-hex names are anonymous ones). */
   async ensure(name: string): Promise<Volume> {
     const existing = this.volumes.get(name);
-    if (existing) return this.toJson(this.ownedOrConflict(existing));
-    return this.toJson(await this.createRecord(name, 'local', {}, HEX64.test(name) ? { [ANONYMOUS_LABEL]: '' } : {}));
+    if (existing) {
+      this.driver(this.ownedOrConflict(existing).driver, name);
+      return this.toJson(existing);
+    }
+    return this.toJson(await this.createRecord(name, DEFAULT_DRIVER, {}, HEX64.test(name) ? { [ANONYMOUS_LABEL]: '' } : {}));
   }
 
   /**
@@ -139,13 +154,8 @@ export class VolumeService {
     if (!VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
-    if (driver !== 'local') {
-      throw new NotImplementedError(`create ${name}: volume driver "${driver}" is not supported by Sockerless; only "local" is`);
-    }
-    for (const key of Object.keys(opts)) {
-      if (!LOCAL_OPTS.has(key)) throw new InvalidArgumentError(`create ${name}: invalid option key: "${key}"`);
-      throw new NotImplementedError(`create ${name}: local volume driver option "${key}" is not supported by Sockerless (volumes are plain directories)`);
-    }
+    const storage = this.driver(driver, name);
+    storage.checkOptions(name, opts);
     const existing = this.volumes.get(name);
     // Docker answers an existing volume of the same driver as if it had created it, without a new event.
     if (existing) return this.ownedOrConflict(existing);
@@ -154,7 +164,7 @@ export class VolumeService {
     // Synchronously, so a second create of this name meanwhile joins this one rather than racing it.
     this.scope.labelNew(currentCaller(), name, labels);
     const run = (async () => {
-      await mkdir(this.mountpoint(name), { recursive: true });
+      await storage.create(name, opts);
       const rec: VolumeRecord = { id: name, driver, createdAt: rfc3339Seconds(new Date()), labels, options: { ...opts } };
       await this.volumes.put(rec);
       this.events.emit({ Type: 'volume', Action: 'create', Actor: { ID: name, Attributes: { driver } } });
@@ -205,7 +215,7 @@ export class VolumeService {
     const refs = this.usedBy(name);
     if (refs.length) throw new ConflictError(`remove ${name}: volume is in use - [${refs.join(', ')}]`);
     await this.volumes.delete(name);
-    await rm(join(this.home, 'volumes', name), { recursive: true, force: true });
+    await this.drivers.get(v.driver)?.remove(name);
     this.events.emit({ Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: v.driver } } });
   }
 
@@ -222,7 +232,7 @@ export class VolumeService {
       if (!matchesLabels(v.labels, f.label)) continue;
       if (f.notLabel?.length && matchesLabels(v.labels, f.notLabel)) continue;
       if (this.usedBy(v.id).length) continue;
-      const size = await diskUsage(join(this.home, 'volumes', v.id));
+      const size = await this.drivers.get(v.driver)?.size(v.id) ?? 0;
       try {
         await this.remove(v.id);
       } catch {
@@ -255,21 +265,4 @@ function matchesLabels(labels: Record<string, string>, filters: string[] | undef
     const eq = f.indexOf('=');
     return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
   });
-}
-
-/** Bytes of regular files under `dir` (symlinks not followed), as `du --apparent-size` counts. */
-async function diskUsage(dir: string): Promise<number> {
-  let total = 0;
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) total += await diskUsage(p);
-    else total += await lstat(p).then((s) => s.size, () => 0);
-  }
-  return total;
 }

@@ -6,7 +6,7 @@ import type { LoadedPlugin } from './plugin-loader';
 import { PluginLoadError } from './plugin-loader';
 import { CoreRegistries } from './registries';
 import { LifecycleRegistry, pluginPaths } from './services';
-import { refToken, Tokens, type HostPaths } from './tokens';
+import { refToken, type HostPaths } from './tokens';
 import { pluginRecordsOf } from '../plugin-services';
 
 interface Registered {
@@ -30,11 +30,7 @@ export class PluginHost {
   private readonly registered: Registered[] = [];
   readonly initOrder: string[] = [];
 
-  constructor(private readonly paths: HostPaths, private readonly logger: Logger, private readonly initTimeoutMs = DEFAULT_INIT_TIMEOUT_MS) {
-    this.root.register(Tokens.Paths, { useValue: paths });
-    this.root.register(Tokens.RootLogger, { useValue: logger });
-    this.root.register(Tokens.Registries, { useValue: this.registries });
-  }
+  constructor(private readonly paths: HostPaths, private readonly logger: Logger, private readonly initTimeoutMs = DEFAULT_INIT_TIMEOUT_MS) {}
 
   /** Root-scoped core service, visible to every plugin. */
   provideRootService<T>(ref: ServiceRef<T>, value: T): void {

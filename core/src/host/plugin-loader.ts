@@ -63,7 +63,8 @@ async function validateOptions(plugin: SockerlessPlugin<unknown>, source: string
   return result.value;
 }
 
-function candidatesFor(name: string): string[] {
+/** The packages a bare plugin name may be, in the order they are tried. */
+export function pluginPackageCandidates(name: string): string[] {
   if (name.startsWith('@')) return [name];
   return [`@sockerless/plugin-${name}`, `sockerless-plugin-${name}`];
 }
@@ -78,7 +79,7 @@ async function importByName(name: string, configFile: string, configDir: string)
     return { plugin: await importModule(jiti, found, name, found), source: found };
   }
   const tried: string[] = [];
-  for (const pkg of candidatesFor(name)) {
+  for (const pkg of pluginPackageCandidates(name)) {
     let resolved: string | undefined;
     for (const base of [configDir, __dirname]) {
       try {

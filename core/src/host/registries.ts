@@ -1,12 +1,12 @@
 import type {
   AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry,
+  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreImageStoreExtensionPoint, coreTracingExtensionPoint,
+  coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -23,6 +23,8 @@ export class CoreRegistries {
   readonly simulators: Simulator[] = [];
   readonly ciCoordinators: CiCoordinator[] = [];
   readonly httpRoutes: HttpRoute[] = [];
+  readonly volumeDrivers = new Map<string, VolumeDriver>();
+  private readonly volumeDriverOwners = new Map<string, string>();
   private frozen = false;
 
   freeze(): void {
@@ -82,6 +84,15 @@ export class CoreRegistries {
         this.httpRoutes.push(route);
       },
     };
+    const volumeDrivers: VolumeDriverRegistry = {
+      register: (driver) => {
+        this.check('volume driver', pluginId);
+        const prior = this.volumeDriverOwners.get(driver.name);
+        if (prior) throw new Error(`volume driver '${driver.name}' is registered by both '${prior}' and '${pluginId}'`);
+        this.volumeDriverOwners.set(driver.name, pluginId);
+        this.volumeDrivers.set(driver.name, driver);
+      },
+    };
     return new Map<string, unknown>([
       [coreBackendDriversExtensionPoint.id, drivers],
       [coreStoreExtensionPoint.id, store],
@@ -92,6 +103,7 @@ export class CoreRegistries {
       [coreHttpRoutesExtensionPoint.id, routes],
       [coreTracingExtensionPoint.id, tracing],
       [coreImageStoreExtensionPoint.id, imageStore],
+      [coreVolumeDriversExtensionPoint.id, volumeDrivers],
     ]);
   }
 }

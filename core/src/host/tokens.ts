@@ -1,16 +1,7 @@
-/** DI tokens of the core. Extension points and services use `Symbol.for(ref.id)` (see refToken). */
-export const Tokens = {
-  Config: Symbol.for('sockerless.core.config'),
-  Paths: Symbol.for('sockerless.core.hostPaths'),
-  RootLogger: Symbol.for('sockerless.core.rootLogger'),
-  Store: Symbol.for('sockerless.core.stateStore'),
-  Registries: Symbol.for('sockerless.core.registries'),
-  Events: Symbol.for('sockerless.core.eventsBus'),
-  Images: Symbol.for('sockerless.core.imageService'),
-  Backends: Symbol.for('sockerless.core.backendInstances'),
-  Engine: Symbol.for('sockerless.core.containerEngine'),
-} as const;
-
+/**
+ * The DI token of an extension point or service ref: `Symbol.for`, so two copies of the SDK (a plugin's own,
+ * jest's and jiti's module realms) agree on it. The core registers nothing else in the container.
+ */
 export function refToken(id: string): symbol {
   return Symbol.for(`sockerless.ref.${id}`);
 }

@@ -1,3 +1,4 @@
+import { LocalVolumeDriver } from '../../../plugins/volumes-local/src/local-driver';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -57,4 +58,9 @@ export async function startApp(register: (r: Router) => void): Promise<{ url: st
     url: `http://127.0.0.1:${port}`, server,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
+}
+
+/** The drivers a daemon with the default config has: the `local` one, keeping volumes under `home`. */
+export function localVolumeDrivers(home: string): Map<string, LocalVolumeDriver> {
+  return new Map([['local', new LocalVolumeDriver(home)]]);
 }

@@ -5,7 +5,7 @@ import { NetworkService } from '../../src/engine/networks';
 import { VolumeService } from '../../src/engine/volumes';
 import { registerNetworkRoutes } from '../../src/docker-api/networks';
 import { registerVolumeRoutes } from '../../src/docker-api/volumes';
-import { FakeContainers, MemoryStore, RecordingBus, makeContainer, startApp } from './fakes';
+import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer, startApp } from './fakes';
 import { formatErrors, validateAgainstSpec, validateResponse } from '../support/spec-schema';
 
 let app: Awaited<ReturnType<typeof startApp>>;
@@ -19,7 +19,7 @@ beforeEach(async () => {
   const bus = new RecordingBus();
   containers = new FakeContainers();
   networks = new NetworkService(store, bus, containers);
-  const volumes = new VolumeService(home, store, bus, containers);
+  const volumes = new VolumeService(localVolumeDrivers(home), store, bus, containers);
   await Promise.all([networks.load(), volumes.load()]);
   app = await startApp((r) => { registerNetworkRoutes(r, networks); registerVolumeRoutes(r, volumes); });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AdmissionController, RequestAdmission } from '@sockerless/sdk';
 import { callerContext } from '../../src/engine/caller';
 import { admissionVolumeScope, VolumeService } from '../../src/engine/volumes';
-import { FakeContainers, MemoryStore, RecordingBus } from './fakes';
+import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus } from './fakes';
 
 let home: string;
 beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-volscope-')); });
@@ -22,7 +22,7 @@ const byOwner: AdmissionController = {
 };
 
 async function setup() {
-  const vols = new VolumeService(home, new MemoryStore(), new RecordingBus(), new FakeContainers(), admissionVolumeScope([byOwner]));
+  const vols = new VolumeService(localVolumeDrivers(home), new MemoryStore(), new RecordingBus(), new FakeContainers(), admissionVolumeScope([byOwner]));
   await vols.load();
   return vols;
 }

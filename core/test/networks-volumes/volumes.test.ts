@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANONYMOUS_LABEL, VolumeService } from '../../src/engine/volumes';
-import { FakeContainers, MemoryStore, RecordingBus, makeContainer } from './fakes';
+import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer } from './fakes';
 import { formatErrors, validateAgainstSpec } from '../support/spec-schema';
 
 let home: string;
@@ -13,7 +13,7 @@ async function setup() {
   const store = new MemoryStore();
   const bus = new RecordingBus();
   const containers = new FakeContainers();
-  const vols = new VolumeService(home, store, bus, containers);
+  const vols = new VolumeService(localVolumeDrivers(home), store, bus, containers);
   await vols.load();
   return { store, bus, containers, vols };
 }
@@ -119,7 +119,7 @@ describe('VolumeService', () => {
     const { vols, store, bus, containers } = await setup();
     await vols.create({ Name: 'persisted' });
     rmSync(join(home, 'volumes'), { recursive: true, force: true });
-    const again = new VolumeService(home, store, bus, containers);
+    const again = new VolumeService(localVolumeDrivers(home), store, bus, containers);
     await again.load();
     expect(again.inspect('persisted').Name).toBe('persisted');
     expect(existsSync(again.mountpoint('persisted'))).toBe(true);

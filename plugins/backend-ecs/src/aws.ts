@@ -2,8 +2,8 @@ import type {
   Container, ContainerDefinition, DescribeTaskDefinitionCommandOutput, RegisterTaskDefinitionCommandInput, RunTaskCommandInput,
   RunTaskCommandOutput, Task, TaskDefinition, Tag,
 } from '@aws-sdk/client-ecs';
-import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-import { traceAwsClient, type Tracer } from '@sockerless/sdk';
+import { awsClientConfig, importAwsSdk, LogStreamReader, traceAwsClient, type AwsConnection as CloudAwsConnection } from '@sockerless/cloud-aws';
+import type { Tracer } from '@sockerless/sdk';
 
 // Types only at the top: the SDK modules themselves are loaded by `AwsApi.open`, when a driver is created.
 type EcsModule = typeof import('@aws-sdk/client-ecs');
@@ -11,12 +11,8 @@ type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
 
 export type { Container, ContainerDefinition, Task, TaskDefinition, Tag };
 
-export interface AwsConnection {
-  region: string;
-  endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  maxAttempts: number;
-}
+/** The ECS backend always sets its attempts (the `maxAttempts` option). */
+export type AwsConnection = CloudAwsConnection & { maxAttempts: number };
 
 /** DescribeTasks takes at most 100 tasks per call. */
 const DESCRIBE_TASKS_MAX = 100;
@@ -42,10 +38,8 @@ export class AwsApi {
 
   /** Loads the SDK (about 0.1 s) and makes the two clients; with a tracer that is on, each call is a span. */
   static async open(conn: AwsConnection, tracer?: Tracer): Promise<AwsApi> {
-    // Silences the SDK's one-time notice about Node 20's end of support, which is not the user's concern here.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const [ecsMod, logsMod] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-cloudwatch-logs')]);
-    const config = { region: conn.region, endpoint: conn.endpoint, credentials: conn.credentials, maxAttempts: conn.maxAttempts };
+    const [ecsMod, logsMod] = await importAwsSdk(() => import('@aws-sdk/client-ecs'), () => import('@aws-sdk/client-cloudwatch-logs'));
+    const config = awsClientConfig(conn);
     const ecs = new ecsMod.ECSClient(config);
     const logs = new logsMod.CloudWatchLogsClient(config);
     traceAwsClient(ecs, tracer);
@@ -134,7 +128,8 @@ export class AwsApi {
     }
   }
 
-  async getLogEvents(input: { logGroupName: string; logStreamName: string; nextToken?: string; startTime?: number }): Promise<GetLogEventsCommandOutput> {
-    return this.logs.send(new this.logsMod.GetLogEventsCommand({ ...input, startFromHead: true }));
+  /** A reader of one awslogs stream, forward from `startTime` (the whole stream when absent). */
+  logStream(logGroupName: string, logStreamName: string, startTime?: number): LogStreamReader {
+    return new LogStreamReader({ client: this.logs, sdk: this.logsMod }, logGroupName, logStreamName, startTime);
   }
 }

@@ -6,6 +6,7 @@ export { EcsDriver } from './driver';
 export { ecsOptionsSchema, type EcsOptions } from './options';
 export { TAG, identityTags } from './tags';
 export { mapAwsError } from './errors';
+export { cli } from './cli';
 
 /**
  * Docker containers as ECS Fargate tasks: one task definition per container (made at create), one task per

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import type { LogStreamReader } from '@sockerless/cloud-aws';
 import type { Logger } from '@sockerless/sdk';
 import type { AwsApi } from './aws';
 import { awsErrorName } from './errors';
@@ -22,7 +23,7 @@ export class LogFollower {
   interval: number;
   inFlight = false;
   done = false;
-  private nextToken?: string;
+  private reader?: LogStreamReader;
   /** When the stream last had new events (or the follower began, or the task stopped). */
   private lastChange = Date.now();
   private taskStopped = false;
@@ -60,16 +61,9 @@ export class LogFollower {
     const stoppedBefore = this.taskStopped;
     this.inFlight = true;
     try {
-      const out = await api.getLogEvents({
-        logGroupName: this.logGroupName,
-        logStreamName: this.logStreamName,
-        nextToken: this.nextToken,
-        startTime: this.nextToken ? undefined : this.startTime,
-      });
-      const events = out.events ?? [];
+      this.reader ??= api.logStream(this.logGroupName, this.logStreamName, this.startTime);
+      const { events, atEnd: sameToken } = await this.reader.readPage();
       for (const e of events) this.output.write(`${e.message ?? ''}\n`);
-      const sameToken = !out.nextForwardToken || out.nextForwardToken === this.nextToken;
-      if (out.nextForwardToken) this.nextToken = out.nextForwardToken;
       if (events.length) this.lastChange = now();
       this.interval = this.grow(now());
       if (stoppedBefore && events.length === 0 && sameToken) this.finish();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkloadAgentServer } from '@sockerless/sdk';
+import { WorkloadAgentServer } from '@sockerless/agent';
 import { runBackendConformance, silentLogger } from '@sockerless/sdk/testing';
 import { startSimulator, BUSYBOX, type TestSimulator } from '../../sim-aws/test/helpers';
 import { createEcsDriver } from '../src/driver';

@@ -1,4 +1,4 @@
-import { WorkloadAgentServer } from '@sockerless/sdk';
+import { WorkloadAgentServer } from '@sockerless/agent';
 import { runBackendConformance } from '@sockerless/sdk/testing';
 import { BUSYBOX, startSimulator, type TestSimulator } from '../../sim-aws/test/helpers';
 import { lambdaDriverFactory, lambdaOptionsSchema, type LambdaOptions } from '../src/lambda';

@@ -1,7 +1,8 @@
 /** The `lambda` driver against the AWS simulator: the official SDKs over HTTP, functions run in the sandbox with the agent. */
 import { WebSocket } from 'ws';
 import { DeleteFunctionCommand, GetFunctionCommand, ListFunctionsCommand, ServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
-import { AGENT_ENTRYPOINT, type WorkloadAgentServer } from '@sockerless/sdk';
+import type { WorkloadAgentServer } from '@sockerless/agent';
+import { AGENT_ENTRYPOINT } from '@sockerless/sdk';
 import { startSimulator, until, type TestSimulator } from '../../sim-aws/test/helpers';
 import { LAMBDA_TAGS } from '../src';
 import { lambdaClient, makeDriver, readAll, startAgentServer, workloadSpec, type DriverUnderTest } from './helpers';

@@ -5,6 +5,7 @@ import { instanceContainerRoots } from './network/live-networks';
 
 export { LocalDriver, type LocalDriverOptions } from './driver';
 export { detectHostTools, type HostTools } from './host-tools';
+export { bareSandboxArgv, type BareSandboxOptions } from './bare-sandbox';
 
 /** The embedded default backend: each container in a bubblewrap sandbox on this host. */
 export default definePlugin({

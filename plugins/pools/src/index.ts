@@ -7,6 +7,8 @@ import { PoolRegistry } from './pool-registry';
 import { COUNTERS, exportGauges, forgetPoolSeries, poolMetrics, poolStatus } from './pool-status';
 
 export { SlotGate } from './slot-gate';
+export { cli } from './cli';
+export type { PoolStatus, PoolSummary } from './pool-status';
 export { parsePoolsConfig, applyPatch } from './pool-config';
 
 /**

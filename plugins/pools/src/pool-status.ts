@@ -1,8 +1,21 @@
 import type { Metrics } from '@sockerless/sdk';
 import type { Pool, PoolRegistry } from './pool-registry';
 
+/** What `sockerless pools ls` and `sockerless status` print of a pool. */
+export interface PoolSummary {
+  name: string; origin: 'config' | 'runtime'; default: boolean; backends: string[];
+  maxConcurrency: number | null; queueSize: number; queueTimeoutMs: number; scheduler: string | null;
+  limits: { maxContainers?: number; maxMemoryBytes?: number; defaultMemoryBytes?: number };
+  running: number; queued: number; containers: number;
+}
+
+/** What `GET /internal/pools[/NAME]` answers. */
+export interface PoolStatus extends PoolSummary {
+  containersPerBackend: Record<string, number>;
+}
+
 /** `GET /internal/pools[/NAME]`: a pool's settings and what it holds now. */
-export function poolStatus(pool: Pool, registry: PoolRegistry) {
+export function poolStatus(pool: Pool, registry: PoolRegistry): PoolStatus {
   const containers = pool.containers();
   const { running, queued } = pool.gate.stats();
   const perBackend: Record<string, number> = Object.fromEntries(pool.spec.backends.map((b) => [b, 0]));

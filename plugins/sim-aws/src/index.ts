@@ -4,6 +4,7 @@ import { createAwsSimulator } from './simulator';
 export { createAwsSimulator, type AwsSimulator, type AwsSimulatorDeps } from './simulator';
 export type { SimContext, SimOptions } from './context';
 export { AwsError } from './errors';
+export { cli } from './cli';
 
 const optionsSchema = z.strictObject({
   region: z.string().min(1).default('us-east-1'),

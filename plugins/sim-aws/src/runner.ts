@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { agentSandboxMounts, DEFAULT_PATH, type BackendDriver, type ExitStatus, type ImageStoreService, type ImageSummary, type Logger, type SandboxRuntime, type WorkloadMount, type WorkloadSpec } from '@sockerless/sdk';
+import { agentSandboxMounts } from '@sockerless/agent';
+import { DEFAULT_PATH, type BackendDriver, type ExitStatus, type ImageStoreService, type ImageSummary, type Logger, type SandboxRuntime, type WorkloadMount, type WorkloadSpec } from '@sockerless/sdk';
 import type { RunningWorkload, RunSpec, WorkloadRunner } from './context';
 
 /** The parts of an image config a run takes its defaults from (Docker's `config` object of the OCI config). */

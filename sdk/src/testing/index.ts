@@ -27,15 +27,27 @@ interface CoreModule {
   startDaemon(opts: Record<string, unknown>): Promise<{ addresses: string[]; close(): Promise<void> }>;
 }
 
+/** The core, or an error that says which package to install: the SDK declares it as an optional peer. */
+async function importCore(): Promise<CoreModule> {
+  const coreName = '@sockerless/core';
+  try {
+    return (await import(coreName)) as CoreModule;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code !== 'MODULE_NOT_FOUND' || !e.message.includes(coreName)) throw err;
+    throw new Error(`startTestHost boots a real host, which is ${coreName}: add it to the plugin's devDependencies (its packed tarball or a workspace, as docs/plugins.md says); the rest of @sockerless/sdk/testing works without it`);
+  }
+}
+
 /**
  * Boots a real Sockerless host in-process with the given plugins, on a temp SOCKERLESS_HOME and an
  * ephemeral loopback port, so a plugin is tested through the same loader and API its users get.
- * The core is loaded lazily: the SDK does not depend on it except here.
+ * It needs the host itself: `@sockerless/core`, the SDK's optional peer dependency (`npm install -D
+ * @sockerless/core` in a plugin's own repository), loaded only here so the rest of the SDK never needs it.
  */
 export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
+  const core = await importCore();
   const home = mkdtempSync(join(tmpdir(), 'sockerless-testhost-'));
-  const coreName = '@sockerless/core';
-  const core = (await import(coreName)) as CoreModule;
   let daemon: Awaited<ReturnType<CoreModule['startDaemon']>>;
   try {
     daemon = await core.startDaemon({

@@ -1,4 +1,5 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { LogStreamReader } from '@sockerless/cloud-aws';
 import type { Logger } from '@sockerless/sdk';
 import { awsErrorName } from './errors';
 import type { LogsModule } from './sdk';
@@ -38,8 +39,7 @@ const CLOCK_SLACK_MS = 1000;
  * token), polling adaptively, until the platform's END line once the invocation has returned.
  */
 export class LogFollower {
-  private stream: string | undefined;
-  private forwardToken: string | undefined;
+  private reader: LogStreamReader | undefined;
   private sawEnd = false;
   private invocationReturned = false;
   private stopped = false;
@@ -52,7 +52,7 @@ export class LogFollower {
 
   /** The stream found for this invocation, if any. */
   get streamName(): string | undefined {
-    return this.stream;
+    return this.reader?.stream;
   }
 
   /** The invocation answered: read what is left (until END or a short deadline) and end. */
@@ -73,17 +73,17 @@ export class LogFollower {
     while (!this.stopped) {
       let got = 0;
       try {
-        got = this.stream === undefined ? await this.findStream() : 0;
-        if (this.stream !== undefined) got += await this.readStream();
+        got = this.reader === undefined ? await this.findStream() : 0;
+        if (this.reader !== undefined) got += await this.readStream();
       } catch (err) {
         // A missing group is normal before the first invocation wrote; anything else is retried on the next poll.
         if (awsErrorName(err) !== 'ResourceNotFoundException') this.opts.logger.debug('lambda log poll failed', { group: this.opts.group, err: String(err) });
       }
       if (this.sawEnd) return;
       if (this.invocationReturned) {
-        if (!drainDeadline) drainDeadline = Date.now() + (this.stream ? DRAIN_WITH_STREAM_MS : DRAIN_WITHOUT_STREAM_MS);
+        if (!drainDeadline) drainDeadline = Date.now() + (this.reader ? DRAIN_WITH_STREAM_MS : DRAIN_WITHOUT_STREAM_MS);
         if (Date.now() >= drainDeadline) {
-          if (this.stream) this.opts.logger.warn('lambda: the end of the invocation log did not arrive in time; output may be incomplete', { group: this.opts.group, stream: this.stream });
+          if (this.reader) this.opts.logger.warn('lambda: the end of the invocation log did not arrive in time; output may be incomplete', { group: this.opts.group, stream: this.reader.stream });
           return;
         }
       }
@@ -110,7 +110,7 @@ export class LogFollower {
       }));
       for (const event of page.events ?? []) {
         if (event.logStreamName && START_LINE.test(event.message ?? '') && !this.opts.excludeStreams.has(event.logStreamName)) {
-          this.stream = event.logStreamName;
+          this.reader = new LogStreamReader({ client: this.opts.client, sdk: this.opts.sdk }, this.opts.group, event.logStreamName);
           return 0;
         }
       }
@@ -123,22 +123,14 @@ export class LogFollower {
   private async readStream(): Promise<number> {
     let count = 0;
     for (;;) {
-      const page = await this.opts.client.send(new this.opts.sdk.GetLogEventsCommand({
-        logGroupName: this.opts.group,
-        logStreamName: this.stream,
-        startFromHead: true,
-        ...(this.forwardToken ? { nextToken: this.forwardToken } : {}),
-      }));
-      for (const event of page.events ?? []) {
+      const { events, atEnd } = await this.reader!.readPage();
+      for (const event of events) {
         count++;
         const message = (event.message ?? '').replace(/\r?\n$/, '');
         if (END_LINE.test(message)) this.sawEnd = true;
         if (!PLATFORM_LINE.test(message)) this.opts.onLine(message);
       }
-      const token = page.nextForwardToken;
-      const same = !token || token === this.forwardToken;
-      this.forwardToken = token ?? this.forwardToken;
-      if (same || (page.events ?? []).length === 0 || this.sawEnd) return count;
+      if (atEnd || events.length === 0 || this.sawEnd) return count;
     }
   }
 }

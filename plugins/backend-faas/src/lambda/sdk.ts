@@ -2,7 +2,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { traceAwsClient, type Tracer } from '@sockerless/sdk';
+import { awsClientConfig, importAwsSdk, traceAwsClient } from '@sockerless/cloud-aws';
+import type { Tracer } from '@sockerless/sdk';
 
 export type LambdaModule = typeof import('@aws-sdk/client-lambda');
 export type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
@@ -37,14 +38,8 @@ export interface ClientSettings {
  * configures no Lambda backend never pays for it.
  */
 export async function createClients(settings: ClientSettings): Promise<LambdaClients> {
-  // Node 20 is the platform this project targets; the SDK's once-per-process notice about it is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [lambdaSdk, logsSdk] = await Promise.all([import('@aws-sdk/client-lambda'), import('@aws-sdk/client-cloudwatch-logs')]);
-  const base = {
-    region: settings.region,
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-  };
+  const [lambdaSdk, logsSdk] = await importAwsSdk(() => import('@aws-sdk/client-lambda'), () => import('@aws-sdk/client-cloudwatch-logs'));
+  const base = awsClientConfig({ region: settings.region, endpoint: settings.endpoint, credentials: settings.credentials });
   const invokeAgents = {
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Infinity }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),

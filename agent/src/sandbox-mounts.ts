@@ -3,10 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, statSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { UnavailableError } from '../errors';
-import { DEFAULT_PATH, type WorkloadMount } from '../contracts/backend';
-import { AGENT_ENTRYPOINT } from '../contracts/agent';
-import { isStaticElf } from '../elf';
+import { AGENT_ENTRYPOINT, DEFAULT_PATH, isStaticElf, UnavailableError, type WorkloadMount } from '@sockerless/sdk';
 
 /**
  * The read-only bind mounts that make `/.sockerless/agent` run in ANY root filesystem (busybox has no node,
@@ -20,13 +17,12 @@ const IN_SANDBOX = {
   node: `${AGENT_DIR}/node`,
   lib: `${AGENT_DIR}/lib`,
   busybox: `${AGENT_DIR}/busybox`,
-  sdkDist: `${AGENT_DIR}/app/sdk/dist`,
-  sdkNodeModules: `${AGENT_DIR}/app/sdk/node_modules`,
-  nodeModules: `${AGENT_DIR}/app/node_modules`,
+  /** The host folder that holds the agent's node_modules, mirrored, so Node's resolution walks the same way. */
+  app: `${AGENT_DIR}/app`,
 };
 
 /** The packages the agent requires at run time (their own dependencies sit next to them). */
-const AGENT_PACKAGES = ['ws', 'tar-stream'];
+const AGENT_PACKAGES = ['ws', 'tar-stream', '@sockerless/sdk'];
 
 let cached: WorkloadMount[] | undefined;
 
@@ -38,9 +34,9 @@ export function agentSandboxMounts(): WorkloadMount[] {
 
 function computeMounts(): WorkloadMount[] {
   const ro = (source: string, target: string): WorkloadMount => ({ type: 'bind', source, target, readOnly: true });
-  const sdkRoot = findSdkRoot();
-  const mainJs = join(sdkRoot, 'dist', 'agent', 'main.js');
-  if (!existsSync(mainJs)) throw new UnavailableError(`the workload agent is not built: ${mainJs} is missing (run \`tsc -b sdk\`)`);
+  const agentRoot = findAgentRoot();
+  const mainJs = join(agentRoot, 'dist', 'main.js');
+  if (!existsSync(mainJs)) throw new UnavailableError(`the workload agent is not built: ${mainJs} is missing (run \`tsc -b agent\`)`);
   const busybox = findStaticBusybox();
   const node = realpathSync(process.execPath);
   const libs = sharedLibraries(node);
@@ -50,14 +46,25 @@ function computeMounts(): WorkloadMount[] {
     ro(node, IN_SANDBOX.node),
     ro(privateCopy(busybox, 'busybox'), IN_SANDBOX.busybox),
     ...libs.map((l) => ro(l.hostPath, `${IN_SANDBOX.lib}/${l.name}`)),
-    ro(join(sdkRoot, 'dist'), IN_SANDBOX.sdkDist),
   ];
-  for (const holder of packageHolders(sdkRoot)) {
-    const inSdk = relative(sdkRoot, holder) === 'node_modules';
-    mounts.push(ro(holder, inSdk ? IN_SANDBOX.sdkNodeModules : IN_SANDBOX.nodeModules));
+  const holders = packageHolders(agentRoot);
+  // The folder the outermost node_modules sits in (the install's or the workspace's root) is mirrored at IN_SANDBOX.app.
+  const appRoot = dirname(holders.find((h) => relative(agentRoot, h) !== 'node_modules') ?? join(agentRoot, 'node_modules'));
+  const inApp = (hostPath: string) => {
+    const rel = relative(appRoot, hostPath);
+    if (rel.startsWith('..')) throw new UnavailableError(`the workload agent's files must sit under ${appRoot}, but ${hostPath} does not`);
+    return `${IN_SANDBOX.app}/${rel}`;
+  };
+  for (const holder of holders) mounts.push(ro(holder, inApp(holder)));
+  // A workspace links @sockerless/agent and @sockerless/sdk into node_modules (`../../sdk`): mount the packages
+  // themselves where those links point; an installed package already sits inside a mounted node_modules.
+  const sdkRoot = realpathSync(join(holders.find((h) => existsSync(join(h, '@sockerless', 'sdk')))!, '@sockerless', 'sdk'));
+  for (const pkg of [agentRoot, sdkRoot]) {
+    if (holders.some((h) => !relative(h, pkg).startsWith('..'))) continue;
+    mounts.push(ro(join(pkg, 'dist'), `${inApp(pkg)}/dist`), ro(join(pkg, 'package.json'), `${inApp(pkg)}/package.json`));
   }
 
-  const agentMain = `${IN_SANDBOX.sdkDist}/agent/main.js`;
+  const agentMain = `${inApp(agentRoot)}/dist/main.js`;
   // The loader runs node against our libraries only, so the image's libc (or its absence) never matters.
   const run = loader
     ? `exec ${IN_SANDBOX.lib}/${loader.name} --library-path ${IN_SANDBOX.lib} ${IN_SANDBOX.node} ${agentMain} "$@"`
@@ -123,32 +130,32 @@ exit $code
 `;
 }
 
-/** The @sockerless/sdk package directory this module belongs to (src/ under ts-jest, dist/ when built). */
-function findSdkRoot(): string {
+/** The @sockerless/agent package directory this module belongs to (src/ under ts-jest, dist/ when built). */
+function findAgentRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === '@sockerless/sdk') return dir;
-    if (dirname(dir) === dir) throw new UnavailableError(`cannot find the @sockerless/sdk package above ${__dirname}`);
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === '@sockerless/agent') return dir;
+    if (dirname(dir) === dir) throw new UnavailableError(`cannot find the @sockerless/agent package above ${__dirname}`);
   }
 }
 
 /**
- * The node_modules directories that hold the agent's packages, as Node's resolution walks up from the sdk
+ * The node_modules directories that hold the agent's packages, as Node's resolution walks up from the agent
  * package. Mounted at the same relative place, so the same walk finds them inside the sandbox.
  */
-function packageHolders(sdkRoot: string): string[] {
+function packageHolders(agentRoot: string): string[] {
   const holders = new Set<string>();
   for (const name of AGENT_PACKAGES) {
     let found: string | undefined;
-    for (let dir = sdkRoot; !found; dir = dirname(dir)) {
+    for (let dir = agentRoot; !found; dir = dirname(dir)) {
       const candidate = join(dir, 'node_modules');
       if (existsSync(join(candidate, name, 'package.json'))) found = realpathSync(candidate);
       if (dirname(dir) === dir) break;
     }
-    if (!found) throw new UnavailableError(`the workload agent needs the package ${name}, not found from ${sdkRoot}`);
+    if (!found) throw new UnavailableError(`the workload agent needs the package ${name}, not found from ${agentRoot}`);
     holders.add(found);
   }
-  const outer = [...holders].filter((h) => relative(sdkRoot, h) !== 'node_modules');
+  const outer = [...holders].filter((h) => relative(agentRoot, h) !== 'node_modules');
   if (outer.length > 1) throw new UnavailableError(`the workload agent's packages are spread over ${outer.join(', ')}; expected one node_modules`);
   return [...holders];
 }

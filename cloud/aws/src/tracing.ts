@@ -1,4 +1,4 @@
-import type { Tracer } from './tracing';
+import type { Tracer } from '@sockerless/sdk';
 
 /** What the AWS SDK v3 hands a middleware: the client and command names of the call. */
 interface AwsHandlerContext {

@@ -1,11 +1,10 @@
 import { Writable, type Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { AgentAttachStreams, AgentSession } from '../contracts/agent';
-import type { ExecSpec, ExitStatus, PathStat, WorkloadProcess } from '../contracts/backend';
-import { NotImplementedError, SockerlessError, UnavailableError, type SockerlessErrorCode, statusOfErrorCode } from '../errors';
+import {
+  guarded, NotImplementedError, SockerlessError, statusOfErrorCode, UnavailableError,
+  type AgentAttachStreams, type AgentSession, type ExecSpec, type ExitStatus, type Logger, type PathStat, type SockerlessErrorCode, type WorkloadProcess,
+} from '@sockerless/sdk';
 import { InboundStream, OutboundStream, pump, type FrameLink } from './flow';
-import { guarded } from '../guard';
-import type { Logger } from '../services';
 import { decodeFrame, parseMessage, STREAM, type AgentMessage, type DaemonMessage, type StreamMessage } from './protocol';
 
 /**

@@ -1,7 +1,7 @@
 /** Credit-based flow control of the agent's multiplexed streams, over an in-memory link. */
 import { randomBytes } from 'node:crypto';
-import { InboundStream, OutboundStream, type FrameLink } from '../src/agent/flow';
-import { decodeFrame, WINDOW_BYTES, type StreamMessage } from '../src/agent/protocol';
+import { InboundStream, OutboundStream, type FrameLink } from '../src/flow';
+import { decodeFrame, WINDOW_BYTES, type StreamMessage } from '../src/protocol';
 
 function linked(): { out: OutboundStream; inbound: InboundStream; sent: () => number } {
   let sentBytes = 0;

@@ -4,9 +4,8 @@ import { InboundStream, OutboundStream, pump, type FrameLink } from './flow';
 import { exitStatusOf, settleAfterExit, spawnErrorMessage, type MainHandle } from './main-process';
 import { AGENT_PROTOCOL_VERSION, decodeFrame, parseMessage, STREAM, type AgentMessage, type DaemonMessage, type StreamMessage, type StreamNumber } from './protocol';
 import { resolveUser, UserLookupError } from './users';
-import { normalizeSignal } from '../signals';
-import type { ContainerFiles } from '../archive';
-import { DEFAULT_PATH } from '../contracts/backend';
+import { DEFAULT_PATH, normalizeSignal } from '@sockerless/sdk/workload';
+import type { ContainerFiles } from '@sockerless/sdk/archive';
 
 /**
  * The agent's side of one connection to the daemon: runs what the daemon asks on its channels. A new
@@ -207,8 +206,8 @@ export class AgentSideSession implements FrameLink {
   }
 
   /** `docker cp` inside the workload, on the agent's own filesystem (mounts included); loaded on first use, as it pulls in tar-stream. */
-  private async archive(): Promise<{ archive: typeof import('../archive'); files: ContainerFiles }> {
-    const archive = await import('../archive');
+  private async archive(): Promise<{ archive: typeof import('@sockerless/sdk/archive'); files: ContainerFiles }> {
+    const archive = await import('@sockerless/sdk/archive');
     return { archive, files: { name: this.containerId, hostPath: (path, followLast) => archive.resolveInRoot('/', path, followLast) } };
   }
 

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
-import { request as tlsRequest } from 'node:https';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { callDaemon, CliUsageError, daemonMessage, resolveDaemonAddress, type CliCommand, type DaemonAddress } from '@sockerless/sdk';
+import type { PoolSummary } from './pool-status';
+
+export { resolveDaemonAddress };
 
 /** The `pools` lines of the CLI usage; `sockerless pools --help` prints them under `Usage:`. */
 export const POOLS_USAGE = `  sockerless pools ls [--json]
@@ -24,13 +23,6 @@ export const POOLS_USAGE = `  sockerless pools ls [--json]
       SIZE is bytes or a number with k, m, g, t (binary multiples, as docker's --memory: 512m, 1.5g).
 `;
 
-/** What `GET /internal/pools[/NAME]` returns. */
-export interface PoolStatus {
-  name: string; origin: 'config' | 'runtime'; default: boolean; backends: string[];
-  maxConcurrency: number | null; queueSize: number; queueTimeoutMs: number; scheduler: string | null;
-  limits: { maxContainers?: number; maxMemoryBytes?: number; defaultMemoryBytes?: number };
-  running: number; queued: number; containers: number;
-}
 
 export type PoolsCommand =
   | { action: 'help' }
@@ -44,7 +36,7 @@ export type PoolsCommand =
 export interface ParsedPoolsArgs { host?: string; command: PoolsCommand }
 
 /** A bad subcommand, flag or value: printed with a hint, exit code 2, and no request is made. */
-export class PoolsUsageError extends Error {}
+export class PoolsUsageError extends CliUsageError {}
 
 type Kind = 'count' | 'size' | 'string';
 const SETTINGS: Record<string, { key: string; kind: Kind; limit?: true }> = {
@@ -151,29 +143,6 @@ export function parsePoolsArgs(argv: string[]): ParsedPoolsArgs {
   return { host, command: { action: 'set', name, body } };
 }
 
-export interface DaemonAddress {
-  url: string; socketPath?: string; host?: string; port?: number;
-  /** Mutual TLS with these files (the docker CLI's DOCKER_TLS_VERIFY and DOCKER_CERT_PATH). */
-  tls?: { ca: string; cert: string; key: string };
-}
-
-/**
- * `--host`, else $DOCKER_HOST, else the daemon's default socket under SOCKERLESS_HOME. A tcp:// address uses TLS
- * when DOCKER_TLS_VERIFY is set, with the docker CLI's files.
- */
-export function resolveDaemonAddress(flag: string | undefined, env: NodeJS.ProcessEnv): DaemonAddress {
-  const url = flag ?? (env.DOCKER_HOST || `unix://${resolve(env.SOCKERLESS_HOME ?? '.sockerless', 'docker.sock')}`);
-  if (url.startsWith('unix://') && url.length > 'unix://'.length) return { url, socketPath: url.slice('unix://'.length) };
-  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url);
-  if (tcp && Number(tcp[2]) > 0 && Number(tcp[2]) < 65536) {
-    const addr: DaemonAddress = { url, host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
-    if (!env.DOCKER_TLS_VERIFY) return addr;
-    const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
-    return { ...addr, tls: { ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } };
-  }
-  throw new PoolsUsageError(`invalid daemon address "${url}": expected unix:///path/to.sock or tcp://HOST:PORT`);
-}
-
 function toRequest(cmd: Exclude<PoolsCommand, { action: 'help' }>): { method: string; path: string; body?: unknown } {
   const one = `/internal/pools/${cmd.action === 'ls' ? '' : encodeURIComponent(cmd.name)}`;
   switch (cmd.action) {
@@ -185,44 +154,8 @@ function toRequest(cmd: Exclude<PoolsCommand, { action: 'help' }>): { method: st
   }
 }
 
-/** One request; rejects only when the daemon cannot be reached (or drops the connection). */
-export function call(addr: DaemonAddress, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((done, fail) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = {};
-    if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) });
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const options = { socketPath: addr.socketPath, host: addr.host, port: addr.port, method, path, headers, agent: false };
-    const onResponse = (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', fail);
-    };
-    let req;
-    try {
-      req = addr.tls
-        ? tlsRequest({ ...options, ca: readFileSync(addr.tls.ca), cert: readFileSync(addr.tls.cert), key: readFileSync(addr.tls.key) }, onResponse)
-        : request(options, onResponse);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
-
-export function daemonMessage(status: number, text: string): string {
-  try {
-    const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === 'string' && message) return message;
-  } catch { /* not JSON: fall through to the raw text */ }
-  return text.trim() || `HTTP ${status}`;
-}
-
 /** Docker-style table: columns at least 10 wide, 3 spaces of padding, the last one unpadded. */
-export function formatPoolsTable(pools: PoolStatus[]): string {
+export function formatPoolsTable(pools: PoolSummary[]): string {
   const rows = [['NAME', 'BACKENDS', 'RUNNING', 'QUEUED', 'MAX', 'CONTAINERS', 'ORIGIN']];
   for (const p of pools) {
     rows.push([p.default ? `${p.name} *` : p.name, p.backends.join(','), String(p.running), String(p.queued),
@@ -244,7 +177,7 @@ export async function runPoolsCommand(
     if (parsed.command.action === 'help') { out(`Usage:\n${POOLS_USAGE}`); return 0; }
     addr = resolveDaemonAddress(parsed.host, env);
   } catch (e) {
-    if (!(e instanceof PoolsUsageError)) throw e;
+    if (!(e instanceof CliUsageError)) throw e;
     err(`sockerless pools: ${e.message}\nSee 'sockerless pools --help'.\n`);
     return 2;
   }
@@ -252,7 +185,7 @@ export async function runPoolsCommand(
   const { method, path, body } = toRequest(cmd);
   let res: { status: number; text: string };
   try {
-    res = await call(addr, env.SOCKERLESS_TOKEN, method, path, body);
+    res = await callDaemon(addr, env.SOCKERLESS_TOKEN, method, path, body);
   } catch (e) {
     err(`Cannot connect to the Sockerless daemon at ${addr.url}: ${(e as Error).message}\n`);
     return 1;
@@ -271,9 +204,16 @@ export async function runPoolsCommand(
   }
   if (cmd.action === 'ls' && !cmd.json) {
     if (!Array.isArray(data)) { err('sockerless pools: the daemon sent a pool list that is not an array\n'); return 1; }
-    out(formatPoolsTable(data as PoolStatus[]));
+    out(formatPoolsTable(data as PoolSummary[]));
   } else {
     out(`${JSON.stringify(data, null, 2)}\n`);
   }
   return 0;
 }
+
+/** `sockerless pools`, contributed to the CLI by this plugin. */
+export const poolsCommand: CliCommand = {
+  name: 'pools',
+  usage: POOLS_USAGE,
+  run: (argv, io) => runPoolsCommand(argv, io.env, io.out, io.err),
+};

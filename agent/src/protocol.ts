@@ -1,4 +1,4 @@
-import type { PathStat } from '../contracts/backend';
+import type { PathStat } from '@sockerless/sdk';
 
 /**
  * The wire protocol between the daemon and a workload agent, on one WebSocket (see docs/agent.md).

@@ -5,10 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { AGENT_ENV, type AgentGrant, type AgentServer, type AgentSession } from '../contracts/agent';
-import { InvalidArgumentError, UnavailableError } from '../errors';
-import type { Logger } from '../services';
-import { guarded } from '../guard';
+import {
+  AGENT_ENV, guarded, InvalidArgumentError, UnavailableError, type AgentGrant, type AgentServer, type AgentSession, type Logger,
+} from '@sockerless/sdk';
 import { AGENT_PATH, CONTAINER_ID_HEADER } from './protocol';
 import { ServerAgentSession } from './server-session';
 

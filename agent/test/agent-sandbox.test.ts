@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import { AGENT_ENTRYPOINT, agentSandboxMounts, extractTar, type WorkloadAgentServer, type WorkloadSpec } from '@sockerless/sdk';
+import { agentSandboxMounts, type WorkloadAgentServer } from '../src';
+import { AGENT_ENTRYPOINT, extractTar, type WorkloadSpec } from '@sockerless/sdk';
 // Tests only: the local sandbox is what the cloud simulators run workloads in.
 import { LocalDriver } from '../../plugins/backend-local/src/driver';
 import { buildBusyboxRootfs } from '../../plugins/backend-local/test/helpers';
@@ -99,7 +100,7 @@ describe('the agent in a busybox sandbox', () => {
     const ps = await finish(await session.exec({ ...execBase, argv: ['ps', '-o', 'args'] }));
     expect(ps.out).toContain('/.sockerless/busybox sh /.sockerless/agent sh -c trap');
     expect(ps.out).toMatch(/\n\/bin\/sh -c trap/);
-    expect(ps.out).toContain('/.sockerless/node /.sockerless/app/sdk/dist/agent/main.js');
+    expect(ps.out).toContain('/.sockerless/node /.sockerless/app/agent/dist/main.js');
     // A signal the sandbox gets (docker stop) reaches the command through the script's trap.
     await driver.signal('sbx-beside', 'SIGTERM');
     const r = await main.exited;

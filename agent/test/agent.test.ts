@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { extractTar, packPath, type WorkloadAgentServer } from '@sockerless/sdk';
+import { extractTar, packPath } from '@sockerless/sdk';
+import type { WorkloadAgentServer } from '../src';
 import {
   finish, makeServer, requireBuiltAgent, startHostAgent, stopHostAgent, tempHome, waitUntil, type HostAgent,
 } from './agent-support';

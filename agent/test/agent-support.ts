@@ -2,14 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { WorkloadAgentServer, type Logger } from '@sockerless/sdk';
+import type { Logger } from '@sockerless/sdk';
+import { WorkloadAgentServer } from '../src';
 
 /** Helpers for the workload agent tests: a server with a captured log, the built agent as a host process. */
 
-export const AGENT_MAIN = resolve(__dirname, '../dist/agent/main.js');
+export const AGENT_MAIN = resolve(__dirname, '../dist/main.js');
 
 export function requireBuiltAgent(): void {
-  if (!existsSync(AGENT_MAIN)) throw new Error(`${AGENT_MAIN} is missing: run \`npx tsc -b sdk\` first`);
+  if (!existsSync(AGENT_MAIN)) throw new Error(`${AGENT_MAIN} is missing: run \`npx tsc -b agent\` first`);
 }
 
 export function tempHome(prefix = 'sl-agent-'): string {

@@ -1,8 +1,8 @@
 /** `coreServices.agents` as a plugin gets it from a booted daemon: the agent server with config `agent`. */
 import { rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
-import { coreServices, definePlugin, type AgentServer } from '../src';
-import { startTestHost } from '../src/testing';
+import { coreServices, definePlugin, type AgentServer } from '@sockerless/sdk';
+import { startTestHost } from '@sockerless/sdk/testing';
 import { finish, requireBuiltAgent, startHostAgent, stopHostAgent } from './agent-support';
 
 let agents: AgentServer | undefined;

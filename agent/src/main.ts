@@ -1,4 +1,4 @@
-import { AGENT_ENV } from '../contracts/agent';
+import { AGENT_ENV } from '@sockerless/sdk/workload';
 import { MainProcess, SupervisedMain, type MainExit, type MainHandle } from './main-process';
 
 /**

@@ -1,0 +1,38 @@
+import { WorkloadAgentServer } from '@sockerless/agent';
+import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import type { Core } from '../core-services';
+import { backendCatalogOf, containersServiceOf } from '../plugin-services';
+import { SimulatorHost } from '../simulators';
+import type { PluginHost } from './plugin-host';
+import { CoreEventsBus, CoreMetrics } from './services';
+import { CoreTracer } from './tracing';
+
+/**
+ * The root-scoped core services every plugin may depend on, provided before any plugin's init. The daemon's
+ * boot and `sockerless config check` both use it, so a check runs the plugins' inits exactly as a boot would.
+ */
+export function provideRootServices(host: PluginHost, opts: {
+  home: string; logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core;
+}) {
+  const { home, logger, loaded, requireCore } = opts;
+  const events = new CoreEventsBus(logger);
+  host.provideRootService(coreServices.events, events);
+  const metrics = new CoreMetrics();
+  host.provideRootService(coreServices.metrics, metrics);
+  host.provideRootService(coreServices.config, { file: loaded.file, section: (name: string) => loaded.config[name] });
+  const tracer = new CoreTracer();
+  host.provideRootService(coreServices.tracer, tracer);
+  // The image service needs the store, which a plugin provides during init; plugins resolve images later.
+  host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
+  host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
+  host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
+  // Provided before init so backend plugins can depend on it; it answers once the simulators are started.
+  const simulators = new SimulatorHost();
+  host.provideRootService(coreServices.simulators, simulators);
+  // The workload agents' server (@sockerless/agent): nothing listens until a backend asks for a grant or a
+  // session, so a daemon without cloud backends opens no extra port.
+  const agent = loaded.config.agent;
+  const agents = new WorkloadAgentServer({ home, logger: logger.child({ component: 'agents' }), listen: agent?.listen, advertise: agent?.advertise });
+  host.provideRootService(coreServices.agents, agents);
+  return { events, metrics, tracer, simulators, agents };
+}
