@@ -64,7 +64,7 @@ test('API versions outside 1.24-1.50 are refused, unknown endpoints answer 501 n
   await expectError('GET', '/v1.99/containers/json', undefined, 400, 'client version 1.99 is too new. Maximum supported API version is 1.50');
   await expectError('POST', '/v1.50/grpc', undefined, 501, 'sockerless does not implement POST /grpc');
   await expectError('GET', '/v1.50/plugins', undefined, 501, 'sockerless does not implement GET /plugins');
-  await expectError('GET', '/v1.50/containers/x/stats', undefined, 501, 'sockerless does not implement /containers/{id}/stats');
+  await expectError('GET', '/v1.50/plugins/x/json', undefined, 501, 'sockerless does not implement GET /plugins/x/json');
 });
 
 test('an oversized body is refused and the daemon keeps serving', async () => {
