@@ -5,7 +5,6 @@ import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
 import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
-import { ImageService } from './engine/images/image-service';
 import { NetworkService } from './engine/networks';
 import { networkEventVisibleTo } from './engine/network-tenancy';
 import type { NetworkAddressing } from './engine/network-addressing';
@@ -83,7 +82,11 @@ export async function buildCore(input: CoreInput) {
       }
     },
   };
-  const images = new ImageService({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id) });
+  if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
+  const images = registries.imageStore.create({
+    home, store, events, logger: logger.child({ area: 'images' }),
+    containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
+  });
   const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
@@ -151,7 +154,7 @@ export async function buildCore(input: CoreInput) {
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
-      registerRegistryRoutes(router);
+      registerRegistryRoutes(router, images);
       registerNetworkRoutes(router, networks);
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);

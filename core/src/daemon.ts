@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
-import { withImpliedPlugins } from './config/implied-plugins';
+import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
 import { createRootLogger } from './host/services';
 import { traceContributions } from './host/tracing';
@@ -93,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
+  host.register(await impliedContributors((pointId) => host.dependsOn(pointId), loaded.file, loaded.dir));
   await timings.step('init plugins', async (step) => {
     await host.initAll();
     step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));

@@ -7,6 +7,7 @@ import type { SimulatorRegistry } from './contracts/simulator';
 import type { CiCoordinatorRegistry } from './contracts/ci';
 import type { HttpRoutesRegistry } from './contracts/http-routes';
 import type { VolumeDriverRegistry } from './contracts/volumes';
+import type { ImageStoreRegistry } from './contracts/images';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -17,3 +18,5 @@ export const coreSimulatorExtensionPoint = createExtensionPoint<SimulatorRegistr
 export const coreCiCoordinatorExtensionPoint = createExtensionPoint<CiCoordinatorRegistry>({ id: 'core.ciCoordinator' });
 export const coreHttpRoutesExtensionPoint = createExtensionPoint<HttpRoutesRegistry>({ id: 'core.httpRoutes' });
 export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriverRegistry>({ id: 'core.volumeDrivers' });
+/** Docker's image store (pull, push, save/load, commit, layers); `image-store` unless a configured plugin provides one. */
+export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });

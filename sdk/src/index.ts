@@ -17,6 +17,7 @@ export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';
 export * from './contracts/volumes';
+export * from './contracts/images';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';
@@ -32,3 +33,4 @@ export {
 } from './cloud-identity';
 export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULATOR_CREDENTIALS, resolveCloudConnection, type CloudConnection } from './cloud-options';
 export * from './cli';
+export { Collection } from './collection';

@@ -6,6 +6,11 @@ export interface ExtensionPointRef<T> {
   readonly $$ref: 'extension-point';
   readonly id: string;
   readonly cardinality: 'single' | 'multi';
+  /**
+   * The plugin the host adds when no configured plugin depends on this point, so a config written before the
+   * point existed still boots with Docker's behaviour (the image store).
+   */
+  readonly defaultPlugin?: string;
   readonly T: T;
 }
 
@@ -24,11 +29,12 @@ function phantom<T>(): T {
 }
 
 /** Extension point ids are `'<owner>.<name>'`, e.g. `core.backendDrivers`. */
-export function createExtensionPoint<T>(opts: { id: string; cardinality?: 'single' | 'multi' }): ExtensionPointRef<T> {
+export function createExtensionPoint<T>(opts: { id: string; cardinality?: 'single' | 'multi'; defaultPlugin?: string }): ExtensionPointRef<T> {
   if (!/^[a-z][a-zA-Z0-9-]*\.[a-zA-Z0-9.-]+$/.test(opts.id)) {
     throw new Error(`extension point id '${opts.id}' must look like '<owner>.<name>'`);
   }
-  return Object.freeze({ $$ref: 'extension-point', id: opts.id, cardinality: opts.cardinality ?? 'multi', T: phantom<T>() });
+  const defaults = opts.defaultPlugin ? { defaultPlugin: opts.defaultPlugin } : {};
+  return Object.freeze({ $$ref: 'extension-point', id: opts.id, cardinality: opts.cardinality ?? 'multi', ...defaults, T: phantom<T>() });
 }
 
 export function createServiceRef<T>(opts: { id: string; scope?: 'root' | 'plugin' }): ServiceRef<T> {

@@ -1,4 +1,4 @@
-import type { PluginEntry } from '@sockerless/sdk';
+import { coreImageStoreExtensionPoint, type PluginEntry } from '@sockerless/sdk';
 import { loadPluginEntry, type LoadedPlugin } from '../host/plugin-loader';
 
 /**
@@ -15,4 +15,15 @@ export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: st
   const ids = new Set(plugins.map((p) => p.plugin.id));
   const missing = IMPLIED.filter((entry) => typeof entry === 'string' && !ids.has(entry));
   return [...plugins, ...await Promise.all(missing.map((entry) => loadPluginEntry(entry, configFile, configDir)))];
+}
+
+/**
+ * The same rule for a point that takes exactly one contributor (the image store): its `defaultPlugin` is added
+ * when no registered plugin's init depends on the point, so a config with a store of its own gets only that.
+ */
+const DEFAULT_CONTRIBUTED = [coreImageStoreExtensionPoint];
+
+export async function impliedContributors(contributes: (pointId: string) => boolean, configFile: string, configDir: string): Promise<LoadedPlugin[]> {
+  const missing = DEFAULT_CONTRIBUTED.filter((point) => point.defaultPlugin && !contributes(point.id));
+  return Promise.all(missing.map((point) => loadPluginEntry(point.defaultPlugin!, configFile, configDir)));
 }

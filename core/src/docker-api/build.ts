@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import { InvalidArgumentError, NotImplementedError, type ImageStore } from '@sockerless/sdk';
+import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController } from '../engine/container-runs';
-import type { ImageService } from '../engine/images/image-service';
-import { parseReference, withDefaultTag } from '../engine/images/reference';
 import type { BuildCache } from '../engine/build/build-cache';
 import { receiveContext } from '../engine/build/build-context';
 import { BuildStepError } from '../engine/build/build-session';
@@ -18,7 +17,7 @@ export interface BuildRouteDeps {
   home: string;
   engine: ContainerEngine;
   runs: RunController;
-  images: ImageService;
+  images: ImageStore;
   cache: BuildCache;
 }
 

@@ -1,12 +1,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ConflictError, InvalidArgumentError, NotImplementedError, type BackendDriver } from '@sockerless/sdk';
+import { ConflictError, InvalidArgumentError, NotImplementedError, type BackendDriver, type ImageStore } from '@sockerless/sdk';
+import type { ContainerDefaults } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerControl } from '../engine/container-control';
 import type { ContainerRecord } from '../engine/container-record';
-import type { ContainerDefaults } from '../engine/images/image-config';
-import { commitContainer } from '../engine/images/image-commit';
-import type { ImageService } from '../engine/images/image-service';
 import { queryBool, queryString, readJson } from './http';
 
 /**
@@ -14,7 +12,7 @@ import { queryBool, queryString, readJson } from './http';
  * Each is the backend's to compute (only it knows where the files are); a backend without the power is
  * Docker's 501, answered here once.
  */
-export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageService, control: ContainerControl): void {
+export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageStore, control: ContainerControl): void {
   const driverWith = <K extends 'changes' | 'exportFilesystem' | 'layerDiff'>(c: ContainerRecord, power: K, what: string) => {
     const driver = engine.backendOf(c).driver;
     if (!driver[power]) throw new NotImplementedError(`${what} is not supported by backend '${c.backend}'`);
@@ -48,7 +46,7 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     // `commit` event comes before the `unpause` (a deferred unpause in daemon/commit.go).
     const repo = queryString(ctx, 'repo');
     const id = await control.whilePaused(c, queryBool(ctx, 'pause', true), async () => {
-      const made = await commitContainer(images, {
+      const made = await images.commit({
         containerId: c.id,
         parentId: c.imageId,
         containerConfig: c.config,

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { InvalidArgumentError, type Logger } from '@sockerless/sdk';
+export { matchesLabelFilters } from '@sockerless/sdk/images';
 
 /** Docker's daemon refuses JSON bodies it cannot parse with 400; we also bound their size. */
 export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
@@ -111,18 +112,6 @@ export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<str
     else throw new InvalidArgumentError(`invalid filter: ${raw}`);
   }
   return out;
-}
-
-/** Matches Docker's `label` filter values: `key` or `key=value` (also `key!=value`). */
-export function matchesLabelFilters(labels: Record<string, string>, filters: string[] | undefined): boolean {
-  if (!filters) return true;
-  return filters.every((f) => {
-    const neq = f.indexOf('!=');
-    if (neq > 0) return labels[f.slice(0, neq)] !== f.slice(neq + 2);
-    const eq = f.indexOf('=');
-    if (eq < 0) return f in labels;
-    return labels[f.slice(0, eq)] === f.slice(eq + 1);
-  });
 }
 
 /** Streams newline-delimited JSON objects (progress, events) on a response that stays open. */

@@ -5,11 +5,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import coerce from 'semver/functions/coerce';
 import gte from 'semver/functions/gte';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
-import type { ImageService } from '../engine/images/image-service';
-import { IMAGE_LIST_FILTERS } from '../engine/images/image-views';
-import { pushImage, pushSourceOf } from '../engine/images/push';
-import { referenceWithTag } from '../engine/images/reference';
-import { decodeRegistryAuth, type RegistryCredentials } from '../engine/images/registry-client';
+import type { ImageStore } from '@sockerless/sdk';
+import { decodeRegistryAuth, referenceWithTag, type RegistryCredentials } from '@sockerless/sdk/images';
 import { errorStatus } from './errors';
 import { parseFilters, queryBool, queryString, startJsonStream } from './http';
 
@@ -17,7 +14,10 @@ import { parseFilters, queryBool, queryString, startJsonStream } from './http';
  * Docker's image endpoints. Names may contain slashes (`127.0.0.1:5000/bb/json`), so per-image routes are
  * one wildcard per method whose trailing `/json`, `/history`, `/get`, `/tag`, `/push` we split ourselves.
  */
-export function registerImageRoutes(router: Router, images: ImageService): void {
+/** The filters `GET /images/json` takes (dockerd's image list), checked before the store filters. */
+const IMAGE_LIST_FILTERS = ['before', 'dangling', 'label', 'label!', 'reference', 'since', 'until'];
+
+export function registerImageRoutes(router: Router, images: ImageStore): void {
   router.get('/images/json', (ctx) => {
     ctx.body = images.list({ filters: parseFilters(ctx, IMAGE_LIST_FILTERS), all: queryBool(ctx, 'all') });
   });
@@ -86,7 +86,7 @@ const EMPTY_CONTAINER_CONFIG = {
  * that era read them unguarded: docker-compose 1.29 fails with KeyError 'ContainerConfig' when it recreates
  * a container. An unversioned request speaks the newest API and gets neither, as from dockerd.
  */
-function withLegacyContainerFields(images: ImageService, name: string, body: Record<string, unknown>, apiVersion: string | undefined): Record<string, unknown> {
+function withLegacyContainerFields(images: ImageStore, name: string, body: Record<string, unknown>, apiVersion: string | undefined): Record<string, unknown> {
   const v = apiVersion ? coerce(apiVersion) : null;
   if (!v || gte(v, '1.45.0')) return body;
   const raw = images.resolve(name).record.config;
@@ -103,7 +103,7 @@ function splitName(rest: string | undefined, actions: string[]): { name: string;
   return { name: path };
 }
 
-function sendArchive(ctx: Context, images: ImageService, names: string[]): void {
+function sendArchive(ctx: Context, images: ImageStore, names: string[]): void {
   const tar = images.saveArchive(names);
   ctx.set('Content-Type', 'application/x-tar');
   ctx.body = tar;
@@ -134,7 +134,7 @@ async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown
   }
 }
 
-async function pull(ctx: Context, images: ImageService, fromImage: string): Promise<void> {
+async function pull(ctx: Context, images: ImageStore, fromImage: string): Promise<void> {
   await streamed(ctx, (write) => images.pull({
     fromImage,
     tag: queryString(ctx, 'tag') || undefined,
@@ -147,7 +147,7 @@ async function pull(ctx: Context, images: ImageService, fromImage: string): Prom
  * `docker push`: credentials in X-Registry-Auth (`e30=`, `{}`, is anonymous); without the header dockerd
  * reads them from the body and answers 400 when there is none. Every failure after that is in the stream.
  */
-async function push(ctx: Context, images: ImageService, name: string): Promise<void> {
+async function push(ctx: Context, images: ImageStore, name: string): Promise<void> {
   // A name that is no reference is dockerd's 400 before the stream.
   referenceWithTag(name, queryString(ctx, 'tag') || undefined);
   const header = ctx.get('X-Registry-Auth');
@@ -161,7 +161,7 @@ async function push(ctx: Context, images: ImageService, name: string): Promise<v
       throw new InvalidArgumentError(`Bad parameters and missing X-Registry-Auth: ${body.trim() === '' ? 'EOF' : (err as Error).message}`);
     }
   }
-  await streamed(ctx, (write) => pushImage(pushSourceOf(images), { name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
+  await streamed(ctx, (write) => images.push({ name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
 }
 
 /** An auth config is a few hundred bytes; a larger body is not one. */
@@ -179,7 +179,7 @@ async function readText(ctx: Context): Promise<string> {
 }
 
 /** `docker import`: `fromSrc=-` reads the body; an http(s) URL is downloaded. Answers `{"status":"sha256:..."}`. */
-async function importImage(ctx: Context, images: ImageService, fromSrc: string): Promise<void> {
+async function importImage(ctx: Context, images: ImageStore, fromSrc: string): Promise<void> {
   let source: AsyncIterable<Buffer>;
   if (fromSrc === '-') {
     source = ctx.req as AsyncIterable<Buffer>;

@@ -1,20 +1,18 @@
 import type Router from '@koa/router';
-import { NotImplementedError } from '@sockerless/sdk';
-import { inspectDistribution } from '../engine/images/distribution';
-import { decodeRegistryAuth } from '../engine/images/registry-client';
-import { registryLogin, type AuthConfigBody } from '../engine/images/registry-login';
+import { NotImplementedError, type AuthConfigBody, type ImageStore } from '@sockerless/sdk';
+import { decodeRegistryAuth } from '@sockerless/sdk/images';
 import { readJson } from './http';
 
-/** The routes that talk to a registry without touching the image store: `POST /auth`, `GET /distribution`. */
-export function registerRegistryRoutes(router: Router): void {
+/** The routes that talk to a registry without touching the stored images: `POST /auth`, `GET /distribution`. */
+export function registerRegistryRoutes(router: Router, images: ImageStore): void {
   router.post('/auth', async (ctx) => {
-    ctx.body = await registryLogin(await readJson<AuthConfigBody>(ctx));
+    ctx.body = await images.login(await readJson<AuthConfigBody>(ctx));
   });
 
   // Names contain slashes (`127.0.0.1:5000/tools/bb:1`): one wildcard, its trailing `/json` split here.
   router.get('/distribution/*rest', async (ctx) => {
     const rest = String(ctx.params.rest ?? '');
     if (!rest.endsWith('/json')) throw new NotImplementedError(`sockerless does not implement GET ${ctx.path}`);
-    ctx.body = await inspectDistribution(rest.slice(0, -'/json'.length), decodeRegistryAuth(ctx.get('X-Registry-Auth') || undefined));
+    ctx.body = await images.inspectDistribution(rest.slice(0, -'/json'.length), decodeRegistryAuth(ctx.get('X-Registry-Auth') || undefined));
   });
 }

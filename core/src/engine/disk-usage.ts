@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, type ImageStore, type ImageSummaryJson } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
-import type { ImageService } from './images/image-service';
-import type { ImageSummaryJson } from './images/image-views';
 import type { Volume, VolumeService } from './volumes';
 
 /**
@@ -40,7 +38,7 @@ export interface BuildCacheUsageSource {
 }
 
 export interface DiskUsageDeps {
-  images: ImageService;
+  images: ImageStore;
   volumes: VolumeService;
   /** The containers the caller may see. */
   containers(): ContainerRecord[];
@@ -139,7 +137,7 @@ export class DiskUsage {
 }
 
 /** The size of an image's layers; 0 for an image removed by force while a container still uses it. */
-export function imageSizeOf(images: ImageService, imageId: string): number {
+export function imageSizeOf(images: ImageStore, imageId: string): number {
   try { return images.resolve(imageId).record.size; } catch { return 0; }
 }
 

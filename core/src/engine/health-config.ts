@@ -180,20 +180,4 @@ export class ProbeOutput {
     return this.truncated ? `${text}...` : text;
   }
 }
-
-const GO_DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration (`200ms`, `1m30s`, `1.5s`), in nanoseconds: HEALTHCHECK options in image changes. */
-export function parseGoDuration(text: string): number {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * GO_DURATION_UNITS[m[2]];
-    matched += m[0].length;
-  }
-  if (s === '' || matched !== s.length) throw new InvalidArgumentError(`time: invalid duration "${text}"`);
-  return Math.round(total);
-}
+export { parseGoDuration } from '@sockerless/sdk/images';

@@ -48,6 +48,11 @@ export class PluginHost {
     }
   }
 
+  /** Whether a registered plugin's init depends on the extension point `id` (contributes to it). */
+  dependsOn(id: string): boolean {
+    return this.registered.some((r) => Object.values(r.init?.deps ?? {}).some((ref) => ref.id === id));
+  }
+
   private registerOne(loaded: LoadedPlugin): Registered {
     const { plugin, source } = loaded;
     const child = this.root.createChildContainer();

@@ -1,12 +1,12 @@
 import type {
   AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
-  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, Scheduler, SchedulerRegistry, Simulator,
+  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
   SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -17,6 +17,7 @@ export class CoreRegistries {
   readonly drivers = new Map<string, { factory: BackendDriverFactory; pluginId: string }>();
   store?: { store: StateStore; pluginId: string };
   tracer?: { tracer: Tracer; pluginId: string };
+  imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -59,6 +60,13 @@ export class CoreRegistries {
         this.tracer = { tracer: t, pluginId };
       },
     };
+    const imageStore: ImageStoreRegistry = {
+      setImageStore: (create) => {
+        this.check('image store', pluginId);
+        if (this.imageStore) throw new Error(`an image store is provided by both '${this.imageStore.pluginId}' and '${pluginId}'; configure one`);
+        this.imageStore = { create, pluginId };
+      },
+    };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -94,6 +102,7 @@ export class CoreRegistries {
       [coreCiCoordinatorExtensionPoint.id, ci],
       [coreHttpRoutesExtensionPoint.id, routes],
       [coreTracingExtensionPoint.id, tracing],
+      [coreImageStoreExtensionPoint.id, imageStore],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
     ]);
   }

@@ -2,8 +2,8 @@ import { isIgnored, parseDockerignore } from '../../src/engine/build/dockerignor
 import { execForm, parseDockerfile, stagesUpTo } from '../../src/engine/build/dockerfile';
 import { keyValues, processWord, processWords, splitWords } from '../../src/engine/build/shell-words';
 import { BuildCache } from '../../src/engine/build/build-cache';
-import { listedImages, unusedParentChain } from '../../src/engine/images/image-parents';
-import type { ImageRecord } from '../../src/engine/images/image-service';
+import type { ImageRecord } from '@sockerless/sdk';
+import { listedImages, unusedParentChain } from '../../../plugins/image-store/src/image-parents';
 
 describe('parseDockerfile', () => {
   const text = [

@@ -1,6 +1,5 @@
-import { applyChanges } from '../../src/engine/images/image-config';
-import { canonicalTagKey, familiarString, parseReference, referenceWithTag } from '../../src/engine/images/reference';
-import { decodeRegistryAuth, parseChallengeParams } from '../../src/engine/images/registry-client';
+import { applyChanges, canonicalTagKey, decodeRegistryAuth, familiarString, parseReference, referenceWithTag } from '@sockerless/sdk/images';
+import { parseChallengeParams } from '../../../plugins/image-store/src/registry-client';
 
 describe('references normalise as Docker does', () => {
   test.each([

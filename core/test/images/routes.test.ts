@@ -10,7 +10,7 @@ import { registerImageRoutes } from '../../src/docker-api/images';
 import { buildBusyboxRootfsTar, writeTar } from '../../../test/support/images';
 import { pushRootfsWithSkopeo, startRegistry, type TestRegistry } from '../../../test/support/registry';
 import { formatErrors, validateAgainstSpec, validateResponse } from '../support/spec-schema';
-import { makeHarness, silentLogger, type Harness } from './fakes';
+import { makeHarness, silentLogger, type Harness } from '../../../plugins/image-store/test/fakes';
 
 /** The image routes alone behind a tiny API app, driven by the real docker CLI and by raw HTTP. */
 let h: Harness;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError, type StateStore, type StoredRecord } from '@sockerless/sdk';
 import { Collection } from '../collection';
-import type { ImageService } from '../images/image-service';
-import { untilSeconds } from '../images/image-views';
+import type { ImageStore as ImageService } from '@sockerless/sdk';
+import { untilSeconds } from '@sockerless/sdk/images';
 
 /** One cached build step: the image a step made from a parent, found again by the step's cache key. */
 export interface BuildCacheRecord extends StoredRecord {

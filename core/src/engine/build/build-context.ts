@@ -4,8 +4,8 @@ import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '@sockerless/sdk';
-import { decompressIfNeeded } from '../images/blob-store';
-import { applyLayer, resolveInRoot, safeRelativePath } from '../images/layer-unpack';
+import { decompressIfNeeded } from '@sockerless/sdk/images';
+import { applyLayer, resolveInRoot, safeRelativePath } from '@sockerless/sdk/images';
 import { isIgnored, parseDockerignore } from './dockerignore';
 
 /** A build's context, unpacked on disk, and its Dockerfile's text. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '@sockerless/sdk';
-import { hostPlatform, type ContainerDefaults, type ImageConfig } from '../images/image-config';
-import type { ImageService } from '../images/image-service';
-import type { ImageReference } from '../images/reference';
-import type { ProgressWriter } from '../images/pull';
+import { hostPlatform, type ContainerDefaults, type ImageConfig } from '@sockerless/sdk/images';
+import type { ImageStore as ImageService } from '@sockerless/sdk';
+import type { ImageReference } from '@sockerless/sdk/images';
+import type { ProgressWriter } from '@sockerless/sdk/images';
 import { BuildCache } from './build-cache';
 import type { BuildContext } from './build-context';
 import type { StageState } from './build-state';

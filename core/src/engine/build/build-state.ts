@@ -1,4 +1,4 @@
-import type { ContainerDefaults, ImageConfig } from '../images/image-config';
+import type { ContainerDefaults, ImageConfig } from '@sockerless/sdk/images';
 
 /** Proxy args every build accepts without an ARG line; dockerd keeps them out of the image's history. */
 export const BUILTIN_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];

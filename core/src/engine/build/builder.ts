@@ -1,6 +1,6 @@
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
-import type { ProgressWriter } from '../images/pull';
-import { familiarString } from '../images/reference';
+import type { ProgressWriter } from '@sockerless/sdk/images';
+import { familiarString } from '@sockerless/sdk/images';
 import { buildArgEnv, DEFAULT_SHELL, type StageState } from './build-state';
 import { assertPlatform, BuildSession, BuildStepError, intermediateId, shortImageId, stepKey, type BuildDeps, type BuildRequest } from './build-session';
 import { parseDockerfile, stagesUpTo, type Instruction, type Stage } from './dockerfile';

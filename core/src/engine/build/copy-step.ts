@@ -4,7 +4,7 @@ import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { InvalidArgumentError } from '@sockerless/sdk';
-import { resolveInRoot } from '../images/layer-unpack';
+import { resolveInRoot } from '@sockerless/sdk/images';
 import { patternRegExp } from './dockerignore';
 
 /** One entry of a COPY/ADD layer: where it lands in the image, and where its bytes come from. */

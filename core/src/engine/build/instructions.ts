@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '@sockerless/sdk';
-import { applyChanges, type ContainerDefaults } from '../images/image-config';
+import { applyChanges, type ContainerDefaults } from '@sockerless/sdk/images';
 import { execForm, type Instruction } from './dockerfile';
 import { BUILTIN_ARGS, expansionEnv, goQuotedList, setEnv, type StageState } from './build-state';
 import { keyValues, processWord, processWords } from './shell-words';

@@ -3,7 +3,7 @@ import { NotImplementedError } from '@sockerless/sdk';
 import type { ContainerEngine } from '../container-engine';
 import type { RunController } from '../container-runs';
 import type { StreamName } from '../log-store';
-import type { ContainerDefaults } from '../images/image-config';
+import type { ContainerDefaults } from '@sockerless/sdk/images';
 
 export interface RunStepRequest {
   imageId: string;

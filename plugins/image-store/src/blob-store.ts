@@ -4,8 +4,8 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
+import { InvalidArgumentError, type IngestedLayer, type LayerIngestOptions } from '@sockerless/sdk';
+import { decompressIfNeeded } from '@sockerless/sdk/images';
 
 /**
  * Content-addressed files under `home/images/blobs/sha256/<hex>`: image configs (the exact bytes whose hash
@@ -147,28 +147,11 @@ export class BlobStore {
   }
 }
 
-export interface LayerIngestOptions {
-  expectedDigest?: string;
-  expectedDiffId?: string;
-  /** The registry repository the blob comes from, remembered with its compressed form. */
-  repository?: string;
-  /** Called with the running count of raw (maybe compressed) bytes, for progress. */
-  onRawBytes?: (bytes: number) => void;
-}
-
 export interface CompressedForm {
   digest: string;
   size: number;
   /** `127.0.0.1:5000/tools/bb`: where the blob was pulled from or pushed to. */
   repository?: string;
-}
-
-export interface IngestedLayer {
-  diffId: string;
-  /** Uncompressed size. */
-  size: number;
-  rawDigest: string;
-  rawBytes: number;
 }
 
 export function sha256Digest(bytes: Buffer | string): string {
@@ -179,43 +162,4 @@ export function hexOf(digest: string): string {
   const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
   if (!/^[a-f0-9]{64}$/.test(hex)) throw new InvalidArgumentError(`invalid digest: ${digest}`);
   return hex;
-}
-
-const GZIP_MAGIC = [0x1f, 0x8b];
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
-const BZIP2_MAGIC = [0x42, 0x5a, 0x68];
-const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
-
-function startsWith(buf: Buffer, magic: number[]): boolean {
-  return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
-}
-
-/**
- * Passes a tar through, or gunzips it when it starts with gzip's magic bytes (layers and `docker import`
- * bodies come either way). zstd, bzip2 and xz are recognised and refused with a clear message.
- */
-export async function* decompressIfNeeded(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 6) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head = Buffer.concat([head, next.value]);
-  }
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  if (startsWith(head, ZSTD_MAGIC)) throw new NotImplementedError('zstd-compressed layers are not supported by Sockerless');
-  if (startsWith(head, BZIP2_MAGIC) || startsWith(head, XZ_MAGIC)) {
-    throw new NotImplementedError('bzip2- and xz-compressed archives are not supported by Sockerless; use an uncompressed or gzip tar');
-  }
-  if (!startsWith(head, GZIP_MAGIC)) {
-    yield* rest();
-    return;
-  }
-  const gunzip = createGunzip();
-  const feeding = pipeline(Readable.from(rest()), gunzip).catch((err: Error) => gunzip.destroy(err));
-  for await (const chunk of gunzip) yield chunk as Buffer;
-  await feeding;
 }

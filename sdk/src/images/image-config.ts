@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import { parseGoDuration } from '../health-config';
+import { InvalidArgumentError } from '../errors';
+import { parseGoDuration } from './docker-filters';
 
 /** The OCI image config JSON (the document whose sha256 is the image id), as far as Docker reads it. */
 export interface ImageConfig {

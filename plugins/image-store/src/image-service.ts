@@ -4,55 +4,28 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError,
-  type EventsBus, type ImageStoreService, type ImageSummary, type Logger, type StateStore, type StoredRecord,
+  Collection, ConflictError, InvalidArgumentError, NotFoundError,
+  type AuthConfigBody, type CommitRequest, type HistoryItemJson, type ImageDeleteItem, type ImageRecord, type ImageStore, type ImageStoreContext,
+  type ImageSummaryJson, type ImportOptions, type ProgressWriter, type StoredImage,
 } from '@sockerless/sdk';
-import { Collection } from '../collection';
+import {
+  applyChanges, canonicalName, familiarString, importConfig, parseConfig, parsePlatform, parseReference, referenceWithTag,
+  unpackLayersAtomically, withDefaultTag, type ImageReference, type RegistryCredentials,
+} from '@sockerless/sdk/images';
 import { BlobStore } from './blob-store';
 import { RepositoriesFile, recoverImageRecords } from './image-rebuild';
 import { addSaveTags, writeDockerArchive, type SaveItem } from './docker-archive';
-import { applyChanges, importConfig, parseConfig, parsePlatform, type ImageConfig } from './image-config';
 import { hasChildren, layerChainKey, listedImages, unusedParentChain } from './image-parents';
 import {
-  filterImages, historyOf, inspectOf, labelsOf, pruneFilter, summaryOf, unixSeconds, type HistoryItemJson, type ImageSummaryJson,
+  filterImages, historyOf, inspectOf, labelsOf, pruneFilter, summaryOf, unixSeconds,
 } from './image-views';
+import { commitContainer } from './image-commit';
+import { inspectDistribution } from './distribution';
 import { loadImageArchive } from './image-load';
-import { unpackLayersAtomically } from './layer-unpack';
-import { pullImage, type ProgressWriter } from './pull';
-import type { RegistryCredentials } from './registry-client';
+import { pullImage } from './pull';
+import { pushImage, pushSourceOf } from './push';
 import { isSingleReference, ReferenceIndex } from './reference-index';
-import { canonicalName, familiarString, parseReference, referenceWithTag, withDefaultTag, type ImageReference } from './reference';
-
-export interface ImageRecord extends StoredRecord {
-  /** `sha256:<hex>` of the config JSON bytes. */
-  id: string;
-  /** Familiar forms, as Docker prints them: `busybox:latest`, `127.0.0.1:5000/bb:1.0`. */
-  repoTags: string[];
-  /** `busybox@sha256:<manifest digest>` for pulled images. */
-  repoDigests: string[];
-  created: string;
-  /** Uncompressed size of all layers. */
-  size: number;
-  config: ImageConfig;
-  /** Uncompressed layer blob digests (equal to config.rootfs.diff_ids), lowest first. */
-  layers: string[];
-  hasLayers: boolean;
-  lastTagTime?: string;
-  /** The image a build step made this one from (dockerd's Parent): set for `docker build`'s images only. */
-  parent?: string;
-}
-
-export interface ImageServiceOptions {
-  home: string;
-  store: StateStore;
-  events: EventsBus;
-  logger: Logger;
-  containersUsingImage: (imageId: string) => string[];
-}
-
-export interface ImageDeleteItem { Untagged?: string; Deleted?: string }
-
-export interface ImportOptions { repo?: string; tag?: string; changes?: string[]; message?: string; platform?: string; fromSrc?: string }
+import { registryLogin } from './registry-login';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -60,7 +33,7 @@ const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
  * The image store: records (durable through the StateStore), content-addressed blobs and unpacked root
  * filesystems on disk under `home/images`, and the name indexes `resolve` answers from memory.
  */
-export class ImageService implements ImageStoreService {
+export class ImageService implements ImageStore {
   private readonly images: Collection<ImageRecord>;
   private readonly refs = new ReferenceIndex();
   readonly blobs: BlobStore;
@@ -71,7 +44,7 @@ export class ImageService implements ImageStoreService {
   /** Record and index changes run one at a time, so two requests never edit stale copies of a record. */
   private mutations: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: ImageServiceOptions) {
+  constructor(private readonly opts: ImageStoreContext) {
     this.images = new Collection<ImageRecord>(opts.store, 'image');
     const imagesDir = join(opts.home, 'images');
     this.blobs = new BlobStore(imagesDir);
@@ -100,7 +73,7 @@ export class ImageService implements ImageStoreService {
     }
   }
 
-  resolve(ref: string): ImageSummary & { record: ImageRecord } {
+  resolve(ref: string): StoredImage {
     const rec = this.find(ref);
     return { id: rec.id, repoTags: rec.repoTags, rootfs: this.rootfsPath(rec.id), config: rec.config, record: rec };
   }
@@ -280,6 +253,22 @@ export class ImageService implements ImageStoreService {
   /** Whether a build made another image from this one (dockerd's image children). */
   hasChildren(id: string): boolean {
     return hasChildren(this.images.all(), id);
+  }
+
+  push(req: { name: string; tag?: string; credentials?: RegistryCredentials }, progress: ProgressWriter): Promise<void> {
+    return pushImage(pushSourceOf(this), req, progress);
+  }
+
+  commit(req: CommitRequest): Promise<string> {
+    return commitContainer(this, req);
+  }
+
+  inspectDistribution(name: string, credentials: RegistryCredentials | undefined) {
+    return inspectDistribution(name, credentials);
+  }
+
+  login(body: AuthConfigBody) {
+    return registryLogin(body);
   }
 
   // ---- internals ----

@@ -1,17 +1,14 @@
 import { NotFoundError, UnauthorizedError } from '@sockerless/sdk';
-import { MEDIA_TYPES, RegistryClient, type FetchedManifest, type RegistryCredentials } from './registry-client';
-import { parseReference, withDefaultTag } from './reference';
+import type { DistributionInspect } from '@sockerless/sdk';
+import type { RegistryCredentials } from '@sockerless/sdk/images';
+import { MEDIA_TYPES, RegistryClient, type FetchedManifest } from './registry-client';
+import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
 
 /**
  * `GET /distribution/{name}/json` (what `docker manifest`-less clients and swarm use to pin a digest): the
  * registry's descriptor of the manifest a name points at, and the platforms it serves, as dockerd's
  * distribution router answers: a manifest list names its entries' platforms, an image its config's.
  */
-
-export interface DistributionInspect {
-  Descriptor: { mediaType: string; digest: string; size: number };
-  Platforms: Record<string, unknown>[];
-}
 
 export async function inspectDistribution(name: string, credentials: RegistryCredentials | undefined): Promise<DistributionInspect> {
   const ref = withDefaultTag(parseReference(name));

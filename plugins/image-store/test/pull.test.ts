@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
 import { pushRootfsWithSkopeo, startRegistry, type TestRegistry } from '../../../test/support/registry';
-import { registryLogin } from '../../src/engine/images/registry-login';
+import { registryLogin } from '../src/registry-login';
 import { makeHarness, type Harness } from './fakes';
 
 let h: Harness;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
-import { formatErrors, validateAgainstSpec, validateResponse } from '../support/spec-schema';
+import { formatErrors, validateAgainstSpec, validateResponse } from '../../../core/test/support/spec-schema';
 import { collect, makeHarness, type Harness } from './fakes';
 
 let h: Harness;

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, UnauthorizedError } from '@sockerless/sdk';
-import { DEFAULT_DOMAIN } from './reference';
+import { InvalidArgumentError, UnauthorizedError, type AuthConfigBody, type AuthResponse } from '@sockerless/sdk';
+import { DEFAULT_DOMAIN } from '@sockerless/sdk/images';
 import { RegistryClient } from './registry-client';
 
 /**
@@ -8,19 +8,6 @@ import { RegistryClient } from './registry-client';
  * `GET /v2/` again; 200 means the credentials are good. Nothing is stored: the docker CLI keeps them and
  * sends them with each pull and push in `X-Registry-Auth`.
  */
-
-export interface AuthConfigBody {
-  username?: string;
-  password?: string;
-  serveraddress?: string;
-  identitytoken?: string;
-  registrytoken?: string;
-}
-
-export interface AuthResponse {
-  Status: string;
-  IdentityToken: string;
-}
 
 /** Docker Hub's names for itself in `serveraddress`; empty means Docker Hub too. */
 const DOCKER_HUB_ADDRESSES = new Set(['', 'docker.io', 'index.docker.io', 'registry-1.docker.io']);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError } from '../errors';
 
 /**
  * Image references parsed and normalised the way Docker's `distribution/reference` package does, so that

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, type ImageRecord, type ProgressWriter } from '@sockerless/sdk';
 import type { BlobStore } from './blob-store';
 import { readDockerArchive } from './docker-archive';
-import { hostPlatform, parseConfig } from './image-config';
-import type { ImageRecord } from './image-service';
-import type { ProgressWriter } from './pull';
-import { familiarString, parseReference, withDefaultTag, type ImageReference } from './reference';
+import { hostPlatform, parseConfig } from '@sockerless/sdk/images';
+import { familiarString, parseReference, withDefaultTag, type ImageReference } from '@sockerless/sdk/images';
 
 /** What `docker load` needs of the image store. */
 export interface ImageLoadTarget {

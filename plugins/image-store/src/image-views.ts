@@ -1,31 +1,9 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import { matchesLabelFilters } from '../../docker-api/http';
-import type { ContainerDefaults, ImageConfig } from './image-config';
-import type { ImageRecord } from './image-service';
-import { familiarName, globToRegExp, parseReference } from './reference';
+import { InvalidArgumentError, type HistoryItemJson, type ImageRecord, type ImageSummaryJson } from '@sockerless/sdk';
+import { matchesLabelFilters, untilSeconds } from '@sockerless/sdk/images';
+import type { ContainerDefaults, ImageConfig } from '@sockerless/sdk/images';
+import { familiarName, globToRegExp, parseReference } from '@sockerless/sdk/images';
 
 /** Docker's wire shapes for images (v1.56 ImageSummary, ImageInspect, HistoryResponseItem) and list filters. */
-
-export interface ImageSummaryJson {
-  Id: string;
-  ParentId: string;
-  RepoTags: string[];
-  RepoDigests: string[];
-  Created: number;
-  Size: number;
-  SharedSize: number;
-  Labels: Record<string, string>;
-  Containers: number;
-}
-
-export interface HistoryItemJson {
-  Id: string;
-  Created: number;
-  CreatedBy: string;
-  Tags: string[];
-  Size: number;
-  Comment: string;
-}
 
 export function labelsOf(rec: ImageRecord): Record<string, string> {
   return rec.config.config?.Labels ?? {};
@@ -107,8 +85,6 @@ export function historyOf(rec: ImageRecord, layerSize: (diffId: string) => numbe
   return rows;
 }
 
-export const IMAGE_LIST_FILTERS = ['before', 'dangling', 'label', 'label!', 'reference', 'since', 'until'] as const;
-
 /**
  * Docker's `GET /images/json` filters. `resolveCreated` turns a `before`/`since` image reference into its
  * creation time. Returns each kept image with the RepoTags the `reference` filter let through.
@@ -148,19 +124,6 @@ export function boolFilter(values: string[] | undefined, name: string): boolean 
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   throw new InvalidArgumentError(`invalid filter '${name}=${values[values.length - 1]}'`);
-}
-
-/** `until` takes a Unix timestamp, an RFC 3339 time, or a Go duration (`10m`, `24h`) back from now. */
-export function untilSeconds(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const duration = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(v);
-  if (duration) {
-    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-    return Date.now() / 1000 - Number(duration[1]) * unit[duration[2]];
-  }
-  const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
-  return ms / 1000;
 }
 
 /** `docker image prune`'s filters (dangling unless `dangling=false`, label, label!, until), validated up front. */

@@ -1,7 +1,7 @@
 import {
   canonicalDigestKey, canonicalName, canonicalTagKey, familiarString, isFullImageId, parseReference, withDefaultTag,
   type ImageReference,
-} from './reference';
+} from '@sockerless/sdk/images';
 
 /**
  * The in-memory name -> image id maps behind `resolve` (the hot path of every `docker run`): O(1) lookups by

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTar, type TarEntry } from '../../../test/support/images';
-import { safeRelativePath, unpackLayersAtomically } from '../../src/engine/images/layer-unpack';
+import { safeRelativePath, unpackLayersAtomically } from '@sockerless/sdk/images';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-unpack-')); });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordKind, StateStore, StoredEvent, StoredRecord } from '@sockerless/sdk';
-import { ImageService } from '../../src/engine/images/image-service';
+import { ImageService } from '../src/image-service';
 
 /** This folder's fakes: an in-memory store, an event recorder, and an ImageService on a temp home. */
 import { MemoryStateStore as MemoryStore, RecordingEventsBus as RecordingBus, silentLogger } from '@sockerless/sdk/testing';

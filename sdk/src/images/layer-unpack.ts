@@ -7,7 +7,8 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { asTarInputError, InvalidArgumentError } from '@sockerless/sdk';
+import { asTarInputError } from '../archive';
+import { InvalidArgumentError } from '../errors';
 
 /**
  * Applies layer tars to a root filesystem directory the way Docker's vfs/overlay apply does: OCI whiteouts

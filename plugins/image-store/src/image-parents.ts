@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ImageRecord } from './image-service';
+import type { ImageRecord } from '@sockerless/sdk';
 
 /**
  * The parent links `docker build` leaves between images (dockerd's image store keeps the same): what

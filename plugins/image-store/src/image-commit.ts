@@ -1,25 +1,8 @@
 import type { Readable } from 'node:stream';
-import { ConflictError, InvalidArgumentError, POOL_LABEL } from '@sockerless/sdk';
-import type { ContainerConfig } from '../container-record';
-import { applyChanges, hostPlatform, type ContainerDefaults, type ImageConfig } from './image-config';
+import { ConflictError, InvalidArgumentError, POOL_LABEL, type CommitRequest, type CommittedContainerConfig as ContainerConfig } from '@sockerless/sdk';
+import { applyChanges, hostPlatform, type ContainerDefaults, type ImageConfig } from '@sockerless/sdk/images';
 import type { ImageService } from './image-service';
-import { familiarString, referenceWithTag, withDefaultTag } from './reference';
-
-export interface CommitRequest {
-  containerId: string;
-  /** The image the container was made from: the new image lies on its layers. */
-  parentId: string;
-  containerConfig: ContainerConfig;
-  /** The request body: config fields that replace the container's (dockerd's CreateImageConfig.Config). */
-  bodyConfig: ContainerDefaults;
-  changes: string[];
-  author: string;
-  comment: string;
-  repo?: string;
-  tag?: string;
-  /** The container's writable layer as a layer tar (the backend's layerDiff). */
-  layer: () => Promise<Readable>;
-}
+import { familiarString, referenceWithTag, withDefaultTag } from '@sockerless/sdk/images';
 
 /**
  * `docker commit`: the container's writable layer on top of its image's layers, with the container's config

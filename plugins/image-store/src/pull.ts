@@ -1,8 +1,9 @@
-import { NotFoundError } from '@sockerless/sdk';
+import { NotFoundError, type ProgressWriter } from '@sockerless/sdk';
+import type { RegistryCredentials } from '@sockerless/sdk/images';
 import type { BlobStore } from './blob-store';
-import type { ImageConfig } from './image-config';
-import { MEDIA_TYPES, RegistryClient, type FetchedManifest, type RegistryCredentials } from './registry-client';
-import { familiarString, type ImageReference } from './reference';
+import type { ImageConfig } from '@sockerless/sdk/images';
+import { MEDIA_TYPES, RegistryClient, type FetchedManifest } from './registry-client';
+import { familiarString, type ImageReference } from '@sockerless/sdk/images';
 
 /**
  * `docker pull` over the distribution API, reporting progress in the JSON lines the docker CLI renders.
@@ -10,7 +11,6 @@ import { familiarString, type ImageReference } from './reference';
  * progress line, so those failures become plain HTTP errors, as with Docker.
  */
 
-export type ProgressWriter = (message: Record<string, unknown>) => void;
 
 export interface Platform { os: string; architecture: string; variant?: string }
 

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@sockerless/sdk';
-import type { Collection } from '../collection';
+import type { Collection, ImageRecord, Logger } from '@sockerless/sdk';
 import type { BlobStore } from './blob-store';
-import type { ImageConfig } from './image-config';
-import type { ImageRecord } from './image-service';
+import type { ImageConfig } from '@sockerless/sdk/images';
 
 /** Configs are a few KB; a blob past this size is a layer and is not even opened. */
 const MAX_CONFIG_BYTES = 4 << 20;

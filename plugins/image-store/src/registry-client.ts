@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
+import type { RegistryCredentials } from '@sockerless/sdk/images';
 import { sha256Digest } from './blob-store';
 import { httpRequest, readAll, type GetResponse } from './http-get';
-import { DEFAULT_DOMAIN, familiarName, type ImageReference } from './reference';
+import { DEFAULT_DOMAIN, familiarName, type ImageReference } from '@sockerless/sdk/images';
 import { goRequestError, registryErrorText } from './registry-errors';
 
 /**
@@ -26,29 +27,6 @@ export const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
 
 /** What a token is asked for: `pull`, or `pull,push` for a push. */
 export type RegistryAccess = 'pull' | 'push';
-
-export interface RegistryCredentials {
-  username?: string;
-  password?: string;
-  /** A token the client already holds (`registrytoken` in X-Registry-Auth). */
-  registrytoken?: string;
-}
-
-/** Decodes the base64(url) JSON of `X-Registry-Auth`; `e30=` (`{}`) and garbage both mean anonymous. */
-export function decodeRegistryAuth(header: string | undefined): RegistryCredentials | undefined {
-  if (!header) return undefined;
-  try {
-    const json = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as Record<string, unknown>;
-    const creds: RegistryCredentials = {
-      username: typeof json.username === 'string' ? json.username : undefined,
-      password: typeof json.password === 'string' ? json.password : undefined,
-      registrytoken: typeof json.registrytoken === 'string' && json.registrytoken ? json.registrytoken : undefined,
-    };
-    return creds.username || creds.registrytoken ? creds : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Docker treats loopback registries as insecure by default, so they speak plain http. */
 export function isLoopbackHost(host: string): boolean {

@@ -3,12 +3,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
+import { InvalidArgumentError, NotFoundError, type ImageRecord, type ProgressWriter } from '@sockerless/sdk';
+import type { RegistryCredentials } from '@sockerless/sdk/images';
 import type { BlobStore, CompressedForm } from './blob-store';
-import type { ImageRecord, ImageService } from './image-service';
-import { progressBar, type ProgressWriter } from './pull';
-import { MEDIA_TYPES, RegistryClient, type RegistryCredentials } from './registry-client';
-import { canonicalName, familiarName, familiarString, parseReference, referenceWithTag, type ImageReference } from './reference';
+import type { ImageService } from './image-service';
+import { progressBar } from './pull';
+import { MEDIA_TYPES, RegistryClient } from './registry-client';
+import { canonicalName, familiarName, familiarString, parseReference, referenceWithTag, type ImageReference } from '@sockerless/sdk/images';
 
 /**
  * `docker push` as dockerd's distribution/push_v2.go does it: ping the registry, then per tag upload each

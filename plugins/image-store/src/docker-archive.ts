@@ -4,11 +4,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { asTarInputError, InvalidArgumentError } from '@sockerless/sdk';
-import { decompressIfNeeded, hexOf, sha256Digest, type BlobStore } from './blob-store';
+import { decompressIfNeeded } from '@sockerless/sdk/images';
+import { hexOf, sha256Digest, type BlobStore } from './blob-store';
 import type { Platform } from './pull';
 import { MEDIA_TYPES } from './registry-client';
-import { safeRelativePath } from './layer-unpack';
-import { canonicalName, canonicalTagKey, familiarName, familiarString, parseReference, type ImageReference } from './reference';
+import { safeRelativePath } from '@sockerless/sdk/images';
+import { canonicalName, canonicalTagKey, familiarName, familiarString, parseReference, type ImageReference } from '@sockerless/sdk/images';
 
 /**
  * The `docker save` / `docker load` tarball. We write what Docker 25+ writes: an OCI image layout

@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from '../errors';
+
+const GO_DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration (`200ms`, `1m30s`, `1.5s`), in nanoseconds: HEALTHCHECK options in image changes. */
+export function parseGoDuration(text: string): number {
+  const s = text.trim();
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of s.matchAll(re)) {
+    total += Number(m[1]) * GO_DURATION_UNITS[m[2]];
+    matched += m[0].length;
+  }
+  if (s === '' || matched !== s.length) throw new InvalidArgumentError(`time: invalid duration "${text}"`);
+  return Math.round(total);
+}
+
+/** `until` takes a Unix timestamp, an RFC 3339 time, or a Go duration (`10m`, `24h`) back from now. */
+export function untilSeconds(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const duration = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(v);
+  if (duration) {
+    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+    return Date.now() / 1000 - Number(duration[1]) * unit[duration[2]];
+  }
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
+  return ms / 1000;
+}
+
+/** Matches Docker's `label` filter values: `key` or `key=value` (also `key!=value`). */
+export function matchesLabelFilters(labels: Record<string, string>, filters: string[] | undefined): boolean {
+  if (!filters) return true;
+  return filters.every((f) => {
+    const neq = f.indexOf('!=');
+    if (neq > 0) return labels[f.slice(0, neq)] !== f.slice(neq + 2);
+    const eq = f.indexOf('=');
+    if (eq < 0) return f in labels;
+    return labels[f.slice(0, eq)] === f.slice(eq + 1);
+  });
+}
