@@ -18,8 +18,8 @@ type Sample = { read: string; stats: WorkloadStats };
  */
 export function registerStatsRoute(router: Router, engine: ContainerEngine, isRunning: (id: string) => boolean): void {
   const sample = async (c: ContainerRecord): Promise<Sample> => {
-    const driver = engine.backendOf(c).driver;
-    const stats = isRunning(c.id) && driver.stats ? await driver.stats(c.id).catch(() => undefined) : undefined;
+    const driver = engine.backendOf(c).powers.stats;
+    const stats = isRunning(c.id) && driver ? await driver.stats(c.id).catch(() => undefined) : undefined;
     return stats ? { read: new Date().toISOString(), stats } : { read: ZERO_TIME, stats: emptyWorkloadStats() };
   };
   const body = (c: ContainerRecord, now: Sample, before: Sample | undefined) => {

@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { noopTracer, type BackendDriver, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
+import { noopTracer, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
 import { tracedDriver } from '../host/tracing';
+import { BackendGateway } from './backend-gateway';
 import type { CoreRegistries } from '../host/registries';
 
 export class BackendConfigError extends Error {}
 
-export interface BackendInstance {
-  name: string;
-  kind: string;
-  driver: BackendDriver;
-  stateDir: string;
-}
+/** A configured backend instance: its driver behind the gateway, the core's only way to it. */
+export type BackendInstance = BackendGateway;
 
 /**
  * Instantiates the configured backend instances (`backends: { name: { driver, options } }`), or one instance
@@ -40,7 +37,7 @@ export async function createBackendInstances(config: SockerlessConfig, registrie
     mkdirSync(stateDir, { recursive: true });
     const driver = await entry.factory.create({ instanceName: name, options: options as Record<string, unknown>, stateDir, logger: logger.child({ backend: name }), tracer });
     // Every call the core makes into the driver, in a span, when tracing is on.
-    out.set(name, { name, kind: spec.driver, driver: tracedDriver(driver, tracer, name), stateDir });
+    out.set(name, new BackendGateway(name, spec.driver, tracedDriver(driver, tracer, name), stateDir));
   }
   return out;
 }
