@@ -22,31 +22,11 @@ export class BackendGateway {
   }
 
   /** False when the instance cannot take new workloads right now; the scheduler skips it. */
-  available(): boolean {
-    return this.driver.available?.() ?? true;
-  }
-
-  create(spec: WorkloadSpec): Promise<void> {
-    return this.driver.create(spec);
-  }
-
-  start(spec: WorkloadSpec): Promise<WorkloadProcess> {
-    return this.driver.start(spec);
-  }
-
-  signal(id: string, signal: string): Promise<void> {
-    return this.driver.signal(id, signal);
-  }
-
-  remove(id: string): Promise<void> {
-    return this.driver.remove(id);
-  }
-
-  list(): Promise<ManagedWorkload[]> {
-    return this.driver.list();
-  }
-
-  async close(): Promise<void> {
-    await this.driver.close?.();
-  }
+  available = (): boolean => this.driver.available?.() ?? true;
+  create = (spec: WorkloadSpec): Promise<void> => this.driver.create(spec);
+  start = (spec: WorkloadSpec): Promise<WorkloadProcess> => this.driver.start(spec);
+  signal = (id: string, signal: string): Promise<void> => this.driver.signal(id, signal);
+  remove = (id: string): Promise<void> => this.driver.remove(id);
+  list = (): Promise<ManagedWorkload[]> => this.driver.list();
+  close = async (): Promise<void> => { await this.driver.close?.(); };
 }

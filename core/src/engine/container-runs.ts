@@ -253,9 +253,7 @@ export class RunController {
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
-        this.restartManagerOf(c.id).cancel();
-        await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
-        this.engine.emit(c, 'kill', { signal: '9' });
+        await this.killForGood(c);
       }
     }
     await run.ended;
@@ -279,9 +277,7 @@ export class RunController {
     const run = this.runs.get(c.id);
     if (run) {
       run.stopRequested = true;
-      this.restartManagerOf(c.id).cancel();
-      await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
-      this.engine.emit(c, 'kill', { signal: '9' });
+      await this.killForGood(c);
       await this.control.thawAfterSignal(c, 'SIGKILL');
       await run.ended;
       // The exit path may have auto-removed it already.
@@ -294,6 +290,13 @@ export class RunController {
     this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+  }
+
+  /** The SIGKILL of a stop that timed out and of `rm -f`: the restart policy ends, as in dockerd's Kill. */
+  private async killForGood(c: ContainerRecord): Promise<void> {
+    this.restartManagerOf(c.id).cancel();
+    await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
+    this.engine.emit(c, 'kill', { signal: '9' });
   }
 
   // Restart policy plumbing; the rules themselves are in restart-policy.ts.
