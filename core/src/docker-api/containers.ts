@@ -7,6 +7,7 @@ import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
+import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
@@ -156,7 +157,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
 
   router.get('/containers/:id/top', async (ctx) => {
     const c = find(ctx);
-    if (!runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, runs.isRunning(c.id));
     ctx.body = await engine.backendOf(c).need('top', 'top').top(c.id, queryString(ctx, 'ps_args') || '-ef');
   });
 

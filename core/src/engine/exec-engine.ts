@@ -4,6 +4,7 @@ import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
 import { parseDetachKeys } from './detach-keys';
 import { newId } from './ids';
+import { guard } from './lifecycle/container-state';
 
 export interface ExecRecord {
   id: string;
@@ -54,7 +55,7 @@ export class ExecEngine {
 
   create(containerRef: string, body: ExecCreateBody): { Id: string } {
     const c = this.engine.find(containerRef);
-    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, this.runs.isRunning(c.id));
     if (c.state.Paused) throw new ConflictError(`Container ${containerRef} is paused, unpause the container before exec`);
     this.engine.backendOf(c).need('exec', 'exec');
     const argv = typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd;
@@ -85,7 +86,7 @@ export class ExecEngine {
     const rec = this.get(id);
     if (rec.running || rec.exitCode !== null) throw new ConflictError(`Exec ${id} has already been started`);
     const c = this.engine.find(rec.containerId);
-    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, this.runs.isRunning(c.id));
     if (tty !== undefined) rec.tty = tty;
     rec.running = true;
     const driver = this.engine.backendOf(c).need('exec', 'exec');

@@ -49,9 +49,13 @@ export const guard = {
     if (busy) throw new NotModifiedError('container already started');
     if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
   },
+  /** What needs a run (exec, top, pause): dockerd's `Container <id> is not running`. */
+  running(c: ContainerRecord, running: boolean): void {
+    if (!running) throw new ConflictError(`Container ${c.id} is not running`);
+  },
   /** daemon/pause.go. */
   pause(c: ContainerRecord, running: boolean): void {
-    if (!running || !c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, running && c.state.Running);
     if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
     if (c.state.Restarting) throw new ConflictError(`Container ${c.id} is restarting, wait until the container is running`);
   },
