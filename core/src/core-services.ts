@@ -69,16 +69,15 @@ export async function buildCore(input: CoreInput) {
     },
     endpointAdded: async (c: ContainerRecord, name: string, ep: EndpointSettings) => {
       const endpoint = engine!.networking.endpoint(name, ep);
-      const driver = engine!.backendOf(c).driver;
-      if (endpoint && driver.connectNetwork) await driver.connectNetwork(c.id, endpoint);
+      if (endpoint) await engine!.backendOf(c).powers.network?.connectNetwork(c.id, endpoint);
     },
     endpointRemoved: async (c: ContainerRecord, networkId: string) => {
-      await engine!.backendOf(c).driver.disconnectNetwork?.(c.id, networkId);
+      await engine!.backendOf(c).powers.network?.disconnectNetwork(c.id, networkId);
     },
     changed: (networkId: string, containerId: string) => engine!.networking.refresh([networkId], containerId),
     networkRemoved: async (networkId: string) => {
       for (const b of backends.values()) {
-        await b.driver.removeNetwork?.(networkId).catch((err: Error) => logger.warn('backend could not remove a network', { backend: b.name, networkId, err: err.message }));
+        await b.powers.network?.removeNetwork(networkId).catch((err: Error) => logger.warn('backend could not remove a network', { backend: b.name, networkId, err: err.message }));
       }
     },
   };
@@ -103,7 +102,7 @@ export async function buildCore(input: CoreInput) {
     images,
     volumes,
     containers: () => eng.all().filter((c) => eng.canSee(c)),
-    writableLayerSize: async (c) => eng.backendOf(c).driver.diskUsage?.(c.id),
+    writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
   });
   // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
   diskUsage.useBuildCache({
@@ -185,7 +184,7 @@ export async function buildCore(input: CoreInput) {
     engine: eng, runs, execs, images, volumes, networks, buildCache, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
-      for (const b of backends.values()) await b.driver.close?.().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
+      for (const b of backends.values()) await b.close().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
     },
   };
 }

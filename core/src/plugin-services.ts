@@ -26,7 +26,7 @@ export function backendCatalogOf(core: () => Core, registries: CoreRegistries): 
     has: (name) => instances().has(name),
     isAvailable: (name) => {
       const b = instances().get(name);
-      return b !== undefined && (b.driver.available?.() ?? true);
+      return b !== undefined && b.available();
     },
     schedulers: () => [...registries.schedulers.keys()],
   };

@@ -57,7 +57,7 @@ function cloudBackendPlugin(simulator: string, seen: { endpoint?: string; error?
                 seen.error = (err as Error).message;
               }
               return {
-                kind: 'cloud', capabilities: { exec: false, archive: false, top: false, attach: false },
+                kind: 'cloud',
                 create: async () => undefined, start: async () => { throw new Error('not used'); },
                 signal: async () => undefined, remove: async () => undefined, list: async () => [],
                 close: async () => { log.push('backend close'); },

@@ -14,7 +14,6 @@ import {
 
 export class HostProcessDriver implements BackendDriver {
   readonly kind = 'host-process';
-  readonly capabilities = { exec: true, archive: false, top: false, attach: false };
   private readonly children = new Map<string, ChildProcess>();
 
   constructor(private readonly ctx: BackendDriverContext) {}

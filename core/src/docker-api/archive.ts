@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { InvalidArgumentError, NotImplementedError, type PathStat } from '@sockerless/sdk';
+import { InvalidArgumentError, type PathStat } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { queryBool, queryString } from './http';
 
@@ -25,21 +25,18 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
     if (!path) throw new InvalidArgumentError('bad parameter: path cannot be empty');
     // No file name holds a NUL byte; Node's fs would throw a TypeError (a 500) on it.
     if (path.includes('\0')) throw new InvalidArgumentError(`invalid path: ${JSON.stringify(path)}`);
-    const driver = engine.backendOf(c).driver;
-    return { c, path, driver };
+    return { c, path, driver: engine.backendOf(c).need('archive', 'archive') };
   };
 
   router.head('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
-    if (!driver.statPath) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    ctx.set('X-Docker-Container-Path-Stat', statHeader(await engine.files.run(c.id, c.name, () => driver.statPath!(c.id, path))));
+    ctx.set('X-Docker-Container-Path-Stat', statHeader(await engine.files.run(c.id, c.name, () => driver.statPath(c.id, path))));
     ctx.status = 200;
   });
 
   router.get('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
-    if (!driver.getArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive!(c.id, path), {
+    const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive(c.id, path), {
       streamOf: (r) => r.tar,
       // The container is going. Before the answer started, it is dockerd's 409, so no request ends without an
       // answer; during the tar, the connection is closed, so the client sees the tar end short rather than wait
@@ -54,8 +51,7 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
 
   router.put('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
-    if (!driver.putArchive) throw new NotImplementedError(`archive is not supported by backend '${c.backend}'`);
-    await engine.files.run(c.id, c.name, () => driver.putArchive!(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
+    await engine.files.run(c.id, c.name, () => driver.putArchive(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
       // The container is going: its upload is cut off rather than holding the removal up for as long as the
       // client takes, but first answered with dockerd's 409, so no request ends without an answer. The route's
       // own error after the cut finds the answer sent and adds nothing.

@@ -51,7 +51,7 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
     };
     // A RUN step needs a backend that can read a container's layer; where none can, a Dockerfile with RUN is
     // Docker's 501 before any progress (the builder checks once it has parsed the Dockerfile).
-    const runSupported = [...deps.engine.deps.backends.values()].some((b) => typeof b.driver.layerDiff === 'function');
+    const runSupported = [...deps.engine.deps.backends.values()].some((b) => b.powers.layer !== undefined);
     const workRoot = join(deps.home, 'build');
     const context = await receiveContext(ctx.req as AsyncIterable<Buffer>, workRoot, queryString(ctx, 'dockerfile') || undefined);
     let send: ((obj: unknown) => void) | undefined;

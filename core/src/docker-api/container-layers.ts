@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ConflictError, InvalidArgumentError, NotImplementedError, type BackendDriver, type ImageStore } from '@sockerless/sdk';
+import { ConflictError, InvalidArgumentError, type ImageStore } from '@sockerless/sdk';
 import type { ContainerDefaults } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerControl } from '../engine/container-control';
@@ -13,15 +13,11 @@ import { queryBool, queryString, readJson } from './http';
  * Docker's 501, answered here once.
  */
 export function registerContainerLayerRoutes(router: Router, engine: ContainerEngine, images: ImageStore, control: ContainerControl): void {
-  const driverWith = <K extends 'changes' | 'exportFilesystem' | 'layerDiff'>(c: ContainerRecord, power: K, what: string) => {
-    const driver = engine.backendOf(c).driver;
-    if (!driver[power]) throw new NotImplementedError(`${what} is not supported by backend '${c.backend}'`);
-    return driver as BackendDriver & Required<Pick<BackendDriver, K>>;
-  };
+  const driverWith = (c: ContainerRecord, what: string) => engine.backendOf(c).need('layer', what);
 
   router.get('/containers/:id/changes', async (ctx) => {
     const c = engine.find(ctx.params.id);
-    const changes = await driverWith(c, 'changes', 'docker diff').changes(c.id);
+    const changes = await driverWith(c, 'docker diff').changes(c.id);
     // dockerd answers null, not [], for a container that changed nothing.
     ctx.body = changes.length ? changes : 'null';
     ctx.type = 'application/json';
@@ -29,7 +25,7 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
 
   router.get('/containers/:id/export', async (ctx) => {
     const c = engine.find(ctx.params.id);
-    const tar = await driverWith(c, 'exportFilesystem', 'docker export').exportFilesystem(c.id);
+    const tar = await driverWith(c, 'docker export').exportFilesystem(c.id);
     engine.emit(c, 'export');
     ctx.set('Content-Type', 'application/octet-stream');
     ctx.body = tar;
@@ -40,7 +36,7 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     if (!ref) throw new InvalidArgumentError('No such container: ');
     const c = engine.find(ref);
     if (c.state.Status === 'removing') throw new ConflictError(`You cannot commit a container ${c.id} that is being removed`);
-    const driver = driverWith(c, 'layerDiff', 'docker commit');
+    const driver = driverWith(c, 'docker commit');
     const bodyConfig = bodyConfigOf(await readJson<Record<string, unknown>>(ctx));
     // `pause` (default true) freezes a running container while its layer is read, as dockerd does; its
     // `commit` event comes before the `unpause` (a deferred unpause in daemon/commit.go).

@@ -2,11 +2,11 @@ import type Router from '@koa/router';
 import { emptyWorkloadStats, guarded, type WorkloadCpuStats, type WorkloadStats } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerRecord } from '../engine/container-record';
+import { NEVER } from '../engine/lifecycle/container-state';
 import { queryBool, requestLog } from './http';
 
 /** dockerd's stats collector samples every second. */
 const INTERVAL_MS = 1000;
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 type Sample = { read: string; stats: WorkloadStats };
 
@@ -18,15 +18,15 @@ type Sample = { read: string; stats: WorkloadStats };
  */
 export function registerStatsRoute(router: Router, engine: ContainerEngine, isRunning: (id: string) => boolean): void {
   const sample = async (c: ContainerRecord): Promise<Sample> => {
-    const driver = engine.backendOf(c).driver;
-    const stats = isRunning(c.id) && driver.stats ? await driver.stats(c.id).catch(() => undefined) : undefined;
-    return stats ? { read: new Date().toISOString(), stats } : { read: ZERO_TIME, stats: emptyWorkloadStats() };
+    const driver = engine.backendOf(c).powers.stats;
+    const stats = isRunning(c.id) && driver ? await driver.stats(c.id).catch(() => undefined) : undefined;
+    return stats ? { read: new Date().toISOString(), stats } : { read: NEVER, stats: emptyWorkloadStats() };
   };
   const body = (c: ContainerRecord, now: Sample, before: Sample | undefined) => {
     const { networks, cpu_stats, ...rest } = now.stats;
     const pre: WorkloadCpuStats = before?.stats.cpu_stats ?? emptyWorkloadStats().cpu_stats;
     return {
-      read: now.read, preread: before?.read ?? ZERO_TIME,
+      read: now.read, preread: before?.read ?? NEVER,
       pids_stats: rest.pids_stats, blkio_stats: rest.blkio_stats, num_procs: rest.num_procs, storage_stats: rest.storage_stats,
       cpu_stats, precpu_stats: pre, memory_stats: rest.memory_stats,
       name: c.name, id: c.id,
@@ -40,7 +40,7 @@ export function registerStatsRoute(router: Router, engine: ContainerEngine, isRu
     const oneShot = queryBool(ctx, 'one-shot');
     if (!stream) {
       const first = await sample(c);
-      if (oneShot || first.read === ZERO_TIME) {
+      if (oneShot || first.read === NEVER) {
         ctx.body = body(c, first, undefined);
         return;
       }

@@ -1,12 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ConflictError, guarded, InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
+import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
+import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
 
@@ -53,8 +54,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
       return;
     }
     ctx.body = await Promise.all(list.map(async (c) => {
-      const driver = engine.backendOf(c).driver;
-      const rw = driver.diskUsage ? await driver.diskUsage(c.id) : undefined;
+      const rw = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id);
       return summarizeContainer(c, rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) });
     }));
   });
@@ -63,8 +63,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const c = find(ctx);
     const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
     if (queryBool(ctx, 'size')) {
-      const driver = engine.backendOf(c).driver;
-      if (driver.diskUsage) {
+      const driver = engine.backendOf(c).powers.diskUsage;
+      if (driver) {
         const rw = await driver.diskUsage(c.id);
         Object.assign(body, { SizeRw: rw, SizeRootFs: rw + deps.imageSize(c.imageId) });
       }
@@ -147,8 +147,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
       if (!matchesLabelFilters(c.config.Labels, filters.get('label'))) continue;
       if ((filters.get('label!') ?? []).some((l) => matchesLabelFilters(c.config.Labels, [l]))) continue;
       // dockerd counts each removed container's writable layer (its SizeRw) as the space reclaimed.
-      const driver = engine.backendOf(c).driver;
-      const size = driver.diskUsage ? await driver.diskUsage(c.id).catch(() => 0) : 0;
+      const size = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id).catch(() => 0) ?? 0;
       await runs.remove(c.id, { force: false, removeVolumes: false });
       deleted.push(c.id);
       spaceReclaimed += size;
@@ -158,10 +157,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
 
   router.get('/containers/:id/top', async (ctx) => {
     const c = find(ctx);
-    if (!runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
-    const driver = engine.backendOf(c).driver;
-    if (!driver.top) throw new NotImplementedError(`top is not supported by backend '${c.backend}'`);
-    ctx.body = await driver.top(c.id, queryString(ctx, 'ps_args') || '-ef');
+    guard.running(c, runs.isRunning(c.id));
+    ctx.body = await engine.backendOf(c).need('top', 'top').top(c.id, queryString(ctx, 'ps_args') || '-ef');
   });
 
   router.post('/containers/:id/resize', async (ctx) => {

@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { noopTracer, type BackendDriver, type BackendDriverFactory, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
+import { noopTracer, type BackendDriverFactory, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
 import { tracedDriver } from '../host/tracing';
+import { BackendGateway } from './backend-gateway';
 import type { CoreRegistries } from '../host/registries';
 
 export class BackendConfigError extends Error {}
 
-export interface BackendInstance {
-  name: string;
-  kind: string;
-  driver: BackendDriver;
-  stateDir: string;
-}
+/** A configured backend instance: its driver behind the gateway, the core's only way to it. */
+export type BackendInstance = BackendGateway;
 
 /** A configured backend instance whose driver is registered and whose options passed the driver's schema. */
 export interface ValidatedBackend {
@@ -58,7 +55,7 @@ export async function createBackendInstances(config: SockerlessConfig, registrie
     mkdirSync(stateDir, { recursive: true });
     const driver = await factory.create({ instanceName: name, options, stateDir, logger: logger.child({ backend: name }), tracer });
     // Every call the core makes into the driver, in a span, when tracing is on.
-    out.set(name, { name, kind, driver: tracedDriver(driver, tracer, name), stateDir });
+    out.set(name, new BackendGateway(name, kind, tracedDriver(driver, tracer, name), stateDir));
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { ConflictError, InvalidArgumentError, NotImplementedError, isSockerlessError, type BackendDriver } from '@sockerless/sdk';
+import { ConflictError, InvalidArgumentError, isSockerlessError } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { mergeResourceUpdate, resourcesOf, validateResources } from './resources';
 import { isNone, validateRestartPolicy } from './restart-policy';
+import { guard, transition } from './lifecycle/container-state';
 
 /** Whether a run is in progress (RunController.isRunning): pause, unpause and live updates need one. */
 export type IsRunning = (id: string) => boolean;
@@ -22,18 +23,10 @@ export interface HealthProbes {
 export class ContainerControl {
   constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning, private readonly health: HealthProbes) {}
 
-  private driverOf(c: ContainerRecord): BackendDriver {
-    return this.engine.backendOf(c).driver;
-  }
-
   async pause(ref: string): Promise<void> {
     const c = this.engine.find(ref);
-    if (!this.isRunning(c.id) || !c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
-    if (c.state.Restarting) throw new ConflictError(`Container ${c.id} is restarting, wait until the container is running`);
-    const driver = this.driverOf(c);
-    if (!driver.pause) throw new NotImplementedError(`pause is not supported by backend '${c.backend}' (${driver.kind})`);
-    await driver.pause(c.id);
+    guard.pause(c, this.isRunning(c.id));
+    await this.engine.backendOf(c).need('pause', 'pause').pause(c.id);
     await this.record(c, true);
   }
 
@@ -41,9 +34,7 @@ export class ContainerControl {
     const c = this.engine.find(ref);
     // dockerd 20.10 answers this one with a 500, not a conflict.
     if (!c.state.Paused) throw new Error(`Container ${c.id} is not paused`);
-    const driver = this.driverOf(c);
-    if (!driver.unpause) throw new NotImplementedError(`unpause is not supported by backend '${c.backend}' (${driver.kind})`);
-    await driver.unpause(c.id);
+    await this.engine.backendOf(c).need('pause', 'unpause').unpause(c.id);
     await this.record(c, false);
   }
 
@@ -52,7 +43,7 @@ export class ContainerControl {
     const now = this.engine.containers.get(c.id) ?? c;
     // Ended meanwhile (the exit path cleared the state): nothing to record.
     if (!now.state.Running) return;
-    now.state = { ...now.state, Status: paused ? 'paused' : 'running', Paused: paused };
+    now.state = transition.paused(now.state, paused);
     // dockerd's updateHealthMonitor: no probe runs in a frozen container; they start again when it thaws.
     if (paused) this.health.stop(now.id); else this.health.watch(now);
     await this.engine.save(now);
@@ -66,7 +57,7 @@ export class ContainerControl {
    */
   async thawAfterSignal(c: ContainerRecord, signal: string): Promise<void> {
     if (!c.state.Paused) return;
-    await this.driverOf(c).unpause?.(c.id).catch(() => undefined);
+    await this.engine.backendOf(c).powers.pause?.unpause(c.id).catch(() => undefined);
     await this.record(c, false, signal === 'SIGKILL');
   }
 
@@ -76,7 +67,7 @@ export class ContainerControl {
   /** While a run lasts: the backend's OOM kills as dockerd's `oom` events; returns how to stop. */
   watchOom(c: ContainerRecord): () => void {
     this.oomReported.delete(c.id);
-    const stop = this.driverOf(c).watchOom?.(c.id, () => {
+    const stop = this.engine.backendOf(c).powers.oom?.watchOom(c.id, () => {
       this.oomReported.add(c.id);
       this.engine.emit(this.engine.containers.get(c.id) ?? c, 'oom');
     });
@@ -92,7 +83,7 @@ export class ContainerControl {
 
   /** `docker commit --pause` (the default): runs `fn` with the container frozen when it runs and can be. */
   async whilePaused<T>(c: ContainerRecord, pause: boolean, fn: () => Promise<T>): Promise<T> {
-    if (!pause || c.state.Paused || !this.isRunning(c.id) || !this.driverOf(c).pause) return fn();
+    if (!pause || c.state.Paused || !this.isRunning(c.id) || !this.engine.backendOf(c).powers.pause) return fn();
     try {
       await this.pause(c.id);
     } catch (err) {
@@ -131,8 +122,7 @@ export class ContainerControl {
     const after = resourcesOf(merged);
     const warnings: string[] = [];
     if (JSON.stringify(before) !== JSON.stringify(after)) {
-      const driver = this.driverOf(c);
-      if (!driver.updateResources) throw new NotImplementedError(`updating resource limits is not supported by backend '${c.backend}' (${driver.kind})`);
+      const driver = this.engine.backendOf(c).need('resources', 'updating resource limits');
       try {
         warnings.push(...(await driver.updateResources(c.id, after)));
       } catch (err) {

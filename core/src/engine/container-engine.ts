@@ -27,6 +27,7 @@ import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
 import { workloadSecurityOf } from './security-config';
 import { adaptResources, resourcesOf, validateResources } from './resources';
+import { transition } from './lifecycle/container-state';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -209,7 +210,7 @@ export class ContainerEngine {
       if (!backend || !this.deps.backends.has(backend)) throw new NotFoundError(`no backend available for pool ${pool}`);
       return backend;
     }
-    const isAvailable = (name: string) => this.deps.backends.get(name)?.driver.available?.() ?? this.deps.backends.has(name);
+    const isAvailable = (name: string) => this.deps.backends.get(name)?.available() ?? false;
     const schedulerName = admission.scheduler ?? this.deps.schedulers.keys().next().value;
     const scheduler = schedulerName === undefined ? undefined : this.deps.schedulers.get(schedulerName);
     if (schedulerName !== undefined && !scheduler) throw new NotFoundError(`pool ${pool}: no scheduler named '${schedulerName}' is registered`);
@@ -258,11 +259,11 @@ export class ContainerEngine {
     const record: ContainerRecord = {
       id, name, created: now, image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
       config, hostConfig, mounts, networks,
-      state: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      state: transition.created(),
       restartCount: 0, backend, pool,
     };
     const instance = this.backendOf(record);
-    await instance.driver.create(this.workloadSpec(record));
+    await instance.create(this.workloadSpec(record));
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
@@ -344,7 +345,7 @@ export class ContainerEngine {
   async destroy(c: ContainerRecord, removeVolumes: boolean): Promise<void> {
     await this.files.drain(c.id);
     try {
-      await this.backendOf(c).driver.remove(c.id);
+      await this.backendOf(c).remove(c.id);
     } finally {
       this.files.forget(c.id);
     }

@@ -113,8 +113,8 @@ export class ContainerNetworking {
       const hosts = this.hostsOf(c);
       const json = JSON.stringify(hosts);
       if (this.pushed.get(c.id) === json) continue;
-      const driver = this.engine.backendOf(c).driver;
-      if (!driver.updateHosts) continue;
+      const driver = this.engine.backendOf(c).powers.network;
+      if (!driver) continue;
       this.pushed.set(c.id, json);
       await driver.updateHosts(c.id, hosts).catch((err: Error) => this.engine.deps.logger.warn('could not update /etc/hosts', { id: c.id, err: err.message }));
     }

@@ -8,6 +8,7 @@ import { HealthMonitor } from './health';
 import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
 import { Waiters, type WaitCondition, type WaitResult } from './waiters';
+import { guard, transition } from './lifecycle/container-state';
 
 export type { WaitCondition, WaitResult } from './waiters';
 
@@ -53,8 +54,8 @@ export class RunController {
   /** A workload found at boot that no daemon watches: killed (when it still runs) and recorded as exited. */
   async recordLost(c: ContainerRecord): Promise<void> {
     // A backend no longer configured has nothing to kill; the record still says how the run ended.
-    await this.engine.deps.backends.get(c.backend)?.driver.signal(c.id, 'SIGKILL').catch(() => undefined);
-    c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString(), Error: 'daemon restarted' };
+    await this.engine.deps.backends.get(c.backend)?.signal(c.id, 'SIGKILL').catch(() => undefined);
+    c.state = transition.lost(c.state);
     c.ports = undefined;
     await this.engine.save(c);
   }
@@ -92,9 +93,7 @@ export class RunController {
   /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
   async start(idOrName: string, policyRestart = false): Promise<void> {
     const c = this.engine.find(idOrName);
-    if (c.state.Paused) throw new ConflictError('cannot start a paused container, try unpause instead');
-    if (this.runs.has(c.id) || this.starting.has(c.id)) throw new NotModifiedError('container already started');
-    if (c.state.Status === 'removing') throw new ConflictError(`container is marked for removal and cannot be started`);
+    guard.start(c, this.runs.has(c.id) || this.starting.has(c.id));
     if (!policyRestart) this.beginRestartHistory(c);
     this.starting.add(c.id);
     let release: (() => void) | undefined;
@@ -109,7 +108,7 @@ export class RunController {
         }
       });
       const spec = this.engine.workloadSpec(c, true);
-      const proc = await this.engine.backendOf(c).driver.start(spec);
+      const proc = await this.engine.backendOf(c).start(spec);
       if (spec.network) this.engine.networking.started(c, spec.network.hosts);
       await this.beginRun(c, proc, release, false);
     } catch (err) {
@@ -122,7 +121,7 @@ export class RunController {
       // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
       // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
       if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
-      c.state = { ...c.state, Error: message, ExitCode: code, Status: c.state.Status === 'created' ? 'created' : 'exited' };
+      c.state = transition.startFailed(c.state, message, code);
       await this.engine.save(c).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
       throw err;
@@ -141,9 +140,7 @@ export class RunController {
     const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
     this.runs.set(c.id, run);
     const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
-    // A paused container taken back at boot stays paused (its processes are still frozen).
-    const paused = reattached && c.state.Paused;
-    c.state = { ...c.state, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, Pid: proc.pid ?? 0, ExitCode: 0, Error: '', StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false };
+    c.state = transition.running(c.state, { pid: proc.pid, startedAt, paused: reattached && c.state.Paused });
     c.ports = proc.ports?.length ? proc.ports : undefined;
     if (!reattached) c.state.Health = this.health.healthForStart(c);
     await this.engine.save(c);
@@ -179,14 +176,11 @@ export class RunController {
     if (!c) return;
     const io = this.engine.ioOf(id);
     const restartIn = this.policyRestartDelay(c, status.exitCode);
-    c.state = {
-      ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status.exitCode, OOMKilled: status.oomKilled ?? false,
-      Error: status.error ?? '', FinishedAt: (status.finishedAt ?? new Date()).toISOString(),
-    };
+    c.state = transition.exited(c.state, status);
     if (restartIn !== undefined) {
-      // As dockerd: counted now, and shown as restarting (Running too) while the delay runs.
+      // As dockerd: counted now, and shown as restarting while the delay runs.
       c.restartCount++;
-      c.state = { ...c.state, Status: 'restarting', Running: true, Restarting: true };
+      c.state = transition.restarting(c.state);
     }
     c.ports = undefined;
     this.engine.networking.stopped(id);
@@ -230,7 +224,7 @@ export class RunController {
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     await this.markStoppedByHand(c, sig);
     const run = this.runs.get(c.id);
-    await this.engine.backendOf(c).driver.signal(c.id, sig);
+    await this.engine.backendOf(c).signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
     await this.control.thawAfterSignal(c, sig);
     // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
@@ -253,15 +247,13 @@ export class RunController {
     const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
     await this.markStoppedByHand(c, sig);
-    await this.engine.backendOf(c).driver.signal(c.id, sig).catch(() => undefined);
+    await this.engine.backendOf(c).signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
     await this.control.thawAfterSignal(c, sig);
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
       if (!exited && this.runs.get(c.id) === run) {
-        this.restartManagerOf(c.id).cancel();
-        await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
-        this.engine.emit(c, 'kill', { signal: '9' });
+        await this.killForGood(c);
       }
     }
     await run.ended;
@@ -278,35 +270,33 @@ export class RunController {
 
   async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
     const c = this.engine.find(idOrName);
-    if (opts.force) await this.policyStartSettled(c.id);
-    if (this.restartPending(c.id) || this.restarts.get(c.id)?.inFlight) {
-      if (!opts.force) {
-        throw new ConflictError(`You cannot remove a restarting container ${c.id}. Stop the container before attempting removal or force remove`);
-      }
-      await this.endPendingRestart(c);
-    }
+    const restarting = () => this.restartPending(c.id) || this.restarts.get(c.id)?.inFlight !== undefined;
+    if (!opts.force) guard.remove(c, this.runs.has(c.id), restarting());
+    else await this.policyStartSettled(c.id);
+    if (restarting()) await this.endPendingRestart(c);
     const run = this.runs.get(c.id);
     if (run) {
-      if (!opts.force) {
-        const [state, unpause] = c.state.Paused ? ['paused', 'Unpause and then stop'] : ['running', 'Stop'];
-        throw new ConflictError(`You cannot remove a ${state} container ${c.id}. ${unpause} the container before attempting removal or force remove`);
-      }
       run.stopRequested = true;
-      this.restartManagerOf(c.id).cancel();
-      await this.engine.backendOf(c).driver.signal(c.id, 'SIGKILL').catch(() => undefined);
-      this.engine.emit(c, 'kill', { signal: '9' });
+      await this.killForGood(c);
       await this.control.thawAfterSignal(c, 'SIGKILL');
       await run.ended;
       // The exit path may have auto-removed it already.
       if (!this.engine.containers.get(c.id)) return;
     }
     if (c.state.Status === 'removing') return;
-    c.state = { ...c.state, Status: 'removing' };
+    c.state = transition.removing(c.state);
     this.health.stop(c.id);
     this.restarts.get(c.id)?.cancel();
     this.restarts.delete(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
+  }
+
+  /** The SIGKILL of a stop that timed out and of `rm -f`: the restart policy ends, as in dockerd's Kill. */
+  private async killForGood(c: ContainerRecord): Promise<void> {
+    this.restartManagerOf(c.id).cancel();
+    await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
+    this.engine.emit(c, 'kill', { signal: '9' });
   }
 
   // Restart policy plumbing; the rules themselves are in restart-policy.ts.
@@ -323,7 +313,7 @@ export class RunController {
 
   /** A manual start begins a new history (Docker's ResetRestartManager): count 0, backoff and cancellation gone. */
   private beginRestartHistory(c: ContainerRecord): void {
-    if (this.restarts.get(c.id)?.cancel()) c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    if (this.restarts.get(c.id)?.cancel()) c.state = transition.restartDropped(c.state);
     this.restarts.delete(c.id);
     c.restartCount = 0;
     c.manuallyStopped = false;
@@ -347,7 +337,7 @@ export class RunController {
         this.logger.warn('restart by policy failed', { id, err: err.message });
         const c = this.engine.containers.get(id);
         if (!c || !c.state.Restarting) return;
-        c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+        c.state = transition.restartDropped(c.state);
         await this.engine.save(c).catch(() => undefined);
       });
       manager.inFlight = started.finally(() => { manager.inFlight = undefined; });
@@ -369,7 +359,7 @@ export class RunController {
   private async endPendingRestart(c: ContainerRecord): Promise<boolean> {
     if (!this.restartPending(c.id)) return false;
     this.restartManagerOf(c.id).cancel();
-    c.state = { ...c.state, Status: 'exited', Running: false, Restarting: false };
+    c.state = transition.restartDropped(c.state);
     c.manuallyStopped = true;
     await this.engine.save(c);
     return true;

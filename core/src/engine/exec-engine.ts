@@ -1,9 +1,10 @@
-import { ConflictError, detached, InvalidArgumentError, NotFoundError, NotImplementedError, type ConsoleSize, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { ConflictError, detached, InvalidArgumentError, NotFoundError, type ConsoleSize, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import { consoleSizeOf } from './console-size';
 import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
 import { parseDetachKeys } from './detach-keys';
 import { newId } from './ids';
+import { guard } from './lifecycle/container-state';
 
 export interface ExecRecord {
   id: string;
@@ -54,10 +55,9 @@ export class ExecEngine {
 
   create(containerRef: string, body: ExecCreateBody): { Id: string } {
     const c = this.engine.find(containerRef);
-    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, this.runs.isRunning(c.id));
     if (c.state.Paused) throw new ConflictError(`Container ${containerRef} is paused, unpause the container before exec`);
-    const driver = this.engine.backendOf(c).driver;
-    if (!driver.exec) throw new NotImplementedError(`exec is not supported by backend '${c.backend}' (${driver.kind})`);
+    this.engine.backendOf(c).need('exec', 'exec');
     const argv = typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd;
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) {
       throw new InvalidArgumentError('No exec command specified');
@@ -86,13 +86,13 @@ export class ExecEngine {
     const rec = this.get(id);
     if (rec.running || rec.exitCode !== null) throw new ConflictError(`Exec ${id} has already been started`);
     const c = this.engine.find(rec.containerId);
-    if (!this.runs.isRunning(c.id)) throw new ConflictError(`Container ${c.id} is not running`);
+    guard.running(c, this.runs.isRunning(c.id));
     if (tty !== undefined) rec.tty = tty;
     rec.running = true;
-    const driver = this.engine.backendOf(c).driver;
+    const driver = this.engine.backendOf(c).need('exec', 'exec');
     let proc: WorkloadProcess;
     try {
-      proc = await driver.exec!(c.id, {
+      proc = await driver.exec(c.id, {
         argv: rec.argv, env: [...c.config.Env, ...rec.env], workingDir: rec.workingDir, user: rec.user,
         tty: rec.tty, attachStdin: rec.attachStdin, privileged: rec.privileged, consoleSize: rec.tty ? rec.consoleSize : undefined,
       });

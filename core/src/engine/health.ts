@@ -28,7 +28,7 @@ export class HealthMonitor {
 
   /** `State.Health` for a run about to start: reset to starting when a probe will run, else unchanged. */
   healthForStart(c: ContainerRecord): ContainerRecord['state']['Health'] {
-    const probes = probeArgv(c.config.Healthcheck) && this.engine.backendOf(c).driver.exec;
+    const probes = probeArgv(c.config.Healthcheck) && this.engine.backendOf(c).powers.exec;
     return probes ? healthAtStart(c.state.Health) : c.state.Health;
   }
 
@@ -37,11 +37,11 @@ export class HealthMonitor {
     this.stop(c.id);
     const argv = probeArgv(c.config.Healthcheck);
     if (!argv) return;
-    const driver = this.engine.backendOf(c).driver;
-    if (!driver.exec) {
+    const backend = this.engine.backendOf(c);
+    if (!backend.powers.exec) {
       if (!this.warnedBackends.has(c.backend)) {
         this.warnedBackends.add(c.backend);
-        this.logger.warn('health checks are not run: the backend has no exec', { backend: c.backend, kind: driver.kind });
+        this.logger.warn('health checks are not run: the backend has no exec', { backend: c.backend, kind: backend.kind });
       }
       return;
     }
@@ -101,7 +101,7 @@ export class HealthMonitor {
     this.engine.emit(c, `exec_create: ${shown}`, { execID: execId });
     let proc: WorkloadProcess;
     try {
-      proc = await this.engine.backendOf(c).driver.exec!(c.id, {
+      proc = await this.engine.backendOf(c).need('exec', 'health check').exec(c.id, {
         argv, env: c.config.Env, workingDir: c.config.WorkingDir, user: c.config.User, tty: false, attachStdin: false, privileged: false,
       });
     } catch (err) {

@@ -41,7 +41,7 @@ export async function removeLeftovers(engine: ContainerEngine, leftovers: Array<
   const removed: string[] = [];
   await Promise.all(leftovers.map(async ({ instance, id }) => {
     try {
-      await engine.deps.backends.get(instance)?.driver.remove(id);
+      await engine.deps.backends.get(instance)?.remove(id);
       removed.push(id);
     } catch (err) {
       logger.warn('could not remove what a backend holds for a container that was never recorded', { backend: instance, id, err: (err as Error).message });

@@ -2,6 +2,7 @@ import { NotFoundError, POOL_LABEL, type Logger, type ManagedWorkload, type Work
 import type { ContainerEngine } from './container-engine';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
 import { randomName, validateContainerName } from './ids';
+import { NEVER } from './lifecycle/container-state';
 import { classifyUnrecorded, removeLeftovers, removeUnrecordedLogDirs } from './recovery-leftovers';
 
 /** What recovery needs from the RunController: take a process back as a run, or record a run as lost. */
@@ -11,7 +12,6 @@ export interface RunAdopter {
   isRunning(id: string): boolean;
 }
 
-const NEVER = '0001-01-01T00:00:00Z';
 
 /**
  * Boot is recovery (DESIGN.md, crash-only):
@@ -62,7 +62,7 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
 async function killUnrecorded(engine: ContainerEngine, runs: RunAdopter, listed: Map<string, ManagedWorkload[]>, logger: Logger): Promise<void> {
   const killed: string[] = [];
   await Promise.all([...listed].flatMap(([instance, workloads]) => workloads.filter((w) => w.running && !runs.isRunning(w.id)).map(async (w) => {
-    await engine.deps.backends.get(instance)?.driver.signal(w.id, 'SIGKILL').then(() => killed.push(w.id), (err: Error) => {
+    await engine.deps.backends.get(instance)?.signal(w.id, 'SIGKILL').then(() => killed.push(w.id), (err: Error) => {
       // Gone meanwhile (killed as a lost run just before): nothing left to kill.
       if (err instanceof NotFoundError) return;
       logger.warn('could not kill a workload that runs without a record saying so', { backend: instance, id: w.id, err: err.message });
@@ -76,7 +76,7 @@ async function listAll(engine: ContainerEngine, logger: Logger): Promise<Map<str
   const out = new Map<string, ManagedWorkload[]>();
   await Promise.all([...engine.deps.backends.values()].map(async (b) => {
     try {
-      out.set(b.name, await b.driver.list());
+      out.set(b.name, await b.list());
     } catch (err) {
       logger.warn('backend could not list its workloads at boot; none adopted from it', { backend: b.name, err: (err as Error).message });
     }
@@ -86,8 +86,9 @@ async function listAll(engine: ContainerEngine, logger: Logger): Promise<Map<str
 
 /** True when the backend gave the process back and it is now a run of this daemon. */
 async function reattach(engine: ContainerEngine, runs: RunAdopter, c: ContainerRecord, logger: Logger): Promise<boolean> {
-  const driver = engine.deps.backends.get(c.backend)?.driver;
-  if (!driver?.reattach) return false;
+  const backend = engine.deps.backends.get(c.backend);
+  const driver = backend?.powers.reattach;
+  if (!driver) return false;
   const logsSince = await engine.ioOf(c.id).log.lastEntryTime() ?? timeOrUndefined(c.state.StartedAt);
   let proc: WorkloadProcess | undefined;
   try {
@@ -98,7 +99,8 @@ async function reattach(engine: ContainerEngine, runs: RunAdopter, c: ContainerR
   }
   if (!proc) return false;
   // The backend's freezer is the truth: a daemon killed between a pause and its record may have left them apart.
-  if (driver.isPaused) c.state = { ...c.state, Paused: await driver.isPaused(c.id).catch(() => c.state.Paused) };
+  const pause = backend!.powers.pause;
+  if (pause?.isPaused) c.state = { ...c.state, Paused: await pause.isPaused(c.id).catch(() => c.state.Paused) };
   await runs.adoptRun(c, proc);
   logger.info('container reattached', { id: c.id, backend: c.backend, logsSince: logsSince?.toISOString() });
   return true;

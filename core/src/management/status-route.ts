@@ -28,7 +28,7 @@ export function registerStatusRoute(router: Router, sources: StatusSources): voi
     const boot = sources.boot?.();
     const body: DaemonStatus = {
       backends: [...sources.backends.values()].map((b) => ({
-        name: b.name, kind: b.kind, available: b.driver.available?.() ?? true, default: b.name === sources.defaultBackend,
+        name: b.name, kind: b.kind, available: b.available(), default: b.name === sources.defaultBackend,
       })),
       containers: { total: containers.length, byState },
       // The total is set when the boot has finished; before that the tree is still growing.

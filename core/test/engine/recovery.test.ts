@@ -69,7 +69,7 @@ function cloudPlugin(cloud: FakeCloud) {
             kind: 'cloud',
             create(): BackendDriver {
               const driver: BackendDriver = {
-                kind: 'cloud', capabilities: { exec: false, archive: false, top: false, attach: false },
+                kind: 'cloud',
                 create: async () => undefined,
                 start: async (spec) => {
                   const task = new FakeTask();

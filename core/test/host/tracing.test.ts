@@ -12,7 +12,6 @@ const recordingTracer = () => new RecordingTracer();
 function driver(): BackendDriver {
   return {
     kind: 'fake',
-    capabilities: { exec: false, archive: false, top: false, attach: false },
     available: () => true,
     create: async () => undefined,
     start: async () => { throw new Error('not here'); },
@@ -76,14 +75,14 @@ test('tracing on: a driver class with #private fields works through the wrapper'
   class PrivateDriver {
     readonly kind = 'private';
     #calls = 0;
-    get capabilities() { return { exec: this.#calls > 99, archive: false, top: false, attach: false }; }
+    get busy() { return this.#calls > 99; }
     async remove(): Promise<void> { this.#calls++; }
     count(): number { return this.#calls; }
   }
   const t = recordingTracer();
   const inner = new PrivateDriver();
   const traced = tracedDriver(inner as unknown as BackendDriver, t, 'p');
-  expect(traced.capabilities.exec).toBe(false);
+  expect((traced as unknown as PrivateDriver).busy).toBe(false);
   await traced.remove('c1');
   expect(inner.count()).toBe(1);
   expect(t.names()).toEqual(['backend.remove']);

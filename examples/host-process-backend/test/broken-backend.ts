@@ -11,7 +11,6 @@ import { NotFoundError, type BackendDriver, type BackendDriverContext, type Exit
  */
 export class BrokenDriver implements BackendDriver {
   readonly kind = 'broken';
-  readonly capabilities = { exec: false, archive: false, top: false, attach: false };
   readonly groups: number[] = [];
   private readonly children = new Map<string, ChildProcess>();
 

@@ -21,7 +21,6 @@ export type MyBackendOptions = z.infer<typeof optionsSchema>;
 
 export class MyBackendDriver implements BackendDriver {
   readonly kind = 'my-backend';
-  readonly capabilities = { exec: false, archive: false, top: false, attach: false };
 
   constructor(private readonly ctx: BackendDriverContext<MyBackendOptions>) {}
 

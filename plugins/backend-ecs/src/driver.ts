@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   NotFoundError, NotImplementedError, UnavailableError, normalizeSignal, resolveCloudConnection,
-  type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AwsApi, type Tag, type Task } from './aws';
@@ -48,7 +48,6 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
 
 export class EcsDriver implements BackendDriver {
   readonly kind = 'ecs';
-  readonly capabilities: BackendCapabilities;
   private readonly containers = new Map<string, ContainerState>();
   private readonly loop: PollLoop;
   private readonly inventory: Inventory;
@@ -61,7 +60,6 @@ export class EcsDriver implements BackendDriver {
     private readonly logger: Logger,
     private readonly agents: AgentServer,
   ) {
-    this.capabilities = { exec: options.agent, archive: options.agent, top: false, attach: options.agent };
     this.loop = new PollLoop(api, options.cluster, options.pollIntervalMs, logger);
     this.inventory = new Inventory(api, options.cluster, instance);
   }

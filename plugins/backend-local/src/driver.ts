@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NO_RESOURCE_LIMITS, NotFoundError, UnavailableError, hasResourceLimits, normalizeSignal, signalNumber,
-  type BackendCapabilities, type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
+  type BackendDriver, type BackendDriverContext, type ExecSpec, type HostEntry,
   type FilesystemChange, type Logger, type ManagedWorkload, type PathStat, type WorkloadEndpoint, type WorkloadProcess, type WorkloadSpec,
   type WorkloadResources, type WorkloadStats,
 } from '@sockerless/sdk';
@@ -41,7 +41,6 @@ export interface LocalDriverOptions {
 
 export class LocalDriver implements BackendDriver {
   readonly kind = 'local';
-  readonly capabilities: BackendCapabilities = { exec: true, archive: true, top: true, attach: true };
   private readonly tools: HostTools;
   private readonly logger: Logger;
   private readonly specs = new Map<string, WorkloadSpec>();

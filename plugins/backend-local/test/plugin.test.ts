@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sandboxRuntimeServiceRef, type BackendDriverFactory, type InitRegistration, type SandboxRuntime } from '@sockerless/sdk';
+import { driverPowers, sandboxRuntimeServiceRef, type BackendDriverFactory, type InitRegistration, type SandboxRuntime } from '@sockerless/sdk';
 import plugin, { LocalDriver } from '../src/index';
 import { silentLogger } from './helpers';
 
@@ -35,7 +35,7 @@ test('registers the local driver kind; options are validated strictly', async ()
   try {
     const driver = await factory.create({ instanceName: 'local', options: { sandbox: 'auto' }, stateDir: dir, logger: silentLogger() });
     expect(driver).toBeInstanceOf(LocalDriver);
-    expect(driver.capabilities).toEqual({ exec: true, archive: true, top: true, attach: true });
+    expect(Object.keys(driverPowers(driver)).sort()).toEqual(['archive', 'diskUsage', 'exec', 'layer', 'network', 'oom', 'pause', 'reattach', 'resources', 'stats', 'top']);
     expect(await driver.list()).toEqual([]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -53,15 +53,15 @@ export async function runStepContainer(engine: ContainerEngine, runs: RunControl
   const remove = () => runs.remove(Id, { force: true, removeVolumes: true });
   try {
     const c = engine.find(Id);
-    const driver = engine.backendOf(c).driver;
-    if (!driver.layerDiff) throw new NotImplementedError(`docker build is not supported by backend '${c.backend}': it cannot read a container's filesystem layer`);
+    const driver = engine.backendOf(c).powers.layer;
+    if (!driver) throw new NotImplementedError(`docker build is not supported by backend '${c.backend}': it cannot read a container's filesystem layer`);
     req.onStarted(Id);
     const detach = engine.ioOf(Id).addSink({ write: (stream, data) => req.onOutput(stream, data), end: () => undefined });
     const exited = runs.wait(Id, 'next-exit');
     try {
       await runs.start(Id);
       const { StatusCode } = await exited;
-      return { containerId: Id, exitCode: StatusCode, layer: () => driver.layerDiff!(Id), remove };
+      return { containerId: Id, exitCode: StatusCode, layer: () => driver.layerDiff(Id), remove };
     } finally {
       detach();
     }

@@ -1,6 +1,6 @@
 import {
   AGENT_ENTRYPOINT, AGENT_ENV, InvalidArgumentError, hostAccessAskedFor, isSockerlessError, NotFoundError, NotImplementedError, UnavailableError,
-  type AgentServer, type AgentSession, type BackendCapabilities, type BackendDriver, type ExecSpec, type Logger,
+  type AgentServer, type AgentSession, type BackendDriver, type ExecSpec, type Logger,
   type ManagedWorkload, type PathStat, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import type { Readable } from 'node:stream';
@@ -31,7 +31,6 @@ const ACTIVE_DEADLINE_MS = 5 * 60 * 1000;
  */
 export class LambdaDriver implements BackendDriver {
   readonly kind = 'lambda';
-  readonly capabilities: BackendCapabilities = { exec: true, archive: true, attach: true, top: false };
   private readonly running = new Map<string, LambdaInvocation>();
   /** Per container, the log streams of its earlier invocations (one stream per invocation). */
   private readonly pastStreams = new Map<string, Set<string>>();
