@@ -7,7 +7,7 @@ import { defineConfig } from '@sockerless/sdk';
  * presets the `sockerless` CLI offers beside its own come from the plugins listed in sockerless.cli.json.
  */
 export default defineConfig({
-  plugins: ['store-sqlite', 'image-store', 'backend-local', 'volumes-local'],
+  plugins: ['store-sqlite', 'image-store', 'builder', 'backend-local', 'volumes-local'],
   backends: { local: { driver: 'local' } },
   defaultBackend: 'local',
 });
