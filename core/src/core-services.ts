@@ -26,7 +26,7 @@ import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import { registerBuildRoutes } from './docker-api/build';
-import { BuildCache } from './engine/build/build-cache';
+import { runStepContainer } from './engine/run-step';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
@@ -91,8 +91,14 @@ export async function buildCore(input: CoreInput) {
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
-  const buildCache = new BuildCache(store, images, (imageId) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id));
-  await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), buildCache.load()]);
+  const builder = registries.builder?.create({
+    home, store, images,
+    runStep: (req) => runStepContainer(engine!, runs, req),
+    // A RUN step needs a backend that can read a container's layer (the builder answers 501 where none can).
+    runSupported: () => [...backends.values()].some((b) => b.powers.layer !== undefined),
+    containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
+  });
+  await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), builder?.load()]);
   // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
   const execs = new ExecEngine(engine, runs, logger);
@@ -107,7 +113,7 @@ export async function buildCore(input: CoreInput) {
   // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
   diskUsage.useBuildCache({
     buildCacheUsage: async () => {
-      const records = buildCache.usage();
+      const records = builder?.usage() ?? [];
       return { records, size: records.reduce((n, r) => n + r.Size, 0) };
     },
   });
@@ -158,7 +164,7 @@ export async function buildCore(input: CoreInput) {
       registerVolumeRoutes(router, volumes);
       registerSwarmRoutes(router);
       registerContainerLayerRoutes(router, eng, images, runs.control);
-      registerBuildRoutes(router, { home, engine: eng, runs, images, cache: buildCache });
+      registerBuildRoutes(router, builder);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
@@ -181,7 +187,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, buildCache, apiDeps, backends, diskUsage,
+    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends, diskUsage,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.close().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

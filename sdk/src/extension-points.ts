@@ -8,6 +8,7 @@ import type { CiCoordinatorRegistry } from './contracts/ci';
 import type { HttpRoutesRegistry } from './contracts/http-routes';
 import type { VolumeDriverRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
+import type { BuilderRegistry } from './contracts/build';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -20,3 +21,5 @@ export const coreHttpRoutesExtensionPoint = createExtensionPoint<HttpRoutesRegis
 export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriverRegistry>({ id: 'core.volumeDrivers' });
 /** Docker's image store (pull, push, save/load, commit, layers); `image-store` unless a configured plugin provides one. */
 export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });
+/** `docker build` (the classic builder and its step cache); `builder` unless a configured plugin provides one. */
+export const coreBuilderExtensionPoint = createExtensionPoint<BuilderRegistry>({ id: 'core.builder', cardinality: 'single', defaultPlugin: 'builder' });

@@ -18,6 +18,7 @@ export * from './contracts/http-routes';
 export * from './contracts/pools';
 export * from './contracts/volumes';
 export * from './contracts/images';
+export * from './contracts/build';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';

@@ -1,28 +1,19 @@
-import { join } from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { InvalidArgumentError, NotImplementedError, type ImageStore } from '@sockerless/sdk';
+import { BuildStepError, InvalidArgumentError, NotImplementedError, type Builder } from '@sockerless/sdk';
 import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
-import type { ContainerEngine } from '../engine/container-engine';
-import type { RunController } from '../engine/container-runs';
-import type { BuildCache } from '../engine/build/build-cache';
-import { receiveContext } from '../engine/build/build-context';
-import { BuildStepError } from '../engine/build/build-session';
-import { runBuild } from '../engine/build/builder';
-import { runStepContainer } from '../engine/build/run-step';
 import { errorStatus } from './errors';
 import { parseFilters, queryBool, queryInt, queryString, requestLog, startJsonStream } from './http';
 
-export interface BuildRouteDeps {
-  home: string;
-  engine: ContainerEngine;
-  runs: RunController;
-  images: ImageStore;
-  cache: BuildCache;
-}
-
-/** `POST /build` (the classic builder's protocol) and `POST /build/prune`. */
-export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void {
+/**
+ * `POST /build` (the classic builder's protocol) and `POST /build/prune`, answered by the builder plugin
+ * (`core.builder`); a daemon without one answers Docker's 501 for both.
+ */
+export function registerBuildRoutes(router: Router, configured: Builder | undefined): void {
+  const builderOf = (): Builder => {
+    if (!configured) throw new NotImplementedError('docker build is not supported by this daemon: no builder plugin is configured (the default is builder)');
+    return configured;
+  };
   router.post('/build', async (ctx) => {
     if (queryString(ctx, 'version') === '2') {
       throw new NotImplementedError('BuildKit (version=2, a build session) is not supported by Sockerless: use the classic builder (DOCKER_BUILDKIT=0)');
@@ -49,21 +40,15 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       platform: queryString(ctx, 'platform') || undefined,
       pull: queryBool(ctx, 'pull'),
     };
-    // A RUN step needs a backend that can read a container's layer; where none can, a Dockerfile with RUN is
-    // Docker's 501 before any progress (the builder checks once it has parsed the Dockerfile).
-    const runSupported = [...deps.engine.deps.backends.values()].some((b) => b.powers.layer !== undefined);
-    const workRoot = join(deps.home, 'build');
-    const context = await receiveContext(ctx.req as AsyncIterable<Buffer>, workRoot, queryString(ctx, 'dockerfile') || undefined);
+    const builder = builderOf();
+    const context = await builder.receiveContext(ctx.req as AsyncIterable<Buffer>, queryString(ctx, 'dockerfile') || undefined);
     let send: ((obj: unknown) => void) | undefined;
     const write = (msg: Record<string, unknown>) => {
       send ??= goJsonStream(ctx);
       send(msg);
     };
     try {
-      await runBuild({
-        images: deps.images, cache: deps.cache, workRoot,
-        runStep: (req) => runStepContainer(deps.engine, deps.runs, req),
-      }, { ...opts, context, runSupported, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
+      await builder.build(context, { ...opts, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
     } catch (err) {
       // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
       if (!send) throw err;
@@ -74,13 +59,13 @@ export function registerBuildRoutes(router: Router, deps: BuildRouteDeps): void 
       if (send && !ctx.res.writableEnded) ctx.res.end();
       // After the answer: the context's files and the cache's use counts are the daemon's housekeeping.
       await context.dispose();
-      await deps.cache.flushUsage().catch((err: Error) => requestLog(ctx).warn('cannot record build cache use', { err: err.message }));
+      await builder.flushUsage().catch((err: Error) => requestLog(ctx).warn('cannot record build cache use', { err: err.message }));
     }
   });
 
   router.post('/build/prune', async (ctx) => {
     const keep = queryInt(ctx, 'keep-storage', 0) || queryInt(ctx, 'reserved-space', 0);
-    ctx.body = await deps.cache.prune({ all: queryBool(ctx, 'all'), keepStorage: keep, filters: parseFilters(ctx) });
+    ctx.body = await builderOf().prune({ all: queryBool(ctx, 'all'), keepStorage: keep, filters: parseFilters(ctx) });
   });
 
   router.post('/session', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, type ImageStore, type ImageSummaryJson } from '@sockerless/sdk';
+import { InvalidArgumentError, type BuildCacheJson, type ImageStore, type ImageSummaryJson } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
 import type { Volume, VolumeService } from './volumes';
@@ -15,26 +15,12 @@ import type { Volume, VolumeService } from './volumes';
 export const DISK_USAGE_TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
 export type DiskUsageType = (typeof DISK_USAGE_TYPES)[number];
 
-/** One `BuildCache` entry as the API shows it (v1.56 definition BuildCache). */
-export interface BuildCacheRecordJson {
-  ID: string;
-  Parents?: string[];
-  Type: string;
-  Description: string;
-  InUse: boolean;
-  Shared: boolean;
-  Size: number;
-  CreatedAt: string;
-  LastUsedAt: string | null;
-  UsageCount: number;
-}
-
 /**
  * Where the build cache's usage comes from. The builder registers one (`DiskUsage.useBuildCache`) once it
  * keeps a cache; until then the answer is what dockerd with only the classic builder gives: no records.
  */
 export interface BuildCacheUsageSource {
-  buildCacheUsage(): Promise<{ records: BuildCacheRecordJson[]; size: number }>;
+  buildCacheUsage(): Promise<{ records: BuildCacheJson[]; size: number }>;
 }
 
 export interface DiskUsageDeps {
@@ -55,7 +41,7 @@ export interface DiskUsageJson {
   Images?: ImageSummaryJson[];
   Containers?: Record<string, unknown>[];
   Volumes?: VolumeUsageJson[];
-  BuildCache?: BuildCacheRecordJson[];
+  BuildCache?: BuildCacheJson[];
   BuilderSize?: number;
 }
 

@@ -1,12 +1,12 @@
 import type {
-  AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
+  Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
   SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -18,6 +18,7 @@ export class CoreRegistries {
   store?: { store: StateStore; pluginId: string };
   tracer?: { tracer: Tracer; pluginId: string };
   imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
+  builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -67,6 +68,13 @@ export class CoreRegistries {
         this.imageStore = { create, pluginId };
       },
     };
+    const builder: BuilderRegistry = {
+      setBuilder: (create) => {
+        this.check('builder', pluginId);
+        if (this.builder) throw new Error(`a builder is provided by both '${this.builder.pluginId}' and '${pluginId}'; configure one`);
+        this.builder = { create, pluginId };
+      },
+    };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -103,6 +111,7 @@ export class CoreRegistries {
       [coreHttpRoutesExtensionPoint.id, routes],
       [coreTracingExtensionPoint.id, tracing],
       [coreImageStoreExtensionPoint.id, imageStore],
+      [coreBuilderExtensionPoint.id, builder],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
     ]);
   }

@@ -1,9 +1,9 @@
-import { isIgnored, parseDockerignore } from '../../src/engine/build/dockerignore';
-import { execForm, parseDockerfile, stagesUpTo } from '../../src/engine/build/dockerfile';
-import { keyValues, processWord, processWords, splitWords } from '../../src/engine/build/shell-words';
-import { BuildCache } from '../../src/engine/build/build-cache';
+import { isIgnored, parseDockerignore } from '../src/dockerignore';
+import { execForm, parseDockerfile, stagesUpTo } from '../src/dockerfile';
+import { keyValues, processWord, processWords, splitWords } from '../src/shell-words';
+import { BuildCache } from '../src/build-cache';
 import type { ImageRecord } from '@sockerless/sdk';
-import { listedImages, unusedParentChain } from '../../../plugins/image-store/src/image-parents';
+import { listedImages, unusedParentChain } from '../../image-store/src/image-parents';
 
 describe('parseDockerfile', () => {
   const text = [

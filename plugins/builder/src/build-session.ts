@@ -1,35 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { BuildStepError, InvalidArgumentError, type BuildOptions, type RunStepRequest, type RunStepResult } from '@sockerless/sdk';
 import { hostPlatform, type ContainerDefaults, type ImageConfig } from '@sockerless/sdk/images';
 import type { ImageStore as ImageService } from '@sockerless/sdk';
-import type { ImageReference } from '@sockerless/sdk/images';
 import type { ProgressWriter } from '@sockerless/sdk/images';
 import { BuildCache } from './build-cache';
 import type { BuildContext } from './build-context';
 import type { StageState } from './build-state';
-import type { RunStepRequest, RunStepResult } from './run-step';
 
-export interface BuildRequest {
+export interface BuildRequest extends BuildOptions {
   context: BuildContext;
-  tags: ImageReference[];
-  buildArgs: Map<string, string | null>;
-  labels: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  /** Accepted; steps are found in the local cache only (see docs/build.md). */
-  cacheFrom: string[];
-  extraHosts: string[];
-  networkMode: string;
-  shmSize: number;
-  quiet: boolean;
-  rm: boolean;
-  forceRm: boolean;
-  platform?: string;
-  pull: boolean;
   /** Whether a backend can run RUN steps (read a container's layer); false makes a RUN Dockerfile a 501. */
   runSupported?: boolean;
-  /** Whether the client went away: dockerd cancels the build then, so no further step starts. */
-  isCancelled?: () => boolean;
 }
 
 export interface BuildDeps {
@@ -40,12 +21,7 @@ export interface BuildDeps {
   workRoot: string;
 }
 
-/** A step that failed: dockerd puts `code` (a RUN's exit code) in the stream's errorDetail. */
-export class BuildStepError extends Error {
-  constructor(message: string, readonly code?: number) {
-    super(message);
-  }
-}
+export { BuildStepError };
 
 export const shortImageId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, type StateStore, type StoredRecord } from '@sockerless/sdk';
-import { Collection } from '../collection';
+import { Collection, InvalidArgumentError, type BuildCacheJson, type BuildCachePruneOptions, type StateStore, type StoredRecord } from '@sockerless/sdk';
 import type { ImageStore as ImageService } from '@sockerless/sdk';
 import { untilSeconds } from '@sockerless/sdk/images';
 
@@ -18,27 +17,6 @@ export interface BuildCacheRecord extends StoredRecord {
   createdAt: string;
   lastUsedAt: string;
   usageCount: number;
-}
-
-/** Docker's `BuildCache` item, as `GET /system/df` lists it. */
-export interface BuildCacheJson {
-  ID: string;
-  Parent: string;
-  Parents: string[];
-  Type: string;
-  Description: string;
-  InUse: boolean;
-  Shared: boolean;
-  Size: number;
-  CreatedAt: string;
-  LastUsedAt: string;
-  UsageCount: number;
-}
-
-export interface BuildCachePruneOptions {
-  all: boolean;
-  keepStorage: number;
-  filters: Map<string, string[]>;
 }
 
 const PRUNE_FILTERS = ['until', 'unused-for', 'id', 'type', 'description', 'inuse', 'shared', 'private'];

@@ -1,36 +1,12 @@
-import type { Readable } from 'node:stream';
-import { NotImplementedError } from '@sockerless/sdk';
-import type { ContainerEngine } from '../container-engine';
-import type { RunController } from '../container-runs';
-import type { StreamName } from '../log-store';
-import type { ContainerDefaults } from '@sockerless/sdk/images';
-
-export interface RunStepRequest {
-  imageId: string;
-  /** The process: shell form already wrapped in the SHELL, exec form as written. */
-  cmd: string[];
-  /** The run config's env plus the build args in scope (dockerd's RUN environment). */
-  env: string[];
-  config: ContainerDefaults;
-  networkMode: string;
-  extraHosts: string[];
-  shmSize: number;
-  onStarted(containerId: string): void;
-  onOutput(stream: StreamName, data: Buffer): void;
-}
-
-export interface RunStepResult {
-  containerId: string;
-  exitCode: number;
-  /** The container's writable layer as a tar (the backend's layerDiff). */
-  layer(): Promise<Readable>;
-  remove(): Promise<void>;
-}
+import { NotImplementedError, type RunStepRequest, type RunStepResult } from '@sockerless/sdk';
+import type { ContainerEngine } from './container-engine';
+import type { RunController } from './container-runs';
 
 /**
  * A RUN step as dockerd's builder runs it: a container of the daemon's own engine (so it is created, started,
  * dies and is destroyed with the events dockerd emits), on the build's network mode, with the image's
  * entrypoint reset and its healthcheck off; its output goes to the build stream, its exit code decides.
+ * The builder plugin calls it through `BuilderContext.runStep`.
  */
 export async function runStepContainer(engine: ContainerEngine, runs: RunController, req: RunStepRequest): Promise<RunStepResult> {
   const { Id } = await engine.create({

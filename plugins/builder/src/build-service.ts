@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { BuildCachePruneOptions, BuildOptions, Builder, BuilderContext, ReceivedBuildContext } from '@sockerless/sdk';
+import type { ProgressWriter } from '@sockerless/sdk/images';
+import { BuildCache } from './build-cache';
+import { receiveContext, type BuildContext } from './build-context';
+import { runBuild } from './builder';
+
+/** The classic builder behind the core's `/build` routes: contexts under `home/build`, one durable step cache. */
+export class BuildService implements Builder {
+  private readonly cache: BuildCache;
+  private readonly workRoot: string;
+
+  constructor(private readonly ctx: BuilderContext) {
+    this.cache = new BuildCache(ctx.store, ctx.images, (imageId) => ctx.containersUsingImage(imageId));
+    this.workRoot = join(ctx.home, 'build');
+  }
+
+  load(): Promise<void> {
+    return this.cache.load();
+  }
+
+  receiveContext(body: AsyncIterable<Buffer>, dockerfile?: string): Promise<BuildContext> {
+    return receiveContext(body, this.workRoot, dockerfile);
+  }
+
+  build(context: ReceivedBuildContext, opts: BuildOptions, write: ProgressWriter): Promise<string> {
+    // A context this builder's receiveContext made: the core only hands it back.
+    return runBuild(
+      { images: this.ctx.images, cache: this.cache, workRoot: this.workRoot, runStep: (req) => this.ctx.runStep(req) },
+      { ...opts, context: context as BuildContext, runSupported: this.ctx.runSupported() },
+      write,
+    );
+  }
+
+  prune(opts: BuildCachePruneOptions) {
+    return this.cache.prune(opts);
+  }
+
+  usage() {
+    return this.cache.usage();
+  }
+
+  flushUsage(): Promise<void> {
+    return this.cache.flushUsage();
+  }
+}
