@@ -139,6 +139,7 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
     child.once('exit', () => res());
   });
   await launch();
+  const running = () => child.exitCode === null && child.signalCode === null;
   const daemon: TestDaemon = {
     dir, home, socket, configFile,
     dockerHost: `unix://${socket}`,
@@ -146,9 +147,13 @@ export async function startTestDaemon(opts: DaemonOptions = {}): Promise<TestDae
     output: () => log,
     async stop() { child.kill('SIGTERM'); await waitExit(); },
     async kill9() { child.kill('SIGKILL'); crashed = true; await waitExit(); },
-    async restart() { await launch(); crashed = false; },
+    async restart() {
+      // A restart of a daemon that still runs is a stop and a start: two daemons on one home would leave one behind.
+      if (running()) { child.kill('SIGTERM'); await waitExit(); }
+      await launch();
+      crashed = false;
+    },
     async dispose() {
-      const running = () => child.exitCode === null && child.signalCode === null;
       // Containers outlive a stopped daemon (live-restore): one is started again to remove them, as a user would.
       if (crashed || (!running() && liveMonitorsUnder(home))) await launch().catch(() => undefined);
       if (running()) {
