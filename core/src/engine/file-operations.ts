@@ -37,6 +37,8 @@ export class FileOperations {
       return result;
     } catch (err) {
       release();
+      // Cut short by a removal: what failed is the removal's doing (its root going away), Docker's 409, not a fault.
+      if (this.removing.has(id)) throw new ConflictError(`container ${name} is being removed`);
       throw err;
     }
   }
