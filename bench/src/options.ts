@@ -1,8 +1,8 @@
 /** Command-line options and the sample counts they imply for every figure. */
 
-export interface Options { only: 'restart' | 'tracing' | 'build' | null; quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; noTracing: boolean; baseline: string | null; noFuzz: boolean; noTornState: boolean; noChaos: boolean; strict: boolean }
+export interface Options { only: 'restart' | 'tracing' | 'build' | 'baseline' | null; quick: boolean; runs: number; warmups: number; noDocker: boolean; noPools: boolean; noAws: boolean; noTracing: boolean; baseline: string | null; noFuzz: boolean; noTornState: boolean; noChaos: boolean; strict: boolean }
 
-export const USAGE = `usage: npm run bench -- [--only restart|tracing|build] [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--no-tracing] [--baseline DIR] [--no-fuzz] [--no-torn-state] [--no-chaos] [--strict]
+export const USAGE = `usage: npm run bench -- [--only restart|tracing|build|baseline] [--quick] [--runs N] [--warmups N] [--no-docker] [--no-pools] [--no-aws] [--no-tracing] [--baseline DIR] [--no-fuzz] [--no-torn-state] [--no-chaos] [--strict]
   --quick       fewer samples everywhere (a smoke check, under 2 minutes): 10 runs and 2 warmups per engine,
                 64 lifecycles, 5 boots, Docker's contention runs cut to 5, Docker at 1,000 containers skipped
   --runs N      timed CLI runs per engine (figures 1, 2, 4 and the pools overhead)
@@ -19,8 +19,10 @@ export const USAGE = `usage: npm run bench -- [--only restart|tracing|build] [--
   --only restart  only figure 9 (restarts and graceful stops with 1,000 containers in the store), on a
                 home filled for it; no reference engine, nothing else measured
   --only tracing  only the tracing figure: our default daemon and one with the otel plugin, interleaved
-  --baseline DIR  with --only tracing: also the default daemon of the build in DIR (another checkout, built
-                with tsc -b), interleaved, to show tracing off costs nothing against the code before it`;
+  --only baseline  with --baseline DIR: this build against the build in DIR, both on the embedded default:
+                figure 1 interleaved and figure 3 in alternating rounds (a refactor must not make them worse)
+  --baseline DIR  another checkout, built with tsc -b. With --only tracing: also its default daemon,
+                interleaved, to show tracing off costs nothing against the code before it`;
 
 export function parseOptions(argv: string[]): Options {
   const o: Options = { only: null, quick: false, runs: 30, warmups: 5, noDocker: false, noPools: false, noAws: false, noTracing: false, baseline: null, noFuzz: false, noTornState: false, noChaos: false, strict: false };
@@ -45,10 +47,11 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--no-torn-state') o.noTornState = true;
     else if (a === '--no-chaos') o.noChaos = true;
     else if (a === '--strict') o.strict = true;
-    else if (a === '--only' && ['restart', 'tracing', 'build'].includes(argv[i + 1] ?? '')) { o.only = argv[++i] as 'restart' | 'tracing' | 'build'; }
+    else if (a === '--only' && ['restart', 'tracing', 'build', 'baseline'].includes(argv[i + 1] ?? '')) { o.only = argv[++i] as Options['only']; }
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
+  if (o.only === 'baseline' && !o.baseline) throw new Error(`--only baseline needs --baseline DIR\n${USAGE}`);
   if (o.quick) { o.runs = 10; o.warmups = 2; }
   if (runs !== undefined) o.runs = runs;
   if (warmups !== undefined) o.warmups = warmups;

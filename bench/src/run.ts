@@ -4,7 +4,7 @@
  * of ours, Docker's, the ratio and the goal, plus the pools figures.
  */
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { measureAwsRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
@@ -28,6 +28,7 @@ import { Teardown } from './teardown';
 import { measureTornState } from './torn-state';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 import { measureBuild } from './build-bench';
+import { cliMainOf, compareWithBaseline, formatBaselineComparison } from './baseline-bench';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 
@@ -159,7 +160,7 @@ async function measureTracing(workDir: string, tarball: string, ours: Engine, op
   teardown.add(() => traced.stop());
   await importBusybox(traced, tarball);
   const baseline = opts.baseline && opts.only === 'tracing'
-    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: join(resolve(opts.baseline), 'core', 'dist', 'cli', 'main.js') })
+    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: cliMainOf(opts.baseline) })
     : undefined;
   if (baseline) {
     teardown.add(() => baseline.stop());
@@ -186,6 +187,19 @@ async function onlyTracing(workDir: string, tarball: string, opts: Options, tear
     off: brief(cost.off), on: brief(cost.on), ratio: cost.ratio, exports: cost.exports, exportedKiB: cost.exportedKiB, spansPerRun: cost.spansPerRun,
     ...(cost.baseline ? { baseline: { dir: cost.baseline.dir, ...brief(cost.baseline.stats) }, offOverBaseline: cost.baseline.offRatio } : {}),
   }));
+}
+
+/** `--only baseline`: this build and the build in `--baseline DIR`, figures 1 and 3, nothing else. */
+async function onlyBaseline(workDir: string, tarball: string, opts: Options, counts: Counts, teardown: Teardown): Promise<void> {
+  const ours = await startSockerless(workDir);
+  teardown.add(() => ours.stop());
+  const baseline = await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: cliMainOf(opts.baseline!) });
+  teardown.add(() => baseline.stop());
+  await Promise.all([importBusybox(ours, tarball), importBusybox(baseline, tarball)]);
+  const comparison = await step(`this build against ${opts.baseline}: figure 1 interleaved, figure 3 in 4 alternating rounds`, [ours, baseline],
+    () => compareWithBaseline(ours.target, baseline.target, opts.baseline!, counts, 4, log));
+  console.log(`\n${formatBaselineComparison(comparison)}`);
+  console.log(JSON.stringify(comparison));
 }
 
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
@@ -234,6 +248,10 @@ async function main(): Promise<number> {
     }
     if (opts.only === 'tracing') {
       await onlyTracing(workDir, tarball, opts, teardown);
+      return 0;
+    }
+    if (opts.only === 'baseline') {
+      await onlyBaseline(workDir, tarball, opts, counts, teardown);
       return 0;
     }
 
