@@ -265,14 +265,10 @@ export class LocalDriver implements BackendDriver {
     }
     await this.leftovers.kill(id);
     this.security.remove(id);
-    await Promise.all([this.roots.release(stateDir), this.net.release(id)]);
-    // A copy cut short by this removal may have mounted the root again on its way out: release it once more.
-    const removeTree = async () => { if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true }); };
-    await removeTree().catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EBUSY') throw err;
-      await this.roots.release(stateDir);
-      await removeTree();
-    });
+    await Promise.all([
+      this.roots.remove(stateDir, async () => { if (!(await this.helper?.removeTree(stateDir))) await fs.rm(stateDir, { recursive: true, force: true }); }),
+      this.net.release(id),
+    ]);
     this.runs.forget(id);
     this.specs.delete(id);
     this.savedSpecs.delete(id);

@@ -48,6 +48,10 @@ const escapeOpt = (p: string) => p.replace(/([\\,:])/g, '\\$1');
  */
 export class OverlayRoots {
   private readonly mounted = new Set<string>();
+  /** Roots whose removal has begun: a copy or a start that comes late must not mount them again. */
+  private readonly removing = new Set<string>();
+  /** Per root, the mount or removal in progress: an ensure and a removal of one root never interleave. */
+  private readonly busy = new Map<string, Promise<unknown>>();
 
   constructor(private readonly logger: Logger, private readonly mountTool = 'mount', private readonly helper?: BusyboxHelper) {}
 
@@ -56,6 +60,38 @@ export class OverlayRoots {
    * daemon restart (or a restart of the container) the overlay is mounted again over the same upper dir.
    */
   async ensure(stateDir: string, imageRootfs: string): Promise<string> {
+    // Asked for once the removal has begun: refused. A mount asked for before runs first (the removal waits).
+    if (this.removing.has(stateDir)) throw new Error(`the container's root ${stateDir} is being removed`);
+    return this.exclusively(stateDir, () => this.mount(stateDir, imageRootfs));
+  }
+
+  /**
+   * Unmounts the root and removes the container's directory, once no mount of it is in progress, and
+   * refuses mounts from then on: a `docker cp` cut short by the removal (it mounts the root on its way) would
+   * otherwise mount it again between the unmount and the removal of the tree, which then fails with EBUSY.
+   */
+  async remove(stateDir: string, removeTree: () => Promise<void>): Promise<void> {
+    this.removing.add(stateDir);
+    await this.exclusively(stateDir, async () => {
+      await this.release(stateDir);
+      await removeTree();
+    });
+  }
+
+  /** Runs `fn` after the root's earlier mount or removal; the removal mark goes once nothing more is queued. */
+  private exclusively<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.busy.get(stateDir) ?? Promise.resolve()).then(fn);
+    const settled = next.catch(() => undefined);
+    this.busy.set(stateDir, settled);
+    void settled.then(() => {
+      if (this.busy.get(stateDir) !== settled) return;
+      this.busy.delete(stateDir);
+      this.removing.delete(stateDir);
+    });
+    return next;
+  }
+
+  private async mount(stateDir: string, imageRootfs: string): Promise<string> {
     const merged = mergedDir(stateDir);
     if (this.mounted.has(stateDir)) return merged;
     const copy = copyDir(stateDir);
