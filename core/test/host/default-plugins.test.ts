@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coreBuilderExtensionPoint, coreImageStoreExtensionPoint, definePlugin, type PluginEntry } from '@sockerless/sdk';
+import { silentLogger } from '@sockerless/sdk/testing';
+import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { BuildService } from '../../../plugins/builder/src/build-service';
+import { ImageService } from '../../../plugins/image-store/src/image-service';
+
+/**
+ * The plugins behind a core extension point with a default (`defaultPlugin`): a config that names none still
+ * gets Docker's behaviour, one that names it gets it once, and a configured replacement is the one the core calls.
+ */
+let home: string;
+let daemon: RunningDaemon | undefined;
+beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-defaults-')); });
+afterEach(async () => {
+  await daemon?.close();
+  daemon = undefined;
+  rmSync(home, { recursive: true, force: true });
+});
+
+const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
+const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
+const call = (d: RunningDaemon, method: string, path: string) => fetch(`${d.addresses[0].replace('tcp://', 'http://')}${path}`, { method });
+
+interface DefaultCase {
+  plugin: string;
+  /** A replacement plugin that records the context the core hands it and serves with the real implementation. */
+  replacement: (created: Array<{ home: string }>) => PluginEntry;
+  /** A call the default answers, and what it answers on an empty home. */
+  probe: { method: string; path: string; body: unknown };
+}
+
+const cases: DefaultCase[] = [
+  {
+    plugin: 'image-store',
+    replacement: (created) => definePlugin({
+      id: 'my-images',
+      sdk: '^1.0.0',
+      register(reg) {
+        reg.registerInit({ deps: { images: coreImageStoreExtensionPoint }, init({ images }) { images.setImageStore((ctx) => { created.push(ctx); return new ImageService(ctx); }); } });
+      },
+    }),
+    probe: { method: 'GET', path: '/images/json', body: [] },
+  },
+  {
+    plugin: 'builder',
+    replacement: (created) => definePlugin({
+      id: 'my-builder',
+      sdk: '^1.0.0',
+      register(reg) {
+        reg.registerInit({ deps: { builder: coreBuilderExtensionPoint }, init({ builder }) { builder.setBuilder((ctx) => { created.push(ctx); return new BuildService(ctx); }); } });
+      },
+    }),
+    probe: { method: 'POST', path: '/build/prune', body: { CachesDeleted: [], SpaceReclaimed: 0 } },
+  },
+];
+
+describe.each(cases)('the default $plugin', ({ plugin, replacement, probe }) => {
+  test('a config that does not name it boots with it', async () => {
+    daemon = await boot(['store-sqlite']);
+    expect(pluginIds(daemon)).toContain(plugin);
+    const res = await call(daemon, probe.method, probe.path);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(probe.body);
+  });
+
+  test('a config that names it gets it once', async () => {
+    daemon = await boot(['store-sqlite', plugin]);
+    expect(pluginIds(daemon).filter((id) => id === plugin)).toHaveLength(1);
+  });
+
+  test('a configured replacement takes its place, and the core calls it', async () => {
+    const created: Array<{ home: string }> = [];
+    daemon = await boot(['store-sqlite', replacement(created)]);
+    expect(pluginIds(daemon)).not.toContain(plugin);
+    expect(created.map((c) => c.home)).toEqual([daemon.home]);
+    expect((await call(daemon, probe.method, probe.path)).status).toBe(200);
+  });
+});
+
+test('a daemon whose builder point has no builder answers Docker\'s 501 for /build', async () => {
+  const none = definePlugin({
+    id: 'no-builder',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({ deps: { builder: coreBuilderExtensionPoint }, init() { /* takes the point, sets nothing */ } });
+    },
+  });
+  daemon = await boot(['store-sqlite', none]);
+  for (const path of ['/build', '/build/prune']) {
+    const res = await call(daemon, 'POST', path);
+    expect(res.status).toBe(501);
+    expect(((await res.json()) as { message: string }).message).toMatch(/no builder plugin is configured/);
+  }
+});
