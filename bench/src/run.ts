@@ -9,7 +9,7 @@ import { measureAwsRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
-import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
+import { importBusybox, REPO_ROOT, sockerlessMainOf, startDockerd, startSockerless, type Engine } from './engines';
 import { measureFloor } from './floor';
 import { liveRestoreOffConfig, measureLiveRestoreCost, type LiveRestoreCost } from './live-restore-bench';
 import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
@@ -159,7 +159,7 @@ async function measureTracing(workDir: string, tarball: string, ours: Engine, op
   teardown.add(() => traced.stop());
   await importBusybox(traced, tarball);
   const baseline = opts.baseline && opts.only === 'tracing'
-    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: join(resolve(opts.baseline), 'core', 'dist', 'cli', 'main.js') })
+    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: sockerlessMainOf(resolve(opts.baseline)) })
     : undefined;
   if (baseline) {
     teardown.add(() => baseline.stop());
