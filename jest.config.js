@@ -11,7 +11,7 @@ module.exports = {
     '^@sockerless/cloud-aws$': '<rootDir>/cloud/aws/src/index.ts',
     '^@sockerless/sdk/images$': '<rootDir>/sdk/src/images/index.ts',
   },
-  testMatch: ['<rootDir>/{sdk,agent,cloud/*,core,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{sdk,agent,cloud/*,core,cli,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
   maxWorkers: 2,

@@ -5,20 +5,10 @@
  * from runs on different days: figure 1 (`docker run --rm busybox true`) interleaved run by run, and figure 3
  * (lifecycles per second over 16 dockerode clients) in rounds that alternate which build goes first.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { RUN_TRUE, type DockerTarget } from './docker-cli';
 import { measureThroughput } from './lifecycles';
 import { measureInterleaved, summarize, type Stats } from './measure';
 import type { Counts } from './options';
-
-/** The CLI entry of a build: `cli/dist/main.js` since the command got its own package, `core/dist/cli/main.js` before. */
-export function cliMainOf(dir: string): string {
-  const candidates = [join(resolve(dir), 'cli', 'dist', 'main.js'), join(resolve(dir), 'core', 'dist', 'cli', 'main.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`no built CLI in ${dir} (looked for ${candidates.join(' and ')}): run npx tsc -b there first`);
-  return found;
-}
 
 export interface BaselineComparison {
   baselineDir: string;

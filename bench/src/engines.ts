@@ -8,7 +8,17 @@ import { IMAGE } from './workdir';
 
 /** bench/dist/engines.js -> the repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-const SOCKERLESS_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
+const SOCKERLESS_MAIN = sockerlessMainOf(REPO_ROOT);
+
+/**
+ * The built `sockerless` command of a checkout: cli/dist/main.js, or core/dist/cli/main.js in a build from
+ * before the CLI was its own package (a baseline commit that old).
+ */
+export function sockerlessMainOf(root: string): string {
+  const main = join(root, 'cli', 'dist', 'main.js');
+  const before = join(root, 'core', 'dist', 'cli', 'main.js');
+  return !existsSync(main) && existsSync(before) ? before : main;
+}
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -78,7 +88,7 @@ export interface SockerlessOptions {
   embeddedDefault?: boolean;
   /** More `sockerless daemon` flags, e.g. `--preset aws-sim`. */
   extraArgs?: string[];
-  /** Another build's `core/dist/cli/main.js` (a baseline commit); this checkout's by default. */
+  /** Another build's `sockerless` command (a baseline commit's, see sockerlessMainOf); this checkout's by default. */
   main?: string;
 }
 

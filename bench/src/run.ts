@@ -4,12 +4,12 @@
  * of ours, Docker's, the ratio and the goal, plus the pools figures.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { measureAwsRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
-import { importBusybox, REPO_ROOT, startDockerd, startSockerless, type Engine } from './engines';
+import { importBusybox, REPO_ROOT, sockerlessMainOf, startDockerd, startSockerless, type Engine } from './engines';
 import { measureFloor } from './floor';
 import { liveRestoreOffConfig, measureLiveRestoreCost, type LiveRestoreCost } from './live-restore-bench';
 import { FUZZ_REQUESTS, runFuzzHarness } from './fuzz-bench';
@@ -28,7 +28,7 @@ import { Teardown } from './teardown';
 import { measureTornState } from './torn-state';
 import { buildBusyboxTarball, busyboxRootfs, makeWorkDir, removeWorkDir } from './workdir';
 import { measureBuild } from './build-bench';
-import { cliMainOf, compareWithBaseline, formatBaselineComparison } from './baseline-bench';
+import { compareWithBaseline, formatBaselineComparison } from './baseline-bench';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 
@@ -160,7 +160,7 @@ async function measureTracing(workDir: string, tarball: string, ours: Engine, op
   teardown.add(() => traced.stop());
   await importBusybox(traced, tarball);
   const baseline = opts.baseline && opts.only === 'tracing'
-    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: cliMainOf(opts.baseline) })
+    ? await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: sockerlessMainOf(resolve(opts.baseline)) })
     : undefined;
   if (baseline) {
     teardown.add(() => baseline.stop());
@@ -193,7 +193,7 @@ async function onlyTracing(workDir: string, tarball: string, opts: Options, tear
 async function onlyBaseline(workDir: string, tarball: string, opts: Options, counts: Counts, teardown: Teardown): Promise<void> {
   const ours = await startSockerless(workDir);
   teardown.add(() => ours.stop());
-  const baseline = await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: cliMainOf(opts.baseline!) });
+  const baseline = await startSockerless(workDir, { label: 'ours-baseline', subdir: 'baseline', main: sockerlessMainOf(resolve(opts.baseline!)) });
   teardown.add(() => baseline.stop());
   await Promise.all([importBusybox(ours, tarball), importBusybox(baseline, tarball)]);
   const comparison = await step(`this build against ${opts.baseline}: figure 1 interleaved, figure 3 in 4 alternating rounds`, [ours, baseline],

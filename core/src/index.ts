@@ -1,4 +1,10 @@
 export { startDaemon, type DaemonOptions, type RunningDaemon } from './daemon';
 export { PluginHost } from './host/plugin-host';
-export { loadPluginEntry, PluginLoadError } from './host/plugin-loader';
-export { loadConfigFile, ConfigError } from './config/load-config';
+export { loadPluginEntry, pluginPackageCandidates, PluginLoadError } from './host/plugin-loader';
+export { defaultConfigFile, loadConfigFile, ConfigError } from './config/load-config';
+// What `sockerless config check` runs of the boot without booting, and what `sockerless status` reads.
+export { provideRootServices } from './host/root-services';
+export { createRootLogger } from './host/services';
+export { BackendConfigError, validateBackendInstances } from './engine/backend-instances';
+export type { DaemonStatus } from './management/status-route';
+export type { BootStep } from './host/boot-timings';

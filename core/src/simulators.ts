@@ -73,8 +73,3 @@ export class SimulatorHost implements SimulatorDirectory {
     }
   }
 }
-
-/** The line the CLI prints for a simulator, e.g. `AWS simulator: http://127.0.0.1:4566`. */
-export function simulatorLine(sim: RunningSimulator): string {
-  return `${sim.name.toUpperCase()} simulator: ${sim.endpoint}`;
-}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@sockerless/sdk';
-import { parseCliArgs } from '../src/cli/commands';
+import { parseCliArgs } from '../../cli/src/commands';
 import { validateConfig } from '../src/config/load-config';
 import { parseListenUrl } from '../src/listen';
 import { checkListenerSecurity, resolveListenerSecurity } from '../src/listener-security';

@@ -1,5 +1,5 @@
 /**
- * `sockerless status` through the committed bin shim (core/bin/sockerless.js, what npm links as the
+ * `sockerless status` through the committed bin shim (cli/bin/sockerless.js, what npm links as the
  * `sockerless` command), against a daemon with pools: its backends, pools, containers per state and the
  * boot tree with each plugin's init in milliseconds.
  */
@@ -9,7 +9,7 @@ import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { REPO_ROOT } from '../support/daemon';
 import { poolsConfig } from '../support/pools';
 
-const BIN = join(REPO_ROOT, 'core', 'bin', 'sockerless.js');
+const BIN = join(REPO_ROOT, 'cli', 'bin', 'sockerless.js');
 
 function sockerless(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { leaseSubnet } from './subnets';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-export const DAEMON_MAIN = join(REPO_ROOT, 'core', 'dist', 'cli', 'main.js');
+export const DAEMON_MAIN = join(REPO_ROOT, 'cli', 'dist', 'main.js');
 
 export interface TestDaemon {
   dir: string;

@@ -1,7 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startDaemon, type RunningDaemon } from '../daemon';
-import { simulatorLine } from '../simulators';
+import { startDaemon, type RunningDaemon } from '@sockerless/core';
 import { knownSimulator } from './presets';
 
 export interface SimulatorArgs {
@@ -32,4 +31,9 @@ export async function startSimulatorHost(args: SimulatorArgs, out: (s: string) =
   }
   for (const sim of daemon.simulators) out(`${simulatorLine(sim)}\n`);
   return daemon;
+}
+
+/** The line the CLI prints for a simulator, e.g. `AWS simulator: http://127.0.0.1:4566`. */
+export function simulatorLine(sim: RunningDaemon['simulators'][number]): string {
+  return `${sim.name.toUpperCase()} simulator: ${sim.endpoint}`;
 }

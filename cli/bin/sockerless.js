@@ -6,7 +6,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const main = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const main = join(__dirname, '..', 'dist', 'main.js');
 if (!existsSync(main)) {
   process.stderr.write('sockerless: not built yet: run `npm run build` (or `npm start`) at the root of the repository first\n');
   process.exit(1);

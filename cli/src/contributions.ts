@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliCommand, CliContribution, CliPreset, CliSimulator, CliStatusSection } from '@sockerless/sdk';
-import { defaultConfigFile } from '../config/load-config';
-import { pluginPackageCandidates } from '../host/plugin-loader';
+import { defaultConfigFile, pluginPackageCandidates } from '@sockerless/core';
 
 /**
  * The plugins whose commands, presets and simulators the `sockerless` command offers: the list in

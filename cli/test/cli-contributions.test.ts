@@ -11,9 +11,9 @@ const list = join(dir, 'cli.json');
 writeFileSync(list, JSON.stringify({ plugins: ['pools', 'not-installed-anywhere'] }));
 process.env.SOCKERLESS_CLI_PLUGINS = list;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseCliArgs, runCli, usage } = require('../src/cli/commands') as typeof import('../src/cli/commands');
+const { parseCliArgs, runCli, usage } = require('../src/commands') as typeof import('../src/commands');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { presetConfig } = require('../src/cli/presets') as typeof import('../src/cli/presets');
+const { presetConfig } = require('../src/presets') as typeof import('../src/presets');
 
 afterAll(() => {
   delete process.env.SOCKERLESS_CLI_PLUGINS;

@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackendConfigError, validateBackendInstances } from '../engine/backend-instances';
-import { loadPluginEntry } from '../host/plugin-loader';
-import { PluginHost } from '../host/plugin-host';
-import { provideRootServices } from '../host/root-services';
-import { createRootLogger } from '../host/services';
-import { loadConfigFile } from './load-config';
+import {
+  BackendConfigError, createRootLogger, loadConfigFile, loadPluginEntry, PluginHost, provideRootServices, validateBackendInstances,
+} from '@sockerless/core';
 
 /**
  * `sockerless config check`: everything the boot checks before it starts a backend — the config's shape,

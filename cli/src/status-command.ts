@@ -1,5 +1,4 @@
-import type { BootStep } from '../host/boot-timings';
-import type { DaemonStatus } from '../management/status-route';
+import type { BootStep, DaemonStatus } from '@sockerless/core';
 import { callDaemon, CliUsageError, daemonMessage, resolveDaemonAddress, type CliStatusSection, type DaemonAddress } from '@sockerless/sdk';
 import { cliContributions } from './contributions';
 

@@ -1,13 +1,10 @@
 import { resolve } from 'node:path';
 import type { ListenerTlsConfig } from '@sockerless/sdk';
-import { startDaemon } from '../daemon';
-import { defaultConfigFile } from '../config/load-config';
-import { checkConfigFile } from '../config/check-config';
-import { parseAddressPoolFlag } from '../engine/network-addressing';
-import { simulatorLine } from '../simulators';
+import { defaultConfigFile, startDaemon } from '@sockerless/core';
+import { checkConfigFile } from './check-config';
 import { cliContributions } from './contributions';
 import { presetConfig, simulatorUsage } from './presets';
-import { startSimulatorHost } from './simulator-command';
+import { simulatorLine, startSimulatorHost } from './simulator-command';
 import { runStatusCommand, STATUS_USAGE } from './status-command';
 
 export interface CliArgs {
@@ -151,6 +148,14 @@ function setTlsFile(tls: ListenerTlsConfig, arg: string, file: string): void {
   if (flag === '--tlscacert') tls.cacert = path;
   else if (flag === '--tlscert') tls.cert = path;
   else tls.key = path;
+}
+
+/** Parses dockerd's `--default-address-pool base=10.10.0.0/16,size=24`. */
+function parseAddressPoolFlag(value: string): { base: string; size: number } {
+  const fields = Object.fromEntries(value.split(',').map((kv) => kv.split('=').map((s) => s.trim())));
+  const size = Number(fields.size);
+  if (!fields.base || !Number.isInteger(size)) throw new Error(`invalid --default-address-pool ${JSON.stringify(value)}: expected base=CIDR,size=N`);
+  return { base: fields.base, size };
 }
 
 function parseStartDelay(text: string): number {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatPoolsTable, parsePoolsArgs, parseSize, resolveDaemonAddress, runPoolsCommand } from '../../plugins/pools/src/pools-command';
 import type { PoolSummary as PoolStatus } from '../../plugins/pools/src/pool-status';
-import { parseCliArgs } from '../src/cli/commands';
+import { parseCliArgs } from '../src/commands';
 
 const status = (over: Partial<PoolStatus>): PoolStatus => ({
   name: 'default', origin: 'config', default: false, backends: ['local'], maxConcurrency: null, queueSize: 100,

@@ -1,5 +1,5 @@
-import { parseCliArgs, runCli } from '../src/cli/commands';
-import { presetConfig, simulatorConfig } from '../src/cli/presets';
+import { parseCliArgs, runCli } from '../src/commands';
+import { presetConfig, simulatorConfig } from '../src/presets';
 
 test('--preset aws-sim: ECS as the default pool, Lambda as the lambda pool, on the in-daemon simulator', () => {
   const config = presetConfig('aws-sim');
