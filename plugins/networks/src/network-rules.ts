@@ -1,5 +1,4 @@
-import { ForbiddenError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
-import { matchesPattern } from './filter-pattern';
+import { ForbiddenError, matchesPattern, NotFoundError, NotImplementedError } from '@sockerless/sdk';
 import type { NetworkCreateBody } from './network-ipam';
 
 /** The networks every daemon has, and names that cannot be given to a user network. */
