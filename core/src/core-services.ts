@@ -135,7 +135,7 @@ export async function buildCore(input: CoreInput) {
     tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
-      // A tenant's containers start on its own default bridge (network-tenancy.ts): it exists from its first call.
+      // A tenant's containers start on its own default bridge (the networks plugin's tenancy): it exists from its first call.
       await networks.ensureTenantBridge();
     },
     registerRoutes: (router: Router) => {

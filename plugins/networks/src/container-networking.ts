@@ -9,9 +9,9 @@ import { linkHosts } from './legacy-links';
 
 /**
  * What a backend needs to give a container Docker's network: its mode, its endpoints with the addresses the
- * core allocated, the ports to publish, and the `/etc/hosts` lines by which peers on user-defined networks
- * find each other (name, aliases, compose service names, short id). The core keeps those lines current for
- * running containers as peers are created, connected, disconnected, renamed and removed.
+ * network service allocated, the ports to publish, and the `/etc/hosts` lines by which peers on user-defined
+ * networks find each other (name, aliases, compose service names, short id). This keeps those lines current
+ * for running containers as peers are created, connected, disconnected, renamed and removed.
  */
 export class ContainerNetworking {
   /** The hosts lines last pushed to each running container, so unchanged ones are not rewritten. */
