@@ -1,27 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { coreBuilderExtensionPoint, definePlugin, type BuilderContext, type PluginEntry } from '@sockerless/sdk';
-import { silentLogger } from '@sockerless/sdk/testing';
-import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { coreBuilderExtensionPoint, type BuilderContext } from '@sockerless/sdk';
+import type { RunningDaemon } from '../../src/daemon';
 import { BuildService } from '../../../plugins/builder/src/build-service';
+import { defaultPluginHarness, pluginOnPoint } from '../support/default-plugins';
 
 /** `docker build` is a plugin behind core.builder; a config that names none still gets Docker's builder. */
-let home: string;
-let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-builder-')); });
-afterEach(async () => {
-  await daemon?.close();
-  daemon = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
-const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
-const post = (d: RunningDaemon, path: string) => fetch(`${d.addresses[0].replace('tcp://', 'http://')}${path}`, { method: 'POST' });
+const { boot, pluginIds, url } = defaultPluginHarness('sockerless-builder-');
+const post = (d: RunningDaemon, path: string) => fetch(url(d, path), { method: 'POST' });
 
 test('a config without a builder plugin boots with the default builder', async () => {
-  daemon = await boot(['store-sqlite']);
+  const daemon = await boot(['store-sqlite']);
   expect(pluginIds(daemon)).toContain('builder');
   const res = await post(daemon, '/build/prune');
   expect(res.status).toBe(200);
@@ -29,39 +16,24 @@ test('a config without a builder plugin boots with the default builder', async (
 });
 
 test('a config that names builder gets it once', async () => {
-  daemon = await boot(['store-sqlite', 'builder']);
+  const daemon = await boot(['store-sqlite', 'builder']);
   expect(pluginIds(daemon).filter((id) => id === 'builder')).toHaveLength(1);
 });
 
 test('a configured builder replaces the default, and the core calls it', async () => {
   const created: BuilderContext[] = [];
-  const custom = definePlugin({
-    id: 'my-builder',
-    sdk: '^1.0.0',
-    register(reg) {
-      reg.registerInit({
-        deps: { builder: coreBuilderExtensionPoint },
-        init({ builder }) {
-          builder.setBuilder((ctx) => { created.push(ctx); return new BuildService(ctx); });
-        },
-      });
-    },
+  const custom = pluginOnPoint('my-builder', coreBuilderExtensionPoint, (builder) => {
+    builder.setBuilder((ctx) => { created.push(ctx); return new BuildService(ctx); });
   });
-  daemon = await boot(['store-sqlite', custom]);
+  const daemon = await boot(['store-sqlite', custom]);
   expect(pluginIds(daemon)).not.toContain('builder');
   expect(created.map((c) => c.home)).toEqual([daemon.home]);
   expect((await post(daemon, '/build/prune')).status).toBe(200);
 });
 
 test('a daemon whose builder point has no builder answers Docker\'s 501 for /build', async () => {
-  const none = definePlugin({
-    id: 'no-builder',
-    sdk: '^1.0.0',
-    register(reg) {
-      reg.registerInit({ deps: { builder: coreBuilderExtensionPoint }, init() { /* takes the point, sets nothing */ } });
-    },
-  });
-  daemon = await boot(['store-sqlite', none]);
+  const none = pluginOnPoint('no-builder', coreBuilderExtensionPoint, () => { /* takes the point, sets nothing */ });
+  const daemon = await boot(['store-sqlite', none]);
   for (const path of ['/build', '/build/prune']) {
     const res = await post(daemon, path);
     expect(res.status).toBe(501);
