@@ -95,7 +95,9 @@ export async function buildCore(input: CoreInput) {
   });
   const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
   if (!registries.networks) throw new Error('no networks plugin is configured (the default is networks)');
-  const networks = registries.networks.create({ store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess });
+  const networks = registries.networks.create({
+    store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess,
+  });
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
@@ -135,7 +137,7 @@ export async function buildCore(input: CoreInput) {
     tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
-      // A tenant's containers start on its own default bridge (the networks plugin's tenancy): it exists from its first call.
+      // A tenant's containers start on its own default bridge (the networks plugin's): it exists from its first call.
       await networks.ensureTenantBridge();
     },
     registerRoutes: (router: Router) => {

@@ -1,7 +1,7 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
-  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext, NetworksRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
+  NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,

@@ -1,5 +1,5 @@
 import type {
-  EndpointSettings, HostEntry, NetworkContainerAccess, NetworkCreateBody, NetworkedContainer, NetworkListFilters, Networks, NetworksContext,
+  AttachRequest, EndpointSettings, HostEntry, NetworkContainerAccess, NetworkCreateBody, NetworkedContainer, NetworkListFilters, Networks, NetworksContext,
   WorkloadNetwork,
 } from '@sockerless/sdk';
 import { ContainerNetworking } from './container-networking';
@@ -61,7 +61,7 @@ export class DockerNetworks implements Networks {
     normalizeLinks(hostConfig, containerName, (ref) => this.containers.tryFind(ref));
   }
 
-  attachOnCreate(req: { networkMode: string; endpointsConfig: Record<string, any>; legacyMacAddress?: unknown; containerName: string; containerId: string }): Record<string, EndpointSettings> {
+  attachOnCreate(req: AttachRequest): Record<string, EndpointSettings> {
     const endpoints = withLegacyMacAddress(req.networkMode, req.endpointsConfig, req.legacyMacAddress);
     return this.service.attachOnCreate(req.networkMode, endpoints, req.containerName, req.containerId);
   }

@@ -38,9 +38,7 @@ export interface Networks {
    * The endpoints a new container gets for its NetworkMode and EndpointsConfig, with addresses reserved until
    * its record is stored; `legacyMacAddress` is a pre-1.44 client's `Config.MacAddress`.
    */
-  attachOnCreate(req: {
-    networkMode: string; endpointsConfig: Record<string, any>; legacyMacAddress?: unknown; containerName: string; containerId: string;
-  }): Record<string, EndpointSettings>;
+  attachOnCreate(req: AttachRequest): Record<string, EndpointSettings>;
   /** The record is going away: its reservations are freed and its peers' hosts lines refreshed. */
   removed(container: NetworkedContainer): Promise<void>;
   /** The record was stored (create, rename): peers on its networks get fresh hosts lines. */
@@ -59,6 +57,17 @@ export interface Networks {
   stopped(containerId: string): void;
   /** Docker emits `connect` when a container's endpoints come up (start) and `disconnect` when they go (its `die`). */
   emitEndpointEvents(c: NetworkedContainer, action: 'connect' | 'disconnect'): void;
+}
+
+export interface AttachRequest {
+  /** `HostConfig.NetworkMode`: `default`, `bridge`, `host`, `none`, `container:<id>` or a network. */
+  networkMode: string;
+  /** `NetworkingConfig.EndpointsConfig` as the client sent it. */
+  endpointsConfig: Record<string, any>;
+  /** A pre-1.44 client's `Config.MacAddress`, meant for the NetworkMode network's endpoint. */
+  legacyMacAddress?: unknown;
+  containerName: string;
+  containerId: string;
 }
 
 /** What the service reads of a container record (the core's record has more). */
