@@ -2,8 +2,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import { objectList, type IpamConfigEntry, type NetworkCreateBody } from '@sockerless/sdk';
 
-export type { IpamConfigEntry, NetworkCreateBody };
-
 /**
  * IPv4 arithmetic for the network bookkeeping: subnets, ranges and the next free address. Addresses are
  * unsigned 32-bit numbers so ranges are plain integer intervals.

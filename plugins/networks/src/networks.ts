@@ -1,7 +1,7 @@
 import {
-  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, TENANT_LABEL,
-  Collection, stringMap, type EndpointSettings, type EventsBus, type NetworkContainerAccess, type NetworkedContainer,
-  type NetworkListFilters, type StateStore, type StoredRecord,
+  Collection, ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, stringMap, TENANT_LABEL,
+  type EndpointSettings, type EventsBus, type IpamConfigEntry, type NetworkContainerAccess, type NetworkCreateBody,
+  type NetworkedContainer, type NetworkListFilters, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { matchesLabelFilters } from '@sockerless/sdk/images';
 import { newId } from './new-id';
@@ -9,12 +9,7 @@ import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
 import { networkVisibleTo, ownFirst, ownerOf, tenantBridge, withOwner } from './network-tenancy';
-import {
-  ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
-} from './network-ipam';
-
-export type { IpamConfigEntry, NetworkCreateBody, NetworkListFilters, NetworkPool };
-export { filterMatch };
+import { ipToInt, parseCidr, planIpam, type NetworkPool } from './network-ipam';
 
 /**
  * What the network service needs of the containers (the plugin's DockerNetworks wires it from what the core
