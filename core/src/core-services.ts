@@ -1,14 +1,11 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { Logger, StateStore, Tracer } from '@sockerless/sdk';
+import type { Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore, Tracer } from '@sockerless/sdk';
+import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
 import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
-import { NetworkService } from './engine/networks';
-import { networkEventVisibleTo } from './engine/network-tenancy';
-import type { NetworkAddressing } from './engine/network-addressing';
-import type { ContainerRecord, EndpointSettings } from './engine/container-record';
 import { admissionVolumeScope, VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
@@ -43,7 +40,8 @@ export interface CoreInput {
   defaultBackend: string | undefined;
   registries: CoreRegistries;
   metrics: CoreMetrics;
-  addressing?: NetworkAddressing;
+  /** The config's and the command line's `bip` and default address pools (the networks plugin fills in Docker's). */
+  addressing?: Partial<NetworkAddressing>;
   /** The simulators the daemon runs, for `GET /internal/simulators`. */
   simulators?: () => RunningSimulator[];
   /** The boot's timings, for `GET /internal/status`. */
@@ -61,24 +59,33 @@ export async function buildCore(input: CoreInput) {
   const containersView = {
     all: () => engine!.all(),
     find: (ref: string) => engine!.find(ref),
-    canSee: (c: import('./engine/container-record').ContainerRecord) => engine!.canSee(c),
+  };
+  // The networks plugin gets the containers and the backends' network powers as callbacks, never a driver.
+  // The containers it hands back are the records this view gave it.
+  const recordOf = (c: NetworkedContainer) => c as ContainerRecord;
+  const networkAccess: NetworkContainerAccess = {
+    ...containersView,
+    tryFind: (ref) => engine!.tryFind(ref),
+    canSee: (c) => engine!.canSee(recordOf(c)),
     tenant: () => engine!.tenantOf(),
-    saveNetworks: async (id: string, networks: Record<string, import('./engine/container-record').EndpointSettings>) => {
+    saveNetworks: async (id, networks) => {
       const c = engine!.find(id);
       await engine!.save({ ...c, networks });
     },
-    endpointAdded: async (c: ContainerRecord, name: string, ep: EndpointSettings) => {
-      const endpoint = engine!.networking.endpoint(name, ep);
-      if (endpoint) await engine!.backendOf(c).powers.network?.connectNetwork(c.id, endpoint);
+    connectEndpoint: async (c, endpoint) => {
+      await engine!.backendOf(recordOf(c)).powers.network?.connectNetwork(c.id, endpoint);
     },
-    endpointRemoved: async (c: ContainerRecord, networkId: string) => {
-      await engine!.backendOf(c).powers.network?.disconnectNetwork(c.id, networkId);
+    disconnectEndpoint: async (c, networkId) => {
+      await engine!.backendOf(recordOf(c)).powers.network?.disconnectNetwork(c.id, networkId);
     },
-    changed: (networkId: string, containerId: string) => engine!.networking.refresh([networkId], containerId),
-    networkRemoved: async (networkId: string) => {
+    networkRemoved: async (networkId) => {
       for (const b of backends.values()) {
         await b.powers.network?.removeNetwork(networkId).catch((err: Error) => logger.warn('backend could not remove a network', { backend: b.name, networkId, err: err.message }));
       }
+    },
+    hostsWriter: (c) => {
+      const power = engine!.backendOf(recordOf(c)).powers.network;
+      return power && ((hosts) => power.updateHosts(c.id, hosts));
     },
   };
   if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
@@ -87,7 +94,10 @@ export async function buildCore(input: CoreInput) {
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
   });
   const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
-  const networks = new NetworkService(store, events, containersView, input.addressing);
+  if (!registries.networks) throw new Error('no networks plugin is configured (the default is networks)');
+  const networks = registries.networks.create({
+    store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess,
+  });
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
@@ -127,7 +137,7 @@ export async function buildCore(input: CoreInput) {
     tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
       for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
-      // A tenant's containers start on its own default bridge (network-tenancy.ts): it exists from its first call.
+      // A tenant's containers start on its own default bridge (the networks plugin's): it exists from its first call.
       await networks.ensureTenantBridge();
     },
     registerRoutes: (router: Router) => {
@@ -167,7 +177,7 @@ export async function buildCore(input: CoreInput) {
       registerBuildRoutes(router, builder);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
-        if (ev.Type === 'network' && !networkEventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
+        if (ev.Type === 'network' && !networks.eventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
         // A tenant sees its own volumes' events; one of a volume gone since (destroy, prune) only the operator.
         if (ev.Type === 'volume') return volumes.visibleTo(caller, ev.Actor.ID);
         // Network connect/disconnect name a container: shown only to those who may see it.

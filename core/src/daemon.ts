@@ -13,7 +13,6 @@ import { traceContributions } from './host/tracing';
 import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
-import { DOCKER_ADDRESSING } from './engine/network-addressing';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
@@ -115,7 +114,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
     await timings.step('simulators', () => simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger));
     const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger, tracer));
-    const addressing = { ...DOCKER_ADDRESSING, ...loaded.config.networks, ...opts.networks };
+    const addressing = { ...loaded.config.networks, ...opts.networks };
     core = await timings.step('core', () => buildCore({
       home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
       simulators: () => simulators.list(), bootTimings: () => timings.root, tracer,

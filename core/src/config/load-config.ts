@@ -13,7 +13,7 @@ const configSchema = z.object({
   plugins: z.array(z.unknown()),
   backends: z.record(z.string(), z.object({ driver: z.string(), options: z.record(z.string(), z.unknown()).optional() })).optional(),
   defaultBackend: z.string().optional(),
-  /** dockerd's `bip` and `default-address-pools` (see engine/network-addressing.ts). */
+  /** dockerd's `bip` and `default-address-pools`, handed to the networks plugin (its network-addressing.ts). */
   networks: z.object({
     bip: z.string().optional(),
     defaultAddressPools: z.array(z.object({ base: z.string(), size: z.number().int() })).optional(),

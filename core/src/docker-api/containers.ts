@@ -6,7 +6,6 @@ import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
-import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
 import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
 import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
@@ -24,6 +23,9 @@ function optionalSeconds(ctx: Context, name: string): number | undefined {
   const s = queryString(ctx, name);
   return s === undefined || s === '' ? undefined : queryInt(ctx, name, 0);
 }
+
+/** dockerd's answer to `DELETE /containers/{name}?link=true` without an alias (its 500; a 409 here). */
+const DEFAULT_LINK_NAME_CONFLICT = 'Conflict, cannot remove the default link name of the container';
 
 export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps): void {
   const { engine, runs } = deps;
@@ -121,7 +123,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   router.delete('/containers/:id/:alias', async (ctx) => {
     const parent = find(ctx);
     if (!queryBool(ctx, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id}/${ctx.params.alias}`);
-    removeLink(parent, ctx.params.alias);
+    engine.networking.removeLink(parent, ctx.params.alias);
     await engine.save(parent);
     ctx.status = 204;
   });

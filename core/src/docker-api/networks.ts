@@ -1,7 +1,7 @@
 import { coerce, lt } from 'semver';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { NetworkCreateBody, NetworkListFilters, NetworkService } from '../engine/networks';
+import type { NetworkCreateBody, NetworkListFilters, Networks } from '@sockerless/sdk';
 import { parseDockerTimestamp } from './events';
 import { expectFieldType, parseFilters, readDockerJson } from './http';
 
@@ -20,7 +20,10 @@ export function pruneFilters(ctx: Context, allowed: string[]): { untilMs?: numbe
   };
 }
 
-export function registerNetworkRoutes(router: Router, networks: NetworkService): void {
+/** The part of the networks contract the `/networks` routes call. */
+type NetworkApi = Pick<Networks, 'list' | 'inspect' | 'create' | 'prune' | 'connect' | 'disconnect' | 'remove'>;
+
+export function registerNetworkRoutes(router: Router, networks: NetworkApi): void {
   router.get('/networks', (ctx) => {
     const f = parseFilters(ctx, LIST_FILTERS);
     ctx.body = networks.list(Object.fromEntries(f) as NetworkListFilters);

@@ -2,25 +2,21 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
-  POOL_LABEL, type CreateAdmission, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  POOL_LABEL, type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import { Collection } from './collection';
-import type { ContainerRecord, EndpointSettings } from './container-record';
+import type { ContainerRecord } from './container-record';
 import { ContainerIO } from './container-io';
 import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
-import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
+import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
 import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
-import { ContainerNetworking } from './container-networking';
-import { validatePortBindings } from './port-bindings';
 import { validateCreateSettings } from './create-validation';
-import { linkEnv, normalizeLinks } from './legacy-links';
-import { withLegacyMacAddress } from './network-endpoints';
 import { volumeSubpath } from './volume-subpath';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
@@ -38,7 +34,7 @@ export interface EngineDeps {
   events: EventsBus;
   images: ImageLookup;
   volumes: VolumeAccess;
-  networks: NetworkAttach;
+  networks: Networks;
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
   admission: AdmissionController[];
@@ -56,12 +52,16 @@ export class ContainerEngine {
   private readonly io = new Map<string, ContainerIO>();
   private readonly byName = new Map<string, string>();
   private readonly summaries = new ContainerSummaries();
-  readonly networking = new ContainerNetworking(this);
   /** `docker cp` in flight, which a removal waits for. */
   readonly files = new FileOperations();
 
   constructor(readonly deps: EngineDeps) {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
+  }
+
+  /** Docker's networks (the `core.networks` plugin): endpoints, `/etc/hosts`, links and published ports. */
+  get networking(): Networks {
+    return this.deps.networks;
   }
 
   async load(): Promise<void> {
@@ -168,12 +168,12 @@ export class ContainerEngine {
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
-    normalizeLinks(hostConfig, name, (ref) => this.tryFind(ref));
+    this.networking.normalizeLinks(hostConfig, name);
     adaptResources(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
-    validatePortBindings(hostConfig);
+    this.networking.validatePortBindings(hostConfig);
     // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
     workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
     const admission: CreateAdmission = {
@@ -236,9 +236,10 @@ export class ContainerEngine {
     id: string, name: string, body: CreateBody, image: ReturnType<ImageLookup['resolve']>, config: ContainerRecord['config'],
     hostConfig: ContainerRecord['hostConfig'], mountRequests: MountRequest[], pool: string, backend: string,
   ): Promise<{ Id: string; Warnings: string[] }> {
-    const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
-      String(hostConfig.NetworkMode || 'default'),
-      withLegacyMacAddress(String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, body.MacAddress), name.slice(1), id);
+    const networks = this.networking.attachOnCreate({
+      networkMode: String(hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
+      legacyMacAddress: body.MacAddress, containerName: name.slice(1), containerId: id,
+    });
     const mounts = [];
     for (const m of mountRequests) {
       if (m.type === 'volume') {
@@ -267,7 +268,7 @@ export class ContainerEngine {
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
-    await this.networking.refresh(this.networking.networkIdsOf(record));
+    await this.networking.changed(record);
     return { Id: id, Warnings: [] };
   }
 
@@ -282,7 +283,7 @@ export class ContainerEngine {
       image: { id: c.imageId, ref: c.image, rootfs: this.deps.images.rootfsPath(c.imageId) },
       argv: [c.path, ...c.args],
       // Link variables go under the container's own, which win (dockerd's CreateDaemonEnvironment).
-      env: starting && c.hostConfig.Links ? mergeEnv(linkEnv(c, (ref) => this.tryFind(ref)), c.config.Env) : c.config.Env,
+      env: starting && c.hostConfig.Links ? mergeEnv(this.networking.linkEnv(c), c.config.Env) : c.config.Env,
       workingDir: c.config.WorkingDir,
       user: c.config.User,
       groupAdd: Array.isArray(c.hostConfig.GroupAdd) ? (c.hostConfig.GroupAdd as unknown[]).map(String) : undefined,
@@ -294,7 +295,7 @@ export class ContainerEngine {
       stateDir: join(instance.stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
       resources: resourcesOf(c.hostConfig),
-      network: this.networking.spec(c, starting),
+      network: this.networking.workloadNetwork(c, starting),
       security: this.securityOf(c),
     };
   }
@@ -352,8 +353,7 @@ export class ContainerEngine {
     await this.containers.delete(c.id);
     this.summaries.forget(c.id);
     this.byName.delete(c.name);
-    this.deps.networks.releaseOnRemove(c);
-    await this.networking.refresh(this.networking.networkIdsOf(c));
+    await this.networking.removed(c);
     const io = this.io.get(c.id);
     io?.log.destroy();
     this.io.delete(c.id);

@@ -1,4 +1,4 @@
-import type { BoundPort, StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, EndpointSettings, StoredRecord } from '@sockerless/sdk';
 
 /** Docker's `Config` of a container, as inspect shows it. */
 export interface ContainerConfig {
@@ -69,23 +69,8 @@ export interface MountPoint {
   Propagation: string;
 }
 
-/** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings. */
-export interface EndpointSettings {
-  IPAMConfig: Record<string, unknown> | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DriverOpts: Record<string, string> | null;
-  DNSNames: string[] | null;
-}
+/** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings (the networks contract's). */
+export type { EndpointSettings };
 
 /** The stored container document. Field names follow Docker's inspect where they map one to one. */
 export interface ContainerRecord extends StoredRecord {

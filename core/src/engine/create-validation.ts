@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, splitProtoPort } from '@sockerless/sdk';
 import type { CreateBody } from './create-spec';
-import { splitProtoPort } from './port-bindings';
 import { validateLogConfig } from './log-config';
 
 /**

@@ -1,5 +1,5 @@
 import type { ContainerRecord, EndpointSettings } from './container-record';
-import { portMap, portSummary } from './port-bindings';
+import type { BoundPort } from '@sockerless/sdk';
 import { logConfigView } from './log-config';
 
 /**
@@ -162,4 +162,27 @@ export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; roo
     Mounts: c.mounts,
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };
+}
+
+/** `NetworkSettings.Ports` of a running container: exposed ports without a binding show null. */
+export function portMap(exposed: Record<string, object> | undefined, bound: BoundPort[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const key of Object.keys(exposed ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const b of bound) {
+    const key = `${b.containerPort}/${b.protocol}`;
+    (out[key] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+  }
+  return out;
+}
+
+/** The `Ports` of a `docker ps` entry. */
+export function portSummary(exposed: Record<string, object> | undefined, bound: BoundPort[]): { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  const published = new Set(bound.map((b) => `${b.containerPort}/${b.protocol}`));
+  for (const b of bound) out.push({ IP: b.hostIp, PrivatePort: b.containerPort, PublicPort: b.hostPort, Type: b.protocol });
+  for (const key of Object.keys(exposed ?? {})) {
+    const [p, proto = 'tcp'] = key.split('/');
+    if (!published.has(`${p}/${proto}`) && /^\d+$/.test(p)) out.push({ PrivatePort: Number(p), Type: proto });
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { ContainerRecord, EndpointSettings } from './container-record';
+import type { ContainerRecord } from './container-record';
 import type { ImageConfigView } from './create-spec';
 
 /** What the container engine needs from the image service (kept narrow so the engine tests stay small). */
@@ -10,15 +10,6 @@ export interface ImageLookup {
 export interface VolumeAccess {
   ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
   remove(name: string, force: boolean): Promise<void>;
-}
-
-export interface NetworkAttach {
-  attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings>;
-  releaseOnRemove(container: ContainerRecord): void;
-  emitEndpointEvents(container: ContainerRecord, action: 'connect' | 'disconnect'): void;
-  byId(networkId: string): { id: string; internal: boolean; pools: { subnet: string }[] } | undefined;
-  /** Only user-defined networks resolve container names (the default bridge does not, as in Docker). */
-  isUserDefined(networkId: string): boolean;
 }
 
 export type { ContainerRecord };

@@ -1,12 +1,12 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
-  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
+  NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -19,6 +19,7 @@ export class CoreRegistries {
   tracer?: { tracer: Tracer; pluginId: string };
   imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
   builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
+  networks?: { create: (ctx: NetworksContext) => Networks; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -75,6 +76,13 @@ export class CoreRegistries {
         this.builder = { create, pluginId };
       },
     };
+    const networks: NetworksRegistry = {
+      setNetworks: (create) => {
+        this.check('network service', pluginId);
+        if (this.networks) throw new Error(`networks are provided by both '${this.networks.pluginId}' and '${pluginId}'; configure one`);
+        this.networks = { create, pluginId };
+      },
+    };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -112,6 +120,7 @@ export class CoreRegistries {
       [coreTracingExtensionPoint.id, tracing],
       [coreImageStoreExtensionPoint.id, imageStore],
       [coreBuilderExtensionPoint.id, builder],
+      [coreNetworksExtensionPoint.id, networks],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
     ]);
   }

@@ -6,7 +6,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { NotFoundError, type RecordKind, type StateStore, type StoredEvent, type StoredRecord } from '@sockerless/sdk';
 import type { ContainerRecord, EndpointSettings, MountPoint } from '../../src/engine/container-record';
-import type { ContainerNetworkAccess } from '../../src/engine/networks';
+import type { ContainerNetworkAccess } from '../../../plugins/networks/src/networks';
 import { dockerErrors } from '../../src/docker-api/server';
 
 /** Shared fakes for this folder's tests: an in-memory store, a container table, and a tiny API app. */

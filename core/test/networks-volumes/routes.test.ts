@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetworkService } from '../../src/engine/networks';
+import { NetworkService } from '../../../plugins/networks/src/networks';
 import { VolumeService } from '../../src/engine/volumes';
 import { registerNetworkRoutes } from '../../src/docker-api/networks';
 import { registerVolumeRoutes } from '../../src/docker-api/volumes';

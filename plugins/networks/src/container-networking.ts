@@ -1,29 +1,34 @@
-import type { HostEntry, WorkloadEndpoint, WorkloadNetwork } from '@sockerless/sdk';
+import type {
+  EndpointSettings, HostEntry, Logger, NetworkContainerAccess, NetworkedContainer as ContainerRecord, WorkloadEndpoint, WorkloadNetwork,
+} from '@sockerless/sdk';
 import { ConflictError } from '@sockerless/sdk';
-import type { ContainerRecord, EndpointSettings } from './container-record';
-import type { ContainerEngine } from './container-engine';
 import { cidrContains, ipToInt, parseCidr } from './network-ipam';
+import type { NetworkService } from './networks';
 import { publishedPorts } from './port-bindings';
 import { linkHosts } from './legacy-links';
 
 /**
  * What a backend needs to give a container Docker's network: its mode, its endpoints with the addresses the
- * core allocated, the ports to publish, and the `/etc/hosts` lines by which peers on user-defined networks
- * find each other (name, aliases, compose service names, short id). The core keeps those lines current for
- * running containers as peers are created, connected, disconnected, renamed and removed.
+ * network service allocated, the ports to publish, and the `/etc/hosts` lines by which peers on user-defined
+ * networks find each other (name, aliases, compose service names, short id). This keeps those lines current
+ * for running containers as peers are created, connected, disconnected, renamed and removed.
  */
 export class ContainerNetworking {
   /** The hosts lines last pushed to each running container, so unchanged ones are not rewritten. */
   private readonly pushed = new Map<string, string>();
 
-  constructor(private readonly engine: ContainerEngine) {}
+  constructor(
+    private readonly containers: Pick<NetworkContainerAccess, 'all' | 'find' | 'tryFind' | 'hostsWriter'>,
+    private readonly networks: Pick<NetworkService, 'byId' | 'isUserDefined'>,
+    private readonly logger: Logger,
+  ) {}
 
   spec(c: ContainerRecord, starting: boolean): WorkloadNetwork {
     const mode = String(c.hostConfig.NetworkMode || 'default');
     if (mode === 'host') return { mode: 'host', endpoints: [], ports: [], hosts: this.extraHosts(c, '') };
     if (mode === 'none') return { mode: 'none', endpoints: [], ports: [], hosts: this.ownHosts(c, []) };
     if (mode.startsWith('container:')) {
-      const target = this.engine.find(mode.slice('container:'.length));
+      const target = this.containers.find(mode.slice('container:'.length));
       if (starting && !target.state.Running) throw new ConflictError(`cannot join network of a non running container: ${target.id}`);
       return { mode: 'container', container: target.id, endpoints: [], ports: [], hosts: this.hostsOf(target) };
     }
@@ -41,7 +46,7 @@ export class ContainerNetworking {
   }
 
   endpoint(name: string, ep: EndpointSettings): WorkloadEndpoint | undefined {
-    const n = this.engine.deps.networks.byId(ep.NetworkID);
+    const n = this.networks.byId(ep.NetworkID);
     const ip = ipToInt(ep.IPAddress);
     if (!n || ip === undefined) return undefined;
     const pool = n.pools.find((p) => cidrContains(parseCidr(p.subnet)!, ip)) ?? n.pools[0];
@@ -57,10 +62,10 @@ export class ContainerNetworking {
     const lines = this.ownHosts(c, own.slice(0, 1));
     const seen = new Set<string>();
     for (const ep of Object.values(c.networks)) {
-      if (!this.engine.deps.networks.isUserDefined(ep.NetworkID)) continue;
+      if (!this.networks.isUserDefined(ep.NetworkID)) continue;
       // Docker's DNS answers a container's own name and aliases too.
       if (ep.IPAddress && ep.DNSNames?.length) lines.push({ ip: ep.IPAddress, names: ep.DNSNames });
-      for (const peer of this.engine.all()) {
+      for (const peer of this.containers.all()) {
         if (peer.id === c.id || peer.state.Status === 'removing') continue;
         const pep = Object.values(peer.networks).find((x) => x.NetworkID === ep.NetworkID);
         if (!pep?.IPAddress) continue;
@@ -71,7 +76,7 @@ export class ContainerNetworking {
         lines.push({ ip: pep.IPAddress, names });
       }
     }
-    const links = linkHosts(c, (ref) => this.engine.tryFind(ref));
+    const links = linkHosts(c, (ref) => this.containers.tryFind(ref));
     return [...links, ...lines, ...this.extraHosts(c, c.networks[Object.keys(c.networks)[0]]?.Gateway ?? '')];
   }
 
@@ -105,7 +110,7 @@ export class ContainerNetworking {
    */
   async refresh(networkIds: Iterable<string>, also?: string): Promise<void> {
     const ids = new Set(networkIds);
-    for (const c of this.engine.all()) {
+    for (const c of this.containers.all()) {
       if (!c.state.Running || !this.pushed.has(c.id)) continue;
       if (c.id !== also && !Object.values(c.networks).some((ep) => ids.has(ep.NetworkID))) continue;
       const mode = String(c.hostConfig.NetworkMode || 'default');
@@ -113,10 +118,10 @@ export class ContainerNetworking {
       const hosts = this.hostsOf(c);
       const json = JSON.stringify(hosts);
       if (this.pushed.get(c.id) === json) continue;
-      const driver = this.engine.backendOf(c).powers.network;
-      if (!driver) continue;
+      const writeHosts = this.containers.hostsWriter(c);
+      if (!writeHosts) continue;
       this.pushed.set(c.id, json);
-      await driver.updateHosts(c.id, hosts).catch((err: Error) => this.engine.deps.logger.warn('could not update /etc/hosts', { id: c.id, err: err.message }));
+      await writeHosts(hosts).catch((err: Error) => this.logger.warn('could not update /etc/hosts', { id: c.id, err: err.message }));
     }
   }
 

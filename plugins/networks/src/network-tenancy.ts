@@ -1,5 +1,5 @@
 import { InvalidArgumentError, TENANT_LABEL } from '@sockerless/sdk';
-import { newId } from './ids';
+import { newId } from './new-id';
 import { BRIDGE_OPTIONS } from './network-rules';
 import type { NetworkPool } from './network-ipam';
 import type { NetworkRecord } from './networks';

@@ -1,6 +1,6 @@
 import { TENANT_LABEL } from '@sockerless/sdk';
-import { NetworkService } from '../../src/engine/networks';
-import { FakeContainers, MemoryStore, RecordingBus, makeContainer } from './fakes';
+import { NetworkService } from '../src/networks';
+import { FakeContainers, MemoryStore, RecordingBus, makeContainer } from '../../../core/test/networks-volumes/fakes';
 
 /** The service as a tenant (or the operator, undefined) sees it: the fake's `tenant` is who calls now. */
 async function setup() {

@@ -1,6 +1,6 @@
 import type { HostEntry } from '@sockerless/sdk';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
-import type { ContainerRecord } from './container-record';
+import type { NetworkedContainer as ContainerRecord } from '@sockerless/sdk';
 
 /**
  * Docker's legacy links (`--link name[:alias]`, `HostConfig.Links`): the linked container's address under the
@@ -101,6 +101,3 @@ export function removeLink(parent: ContainerRecord, alias: string): void {
   if (kept.length === stored.length) throw new NotFoundError(`No such container: ${parent.name.slice(1)}/${alias}`);
   parent.hostConfig.Links = kept.length ? kept : null;
 }
-
-/** dockerd's answer to `DELETE /containers/{name}?link=true` without an alias (its 500; a 409 here). */
-export const DEFAULT_LINK_NAME_CONFLICT = 'Conflict, cannot remove the default link name of the container';

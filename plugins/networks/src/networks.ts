@@ -1,29 +1,21 @@
 import {
-  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, TENANT_LABEL,
-  type EventsBus, type StateStore, type StoredRecord,
+  Collection, ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, stringMap, TENANT_LABEL,
+  type EndpointSettings, type EventsBus, type IpamConfigEntry, type NetworkContainerAccess, type NetworkCreateBody,
+  type NetworkedContainer, type NetworkListFilters, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
-import { matchesLabelFilters } from '../docker-api/http';
-import { Collection } from './collection';
-import { newId } from './ids';
+import { matchesLabelFilters } from '@sockerless/sdk/images';
+import { newId } from './new-id';
 import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-rules';
-import type { ContainerRecord, EndpointSettings } from './container-record';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
 import { networkVisibleTo, ownFirst, ownerOf, tenantBridge, withOwner } from './network-tenancy';
-import { stringMap } from './body-shapes';
-import {
-  ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
-} from './network-ipam';
+import { ipToInt, parseCidr, planIpam, type NetworkPool } from './network-ipam';
 
-export type { IpamConfigEntry, NetworkCreateBody, NetworkPool };
-export { filterMatch };
-
-/** What the network service needs from the container engine (which implements it). */
-export interface ContainerNetworkAccess {
-  all(): ContainerRecord[];
-  /** by full id, unique id prefix, or name (with or without slash); NotFound `No such container: X` otherwise */
-  find(idOrName: string): ContainerRecord;
-  saveNetworks(id: string, networks: Record<string, EndpointSettings>): Promise<void>;
+/**
+ * What the network service needs of the containers (the plugin's DockerNetworks wires it from what the core
+ * hands it; tests give a table of their own).
+ */
+export interface ContainerNetworkAccess extends Pick<NetworkContainerAccess, 'all' | 'find' | 'saveNetworks'> {
   /** Whether the current caller may see the container (tenant scoping); inspect lists only those. */
   canSee?(c: ContainerRecord): boolean;
   /**
@@ -55,12 +47,10 @@ export interface NetworkRecord extends StoredRecord {
   labels: Record<string, string>;
 }
 
-export interface NetworkListFilters {
-  id?: string[]; name?: string[]; label?: string[]; driver?: string[]; type?: string[]; scope?: string[]; dangling?: string[];
-}
-
 /** Addresses handed out between attachOnCreate and the container record being stored, so two racing creates differ. */
 const RESERVATION_MS = 5 * 60_000;
+
+type ContainerRecord = NetworkedContainer;
 
 const isActive = (c: ContainerRecord) => c.state.Running || c.state.Paused || c.state.Restarting;
 export class NetworkService {

@@ -1,16 +1,13 @@
 import { cidrToString, intToIp, ipToInt, parseCidr, type Cidr } from './network-ipam';
 
+import type { NetworkAddressing } from '@sockerless/sdk';
+
 /**
  * Where the daemon takes network addresses from, as dockerd's `bip` and `default-address-pools`. Two daemons
  * on one host (tests, a dev daemon beside CI) each need their own ranges: their bridges share the host's
  * routing table.
  */
-export interface NetworkAddressing {
-  /** The default bridge: its gateway address with the prefix, e.g. `172.17.0.1/16`. */
-  bip: string;
-  /** Ranges user-defined networks are cut from: `base` split into subnets of `/size`. */
-  defaultAddressPools: { base: string; size: number }[];
-}
+export type { NetworkAddressing };
 
 export const DOCKER_ADDRESSING: NetworkAddressing = {
   bip: '172.17.0.1/16',

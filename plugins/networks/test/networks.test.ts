@@ -1,6 +1,6 @@
-import { NetworkService } from '../../src/engine/networks';
-import { FakeContainers, MemoryStore, RecordingBus, makeContainer } from './fakes';
-import { formatErrors, validateAgainstSpec } from '../support/spec-schema';
+import { NetworkService } from '../src/networks';
+import { FakeContainers, MemoryStore, RecordingBus, makeContainer } from '../../../core/test/networks-volumes/fakes';
+import { formatErrors, validateAgainstSpec } from '../../../core/test/support/spec-schema';
 
 async function setup() {
   const store = new MemoryStore();

@@ -1,6 +1,4 @@
-import { ForbiddenError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
-import { matchesPattern } from './filter-pattern';
-import type { NetworkCreateBody } from './network-ipam';
+import { ForbiddenError, matchesPattern, NotFoundError, NotImplementedError, type NetworkCreateBody } from '@sockerless/sdk';
 
 /** The networks every daemon has, and names that cannot be given to a user network. */
 export const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);

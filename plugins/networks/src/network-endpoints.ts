@@ -1,6 +1,5 @@
-import { ForbiddenError, InvalidArgumentError } from '@sockerless/sdk';
-import type { ContainerRecord, EndpointSettings } from './container-record';
-import { newId } from './ids';
+import { ForbiddenError, InvalidArgumentError, type EndpointSettings, type NetworkedContainer } from '@sockerless/sdk';
+import { newId } from './new-id';
 import { cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, type NetworkPool } from './network-ipam';
 import { PREDEFINED } from './network-rules';
 import type { NetworkRecord } from './networks';
@@ -11,7 +10,7 @@ import type { NetworkRecord } from './networks';
  */
 
 /** The container's endpoint on the network: by network id, or by name for a config saved before the id was known. */
-export function endpointOn(c: ContainerRecord, n: NetworkRecord): EndpointSettings | undefined {
+export function endpointOn(c: NetworkedContainer, n: NetworkRecord): EndpointSettings | undefined {
   for (const [name, ep] of Object.entries(c.networks ?? {})) {
     if (ep.NetworkID === n.id || (!ep.NetworkID && name === n.name)) return ep;
   }

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
-import { objectList } from './body-shapes';
+import { objectList, type IpamConfigEntry, type NetworkCreateBody } from '@sockerless/sdk';
 
 /**
  * IPv4 arithmetic for the network bookkeeping: subnets, ranges and the next free address. Addresses are
@@ -55,13 +55,6 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + cidrSize(b) && b.base < a.base + cidrSize(a);
 }
 
-export interface IpamConfigEntry {
-  Subnet?: string;
-  IPRange?: string;
-  Gateway?: string;
-  AuxiliaryAddresses?: Record<string, string>;
-}
-
 /** An IPv4 pool addresses are handed from; `userConfigured` allows static addresses, as in Docker. */
 export interface NetworkPool {
   subnet: string;
@@ -70,24 +63,6 @@ export interface NetworkPool {
   reserved: string[];
   userConfigured: boolean;
 }
-
-export interface NetworkCreateBody {
-  Name?: string;
-  CheckDuplicate?: boolean;
-  Driver?: string;
-  Scope?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  Ingress?: boolean;
-  ConfigOnly?: boolean;
-  ConfigFrom?: { Network?: string } | null;
-  IPAM?: { Driver?: string; Config?: IpamConfigEntry[] | null; Options?: Record<string, string> | null } | null;
-  EnableIPv4?: boolean;
-  EnableIPv6?: boolean;
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
-
 
 /**
  * Validates the requested IPAM like Docker's ValidateIPAM (same wording), refuses pools that overlap `taken`,
