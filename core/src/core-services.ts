@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { Logger, StateStore, Tracer } from '@sockerless/sdk';
+import type { LifecycleHook, Logger, StateStore, Tracer } from '@sockerless/sdk';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
+import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
 import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
 import { NetworkService } from './engine/networks';
@@ -90,7 +91,9 @@ export async function buildCore(input: CoreInput) {
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
+  const hooks: LifecycleHook[] = [];
+  const lifecycle = combinedHooks(hooks);
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
@@ -101,6 +104,7 @@ export async function buildCore(input: CoreInput) {
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), builder?.load()]);
   // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
+  for (const create of registries.lifecycleHooks) hooks.push(create(lifecycleContext(engine, runs, logger.child({ area: 'lifecycle' }))));
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];

@@ -9,6 +9,7 @@ import type { HttpRoutesRegistry } from './contracts/http-routes';
 import type { VolumeDriverRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
 import type { BuilderRegistry } from './contracts/build';
+import type { LifecycleHooksRegistry } from './contracts/lifecycle';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -23,3 +24,8 @@ export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriver
 export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });
 /** `docker build` (the classic builder and its step cache); `builder` unless a configured plugin provides one. */
 export const coreBuilderExtensionPoint = createExtensionPoint<BuilderRegistry>({ id: 'core.builder', cardinality: 'single', defaultPlugin: 'builder' });
+/**
+ * Concerns that ride on the container lifecycle (`LifecycleHook`, contracts/lifecycle.ts): `health` (HEALTHCHECK)
+ * and `restart-policy`, added to a config that does not list them (core/src/config/implied-plugins.ts).
+ */
+export const coreLifecycleHooksExtensionPoint = createExtensionPoint<LifecycleHooksRegistry>({ id: 'core.lifecycleHooks' });

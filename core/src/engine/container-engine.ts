@@ -22,12 +22,11 @@ import { validateCreateSettings } from './create-validation';
 import { linkEnv, normalizeLinks } from './legacy-links';
 import { withLegacyMacAddress } from './network-endpoints';
 import { volumeSubpath } from './volume-subpath';
-import { mergeHealthcheck, validateHealthcheck } from './health-config';
-import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
 import { workloadSecurityOf } from './security-config';
 import { adaptResources, resourcesOf, validateResources } from './resources';
 import { transition } from './lifecycle/container-state';
+import type { LifecycleHooks } from './lifecycle/hooks';
 
 export const DEFAULT_POOL = 'default';
 export { POOL_LABEL };
@@ -44,6 +43,8 @@ export interface EngineDeps {
   admission: AdmissionController[];
   schedulers: Map<string, Scheduler>;
   admissionTiming: AdmissionTiming;
+  /** The plugins' lifecycle hooks (health, restart policy). */
+  lifecycle: LifecycleHooks;
   logger: Logger;
 }
 
@@ -157,8 +158,7 @@ export class ContainerEngine {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     // dockerd checks these settings before it looks at the name or the image.
-    validateHealthcheck(body.Healthcheck);
-    validateRestartPolicy(body.HostConfig ?? {});
+    this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body);
     validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
@@ -166,7 +166,7 @@ export class ContainerEngine {
     const image = this.deps.images.resolve(body.Image);
     const id = newId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
-    config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
+    this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     normalizeLinks(hostConfig, name, (ref) => this.tryFind(ref));
     adaptResources(hostConfig);

@@ -1,12 +1,12 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry, LifecycleContext, LifecycleHook, LifecycleHooksRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint, coreLifecycleHooksExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -25,6 +25,7 @@ export class CoreRegistries {
   readonly ciCoordinators: CiCoordinator[] = [];
   readonly httpRoutes: HttpRoute[] = [];
   readonly volumeDrivers = new Map<string, VolumeDriver>();
+  readonly lifecycleHooks: Array<(ctx: LifecycleContext) => LifecycleHook> = [];
   private readonly volumeDriverOwners = new Map<string, string>();
   private frozen = false;
 
@@ -101,6 +102,7 @@ export class CoreRegistries {
         this.volumeDrivers.set(driver.name, driver);
       },
     };
+    const lifecycleHooks: LifecycleHooksRegistry = { register: (create) => { this.check('lifecycle hook', pluginId); this.lifecycleHooks.push(create); } };
     return new Map<string, unknown>([
       [coreBackendDriversExtensionPoint.id, drivers],
       [coreStoreExtensionPoint.id, store],
@@ -113,6 +115,7 @@ export class CoreRegistries {
       [coreImageStoreExtensionPoint.id, imageStore],
       [coreBuilderExtensionPoint.id, builder],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
+      [coreLifecycleHooksExtensionPoint.id, lifecycleHooks],
     ]);
   }
 }
