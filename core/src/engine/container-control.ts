@@ -36,11 +36,9 @@ export class ContainerControl {
     const now = this.engine.containers.get(c.id) ?? c;
     // Ended meanwhile (the exit path cleared the state): nothing to record.
     if (!now.state.Running) return;
-    now.state = transition.paused(now.state, paused);
+    await this.engine.apply(now, transition.paused(now.state, paused), quiet ? undefined : paused ? 'pause' : 'unpause');
     // dockerd's updateHealthMonitor: no probe runs in a frozen container; they start again when it thaws.
     this.engine.deps.lifecycle.paused(now, paused);
-    await this.engine.save(now);
-    if (!quiet) this.engine.emit(now, paused ? 'pause' : 'unpause');
   }
 
   /**

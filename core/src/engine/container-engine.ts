@@ -6,7 +6,7 @@ import {
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import { Collection } from './collection';
-import type { ContainerRecord, EndpointSettings } from './container-record';
+import type { ContainerRecord, ContainerState, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
 import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
@@ -29,6 +29,8 @@ import { transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
 
 export const DEFAULT_POOL = 'default';
+/** A container as the API names it (id, prefix or name), or its record once found. */
+export type ContainerRef = string | ContainerRecord;
 export { POOL_LABEL };
 
 export interface EngineDeps {
@@ -84,6 +86,11 @@ export class ContainerEngine {
     const found = this.tryFind(idOrName);
     if (!found) throw new NotFoundError(`No such container: ${idOrName}`);
     return found;
+  }
+
+  /** A record a route already looked up, or the reference to look up (once per request). */
+  resolve(ref: ContainerRef): ContainerRecord {
+    return typeof ref === 'string' ? this.find(ref) : ref;
   }
 
   /** Lookup as the current caller sees it: a container another tenant owns does not exist for them. */
@@ -314,6 +321,13 @@ export class ContainerEngine {
 
   async save(c: ContainerRecord): Promise<void> {
     await this.containers.put(c);
+  }
+
+  /** Where a lifecycle transition lands (lifecycle/container-state.ts): the next state saved, then dockerd's event for it, if any. */
+  async apply(c: ContainerRecord, next: ContainerState, event?: string): Promise<void> {
+    c.state = next;
+    await this.save(c);
+    if (event) this.emit(c, event);
   }
 
   /** Whether a name (with its slash) is held by a container; for records rebuilt at boot (recovery.ts). */

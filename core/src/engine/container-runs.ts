@@ -1,7 +1,7 @@
 import {
   ConflictError, isSockerlessError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
-import type { ContainerEngine } from './container-engine';
+import type { ContainerEngine, ContainerRef } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { ContainerControl } from './container-control';
 import { recoverContainers } from './recovery';
@@ -52,9 +52,8 @@ export class RunController {
   async recordLost(c: ContainerRecord): Promise<void> {
     // A backend no longer configured has nothing to kill; the record still says how the run ended.
     await this.engine.deps.backends.get(c.backend)?.signal(c.id, 'SIGKILL').catch(() => undefined);
-    c.state = transition.lost(c.state);
     c.ports = undefined;
-    await this.engine.save(c);
+    await this.engine.apply(c, transition.lost(c.state));
   }
 
   /**
@@ -81,8 +80,8 @@ export class RunController {
   }
 
   /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
-  async start(idOrName: string, policyRestart = false): Promise<void> {
-    const c = this.engine.find(idOrName);
+  async start(ref: ContainerRef, policyRestart = false): Promise<void> {
+    const c = this.engine.resolve(ref);
     guard.start(c, this.runs.has(c.id) || this.starting.has(c.id));
     this.hooks.starting(c, !policyRestart);
     this.starting.add(c.id);
@@ -111,8 +110,7 @@ export class RunController {
       // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
       // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
       if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
-      c.state = transition.startFailed(c.state, message, code);
-      await this.engine.save(c).catch(() => undefined);
+      await this.engine.apply(c, transition.startFailed(c.state, message, code)).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
       throw err;
     } finally {
@@ -164,15 +162,12 @@ export class RunController {
     if (!c) return;
     const io = this.engine.ioOf(id);
     const restart = this.hooks.exited(c, status.exitCode);
-    c.state = transition.exited(c.state, status);
-    if (restart !== undefined) {
-      // As dockerd: counted now, and shown as restarting while the delay runs.
-      c.restartCount++;
-      c.state = transition.restarting(c.state);
-    }
+    // As dockerd: a restart is counted now, and the container shown as restarting while the delay runs.
+    if (restart !== undefined) c.restartCount++;
+    const exited = transition.exited(c.state, status);
     c.ports = undefined;
     this.engine.networking.stopped(id);
-    await this.engine.save(c);
+    await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
     io.finishRun();
     // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
     if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
@@ -192,11 +187,11 @@ export class RunController {
    * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
    * which is normal (`docker run -d` abandons its wait).
    */
-  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
+  wait(ref: ContainerRef, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
-    const c = this.engine.find(idOrName);
+    const c = this.engine.resolve(ref);
     if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.hooks.restartPending(c.id, false)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
@@ -222,8 +217,8 @@ export class RunController {
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
-  async stop(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
-    const c = this.engine.find(idOrName);
+  async stop(ref: ContainerRef, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.resolve(ref);
     await this.hooks.restartSettled(c.id);
     if (await this.hooks.dropRestart(c)) {
       this.engine.emit(c, 'stop');
@@ -249,15 +244,15 @@ export class RunController {
     if (after) this.engine.emit(after, 'stop');
   }
 
-  async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
-    const c = this.engine.find(idOrName);
+  async restart(ref: ContainerRef, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.resolve(ref);
     if (this.runs.has(c.id) || this.hooks.restartPending(c.id, false)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
     this.engine.emit(c, 'restart');
   }
 
-  async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
-    const c = this.engine.find(idOrName);
+  async remove(ref: ContainerRef, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
+    const c = this.engine.resolve(ref);
     if (!opts.force) guard.remove(c, this.runs.has(c.id), this.hooks.restartPending(c.id, true));
     else await this.hooks.restartSettled(c.id);
     if (this.hooks.restartPending(c.id, true)) await this.hooks.dropRestart(c);
