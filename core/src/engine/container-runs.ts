@@ -1,5 +1,5 @@
 import {
-  ConflictError, isSockerlessError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+  ConflictError, isSockerlessError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
 import type { ContainerEngine, ContainerRef } from './container-engine';
 import type { ContainerRecord } from './container-record';
@@ -20,8 +20,9 @@ interface RunState {
 
 /**
  * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
- * waiters, release the admission slot, and auto-remove, or, when the restart policy asks for it, wait out
- * the backoff in `restarting` and start again. Every path that ends a run goes through onExit.
+ * waiters, release the admission slot, and auto-remove, or, when a lifecycle hook (the restart policy) asks
+ * for another run, show it `restarting` and let the hook start it again. Every path that ends a run goes
+ * through onExit.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();
