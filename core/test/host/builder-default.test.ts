@@ -1,27 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { coreBuilderExtensionPoint, definePlugin, type BuilderContext, type PluginEntry } from '@sockerless/sdk';
-import { silentLogger } from '@sockerless/sdk/testing';
-import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { coreBuilderExtensionPoint, definePlugin, type BuilderContext } from '@sockerless/sdk';
+import type { RunningDaemon } from '../../src/daemon';
+import { apiUrl, daemonPerTest, pluginIds } from './default-plugin-daemon';
 import { BuildService } from '../../../plugins/builder/src/build-service';
 
 /** `docker build` is a plugin behind core.builder; a config that names none still gets Docker's builder. */
-let home: string;
-let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-builder-')); });
-afterEach(async () => {
-  await daemon?.close();
-  daemon = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
-const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
-const post = (d: RunningDaemon, path: string) => fetch(`${d.addresses[0].replace('tcp://', 'http://')}${path}`, { method: 'POST' });
+const { boot } = daemonPerTest('sockerless-builder-');
+const post = (d: RunningDaemon, path: string) => fetch(apiUrl(d, path), { method: 'POST' });
 
 test('a config without a builder plugin boots with the default builder', async () => {
-  daemon = await boot(['store-sqlite']);
+  const daemon = await boot(['store-sqlite']);
   expect(pluginIds(daemon)).toContain('builder');
   const res = await post(daemon, '/build/prune');
   expect(res.status).toBe(200);
@@ -29,7 +16,7 @@ test('a config without a builder plugin boots with the default builder', async (
 });
 
 test('a config that names builder gets it once', async () => {
-  daemon = await boot(['store-sqlite', 'builder']);
+  const daemon = await boot(['store-sqlite', 'builder']);
   expect(pluginIds(daemon).filter((id) => id === 'builder')).toHaveLength(1);
 });
 
@@ -47,7 +34,7 @@ test('a configured builder replaces the default, and the core calls it', async (
       });
     },
   });
-  daemon = await boot(['store-sqlite', custom]);
+  const daemon = await boot(['store-sqlite', custom]);
   expect(pluginIds(daemon)).not.toContain('builder');
   expect(created.map((c) => c.home)).toEqual([daemon.home]);
   expect((await post(daemon, '/build/prune')).status).toBe(200);
@@ -61,7 +48,7 @@ test('a daemon whose builder point has no builder answers Docker\'s 501 for /bui
       reg.registerInit({ deps: { builder: coreBuilderExtensionPoint }, init() { /* takes the point, sets nothing */ } });
     },
   });
-  daemon = await boot(['store-sqlite', none]);
+  const daemon = await boot(['store-sqlite', none]);
   for (const path of ['/build', '/build/prune']) {
     const res = await post(daemon, path);
     expect(res.status).toBe(501);
