@@ -1,4 +1,4 @@
-import { coreLifecycleHooksExtensionPoint, definePlugin, type HealthState, type LifecycleHook } from '@sockerless/sdk';
+import { coreLifecycleHooksExtensionPoint, definePlugin, type LifecycleHook } from '@sockerless/sdk';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { HealthMonitor } from './health-monitor';
 
@@ -26,7 +26,7 @@ export default definePlugin({
             },
             started(c, reattached) {
               // A run taken back at boot keeps the health it had.
-              if (!reattached) c.state.Health = monitor.healthForStart(c) as HealthState | undefined;
+              if (!reattached) c.state.Health = monitor.healthForStart(c);
               if (!c.state.Paused) monitor.watch(c);
             },
             paused: (c, paused) => (paused ? monitor.stop(c.id) : monitor.watch(c)),
