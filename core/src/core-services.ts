@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore, Tracer } from '@sockerless/sdk';
+import type { LifecycleHook, Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore, Tracer } from '@sockerless/sdk';
 import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
+import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
 import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
 import { admissionVolumeScope, VolumeService } from './engine/volumes';
@@ -100,7 +101,9 @@ export async function buildCore(input: CoreInput) {
   });
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
+  const hooks: LifecycleHook[] = [];
+  const lifecycle = combinedHooks(hooks);
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
@@ -111,6 +114,7 @@ export async function buildCore(input: CoreInput) {
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), builder?.load()]);
   // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
   const runs = new RunController(engine, logger.child({ area: 'runs' }));
+  for (const create of registries.lifecycleHooks) hooks.push(create(lifecycleContext(engine, runs, logger.child({ area: 'lifecycle' }))));
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];

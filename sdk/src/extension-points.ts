@@ -10,6 +10,7 @@ import type { VolumeDriverRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
 import type { BuilderRegistry } from './contracts/build';
 import type { NetworksRegistry } from './contracts/networks';
+import type { LifecycleHooksRegistry } from './contracts/lifecycle';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -26,3 +27,8 @@ export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegis
 export const coreBuilderExtensionPoint = createExtensionPoint<BuilderRegistry>({ id: 'core.builder', cardinality: 'single', defaultPlugin: 'builder' });
 /** Docker's networks (IPAM, endpoints, `/etc/hosts`, links, published ports); `networks` unless a configured plugin provides them. */
 export const coreNetworksExtensionPoint = createExtensionPoint<NetworksRegistry>({ id: 'core.networks', cardinality: 'single', defaultPlugin: 'networks' });
+/**
+ * Concerns that ride on the container lifecycle (`LifecycleHook`, contracts/lifecycle.ts): `health` (HEALTHCHECK)
+ * and `restart-policy`, added to a config that does not list them (core/src/config/implied-plugins.ts).
+ */
+export const coreLifecycleHooksExtensionPoint = createExtensionPoint<LifecycleHooksRegistry>({ id: 'core.lifecycleHooks' });

@@ -21,6 +21,7 @@ export * from './contracts/images';
 export * from './contracts/build';
 export * from './contracts/networks';
 export * from './request-shapes';
+export * from './contracts/lifecycle';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';

@@ -9,6 +9,9 @@ import { loadPluginEntry, type LoadedPlugin } from '../host/plugin-loader';
 const IMPLIED: PluginEntry[] = [
   // Docker's `local` volume driver.
   'volumes-local',
+  // HEALTHCHECK and restart policies, hooks on the container lifecycle.
+  'health',
+  'restart-policy',
 ];
 
 export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: string, configDir: string): Promise<LoadedPlugin[]> {

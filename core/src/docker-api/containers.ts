@@ -75,34 +75,30 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   });
 
   router.post('/containers/:id/start', async (ctx) => {
-    find(ctx);
-    await runs.start(ctx.params.id);
+    await runs.start(find(ctx));
     ctx.status = 204;
   });
 
   router.post('/containers/:id/stop', async (ctx) => {
-    find(ctx);
-    await runs.stop(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+    await runs.stop(find(ctx), optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
     ctx.status = 204;
   });
 
   router.post('/containers/:id/restart', async (ctx) => {
-    find(ctx);
-    await runs.restart(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+    await runs.restart(find(ctx), optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
     ctx.status = 204;
   });
 
   router.post('/containers/:id/kill', async (ctx) => {
-    find(ctx);
     await runs.kill(ctx.params.id, queryString(ctx, 'signal') || 'SIGKILL');
     ctx.status = 204;
   });
 
   router.post('/containers/:id/wait', async (ctx) => {
-    find(ctx);
+    const c = find(ctx);
     const condition = (queryString(ctx, 'condition') || 'not-running') as WaitCondition;
     const abort = new AbortController();
-    const pending = runs.wait(ctx.params.id, condition, abort.signal);
+    const pending = runs.wait(c, condition, abort.signal);
     // Headers go out at once: the CLI starts the container only after its wait is acknowledged.
     ctx.respond = false;
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -113,9 +109,9 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   });
 
   router.delete('/containers/:id', async (ctx) => {
-    find(ctx);
+    const c = find(ctx);
     if (queryBool(ctx, 'link')) throw new ConflictError(DEFAULT_LINK_NAME_CONFLICT);
-    await runs.remove(ctx.params.id, { force: queryBool(ctx, 'force'), removeVolumes: queryBool(ctx, 'v') });
+    await runs.remove(c, { force: queryBool(ctx, 'force'), removeVolumes: queryBool(ctx, 'v') });
     ctx.status = 204;
   });
 

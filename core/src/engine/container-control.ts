@@ -3,7 +3,6 @@ import { ConflictError, InvalidArgumentError, isSockerlessError } from '@sockerl
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { mergeResourceUpdate, resourcesOf, validateResources } from './resources';
-import { isNone, validateRestartPolicy } from './restart-policy';
 import { guard, transition } from './lifecycle/container-state';
 
 /** Whether a run is in progress (RunController.isRunning): pause, unpause and live updates need one. */
@@ -14,14 +13,8 @@ export type IsRunning = (id: string) => boolean;
  * update.go): the state and events are the core's, freezing and the limits the backend's (optional driver
  * methods; a backend without them answers Docker's 501).
  */
-/** The health monitor's hold on a container: dockerd probes only a running container that is not paused. */
-export interface HealthProbes {
-  stop(id: string): void;
-  watch(c: ContainerRecord): void;
-}
-
 export class ContainerControl {
-  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning, private readonly health: HealthProbes) {}
+  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning) {}
 
   async pause(ref: string): Promise<void> {
     const c = this.engine.find(ref);
@@ -43,11 +36,9 @@ export class ContainerControl {
     const now = this.engine.containers.get(c.id) ?? c;
     // Ended meanwhile (the exit path cleared the state): nothing to record.
     if (!now.state.Running) return;
-    now.state = transition.paused(now.state, paused);
+    await this.engine.apply(now, transition.paused(now.state, paused), quiet ? undefined : paused ? 'pause' : 'unpause');
     // dockerd's updateHealthMonitor: no probe runs in a frozen container; they start again when it thaws.
-    if (paused) this.health.stop(now.id); else this.health.watch(now);
-    await this.engine.save(now);
-    if (!quiet) this.engine.emit(now, paused ? 'pause' : 'unpause');
+    this.engine.deps.lifecycle.paused(now, paused);
   }
 
   /**
@@ -107,17 +98,11 @@ export class ContainerControl {
     const update = body as Record<string, unknown>;
     const c = this.engine.find(ref);
     validateResources(update, availableParallelism(), true);
-    const policy = update.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
-    if (policy !== undefined && policy !== null) validateRestartPolicy({ RestartPolicy: policy });
+    this.engine.deps.lifecycle.validateUpdate(update);
     if (c.state.Status === 'removing' || c.state.Dead) throw new ConflictError(`Cannot update container ${c.id}: container is marked for removal and cannot be "update"`);
     const merged = structuredClone(c.hostConfig) as Record<string, unknown>;
     mergeResourceUpdate(c.id, merged, update);
-    if (policy?.Name) {
-      if (!isNone({ Name: policy.Name }) && c.hostConfig.AutoRemove) {
-        throw new ConflictError(`Cannot update container ${c.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
-      }
-      merged.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
-    }
+    this.engine.deps.lifecycle.mergeUpdate(c, update, merged);
     const before = resourcesOf(c.hostConfig);
     const after = resourcesOf(merged);
     const warnings: string[] = [];

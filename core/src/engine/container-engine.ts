@@ -6,7 +6,7 @@ import {
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import { Collection } from './collection';
-import type { ContainerRecord } from './container-record';
+import type { ContainerRecord, ContainerState } from './container-record';
 import { ContainerIO } from './container-io';
 import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
@@ -18,14 +18,15 @@ import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
 import { validateCreateSettings } from './create-validation';
 import { volumeSubpath } from './volume-subpath';
-import { mergeHealthcheck, validateHealthcheck } from './health-config';
-import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
 import { workloadSecurityOf } from './security-config';
 import { adaptResources, resourcesOf, validateResources } from './resources';
 import { transition } from './lifecycle/container-state';
+import type { LifecycleHooks } from './lifecycle/hooks';
 
 export const DEFAULT_POOL = 'default';
+/** A container as the API names it (id, prefix or name), or its record once found. */
+export type ContainerRef = string | ContainerRecord;
 export { POOL_LABEL };
 
 export interface EngineDeps {
@@ -40,6 +41,8 @@ export interface EngineDeps {
   admission: AdmissionController[];
   schedulers: Map<string, Scheduler>;
   admissionTiming: AdmissionTiming;
+  /** The plugins' lifecycle hooks (health, restart policy). */
+  lifecycle: LifecycleHooks;
   logger: Logger;
 }
 
@@ -83,6 +86,11 @@ export class ContainerEngine {
     const found = this.tryFind(idOrName);
     if (!found) throw new NotFoundError(`No such container: ${idOrName}`);
     return found;
+  }
+
+  /** A record a route already looked up, or the reference to look up (once per request). */
+  resolve(ref: ContainerRef): ContainerRecord {
+    return typeof ref === 'string' ? this.find(ref) : ref;
   }
 
   /** Lookup as the current caller sees it: a container another tenant owns does not exist for them. */
@@ -157,8 +165,7 @@ export class ContainerEngine {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid create body: expected a JSON object');
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     // dockerd checks these settings before it looks at the name or the image.
-    validateHealthcheck(body.Healthcheck);
-    validateRestartPolicy(body.HostConfig ?? {});
+    this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body);
     validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
@@ -166,7 +173,7 @@ export class ContainerEngine {
     const image = this.deps.images.resolve(body.Image);
     const id = newId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
-    config.Healthcheck = mergeHealthcheck(body.Healthcheck, image.record.config.config?.Healthcheck);
+    this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     this.networking.normalizeLinks(hostConfig, name);
     adaptResources(hostConfig);
@@ -315,6 +322,13 @@ export class ContainerEngine {
 
   async save(c: ContainerRecord): Promise<void> {
     await this.containers.put(c);
+  }
+
+  /** Where a lifecycle transition lands (lifecycle/container-state.ts): the next state saved, then dockerd's event for it, if any. */
+  async apply(c: ContainerRecord, next: ContainerState, event?: string): Promise<void> {
+    c.state = next;
+    await this.save(c);
+    if (event) this.emit(c, event);
   }
 
   /** Whether a name (with its slash) is held by a container; for records rebuilt at boot (recovery.ts). */

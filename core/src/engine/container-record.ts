@@ -1,4 +1,6 @@
-import type { BoundPort, EndpointSettings, StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, ContainerState, EndpointSettings, StoredRecord } from '@sockerless/sdk';
+
+export type { ContainerState } from '@sockerless/sdk';
 
 /** Docker's `Config` of a container, as inspect shows it. */
 export interface ContainerConfig {
@@ -25,37 +27,6 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** Given by clients of API < 1.44 (`--mac-address`): dockerd keeps it in Config. */
   MacAddress?: string;
-}
-
-export interface ContainerState {
-  Status: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
-  Running: boolean;
-  Paused: boolean;
-  Restarting: boolean;
-  OOMKilled: boolean;
-  Dead: boolean;
-  Pid: number;
-  ExitCode: number;
-  Error: string;
-  StartedAt: string;
-  FinishedAt: string;
-  /** Present once a container with a health check has started (Docker's `State.Health`). */
-  Health?: HealthState;
-}
-
-/** One probe run, as Docker's HealthcheckResult. */
-export interface HealthLogEntry {
-  Start: string;
-  End: string;
-  ExitCode: number;
-  Output: string;
-}
-
-export interface HealthState {
-  Status: 'starting' | 'healthy' | 'unhealthy';
-  FailingStreak: number;
-  /** The last five results, oldest first. */
-  Log: HealthLogEntry[];
 }
 
 export interface MountPoint {

@@ -1,14 +1,13 @@
 import {
-  ConflictError, isSockerlessError, guarded, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
+  ConflictError, isSockerlessError, InvalidArgumentError, NotModifiedError, normalizeSignal, signalNumber, type ExitStatus, type Logger, type WorkloadProcess,
 } from '@sockerless/sdk';
-import type { ContainerEngine } from './container-engine';
+import type { ContainerEngine, ContainerRef } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { ContainerControl } from './container-control';
-import { HealthMonitor } from './health';
-import { RestartManager, startsAtBoot } from './restart-policy';
 import { recoverContainers } from './recovery';
 import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 import { guard, transition } from './lifecycle/container-state';
+import type { LifecycleHooks } from './lifecycle/hooks';
 
 export type { WaitCondition, WaitResult } from './waiters';
 
@@ -21,8 +20,9 @@ interface RunState {
 
 /**
  * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
- * waiters, release the admission slot, and auto-remove, or, when the restart policy asks for it, wait out
- * the backoff in `restarting` and start again. Every path that ends a run goes through onExit.
+ * waiters, release the admission slot, and auto-remove, or, when a lifecycle hook (the restart policy) asks
+ * for another run, show it `restarting` and let the hook start it again. Every path that ends a run goes
+ * through onExit.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();
@@ -30,16 +30,14 @@ export class RunController {
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
   private readonly waiters = new Waiters();
-  /** Per container since its last manual start; see RestartManager. */
-  private readonly restarts = new Map<string, RestartManager>();
-  private readonly health: HealthMonitor;
-  private shuttingDown = false;
+  /** Health, restart policy: plugins' concerns on this lifecycle (lifecycle/hooks.ts). */
+  private readonly hooks: LifecycleHooks;
   /** pause, unpause and update (container-control.ts); a signal to a paused container thaws it. */
   readonly control: ContainerControl;
 
   constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {
-    this.health = new HealthMonitor(engine, logger);
-    this.control = new ContainerControl(engine, (id) => this.runs.has(id), this.health);
+    this.hooks = engine.deps.lifecycle;
+    this.control = new ContainerControl(engine, (id) => this.runs.has(id));
   }
 
   /**
@@ -55,9 +53,8 @@ export class RunController {
   async recordLost(c: ContainerRecord): Promise<void> {
     // A backend no longer configured has nothing to kill; the record still says how the run ended.
     await this.engine.deps.backends.get(c.backend)?.signal(c.id, 'SIGKILL').catch(() => undefined);
-    c.state = transition.lost(c.state);
     c.ports = undefined;
-    await this.engine.save(c);
+    await this.engine.apply(c, transition.lost(c.state));
   }
 
   /**
@@ -69,21 +66,14 @@ export class RunController {
     await this.beginRun(c, proc, undefined, true);
   }
 
-  /**
-   * dockerd's restore, once plugins are ready: containers that ran before and whose restart policy wants
-   * them running are started again, through the same start path (admission included).
-   */
+  /** dockerd's restore, once plugins are ready: the hooks' boot (the restart policy starts containers again). */
   async startAfterBoot(): Promise<void> {
-    await Promise.all(this.engine.all().filter((c) => !this.runs.has(c.id) && startsAtBoot(c)).map((c) => this.start(c.id).catch((err: Error) => {
-      this.logger.warn('could not start a container at boot as its restart policy asks', { id: c.id, err: err.message });
-    })));
+    await this.hooks.boot();
   }
 
   /** The daemon is stopping: no policy restart from here on (dockerd's IsShuttingDown) and no probes. */
   shutdown(): void {
-    this.shuttingDown = true;
-    for (const manager of this.restarts.values()) manager.cancel();
-    this.health.stopAll();
+    this.hooks.shutdown();
   }
 
   isRunning(id: string): boolean {
@@ -91,10 +81,10 @@ export class RunController {
   }
 
   /** `policyRestart`: started by the restart policy, which keeps the restart count and backoff. */
-  async start(idOrName: string, policyRestart = false): Promise<void> {
-    const c = this.engine.find(idOrName);
+  async start(ref: ContainerRef, policyRestart = false): Promise<void> {
+    const c = this.engine.resolve(ref);
     guard.start(c, this.runs.has(c.id) || this.starting.has(c.id));
-    if (!policyRestart) this.beginRestartHistory(c);
+    this.hooks.starting(c, !policyRestart);
     this.starting.add(c.id);
     let release: (() => void) | undefined;
     try {
@@ -121,8 +111,7 @@ export class RunController {
       // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
       // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
       if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
-      c.state = transition.startFailed(c.state, message, code);
-      await this.engine.save(c).catch(() => undefined);
+      await this.engine.apply(c, transition.startFailed(c.state, message, code)).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
       throw err;
     } finally {
@@ -142,14 +131,13 @@ export class RunController {
     const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
     c.state = transition.running(c.state, { pid: proc.pid, startedAt, paused: reattached && c.state.Paused });
     c.ports = proc.ports?.length ? proc.ports : undefined;
-    if (!reattached) c.state.Health = this.health.healthForStart(c);
+    this.hooks.started(c, reattached);
     await this.engine.save(c);
     if (!reattached) {
       // Docker connects a container's endpoints when it starts and disconnects them when it dies.
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
       this.engine.emit(c, 'start');
     }
-    if (!c.state.Paused) this.health.watch(c);
     const stopOom = this.control.watchOom(c);
     void proc.exited.finally(stopOom)
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
@@ -170,29 +158,25 @@ export class RunController {
   private async recordExit(id: string, status: ExitStatus): Promise<void> {
     const run = this.runs.get(id);
     this.runs.delete(id);
-    this.health.stop(id);
     run?.release?.();
     const c = this.engine.containers.get(id);
     if (!c) return;
     const io = this.engine.ioOf(id);
-    const restartIn = this.policyRestartDelay(c, status.exitCode);
-    c.state = transition.exited(c.state, status);
-    if (restartIn !== undefined) {
-      // As dockerd: counted now, and shown as restarting while the delay runs.
-      c.restartCount++;
-      c.state = transition.restarting(c.state);
-    }
+    const restart = this.hooks.exited(c, status.exitCode);
+    // As dockerd: a restart is counted now, and the container shown as restarting while the delay runs.
+    if (restart !== undefined) c.restartCount++;
+    const exited = transition.exited(c.state, status);
     c.ports = undefined;
     this.engine.networking.stopped(id);
-    await this.engine.save(c);
+    await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
     io.finishRun();
     // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
     if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
     this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
     this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
     this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
-    if (restartIn !== undefined) {
-      this.scheduleRestart(id, restartIn);
+    if (restart !== undefined) {
+      restart.begin();
       return;
     }
     if (c.hostConfig.AutoRemove) {
@@ -204,12 +188,12 @@ export class RunController {
    * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
    * which is normal (`docker run -d` abandons its wait).
    */
-  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
+  wait(ref: ContainerRef, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     }
-    const c = this.engine.find(idOrName);
-    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.restartPending(c.id)) {
+    const c = this.engine.resolve(ref);
+    if (condition === 'not-running' && !this.runs.has(c.id) && !this.starting.has(c.id) && !this.exiting.has(c.id) && !this.hooks.restartPending(c.id, false)) {
       return Promise.resolve({ StatusCode: c.state.ExitCode });
     }
     return this.waiters.add(c.id, condition, signal);
@@ -218,11 +202,11 @@ export class RunController {
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.engine.find(idOrName);
     const sig = normalizeSignal(signal);
-    await this.policyStartSettled(c.id);
+    await this.hooks.restartSettled(c.id);
     // Docker: a restarting container has no process to signal; the kill only keeps it down.
-    if (await this.endPendingRestart(c)) return;
+    if (await this.hooks.dropRestart(c)) return;
     if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
-    await this.markStoppedByHand(c, sig);
+    await this.hooks.signalled(c, sig, false);
     const run = this.runs.get(c.id);
     await this.engine.backendOf(c).signal(c.id, sig);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
@@ -234,10 +218,10 @@ export class RunController {
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
-  async stop(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
-    const c = this.engine.find(idOrName);
-    await this.policyStartSettled(c.id);
-    if (await this.endPendingRestart(c)) {
+  async stop(ref: ContainerRef, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.resolve(ref);
+    await this.hooks.restartSettled(c.id);
+    if (await this.hooks.dropRestart(c)) {
       this.engine.emit(c, 'stop');
       return;
     }
@@ -246,7 +230,7 @@ export class RunController {
     run.stopRequested = true;
     const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
-    await this.markStoppedByHand(c, sig);
+    await this.hooks.signalled(c, sig, false);
     await this.engine.backendOf(c).signal(c.id, sig).catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
     await this.control.thawAfterSignal(c, sig);
@@ -261,19 +245,18 @@ export class RunController {
     if (after) this.engine.emit(after, 'stop');
   }
 
-  async restart(idOrName: string, timeoutSeconds?: number, signal?: string): Promise<void> {
-    const c = this.engine.find(idOrName);
-    if (this.runs.has(c.id) || this.restartPending(c.id)) await this.stop(c.id, timeoutSeconds, signal);
+  async restart(ref: ContainerRef, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.engine.resolve(ref);
+    if (this.runs.has(c.id) || this.hooks.restartPending(c.id, false)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
     this.engine.emit(c, 'restart');
   }
 
-  async remove(idOrName: string, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
-    const c = this.engine.find(idOrName);
-    const restarting = () => this.restartPending(c.id) || this.restarts.get(c.id)?.inFlight !== undefined;
-    if (!opts.force) guard.remove(c, this.runs.has(c.id), restarting());
-    else await this.policyStartSettled(c.id);
-    if (restarting()) await this.endPendingRestart(c);
+  async remove(ref: ContainerRef, opts: { force: boolean; removeVolumes: boolean }): Promise<void> {
+    const c = this.engine.resolve(ref);
+    if (!opts.force) guard.remove(c, this.runs.has(c.id), this.hooks.restartPending(c.id, true));
+    else await this.hooks.restartSettled(c.id);
+    if (this.hooks.restartPending(c.id, true)) await this.hooks.dropRestart(c);
     const run = this.runs.get(c.id);
     if (run) {
       run.stopRequested = true;
@@ -285,97 +268,16 @@ export class RunController {
     }
     if (c.state.Status === 'removing') return;
     c.state = transition.removing(c.state);
-    this.health.stop(c.id);
-    this.restarts.get(c.id)?.cancel();
-    this.restarts.delete(c.id);
+    this.hooks.removed(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
   }
 
   /** The SIGKILL of a stop that timed out and of `rm -f`: the restart policy ends, as in dockerd's Kill. */
   private async killForGood(c: ContainerRecord): Promise<void> {
-    this.restartManagerOf(c.id).cancel();
+    await this.hooks.signalled(c, 'SIGKILL', true);
     await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
     this.engine.emit(c, 'kill', { signal: '9' });
-  }
-
-  // Restart policy plumbing; the rules themselves are in restart-policy.ts.
-
-  private restartManagerOf(id: string): RestartManager {
-    let manager = this.restarts.get(id);
-    if (!manager) this.restarts.set(id, (manager = new RestartManager()));
-    return manager;
-  }
-
-  private restartPending(id: string): boolean {
-    return this.restarts.get(id)?.pending ?? false;
-  }
-
-  /** A manual start begins a new history (Docker's ResetRestartManager): count 0, backoff and cancellation gone. */
-  private beginRestartHistory(c: ContainerRecord): void {
-    if (this.restarts.get(c.id)?.cancel()) c.state = transition.restartDropped(c.state);
-    this.restarts.delete(c.id);
-    c.restartCount = 0;
-    c.manuallyStopped = false;
-  }
-
-  /** At an exit: how long until the policy starts it again, or undefined when it stays down. */
-  private policyRestartDelay(c: ContainerRecord, exitCode: number): number | undefined {
-    if (this.shuttingDown) return undefined;
-    const ranMs = Date.now() - Date.parse(c.state.StartedAt);
-    const exit = { exitCode, manuallyStopped: c.manuallyStopped ?? false, restartCount: c.restartCount };
-    return this.restartManagerOf(c.id).decide(c.hostConfig.RestartPolicy, exit, ranMs);
-  }
-
-  private scheduleRestart(id: string, delayMs: number): void {
-    const manager = this.restartManagerOf(id);
-    manager.schedule(delayMs, guarded(this.logger, { container: id, on: 'restart timer' }, () => {
-      const started = this.start(id, true).catch(async (err: Error) => {
-        // Started meanwhile by other means (the boot's restore of policies, a manual start): nothing to do.
-        if (err instanceof NotModifiedError) return;
-        // As dockerd: a policy restart that cannot start leaves the container exited, with the error shown.
-        this.logger.warn('restart by policy failed', { id, err: err.message });
-        const c = this.engine.containers.get(id);
-        if (!c || !c.state.Restarting) return;
-        c.state = transition.restartDropped(c.state);
-        await this.engine.save(c).catch(() => undefined);
-      });
-      manager.inFlight = started.finally(() => { manager.inFlight = undefined; });
-    }));
-  }
-
-  /**
-   * A stop, kill or removal that arrives while the policy is starting the container again waits for that
-   * start (dockerd holds the container's lock through it), then acts on the run it made.
-   */
-  private async policyStartSettled(id: string): Promise<void> {
-    await this.restarts.get(id)?.inFlight;
-  }
-
-  /**
-   * `docker stop`/`kill`/`rm -f` of a container waiting out its restart delay: the restart is dropped and it
-   * is left exited with its last code. False when no restart was pending.
-   */
-  private async endPendingRestart(c: ContainerRecord): Promise<boolean> {
-    if (!this.restartPending(c.id)) return false;
-    this.restartManagerOf(c.id).cancel();
-    c.state = transition.restartDropped(c.state);
-    c.manuallyStopped = true;
-    await this.engine.save(c);
-    return true;
-  }
-
-  /**
-   * Docker's killWithSignal: the container counts as stopped by hand (an `unless-stopped` one stays down at
-   * the next boot), and a kill with its stop signal, SIGKILL, or any signal when it has no stop signal of
-   * its own, ends the restart policy until the next manual start.
-   */
-  private async markStoppedByHand(c: ContainerRecord, sig: NodeJS.Signals): Promise<void> {
-    const own = c.config.StopSignal ? normalizeSignal(c.config.StopSignal) : undefined;
-    if (!own || sig === 'SIGKILL' || sig === own) this.restartManagerOf(c.id).cancel();
-    if (c.manuallyStopped) return;
-    c.manuallyStopped = true;
-    await this.engine.save(c);
   }
 }
 

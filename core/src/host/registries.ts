@@ -2,11 +2,13 @@ import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
   NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  LifecycleContext, LifecycleHook, LifecycleHooksRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
   coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreLifecycleHooksExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -26,6 +28,7 @@ export class CoreRegistries {
   readonly ciCoordinators: CiCoordinator[] = [];
   readonly httpRoutes: HttpRoute[] = [];
   readonly volumeDrivers = new Map<string, VolumeDriver>();
+  readonly lifecycleHooks: Array<(ctx: LifecycleContext) => LifecycleHook> = [];
   private readonly volumeDriverOwners = new Map<string, string>();
   private frozen = false;
 
@@ -109,6 +112,7 @@ export class CoreRegistries {
         this.volumeDrivers.set(driver.name, driver);
       },
     };
+    const lifecycleHooks: LifecycleHooksRegistry = { register: (create) => { this.check('lifecycle hook', pluginId); this.lifecycleHooks.push(create); } };
     return new Map<string, unknown>([
       [coreBackendDriversExtensionPoint.id, drivers],
       [coreStoreExtensionPoint.id, store],
@@ -122,6 +126,7 @@ export class CoreRegistries {
       [coreBuilderExtensionPoint.id, builder],
       [coreNetworksExtensionPoint.id, networks],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
+      [coreLifecycleHooksExtensionPoint.id, lifecycleHooks],
     ]);
   }
 }

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, definePlugin, type PluginEntry } from '@sockerless/sdk';
-import { silentLogger } from '@sockerless/sdk/testing';
-import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import type { RunningDaemon } from '../../src/daemon';
+import { apiUrl, daemonPerTest, pluginIds } from './default-plugin-daemon';
 import { BuildService } from '../../../plugins/builder/src/build-service';
 import { ImageService } from '../../../plugins/image-store/src/image-service';
 import { DockerNetworks } from '../../../plugins/networks/src/docker-networks';
@@ -12,18 +9,8 @@ import { DockerNetworks } from '../../../plugins/networks/src/docker-networks';
  * The plugins behind a core extension point with a default (`defaultPlugin`): a config that names none still
  * gets Docker's behaviour, one that names it gets it once, and a configured replacement is the one the core calls.
  */
-let home: string;
-let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-defaults-')); });
-afterEach(async () => {
-  await daemon?.close();
-  daemon = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
-const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
-const call = (d: RunningDaemon, method: string, path: string) => fetch(`${d.addresses[0].replace('tcp://', 'http://')}${path}`, { method });
+const { boot } = daemonPerTest('sockerless-defaults-');
+const call = (d: RunningDaemon, method: string, path: string) => fetch(apiUrl(d, path), { method });
 
 interface DefaultCase {
   plugin: string;
@@ -72,7 +59,7 @@ const cases: DefaultCase[] = [
 
 describe.each(cases)('the default $plugin', ({ plugin, replacement, probe }) => {
   test('a config that does not name it boots with it', async () => {
-    daemon = await boot(['store-sqlite']);
+    const daemon = await boot(['store-sqlite']);
     expect(pluginIds(daemon)).toContain(plugin);
     const res = await call(daemon, probe.method, probe.path);
     expect(res.status).toBe(200);
@@ -81,13 +68,13 @@ describe.each(cases)('the default $plugin', ({ plugin, replacement, probe }) => 
   });
 
   test('a config that names it gets it once', async () => {
-    daemon = await boot(['store-sqlite', plugin]);
+    const daemon = await boot(['store-sqlite', plugin]);
     expect(pluginIds(daemon).filter((id) => id === plugin)).toHaveLength(1);
   });
 
   test('a configured replacement takes its place, and the core calls it', async () => {
     const created: unknown[] = [];
-    daemon = await boot(['store-sqlite', replacement(created)]);
+    const daemon = await boot(['store-sqlite', replacement(created)]);
     expect(pluginIds(daemon)).not.toContain(plugin);
     expect(created).toHaveLength(1);
     expect((await call(daemon, probe.method, probe.path)).status).toBe(200);
@@ -102,7 +89,7 @@ test('a daemon whose builder point has no builder answers Docker\'s 501 for /bui
       reg.registerInit({ deps: { builder: coreBuilderExtensionPoint }, init() { /* takes the point, sets nothing */ } });
     },
   });
-  daemon = await boot(['store-sqlite', none]);
+  const daemon = await boot(['store-sqlite', none]);
   for (const path of ['/build', '/build/prune']) {
     const res = await call(daemon, 'POST', path);
     expect(res.status).toBe(501);

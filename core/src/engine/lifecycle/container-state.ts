@@ -8,7 +8,8 @@ export const NEVER = '0001-01-01T00:00:00Z';
  * The container lifecycle as dockerd's container.State keeps it (container/state.go): created → running ⇄
  * paused; running → exited, or restarting → running again under a restart policy; a stopped container →
  * removing. Each named transition gives the next state from the current one (SetRunning, SetStopped,
- * SetRestarting, SetRemovalInProgress...); the run controller applies them, saves and emits the event.
+ * SetRestarting, SetRemovalInProgress...); ContainerEngine.apply lands one (saved, then its event), and the
+ * hooks plugins register (lifecycle/hooks.ts: health, restart policy) ride on them.
  */
 export const transition = {
   created: (): ContainerState => ({

@@ -1,15 +1,11 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import type { ContainerRecord } from './container-record';
+import { InvalidArgumentError, type LifecycleContainer, type RestartPolicy } from '@sockerless/sdk';
 
 /**
  * Docker's restart policies: checking them at create, deciding at an exit whether the container runs again
  * and after how long (moby's restartmanager), and which containers the daemon starts again when it boots.
  */
 
-export interface RestartPolicy {
-  Name?: string;
-  MaximumRetryCount?: number;
-}
+export type { RestartPolicy } from '@sockerless/sdk';
 
 const POLICY_NAMES = ['no', 'always', 'on-failure', 'unless-stopped'];
 
@@ -86,7 +82,7 @@ export function nextRestartDelay(previousMs: number, ranMs: number): number {
  * dockerd at startup (daemon.restore): a container that ran before and whose policy wants it running is
  * started again. `always` comes back even after `docker stop`; `unless-stopped` does not.
  */
-export function startsAtBoot(c: ContainerRecord): boolean {
+export function startsAtBoot(c: LifecycleContainer): boolean {
   const ranBefore = Date.parse(c.state.StartedAt) > 0;
   return ranBefore && policyWantsRestart(c.hostConfig.RestartPolicy, { exitCode: c.state.ExitCode, manuallyStopped: c.manuallyStopped ?? false, restartCount: c.restartCount });
 }

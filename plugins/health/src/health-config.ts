@@ -1,10 +1,9 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import type { HealthLogEntry, HealthState } from './container-record';
+import { InvalidArgumentError, type HealthLogEntry, type HealthState } from '@sockerless/sdk';
 
 /**
  * Docker's HEALTHCHECK as data: checking it at create, merging it with the image's, and the pure rules of
  * moby's daemon/health.go (timings, how a probe result moves the status). The monitor that runs probes is
- * in health.ts.
+ * in health-monitor.ts.
  */
 
 /** `Config.Healthcheck` as the API carries it; durations in nanoseconds, 0 meaning "inherit / default". */

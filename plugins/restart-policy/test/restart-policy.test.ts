@@ -1,6 +1,5 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import type { ContainerRecord } from '../../src/engine/container-record';
-import { RESTART_BACKOFF, RestartManager, nextRestartDelay, policyWantsRestart, startsAtBoot, validateRestartPolicy } from '../../src/engine/restart-policy';
+import { InvalidArgumentError, type LifecycleContainer as ContainerRecord } from '@sockerless/sdk';
+import { RESTART_BACKOFF, RestartManager, nextRestartDelay, policyWantsRestart, startsAtBoot, validateRestartPolicy } from '../src/restart-policy';
 
 const rejects = (hostConfig: Record<string, unknown>) => {
   try {

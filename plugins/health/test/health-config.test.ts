@@ -1,9 +1,8 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
-import type { HealthState } from '../../src/engine/container-record';
+import { InvalidArgumentError, type HealthState } from '@sockerless/sdk';
 import {
   HEALTH_DEFAULTS, ProbeOutput, applyProbeResult, goDuration, healthAtStart, healthTimings, mergeHealthcheck, nextProbeDelay, parseGoDuration,
   probeArgv, validateHealthcheck,
-} from '../../src/engine/health-config';
+} from '../src/health-config';
 
 const MS = 1_000_000;
 

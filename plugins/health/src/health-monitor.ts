@@ -1,8 +1,6 @@
-import { detached, guarded, type Logger, type WorkloadProcess } from '@sockerless/sdk';
-import type { ContainerEngine } from './container-engine';
-import type { ContainerRecord, HealthLogEntry } from './container-record';
+import { randomBytes } from 'node:crypto';
+import { detached, guarded, type HealthLogEntry, type LifecycleContainer, type LifecycleContext, type WorkloadProcess } from '@sockerless/sdk';
 import { applyProbeResult, goDuration, healthAtStart, healthTimings, nextProbeDelay, probeArgv, ProbeOutput, type HealthTimings } from './health-config';
-import { newId } from './ids';
 
 /** How long a probe killed for its timeout gets to go away before the next one may start. */
 const KILLED_PROBE_GRACE_MS = 2_000;
@@ -24,24 +22,23 @@ export class HealthMonitor {
   private readonly watches = new Map<string, Watch>();
   private readonly warnedBackends = new Set<string>();
 
-  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger) {}
+  constructor(private readonly ctx: LifecycleContext) {}
 
   /** `State.Health` for a run about to start: reset to starting when a probe will run, else unchanged. */
-  healthForStart(c: ContainerRecord): ContainerRecord['state']['Health'] {
-    const probes = probeArgv(c.config.Healthcheck) && this.engine.backendOf(c).powers.exec;
+  healthForStart(c: LifecycleContainer): LifecycleContainer['state']['Health'] {
+    const probes = probeArgv(c.config.Healthcheck) && this.ctx.canExec(c);
     return probes ? healthAtStart(c.state.Health) : c.state.Health;
   }
 
   /** Begins probing a container that just started (replacing any earlier watch). */
-  watch(c: ContainerRecord): void {
+  watch(c: LifecycleContainer): void {
     this.stop(c.id);
     const argv = probeArgv(c.config.Healthcheck);
     if (!argv) return;
-    const backend = this.engine.backendOf(c);
-    if (!backend.powers.exec) {
+    if (!this.ctx.canExec(c)) {
       if (!this.warnedBackends.has(c.backend)) {
         this.warnedBackends.add(c.backend);
-        this.logger.warn('health checks are not run: the backend has no exec', { backend: c.backend, kind: backend.kind });
+        this.ctx.logger.warn('health checks are not run: the backend has no exec', { backend: c.backend });
       }
       return;
     }
@@ -66,56 +63,54 @@ export class HealthMonitor {
   }
 
   private schedule(id: string, watch: Watch, argv: string[], timings: HealthTimings): void {
-    const c = this.engine.containers.get(id);
+    const c = this.ctx.container(id);
     if (!c || watch.stopped) return;
     const delay = nextProbeDelay(timings, Date.now() - Date.parse(c.state.StartedAt), c.state.Health?.Status ?? 'starting');
-    watch.timer = setTimeout(guarded(this.logger, { container: id, on: 'health timer' }, () => {
+    watch.timer = setTimeout(guarded(this.ctx.logger, { container: id, on: 'health timer' }, () => {
       void this.probeOnce(id, watch, argv, timings)
-        .catch((err: Error) => this.logger.warn('health check failed to run', { id, err: err.message }))
-        .finally(guarded(this.logger, { container: id, on: 'health reschedule' }, () => this.schedule(id, watch, argv, timings)));
+        .catch((err: Error) => this.ctx.logger.warn('health check failed to run', { id, err: err.message }))
+        .finally(guarded(this.ctx.logger, { container: id, on: 'health reschedule' }, () => this.schedule(id, watch, argv, timings)));
     }), delay);
     // Probes never keep a stopping daemon alive.
     watch.timer.unref();
   }
 
   private async probeOnce(id: string, watch: Watch, argv: string[], timings: HealthTimings): Promise<void> {
-    const c = this.engine.containers.get(id);
+    const c = this.ctx.container(id);
     if (!c || watch.stopped) return;
     const result = await this.runProbe(c, watch, argv, timings);
     // A result that arrives after the run ended belongs to no run (moby drops it the same way).
-    const current = this.engine.containers.get(id);
+    const current = this.ctx.container(id);
     if (watch.stopped || !current?.state.Health) return;
     const before = current.state.Health;
     const after = applyProbeResult(before, result, timings, Date.parse(current.state.StartedAt));
     current.state = { ...current.state, Health: after };
-    await this.engine.save(current);
-    if (after.Status !== before.Status) this.engine.emit(current, `health_status: ${after.Status}`);
+    await this.ctx.save(current);
+    if (after.Status !== before.Status) this.ctx.emit(current, `health_status: ${after.Status}`);
   }
 
   /** One probe through the backend's exec, bounded by the timeout; failures to run it are results too (-1). */
-  private async runProbe(c: ContainerRecord, watch: Watch, argv: string[], timings: HealthTimings): Promise<HealthLogEntry> {
+  private async runProbe(c: LifecycleContainer, watch: Watch, argv: string[], timings: HealthTimings): Promise<HealthLogEntry> {
     const start = new Date().toISOString();
     const failed = (message: string): HealthLogEntry => ({ Start: start, End: new Date().toISOString(), ExitCode: -1, Output: message });
-    const execId = newId();
+    const execId = randomBytes(32).toString('hex');
     const shown = argv.join(' ');
-    this.engine.emit(c, `exec_create: ${shown}`, { execID: execId });
+    this.ctx.emit(c, `exec_create: ${shown}`, { execID: execId });
     let proc: WorkloadProcess;
     try {
-      proc = await this.engine.backendOf(c).need('exec', 'health check').exec(c.id, {
-        argv, env: c.config.Env, workingDir: c.config.WorkingDir, user: c.config.User, tty: false, attachStdin: false, privileged: false,
-      });
+      proc = await this.ctx.exec(c, argv);
     } catch (err) {
       return failed((err as Error).message);
     }
     watch.probe = proc;
-    this.engine.emit(c, `exec_start: ${shown}`, { execID: execId });
+    this.ctx.emit(c, `exec_start: ${shown}`, { execID: execId });
     const output = new ProbeOutput();
     proc.stdout.on('data', (d: Buffer) => output.write(d));
     proc.stderr?.on('data', (d: Buffer) => output.write(d));
     const exited = proc.exited.catch((err: Error) => ({ exitCode: -1, error: err.message }));
-    detached(this.logger, { container: c.id, on: 'health probe exit' }, exited.then((status) => {
-      const still = this.engine.containers.get(c.id);
-      if (still) this.engine.emit(still, 'exec_die', { execID: execId, exitCode: String(status.exitCode) });
+    detached(this.ctx.logger, { container: c.id, on: 'health probe exit' }, exited.then((status) => {
+      const still = this.ctx.container(c.id);
+      if (still) this.ctx.emit(still, 'exec_die', { execID: execId, exitCode: String(status.exitCode) });
     }));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timings.timeoutMs); timer.unref(); });
