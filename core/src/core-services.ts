@@ -5,7 +5,7 @@ import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
 import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
-import { AdmissionTiming } from './engine/admission-timing';
+import { AdmissionChain } from './engine/admission-chain';
 import { ExecEngine } from './engine/exec-engine';
 import { admissionVolumeScope, VolumeService } from './engine/volumes';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
@@ -89,27 +89,25 @@ export async function buildCore(input: CoreInput) {
       return power && ((hosts) => power.updateHosts(c.id, hosts));
     },
   };
+  const containersUsingImage = (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id);
   if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
-  const images = registries.imageStore.create({
-    home, store, events, logger: logger.child({ area: 'images' }),
-    containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
-  });
+  const images = registries.imageStore.create({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage });
   const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
   if (!registries.networks) throw new Error('no networks plugin is configured (the default is networks)');
   const networks = registries.networks.create({
     store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess,
   });
-  const admissionTiming = new AdmissionTiming();
-  admissionTiming.export(metrics);
+  const admission = new AdmissionChain(registries.admission);
+  admission.export(metrics);
   const hooks: LifecycleHook[] = [];
   const lifecycle = combinedHooks(hooks);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission, schedulers: registries.schedulers, lifecycle, logger });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
     // A RUN step needs a backend that can read a container's layer (the builder answers 501 where none can).
     runSupported: () => [...backends.values()].some((b) => b.powers.layer !== undefined),
-    containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
+    containersUsingImage,
   });
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), builder?.load()]);
   // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
@@ -121,7 +119,7 @@ export async function buildCore(input: CoreInput) {
   const diskUsage = new DiskUsage({
     images,
     volumes,
-    containers: () => eng.all().filter((c) => eng.canSee(c)),
+    containers: () => eng.visible(),
     writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
   });
   // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
@@ -140,7 +138,7 @@ export async function buildCore(input: CoreInput) {
     managementRoutes: registries.httpRoutes,
     tracer: input.tracer,
     admitRequest: async (method, path, bearerToken) => {
-      for (const a of registries.admission) await a.onRequest?.({ method, path, bearerToken });
+      await admission.request({ method, path, bearerToken });
       // A tenant's containers start on its own default bridge (the networks plugin's): it exists from its first call.
       await networks.ensureTenantBridge();
     },
@@ -150,7 +148,7 @@ export async function buildCore(input: CoreInput) {
         home,
         counts: () => {
           // As the caller sees them: a tenant does not learn how many containers the others have.
-          const all = eng.all().filter((c) => eng.canSee(c));
+          const all = eng.visible();
           const paused = all.filter((c) => c.state.Paused).length;
           const running = all.filter((c) => c.state.Running).length - paused;
           return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.list().length };
@@ -180,17 +178,17 @@ export async function buildCore(input: CoreInput) {
       registerContainerLayerRoutes(router, eng, images, runs.control);
       registerBuildRoutes(router, builder);
       registerEventRoutes(router, events, (caller, ev) => {
-        if (ev.Type === 'container') return eng.visibleTo(caller, ev.Actor.Attributes);
+        if (ev.Type === 'container') return admission.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networks.eventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;
         // A tenant sees its own volumes' events; one of a volume gone since (destroy, prune) only the operator.
         if (ev.Type === 'volume') return volumes.visibleTo(caller, ev.Actor.ID);
         // Network connect/disconnect name a container: shown only to those who may see it.
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
-        return cid === undefined || eng.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
+        return cid === undefined || admission.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
       });
       // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
       router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
-      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.all().filter((c) => eng.canSee(c)), boot: input.bootTimings });
+      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.visible(), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
-  POOL_LABEL, type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type Logger, POOL_LABEL,
+  type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import { Collection } from './collection';
@@ -15,7 +15,7 @@ import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
 import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
-import type { AdmissionTiming } from './admission-timing';
+import { releaseAll, type AdmissionChain } from './admission-chain';
 import { validateCreateSettings } from './create-validation';
 import { volumeSubpath } from './volume-subpath';
 import { consoleSizeOf } from './console-size';
@@ -38,9 +38,8 @@ export interface EngineDeps {
   networks: Networks;
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
-  admission: AdmissionController[];
+  admission: AdmissionChain;
   schedulers: Map<string, Scheduler>;
-  admissionTiming: AdmissionTiming;
   /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
   logger: Logger;
@@ -101,24 +100,17 @@ export class ContainerEngine {
 
   /** Whether the current caller may see `c`. */
   canSee(c: ContainerRecord): boolean {
-    return this.visibleTo(currentCaller(), c.config.Labels);
+    return this.deps.admission.visibleTo(currentCaller(), c.config.Labels);
   }
 
-  /** The tenant `caller` acts for (the first admission controller that names one); undefined: the operator. */
+  /** The containers the current caller may see (a tenant sees its own). */
+  visible(): ContainerRecord[] {
+    return this.all().filter((c) => this.canSee(c));
+  }
+
+  /** The tenant `caller` acts for (admission's answer); undefined: the operator. */
   tenantOf(caller: RequestAdmission | undefined = currentCaller()): string | undefined {
-    if (!caller) return undefined;
-    for (const a of this.deps.admission) {
-      const tenant = a.tenantOf?.(caller);
-      if (tenant !== undefined) return tenant;
-    }
-    return undefined;
-  }
-
-  /** Whether `caller` may see a container with these labels: every admission controller with `canSee` agrees. */
-  visibleTo(caller: RequestAdmission | undefined, labels: Record<string, string>): boolean {
-    if (!caller) return true;
-    for (const a of this.deps.admission) if (a.canSee && !a.canSee(caller, labels)) return false;
-    return true;
+    return this.deps.admission.tenantOf(caller);
   }
 
   private lookup(idOrName: string): ContainerRecord | undefined {
@@ -192,12 +184,7 @@ export class ContainerEngine {
     // Reserved now: admission and the backend may await, and a second create with this name must see it taken.
     this.byName.set(name, id);
     try {
-      await this.deps.admissionTiming.time('create', async () => {
-        for (const a of this.deps.admission) {
-          const done = await a.onCreate?.(admission);
-          if (typeof done === 'function') settle.push(done);
-        }
-      });
+      await this.deps.admission.admit('create', settle, (a) => a.onCreate?.(admission));
       const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
       const backend = admission.backend ?? this.place(pool, admission);
       config.Labels[POOL_LABEL] = pool;
@@ -206,7 +193,7 @@ export class ContainerEngine {
       if (!this.containers.get(id)) this.byName.delete(name);
       throw err;
     } finally {
-      for (const done of settle) done();
+      releaseAll(settle);
     }
   }
 
@@ -324,10 +311,16 @@ export class ContainerEngine {
     await this.containers.put(c);
   }
 
-  /** Where a lifecycle transition lands (lifecycle/container-state.ts): the next state saved, then dockerd's event for it, if any. */
-  async apply(c: ContainerRecord, next: ContainerState, event?: string): Promise<void> {
+  /**
+   * Where every lifecycle transition lands (lifecycle/container-state.ts): the next state, what the hooks
+   * add to it (`landing`: dockerd's start inits the health monitor there), saved, then dockerd's event for
+   * it, if any. A removal in progress is not saved: dockerd keeps SetRemovalInProgress in memory, and the
+   * record is deleted next.
+   */
+  async apply(c: ContainerRecord, next: ContainerState, event?: string, landing?: () => void): Promise<void> {
     c.state = next;
-    await this.save(c);
+    landing?.();
+    if (next.Status !== 'removing') await this.save(c);
     if (event) this.emit(c, event);
   }
 

@@ -5,6 +5,7 @@ import type { ContainerEngine, ContainerRef } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { ContainerControl } from './container-control';
 import { recoverContainers } from './recovery';
+import { releaseAll } from './admission-chain';
 import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 import { guard, transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
@@ -15,7 +16,6 @@ interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
   ended: Promise<void>;
   release?: () => void;
-  stopRequested: boolean;
 }
 
 /**
@@ -86,23 +86,15 @@ export class RunController {
     guard.start(c, this.runs.has(c.id) || this.starting.has(c.id));
     this.hooks.starting(c, !policyRestart);
     this.starting.add(c.id);
-    let release: (() => void) | undefined;
+    const held: Array<() => void> = [];
     try {
-      await this.engine.deps.admissionTiming.time('start', async () => {
-        for (const a of this.engine.deps.admission) {
-          const r = await a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend });
-          if (typeof r === 'function') {
-            const prev = release;
-            release = prev ? () => { prev(); r(); } : r;
-          }
-        }
-      });
+      await this.engine.deps.admission.admit('start', held, (a) => a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend }));
       const spec = this.engine.workloadSpec(c, true);
       const proc = await this.engine.backendOf(c).start(spec);
       if (spec.network) this.engine.networking.started(c, spec.network.hosts);
-      await this.beginRun(c, proc, release, false);
+      await this.beginRun(c, proc, () => releaseAll(held), false);
     } catch (err) {
-      release?.();
+      releaseAll(held);
       // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
       const message = (err as Error).message;
       const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
@@ -126,13 +118,12 @@ export class RunController {
   private async beginRun(c: ContainerRecord, proc: WorkloadProcess, release: (() => void) | undefined, reattached: boolean): Promise<void> {
     const outputDone = this.engine.ioOf(c.id).bind(proc);
     let endRun!: () => void;
-    const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release, stopRequested: false };
+    const run: RunState = { ended: new Promise<void>((r) => { endRun = r; }), release };
     this.runs.set(c.id, run);
     const startedAt = reattached ? c.state.StartedAt : new Date().toISOString();
-    c.state = transition.running(c.state, { pid: proc.pid, startedAt, paused: reattached && c.state.Paused });
     c.ports = proc.ports?.length ? proc.ports : undefined;
-    this.hooks.started(c, reattached);
-    await this.engine.save(c);
+    const running = transition.running(c.state, { pid: proc.pid, startedAt, paused: reattached && c.state.Paused });
+    await this.engine.apply(c, running, undefined, () => this.hooks.started(c, reattached));
     if (!reattached) {
       // Docker connects a container's endpoints when it starts and disconnects them when it dies.
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
@@ -141,46 +132,42 @@ export class RunController {
     const stopOom = this.control.watchOom(c);
     void proc.exited.finally(stopOom)
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
-      .then(async (status) => { await outputDone; await this.onExit(c.id, status); })
+      .then(async (status) => { await outputDone; await this.recordExit(c.id, status); })
       .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
       .finally(endRun);
   }
 
-  private async onExit(id: string, status: ExitStatus): Promise<void> {
+  private async recordExit(id: string, status: ExitStatus): Promise<void> {
     this.exiting.add(id);
     try {
-      await this.recordExit(id, status);
+      const run = this.runs.get(id);
+      this.runs.delete(id);
+      run?.release?.();
+      const c = this.engine.containers.get(id);
+      if (!c) return;
+      const io = this.engine.ioOf(id);
+      const restart = this.hooks.exited(c, status.exitCode);
+      // As dockerd: a restart is counted now, and the container shown as restarting while the delay runs.
+      if (restart !== undefined) c.restartCount++;
+      const exited = transition.exited(c.state, status);
+      c.ports = undefined;
+      this.engine.networking.stopped(id);
+      await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
+      io.finishRun();
+      // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
+      if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
+      this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
+      this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
+      this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
+      if (restart !== undefined) {
+        restart.begin();
+        return;
+      }
+      if (c.hostConfig.AutoRemove) {
+        await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
+      }
     } finally {
       this.exiting.delete(id);
-    }
-  }
-
-  private async recordExit(id: string, status: ExitStatus): Promise<void> {
-    const run = this.runs.get(id);
-    this.runs.delete(id);
-    run?.release?.();
-    const c = this.engine.containers.get(id);
-    if (!c) return;
-    const io = this.engine.ioOf(id);
-    const restart = this.hooks.exited(c, status.exitCode);
-    // As dockerd: a restart is counted now, and the container shown as restarting while the delay runs.
-    if (restart !== undefined) c.restartCount++;
-    const exited = transition.exited(c.state, status);
-    c.ports = undefined;
-    this.engine.networking.stopped(id);
-    await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
-    io.finishRun();
-    // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
-    if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
-    this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
-    this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
-    this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
-    if (restart !== undefined) {
-      restart.begin();
-      return;
-    }
-    if (c.hostConfig.AutoRemove) {
-      await this.remove(id, { force: true, removeVolumes: true }).catch((err: Error) => this.logger.warn('auto-remove failed', { id, err: err.message }));
     }
   }
 
@@ -205,16 +192,13 @@ export class RunController {
     await this.hooks.restartSettled(c.id);
     // Docker: a restarting container has no process to signal; the kill only keeps it down.
     if (await this.hooks.dropRestart(c)) return;
-    if (!this.runs.has(c.id)) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
-    await this.hooks.signalled(c, sig, false);
     const run = this.runs.get(c.id);
-    await this.engine.backendOf(c).signal(c.id, sig);
-    this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
-    await this.control.thawAfterSignal(c, sig);
+    if (!run) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
+    await this.deliver(c, sig, false, true);
     // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
     // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
     // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
-    if (sig === 'SIGKILL' && run) await Promise.race([run.ended, delay(KILL_SETTLE_MS)]);
+    if (sig === 'SIGKILL') await Promise.race([run.ended, delay(KILL_SETTLE_MS)]);
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (-1 waits forever). */
@@ -227,18 +211,13 @@ export class RunController {
     }
     const run = this.runs.get(c.id);
     if (!run) throw new NotModifiedError('container already stopped');
-    run.stopRequested = true;
     const sig = normalizeSignal(signal || c.config.StopSignal || 'SIGTERM');
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
-    await this.hooks.signalled(c, sig, false);
-    await this.engine.backendOf(c).signal(c.id, sig).catch(() => undefined);
-    this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
-    await this.control.thawAfterSignal(c, sig);
+    await this.deliver(c, sig, false);
     if (timeout >= 0) {
       const exited = await Promise.race([run.ended.then(() => true), delay(timeout * 1000).then(() => false)]);
-      if (!exited && this.runs.get(c.id) === run) {
-        await this.killForGood(c);
-      }
+      // The SIGKILL of a stop that timed out ends the restart policy, as in dockerd's Kill.
+      if (!exited && this.runs.get(c.id) === run) await this.deliver(c, 'SIGKILL', true);
     }
     await run.ended;
     const after = this.engine.containers.get(c.id);
@@ -259,25 +238,30 @@ export class RunController {
     if (this.hooks.restartPending(c.id, true)) await this.hooks.dropRestart(c);
     const run = this.runs.get(c.id);
     if (run) {
-      run.stopRequested = true;
-      await this.killForGood(c);
-      await this.control.thawAfterSignal(c, 'SIGKILL');
+      // `rm -f`'s SIGKILL ends the restart policy too.
+      await this.deliver(c, 'SIGKILL', true);
       await run.ended;
       // The exit path may have auto-removed it already.
       if (!this.engine.containers.get(c.id)) return;
     }
     if (c.state.Status === 'removing') return;
-    c.state = transition.removing(c.state);
+    await this.engine.apply(c, transition.removing(c.state));
     this.hooks.removed(c.id);
     await this.engine.destroy(c, opts.removeVolumes);
     this.waiters.answer(c.id, ['removed', 'next-exit', 'not-running'], c.state.ExitCode, c.state.Error || undefined);
   }
 
-  /** The SIGKILL of a stop that timed out and of `rm -f`: the restart policy ends, as in dockerd's Kill. */
-  private async killForGood(c: ContainerRecord): Promise<void> {
-    await this.hooks.signalled(c, 'SIGKILL', true);
-    await this.engine.backendOf(c).signal(c.id, 'SIGKILL').catch(() => undefined);
-    this.engine.emit(c, 'kill', { signal: '9' });
+  /**
+   * dockerd's killWithSignal: the hooks hear of it (`forGood`: a SIGKILL that ends the restart policy), the
+   * backend delivers it, `kill` is announced, and a paused container thaws so that it arrives. Only
+   * `docker kill` (`strict`) answers with a delivery that failed; a stop or removal goes on regardless.
+   */
+  private async deliver(c: ContainerRecord, sig: NodeJS.Signals, forGood: boolean, strict = false): Promise<void> {
+    await this.hooks.signalled(c, sig, forGood);
+    const sent = this.engine.backendOf(c).signal(c.id, sig);
+    await (strict ? sent : sent.catch(() => undefined));
+    this.engine.emit(c, 'kill', { signal: String(signalNumber(sig)) });
+    await this.control.thawAfterSignal(c, sig);
   }
 }
 
