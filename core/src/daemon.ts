@@ -139,10 +139,17 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const memory = startMallocTuning(logger);
   const servers: Server[] = [];
   const addresses: string[] = [];
-  const closeServers = () => {
+  // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
+  // events), then let backends and plugins release what they hold.
+  const teardown = async () => {
+    memory.close();
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const sock of sockets) sock.destroy();
-    return Promise.all(closed);
+    await Promise.all(closed);
+    // A listener that failed leaves recovery running: the core is closed once it is done with the store.
+    await booted.catch(() => undefined);
+    await core!.close();
+    await releaseHost();
   };
   try {
     for (const { target } of listen) {
@@ -157,12 +164,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await booted;
     timings.finish();
   } catch (err) {
-    memory.close();
-    await closeServers();
-    // A listener that failed leaves recovery running: the core is closed once it is done with the store.
-    await booted.catch(() => undefined);
-    await core.close();
-    await releaseHost();
+    await teardown();
     throw err;
   }
   // As dockerd at startup: containers whose restart policy wants them running start again, now that
@@ -170,14 +172,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   detached(logger, { on: 'start after boot' }, core.runs.startAfterBoot());
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
-    // events), then let backends and plugins release what they hold.
-    memory.close();
-    await closeServers();
-    await core!.close();
-    await releaseHost();
-    uninstallGuard();
-  })());
+  const close = () => (closing ??= teardown().then(uninstallGuard));
   return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }

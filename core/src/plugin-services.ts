@@ -24,10 +24,7 @@ export function backendCatalogOf(core: () => Core, registries: CoreRegistries): 
   return {
     list: () => [...instances().values()].map((b) => ({ name: b.name, kind: b.kind })),
     has: (name) => instances().has(name),
-    isAvailable: (name) => {
-      const b = instances().get(name);
-      return b !== undefined && b.available();
-    },
+    isAvailable: (name) => instances().get(name)?.available() ?? false,
     schedulers: () => [...registries.schedulers.keys()],
   };
 }

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type Logger, POOL_LABEL,
+  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type Logger, POOL_LABEL,
   type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
-import { Collection } from './collection';
 import type { ContainerRecord, ContainerState } from './container-record';
 import { ContainerIO } from './container-io';
 import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
@@ -27,7 +26,6 @@ import type { LifecycleHooks } from './lifecycle/hooks';
 export const DEFAULT_POOL = 'default';
 /** A container as the API names it (id, prefix or name), or its record once found. */
 export type ContainerRef = string | ContainerRecord;
-export { POOL_LABEL };
 
 export interface EngineDeps {
   home: string;

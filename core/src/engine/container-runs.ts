@@ -22,7 +22,7 @@ interface RunState {
  * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
  * waiters, release the admission slot, and auto-remove, or, when a lifecycle hook (the restart policy) asks
  * for another run, show it `restarting` and let the hook start it again. Every path that ends a run goes
- * through onExit.
+ * through recordExit.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();

@@ -11,5 +11,3 @@ export interface VolumeAccess {
   ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
   remove(name: string, force: boolean): Promise<void>;
 }
-
-export type { ContainerRecord };
