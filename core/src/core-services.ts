@@ -4,6 +4,7 @@ import type { LifecycleHook, Logger, NetworkAddressing, NetworkContainerAccess, 
 import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
+import { recoverContainers } from './engine/recovery';
 import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
 import { AdmissionChain } from './engine/admission-chain';
 import { ExecEngine } from './engine/exec-engine';
@@ -53,7 +54,7 @@ export interface CoreInput {
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
 
-/** Wires the engine's services together and loads their state; `runs.recover()` then reconciles with the backends. */
+/** Wires the engine's services together and loads their state; `recover()` then reconciles with the backends. */
 export async function buildCore(input: CoreInput) {
   const { home, store, events, logger, backends, registries, metrics } = input;
   let engine: ContainerEngine | undefined;
@@ -101,7 +102,7 @@ export async function buildCore(input: CoreInput) {
   admission.export(metrics);
   const hooks: LifecycleHook[] = [];
   const lifecycle = combinedHooks(hooks);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission, schedulers: registries.schedulers, lifecycle, logger });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission, schedulers: registries.schedulers, lifecycle });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
@@ -110,8 +111,8 @@ export async function buildCore(input: CoreInput) {
     containersUsingImage,
   });
   await Promise.all([images.load(), volumes.load(), networks.load(), engine.load(), builder?.load()]);
-  // Recovery (runs.recover) is the daemon's to start: it runs while the listeners already answer.
-  const runs = new RunController(engine, logger.child({ area: 'runs' }));
+  const runsLogger = logger.child({ area: 'runs' });
+  const runs = new RunController(engine, runsLogger);
   for (const create of registries.lifecycleHooks) hooks.push(create(lifecycleContext(engine, runs, logger.child({ area: 'lifecycle' }))));
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
@@ -200,8 +201,16 @@ export async function buildCore(input: CoreInput) {
 
   return {
     engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends, diskUsage,
+    /**
+     * At boot (the daemon's to start: it runs while the listeners already answer): workloads a previous daemon
+     * started that live on without it are taken back as running, the others recorded as exited (recovery.ts).
+     */
+    recover: () => recoverContainers(eng, runs, runsLogger),
+    /** dockerd's restore, once plugins are ready: the hooks' boot (the restart policy starts containers again). */
+    startAfterBoot: () => lifecycle.boot(),
     async close() {
-      runs.shutdown();
+      // No policy restart from here on (dockerd's IsShuttingDown), and no probes.
+      lifecycle.shutdown();
       for (const b of backends.values()) await b.close().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));
     },
   };

@@ -128,8 +128,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // Start-up is recovery (DESIGN.md), but the listeners do not wait for it: the store is loaded, so a ping
   // and a list answer at once, while every other request waits until the backends are reconciled and the
   // plugins are ready (recovery-gate.ts).
-  const runs = core.runs;
-  const booted = timings.step('recovery', () => runs.recover()).then(() => timings.step('plugins ready', () => host.ready()));
+  const { recover } = core;
+  const booted = timings.step('recovery', recover).then(() => timings.step('plugins ready', () => host.ready()));
   const gate = recoveryGate(booted);
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
@@ -169,7 +169,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   }
   // As dockerd at startup: containers whose restart policy wants them running start again, now that
   // admission (pools) is ready. Not awaited: a start queued for a pool slot must not hold the listeners.
-  detached(logger, { on: 'start after boot' }, core.runs.startAfterBoot());
+  detached(logger, { on: 'start after boot' }, core.startAfterBoot());
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= teardown().then(uninstallGuard));

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type Logger, POOL_LABEL,
+  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, POOL_LABEL,
   type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
@@ -40,7 +40,6 @@ export interface EngineDeps {
   schedulers: Map<string, Scheduler>;
   /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
-  logger: Logger;
 }
 
 /**

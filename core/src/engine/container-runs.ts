@@ -4,7 +4,6 @@ import {
 import type { ContainerEngine, ContainerRef } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { ContainerControl } from './container-control';
-import { recoverContainers } from './recovery';
 import { releaseAll } from './admission-chain';
 import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 import { guard, transition } from './lifecycle/container-state';
@@ -40,15 +39,6 @@ export class RunController {
     this.control = new ContainerControl(engine, (id) => this.runs.has(id));
   }
 
-  /**
-   * At boot: workloads a previous daemon started that live on without it (cloud tasks) are taken back as
-   * running; the others are recorded as exited. Workloads a backend reports that the store does not know are
-   * rebuilt from their tags. See recovery.ts.
-   */
-  async recover(): Promise<void> {
-    await recoverContainers(this.engine, this, this.logger);
-  }
-
   /** A workload found at boot that no daemon watches: killed (when it still runs) and recorded as exited. */
   async recordLost(c: ContainerRecord): Promise<void> {
     // A backend no longer configured has nothing to kill; the record still says how the run ended.
@@ -64,16 +54,6 @@ export class RunController {
    */
   async adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void> {
     await this.beginRun(c, proc, undefined, true);
-  }
-
-  /** dockerd's restore, once plugins are ready: the hooks' boot (the restart policy starts containers again). */
-  async startAfterBoot(): Promise<void> {
-    await this.hooks.boot();
-  }
-
-  /** The daemon is stopping: no policy restart from here on (dockerd's IsShuttingDown) and no probes. */
-  shutdown(): void {
-    this.hooks.shutdown();
   }
 
   isRunning(id: string): boolean {
