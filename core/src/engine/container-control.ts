@@ -52,26 +52,6 @@ export class ContainerControl {
     await this.record(c, false, signal === 'SIGKILL');
   }
 
-  /** Containers whose `oom` event of this run was sent while it ran (so its exit does not send another). */
-  private readonly oomReported = new Set<string>();
-
-  /** While a run lasts: the backend's OOM kills as dockerd's `oom` events; returns how to stop. */
-  watchOom(c: ContainerRecord): () => void {
-    this.oomReported.delete(c.id);
-    const stop = this.engine.backendOf(c).powers.oom?.watchOom(c.id, () => {
-      this.oomReported.add(c.id);
-      this.engine.emit(this.engine.containers.get(c.id) ?? c, 'oom');
-    });
-    return stop ?? (() => undefined);
-  }
-
-  /** At exit: whether the run's `oom` event is still to be sent (the backend found the kill only then). */
-  oomUnreported(id: string): boolean {
-    const reported = this.oomReported.has(id);
-    this.oomReported.delete(id);
-    return !reported;
-  }
-
   /** `docker commit --pause` (the default): runs `fn` with the container frozen when it runs and can be. */
   async whilePaused<T>(c: ContainerRecord, pause: boolean, fn: () => Promise<T>): Promise<T> {
     if (!pause || c.state.Paused || !this.isRunning(c.id) || !this.engine.backendOf(c).powers.pause) return fn();

@@ -15,6 +15,8 @@ interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
   ended: Promise<void>;
   release?: () => void;
+  /** Its `oom` event was sent while it ran (the backend's watch), so its exit does not send another. */
+  oomReported?: boolean;
 }
 
 /**
@@ -109,8 +111,12 @@ export class RunController {
       this.engine.deps.networks.emitEndpointEvents(c, 'connect');
       this.engine.emit(c, 'start');
     }
-    const stopOom = this.control.watchOom(c);
-    void proc.exited.finally(stopOom)
+    // While the run lasts, the backend's OOM kills are dockerd's `oom` events.
+    const stopOom = this.engine.backendOf(c).powers.oom?.watchOom(c.id, () => {
+      run.oomReported = true;
+      this.engine.emit(this.engine.containers.get(c.id) ?? c, 'oom');
+    });
+    void proc.exited.finally(() => stopOom?.())
       .catch((err: Error): ExitStatus => ({ exitCode: 128, error: err.message }))
       .then(async (status) => { await outputDone; await this.recordExit(c.id, status); })
       .catch((err: Error) => this.logger.error('exit handling failed', { id: c.id, err: err.message }))
@@ -135,7 +141,7 @@ export class RunController {
       await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
       io.finishRun();
       // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
-      if (status.oomKilled && this.control.oomUnreported(id)) this.engine.emit(c, 'oom');
+      if (status.oomKilled && !run?.oomReported) this.engine.emit(c, 'oom');
       this.engine.emit(c, 'die', { exitCode: String(status.exitCode), ...(status.signal ? { signal: status.signal } : {}) });
       this.engine.deps.networks.emitEndpointEvents(c, 'disconnect');
       this.waiters.answer(id, ['next-exit', 'not-running'], status.exitCode, status.error);
