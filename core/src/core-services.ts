@@ -65,28 +65,22 @@ export async function buildCore(input: CoreInput) {
   // The networks plugin gets the containers and the backends' network powers as callbacks, never a driver.
   // The containers it hands back are the records this view gave it.
   const recordOf = (c: NetworkedContainer) => c as ContainerRecord;
+  const networkPower = (c: NetworkedContainer) => engine!.backendOf(recordOf(c)).powers.network;
   const networkAccess: NetworkContainerAccess = {
     ...containersView,
     tryFind: (ref) => engine!.tryFind(ref),
     canSee: (c) => engine!.canSee(recordOf(c)),
     tenant: () => engine!.tenantOf(),
-    saveNetworks: async (id, networks) => {
-      const c = engine!.find(id);
-      await engine!.save({ ...c, networks });
-    },
-    connectEndpoint: async (c, endpoint) => {
-      await engine!.backendOf(recordOf(c)).powers.network?.connectNetwork(c.id, endpoint);
-    },
-    disconnectEndpoint: async (c, networkId) => {
-      await engine!.backendOf(recordOf(c)).powers.network?.disconnectNetwork(c.id, networkId);
-    },
+    saveNetworks: (id, networks) => engine!.save({ ...engine!.find(id), networks }),
+    connectEndpoint: async (c, endpoint) => { await networkPower(c)?.connectNetwork(c.id, endpoint); },
+    disconnectEndpoint: async (c, networkId) => { await networkPower(c)?.disconnectNetwork(c.id, networkId); },
     networkRemoved: async (networkId) => {
       for (const b of backends.values()) {
         await b.powers.network?.removeNetwork(networkId).catch((err: Error) => logger.warn('backend could not remove a network', { backend: b.name, networkId, err: err.message }));
       }
     },
     hostsWriter: (c) => {
-      const power = engine!.backendOf(recordOf(c)).powers.network;
+      const power = networkPower(c);
       return power && ((hosts) => power.updateHosts(c.id, hosts));
     },
   };

@@ -23,7 +23,7 @@ import { registerProcessMemory } from './host/process-memory';
 import { startMallocTuning } from './host/malloc-tune';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
-import { recoveryGate } from './recovery-gate';
+import { gatedUntilBooted } from './recovery-gate';
 import { BootTimings } from './host/boot-timings';
 
 export interface DaemonOptions {
@@ -130,10 +130,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // plugins are ready (recovery-gate.ts).
   const { recover } = core;
   const booted = timings.step('recovery', recover).then(() => timings.step('plugins ready', () => host.ready()));
-  const gate = recoveryGate(booted);
 
   // One daemon, one ID: every listener answers `docker info` with the same one.
-  const apiDeps = gate.wrap(core.apiDeps(randomUUID()));
+  const apiDeps = gatedUntilBooted(booted, core.apiDeps(randomUUID()));
   const sockets = new Set<Socket>();
   // Memory freed after a burst of requests goes back to the system once the daemon is idle (malloc-tune.ts).
   const memory = startMallocTuning(logger);

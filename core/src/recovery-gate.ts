@@ -14,28 +14,22 @@ const ANSWERED_DURING_RECOVERY: ReadonlyArray<{ method: string; path: RegExp }> 
   { method: 'GET', path: /^\/containers\/json\/?$/ },
 ];
 
-export interface RecoveryGate {
-  /** The same deps, with requests outside ANSWERED_DURING_RECOVERY held until `booted` settles. */
-  wrap(deps: ApiServerDeps): ApiServerDeps;
-}
-
 /**
- * Holds requests until `booted` (recovery, then the plugins' ready hooks) settles. Should it fail, the held
- * requests answer with its error while the daemon shuts down, rather than acting on a half-recovered state.
+ * The same deps, with requests outside ANSWERED_DURING_RECOVERY held until `booted` (recovery, then the
+ * plugins' ready hooks) settles. Should it fail, the held requests answer with its error while the daemon
+ * shuts down, rather than acting on a half-recovered state.
  */
-export function recoveryGate(booted: Promise<void>): RecoveryGate {
+export function gatedUntilBooted(booted: Promise<void>, deps: ApiServerDeps): ApiServerDeps {
   let done = false;
   const settled = booted.then(() => { done = true; });
   // The daemon awaits `booted` itself and reports its failure; this copy must not count as unhandled.
   settled.catch(() => undefined);
   const mustWait = (method: string, path: string) => !done && !ANSWERED_DURING_RECOVERY.some((r) => r.method === method && r.path.test(path));
   return {
-    wrap: (deps) => ({
-      ...deps,
-      admitRequest: async (method, path, bearerToken) => {
-        if (mustWait(method, path)) await settled;
-        return deps.admitRequest(method, path, bearerToken);
-      },
-    }),
+    ...deps,
+    admitRequest: async (method, path, bearerToken) => {
+      if (mustWait(method, path)) await settled;
+      return deps.admitRequest(method, path, bearerToken);
+    },
   };
 }
