@@ -5,6 +5,7 @@ export * from './services';
 export * from './extension-points';
 export * from './tracing';
 export * from './contracts/backend';
+export * from './contracts/driver-powers';
 export * from './contracts/resources';
 export * from './contracts/records';
 export * from './contracts/store';
