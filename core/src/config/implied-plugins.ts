@@ -9,6 +9,8 @@ import { loadPluginEntry, type LoadedPlugin } from '../host/plugin-loader';
 const IMPLIED: PluginEntry[] = [
   // Docker's `local` volume driver.
   'volumes-local',
+  // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
+  'malloc-tune',
 ];
 
 export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: string, configDir: string): Promise<LoadedPlugin[]> {

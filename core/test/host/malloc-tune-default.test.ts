@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coreServices, definePlugin, type PluginEntry } from '@sockerless/sdk';
+import { silentLogger } from '@sockerless/sdk/testing';
+import { startDaemon, type RunningDaemon } from '../../src/daemon';
+
+/** malloc tuning is the `malloc-tune` plugin, implied by every config; it learns of requests through `coreServices.requests`. */
+let home: string;
+let daemon: RunningDaemon | undefined;
+beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-malloc-tune-')); });
+afterEach(async () => {
+  await daemon?.close();
+  daemon = undefined;
+  rmSync(home, { recursive: true, force: true });
+});
+
+const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
+const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
+
+test('a config without malloc-tune boots with it', async () => {
+  daemon = await boot(['store-sqlite']);
+  expect(pluginIds(daemon)).toContain('malloc-tune');
+});
+
+test('a config that names malloc-tune gets it once', async () => {
+  daemon = await boot(['store-sqlite', 'malloc-tune']);
+  expect(pluginIds(daemon).filter((id) => id === 'malloc-tune')).toHaveLength(1);
+});
+
+test('each API request reaches the request-activity listeners, until one stops listening', async () => {
+  let seen = 0;
+  let stop = () => undefined as unknown;
+  const counter = definePlugin({
+    id: 'request-counter',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({ deps: { requests: coreServices.requests }, init({ requests }) { stop = requests.onRequest(() => { seen++; }); } });
+    },
+  });
+  daemon = await boot(['store-sqlite', counter]);
+  const url = `${daemon.addresses[0].replace('tcp://', 'http://')}/_ping`;
+  await (await fetch(url)).text();
+  await (await fetch(url)).text();
+  expect(seen).toBe(2);
+  stop();
+  await (await fetch(url)).text();
+  expect(seen).toBe(2);
+});
