@@ -29,7 +29,6 @@ import { registerBuildRoutes } from './docker-api/build';
 import { runStepContainer } from './engine/run-step';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { assertLogsReadable } from './engine/log-config';
 import { streamContentType } from './docker-api/hijack';
 import { registerStatusRoute } from './management/status-route';
 import type { BootStep } from './host/boot-timings';
@@ -82,6 +81,8 @@ export async function buildCore(input: CoreInput) {
     },
   };
   if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
+  if (!registries.logDriver) throw new Error('no log driver plugin is configured (the default is logs-local)');
+  const logs = registries.logDriver.driver;
   const images = registries.imageStore.create({
     home, store, events, logger: logger.child({ area: 'images' }),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
@@ -90,7 +91,7 @@ export async function buildCore(input: CoreInput) {
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger, logs });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
@@ -153,7 +154,7 @@ export async function buildCore(input: CoreInput) {
       });
       router.get('/containers/:id/logs', async (ctx) => {
         const c = eng.find(ctx.params.id);
-        assertLogsReadable(c);
+        logs.assertReadable(c.hostConfig.LogConfig);
         await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
       });
       registerArchiveRoutes(router, eng);

@@ -9,6 +9,7 @@ import type { HttpRoutesRegistry } from './contracts/http-routes';
 import type { VolumeDriverRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
 import type { BuilderRegistry } from './contracts/build';
+import type { LogDriverRegistry } from './contracts/logs';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -23,3 +24,5 @@ export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriver
 export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });
 /** `docker build` (the classic builder and its step cache); `builder` unless a configured plugin provides one. */
 export const coreBuilderExtensionPoint = createExtensionPoint<BuilderRegistry>({ id: 'core.builder', cardinality: 'single', defaultPlugin: 'builder' });
+/** Docker's log driver (where container output is kept, what `docker logs` reads); `logs-local` unless a configured plugin provides one. */
+export const coreLogDriverExtensionPoint = createExtensionPoint<LogDriverRegistry>({ id: 'core.logDriver', cardinality: 'single', defaultPlugin: 'logs-local' });

@@ -19,6 +19,8 @@ export * from './contracts/pools';
 export * from './contracts/volumes';
 export * from './contracts/images';
 export * from './contracts/build';
+export * from './contracts/logs';
+export * from './clock';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';

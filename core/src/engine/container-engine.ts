@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
+  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger, type LogDriver,
   POOL_LABEL, type CreateAdmission, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
@@ -13,7 +13,6 @@ import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
-import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
 import { ContainerNetworking } from './container-networking';
@@ -45,6 +44,7 @@ export interface EngineDeps {
   schedulers: Map<string, Scheduler>;
   admissionTiming: AdmissionTiming;
   logger: Logger;
+  logs: LogDriver;
 }
 
 /**
@@ -128,7 +128,7 @@ export class ContainerEngine {
   ioOf(id: string): ContainerIO {
     let io = this.io.get(id);
     if (!io) {
-      io = new ContainerIO(new ContainerLog(join(this.containerDir(id), 'container.log')));
+      io = new ContainerIO(this.deps.logs.open(id));
       this.io.set(id, io);
     }
     return io;
@@ -159,7 +159,7 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     validateHealthcheck(body.Healthcheck);
     validateRestartPolicy(body.HostConfig ?? {});
-    validateCreateSettings(body);
+    validateCreateSettings(body, this.deps.logs);
     validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);

@@ -1,14 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreServices, definePlugin, type PluginEntry } from '@sockerless/sdk';
+import { coreLogDriverExtensionPoint, coreServices, definePlugin, type PluginEntry } from '@sockerless/sdk';
 import { silentLogger } from '@sockerless/sdk/testing';
 import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { LocalLogDriver } from '../../../plugins/logs-local/src';
 
-/** malloc tuning is the `malloc-tune` plugin, implied by every config; it learns of requests through `coreServices.requests`. */
+/**
+ * Parts of dockerd that are plugins a config need not name: the log driver (core.logDriver's default,
+ * logs-local) and malloc tuning (malloc-tune, implied by id, told of requests through coreServices.requests).
+ */
 let home: string;
 let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-malloc-tune-')); });
+beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-default-plugins-')); });
 afterEach(async () => {
   await daemon?.close();
   daemon = undefined;
@@ -17,6 +21,27 @@ afterEach(async () => {
 
 const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
 const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
+
+test('a config without a log driver boots with logs-local, once when it names it', async () => {
+  daemon = await boot(['store-sqlite']);
+  expect(daemon.host.registries.logDriver?.pluginId).toBe('logs-local');
+  await daemon.close();
+  daemon = await boot(['store-sqlite', 'logs-local']);
+  expect(pluginIds(daemon).filter((id) => id === 'logs-local')).toHaveLength(1);
+});
+
+test('a configured log driver replaces the default', async () => {
+  const custom = definePlugin({
+    id: 'my-logs',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({ deps: { logs: coreLogDriverExtensionPoint }, init({ logs }) { logs.setLogDriver(new LocalLogDriver(home)); } });
+    },
+  });
+  daemon = await boot(['store-sqlite', custom]);
+  expect(pluginIds(daemon)).not.toContain('logs-local');
+  expect(daemon.host.registries.logDriver?.pluginId).toBe('my-logs');
+});
 
 test('a config without malloc-tune boots with it', async () => {
   daemon = await boot(['store-sqlite']);

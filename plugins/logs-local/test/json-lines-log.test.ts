@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerLog, type LogEntry } from '../../src/engine/log-store';
+import type { LogEntry } from '@sockerless/sdk';
+import { JsonLinesLog as ContainerLog } from '../src/json-lines-log';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-log-')); });
