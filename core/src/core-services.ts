@@ -110,13 +110,7 @@ export async function buildCore(input: CoreInput) {
     volumes,
     containers: () => eng.all().filter((c) => eng.canSee(c)),
     writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
-  });
-  // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
-  diskUsage.useBuildCache({
-    buildCacheUsage: async () => {
-      const records = builder?.usage() ?? [];
-      return { records, size: records.reduce((n, r) => n + r.Size, 0) };
-    },
+    buildCache: () => builder?.usage() ?? [],
   });
 
   const apiDeps = (id: string): ApiServerDeps => ({

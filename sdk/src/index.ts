@@ -21,6 +21,7 @@ export * from './contracts/images';
 export * from './contracts/build';
 export * from './contracts/logs';
 export * from './clock';
+export * from './directory-size';
 export * from './archive';
 export * from './layer-tar';
 export * from './signals';
