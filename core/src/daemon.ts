@@ -20,7 +20,6 @@ import { checkListenerSecurity, resolveListenerSecurity } from './listener-secur
 import type { RunningSimulator } from './simulators';
 import { provideRootServices } from './host/root-services';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
-import { registerProcessMemory } from './host/process-memory';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
 import { recoveryGate } from './recovery-gate';
@@ -89,7 +88,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   };
   const { events, metrics, tracer, simulators, agents, requestCame } = provideRootServices(host, { home, logger, loaded, requireCore });
   const counters = uncaughtCounters(metrics);
-  registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
   host.register(await impliedContributors((pointId) => host.dependsOn(pointId), loaded.file, loaded.dir));

@@ -1,4 +1,4 @@
-import { noopTracer, type AdmissionController, type BackendDriver, type SpanAttributes, type StateStore, type Tracer } from '@sockerless/sdk';
+import { noopTracer, withSpans, type AdmissionController, type BackendDriver, type StateStore, type Tracer } from '@sockerless/sdk';
 import type { CoreRegistries } from './registries';
 
 /**
@@ -19,28 +19,6 @@ export class CoreTracer implements Tracer {
   }
 
   span: Tracer['span'] = (name, attributes, fn, options) => this.target.span(name, attributes, fn, options);
-}
-
-/**
- * The same object, with each named method run in a span of its own (`<prefix>.<method>`); other properties,
- * and methods the object does not have, are left as they are, so optional methods stay optional.
- */
-function withSpans<T extends object>(target: T, tracer: Tracer, prefix: string, methods: (name: string) => boolean, attributesOf: (args: unknown[]) => SpanAttributes): T {
-  const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
-    get(obj, prop) {
-      // Read on the object itself, not the proxy: a getter or method may use the class's #private fields.
-      const value = Reflect.get(obj, prop) as unknown;
-      if (typeof value !== 'function' || typeof prop !== 'string' || !methods(prop)) return value;
-      let fn = wrapped.get(prop);
-      if (!fn) {
-        const original = value as (...args: unknown[]) => unknown;
-        fn = (...args: unknown[]) => tracer.span(`${prefix}.${prop}`, attributesOf(args), () => original.apply(obj, args));
-        wrapped.set(prop, fn);
-      }
-      return fn;
-    },
-  });
 }
 
 /** The container a driver call is about: its first argument, an id or a spec with one. */

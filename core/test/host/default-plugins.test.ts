@@ -43,9 +43,11 @@ test('a configured log driver replaces the default', async () => {
   expect(daemon.host.registries.logDriver?.pluginId).toBe('my-logs');
 });
 
-test('a config without malloc-tune boots with it', async () => {
+test('a config without malloc-tune boots with it, and /metrics has the process memory it reports', async () => {
   daemon = await boot(['store-sqlite']);
   expect(pluginIds(daemon)).toContain('malloc-tune');
+  const metrics = await (await fetch(`${daemon.addresses[0].replace('tcp://', 'http://')}/metrics`)).text();
+  expect(metrics).toMatch(/^sockerless_process_memory_bytes\{kind="rss"\} [1-9]/m);
 });
 
 test('a config that names malloc-tune gets it once', async () => {
