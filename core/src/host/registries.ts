@@ -9,6 +9,8 @@ import {
   coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint, coreLogDriverExtensionPoint,
 } from '@sockerless/sdk';
 
+type SingleSlot = 'store' | 'tracer' | 'imageStore' | 'builder' | 'logDriver';
+
 /**
  * The collectors behind the core's extension points. Plugins add to them during `init`; the core reads them
  * once every plugin has initialised, and freezes them so a late registration is a loud error.
@@ -38,6 +40,14 @@ export class CoreRegistries {
     if (this.frozen) throw new Error(`plugin '${pluginId}' registered a ${what} after boot; register in init`);
   }
 
+  /** A point that takes one contributor (`what` with its article): a second one fails the boot, naming both. */
+  private setOnce<K extends SingleSlot>(slot: K, what: string, pluginId: string, value: Omit<NonNullable<CoreRegistries[K]>, 'pluginId'>): void {
+    this.check(what.replace(/^an? /, ''), pluginId);
+    const prior = this[slot];
+    if (prior) throw new Error(`${what} is provided by both '${prior.pluginId}' and '${pluginId}'; configure one`);
+    (this as Pick<CoreRegistries, K>)[slot] = { ...value, pluginId } as CoreRegistries[K];
+  }
+
   /** The implementation object each plugin receives for a core extension point, tagged with its id. */
   forPlugin(pluginId: string): Map<string, unknown> {
     const drivers: BackendDriverRegistry = {
@@ -46,41 +56,6 @@ export class CoreRegistries {
         const prior = this.drivers.get(factory.kind);
         if (prior) throw new Error(`backend driver kind '${factory.kind}' is registered by both '${prior.pluginId}' and '${pluginId}'`);
         this.drivers.set(factory.kind, { factory, pluginId });
-      },
-    };
-    const store: StoreRegistry = {
-      setStore: (s) => {
-        this.check('store', pluginId);
-        if (this.store) throw new Error(`a store is provided by both '${this.store.pluginId}' and '${pluginId}'; configure one`);
-        this.store = { store: s, pluginId };
-      },
-    };
-    const tracing: TracingRegistry = {
-      setTracer: (t) => {
-        this.check('tracer', pluginId);
-        if (this.tracer) throw new Error(`a tracer is set by both '${this.tracer.pluginId}' and '${pluginId}'; configure one`);
-        this.tracer = { tracer: t, pluginId };
-      },
-    };
-    const imageStore: ImageStoreRegistry = {
-      setImageStore: (create) => {
-        this.check('image store', pluginId);
-        if (this.imageStore) throw new Error(`an image store is provided by both '${this.imageStore.pluginId}' and '${pluginId}'; configure one`);
-        this.imageStore = { create, pluginId };
-      },
-    };
-    const builder: BuilderRegistry = {
-      setBuilder: (create) => {
-        this.check('builder', pluginId);
-        if (this.builder) throw new Error(`a builder is provided by both '${this.builder.pluginId}' and '${pluginId}'; configure one`);
-        this.builder = { create, pluginId };
-      },
-    };
-    const logDriver: LogDriverRegistry = {
-      setLogDriver: (driver) => {
-        this.check('log driver', pluginId);
-        if (this.logDriver) throw new Error(`a log driver is provided by both '${this.logDriver.pluginId}' and '${pluginId}'; configure one`);
-        this.logDriver = { driver, pluginId };
       },
     };
     const schedulers: SchedulerRegistry = {
@@ -109,6 +84,11 @@ export class CoreRegistries {
         this.volumeDrivers.set(driver.name, driver);
       },
     };
+    const store: StoreRegistry = { setStore: (s) => this.setOnce('store', 'a store', pluginId, { store: s }) };
+    const tracing: TracingRegistry = { setTracer: (t) => this.setOnce('tracer', 'a tracer', pluginId, { tracer: t }) };
+    const imageStore: ImageStoreRegistry = { setImageStore: (create) => this.setOnce('imageStore', 'an image store', pluginId, { create }) };
+    const builder: BuilderRegistry = { setBuilder: (create) => this.setOnce('builder', 'a builder', pluginId, { create }) };
+    const logDriver: LogDriverRegistry = { setLogDriver: (driver) => this.setOnce('logDriver', 'a log driver', pluginId, { driver }) };
     return new Map<string, unknown>([
       [coreBackendDriversExtensionPoint.id, drivers],
       [coreStoreExtensionPoint.id, store],
