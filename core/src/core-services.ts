@@ -21,7 +21,7 @@ import { registerImageRoutes } from './docker-api/images';
 import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
-import { DiskUsage, imageSizeOf } from './engine/disk-usage';
+import { imageSizeOf, type DiskUsageDeps } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -105,13 +105,13 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
-  const diskUsage = new DiskUsage({
+  const diskUsage: DiskUsageDeps = {
     images,
     volumes,
     containers: () => eng.all().filter((c) => eng.canSee(c)),
     writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
     buildCache: () => builder?.usage() ?? [],
-  });
+  };
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -182,7 +182,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends, diskUsage,
+    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.close().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

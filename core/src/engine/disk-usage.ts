@@ -34,42 +34,38 @@ export interface DiskUsageJson extends Partial<ImageDiskUsage> {
   BuilderSize?: number;
 }
 
-export class DiskUsage {
-  constructor(private readonly deps: DiskUsageDeps) {}
-
-  async compute(types: DiskUsageType[] = []): Promise<DiskUsageJson> {
-    const wants = (t: DiskUsageType) => types.length === 0 || types.includes(t);
-    const out: DiskUsageJson = {};
-    if (wants('image')) {
-      const containers = this.deps.containers();
-      Object.assign(out, this.deps.images.diskUsage((imageId) => containers.filter((c) => c.imageId === imageId).length));
-    }
-    if (wants('container')) out.Containers = await this.containerUsage();
-    if (wants('volume')) out.Volumes = await this.volumeUsage();
-    if (wants('build-cache')) {
-      out.BuildCache = this.deps.buildCache();
-      out.BuilderSize = out.BuildCache.reduce((n, r) => n + r.Size, 0);
-    }
-    return out;
+/** The parts `types` asks for, all of them when it is empty. */
+export async function computeDiskUsage(deps: DiskUsageDeps, types: DiskUsageType[] = []): Promise<DiskUsageJson> {
+  const wants = (t: DiskUsageType) => types.length === 0 || types.includes(t);
+  const out: DiskUsageJson = {};
+  if (wants('image')) {
+    const containers = deps.containers();
+    Object.assign(out, deps.images.diskUsage((imageId) => containers.filter((c) => c.imageId === imageId).length));
   }
-
-  /** dockerd's SizeRootFs is the writable layer plus the image's layers. */
-  private async containerUsage(): Promise<Record<string, unknown>[]> {
-    const list = [...this.deps.containers()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
-    return Promise.all(list.map(async (c) => {
-      const rw = (await this.deps.writableLayerSize(c)) ?? 0;
-      return summarizeContainer(c, { rw, rootFs: rw + imageSizeOf(this.deps.images, c.imageId) });
-    }));
+  if (wants('container')) out.Containers = await containerUsage(deps);
+  if (wants('volume')) out.Volumes = await volumeUsage(deps);
+  if (wants('build-cache')) {
+    out.BuildCache = deps.buildCache();
+    out.BuilderSize = out.BuildCache.reduce((n, r) => n + r.Size, 0);
   }
+  return out;
+}
 
-  /** Every volume here is a local directory, so dockerd's -1 ("unknown", for other drivers) never applies. */
-  private async volumeUsage(): Promise<VolumeUsageJson[]> {
-    const { Volumes } = this.deps.volumes.list();
-    return Promise.all(Volumes.map(async (v) => ({
-      ...v,
-      UsageData: { Size: await directorySize(v.Mountpoint), RefCount: this.deps.volumes.usedBy(v.Name).length },
-    })));
-  }
+/** dockerd's SizeRootFs is the writable layer plus the image's layers. */
+async function containerUsage(deps: DiskUsageDeps): Promise<Record<string, unknown>[]> {
+  const list = [...deps.containers()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+  return Promise.all(list.map(async (c) => {
+    const rw = (await deps.writableLayerSize(c)) ?? 0;
+    return summarizeContainer(c, { rw, rootFs: rw + imageSizeOf(deps.images, c.imageId) });
+  }));
+}
+
+/** Every volume here is a local directory, so dockerd's -1 ("unknown", for other drivers) never applies. */
+async function volumeUsage(deps: DiskUsageDeps): Promise<VolumeUsageJson[]> {
+  return Promise.all(deps.volumes.list().Volumes.map(async (v) => ({
+    ...v,
+    UsageData: { Size: await directorySize(v.Mountpoint), RefCount: deps.volumes.usedBy(v.Name).length },
+  })));
 }
 
 /** The size of an image's layers; 0 for an image removed by force while a container still uses it. */
