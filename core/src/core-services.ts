@@ -29,7 +29,6 @@ import { registerBuildRoutes } from './docker-api/build';
 import { runStepContainer } from './engine/run-step';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { streamContentType } from './docker-api/hijack';
 import { registerStatusRoute } from './management/status-route';
 import type { BootStep } from './host/boot-timings';
 
@@ -146,11 +145,7 @@ export async function buildCore(input: CoreInput) {
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
         imageSize: (imageId) => imageSizeOf(images, imageId),
       });
-      router.get('/containers/:id/logs', async (ctx) => {
-        const c = eng.find(ctx.params.id);
-        logs.assertReadable(c.hostConfig.LogConfig);
-        await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
-      });
+      router.get('/containers/:id/logs', (ctx) => streamLogs(eng, (cid) => runs.isRunning(cid), ctx));
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);

@@ -4,7 +4,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
-import type { StreamConnection } from './hijack';
+import { streamContentType, type StreamConnection } from './hijack';
 import { queryBool, queryString, requestLog } from './http';
 
 export interface AttachOptions {
@@ -146,8 +146,9 @@ export function rfc3339Nano(timeNano: number): string {
 }
 
 /** `GET /containers/{id}/logs`. */
-export async function streamLogs(engine: ContainerEngine, isRunning: (id: string) => boolean, ctx: Context, contentType: string): Promise<void> {
+export async function streamLogs(engine: ContainerEngine, isRunning: (id: string) => boolean, ctx: Context): Promise<void> {
   const c = engine.find(ctx.params.id);
+  engine.deps.logs.assertReadable(c.hostConfig.LogConfig);
   const stdout = queryBool(ctx, 'stdout');
   const stderr = queryBool(ctx, 'stderr');
   if (!stdout && !stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
@@ -164,7 +165,7 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
   const render = (e: LogEntry) => encode(e.stream, timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNano)} `), e.data]) : e.data);
   ctx.respond = false;
   const res = ctx.res;
-  res.writeHead(200, { 'Content-Type': contentType });
+  res.writeHead(200, { 'Content-Type': streamContentType(ctx.state.apiVersion, c.config.Tty) });
   res.flushHeaders();
   // The sink runs inside the process's output listener (a followed log): guarded, a client gone mid-write cannot throw there.
   const stop = await engine.ioOf(c.id).log.read({ stdout, stderr, since, until, tail, follow: follow && isRunning(c.id) }, {
