@@ -73,13 +73,8 @@ export class JsonLinesLog extends EventEmitter implements ContainerLog {
     this.emit('run-end');
   }
 
-  /** Everything written so far is on disk already (appends are synchronous); kept for the readers' contract. */
-  async sync(): Promise<void> {
-    return undefined;
-  }
-
+  /** Everything written so far is on disk already: appends are synchronous. */
   async readAll(): Promise<LogEntry[]> {
-    await this.sync();
     if (!existsSync(this.file)) return [];
     const out: LogEntry[] = [];
     const rl = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
@@ -134,7 +129,6 @@ export class JsonLinesLog extends EventEmitter implements ContainerLog {
    * undefined for an empty log. Recovery asks a cloud backend for the output written after it.
    */
   async lastEntryTime(): Promise<Date | undefined> {
-    await this.sync();
     let handle: FileHandle | undefined;
     try {
       handle = await open(this.file, 'r');
