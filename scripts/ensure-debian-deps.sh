@@ -6,7 +6,7 @@
 #            namespaces, isolated from each other by FORWARD rules; and gcc, libc6-dev and libseccomp-dev,
 #            with which the local backend compiles its static `confine` helper (capabilities, seccomp,
 #            user switch inside the sandbox; see docs/isolation.md) and its `shim` monitor (live-restore), and
-#            the core its malloc tuning addon (core/native/malloc-tune.c: memory freed after a burst of requests
+#            the malloc-tune plugin its addon (plugins/malloc-tune/native/malloc-tune.c: memory freed after a burst of requests
 #            goes back when idle), and Docker's default seccomp profile (see below); and attr, whose getfattr
 #            finds the opaque directories (trusted.overlay.opaque) of a container's writable layer for
 #            `docker diff` and `docker commit`. A name starting with / is a file.

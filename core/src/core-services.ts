@@ -19,7 +19,7 @@ import { registerImageRoutes } from './docker-api/images';
 import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
-import { DiskUsage, imageSizeOf } from './engine/disk-usage';
+import { imageSizeOf, type DiskUsageDeps } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
@@ -27,8 +27,6 @@ import { registerBuildRoutes } from './docker-api/build';
 import { runStepContainer } from './engine/run-step';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { assertLogsReadable } from './engine/log-config';
-import { streamContentType } from './docker-api/hijack';
 import { registerStatusRoute } from './management/status-route';
 import type { BootStep } from './host/boot-timings';
 
@@ -90,6 +88,8 @@ export async function buildCore(input: CoreInput) {
     },
   };
   if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
+  if (!registries.logDriver) throw new Error('no log driver plugin is configured (the default is logs-local)');
+  const logs = registries.logDriver.driver;
   const images = registries.imageStore.create({
     home, store, events, logger: logger.child({ area: 'images' }),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
@@ -103,7 +103,7 @@ export async function buildCore(input: CoreInput) {
   admissionTiming.export(metrics);
   const hooks: LifecycleHook[] = [];
   const lifecycle = combinedHooks(hooks);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger, logs });
   const builder = registries.builder?.create({
     home, store, images,
     runStep: (req) => runStepContainer(engine!, runs, req),
@@ -118,19 +118,13 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
-  const diskUsage = new DiskUsage({
+  const diskUsage: DiskUsageDeps = {
     images,
     volumes,
     containers: () => eng.all().filter((c) => eng.canSee(c)),
     writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
-  });
-  // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
-  diskUsage.useBuildCache({
-    buildCacheUsage: async () => {
-      const records = builder?.usage() ?? [];
-      return { records, size: records.reduce((n, r) => n + r.Size, 0) };
-    },
-  });
+    buildCache: () => builder?.usage() ?? [],
+  };
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -165,11 +159,7 @@ export async function buildCore(input: CoreInput) {
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
         imageSize: (imageId) => imageSizeOf(images, imageId),
       });
-      router.get('/containers/:id/logs', async (ctx) => {
-        const c = eng.find(ctx.params.id);
-        assertLogsReadable(c);
-        await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
-      });
+      router.get('/containers/:id/logs', (ctx) => streamLogs(eng, (cid) => runs.isRunning(cid), ctx));
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
@@ -201,7 +191,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends, diskUsage,
+    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends,
     async close() {
       runs.shutdown();
       for (const b of backends.values()) await b.close().catch((err: Error) => logger.warn('backend close failed', { backend: b.name, err: err.message }));

@@ -11,6 +11,7 @@ import type { ImageStoreRegistry } from './contracts/images';
 import type { BuilderRegistry } from './contracts/build';
 import type { NetworksRegistry } from './contracts/networks';
 import type { LifecycleHooksRegistry } from './contracts/lifecycle';
+import type { LogDriverRegistry } from './contracts/logs';
 
 /** The extension points the core owns. Contributors register in `init`; the core reads them after all inits. */
 export const coreBackendDriversExtensionPoint = createExtensionPoint<BackendDriverRegistry>({ id: 'core.backendDrivers' });
@@ -32,3 +33,5 @@ export const coreNetworksExtensionPoint = createExtensionPoint<NetworksRegistry>
  * and `restart-policy`, added to a config that does not list them (core/src/config/implied-plugins.ts).
  */
 export const coreLifecycleHooksExtensionPoint = createExtensionPoint<LifecycleHooksRegistry>({ id: 'core.lifecycleHooks' });
+/** Docker's log driver (where container output is kept, what `docker logs` reads); `logs-local` unless a configured plugin provides one. */
+export const coreLogDriverExtensionPoint = createExtensionPoint<LogDriverRegistry>({ id: 'core.logDriver', cardinality: 'single', defaultPlugin: 'logs-local' });

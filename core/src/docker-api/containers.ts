@@ -63,7 +63,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
 
   router.get('/containers/:id/json', async (ctx) => {
     const c = find(ctx);
-    const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
+    const body = inspectContainer(c, { path: engine.deps.logs.logPath(c.id), config: engine.deps.logs.configView(c.hostConfig.LogConfig) });
     if (queryBool(ctx, 'size')) {
       const driver = engine.backendOf(c).powers.diskUsage;
       if (driver) {

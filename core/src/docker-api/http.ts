@@ -1,6 +1,16 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { InvalidArgumentError, type Logger } from '@sockerless/sdk';
 export { matchesLabelFilters } from '@sockerless/sdk/images';
+
+/** `/vX.Y/...`: the API version a client asked for, and the path without it. */
+export const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+
+/** The token of `Authorization: Bearer ...` (what admission's tenants check), '' without one. */
+export function bearerOf(headers: IncomingMessage['headers']): string {
+  const h = headers.authorization ?? '';
+  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
+}
 
 /** Docker's daemon refuses JSON bodies it cannot parse with 400; we also bound their size. */
 export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;

@@ -13,15 +13,13 @@ import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/s
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
-import { readJson, requestLog } from './http';
+import { bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { callerContext } from '../engine/caller';
 import { ATTACH_WS_PATH, attachWebsocket } from './attach-websocket';
 import { requestTracing, traceUpgrade } from './request-tracing';
-
-const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
 export interface ApiServerDeps {
   logger: Logger;
@@ -50,11 +48,6 @@ function splitVersion(path: string): { version?: string; rest: string } {
     throw Object.assign(new Error(`client version ${m[1]} is too new. Maximum supported API version is ${MAX_API_VERSION}`), { status: 400 });
   }
   return { version: m[1], rest: m[2] };
-}
-
-function bearerOf(headers: IncomingMessage['headers']): string {
-  const h = headers.authorization ?? '';
-  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
 }
 
 /** Maps thrown errors to Docker's status codes and `{"message"}` bodies; a broken stream is cut. */

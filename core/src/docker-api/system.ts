@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import coerce from 'semver/functions/coerce';
 import lt from 'semver/functions/lt';
-import { diskUsageTypes, type DiskUsage } from '../engine/disk-usage';
+import { computeDiskUsage, diskUsageTypes, type DiskUsageDeps } from '../engine/disk-usage';
 
 export const MIN_API_VERSION = '1.24';
 export const MAX_API_VERSION = '1.50';
@@ -116,12 +116,12 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
 }
 
 /** `GET /system/df`; `type` (repeatable) narrows what is computed from API 1.42 on, as in dockerd. */
-export function registerDiskUsageRoute(router: Router, usage: DiskUsage): void {
+export function registerDiskUsageRoute(router: Router, usage: DiskUsageDeps): void {
   router.get('/system/df', async (ctx) => {
     const raw = ctx.query.type;
     const values = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter(Boolean);
     const version = ctx.state.apiVersion ? coerce(ctx.state.apiVersion as string) : null;
     const typed = !version || !lt(version, '1.42.0');
-    ctx.body = await usage.compute(typed ? diskUsageTypes(values) : []);
+    ctx.body = await computeDiskUsage(usage, typed ? diskUsageTypes(values) : []);
   });
 }

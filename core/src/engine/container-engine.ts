@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
+  ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger, type LogDriver,
   POOL_LABEL, type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
@@ -13,7 +13,6 @@ import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
-import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
 import type { AdmissionTiming } from './admission-timing';
 import { validateCreateSettings } from './create-validation';
@@ -44,6 +43,7 @@ export interface EngineDeps {
   /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
   logger: Logger;
+  logs: LogDriver;
 }
 
 /**
@@ -136,7 +136,7 @@ export class ContainerEngine {
   ioOf(id: string): ContainerIO {
     let io = this.io.get(id);
     if (!io) {
-      io = new ContainerIO(new ContainerLog(join(this.containerDir(id), 'container.log')));
+      io = new ContainerIO(this.deps.logs.open(id));
       this.io.set(id, io);
     }
     return io;
@@ -166,7 +166,7 @@ export class ContainerEngine {
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
-    validateCreateSettings(body);
+    validateCreateSettings(body, this.deps.logs);
     validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
