@@ -3,12 +3,12 @@ import { defineConfig } from '@sockerless/sdk';
 /**
  * The embedded default: containers run in a local bubblewrap sandbox, state lives in SQLite under
  * SOCKERLESS_HOME, and the API listens on unix://$SOCKERLESS_HOME/docker.sock. Copy this file and pass it with `sockerless daemon --config FILE` to change it.
- * `volumes-local` (Docker's `local` volume driver), `image-store` and `builder` are added to a config that does
- * not list them. The commands and presets the `sockerless` CLI offers beside its own come from the plugins
+ * `volumes` (Docker's volume service), `volumes-local` (its `local` driver), `image-store` and `builder` are
+ * added to a config that does not list them. The commands and presets the `sockerless` CLI offers beside its own come from the plugins
  * listed in sockerless.cli.json.
  */
 export default defineConfig({
-  plugins: ['store-sqlite', 'image-store', 'builder', 'backend-local', 'volumes-local'],
+  plugins: ['store-sqlite', 'image-store', 'builder', 'backend-local', 'volumes', 'volumes-local'],
   backends: { local: { driver: 'local' } },
   defaultBackend: 'local',
 });

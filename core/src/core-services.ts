@@ -9,7 +9,7 @@ import { NetworkService } from './engine/networks';
 import { networkEventVisibleTo } from './engine/network-tenancy';
 import type { NetworkAddressing } from './engine/network-addressing';
 import type { ContainerRecord, EndpointSettings } from './engine/container-record';
-import { admissionVolumeScope, VolumeService } from './engine/volumes';
+import { currentCaller } from './engine/caller';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import type { RunningSimulator } from './simulators';
@@ -26,7 +26,7 @@ import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import { registerBuildRoutes } from './docker-api/build';
-import { runStepContainer } from './engine/run-step';
+import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { assertLogsReadable } from './engine/log-config';
@@ -86,14 +86,15 @@ export async function buildCore(input: CoreInput) {
     home, store, events, logger: logger.child({ area: 'images' }),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
   });
-  const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
+  if (!registries.volumes) throw new Error('no volume store plugin is configured (the default is volumes)');
+  const volumes = registries.volumes.create({ store, events, drivers: registries.volumeDrivers, admission: registries.admission, caller: currentCaller, containers: containersView });
   const networks = new NetworkService(store, events, containersView, input.addressing);
   const admissionTiming = new AdmissionTiming();
   admissionTiming.export(metrics);
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, logger });
   const builder = registries.builder?.create({
     home, store, images,
-    runStep: (req) => runStepContainer(engine!, runs, req),
+    containers: stepContainers(engine, () => runs),
     // A RUN step needs a backend that can read a container's layer (the builder answers 501 where none can).
     runSupported: () => [...backends.values()].some((b) => b.powers.layer !== undefined),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),

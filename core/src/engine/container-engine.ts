@@ -21,7 +21,6 @@ import { validatePortBindings } from './port-bindings';
 import { validateCreateSettings } from './create-validation';
 import { linkEnv, normalizeLinks } from './legacy-links';
 import { withLegacyMacAddress } from './network-endpoints';
-import { volumeSubpath } from './volume-subpath';
 import { mergeHealthcheck, validateHealthcheck } from './health-config';
 import { validateRestartPolicy } from './restart-policy';
 import { consoleSizeOf } from './console-size';
@@ -243,7 +242,7 @@ export class ContainerEngine {
     for (const m of mountRequests) {
       if (m.type === 'volume') {
         const vol = await this.deps.volumes.ensure(m.source || newId());
-        mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(vol.Mountpoint, m.subpath) : vol.Mountpoint));
+        mounts.push(mountPointOf({ ...m, source: vol.Name }, await this.deps.volumes.mountSource(vol.Name, m.subpath)));
       } else if (m.type === 'bind') {
         if (!existsSync(m.source)) {
           if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, type BuildCacheJson, type ImageStore, type ImageSummaryJson } from '@sockerless/sdk';
+import { InvalidArgumentError, type BuildCacheJson, type ImageStore, type ImageSummaryJson, type Volume, type VolumeStore } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
-import type { Volume, VolumeService } from './volumes';
 
 /**
  * `GET /system/df` (dockerd's daemon/disk_usage.go): images with their shared and unique sizes, every
@@ -25,7 +24,7 @@ export interface BuildCacheUsageSource {
 
 export interface DiskUsageDeps {
   images: ImageStore;
-  volumes: VolumeService;
+  volumes: VolumeStore;
   /** The containers the caller may see. */
   containers(): ContainerRecord[];
   /** Bytes a container wrote on top of its image (the driver's diskUsage), or undefined when unknown. */

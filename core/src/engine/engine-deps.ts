@@ -1,3 +1,4 @@
+import type { VolumeStore } from '@sockerless/sdk';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import type { ImageConfigView } from './create-spec';
 
@@ -7,10 +8,7 @@ export interface ImageLookup {
   rootfsPath(imageId: string): string | undefined;
 }
 
-export interface VolumeAccess {
-  ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
-  remove(name: string, force: boolean): Promise<void>;
-}
+export type VolumeAccess = Pick<VolumeStore, 'ensure' | 'mountSource' | 'remove'>;
 
 export interface NetworkAttach {
   attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings>;

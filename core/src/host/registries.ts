@@ -1,12 +1,12 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Scheduler, SchedulerRegistry, Simulator,
-  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry, VolumeStore, VolumeStoreContext, VolumeStoreRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
-  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
+  coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint, coreVolumesExtensionPoint,
 } from '@sockerless/sdk';
 
 /**
@@ -19,6 +19,7 @@ export class CoreRegistries {
   tracer?: { tracer: Tracer; pluginId: string };
   imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
   builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
+  volumes?: { create: (ctx: VolumeStoreContext) => VolumeStore; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -75,6 +76,13 @@ export class CoreRegistries {
         this.builder = { create, pluginId };
       },
     };
+    const volumes: VolumeStoreRegistry = {
+      setVolumeStore: (create) => {
+        this.check('volume store', pluginId);
+        if (this.volumes) throw new Error(`a volume store is provided by both '${this.volumes.pluginId}' and '${pluginId}'; configure one`);
+        this.volumes = { create, pluginId };
+      },
+    };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -113,6 +121,7 @@ export class CoreRegistries {
       [coreImageStoreExtensionPoint.id, imageStore],
       [coreBuilderExtensionPoint.id, builder],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
+      [coreVolumesExtensionPoint.id, volumes],
     ]);
   }
 }

@@ -1,24 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { coreBuilderExtensionPoint, definePlugin, type BuilderContext, type PluginEntry } from '@sockerless/sdk';
-import { silentLogger } from '@sockerless/sdk/testing';
-import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { coreBuilderExtensionPoint, definePlugin, type BuilderContext } from '@sockerless/sdk';
+import type { RunningDaemon } from '../../src/daemon';
 import { BuildService } from '../../../plugins/builder/src/build-service';
+import { daemonPerTest } from './default-plugin';
 
 /** `docker build` is a plugin behind core.builder; a config that names none still gets Docker's builder. */
-let home: string;
-let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-builder-')); });
-afterEach(async () => {
-  await daemon?.close();
-  daemon = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
-const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
-const post = (d: RunningDaemon, path: string) => fetch(`${d.addresses[0].replace('tcp://', 'http://')}${path}`, { method: 'POST' });
+const { boot, pluginIds, url } = daemonPerTest('sockerless-builder-');
+let daemon: RunningDaemon;
+const post = (d: RunningDaemon, path: string) => fetch(url(d, path), { method: 'POST' });
 
 test('a config without a builder plugin boots with the default builder', async () => {
   daemon = await boot(['store-sqlite']);

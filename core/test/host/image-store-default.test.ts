@@ -1,24 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { coreImageStoreExtensionPoint, definePlugin, type ImageStoreContext, type PluginEntry } from '@sockerless/sdk';
-import { silentLogger } from '@sockerless/sdk/testing';
-import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { coreImageStoreExtensionPoint, definePlugin, type ImageStoreContext } from '@sockerless/sdk';
+import type { RunningDaemon } from '../../src/daemon';
 import { ImageService } from '../../../plugins/image-store/src/image-service';
+import { daemonPerTest } from './default-plugin';
 
 /** The image store is a plugin behind core.imageStore; a config that names none still gets Docker's. */
-let home: string;
-let daemon: RunningDaemon | undefined;
-beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-image-store-')); });
-afterEach(async () => {
-  await daemon?.close();
-  daemon = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const boot = (plugins: PluginEntry[]) => startDaemon({ config: { plugins }, listen: ['tcp://127.0.0.1:0'], home, logger: silentLogger });
-const pluginIds = (d: RunningDaemon) => d.host.initTimes.map((t) => t.id);
-const imagesJson = async (d: RunningDaemon) => (await fetch(`${d.addresses[0].replace('tcp://', 'http://')}/images/json`)).json();
+const { boot, pluginIds, url } = daemonPerTest('sockerless-image-store-');
+let daemon: RunningDaemon;
+const imagesJson = async (d: RunningDaemon) => (await fetch(url(d, '/images/json'))).json();
 
 test('a config without an image store plugin boots with the default image-store', async () => {
   daemon = await boot(['store-sqlite']);
