@@ -36,3 +36,4 @@ export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULA
 export * from './cli';
 export { Collection } from './collection';
 export { matchesPattern, matchesLabels } from './filters';
+export { objectList, stringMap } from './body-shapes';

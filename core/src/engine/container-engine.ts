@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type AdmissionController, type EventsBus, type Logger,
-  POOL_LABEL, type CreateAdmission, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  POOL_LABEL, type CreateAdmission, type MountRequest, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import { Collection } from './collection';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
+import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, NetworkAttach, VolumeAccess } from './engine-deps';
@@ -171,7 +171,7 @@ export class ContainerEngine {
     adaptResources(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
-    const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
+    const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
     validatePortBindings(hostConfig);
     // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
     workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
@@ -238,21 +238,7 @@ export class ContainerEngine {
     const networks: Record<string, EndpointSettings> = this.deps.networks.attachOnCreate(
       String(hostConfig.NetworkMode || 'default'),
       withLegacyMacAddress(String(hostConfig.NetworkMode || 'default'), body.NetworkingConfig?.EndpointsConfig ?? {}, body.MacAddress), name.slice(1), id);
-    const mounts = [];
-    for (const m of mountRequests) {
-      if (m.type === 'volume') {
-        const vol = await this.deps.volumes.ensure(m.source || newId());
-        mounts.push(mountPointOf({ ...m, source: vol.Name }, await this.deps.volumes.mountSource(vol.Name, m.subpath)));
-      } else if (m.type === 'bind') {
-        if (!existsSync(m.source)) {
-          if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
-          mkdirSync(m.source, { recursive: true });
-        }
-        mounts.push(mountPointOf(m, m.source));
-      } else {
-        mounts.push(mountPointOf(m, ''));
-      }
-    }
+    const mounts = await this.deps.volumes.mountPoints(mountRequests);
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const now = new Date().toISOString();
     const record: ContainerRecord = {

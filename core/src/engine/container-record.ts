@@ -1,4 +1,4 @@
-import type { BoundPort, StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, MountPoint, StoredRecord } from '@sockerless/sdk';
 
 /** Docker's `Config` of a container, as inspect shows it. */
 export interface ContainerConfig {
@@ -58,16 +58,8 @@ export interface HealthState {
   Log: HealthLogEntry[];
 }
 
-export interface MountPoint {
-  Type: 'bind' | 'volume' | 'tmpfs';
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
+/** Docker's `Mounts[]` entry, in the SDK where the volumes plugin makes them. */
+export type { MountPoint };
 
 /** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings. */
 export interface EndpointSettings {

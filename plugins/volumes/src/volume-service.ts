@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import {
   Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, NotFoundError, NotImplementedError,
   type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
-  type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUser,
+  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUser,
 } from '@sockerless/sdk';
+import { mountPointOf, parseMounts, volumesFromMounts } from './mount-specs';
 import { volumeSubpath } from './volume-subpath';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
@@ -79,9 +81,28 @@ export class VolumeService implements VolumeStore {
     return (v && this.drivers.get(v.driver)?.mountpoint(name)) ?? '';
   }
 
-  async mountSource(name: string, subpath?: string): Promise<string> {
-    const mountpoint = this.mountpoint(name);
-    return subpath ? volumeSubpath(mountpoint, subpath) : mountpoint;
+  mountRequests(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null, mountsOf: (container: string) => MountPoint[]): MountRequest[] {
+    return parseMounts(hostConfig, volumes, volumesFromMounts(hostConfig, mountsOf));
+  }
+
+  async mountPoints(requests: MountRequest[]): Promise<MountPoint[]> {
+    const mounts: MountPoint[] = [];
+    for (const m of requests) {
+      if (m.type === 'volume') {
+        const vol = await this.ensure(m.source || randomBytes(32).toString('hex'));
+        const mountpoint = this.mountpoint(vol.Name);
+        mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(mountpoint, m.subpath) : mountpoint));
+      } else if (m.type === 'bind') {
+        if (!existsSync(m.source)) {
+          if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+          mkdirSync(m.source, { recursive: true });
+        }
+        mounts.push(mountPointOf(m, m.source));
+      } else {
+        mounts.push(mountPointOf(m, ''));
+      }
+    }
+    return mounts;
   }
 
   private driver(name: string, volume: string): VolumeDriver {

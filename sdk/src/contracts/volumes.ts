@@ -54,6 +54,35 @@ export interface VolumeListFilters {
   name?: string[]; driver?: string[]; label?: string[]; dangling?: string[];
 }
 
+/** A container's mount as Docker reports it (`Mounts[]` of inspect). */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+/** A mount request before volumes are resolved to host paths. */
+export interface MountRequest {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path for binds, volume name (empty for anonymous) for volumes. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** Binds from `-v` create a missing source dir; `--mount type=bind` refuses it, as Docker does. */
+  createSource: boolean;
+  mode: string;
+  /** A bind's propagation (`rshared`, ...), kept and reported; dockerd's default is `rprivate`. */
+  propagation?: string;
+  /** `VolumeOptions.Subpath`: the directory of the volume that is mounted, relative to its root. */
+  subpath?: string;
+}
+
+
 /** A container as the volume store sees it: which volumes it mounts. */
 export interface VolumeUser {
   id: string;
@@ -75,10 +104,14 @@ export interface VolumeStore {
   /** `force` only forgives a missing volume, as in Docker; a volume in use is never removed. */
   remove(name: string, force?: boolean): Promise<void>;
   prune(filters?: { all?: boolean; label?: string[]; notLabel?: string[] }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
-  /** For a container's mount: the named volume, created on first use (64-hex names are anonymous ones). */
-  ensure(name: string): Promise<Volume>;
-  /** The host directory a mount of the volume binds: its mountpoint, or `subpath` inside it. */
-  mountSource(name: string, subpath?: string): Promise<string>;
+  /**
+   * A create's mount requests, checked as dockerd checks them before anything is made: `Binds`, `Mounts`,
+   * `Tmpfs`, the mounts `VolumesFrom` copies (`mountsOf` answers a container's, or throws its 404) and the
+   * config's `Volumes`, which become anonymous volumes where no other mount covers them.
+   */
+  mountRequests(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null, mountsOf: (container: string) => MountPoint[]): MountRequest[];
+  /** The mount points a container records: its volumes, made on first use, and its binds' sources. */
+  mountPoints(requests: MountRequest[]): Promise<MountPoint[]>;
   /** Ids of the containers (any state) that mount the volume. */
   usedBy(name: string): string[];
   /** Whether `caller` may see the volume of that name (its events); false when there is none, or no more. */
