@@ -343,14 +343,7 @@ export class ContainerEngine {
     io?.log.destroy();
     this.io.delete(c.id);
     rmSync(this.containerDir(c.id), { recursive: true, force: true });
-    if (removeVolumes) {
-      for (const m of c.mounts) {
-        // Only anonymous volumes go with the container, as `docker rm -v` does.
-        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) {
-          await this.deps.volumes.remove(m.Name, false).catch(() => undefined);
-        }
-      }
-    }
+    if (removeVolumes) await this.deps.volumes.removeAnonymous(c.mounts);
     this.emit(c, 'destroy');
   }
 }

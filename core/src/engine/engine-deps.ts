@@ -8,7 +8,7 @@ export interface ImageLookup {
   rootfsPath(imageId: string): string | undefined;
 }
 
-export type VolumeAccess = Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'remove'>;
+export type VolumeAccess = Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'removeAnonymous'>;
 
 export interface NetworkAttach {
   attachOnCreate(networkMode: string, endpointsConfig: Record<string, any>, containerName: string, containerId: string): Record<string, EndpointSettings>;

@@ -105,6 +105,13 @@ export class VolumeService implements VolumeStore {
     return mounts;
   }
 
+  async removeAnonymous(mounts: readonly MountPoint[]): Promise<void> {
+    for (const m of mounts) {
+      // Only anonymous volumes go with the container, as `docker rm -v` does.
+      if (m.Type === 'volume' && m.Name && HEX64.test(m.Name)) await this.remove(m.Name, false).catch(() => undefined);
+    }
+  }
+
   private driver(name: string, volume: string): VolumeDriver {
     const driver = this.drivers.get(name);
     if (driver) return driver;

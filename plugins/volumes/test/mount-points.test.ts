@@ -58,3 +58,10 @@ test('a missing bind source is made for -v and refused for --mount; tmpfs has no
   });
   expect(existsSync(absent)).toBe(false);
 });
+
+test('docker rm -v takes the anonymous volumes along and leaves the named ones', async () => {
+  const vols = await setup();
+  const mounts = await vols.mountPoints(vols.mountRequests({ Binds: ['kept:/kept'] }, { '/anon': {} }, noContainers));
+  await vols.removeAnonymous(mounts);
+  expect(vols.list().Volumes.map((v) => v.Name)).toEqual(['kept']);
+});

@@ -112,6 +112,8 @@ export interface VolumeStore {
   mountRequests(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null, mountsOf: (container: string) => MountPoint[]): MountRequest[];
   /** The mount points a container records: its volumes, made on first use, and its binds' sources. */
   mountPoints(requests: MountRequest[]): Promise<MountPoint[]>;
+  /** `docker rm -v`: the container's anonymous volumes go with it (named ones stay; one still in use stays). */
+  removeAnonymous(mounts: readonly MountPoint[]): Promise<void>;
   /** Ids of the containers (any state) that mount the volume. */
   usedBy(name: string): string[];
   /** Whether `caller` may see the volume of that name (its events); false when there is none, or no more. */
