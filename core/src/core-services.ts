@@ -7,7 +7,7 @@ import { RunController } from './engine/container-runs';
 import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
 import { AdmissionTiming } from './engine/admission-timing';
 import { ExecEngine } from './engine/exec-engine';
-import { admissionVolumeScope, VolumeService } from './engine/volumes';
+import { currentCaller } from './engine/caller';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import type { RunningSimulator } from './simulators';
@@ -24,7 +24,7 @@ import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import { registerBuildRoutes } from './docker-api/build';
-import { runStepContainer } from './engine/run-step';
+import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
 import { registerStatusRoute } from './management/status-route';
@@ -94,7 +94,8 @@ export async function buildCore(input: CoreInput) {
     home, store, events, logger: logger.child({ area: 'images' }),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),
   });
-  const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
+  if (!registries.volumes) throw new Error('no volume store plugin is configured (the default is volumes)');
+  const volumes = registries.volumes.create({ store, events, drivers: registries.volumeDrivers, admission: registries.admission, caller: currentCaller, containers: containersView });
   if (!registries.networks) throw new Error('no networks plugin is configured (the default is networks)');
   const networks = registries.networks.create({
     store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess,
@@ -106,7 +107,7 @@ export async function buildCore(input: CoreInput) {
   engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission: registries.admission, schedulers: registries.schedulers, admissionTiming, lifecycle, logger, logs });
   const builder = registries.builder?.create({
     home, store, images,
-    runStep: (req) => runStepContainer(engine!, runs, req),
+    containers: stepContainers(engine, () => runs),
     // A RUN step needs a backend that can read a container's layer (the builder answers 501 where none can).
     runSupported: () => [...backends.values()].some((b) => b.powers.layer !== undefined),
     containersUsingImage: (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id),

@@ -6,7 +6,7 @@ import type { AdmissionRegistry } from './contracts/admission';
 import type { SimulatorRegistry } from './contracts/simulator';
 import type { CiCoordinatorRegistry } from './contracts/ci';
 import type { HttpRoutesRegistry } from './contracts/http-routes';
-import type { VolumeDriverRegistry } from './contracts/volumes';
+import type { VolumeDriverRegistry, VolumeStoreRegistry } from './contracts/volumes';
 import type { ImageStoreRegistry } from './contracts/images';
 import type { BuilderRegistry } from './contracts/build';
 import type { NetworksRegistry } from './contracts/networks';
@@ -22,6 +22,8 @@ export const coreSimulatorExtensionPoint = createExtensionPoint<SimulatorRegistr
 export const coreCiCoordinatorExtensionPoint = createExtensionPoint<CiCoordinatorRegistry>({ id: 'core.ciCoordinator' });
 export const coreHttpRoutesExtensionPoint = createExtensionPoint<HttpRoutesRegistry>({ id: 'core.httpRoutes' });
 export const coreVolumeDriversExtensionPoint = createExtensionPoint<VolumeDriverRegistry>({ id: 'core.volumeDrivers' });
+/** Docker's volumes (records, scoping, prune) over those drivers; `volumes` unless a configured plugin provides them. */
+export const coreVolumesExtensionPoint = createExtensionPoint<VolumeStoreRegistry>({ id: 'core.volumes', cardinality: 'single', defaultPlugin: 'volumes' });
 /** Docker's image store (pull, push, save/load, commit, layers); `image-store` unless a configured plugin provides one. */
 export const coreImageStoreExtensionPoint = createExtensionPoint<ImageStoreRegistry>({ id: 'core.imageStore', cardinality: 'single', defaultPlugin: 'image-store' });
 /** `docker build` (the classic builder and its step cache); `builder` unless a configured plugin provides one. */

@@ -1,7 +1,6 @@
-import { directorySize, InvalidArgumentError, type BuildCacheJson, type ImageDiskUsage, type ImageStore } from '@sockerless/sdk';
+import { directorySize, InvalidArgumentError, type BuildCacheJson, type ImageDiskUsage, type ImageStore, type Volume, type VolumeStore } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
-import type { Volume } from './volumes';
 
 /**
  * `GET /system/df` (dockerd's daemon/disk_usage.go), assembled from what each part reports: the image
@@ -14,7 +13,7 @@ export type DiskUsageType = (typeof DISK_USAGE_TYPES)[number];
 
 export interface DiskUsageDeps {
   images: Pick<ImageStore, 'diskUsage' | 'resolve'>;
-  volumes: { list(): { Volumes: Volume[] }; usedBy(name: string): string[] };
+  volumes: Pick<VolumeStore, 'list' | 'usedBy'>;
   /** The containers the caller may see. */
   containers(): ContainerRecord[];
   /** Bytes a container wrote on top of its image (the driver's diskUsage), or undefined when unknown. */

@@ -1,3 +1,4 @@
+import type { VolumeStore } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import type { ImageConfigView } from './create-spec';
 
@@ -7,9 +8,6 @@ export interface ImageLookup {
   rootfsPath(imageId: string): string | undefined;
 }
 
-export interface VolumeAccess {
-  ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
-  remove(name: string, force: boolean): Promise<void>;
-}
+export type VolumeAccess = Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'removeAnonymous'>;
 
 export type { ContainerRecord };

@@ -1,2 +1,2 @@
-/** Moved to the SDK, where the networks plugin matches its filters too. */
+/** Moved to the SDK, where the networks and volumes plugins match their filters too. */
 export { matchesPattern } from '@sockerless/sdk';

@@ -2,16 +2,16 @@ import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
   NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
-  LifecycleContext, LifecycleHook, LifecycleHooksRegistry, LogDriver, LogDriverRegistry,
+  LifecycleContext, LifecycleHook, LifecycleHooksRegistry, LogDriver, LogDriverRegistry, VolumeStore, VolumeStoreContext, VolumeStoreRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
   coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
-  coreLifecycleHooksExtensionPoint, coreLogDriverExtensionPoint,
+  coreLifecycleHooksExtensionPoint, coreLogDriverExtensionPoint, coreVolumesExtensionPoint,
 } from '@sockerless/sdk';
 
-type SingleSlot = 'store' | 'tracer' | 'imageStore' | 'builder' | 'logDriver' | 'networks';
+type SingleSlot = 'store' | 'tracer' | 'imageStore' | 'builder' | 'logDriver' | 'networks' | 'volumes';
 
 /**
  * The collectors behind the core's extension points. Plugins add to them during `init`; the core reads them
@@ -25,6 +25,7 @@ export class CoreRegistries {
   builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
   networks?: { create: (ctx: NetworksContext) => Networks; pluginId: string };
   logDriver?: { driver: LogDriver; pluginId: string };
+  volumes?: { create: (ctx: VolumeStoreContext) => VolumeStore; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -62,6 +63,7 @@ export class CoreRegistries {
         this.drivers.set(factory.kind, { factory, pluginId });
       },
     };
+    const volumes: VolumeStoreRegistry = { setVolumeStore: (create) => this.setOnce('volumes', 'a volume store', pluginId, { create }) };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -110,6 +112,7 @@ export class CoreRegistries {
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
       [coreLifecycleHooksExtensionPoint.id, lifecycleHooks],
       [coreLogDriverExtensionPoint.id, logDriver],
+      [coreVolumesExtensionPoint.id, volumes],
     ]);
   }
 }
