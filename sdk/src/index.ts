@@ -24,6 +24,7 @@ export * from './layer-tar';
 export * from './signals';
 export * from './guard';
 export * from './capabilities';
+export * from './body-shapes';
 /** Plugins validate their options with zod through the SDK, so they depend on one package only. */
 export { z } from 'zod';
 export { SDK_VERSION } from './version';

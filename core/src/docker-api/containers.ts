@@ -9,7 +9,7 @@ import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
 import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
-import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
+import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog, startJsonStream } from './http';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;
@@ -78,17 +78,13 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     ctx.status = 204;
   });
 
-  router.post('/containers/:id/stop', async (ctx) => {
-    find(ctx);
-    await runs.stop(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
-    ctx.status = 204;
-  });
-
-  router.post('/containers/:id/restart', async (ctx) => {
-    find(ctx);
-    await runs.restart(ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
-    ctx.status = 204;
-  });
+  for (const action of ['stop', 'restart'] as const) {
+    router.post(`/containers/:id/${action}`, async (ctx) => {
+      find(ctx);
+      await runs[action](ctx.params.id, optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+      ctx.status = 204;
+    });
+  }
 
   router.post('/containers/:id/kill', async (ctx) => {
     find(ctx);
@@ -102,9 +98,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const abort = new AbortController();
     const pending = runs.wait(ctx.params.id, condition, abort.signal);
     // Headers go out at once: the CLI starts the container only after its wait is acknowledged.
-    ctx.respond = false;
-    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-    ctx.res.flushHeaders();
+    startJsonStream(ctx);
     ctx.res.once('close', guarded(requestLog(ctx), { container: ctx.params.id, on: 'wait close' }, () => abort.abort()));
     const result = await pending;
     if (!ctx.res.writableEnded) ctx.res.end(`${JSON.stringify(result)}\n`);
@@ -179,15 +173,12 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
   });
 
-  router.post('/containers/:id/pause', async (ctx) => {
-    await runs.control.pause(ctx.params.id);
-    ctx.status = 204;
-  });
-
-  router.post('/containers/:id/unpause', async (ctx) => {
-    await runs.control.unpause(ctx.params.id);
-    ctx.status = 204;
-  });
+  for (const action of ['pause', 'unpause'] as const) {
+    router.post(`/containers/:id/${action}`, async (ctx) => {
+      await runs.control[action](ctx.params.id);
+      ctx.status = 204;
+    });
+  }
 
   router.post('/containers/:id/update', async (ctx) => {
     const body = await readDockerJson<Record<string, unknown>>(ctx);

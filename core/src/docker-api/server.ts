@@ -5,23 +5,17 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-// One function file each: the whole of semver is some fifty modules to load at boot.
-import coerce from 'semver/functions/coerce';
-import lt from 'semver/functions/lt';
-import gt from 'semver/functions/gt';
 import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
-import { lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { answerThenClose, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
-import { readJson, requestLog } from './http';
+import { apiBefore, bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { callerContext } from '../engine/caller';
 import { ATTACH_WS_PATH, attachWebsocket } from './attach-websocket';
 import { requestTracing, traceUpgrade } from './request-tracing';
-
-const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
 export interface ApiServerDeps {
   logger: Logger;
@@ -42,19 +36,13 @@ export interface ApiServerDeps {
 function splitVersion(path: string): { version?: string; rest: string } {
   const m = VERSION_PREFIX.exec(path);
   if (!m) return { rest: path };
-  const v = coerce(m[1])!;
-  if (lt(v, coerce(MIN_API_VERSION)!)) {
+  if (apiBefore(m[1], MIN_API_VERSION)) {
     throw Object.assign(new Error(`client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`), { status: 400 });
   }
-  if (gt(v, coerce(MAX_API_VERSION)!)) {
+  if (apiBefore(MAX_API_VERSION, m[1])) {
     throw Object.assign(new Error(`client version ${m[1]} is too new. Maximum supported API version is ${MAX_API_VERSION}`), { status: 400 });
   }
   return { version: m[1], rest: m[2] };
-}
-
-function bearerOf(headers: IncomingMessage['headers']): string {
-  const h = headers.authorization ?? '';
-  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
 }
 
 /** Maps thrown errors to Docker's status codes and `{"message"}` bodies; a broken stream is cut. */
@@ -297,11 +285,5 @@ function endStalledBodies(server: Server, idleMs: number): void {
 
 function answerStalled(res: ServerResponse, idleMs: number): void {
   const socket = res.socket;
-  if (res.headersSent) {
-    socket?.destroy();
-    return;
-  }
-  const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
-  res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body, () => { if (socket) lingerThenClose(socket); });
+  answerThenClose(res, 408, `no request body received for ${idleMs / 1000}s`, () => { if (socket) lingerThenClose(socket); });
 }

@@ -1,9 +1,8 @@
 import { cpus, hostname, release, totalmem } from 'node:os';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import coerce from 'semver/functions/coerce';
-import lt from 'semver/functions/lt';
 import { diskUsageTypes, type DiskUsage } from '../engine/disk-usage';
+import { apiBefore, queryList } from './http';
 
 export const MIN_API_VERSION = '1.24';
 export const MAX_API_VERSION = '1.50';
@@ -118,10 +117,7 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
 /** `GET /system/df`; `type` (repeatable) narrows what is computed from API 1.42 on, as in dockerd. */
 export function registerDiskUsageRoute(router: Router, usage: DiskUsage): void {
   router.get('/system/df', async (ctx) => {
-    const raw = ctx.query.type;
-    const values = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter(Boolean);
-    const version = ctx.state.apiVersion ? coerce(ctx.state.apiVersion as string) : null;
-    const typed = !version || !lt(version, '1.42.0');
-    ctx.body = await usage.compute(typed ? diskUsageTypes(values) : []);
+    const typed = !apiBefore(ctx.state.apiVersion as string | undefined, '1.42');
+    ctx.body = await usage.compute(typed ? diskUsageTypes(queryList(ctx, 'type').filter(Boolean)) : []);
   });
 }

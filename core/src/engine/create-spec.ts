@@ -1,7 +1,6 @@
 import { isAbsolute, posix } from 'node:path';
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, objectList, stringMap } from '@sockerless/sdk';
 import type { ContainerConfig, MountPoint } from './container-record';
-import { objectList, stringMap } from './body-shapes';
 
 /** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
 export interface CreateBody {

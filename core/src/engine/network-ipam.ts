@@ -1,6 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
-import { objectList } from './body-shapes';
+import { ForbiddenError, InvalidArgumentError, NotImplementedError, objectList } from '@sockerless/sdk';
 
 /**
  * IPv4 arithmetic for the network bookkeeping: subnets, ranges and the next free address. Addresses are

@@ -1,5 +1,5 @@
 import {
-  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, TENANT_LABEL,
+  ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, stringMap, TENANT_LABEL,
   type EventsBus, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
@@ -10,7 +10,6 @@ import type { ContainerRecord, EndpointSettings } from './container-record';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
 import { networkVisibleTo, ownFirst, ownerOf, tenantBridge, withOwner } from './network-tenancy';
-import { stringMap } from './body-shapes';
 import {
   ipToInt, parseCidr, planIpam, type IpamConfigEntry, type NetworkCreateBody, type NetworkPool,
 } from './network-ipam';

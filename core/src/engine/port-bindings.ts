@@ -1,5 +1,4 @@
-import { InvalidArgumentError, type BoundPort, type PublishedPort } from '@sockerless/sdk';
-import { objectList } from './body-shapes';
+import { InvalidArgumentError, objectList, type BoundPort, type PublishedPort } from '@sockerless/sdk';
 
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
 

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError,
+  ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError, stringMap,
   type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type VolumeDriver,
 } from '@sockerless/sdk';
 import { currentCaller } from './caller';
 import { Collection } from './collection';
 import { matchesPattern } from './filter-pattern';
-import { stringMap } from './body-shapes';
 import type { ContainerRecord } from './container-record';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError } from './errors';
 
 /**
  * A request body's list field: absent or null is empty; anything else that is not a list of objects is the
