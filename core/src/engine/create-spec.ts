@@ -1,5 +1,6 @@
 import { isAbsolute, posix } from 'node:path';
 import { InvalidArgumentError, objectList, stringMap } from '@sockerless/sdk';
+import type { ContainerDefaults } from '@sockerless/sdk/images';
 import type { ContainerConfig, MountPoint } from './container-record';
 
 /** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
@@ -30,18 +31,8 @@ export interface CreateBody {
   NetworkingConfig?: { EndpointsConfig?: Record<string, Record<string, unknown>> | null } | null;
 }
 
-export interface ImageConfigView {
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Entrypoint?: string[] | null;
-  WorkingDir?: string;
-  User?: string;
-  Labels?: Record<string, string> | null;
-  ExposedPorts?: Record<string, object> | null;
-  Volumes?: Record<string, object> | null;
-  Healthcheck?: Record<string, unknown> | null;
-  StopSignal?: string;
-}
+/** An image's container defaults as its config JSON carries them: Go writes an unset list or map as null. */
+export type ImageConfigView = { [K in keyof ContainerDefaults]?: ContainerDefaults[K] | null };
 
 function asArgv(v: string[] | string | null | undefined, field: string): string[] | null | undefined {
   if (v === undefined || v === null) return v;

@@ -37,6 +37,13 @@ export class CoreRegistries {
     if (this.frozen) throw new Error(`plugin '${pluginId}' registered a ${what} after boot; register in init`);
   }
 
+  /** A provider there may be one of: a second is a boot error that names both plugins. */
+  private claim<T extends { pluginId: string }>(current: T | undefined, next: T, what: string, taken: string): T {
+    this.check(what, next.pluginId);
+    if (current) throw new Error(`${taken} by both '${current.pluginId}' and '${next.pluginId}'; configure one`);
+    return next;
+  }
+
   /** The implementation object each plugin receives for a core extension point, tagged with its id. */
   forPlugin(pluginId: string): Map<string, unknown> {
     const drivers: BackendDriverRegistry = {
@@ -47,34 +54,12 @@ export class CoreRegistries {
         this.drivers.set(factory.kind, { factory, pluginId });
       },
     };
-    const store: StoreRegistry = {
-      setStore: (s) => {
-        this.check('store', pluginId);
-        if (this.store) throw new Error(`a store is provided by both '${this.store.pluginId}' and '${pluginId}'; configure one`);
-        this.store = { store: s, pluginId };
-      },
-    };
-    const tracing: TracingRegistry = {
-      setTracer: (t) => {
-        this.check('tracer', pluginId);
-        if (this.tracer) throw new Error(`a tracer is set by both '${this.tracer.pluginId}' and '${pluginId}'; configure one`);
-        this.tracer = { tracer: t, pluginId };
-      },
-    };
+    const store: StoreRegistry = { setStore: (s) => { this.store = this.claim(this.store, { store: s, pluginId }, 'store', 'a store is provided'); } };
+    const tracing: TracingRegistry = { setTracer: (t) => { this.tracer = this.claim(this.tracer, { tracer: t, pluginId }, 'tracer', 'a tracer is set'); } };
     const imageStore: ImageStoreRegistry = {
-      setImageStore: (create) => {
-        this.check('image store', pluginId);
-        if (this.imageStore) throw new Error(`an image store is provided by both '${this.imageStore.pluginId}' and '${pluginId}'; configure one`);
-        this.imageStore = { create, pluginId };
-      },
+      setImageStore: (create) => { this.imageStore = this.claim(this.imageStore, { create, pluginId }, 'image store', 'an image store is provided'); },
     };
-    const builder: BuilderRegistry = {
-      setBuilder: (create) => {
-        this.check('builder', pluginId);
-        if (this.builder) throw new Error(`a builder is provided by both '${this.builder.pluginId}' and '${pluginId}'; configure one`);
-        this.builder = { create, pluginId };
-      },
-    };
+    const builder: BuilderRegistry = { setBuilder: (create) => { this.builder = this.claim(this.builder, { create, pluginId }, 'builder', 'a builder is provided'); } };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
