@@ -25,3 +25,10 @@ export function stringMap(value: unknown, name: string): Record<string, string> 
   }
   return value as Record<string, string>;
 }
+
+/** A request body's list of strings (Env, Cmd, SecurityOpt): absent or null is empty; anything else is the client's 400. */
+export function stringList(value: unknown, name: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new InvalidArgumentError(`invalid ${name}: expected a list of strings`);
+  return value as string[];
+}

@@ -4,6 +4,7 @@ import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@so
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
+import type { ContainerRecord } from '../engine/container-record';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { DEFAULT_LINK_NAME_CONFLICT, removeLink } from '../engine/legacy-links';
@@ -29,6 +30,11 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   const { engine, runs } = deps;
   // The engine's lookups answer as the caller sees them: another tenant's container is a 404.
   const find = (ctx: Context) => engine.find(ctx.params.id);
+  /** dockerd's SizeRw and SizeRootFs (the writable layer, and it plus the image's layers) when the backend measures them. */
+  const sizesOf = async (c: ContainerRecord) => {
+    const rw = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id);
+    return rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) };
+  };
 
   router.post('/containers/create', async (ctx) => {
     const body = await readDockerJson<CreateBody>(ctx);
@@ -53,23 +59,14 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
       ctx.body = engine.summariesJson(list);
       return;
     }
-    ctx.body = await Promise.all(list.map(async (c) => {
-      const rw = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id);
-      return summarizeContainer(c, rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) });
-    }));
+    ctx.body = await Promise.all(list.map(async (c) => summarizeContainer(c, await sizesOf(c))));
   });
 
   router.get('/containers/:id/json', async (ctx) => {
     const c = find(ctx);
     const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
-    if (queryBool(ctx, 'size')) {
-      const driver = engine.backendOf(c).powers.diskUsage;
-      if (driver) {
-        const rw = await driver.diskUsage(c.id);
-        Object.assign(body, { SizeRw: rw, SizeRootFs: rw + deps.imageSize(c.imageId) });
-      }
-    }
-    ctx.body = body;
+    const sizes = queryBool(ctx, 'size') ? await sizesOf(c) : undefined;
+    ctx.body = sizes ? { ...body, SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : body;
   });
 
   router.post('/containers/:id/start', async (ctx) => {
