@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
+import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
@@ -128,7 +129,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   router.post('/containers/prune', async (ctx) => {
     const filters = parseFilters(ctx, ['until', 'label', 'label!']);
     const untilRaw = filters.get('until')?.[0];
-    const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
+    // dockerd's timetypes.GetTimestamp: Unix seconds, a date, or a duration back from now (`until=24h`).
+    const until = untilRaw ? parseDockerTimestamp(untilRaw) / 1e6 : Infinity;
     const deleted: string[] = [];
     let spaceReclaimed = 0;
     for (const c of engine.all()) {

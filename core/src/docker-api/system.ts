@@ -40,19 +40,13 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
 
   router.get('/version', (ctx) => {
     const details = { ApiVersion: MAX_API_VERSION, Arch: 'amd64', BuildTime: '', Experimental: 'false', GitCommit: '', GoVersion: process.version, KernelVersion: release(), MinAPIVersion: MIN_API_VERSION, Os: 'linux' };
+    // The engine component's details again at the top, where Experimental is a boolean rather than a string.
     ctx.body = {
       Platform: { Name: 'Sockerless' },
       Components: [{ Name: 'Engine', Version: SOCKERLESS_VERSION, Details: details }],
       Version: SOCKERLESS_VERSION,
-      ApiVersion: MAX_API_VERSION,
-      MinAPIVersion: MIN_API_VERSION,
-      GitCommit: '',
-      GoVersion: process.version,
-      Os: 'linux',
-      Arch: 'amd64',
-      KernelVersion: release(),
+      ...details,
       Experimental: false,
-      BuildTime: '',
     };
   });
 
