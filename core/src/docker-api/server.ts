@@ -153,34 +153,25 @@ async function upgradeAs(
   const query = Object.fromEntries(url.searchParams.entries());
   const websocketAttach = ATTACH_WS_PATH.exec(rest);
   if (websocketAttach && String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
-    await attachWebsocket(deps.engine, decodeURIComponent(websocketAttach[1]), query, version, req, socket, head, log);
-    return;
+    return attachWebsocket(deps.engine, decodeURIComponent(websocketAttach[1]), query, version, req, socket, head, log);
   }
   const attach = ATTACH_PATH.exec(rest);
-  if (attach) {
-    const id = decodeURIComponent(attach[1]);
-    const c = deps.engine.find(id);
-    // dockerode sends its options as a request body; only what follows the body is stdin.
-    const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
-    const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty), log);
-    await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
-    return;
+  const target = attach ?? EXEC_START_PATH.exec(rest);
+  if (!target) return writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+  const id = decodeURIComponent(target[1]);
+  // An unknown container is a 404 before anything of the body is read.
+  const tty = attach ? deps.engine.find(id).config.Tty : false;
+  // dockerode sends its attach options as a request body, exec start `{"Detach","Tty"}`; what follows the body is stdin.
+  const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
+  const open = (withTty: boolean) => upgradedConnection(socket, stdin, streamContentType(version, withTty), log);
+  if (attach) return attachContainer(deps.engine, id, attachOptionsOf(query), open(tty));
+  let parsed: { Detach?: boolean; Tty?: boolean } = {};
+  try {
+    parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
+  } catch (err) {
+    return writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
   }
-  const exec = EXEC_START_PATH.exec(rest);
-  if (exec) {
-    const id = decodeURIComponent(exec[1]);
-    const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
-    let parsed: { Detach?: boolean; Tty?: boolean } = {};
-    try {
-      parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
-    } catch (err) {
-      writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
-      return;
-    }
-    await startExecStream(deps.execs, id, parsed.Tty, (tty) => upgradedConnection(socket, stdin, streamContentType(version, tty), log));
-    return;
-  }
-  writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+  await startExecStream(deps.execs, id, parsed.Tty, open);
 }
 
 /** Timeouts that end slow or stalled clients; the environment overrides them (tests use short ones). */
