@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { InvalidArgumentError, NotImplementedError, type Builder } from '@sockerless/sdk';
 import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
-import { parseFilters, progressStream, queryBool, queryInt, queryList, queryString, requestLog, startJsonStream } from './http';
+import { parseFilters, progressStream, queryBool, queryInt, queryJson, queryList, queryString, requestLog, startJsonStream } from './http';
 
 /**
  * `POST /build` (the classic builder's protocol) and `POST /build/prune`, answered by the builder plugin
@@ -76,15 +76,8 @@ function goJsonStream(ctx: Context): (obj: unknown) => void {
 
 /** `buildargs` and `labels` are JSON objects in the query. */
 function jsonMap<T>(ctx: Context, name: string, allowNull = false): Map<string, T> {
-  const raw = queryString(ctx, name);
-  if (!raw) return new Map();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
-  }
-  if (parsed === null) return new Map();
+  const parsed = queryJson(ctx, name, (err) => `invalid ${name}: ${err.message}`);
+  if (parsed === undefined || parsed === null) return new Map();
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError(`invalid ${name}: expected a JSON object`);
   // Go decodes these into map[string]*string / map[string]string: any other value type is its 400.
   for (const [k, v] of Object.entries(parsed)) {
@@ -94,12 +87,6 @@ function jsonMap<T>(ctx: Context, name: string, allowNull = false): Map<string, 
 }
 
 function jsonList(ctx: Context, name: string): string[] {
-  const raw = queryString(ctx, name);
-  if (!raw) return [];
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? parsed.map(String) : [];
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
-  }
+  const parsed = queryJson(ctx, name, (err) => `invalid ${name}: ${err.message}`);
+  return Array.isArray(parsed) ? parsed.map(String) : [];
 }

@@ -115,20 +115,26 @@ export function queryInt(ctx: WithQuery, name: string, fallback: number): number
   return Math.trunc(n);
 }
 
+/** A query parameter that carries JSON (`filters`, `buildargs`); undefined when absent or empty, `invalid` when unreadable. */
+export function queryJson(ctx: WithQuery, name: string, invalid: (err: Error) => string): unknown {
+  const raw = queryString(ctx, name);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new InvalidArgumentError(invalid(err as Error));
+  }
+}
+
 /**
  * Parses Docker's `filters` query: `{"label":["a=b"]}` or the legacy `{"label":{"a=b":true}}`.
  * Returns name -> values. Bad JSON is a 400, as Docker answers.
  */
 export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<string, string[]> {
   const raw = queryString(ctx, 'filters');
+  const parsed = queryJson(ctx, 'filters', () => `invalid filter: ${raw}`);
   const out = new Map<string, string[]>();
-  if (!raw) return out;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidArgumentError(`invalid filter: ${raw}`);
-  }
+  if (parsed === undefined) return out;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidArgumentError(`invalid filter: ${raw}`);
   }
