@@ -20,6 +20,10 @@ export interface StreamConnection {
   readonly log: Logger;
 }
 
+/** The requests that take their connection over (besides the websocket attach), with the id they name. */
+export const ATTACH_PATH = /^\/containers\/([^/]+)\/attach$/;
+export const EXEC_START_PATH = /^\/exec\/([^/]+)\/start$/;
+
 /** Docker says multiplexed-stream for API >= 1.42 without a TTY; older APIs and TTYs say raw-stream. */
 export function streamContentType(apiVersion: string | undefined, tty: boolean): string {
   if (!tty && !apiBefore(apiVersion ?? '1.41', '1.42')) return 'application/vnd.docker.multiplexed-stream';

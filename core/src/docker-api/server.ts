@@ -7,7 +7,7 @@ import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
 import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
-import { answerThenClose, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { answerThenClose, ATTACH_PATH, EXEC_START_PATH, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
 import { apiBefore, bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
@@ -124,9 +124,6 @@ function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
     });
   }
 }
-
-const ATTACH_PATH = /^\/containers\/([^/]+)\/attach$/;
-const EXEC_START_PATH = /^\/exec\/([^/]+)\/start$/;
 
 /** Requests with `Upgrade: tcp` bypass koa: Node hands us the raw socket. */
 export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
