@@ -42,5 +42,4 @@ export {
 export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULATOR_CREDENTIALS, resolveCloudConnection, type CloudConnection } from './cloud-options';
 export * from './cli';
 export { Collection } from './collection';
-export { matchesPattern, matchesLabels } from './filters';
-export { objectList, stringMap } from './body-shapes';
+export { matchesLabels } from './filters';

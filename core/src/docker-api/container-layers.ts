@@ -1,11 +1,10 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { ConflictError, InvalidArgumentError, type ImageStore } from '@sockerless/sdk';
 import { commitBodyConfig } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerControl } from '../engine/container-control';
 import type { ContainerRecord } from '../engine/container-record';
-import { queryBool, queryString, readJson } from './http';
+import { queryBool, queryList, queryString, readJson } from './http';
 
 /**
  * What a container made of its filesystem: `docker diff` (changes), `docker export` and `docker commit`.
@@ -60,10 +59,4 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     ctx.status = 201;
     ctx.body = { Id: id };
   });
-}
-
-/** `changes` may come once per line (`?changes=A&changes=B`), as the docker CLI sends them. */
-function queryList(ctx: Context, name: string): string[] {
-  const v = ctx.query[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }

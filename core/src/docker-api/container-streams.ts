@@ -19,15 +19,9 @@ export interface AttachOptions {
   raw?: boolean;
 }
 
-export function attachOptionsOf(q: Record<string, string | string[] | undefined>): AttachOptions {
-  const b = (name: string) => {
-    const v = q[name];
-    const s = Array.isArray(v) ? v[v.length - 1] : v;
-    return s === '1' || s?.toLowerCase() === 'true';
-  };
-  const keys = q.detachKeys;
-  const detachKeys = (Array.isArray(keys) ? keys[keys.length - 1] : keys) ?? '';
-  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys };
+export function attachOptionsOf(query: Record<string, string | string[] | undefined>): AttachOptions {
+  const b = (name: string) => queryBool({ query }, name);
+  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys: queryString({ query }, 'detachKeys') ?? '' };
 }
 
 function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {

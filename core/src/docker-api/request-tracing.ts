@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { RequestAdmission, Span, Tracer } from '@sockerless/sdk';
+import { ATTACH_WS_PATH } from './attach-websocket';
+import { ATTACH_PATH, EXEC_START_PATH } from './hijack';
 import { bearerOf, VERSION_PREFIX } from './http';
 
 /** Who may see the caller's containers (the engine's `tenantOf`), for the span's `sockerless.tenant`. */
@@ -48,9 +50,9 @@ export function requestTracing(tracer: Tracer, tenants: TenantLookup): Koa.Middl
 }
 
 const UPGRADE_ROUTES: ReadonlyArray<[RegExp, string]> = [
-  [/^\/containers\/[^/]+\/attach\/ws$/, '/containers/:id/attach/ws'],
-  [/^\/containers\/[^/]+\/attach$/, '/containers/:id/attach'],
-  [/^\/exec\/[^/]+\/start$/, '/exec/:id/start'],
+  [ATTACH_WS_PATH, '/containers/:id/attach/ws'],
+  [ATTACH_PATH, '/containers/:id/attach'],
+  [EXEC_START_PATH, '/exec/:id/start'],
 ];
 
 /** The same span for a hijacked request (attach, exec start), which Node hands over before koa sees it. */

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { InvalidArgumentError, NotImplementedError, type VolumeCreateBody, type VolumeListFilters, type VolumeStore } from '@sockerless/sdk';
-import { stringMap } from '../engine/body-shapes';
+import { stringMap } from '@sockerless/sdk';
 import { parseFilters, queryBool, readDockerJson, expectFieldType } from './http';
 import { pruneFilters } from './networks';
 

@@ -1,53 +1,24 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, stringList, stringMap } from '@sockerless/sdk';
+import type { ContainerDefaults } from '@sockerless/sdk/images';
 import type { ContainerConfig } from './container-record';
-import { stringMap } from './body-shapes';
 
-/** What the create body may carry (the parts we read); unknown fields are kept in HostConfig as given. */
-export interface CreateBody {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, object> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
+/**
+ * What the create body may carry: the container config's fields, each of which a client may send as null, a
+ * Cmd or Entrypoint as one string, and the host and networking configs (unknown fields are kept as given).
+ */
+export type CreateBody = { [K in Exclude<keyof ContainerConfig, 'Cmd' | 'Entrypoint' | 'OnBuild'>]?: ContainerConfig[K] | null } & {
   Cmd?: string[] | string | null;
-  Healthcheck?: Record<string, unknown> | null;
-  Image?: string;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
   Entrypoint?: string[] | string | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  StopTimeout?: number | null;
-  /** API < 1.44: the MAC address of the container's endpoint on its NetworkMode network. */
-  MacAddress?: string;
   HostConfig?: Record<string, unknown> | null;
   NetworkingConfig?: { EndpointsConfig?: Record<string, Record<string, unknown>> | null } | null;
-}
+};
 
-export interface ImageConfigView {
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Entrypoint?: string[] | null;
-  WorkingDir?: string;
-  User?: string;
-  Labels?: Record<string, string> | null;
-  ExposedPorts?: Record<string, object> | null;
-  Volumes?: Record<string, object> | null;
-  Healthcheck?: Record<string, unknown> | null;
-  StopSignal?: string;
-}
+/** An image's container defaults as its config JSON carries them: Go writes an unset list or map as null. */
+export type ImageConfigView = { [K in keyof ContainerDefaults]?: ContainerDefaults[K] | null };
 
 function asArgv(v: string[] | string | null | undefined, field: string): string[] | null | undefined {
   if (v === undefined || v === null) return v;
-  if (typeof v === 'string') return [v];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidArgumentError(`invalid ${field}: expected a list of strings`);
-  return v;
+  return typeof v === 'string' ? [v] : stringList(v, field);
 }
 
 /** Env merged by key: the container's values override the image's, keeping the image's order first. */
@@ -79,9 +50,7 @@ export function mergeConfig(body: CreateBody, image: ImageConfigView, imageRef: 
   if ((!entrypoint || entrypoint.length === 0) && (!cmd || cmd.length === 0)) {
     throw new InvalidArgumentError('No command specified');
   }
-  if (body.Env !== undefined && body.Env !== null && (!Array.isArray(body.Env) || body.Env.some((e) => typeof e !== 'string'))) {
-    throw new InvalidArgumentError('invalid Env: expected a list of strings');
-  }
+  stringList(body.Env, 'Env');
   stringMap(body.Labels, 'Labels');
   return {
     Hostname: body.Hostname || shortId,

@@ -142,8 +142,6 @@ export function inspectContainer(c: ContainerRecord, log: { path: string; config
 /** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
 /** `sizes`: the writable layer, and it plus the image's layers (dockerd's SizeRw and SizeRootFs), when asked for. */
 export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; rootFs: number }) {
-  const networks: Record<string, unknown> = {};
-  for (const [name, ep] of Object.entries(c.networks)) networks[name] = withoutNulls(ep);
   return {
     Id: c.id,
     Names: [c.name],
@@ -158,7 +156,7 @@ export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; roo
     // API 1.52's summary of health: `none` for a container that never ran a health check.
     Health: { Status: c.state.Health?.Status ?? 'none', FailingStreak: c.state.Health?.FailingStreak ?? 0 },
     HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
-    NetworkSettings: { Networks: networks },
+    NetworkSettings: { Networks: endpoints(c.networks) },
     Mounts: c.mounts,
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };
