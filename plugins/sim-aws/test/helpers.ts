@@ -179,3 +179,16 @@ export async function signHeaders(url: string, init: RawRequest, signing: Signin
 export async function signedFetch(url: string, init: RawRequest = {}, signing: Signing = { service: 'ecs' }): Promise<Response> {
   return fetch(url, { method: init.method ?? 'GET', headers: await signHeaders(url, init, signing), body: init.body });
 }
+
+/** An AWS SDK error as the tests read it: the exception name, the message and the HTTP status. */
+export interface AwsSdkError { name: string; message: string; $metadata: { httpStatusCode?: number } }
+
+/** The error a call fails with; throws when it succeeds. */
+export async function rejection(p: Promise<unknown>): Promise<AwsSdkError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as AwsSdkError;
+  }
+  throw new Error('expected a rejection');
+}
