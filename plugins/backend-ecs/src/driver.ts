@@ -32,6 +32,9 @@ export interface EcsDriverServices {
   simulators: SimulatorDirectory;
 }
 
+/** The subnet tasks name off AWS when the options give none. */
+export const OFF_AWS_SUBNET = 'subnet-sockerless-simulator';
+
 /** The factory's create: resolves the endpoint and credentials, loads the SDK, checks the task size. */
 export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, services: EcsDriverServices): Promise<EcsDriver> {
   const o = ctx.options;
@@ -43,7 +46,10 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   }
   const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts }, ctx.tracer);
   ctx.logger.info('ecs backend ready', { instance: ctx.instanceName, cluster: o.cluster, endpoint: endpoint ?? 'aws', agent: o.agent });
-  return new EcsDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
+  // ECS refuses an awsvpc RunTask without subnets ("subnets can not be empty."), and so does the simulator: off
+  // AWS, with none configured, the tasks name a placeholder subnet (a simulator has no VPC to check it against).
+  const options = endpoint && o.subnets.length === 0 ? { ...o, subnets: [OFF_AWS_SUBNET] } : o;
+  return new EcsDriver(ctx.instanceName, options, api, ctx.logger, services.agents);
 }
 
 export class EcsDriver implements BackendDriver {
@@ -100,7 +106,7 @@ export class EcsDriver implements BackendDriver {
         taskDefinition: state.taskDefinitionArn,
         launchType: 'FARGATE',
         count: 1,
-        // awsvpc wants a network configuration; the subnets may be empty only off AWS (checked at boot).
+        // awsvpc wants a network configuration with subnets (from the options; off AWS a placeholder, see createEcsDriver).
         networkConfiguration: { awsvpcConfiguration: { subnets: o.subnets, securityGroups: o.securityGroups.length ? o.securityGroups : undefined, assignPublicIp: o.assignPublicIp ? 'ENABLED' : 'DISABLED' } },
         tags: [...state.tags, { key: TAG.start, value: String(start) }],
         // ECS allows 64 characters: 32 hex of the id keep it unique; the start number makes each start new.
