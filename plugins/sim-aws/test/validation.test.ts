@@ -80,6 +80,10 @@ describe('RunTask placement', () => {
 describe('RegisterTaskDefinition', () => {
   test('a network mode ECS does not have is refused', async () => {
     await expectRefused(register('bad-mode', { networkMode: 'overlay' as never }), 'ClientException', "Invalid networkMode 'overlay'. Valid values: bridge, host, awsvpc, none.");
+    // Fargate runs awsvpc only, and no networkMode means bridge.
+    for (const networkMode of [undefined, 'bridge' as const]) {
+      await expectRefused(register('fargate-bridge', { requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode }), 'ClientException', "Fargate only supports network mode 'awsvpc'.");
+    }
   });
 
   test('the container defaults ECS returns are filled in', async () => {

@@ -99,7 +99,8 @@ function validateSizes(body: Json): void {
   const memory = body.memory === undefined || body.memory === null ? undefined : parseSize(body.memory, 'memory');
   const fargate = (optStringList(body, 'requiresCompatibilities', 'ClientException') ?? []).includes('FARGATE');
   if (!fargate) return;
-  if (body.networkMode !== undefined && body.networkMode !== 'awsvpc') throw new AwsError('ClientException', 'Fargate only supports network mode \'awsvpc\'.');
+  // Without a networkMode the definition is `bridge`, which Fargate does not run.
+  if (body.networkMode !== 'awsvpc') throw new AwsError('ClientException', 'Fargate only supports network mode \'awsvpc\'.');
   if (cpu === undefined || memory === undefined) throw new AwsError('ClientException', "Fargate requires that 'cpu' and 'memory' be defined at the task level.");
   if (!FARGATE_SIZES[cpu]?.(memory)) throw new AwsError('ClientException', `No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid combinations.`);
 }
