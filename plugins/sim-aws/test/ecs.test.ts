@@ -5,7 +5,7 @@ import {
   TagResourceCommand, UntagResourceCommand, waitUntilTasksStopped, type ContainerDefinition, type Task,
 } from '@aws-sdk/client-ecs';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { BUSYBOX, startSimulator, until, type TestSimulator } from './helpers';
+import { BUSYBOX, EXECUTION_ROLE, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); });
@@ -14,12 +14,12 @@ afterAll(async () => { await sim?.close(); });
 const CLUSTER = 'c1';
 const NET = { awsvpcConfiguration: { subnets: ['subnet-1'], assignPublicIp: 'DISABLED' as const } };
 /** What a task definition needs to run on Fargate, and what RunTask needs to place it there. */
-const FARGATE_DEF = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512' };
+const FARGATE_DEF = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512', executionRoleArn: EXECUTION_ROLE };
 const ON_FARGATE = { launchType: 'FARGATE' as const, networkConfiguration: NET };
 
 async function register(family: string, container: Partial<ContainerDefinition> = {}, extra: Record<string, unknown> = {}) {
   const out = await sim.ecs.send(new RegisterTaskDefinitionCommand({
-    family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+    ...FARGATE_DEF, family,
     containerDefinitions: [{
       name: 'main', image: BUSYBOX, essential: true,
       logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/sim/test', 'awslogs-stream-prefix': 'ecs', 'awslogs-create-group': 'true' } },

@@ -16,6 +16,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** The image every test host has: static busybox, `CMD ["/bin/sh"]`. */
 export const BUSYBOX = 'busybox:latest';
 
+/** The task execution role of Fargate definitions whose containers log with awslogs (ECS asks for one). */
+export const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole';
+
 /** The execution role the Lambda tests give their functions (the simulator takes any ARN). */
 export const LAMBDA_ROLE = 'arn:aws:iam::000000000000:role/lambda-test';
 

@@ -7,7 +7,7 @@ import {
   type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
 import { CreateLogGroupCommand, DescribeLogGroupsCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { BUSYBOX, rejection, startSimulator, until, type TestSimulator } from './helpers';
+import { BUSYBOX, EXECUTION_ROLE, rejection, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;
 const CLUSTER = 'strict';
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await sim?.close(); });
 
-const FARGATE_DEF = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512' };
+const FARGATE_DEF = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512', executionRoleArn: EXECUTION_ROLE };
 const NET = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 async function register(family: string, extra: Partial<RegisterTaskDefinitionCommandInput> = {}, container: Partial<ContainerDefinition> = {}) {
@@ -80,6 +80,10 @@ describe('RunTask placement', () => {
 describe('RegisterTaskDefinition', () => {
   test('a network mode ECS does not have is refused', async () => {
     await expectRefused(register('bad-mode', { networkMode: 'overlay' as never }), 'ClientException', "Invalid networkMode 'overlay'. Valid values: bridge, host, awsvpc, none.");
+    // awslogs on Fargate writes with the task execution role.
+    const { executionRoleArn: _role, ...noRole } = FARGATE_DEF;
+    await expectRefused(register('no-role', noRole, { logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/g' } } }), 'ClientException',
+      'Fargate requires task definition to have execution role ARN to support log driver awslogs.');
     // Fargate runs awsvpc only, and no networkMode means bridge.
     for (const networkMode of [undefined, 'bridge' as const]) {
       await expectRefused(register('fargate-bridge', { requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode }), 'ClientException', "Fargate only supports network mode 'awsvpc'.");

@@ -101,6 +101,11 @@ function validateSizes(body: Json): void {
   if (!fargate) return;
   // Without a networkMode the definition is `bridge`, which Fargate does not run.
   if (body.networkMode !== 'awsvpc') throw new AwsError('ClientException', 'Fargate only supports network mode \'awsvpc\'.');
+  // The awslogs driver of a Fargate task writes with the task execution role, so ECS asks for one.
+  const awslogs = (body.containerDefinitions as Json[]).some((d) => (d.logConfiguration as Json | undefined)?.logDriver === 'awslogs');
+  if (awslogs && !optString(body, 'executionRoleArn', 'ClientException')) {
+    throw new AwsError('ClientException', 'Fargate requires task definition to have execution role ARN to support log driver awslogs.');
+  }
   if (cpu === undefined || memory === undefined) throw new AwsError('ClientException', "Fargate requires that 'cpu' and 'memory' be defined at the task level.");
   if (!FARGATE_SIZES[cpu]?.(memory)) throw new AwsError('ClientException', `No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid combinations.`);
 }
