@@ -7,6 +7,7 @@ import {
   type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
 import { CreateLogGroupCommand, DescribeLogGroupsCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { BUSYBOX, EXECUTION_ROLE, rejection, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;
@@ -164,5 +165,18 @@ describe('CloudWatch Logs', () => {
     await sim.logs.send(new PutRetentionPolicyCommand({ logGroupName: '/strict/retention', retentionInDays: 14 }));
     const groups = (await sim.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/strict/retention' }))).logGroups!;
     expect(groups[0].retentionInDays).toBe(14);
+  });
+});
+
+describe('Lambda', () => {
+  // CreateFunction's timeout and memorySize ranges are in lambda.test.ts; these are the other model constraints.
+  test('constraint violations on list and invoke are ValidationException', async () => {
+    await expectRefused(sim.lambda.send(new ListFunctionsCommand({ MaxItems: 0 })), 'ValidationException',
+      "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    await expectRefused(sim.lambda.send(new ListFunctionsCommand({ MaxItems: 10001 })), 'ValidationException',
+      "1 validation error detected: Value '10001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000");
+    await expectRefused(sim.lambda.send(new InvokeCommand({ FunctionName: 'bad name!' })), 'ValidationException',
+      "1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+      + '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
   });
 });
