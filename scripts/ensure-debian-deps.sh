@@ -14,15 +14,17 @@
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
 #            engine of the differential suite, openssl, which makes the TLS test's certificates, and
-#            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses
+#            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses,
+#            and awscli, the official AWS CLI the AWS simulator's tests drive it with (as /usr/bin/aws: a pip
+#            install elsewhere on PATH does not count)
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
 need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr)
 need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd /usr/bin/aws)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils awscli)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)
