@@ -6,7 +6,7 @@
 #            namespaces, isolated from each other by FORWARD rules; and gcc, libc6-dev and libseccomp-dev,
 #            with which the local backend compiles its static `confine` helper (capabilities, seccomp,
 #            user switch inside the sandbox; see docs/isolation.md) and its `shim` monitor (live-restore), and
-#            the core its malloc tuning addon (core/native/malloc-tune.c: memory freed after a burst of requests
+#            the malloc-tune plugin its addon (plugins/malloc-tune/native/malloc-tune.c: memory freed after a burst of requests
 #            goes back when idle), and Docker's default seccomp profile (see below); and attr, whose getfattr
 #            finds the opaque directories (trusted.overlay.opaque) of a container's writable layer for
 #            `docker diff` and `docker commit`. A name starting with / is a file.
@@ -14,15 +14,17 @@
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
 #            engine of the differential suite, openssl, which makes the TLS test's certificates, and
-#            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses
+#            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses,
+#            and awscli, the official AWS CLI the AWS simulator's tests drive it with (as /usr/bin/aws: a pip
+#            install elsewhere on PATH does not count)
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
 need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr)
 need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd /usr/bin/aws)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils awscli)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)

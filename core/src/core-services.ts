@@ -8,7 +8,7 @@ import { recoverContainers } from './engine/recovery';
 import { combinedHooks, lifecycleContext } from './engine/lifecycle/hooks';
 import { AdmissionChain } from './engine/admission-chain';
 import { ExecEngine } from './engine/exec-engine';
-import { admissionVolumeScope, VolumeService } from './engine/volumes';
+import { currentCaller } from './engine/caller';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
 import type { RunningSimulator } from './simulators';
@@ -20,16 +20,14 @@ import { registerImageRoutes } from './docker-api/images';
 import { registerRegistryRoutes } from './docker-api/registry';
 import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
-import { DiskUsage, imageSizeOf } from './engine/disk-usage';
+import { imageSizeOf, type DiskUsageDeps } from './engine/disk-usage';
 import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
 import { registerBuildRoutes } from './docker-api/build';
-import { runStepContainer } from './engine/run-step';
+import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { assertLogsReadable } from './engine/log-config';
-import { streamContentType } from './docker-api/hijack';
 import { registerStatusRoute } from './management/status-route';
 import type { BootStep } from './host/boot-timings';
 
@@ -86,8 +84,11 @@ export async function buildCore(input: CoreInput) {
   };
   const containersUsingImage = (imageId: string) => engine!.all().filter((c) => c.imageId === imageId).map((c) => c.id);
   if (!registries.imageStore) throw new Error('no image store plugin is configured (the default is image-store)');
+  if (!registries.logDriver) throw new Error('no log driver plugin is configured (the default is logs-local)');
+  const logs = registries.logDriver.driver;
   const images = registries.imageStore.create({ home, store, events, logger: logger.child({ area: 'images' }), containersUsingImage });
-  const volumes = new VolumeService(registries.volumeDrivers, store, events, containersView, admissionVolumeScope(registries.admission));
+  if (!registries.volumes) throw new Error('no volume store plugin is configured (the default is volumes)');
+  const volumes = registries.volumes.create({ store, events, drivers: registries.volumeDrivers, admission: registries.admission, caller: currentCaller, containers: containersView });
   if (!registries.networks) throw new Error('no networks plugin is configured (the default is networks)');
   const networks = registries.networks.create({
     store, events, logger: logger.child({ area: 'networks' }), addressing: input.addressing, containers: networkAccess,
@@ -96,10 +97,10 @@ export async function buildCore(input: CoreInput) {
   admission.export(metrics);
   const hooks: LifecycleHook[] = [];
   const lifecycle = combinedHooks(hooks);
-  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission, schedulers: registries.schedulers, lifecycle });
+  engine = new ContainerEngine({ home, store, events, images, volumes, networks, backends, defaultBackend: input.defaultBackend, admission, schedulers: registries.schedulers, lifecycle, logs });
   const builder = registries.builder?.create({
     home, store, images,
-    runStep: (req) => runStepContainer(engine!, runs, req),
+    containers: stepContainers(engine, () => runs),
     // A RUN step needs a backend that can read a container's layer (the builder answers 501 where none can).
     runSupported: () => [...backends.values()].some((b) => b.powers.layer !== undefined),
     containersUsingImage,
@@ -111,19 +112,13 @@ export async function buildCore(input: CoreInput) {
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
   const warnings: string[] = [];
-  const diskUsage = new DiskUsage({
+  const diskUsage: DiskUsageDeps = {
     images,
     volumes,
     containers: () => eng.visible(),
     writableLayerSize: async (c) => eng.backendOf(c).powers.diskUsage?.diskUsage(c.id),
-  });
-  // `GET /system/df`'s BuildCache and BuilderSize: the classic builder's cached steps.
-  diskUsage.useBuildCache({
-    buildCacheUsage: async () => {
-      const records = builder?.usage() ?? [];
-      return { records, size: records.reduce((n, r) => n + r.Size, 0) };
-    },
-  });
+    buildCache: () => builder?.usage() ?? [],
+  };
 
   const apiDeps = (id: string): ApiServerDeps => ({
     logger,
@@ -158,11 +153,7 @@ export async function buildCore(input: CoreInput) {
         imageMatches: (ref, imageId) => images.matches(ref, imageId),
         imageSize: (imageId) => imageSizeOf(images, imageId),
       });
-      router.get('/containers/:id/logs', async (ctx) => {
-        const c = eng.find(ctx.params.id);
-        assertLogsReadable(c);
-        await streamLogs(eng, (cid) => runs.isRunning(cid), ctx, streamContentType(ctx.state.apiVersion, c.config.Tty));
-      });
+      router.get('/containers/:id/logs', (ctx) => streamLogs(eng, (cid) => runs.isRunning(cid), ctx));
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
       registerImageRoutes(router, images);
@@ -194,7 +185,7 @@ export async function buildCore(input: CoreInput) {
   });
 
   return {
-    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends, diskUsage,
+    engine: eng, runs, execs, images, volumes, networks, builder, apiDeps, backends,
     /**
      * At boot (the daemon's to start: it runs while the listeners already answer): workloads a previous daemon
      * started that live on without it are taken back as running, the others recorded as exited (recovery.ts).

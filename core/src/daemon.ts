@@ -19,8 +19,6 @@ import { checkListenerSecurity, resolveListenerSecurity } from './listener-secur
 import type { RunningSimulator } from './simulators';
 import { provideRootServices } from './host/root-services';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
-import { registerProcessMemory } from './host/process-memory';
-import { startMallocTuning } from './host/malloc-tune';
 import { closeInheritedFds } from './host/inherited-fds';
 import { makeHomePrivate } from './host/private-home';
 import { gatedUntilBooted } from './recovery-gate';
@@ -87,9 +85,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  const { events, metrics, tracer, simulators, agents } = provideRootServices(host, { home, logger, loaded, requireCore });
+  const { events, metrics, tracer, simulators, agents, requestCame } = provideRootServices(host, { home, logger, loaded, requireCore });
   const counters = uncaughtCounters(metrics);
-  registerProcessMemory(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
   host.register(await impliedContributors((pointId) => host.dependsOn(pointId), loaded.file, loaded.dir));
@@ -134,14 +131,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // One daemon, one ID: every listener answers `docker info` with the same one.
   const apiDeps = gatedUntilBooted(booted, core.apiDeps(randomUUID()));
   const sockets = new Set<Socket>();
-  // Memory freed after a burst of requests goes back to the system once the daemon is idle (malloc-tune.ts).
-  const memory = startMallocTuning(logger);
   const servers: Server[] = [];
   const addresses: string[] = [];
   // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
   // events), then let backends and plugins release what they hold.
   const teardown = async () => {
-    memory.close();
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
@@ -155,8 +149,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       // TLS on tcp:// only: a unix socket is guarded by its file mode, as with dockerd.
       const s = createApiServer(apiDeps, target.kind === 'tcp' ? security.tls : undefined);
       s.on('connection', (sock: Socket) => { sockets.add(sock); sock.once('close', () => sockets.delete(sock)); });
-      s.on('upgrade', (_req, sock: Socket) => { sockets.add(sock); memory.touch(); });
-      s.on('request', memory.touch);
+      s.on('upgrade', (_req, sock: Socket) => { sockets.add(sock); requestCame(); });
+      s.on('request', requestCame);
       servers.push(s);
       addresses.push(await timings.step(`listen ${target.kind}`, () => listenOn(s, target)));
     }

@@ -1,3 +1,4 @@
+import { stringList } from './request-shapes';
 import { InvalidArgumentError } from './errors';
 import type { WorkloadSecurity } from './contracts/backend';
 
@@ -22,9 +23,7 @@ export const DOCKER_DEFAULT_CAPABILITIES = [
  * dockerd's 400 `invalid CapAdd: unknown capability: "CAP_FOO"` (`field` is CapAdd or CapDrop).
  */
 export function normalizeCapabilities(field: 'CapAdd' | 'CapDrop', names: unknown): string[] {
-  if (names === undefined || names === null) return [];
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new InvalidArgumentError(`invalid ${field}: expected a list of strings`);
-  return (names as string[]).map((raw) => {
+  return stringList(names, field).map((raw) => {
     const upper = raw.toUpperCase();
     if (upper === 'ALL') return 'ALL';
     const name = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;

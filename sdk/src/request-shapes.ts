@@ -51,3 +51,10 @@ export function splitProtoPort(key: string): { port: number; protocol: string } 
   if (!(port >= 0 && port <= 65535)) throw new InvalidArgumentError(`invalid port specification: "${portStr}"`);
   return { port, protocol: proto.toLowerCase() };
 }
+
+/** A request body's list of strings (Env, Cmd, SecurityOpt): absent or null is empty; anything else is the client's 400. */
+export function stringList(value: unknown, name: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new InvalidArgumentError(`invalid ${name}: expected a list of strings`);
+  return value as string[];
+}

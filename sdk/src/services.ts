@@ -119,6 +119,15 @@ export interface SimulatorDirectory {
   names(): string[];
 }
 
+/**
+ * That the daemon is serving: each Docker API request (and each connection upgraded to a stream) calls the
+ * listeners, for plugins that act once the daemon has gone quiet (`malloc-tune` hands memory back then).
+ * Listeners run on the request path: they must be cheap and must not throw.
+ */
+export interface RequestActivity {
+  onRequest(listener: () => void): () => void;
+}
+
 export const coreServices = {
   logger: createServiceRef<Logger>({ id: 'core.logger', scope: 'plugin' }),
   lifecycle: createServiceRef<Lifecycle>({ id: 'core.lifecycle', scope: 'plugin' }),
@@ -136,4 +145,5 @@ export const coreServices = {
   agents: createServiceRef<AgentServer>({ id: 'core.agents' }),
   /** Usable from a backend driver factory's `create` on. */
   simulators: createServiceRef<SimulatorDirectory>({ id: 'core.simulators' }),
+  requests: createServiceRef<RequestActivity>({ id: 'core.requests' }),
 } as const;

@@ -71,6 +71,28 @@ export function runToEnd<T>(span: Span, end: () => void, fn: (span: Span) => T):
   return result;
 }
 
+/**
+ * The same object, with each named method run in a span of its own (`<prefix>.<method>`); other properties,
+ * and methods the object does not have, are left as they are, so optional methods stay optional.
+ */
+export function withSpans<T extends object>(target: T, tracer: Tracer, prefix: string, methods: (name: string) => boolean, attributesOf: (args: unknown[]) => SpanAttributes): T {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(target, {
+    get(obj, prop) {
+      // Read on the object itself, not the proxy: a getter or method may use the class's #private fields.
+      const value = Reflect.get(obj, prop) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string' || !methods(prop)) return value;
+      let fn = wrapped.get(prop);
+      if (!fn) {
+        const original = value as (...args: unknown[]) => unknown;
+        fn = (...args: unknown[]) => tracer.span(`${prefix}.${prop}`, attributesOf(args), () => original.apply(obj, args));
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}
+
 /** Cardinality one: the plugin that exports traces sets the tracer every span goes to. */
 export interface TracingRegistry {
   setTracer(tracer: Tracer): void;

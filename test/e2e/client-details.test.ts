@@ -105,6 +105,15 @@ test('container prune reports the bytes of the writable layers it removed', asyn
   expect(body.SpaceReclaimed).toBeGreaterThanOrEqual(100000);
 });
 
+test('container prune reads until as dockerd does: a duration back from now keeps the younger, a bad time is a 400', async () => {
+  const id = await e.ok(['create', '--name', 'prune-young', BUSYBOX, 'true']);
+  const prune = (until: string) => call('POST', `/v1.41/containers/prune?filters=${encodeURIComponent(JSON.stringify({ until: [until] }))}`);
+  expect((await prune('1h')).json().ContainersDeleted ?? []).not.toContain(id);
+  expect(await e.ok(['inspect', '-f', '{{.State.Status}}', id])).toBe('created');
+  expect((await prune('soon')).json()).toEqual({ message: 'failed to parse value as time or duration: "soon"' });
+  expect((await prune(String(Math.floor(Date.now() / 1000) + 60))).json().ContainersDeleted).toContain(id);
+});
+
 test('--link: the alias in /etc/hosts and the ALIAS_* variables; a link is removed by its name', async () => {
   await e.ok(['run', '-d', '--name', 'link-web', '-e', 'FOO=bar', '--expose', '80', '--expose', '53/udp', BUSYBOX, 'sleep', '300']);
   const webIp = await e.ok(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'link-web']);

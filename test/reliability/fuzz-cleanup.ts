@@ -74,7 +74,7 @@ export async function memoryOf(socket: string): Promise<MemoryKiB> {
   return { rss: kind('rss'), heapUsed: kind('heap_used'), heapTotal: kind('heap_total'), external: kind('external'), arrayBuffers: kind('array_buffers') };
 }
 
-/** Longer than the daemon's idle delay before it hands free memory back (core/src/host/malloc-tune.ts: 5 s). */
+/** Longer than the daemon's idle delay before it hands free memory back (plugins/malloc-tune/src/malloc-tune.ts: 5 s). */
 const IDLE_MS = 7000;
 
 export function rssKiB(pid: number): number {

@@ -10,7 +10,7 @@ import { clean, figureLine, runFuzz, SHORT_REQUESTS } from './fuzz';
 /**
  * What RSS may be above its start once the harness removed what the fuzzed requests created and the daemon
  * went idle (fuzz-cleanup.ts). Measured at 10,000 requests: 84 -> 85 MiB with the daemon's malloc tuning
- * (core/src/host/malloc-tune.ts), 97 -> 144 MiB without it (glibc kept what was freed); table in
+ * (plugins/malloc-tune/src/malloc-tune.ts), 97 -> 144 MiB without it (glibc kept what was freed); table in
  * docs/api-coverage.md#the-fuzz-harness.
  */
 const RSS_AFTER_CLEANUP_BUDGET_KIB = 40 * 1024;

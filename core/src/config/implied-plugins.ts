@@ -1,4 +1,4 @@
-import { coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, type PluginEntry } from '@sockerless/sdk';
+import { coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreLogDriverExtensionPoint, coreNetworksExtensionPoint, coreVolumesExtensionPoint, type PluginEntry } from '@sockerless/sdk';
 import { loadPluginEntry, type LoadedPlugin } from '../host/plugin-loader';
 
 /**
@@ -12,6 +12,8 @@ const IMPLIED: PluginEntry[] = [
   // HEALTHCHECK and restart policies, hooks on the container lifecycle.
   'health',
   'restart-policy',
+  // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
+  'malloc-tune',
 ];
 
 export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: string, configDir: string): Promise<LoadedPlugin[]> {
@@ -21,10 +23,10 @@ export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: st
 }
 
 /**
- * The same rule for a point that takes exactly one contributor (the image store, the builder, networks): its `defaultPlugin` is added
+ * The same rule for a point that takes exactly one contributor (the image store, the builder, networks, the log driver, the volume store): its `defaultPlugin` is added
  * when no registered plugin's init depends on the point, so a config with a store of its own gets only that.
  */
-const DEFAULT_CONTRIBUTED = [coreImageStoreExtensionPoint, coreBuilderExtensionPoint, coreNetworksExtensionPoint];
+const DEFAULT_CONTRIBUTED = [coreImageStoreExtensionPoint, coreBuilderExtensionPoint, coreNetworksExtensionPoint, coreLogDriverExtensionPoint, coreVolumesExtensionPoint];
 
 export async function impliedContributors(contributes: (pointId: string) => boolean, configFile: string, configDir: string): Promise<LoadedPlugin[]> {
   const missing = DEFAULT_CONTRIBUTED.filter((point) => point.defaultPlugin && !contributes(point.id));

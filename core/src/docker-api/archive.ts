@@ -2,19 +2,11 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { InvalidArgumentError, type PathStat } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
+import { answerThenClose } from './hijack';
 import { queryBool, queryString } from './http';
 
 function statHeader(stat: PathStat): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');
-}
-
-/** Sends an error answer now (from outside the request's own middleware), then ends the connection. */
-function answerThenClose(ctx: Context, status: number, message: string): void {
-  const res = ctx.res;
-  if (res.headersSent || res.writableEnded || res.destroyed) return void ctx.req.destroy();
-  const body = JSON.stringify({ message });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body, () => ctx.req.destroy());
 }
 
 /** `docker cp`: HEAD stats a path, GET reads it as tar, PUT extracts a tar into a directory — also before start. */
@@ -41,7 +33,7 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
       // The container is going. Before the answer started, it is dockerd's 409, so no request ends without an
       // answer; during the tar, the connection is closed, so the client sees the tar end short rather than wait
       // for the rest of a body that will never come (a destroyed body stream does not end the response).
-      abort: () => answerThenClose(ctx, 409, `container ${c.name} was removed while files were being copied from it`),
+      abort: () => answerThenClose(ctx.res, 409, `container ${c.name} was removed while files were being copied from it`, () => ctx.req.destroy()),
     });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
     ctx.type = 'application/x-tar';
@@ -55,7 +47,7 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
       // The container is going: its upload is cut off rather than holding the removal up for as long as the
       // client takes, but first answered with dockerd's 409, so no request ends without an answer. The route's
       // own error after the cut finds the answer sent and adds nothing.
-      abort: () => answerThenClose(ctx, 409, `container ${c.name} was removed while files were being copied into it`),
+      abort: () => answerThenClose(ctx.res, 409, `container ${c.name} was removed while files were being copied into it`, () => ctx.req.destroy()),
     });
     engine.emit(c, 'extract-to-dir', { path });
     ctx.status = 200;

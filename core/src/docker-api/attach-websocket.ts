@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import { coerce, gte } from 'semver';
 import { guarded, type Logger } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { attachContainer, attachOptionsOf } from './container-streams';
-import { closeCallbacks, type StreamConnection } from './hijack';
+import { closeCallbacks } from './hijack';
+import { apiBefore } from './http';
 
 /**
  * `GET /containers/{id}/attach/ws`: attach over a websocket, as dockerd's postContainersAttachWebsocket.
@@ -23,8 +23,7 @@ export async function attachWebsocket(
   const { WebSocketServer } = await import('ws');
   const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const ws = await new Promise<import('ws').WebSocket>((resolve) => server.handleUpgrade(req, socket, head, resolve));
-  const v = coerce(version ?? '1.50');
-  const binary = !v || gte(v, '1.28.0');
+  const binary = !apiBefore(version, '1.28');
   const input = new PassThrough();
   const closing = closeCallbacks(log);
   ws.on('message', guarded(log, { on: 'websocket attach message' }, (data: Buffer | Buffer[] | ArrayBuffer) => {
@@ -33,13 +32,7 @@ export async function attachWebsocket(
   }));
   ws.on('error', guarded(log, { on: 'websocket attach error' }, () => input.end()));
   ws.on('close', guarded(log, { on: 'websocket attach close' }, () => { input.end(); closing.fire(); server.close(); }));
-  const conn: StreamConnection = {
-    input,
-    log,
-    write: (data) => { if (!closing.closed && ws.readyState === ws.OPEN) ws.send(data, { binary }); },
-    end: () => { if (!closing.closed && ws.readyState === ws.OPEN) ws.close(1000); },
-    get closed() { return closing.closed; },
-    onClose: closing.add,
-  };
+  const open = () => ws.readyState === ws.OPEN;
+  const conn = closing.connection(input, (data) => { if (open()) ws.send(data, { binary }); }, () => { if (open()) ws.close(1000); });
   await attachContainer(engine, id, { ...attachOptionsOf(query), raw: true }, conn);
 }

@@ -1,9 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { BuildStepError, InvalidArgumentError, NotImplementedError, type Builder } from '@sockerless/sdk';
+import { InvalidArgumentError, NotImplementedError, type Builder } from '@sockerless/sdk';
 import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
-import { errorStatus } from './errors';
-import { parseFilters, queryBool, queryInt, queryString, requestLog, startJsonStream } from './http';
+import { parseFilters, progressStream, queryBool, queryInt, queryJson, queryList, queryString, requestLog, startJsonStream } from './http';
 
 /**
  * `POST /build` (the classic builder's protocol) and `POST /build/prune`, answered by the builder plugin
@@ -42,21 +41,11 @@ export function registerBuildRoutes(router: Router, configured: Builder | undefi
     };
     const builder = builderOf();
     const context = await builder.receiveContext(ctx.req as AsyncIterable<Buffer>, queryString(ctx, 'dockerfile') || undefined);
-    let send: ((obj: unknown) => void) | undefined;
-    const write = (msg: Record<string, unknown>) => {
-      send ??= goJsonStream(ctx);
-      send(msg);
-    };
     try {
-      await builder.build(context, { ...opts, isCancelled: () => ctx.res.destroyed || ctx.req.socket.destroyed }, write);
-    } catch (err) {
       // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
-      if (!send) throw err;
-      const { message } = errorStatus(err, ctx.state.home as string | undefined);
-      const code = err instanceof BuildStepError ? err.code : undefined;
-      send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+      const isCancelled = () => ctx.res.destroyed || ctx.req.socket.destroyed;
+      await progressStream(ctx, (write) => builder.build(context, { ...opts, isCancelled }, write), { open: goJsonStream });
     } finally {
-      if (send && !ctx.res.writableEnded) ctx.res.end();
       // After the answer: the context's files and the cache's use counts are the daemon's housekeeping.
       await context.dispose();
       await builder.flushUsage().catch((err: Error) => requestLog(ctx).warn('cannot record build cache use', { err: err.message }));
@@ -85,22 +74,10 @@ function goJsonStream(ctx: Context): (obj: unknown) => void {
   };
 }
 
-function queryList(ctx: Context, name: string): string[] {
-  const v = ctx.query[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
 /** `buildargs` and `labels` are JSON objects in the query. */
 function jsonMap<T>(ctx: Context, name: string, allowNull = false): Map<string, T> {
-  const raw = queryString(ctx, name);
-  if (!raw) return new Map();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
-  }
-  if (parsed === null) return new Map();
+  const parsed = queryJson(ctx, name, (err) => `invalid ${name}: ${err.message}`);
+  if (parsed === undefined || parsed === null) return new Map();
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError(`invalid ${name}: expected a JSON object`);
   // Go decodes these into map[string]*string / map[string]string: any other value type is its 400.
   for (const [k, v] of Object.entries(parsed)) {
@@ -110,12 +87,6 @@ function jsonMap<T>(ctx: Context, name: string, allowNull = false): Map<string, 
 }
 
 function jsonList(ctx: Context, name: string): string[] {
-  const raw = queryString(ctx, name);
-  if (!raw) return [];
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? parsed.map(String) : [];
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid ${name}: ${(err as Error).message}`);
-  }
+  const parsed = queryJson(ctx, name, (err) => `invalid ${name}: ${err.message}`);
+  return Array.isArray(parsed) ? parsed.map(String) : [];
 }

@@ -1,11 +1,10 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { ConflictError, InvalidArgumentError, type ImageStore } from '@sockerless/sdk';
-import type { ContainerDefaults } from '@sockerless/sdk/images';
+import { commitBodyConfig } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerControl } from '../engine/container-control';
 import type { ContainerRecord } from '../engine/container-record';
-import { queryBool, queryString, readJson } from './http';
+import { queryBool, queryList, queryString, readJson } from './http';
 
 /**
  * What a container made of its filesystem: `docker diff` (changes), `docker export` and `docker commit`.
@@ -37,7 +36,7 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     const c = engine.find(ref);
     if (c.state.Status === 'removing') throw new ConflictError(`You cannot commit a container ${c.id} that is being removed`);
     const driver = driverWith(c, 'docker commit');
-    const bodyConfig = bodyConfigOf(await readJson<Record<string, unknown>>(ctx));
+    const bodyConfig = commitBodyConfig(await readJson<Record<string, unknown>>(ctx));
     // `pause` (default true) freezes a running container while its layer is read, as dockerd does; its
     // `commit` event comes before the `unpause` (a deferred unpause in daemon/commit.go).
     const repo = queryString(ctx, 'repo');
@@ -60,37 +59,4 @@ export function registerContainerLayerRoutes(router: Router, engine: ContainerEn
     ctx.status = 201;
     ctx.body = { Id: id };
   });
-}
-
-/** `changes` may come once per line (`?changes=A&changes=B`), as the docker CLI sends them. */
-function queryList(ctx: Context, name: string): string[] {
-  const v = ctx.query[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-const STRING_LISTS = ['Env', 'Cmd', 'Entrypoint', 'OnBuild', 'Shell'] as const;
-
-/** The body's config fields an image keeps, each checked for its type. */
-function bodyConfigOf(body: Record<string, unknown>): ContainerDefaults {
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('invalid commit body: expected a container config object');
-  const out: Record<string, unknown> = {};
-  for (const key of STRING_LISTS) {
-    const v = body[key];
-    if (v === undefined || v === null) continue;
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidArgumentError(`invalid ${key}: expected a list of strings`);
-    if (v.length) out[key] = v;
-  }
-  for (const key of ['User', 'WorkingDir', 'StopSignal'] as const) {
-    const v = body[key];
-    if (v === undefined || v === null || v === '') continue;
-    if (typeof v !== 'string') throw new InvalidArgumentError(`invalid ${key}: expected a string`);
-    out[key] = v;
-  }
-  for (const key of ['Labels', 'ExposedPorts', 'Volumes', 'Healthcheck'] as const) {
-    const v = body[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`invalid ${key}: expected an object`);
-    if (Object.keys(v).length) out[key] = v;
-  }
-  return out as ContainerDefaults;
 }

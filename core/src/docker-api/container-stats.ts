@@ -3,7 +3,7 @@ import { emptyWorkloadStats, guarded, type WorkloadCpuStats, type WorkloadStats 
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerRecord } from '../engine/container-record';
 import { NEVER } from '../engine/lifecycle/container-state';
-import { queryBool, requestLog } from './http';
+import { queryBool, requestLog, startJsonStream } from './http';
 
 /** dockerd's stats collector samples every second. */
 const INTERVAL_MS = 1000;
@@ -48,8 +48,7 @@ export function registerStatsRoute(router: Router, engine: ContainerEngine, isRu
       ctx.body = body(c, await sample(c), first);
       return;
     }
-    ctx.respond = false;
-    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    const write = startJsonStream(ctx);
     let before: Sample | undefined;
     let timer: NodeJS.Timeout | undefined;
     const log = requestLog(ctx);
@@ -63,7 +62,7 @@ export function registerStatsRoute(router: Router, engine: ContainerEngine, isRu
         if (!current) { ctx.res.end(); return done(); }
         const now = await sample(current);
         if (ctx.res.destroyed) return done();
-        ctx.res.write(`${JSON.stringify(body(c, now, before))}\n`);
+        write(body(c, now, before));
         before = now;
         timer = setTimeout(tick, INTERVAL_MS);
       });

@@ -1,11 +1,10 @@
 import type { Context } from 'koa';
-import { guarded, InvalidArgumentError } from '@sockerless/sdk';
+import { guarded, InvalidArgumentError, type LogEntry, type LogStreamName as StreamName } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
-import type { LogEntry, StreamName } from '../engine/log-store';
-import type { StreamConnection } from './hijack';
+import { streamContentType, type StreamConnection } from './hijack';
 import { queryBool, queryString, requestLog } from './http';
 
 export interface AttachOptions {
@@ -20,15 +19,9 @@ export interface AttachOptions {
   raw?: boolean;
 }
 
-export function attachOptionsOf(q: Record<string, string | string[] | undefined>): AttachOptions {
-  const b = (name: string) => {
-    const v = q[name];
-    const s = Array.isArray(v) ? v[v.length - 1] : v;
-    return s === '1' || s?.toLowerCase() === 'true';
-  };
-  const keys = q.detachKeys;
-  const detachKeys = (Array.isArray(keys) ? keys[keys.length - 1] : keys) ?? '';
-  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys };
+export function attachOptionsOf(query: Record<string, string | string[] | undefined>): AttachOptions {
+  const b = (name: string) => queryBool({ query }, name);
+  return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys: queryString({ query }, 'detachKeys') ?? '' };
 }
 
 function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
@@ -147,8 +140,9 @@ export function rfc3339Nano(timeNano: number): string {
 }
 
 /** `GET /containers/{id}/logs`. */
-export async function streamLogs(engine: ContainerEngine, isRunning: (id: string) => boolean, ctx: Context, contentType: string): Promise<void> {
+export async function streamLogs(engine: ContainerEngine, isRunning: (id: string) => boolean, ctx: Context): Promise<void> {
   const c = engine.find(ctx.params.id);
+  engine.deps.logs.assertReadable(c.hostConfig.LogConfig);
   const stdout = queryBool(ctx, 'stdout');
   const stderr = queryBool(ctx, 'stderr');
   if (!stdout && !stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
@@ -162,45 +156,15 @@ export async function streamLogs(engine: ContainerEngine, isRunning: (id: string
   if (Number.isNaN(tailCount)) throw new InvalidArgumentError(`invalid value for tail: ${tailRaw}`);
   const tail = tailCount < 0 ? Infinity : tailCount;
   const encode = encoder(c.config.Tty);
-  const keep = (e: LogEntry) => (e.stream === 'stdout' ? stdout : stderr) && (since === undefined || e.timeNano >= since) && (until === undefined || e.timeNano <= until);
   const render = (e: LogEntry) => encode(e.stream, timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNano)} `), e.data]) : e.data);
-
-  const io = engine.ioOf(c.id);
-  const live: LogEntry[] = [];
-  let replayed = false;
-  let lastNano = 0;
   ctx.respond = false;
   const res = ctx.res;
-  res.writeHead(200, { 'Content-Type': contentType });
+  res.writeHead(200, { 'Content-Type': streamContentType(ctx.state.apiVersion, c.config.Tty) });
   res.flushHeaders();
-  const onEntry = guarded(requestLog(ctx), { container: c.id, on: 'log entry' }, (e: LogEntry) => {
-    if (!replayed) { live.push(e); return; }
-    if (e.timeNano > lastNano && keep(e) && !res.writableEnded && !res.destroyed) res.write(render(e));
+  // The sink runs inside the process's output listener (a followed log): guarded, a client gone mid-write cannot throw there.
+  const stop = await engine.ioOf(c.id).log.read({ stdout, stderr, since, until, tail, follow: follow && isRunning(c.id) }, {
+    entry: guarded(requestLog(ctx), { container: c.id, on: 'log entry' }, (e: LogEntry) => { if (!res.writableEnded && !res.destroyed) res.write(render(e)); }),
+    end: guarded(requestLog(ctx), { container: c.id, on: 'logs end' }, () => { if (!res.writableEnded) res.end(); }),
   });
-  const running = isRunning(c.id);
-  // Subscribed before the replay is read: a run that ends while it is read must still end the stream.
-  let ended = false;
-  const markEnded = () => { ended = true; };
-  if (follow && running) { io.log.on('entry', onEntry); io.log.once('run-end', markEnded); }
-  const all = await io.log.readAll();
-  io.log.off('run-end', markEnded);
-  let entries = all.filter(keep);
-  if (tail !== Infinity) entries = tail === 0 ? [] : entries.slice(-tail);
-  for (const e of entries) if (!res.destroyed) res.write(render(e));
-  // Live entries already in the replay (or cut by tail) are not sent again.
-  lastNano = all.length ? all[all.length - 1].timeNano : 0;
-  replayed = true;
-  for (const e of live) onEntry(e);
-  if (!follow || !running || ended || (until !== undefined && until <= Date.now() * 1e6)) {
-    io.log.off('entry', onEntry);
-    res.end();
-    return;
-  }
-  const finish = guarded(requestLog(ctx), { container: c.id, on: 'logs end' }, () => {
-    io.log.off('entry', onEntry);
-    io.log.off('run-end', finish);
-    if (!res.writableEnded) res.end();
-  });
-  io.log.once('run-end', finish);
-  res.once('close', finish);
+  res.once('close', stop);
 }

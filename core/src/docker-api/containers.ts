@@ -1,14 +1,16 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
+import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController, WaitCondition } from '../engine/container-runs';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
+import type { ContainerRecord } from '../engine/container-record';
 import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
-import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog } from './http';
+import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog, startJsonStream } from './http';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;
@@ -31,6 +33,11 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   const { engine, runs } = deps;
   // The engine's lookups answer as the caller sees them: another tenant's container is a 404.
   const find = (ctx: Context) => engine.find(ctx.params.id);
+  /** dockerd's SizeRw and SizeRootFs (the writable layer, and it plus the image's layers) when the backend measures them. */
+  const sizesOf = async (c: ContainerRecord) => {
+    const rw = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id);
+    return rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) };
+  };
 
   router.post('/containers/create', async (ctx) => {
     const body = await readDockerJson<CreateBody>(ctx);
@@ -55,23 +62,14 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
       ctx.body = engine.summariesJson(list);
       return;
     }
-    ctx.body = await Promise.all(list.map(async (c) => {
-      const rw = await engine.backendOf(c).powers.diskUsage?.diskUsage(c.id);
-      return summarizeContainer(c, rw === undefined ? undefined : { rw, rootFs: rw + deps.imageSize(c.imageId) });
-    }));
+    ctx.body = await Promise.all(list.map(async (c) => summarizeContainer(c, await sizesOf(c))));
   });
 
   router.get('/containers/:id/json', async (ctx) => {
     const c = find(ctx);
-    const body = inspectContainer(c, `${engine.containerDir(c.id)}/container.log`);
-    if (queryBool(ctx, 'size')) {
-      const driver = engine.backendOf(c).powers.diskUsage;
-      if (driver) {
-        const rw = await driver.diskUsage(c.id);
-        Object.assign(body, { SizeRw: rw, SizeRootFs: rw + deps.imageSize(c.imageId) });
-      }
-    }
-    ctx.body = body;
+    const body = inspectContainer(c, { path: engine.deps.logs.logPath(c.id), config: engine.deps.logs.configView(c.hostConfig.LogConfig) });
+    const sizes = queryBool(ctx, 'size') ? await sizesOf(c) : undefined;
+    ctx.body = sizes ? { ...body, SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : body;
   });
 
   router.post('/containers/:id/start', async (ctx) => {
@@ -79,15 +77,12 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     ctx.status = 204;
   });
 
-  router.post('/containers/:id/stop', async (ctx) => {
-    await runs.stop(find(ctx), optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
-    ctx.status = 204;
-  });
-
-  router.post('/containers/:id/restart', async (ctx) => {
-    await runs.restart(find(ctx), optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
-    ctx.status = 204;
-  });
+  for (const action of ['stop', 'restart'] as const) {
+    router.post(`/containers/:id/${action}`, async (ctx) => {
+      await runs[action](find(ctx), optionalSeconds(ctx, 't'), queryString(ctx, 'signal'));
+      ctx.status = 204;
+    });
+  }
 
   router.post('/containers/:id/kill', async (ctx) => {
     await runs.kill(ctx.params.id, queryString(ctx, 'signal') || 'SIGKILL');
@@ -100,9 +95,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     const abort = new AbortController();
     const pending = runs.wait(c, condition, abort.signal);
     // Headers go out at once: the CLI starts the container only after its wait is acknowledged.
-    ctx.respond = false;
-    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-    ctx.res.flushHeaders();
+    startJsonStream(ctx);
     ctx.res.once('close', guarded(requestLog(ctx), { container: ctx.params.id, on: 'wait close' }, () => abort.abort()));
     const result = await pending;
     if (!ctx.res.writableEnded) ctx.res.end(`${JSON.stringify(result)}\n`);
@@ -135,7 +128,8 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   router.post('/containers/prune', async (ctx) => {
     const filters = parseFilters(ctx, ['until', 'label', 'label!']);
     const untilRaw = filters.get('until')?.[0];
-    const until = untilRaw ? (/^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw)) : Infinity;
+    // dockerd's timetypes.GetTimestamp: Unix seconds, a date, or a duration back from now (`until=24h`).
+    const until = untilRaw ? parseDockerTimestamp(untilRaw) / 1e6 : Infinity;
     const deleted: string[] = [];
     let spaceReclaimed = 0;
     for (const c of engine.all()) {
@@ -177,15 +171,12 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
     throw new InvalidArgumentError('attach/ws needs a websocket upgrade (Upgrade: websocket)');
   });
 
-  router.post('/containers/:id/pause', async (ctx) => {
-    await runs.control.pause(ctx.params.id);
-    ctx.status = 204;
-  });
-
-  router.post('/containers/:id/unpause', async (ctx) => {
-    await runs.control.unpause(ctx.params.id);
-    ctx.status = 204;
-  });
+  for (const action of ['pause', 'unpause'] as const) {
+    router.post(`/containers/:id/${action}`, async (ctx) => {
+      await runs.control[action](ctx.params.id);
+      ctx.status = 204;
+    });
+  }
 
   router.post('/containers/:id/update', async (ctx) => {
     const body = await readDockerJson<Record<string, unknown>>(ctx);

@@ -1,48 +1,12 @@
 import type Router from '@koa/router';
 import { guarded, InvalidArgumentError, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
+import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import { currentCaller } from '../engine/caller';
 import type { CoreEventsBus } from '../host/services';
 import { parseFilters, queryString, requestLog, startJsonStream } from './http';
 
 /** Year 5138: an upper bound for history reads without `until`. */
 const FAR_FUTURE_NANO = 1e20;
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration, in nanoseconds; undefined when `s` is not a duration. */
-export function parseGoDuration(s: string): number | undefined {
-  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
-  if (!m) return s === '0' ? 0 : undefined;
-  let total = 0;
-  for (const part of s.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]];
-  return m[1] === '-' ? -total : total;
-}
-
-/**
- * Docker's timetypes.GetTimestamp: a Go duration (before now), Unix seconds with optional fraction
- * (`1700000000.123456789`), or an RFC 3339-like date (date only, hours, minutes, seconds, fraction; with a zone
- * or in local time). Returns nanoseconds since the epoch; a value it cannot read is a 400.
- */
-export function parseDockerTimestamp(value: string, nowMs = Date.now()): number {
-  const d = value !== '0' ? parseGoDuration(value) : undefined;
-  if (d !== undefined) return Math.floor((nowMs * 1e6 - d) / 1e9) * 1e9; // Docker keeps whole seconds here
-  const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);
-  if (unix) return Number(unix[1]) * 1e9 + Number((unix[2] ?? '').padEnd(9, '0') || 0);
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|z|[+-]\d{2}:\d{2})?$/.exec(value);
-  if (!m) {
-    if (value.includes('-')) throw new InvalidArgumentError(`parsing time "${value}": cannot parse as RFC 3339`);
-    throw new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
-  }
-  const [, y, mo, da, h = '0', mi = '0', se = '0', frac = '', zone] = m;
-  let ms: number;
-  if (zone) {
-    ms = Date.UTC(+y, +mo - 1, +da, +h, +mi, +se);
-    if (zone !== 'Z' && zone !== 'z') ms -= (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
-  } else {
-    ms = new Date(+y, +mo - 1, +da, +h, +mi, +se).getTime();
-  }
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`parsing time "${value}": out of range`);
-  return ms * 1e6 + Number(frac.padEnd(9, '0') || 0);
-}
 
 /** Docker's filters.ExactMatch: no values for the key means everything matches. */
 const exact = (vals: string[] | undefined, s: string) => !vals?.length || vals.includes(s);

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import coerce from 'semver/functions/coerce';
-import gte from 'semver/functions/gte';
 import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
+import { apiBefore } from './http';
 
 /**
  * A connection that carries a container's or exec's streams: either a socket taken over after
@@ -21,10 +20,13 @@ export interface StreamConnection {
   readonly log: Logger;
 }
 
+/** The requests that take their connection over (besides the websocket attach), with the id they name. */
+export const ATTACH_PATH = /^\/containers\/([^/]+)\/attach$/;
+export const EXEC_START_PATH = /^\/exec\/([^/]+)\/start$/;
+
 /** Docker says multiplexed-stream for API >= 1.42 without a TTY; older APIs and TTYs say raw-stream. */
 export function streamContentType(apiVersion: string | undefined, tty: boolean): string {
-  const v = coerce(apiVersion ?? '1.41');
-  if (!tty && v && gte(v, '1.42.0')) return 'application/vnd.docker.multiplexed-stream';
+  if (!tty && !apiBefore(apiVersion ?? '1.41', '1.42')) return 'application/vnd.docker.multiplexed-stream';
   return 'application/vnd.docker.raw-stream';
 }
 
@@ -87,14 +89,7 @@ export function upgradedConnection(socket: Duplex, rest: Buffer, contentType: st
     closing.fire();
   }));
   socket.resume();
-  return {
-    input,
-    log,
-    write: (data) => { if (!closing.closed && socket.writable) socket.write(data); },
-    end: () => { if (!closing.closed && !socket.writableEnded) socket.end(); },
-    get closed() { return closing.closed; },
-    onClose: closing.add,
-  };
+  return closing.connection(input, (data) => { if (socket.writable) socket.write(data); }, () => { if (!socket.writableEnded) socket.end(); });
 }
 
 export function responseConnection(req: IncomingMessage, res: ServerResponse, contentType: string, log: Logger): StreamConnection {
@@ -102,32 +97,46 @@ export function responseConnection(req: IncomingMessage, res: ServerResponse, co
   res.flushHeaders();
   const closing = closeCallbacks(log);
   res.on('close', guarded(log, { on: 'response close' }, closing.fire));
-  return {
-    input: null,
-    log,
-    write: (data) => { if (!closing.closed && !res.writableEnded && !res.destroyed) res.write(data); },
-    end: () => { if (!res.writableEnded) res.end(); },
-    get closed() { return closing.closed; },
-    onClose: closing.add,
-  };
+  return closing.connection(null, (data) => { if (!res.writableEnded && !res.destroyed) res.write(data); }, () => { if (!res.writableEnded) res.end(); });
 }
 
 /** The callbacks to run once a connection closes, each guarded on its own so one failing does not skip the rest. */
 export function closeCallbacks(log: Logger) {
   let closed = false;
   const callbacks: (() => void)[] = [];
+  const add = (cb: () => void) => {
+    const safe = guarded(log, { on: 'connection closed' }, cb);
+    if (closed) safe(); else callbacks.push(safe);
+  };
   return {
     get closed() { return closed; },
-    add: (cb: () => void) => {
-      const safe = guarded(log, { on: 'connection closed' }, cb);
-      if (closed) safe(); else callbacks.push(safe);
-    },
+    add,
     fire: () => {
       if (closed) return;
       closed = true;
       for (const cb of callbacks.splice(0)) cb();
     },
+    /** A StreamConnection over a transport: its output goes out only until the connection has closed. */
+    connection: (input: Readable | null, write: (data: Buffer) => void, end: () => void): StreamConnection => ({
+      input,
+      log,
+      write: (data) => { if (!closed) write(data); },
+      end: () => { if (!closed) end(); },
+      get closed() { return closed; },
+      onClose: add,
+    }),
   };
+}
+
+/**
+ * Sends Docker's JSON error now, from outside the request's own middleware (a body that stalled, a copy cut by
+ * a removal), then `close`s the connection; a response already under way is cut instead.
+ */
+export function answerThenClose(res: ServerResponse, status: number, message: string, close: () => void): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return void res.destroy();
+  const body = JSON.stringify({ message });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body, close);
 }
 
 /** An error answered on a socket that was asked to upgrade, before the upgrade happened. */

@@ -1,18 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from 'koa';
-import { InvalidArgumentError, type Logger } from '@sockerless/sdk';
+// One function file each: the whole of semver is some fifty modules to load at boot.
+import coerce from 'semver/functions/coerce';
+import lt from 'semver/functions/lt';
+import { BuildStepError, InvalidArgumentError, type Logger } from '@sockerless/sdk';
+import { errorStatus } from './errors';
 export { matchesLabelFilters } from '@sockerless/sdk/images';
+
+/** `/v1.43/containers/json`: the API version a client asked for, and the path without it. */
+export const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+
+/** Whether `apiVersion` (a `/vX.Y` prefix) is older than `version`; an unversioned request speaks the newest. */
+export function apiBefore(apiVersion: string | undefined, version: string): boolean {
+  return apiVersion !== undefined && lt(coerce(apiVersion)!, coerce(version)!);
+}
+
+/** The token of an `Authorization: Bearer` header, '' without one. */
+export function bearerOf(headers: IncomingHttpHeaders): string {
+  const h = headers.authorization ?? '';
+  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
+}
 
 /** Docker's daemon refuses JSON bodies it cannot parse with 400; we also bound their size. */
 export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
 
-export async function readBody(ctx: Context, limit = MAX_JSON_BODY_BYTES): Promise<Buffer> {
+export async function readBody(ctx: Context, limit = MAX_JSON_BODY_BYTES, tooLarge = `request body exceeds ${limit} bytes`): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > limit) {
       ctx.set('Connection', 'close');
-      throw new InvalidArgumentError(`request body exceeds ${limit} bytes`);
+      throw new InvalidArgumentError(tooLarge);
     }
     chunks.push(chunk);
   }
@@ -67,25 +86,44 @@ export async function readDockerJson<T = Record<string, unknown>>(ctx: Context):
   return readJson<T>(ctx);
 }
 
+/** What the query helpers read: a koa context, or the query of an upgraded request koa never saw. */
+type WithQuery = { query: Record<string, string | string[] | undefined> };
+
 /** Docker accepts `1`, `true`, `True` for booleans in queries; absent is `fallback`. */
-export function queryBool(ctx: Context, name: string, fallback = false): boolean {
-  const v = ctx.query[name];
-  const s = Array.isArray(v) ? v[v.length - 1] : v;
+export function queryBool(ctx: WithQuery, name: string, fallback = false): boolean {
+  const s = queryString(ctx, name);
   if (s === undefined || s === '') return fallback;
   return s === '1' || s.toLowerCase() === 'true';
 }
 
-export function queryString(ctx: Context, name: string): string | undefined {
+export function queryString(ctx: WithQuery, name: string): string | undefined {
   const v = ctx.query[name];
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
-export function queryInt(ctx: Context, name: string, fallback: number): number {
+/** Every value of a repeatable parameter (`?changes=A&changes=B`, as the docker CLI sends them). */
+export function queryList(ctx: WithQuery, name: string): string[] {
+  const v = ctx.query[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function queryInt(ctx: WithQuery, name: string, fallback: number): number {
   const s = queryString(ctx, name);
   if (s === undefined || s === '') return fallback;
   const n = Number(s);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${s}`);
   return Math.trunc(n);
+}
+
+/** A query parameter that carries JSON (`filters`, `buildargs`); undefined when absent or empty, `invalid` when unreadable. */
+export function queryJson(ctx: WithQuery, name: string, invalid: (err: Error) => string): unknown {
+  const raw = queryString(ctx, name);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new InvalidArgumentError(invalid(err as Error));
+  }
 }
 
 /**
@@ -94,14 +132,9 @@ export function queryInt(ctx: Context, name: string, fallback: number): number {
  */
 export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<string, string[]> {
   const raw = queryString(ctx, 'filters');
+  const parsed = queryJson(ctx, 'filters', () => `invalid filter: ${raw}`);
   const out = new Map<string, string[]>();
-  if (!raw) return out;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidArgumentError(`invalid filter: ${raw}`);
-  }
+  if (parsed === undefined) return out;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidArgumentError(`invalid filter: ${raw}`);
   }
@@ -114,7 +147,7 @@ export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<str
   return out;
 }
 
-/** Streams newline-delimited JSON objects (progress, events) on a response that stays open. */
+/** Streams newline-delimited JSON objects (progress, events, stats) on a response that stays open. */
 export function startJsonStream(ctx: Context, contentType = 'application/json'): (obj: unknown) => void {
   ctx.respond = false;
   ctx.res.statusCode = 200;
@@ -128,4 +161,35 @@ export function startJsonStream(ctx: Context, contentType = 'application/json'):
 /** The logger of this request (tagged with its method and path), for the callbacks a route registers. */
 export function requestLog(ctx: Context): Logger {
   return ctx.state.log as Logger;
+}
+
+/**
+ * Runs `work` with a progress writer that starts the 200 JSON-lines response (`open`) on first use. An error
+ * before that becomes a normal HTTP error (404 for a missing manifest, 500 for an unreachable registry); after
+ * it, Docker's `{"errorDetail":...,"error":...}` line, which makes the docker CLI exit 1 with the message.
+ * `errorsInStream`: a client's error is such a line even before any progress (dockerd's load and push).
+ */
+export async function progressStream(
+  ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>,
+  opts: { errorsInStream?: boolean; open?: (ctx: Context) => (obj: unknown) => void } = {},
+): Promise<void> {
+  const open = opts.open ?? startJsonStream;
+  let send: ((obj: unknown) => void) | undefined;
+  const write = (msg: Record<string, unknown>) => {
+    send ??= open(ctx);
+    send(msg);
+  };
+  try {
+    await work(write);
+  } catch (err) {
+    const { status, message } = errorStatus(err, ctx.state.home as string | undefined);
+    // A fault of the daemon (5xx) before the stream began stays an HTTP error, whatever the route.
+    if (!send && !(opts.errorsInStream && status < 500)) throw err;
+    send ??= open(ctx);
+    // A failed RUN step carries its exit code, as dockerd's jsonmessage does.
+    const code = err instanceof BuildStepError ? err.code : undefined;
+    send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+  } finally {
+    if (send && !ctx.res.writableEnded) ctx.res.end();
+  }
 }

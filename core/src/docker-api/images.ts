@@ -2,13 +2,10 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import coerce from 'semver/functions/coerce';
-import gte from 'semver/functions/gte';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageStore } from '@sockerless/sdk';
 import { decodeRegistryAuth, referenceWithTag, type RegistryCredentials } from '@sockerless/sdk/images';
-import { errorStatus } from './errors';
-import { parseFilters, queryBool, queryString, startJsonStream } from './http';
+import { apiBefore, parseFilters, progressStream, queryBool, queryList, queryString, readBody, startJsonStream } from './http';
 
 /**
  * Docker's image endpoints. Names may contain slashes (`127.0.0.1:5000/bb/json`), so per-image routes are
@@ -32,12 +29,11 @@ export function registerImageRoutes(router: Router, images: ImageStore): void {
 
   router.post('/images/load', async (ctx) => {
     // dockerd answers 200 for any body and reports an archive it cannot read in the JSON stream.
-    await streamed(ctx, (write) => images.loadArchive(ctx.req as AsyncIterable<Buffer>, write), { errorsInStream: true });
+    await progressStream(ctx, (write) => images.loadArchive(ctx.req as AsyncIterable<Buffer>, write), { errorsInStream: true });
   });
 
   router.get('/images/get', (ctx) => {
-    const raw = ctx.query.names;
-    const names = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((n) => n.split(',')).filter(Boolean);
+    const names = queryList(ctx, 'names').flatMap((n) => n.split(',')).filter(Boolean);
     if (names.length === 0) throw new InvalidArgumentError('no image names given: use ?names=NAME');
     sendArchive(ctx, images, names);
   });
@@ -87,8 +83,7 @@ const EMPTY_CONTAINER_CONFIG = {
  * a container. An unversioned request speaks the newest API and gets neither, as from dockerd.
  */
 function withLegacyContainerFields(images: ImageStore, name: string, body: Record<string, unknown>, apiVersion: string | undefined): Record<string, unknown> {
-  const v = apiVersion ? coerce(apiVersion) : null;
-  if (!v || gte(v, '1.45.0')) return body;
+  if (!apiBefore(apiVersion, '1.45')) return body;
   const raw = images.resolve(name).record.config;
   const built = raw.container_config && typeof raw.container_config === 'object' ? raw.container_config : undefined;
   return { ...body, Container: typeof raw.container === 'string' ? raw.container : '', ContainerConfig: built ?? EMPTY_CONTAINER_CONFIG };
@@ -109,39 +104,17 @@ function sendArchive(ctx: Context, images: ImageStore, names: string[]): void {
   ctx.body = tar;
 }
 
-/**
- * Runs `work` with a progress writer that starts the 200 JSON-lines response on first use. An error before
- * that becomes a normal HTTP error (404 for a missing manifest, 500 for an unreachable registry); after it,
- * Docker's `{"errorDetail":...,"error":...}` line, which makes the docker CLI exit 1 with the message.
- * `errorsInStream`: a client's error is such a line even before any progress (dockerd's load).
- */
-async function streamed(ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>, opts: { errorsInStream?: boolean } = {}): Promise<void> {
-  let send: ((obj: unknown) => void) | undefined;
-  const write = (msg: Record<string, unknown>) => {
-    send ??= startJsonStream(ctx);
-    send(msg);
-  };
-  try {
-    await work(write);
-  } catch (err) {
-    const { status, message } = errorStatus(err, ctx.state.home as string | undefined);
-    // A fault of the daemon (5xx) before the stream began stays an HTTP error, whatever the route.
-    if (!send && !(opts.errorsInStream && status < 500)) throw err;
-    send ??= startJsonStream(ctx);
-    send({ errorDetail: { message }, error: message });
-  } finally {
-    if (send && !ctx.res.writableEnded) ctx.res.end();
-  }
-}
-
 async function pull(ctx: Context, images: ImageStore, fromImage: string): Promise<void> {
-  await streamed(ctx, (write) => images.pull({
+  await progressStream(ctx, (write) => images.pull({
     fromImage,
     tag: queryString(ctx, 'tag') || undefined,
     platform: queryString(ctx, 'platform') || undefined,
     credentials: decodeRegistryAuth(ctx.get('X-Registry-Auth') || undefined),
   }, write));
 }
+
+/** An auth config is a few hundred bytes; a larger body is not one. */
+const MAX_AUTH_BODY_BYTES = 64 * 1024;
 
 /**
  * `docker push`: credentials in X-Registry-Auth (`e30=`, `{}`, is anonymous); without the header dockerd
@@ -154,28 +127,15 @@ async function push(ctx: Context, images: ImageStore, name: string): Promise<voi
   let credentials: RegistryCredentials | undefined;
   if (header) credentials = decodeRegistryAuth(header);
   else {
-    const body = await readText(ctx);
+    const tooLarge = 'Bad parameters and missing X-Registry-Auth: the body is too large for an auth config';
+    const body = (await readBody(ctx, MAX_AUTH_BODY_BYTES, tooLarge)).toString('utf8');
     try {
       credentials = decodeRegistryAuth(Buffer.from(JSON.stringify(JSON.parse(body))).toString('base64'));
     } catch (err) {
       throw new InvalidArgumentError(`Bad parameters and missing X-Registry-Auth: ${body.trim() === '' ? 'EOF' : (err as Error).message}`);
     }
   }
-  await streamed(ctx, (write) => images.push({ name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
-}
-
-/** An auth config is a few hundred bytes; a larger body is not one. */
-const MAX_AUTH_BODY_BYTES = 64 * 1024;
-
-async function readText(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_AUTH_BODY_BYTES) throw new InvalidArgumentError('Bad parameters and missing X-Registry-Auth: the body is too large for an auth config');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  await progressStream(ctx, (write) => images.push({ name, tag: queryString(ctx, 'tag') || undefined, credentials }, write), { errorsInStream: true });
 }
 
 /** `docker import`: `fromSrc=-` reads the body; an http(s) URL is downloaded. Answers `{"status":"sha256:..."}`. */
@@ -192,13 +152,12 @@ async function importImage(ctx: Context, images: ImageStore, fromSrc: string): P
   } else {
     throw new InvalidArgumentError(`fromSrc must be "-" (the request body) or an http(s) URL, not ${JSON.stringify(fromSrc)}`);
   }
-  const changes = ctx.query.changes;
   const record = await images.importRootfs(source, {
     repo: queryString(ctx, 'repo') || undefined,
     tag: queryString(ctx, 'tag') || undefined,
     message: queryString(ctx, 'message') || undefined,
     platform: queryString(ctx, 'platform') || undefined,
-    changes: Array.isArray(changes) ? changes : changes ? [changes] : [],
+    changes: queryList(ctx, 'changes'),
     fromSrc,
   });
   const send = startJsonStream(ctx);

@@ -2,7 +2,7 @@ import { coerce, lt } from 'semver';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { NetworkCreateBody, NetworkListFilters, Networks } from '@sockerless/sdk';
-import { parseDockerTimestamp } from './events';
+import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import { expectFieldType, parseFilters, readDockerJson } from './http';
 
 const LIST_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;

@@ -1,17 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { RequestAdmission, Span, Tracer } from '@sockerless/sdk';
-
-const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+import { ATTACH_WS_PATH } from './attach-websocket';
+import { ATTACH_PATH, EXEC_START_PATH } from './hijack';
+import { bearerOf, VERSION_PREFIX } from './http';
 
 /** Who may see the caller's containers (the engine's `tenantOf`), for the span's `sockerless.tenant`. */
 export interface TenantLookup {
   tenantOf(caller: RequestAdmission): string | undefined;
-}
-
-function bearerOf(req: IncomingMessage): string {
-  const h = req.headers.authorization ?? '';
-  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
@@ -23,7 +19,7 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 function describeCaller(span: Span, req: IncomingMessage, path: string, tenants: TenantLookup): void {
   span.setAttribute('user_agent.original', headerOf(req, 'user-agent'));
   try {
-    span.setAttribute('sockerless.tenant', tenants.tenantOf({ method: req.method ?? 'GET', path, bearerToken: bearerOf(req) }));
+    span.setAttribute('sockerless.tenant', tenants.tenantOf({ method: req.method ?? 'GET', path, bearerToken: bearerOf(req.headers) }));
   } catch {
     // A caller no controller knows: the request itself was refused, which the status already says.
   }
@@ -54,9 +50,9 @@ export function requestTracing(tracer: Tracer, tenants: TenantLookup): Koa.Middl
 }
 
 const UPGRADE_ROUTES: ReadonlyArray<[RegExp, string]> = [
-  [/^\/containers\/[^/]+\/attach\/ws$/, '/containers/:id/attach/ws'],
-  [/^\/containers\/[^/]+\/attach$/, '/containers/:id/attach'],
-  [/^\/exec\/[^/]+\/start$/, '/exec/:id/start'],
+  [ATTACH_WS_PATH, '/containers/:id/attach/ws'],
+  [ATTACH_PATH, '/containers/:id/attach'],
+  [EXEC_START_PATH, '/exec/:id/start'],
 ];
 
 /** The same span for a hijacked request (attach, exec start), which Node hands over before koa sees it. */

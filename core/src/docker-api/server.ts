@@ -5,23 +5,17 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-// One function file each: the whole of semver is some fifty modules to load at boot.
-import coerce from 'semver/functions/coerce';
-import lt from 'semver/functions/lt';
-import gt from 'semver/functions/gt';
 import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
-import { lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
+import { answerThenClose, ATTACH_PATH, EXEC_START_PATH, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
-import { readJson, requestLog } from './http';
+import { apiBefore, bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { callerContext } from '../engine/caller';
 import { ATTACH_WS_PATH, attachWebsocket } from './attach-websocket';
 import { requestTracing, traceUpgrade } from './request-tracing';
-
-const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
 export interface ApiServerDeps {
   logger: Logger;
@@ -42,19 +36,13 @@ export interface ApiServerDeps {
 function splitVersion(path: string): { version?: string; rest: string } {
   const m = VERSION_PREFIX.exec(path);
   if (!m) return { rest: path };
-  const v = coerce(m[1])!;
-  if (lt(v, coerce(MIN_API_VERSION)!)) {
+  if (apiBefore(m[1], MIN_API_VERSION)) {
     throw Object.assign(new Error(`client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`), { status: 400 });
   }
-  if (gt(v, coerce(MAX_API_VERSION)!)) {
+  if (apiBefore(MAX_API_VERSION, m[1])) {
     throw Object.assign(new Error(`client version ${m[1]} is too new. Maximum supported API version is ${MAX_API_VERSION}`), { status: 400 });
   }
   return { version: m[1], rest: m[2] };
-}
-
-function bearerOf(headers: IncomingMessage['headers']): string {
-  const h = headers.authorization ?? '';
-  return h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '';
 }
 
 /** Maps thrown errors to Docker's status codes and `{"message"}` bodies; a broken stream is cut. */
@@ -137,9 +125,6 @@ function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
   }
 }
 
-const ATTACH_PATH = /^\/containers\/([^/]+)\/attach$/;
-const EXEC_START_PATH = /^\/exec\/([^/]+)\/start$/;
-
 /** Requests with `Upgrade: tcp` bypass koa: Node hands us the raw socket. */
 export async function handleUpgrade(deps: ApiServerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   socket.on('error', () => undefined);
@@ -165,34 +150,25 @@ async function upgradeAs(
   const query = Object.fromEntries(url.searchParams.entries());
   const websocketAttach = ATTACH_WS_PATH.exec(rest);
   if (websocketAttach && String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
-    await attachWebsocket(deps.engine, decodeURIComponent(websocketAttach[1]), query, version, req, socket, head, log);
-    return;
+    return attachWebsocket(deps.engine, decodeURIComponent(websocketAttach[1]), query, version, req, socket, head, log);
   }
   const attach = ATTACH_PATH.exec(rest);
-  if (attach) {
-    const id = decodeURIComponent(attach[1]);
-    const c = deps.engine.find(id);
-    // dockerode sends its options as a request body; only what follows the body is stdin.
-    const { rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
-    const conn = upgradedConnection(socket, stdin, streamContentType(version, c.config.Tty), log);
-    await attachContainer(deps.engine, id, attachOptionsOf(query), conn);
-    return;
+  const target = attach ?? EXEC_START_PATH.exec(rest);
+  if (!target) return writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+  const id = decodeURIComponent(target[1]);
+  // An unknown container is a 404 before anything of the body is read.
+  const tty = attach ? deps.engine.find(id).config.Tty : false;
+  // dockerode sends its attach options as a request body, exec start `{"Detach","Tty"}`; what follows the body is stdin.
+  const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
+  const open = (withTty: boolean) => upgradedConnection(socket, stdin, streamContentType(version, withTty), log);
+  if (attach) return attachContainer(deps.engine, id, attachOptionsOf(query), open(tty));
+  let parsed: { Detach?: boolean; Tty?: boolean } = {};
+  try {
+    parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
+  } catch (err) {
+    return writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
   }
-  const exec = EXEC_START_PATH.exec(rest);
-  if (exec) {
-    const id = decodeURIComponent(exec[1]);
-    const { body, rest: stdin } = await readUpgradeBody(socket, head, Number(req.headers['content-length'] ?? 0), BODY_IDLE_TIMEOUT_MS);
-    let parsed: { Detach?: boolean; Tty?: boolean } = {};
-    try {
-      parsed = body.length ? JSON.parse(body.toString('utf8')) ?? {} : {};
-    } catch (err) {
-      writeSocketError(socket, 400, `invalid JSON: ${(err as Error).message}`);
-      return;
-    }
-    await startExecStream(deps.execs, id, parsed.Tty, (tty) => upgradedConnection(socket, stdin, streamContentType(version, tty), log));
-    return;
-  }
-  writeSocketError(socket, 501, `sockerless does not implement an upgrade on ${req.method} ${rest}`);
+  await startExecStream(deps.execs, id, parsed.Tty, open);
 }
 
 /** Timeouts that end slow or stalled clients; the environment overrides them (tests use short ones). */
@@ -297,11 +273,5 @@ function endStalledBodies(server: Server, idleMs: number): void {
 
 function answerStalled(res: ServerResponse, idleMs: number): void {
   const socket = res.socket;
-  if (res.headersSent) {
-    socket?.destroy();
-    return;
-  }
-  const body = JSON.stringify({ message: `no request body received for ${idleMs / 1000}s` });
-  res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body, () => { if (socket) lingerThenClose(socket); });
+  answerThenClose(res, 408, `no request body received for ${idleMs / 1000}s`, () => { if (socket) lingerThenClose(socket); });
 }

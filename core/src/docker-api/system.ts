@@ -1,9 +1,8 @@
 import { cpus, hostname, release, totalmem } from 'node:os';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import coerce from 'semver/functions/coerce';
-import lt from 'semver/functions/lt';
-import { diskUsageTypes, type DiskUsage } from '../engine/disk-usage';
+import { computeDiskUsage, diskUsageTypes, type DiskUsageDeps } from '../engine/disk-usage';
+import { apiBefore, queryList } from './http';
 
 export const MIN_API_VERSION = '1.24';
 export const MAX_API_VERSION = '1.50';
@@ -41,19 +40,13 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
 
   router.get('/version', (ctx) => {
     const details = { ApiVersion: MAX_API_VERSION, Arch: 'amd64', BuildTime: '', Experimental: 'false', GitCommit: '', GoVersion: process.version, KernelVersion: release(), MinAPIVersion: MIN_API_VERSION, Os: 'linux' };
+    // The engine component's details again at the top, where Experimental is a boolean rather than a string.
     ctx.body = {
       Platform: { Name: 'Sockerless' },
       Components: [{ Name: 'Engine', Version: SOCKERLESS_VERSION, Details: details }],
       Version: SOCKERLESS_VERSION,
-      ApiVersion: MAX_API_VERSION,
-      MinAPIVersion: MIN_API_VERSION,
-      GitCommit: '',
-      GoVersion: process.version,
-      Os: 'linux',
-      Arch: 'amd64',
-      KernelVersion: release(),
+      ...details,
       Experimental: false,
-      BuildTime: '',
     };
   });
 
@@ -116,12 +109,9 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
 }
 
 /** `GET /system/df`; `type` (repeatable) narrows what is computed from API 1.42 on, as in dockerd. */
-export function registerDiskUsageRoute(router: Router, usage: DiskUsage): void {
+export function registerDiskUsageRoute(router: Router, usage: DiskUsageDeps): void {
   router.get('/system/df', async (ctx) => {
-    const raw = ctx.query.type;
-    const values = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter(Boolean);
-    const version = ctx.state.apiVersion ? coerce(ctx.state.apiVersion as string) : null;
-    const typed = !version || !lt(version, '1.42.0');
-    ctx.body = await usage.compute(typed ? diskUsageTypes(values) : []);
+    const typed = !apiBefore(ctx.state.apiVersion as string | undefined, '1.42');
+    ctx.body = await computeDiskUsage(usage, typed ? diskUsageTypes(queryList(ctx, 'type').filter(Boolean)) : []);
   });
 }

@@ -1,12 +1,12 @@
 import type Router from '@koa/router';
-import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
-import type { VolumeCreateBody, VolumeListFilters, VolumeService } from '../engine/volumes';
+import { InvalidArgumentError, NotImplementedError, type VolumeCreateBody, type VolumeListFilters, type VolumeStore } from '@sockerless/sdk';
+import { stringMap } from '@sockerless/sdk';
 import { parseFilters, queryBool, readDockerJson, expectFieldType } from './http';
 import { pruneFilters } from './networks';
 
 const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
 
-export function registerVolumeRoutes(router: Router, volumes: VolumeService): void {
+export function registerVolumeRoutes(router: Router, volumes: VolumeStore): void {
   router.get('/volumes', (ctx) => {
     const f = parseFilters(ctx, LIST_FILTERS);
     ctx.body = volumes.list(Object.fromEntries(f) as VolumeListFilters);
@@ -14,9 +14,11 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService): vo
 
   router.post('/volumes/create', async (ctx) => {
     const body = await readDockerJson<VolumeCreateBody>(ctx);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid volume config: expected a JSON object');
     for (const field of ['Name', 'Driver']) expectFieldType(body as Record<string, unknown>, 'VolumeCreateBody', field, 'string');
+    const shaped = { ...body, Labels: stringMap(body.Labels, 'Labels'), DriverOpts: stringMap(body.DriverOpts, 'DriverOpts') };
     ctx.status = 201;
-    ctx.body = await volumes.create(body);
+    ctx.body = await volumes.create(shaped);
   });
 
   router.post('/volumes/prune', async (ctx) => {

@@ -1,22 +1,20 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, POOL_LABEL,
-  type CreateAdmission, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
+  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import type { ContainerRecord, ContainerState } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mergeEnv, mountPointOf, parseMounts, volumesFromMounts, type CreateBody, type MountRequest } from './create-spec';
+import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { newId, randomName, validateContainerName } from './ids';
-import { ContainerLog } from './log-store';
 import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
 import { validateCreateSettings } from './create-validation';
-import { volumeSubpath } from './volume-subpath';
 import { consoleSizeOf } from './console-size';
 import { workloadSecurityOf } from './security-config';
 import { adaptResources, resourcesOf, validateResources } from './resources';
@@ -40,6 +38,7 @@ export interface EngineDeps {
   schedulers: Map<string, Scheduler>;
   /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
+  logs: LogDriver;
 }
 
 /**
@@ -125,7 +124,7 @@ export class ContainerEngine {
   ioOf(id: string): ContainerIO {
     let io = this.io.get(id);
     if (!io) {
-      io = new ContainerIO(new ContainerLog(join(this.containerDir(id), 'container.log')));
+      io = new ContainerIO(this.deps.logs.open(id));
       this.io.set(id, io);
     }
     return io;
@@ -155,7 +154,7 @@ export class ContainerEngine {
     if (!body.Image || typeof body.Image !== 'string') throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
-    validateCreateSettings(body);
+    validateCreateSettings(body, this.deps.logs);
     validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
@@ -168,7 +167,7 @@ export class ContainerEngine {
     adaptResources(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
-    const mountRequests = parseMounts(hostConfig, config.Volumes, volumesFromMounts(hostConfig, (ref) => this.find(ref).mounts));
+    const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
     this.networking.validatePortBindings(hostConfig);
     // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
     workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
@@ -231,21 +230,7 @@ export class ContainerEngine {
       networkMode: String(hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
       legacyMacAddress: body.MacAddress, containerName: name.slice(1), containerId: id,
     });
-    const mounts = [];
-    for (const m of mountRequests) {
-      if (m.type === 'volume') {
-        const vol = await this.deps.volumes.ensure(m.source || newId());
-        mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(vol.Mountpoint, m.subpath) : vol.Mountpoint));
-      } else if (m.type === 'bind') {
-        if (!existsSync(m.source)) {
-          if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
-          mkdirSync(m.source, { recursive: true });
-        }
-        mounts.push(mountPointOf(m, m.source));
-      } else {
-        mounts.push(mountPointOf(m, ''));
-      }
-    }
+    const mounts = await this.deps.volumes.mountPoints(mountRequests);
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const now = new Date().toISOString();
     const record: ContainerRecord = {
@@ -362,14 +347,7 @@ export class ContainerEngine {
     io?.log.destroy();
     this.io.delete(c.id);
     rmSync(this.containerDir(c.id), { recursive: true, force: true });
-    if (removeVolumes) {
-      for (const m of c.mounts) {
-        // Only anonymous volumes go with the container, as `docker rm -v` does.
-        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) {
-          await this.deps.volumes.remove(m.Name, false).catch(() => undefined);
-        }
-      }
-    }
+    if (removeVolumes) await this.deps.volumes.removeAnonymous(c.mounts);
     this.emit(c, 'destroy');
   }
 }

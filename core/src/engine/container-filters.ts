@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
-import { matchesPattern } from './filter-pattern';
+import { matchesPattern } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'network', 'exited', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'] as const;

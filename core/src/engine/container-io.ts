@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { WorkloadProcess } from '@sockerless/sdk';
-import type { ContainerLog, StreamName } from './log-store';
+import type { ContainerLog, LogStreamName as StreamName, WorkloadProcess } from '@sockerless/sdk';
 
 /** A client attached to a container's output (an attach connection). */
 export interface OutputSink {
@@ -69,7 +68,7 @@ export class ContainerIO {
   /** The run is over: close every attached client and forget the process. */
   finishRun(): void {
     this.proc = undefined;
-    this.log.emit('run-end');
+    this.log.endRun();
     for (const sink of [...this.sinks]) sink.end();
     this.sinks.clear();
   }

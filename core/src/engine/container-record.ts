@@ -1,4 +1,4 @@
-import type { BoundPort, ContainerState, EndpointSettings, StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, ContainerState, EndpointSettings, MountPoint, StoredRecord } from '@sockerless/sdk';
 
 export type { ContainerState } from '@sockerless/sdk';
 
@@ -29,16 +29,8 @@ export interface ContainerConfig {
   MacAddress?: string;
 }
 
-export interface MountPoint {
-  Type: 'bind' | 'volume' | 'tmpfs';
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
+/** Docker's `Mounts[]` entry, in the SDK where the volumes plugin makes them. */
+export type { MountPoint };
 
 /** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings (the networks contract's). */
 export type { EndpointSettings };

@@ -1,15 +1,14 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { InvalidArgumentError, splitProtoPort } from '@sockerless/sdk';
+import { InvalidArgumentError, splitProtoPort, type LogDriver } from '@sockerless/sdk';
 import type { CreateBody } from './create-spec';
-import { validateLogConfig } from './log-config';
 
 /**
  * What dockerd's verifyContainerSettings refuses at create (400, its wording) that a backend would otherwise
  * meet only at start, or never: a relative WorkingDir, exposed ports that are not ports, a HostIp that is not
  * an address, ulimits below -1 (-1 is "unlimited") or with a soft limit above the hard one.
  */
-export function validateCreateSettings(body: CreateBody): void {
+export function validateCreateSettings(body: CreateBody, logs?: Pick<LogDriver, 'validateConfig'>): void {
   const workingDir = body.WorkingDir;
   if (typeof workingDir === 'string' && workingDir !== '' && !posix.isAbsolute(workingDir)) {
     throw new InvalidArgumentError(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
@@ -22,7 +21,7 @@ export function validateCreateSettings(body: CreateBody): void {
   const hostConfig = (body.HostConfig ?? {}) as Record<string, unknown>;
   validateHostIps(hostConfig.PortBindings);
   validateUlimits(hostConfig.Ulimits);
-  validateLogConfig(hostConfig);
+  logs?.validateConfig(hostConfig.LogConfig);
   const groupAdd = hostConfig.GroupAdd;
   if (groupAdd !== undefined && groupAdd !== null && (!Array.isArray(groupAdd) || groupAdd.some((g) => typeof g !== 'string' || g === ''))) {
     throw new InvalidArgumentError('invalid HostConfig.GroupAdd: expected a list of group names or ids');

@@ -1,6 +1,6 @@
+import type { LogConfigView } from '@sockerless/sdk';
 import type { ContainerRecord, EndpointSettings } from './container-record';
 import type { BoundPort } from '@sockerless/sdk';
-import { logConfigView } from './log-config';
 
 /**
  * Drops null fields. Real dockerd sends `null` for unset lists, but the v1.56 spec types them as arrays;
@@ -83,7 +83,7 @@ function networkSettings(c: ContainerRecord) {
   };
 }
 
-function hostConfigView(c: ContainerRecord) {
+function hostConfigView(c: ContainerRecord, logConfig: LogConfigView) {
   const view: Record<string, unknown> = withoutNulls({
     NetworkMode: 'default',
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
@@ -95,7 +95,7 @@ function hostConfigView(c: ContainerRecord) {
     ...c.hostConfig,
   });
   // Clients send '' for "unset"; dockerd shows its default driver then.
-  view.LogConfig = logConfigView(c.hostConfig);
+  view.LogConfig = logConfig;
   if (view.CgroupnsMode === '') delete view.CgroupnsMode;
   // -1 is the CLI's "unset"; the spec's range is 0-100.
   if (typeof view.MemorySwappiness === 'number' && view.MemorySwappiness < 0) delete view.MemorySwappiness;
@@ -108,7 +108,7 @@ function hostConfigView(c: ContainerRecord) {
 }
 
 /** `GET /containers/{id}/json`, shaped as Docker's ContainerInspectResponse. */
-export function inspectContainer(c: ContainerRecord, logPath: string) {
+export function inspectContainer(c: ContainerRecord, log: { path: string; config: LogConfigView }) {
   return {
     Id: c.id,
     Created: c.created,
@@ -120,7 +120,7 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
     ResolvConfPath: '',
     HostnamePath: '',
     HostsPath: '',
-    LogPath: logPath,
+    LogPath: log.path,
     Name: c.name,
     RestartCount: c.restartCount,
     Driver: 'sockerless',
@@ -129,7 +129,7 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: hostConfigView(c),
+    HostConfig: hostConfigView(c, log.config),
     GraphDriver: { Name: 'overlay2', Data: {} },
     Mounts: c.mounts,
     Config: withoutNulls(c.config),
@@ -142,8 +142,6 @@ export function inspectContainer(c: ContainerRecord, logPath: string) {
 /** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
 /** `sizes`: the writable layer, and it plus the image's layers (dockerd's SizeRw and SizeRootFs), when asked for. */
 export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; rootFs: number }) {
-  const networks: Record<string, unknown> = {};
-  for (const [name, ep] of Object.entries(c.networks)) networks[name] = withoutNulls(ep);
   return {
     Id: c.id,
     Names: [c.name],
@@ -158,7 +156,7 @@ export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; roo
     // API 1.52's summary of health: `none` for a container that never ran a health check.
     Health: { Status: c.state.Health?.Status ?? 'none', FailingStreak: c.state.Health?.FailingStreak ?? 0 },
     HostConfig: { NetworkMode: String(c.hostConfig.NetworkMode || 'default') },
-    NetworkSettings: { Networks: networks },
+    NetworkSettings: { Networks: endpoints(c.networks) },
     Mounts: c.mounts,
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };

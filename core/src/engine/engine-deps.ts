@@ -1,4 +1,4 @@
-import type { ContainerRecord } from './container-record';
+import type { VolumeStore } from '@sockerless/sdk';
 import type { ImageConfigView } from './create-spec';
 
 /** What the container engine needs from the image service (kept narrow so the engine tests stay small). */
@@ -7,7 +7,4 @@ export interface ImageLookup {
   rootfsPath(imageId: string): string | undefined;
 }
 
-export interface VolumeAccess {
-  ensure(name: string): Promise<{ Name: string; Mountpoint: string }>;
-  remove(name: string, force: boolean): Promise<void>;
-}
+export type VolumeAccess = Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'removeAnonymous'>;

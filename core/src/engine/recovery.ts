@@ -1,6 +1,7 @@
 import { NotFoundError, POOL_LABEL, type Logger, type ManagedWorkload, type WorkloadIdentity, type WorkloadProcess } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
+import type { ImageConfigView } from './create-spec';
 import { randomName, validateContainerName } from './ids';
 import { NEVER } from './lifecycle/container-state';
 import { classifyUnrecorded, removeLeftovers, removeUnrecordedLogDirs } from './recovery-leftovers';
@@ -160,16 +161,10 @@ function freeName(engine: ContainerEngine, wanted: string, id: string, logger: L
   return generated;
 }
 
-interface ImageFacts {
-  id: string;
-  config: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string; User?: string };
-}
-
-function lookupImage(engine: ContainerEngine, ref: string): ImageFacts | undefined {
+function lookupImage(engine: ContainerEngine, ref: string): { id: string; config: ImageConfigView } | undefined {
   try {
     const image = engine.deps.images.resolve(ref);
-    const c = image.record.config.config ?? {};
-    return { id: image.id, config: { Env: c.Env ?? undefined, Cmd: c.Cmd ?? undefined, Entrypoint: c.Entrypoint ?? undefined, WorkingDir: c.WorkingDir, User: c.User } };
+    return { id: image.id, config: image.record.config.config ?? {} };
   } catch {
     // The image is in the cloud's registry, not here: the record keeps its reference only.
     return undefined;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, normalizeCapabilities, type WorkloadDevice, type WorkloadSecurity } from '@sockerless/sdk';
+import { InvalidArgumentError, normalizeCapabilities, stringList, type WorkloadDevice, type WorkloadSecurity } from '@sockerless/sdk';
 
 /**
  * HostConfig's confinement fields (Privileged, CapAdd, CapDrop, Devices, SecurityOpt, PidMode, IpcMode,
@@ -15,10 +15,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /** dockerd's parseSecurityOpt, minus SELinux/AppArmor, which it too accepts and ignores where the host has neither. */
 function parseSecurityOpt(opts: unknown): { seccomp: string; noNewPrivileges: boolean } {
   const out = { seccomp: 'default', noNewPrivileges: false };
-  if (opts === undefined || opts === null) return out;
-  if (!Array.isArray(opts)) throw new InvalidArgumentError('invalid HostConfig.SecurityOpt: expected a list of strings');
-  for (const opt of opts) {
-    if (typeof opt !== 'string') throw new InvalidArgumentError('invalid HostConfig.SecurityOpt: expected a list of strings');
+  for (const opt of stringList(opts, 'HostConfig.SecurityOpt')) {
     if (opt === 'no-new-privileges') { out.noNewPrivileges = true; continue; }
     if (opt === 'disable') continue; // label=disable's legacy spelling
     const sep = opt.includes('=') ? '=' : opt.includes(':') ? ':' : '';

@@ -2,14 +2,16 @@ import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
   NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
-  LifecycleContext, LifecycleHook, LifecycleHooksRegistry,
+  LifecycleContext, LifecycleHook, LifecycleHooksRegistry, LogDriver, LogDriverRegistry, VolumeStore, VolumeStoreContext, VolumeStoreRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
   coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
   coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
-  coreLifecycleHooksExtensionPoint,
+  coreLifecycleHooksExtensionPoint, coreLogDriverExtensionPoint, coreVolumesExtensionPoint,
 } from '@sockerless/sdk';
+
+type SingleSlot = 'store' | 'tracer' | 'imageStore' | 'builder' | 'logDriver' | 'networks' | 'volumes';
 
 /**
  * The collectors behind the core's extension points. Plugins add to them during `init`; the core reads them
@@ -22,6 +24,8 @@ export class CoreRegistries {
   imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
   builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
   networks?: { create: (ctx: NetworksContext) => Networks; pluginId: string };
+  logDriver?: { driver: LogDriver; pluginId: string };
+  volumes?: { create: (ctx: VolumeStoreContext) => VolumeStore; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
   readonly simulators: Simulator[] = [];
@@ -41,6 +45,14 @@ export class CoreRegistries {
     if (this.frozen) throw new Error(`plugin '${pluginId}' registered a ${what} after boot; register in init`);
   }
 
+  /** A point that takes one contributor (`what` with its article): a second one fails the boot, naming both. */
+  private setOnce<K extends SingleSlot>(slot: K, what: string, pluginId: string, value: Omit<NonNullable<CoreRegistries[K]>, 'pluginId'>): void {
+    this.check(what.replace(/^an? /, ''), pluginId);
+    const prior = this[slot];
+    if (prior) throw new Error(`${what} is provided by both '${prior.pluginId}' and '${pluginId}'; configure one`);
+    (this as Pick<CoreRegistries, K>)[slot] = { ...value, pluginId } as CoreRegistries[K];
+  }
+
   /** The implementation object each plugin receives for a core extension point, tagged with its id. */
   forPlugin(pluginId: string): Map<string, unknown> {
     const drivers: BackendDriverRegistry = {
@@ -51,41 +63,7 @@ export class CoreRegistries {
         this.drivers.set(factory.kind, { factory, pluginId });
       },
     };
-    const store: StoreRegistry = {
-      setStore: (s) => {
-        this.check('store', pluginId);
-        if (this.store) throw new Error(`a store is provided by both '${this.store.pluginId}' and '${pluginId}'; configure one`);
-        this.store = { store: s, pluginId };
-      },
-    };
-    const tracing: TracingRegistry = {
-      setTracer: (t) => {
-        this.check('tracer', pluginId);
-        if (this.tracer) throw new Error(`a tracer is set by both '${this.tracer.pluginId}' and '${pluginId}'; configure one`);
-        this.tracer = { tracer: t, pluginId };
-      },
-    };
-    const imageStore: ImageStoreRegistry = {
-      setImageStore: (create) => {
-        this.check('image store', pluginId);
-        if (this.imageStore) throw new Error(`an image store is provided by both '${this.imageStore.pluginId}' and '${pluginId}'; configure one`);
-        this.imageStore = { create, pluginId };
-      },
-    };
-    const builder: BuilderRegistry = {
-      setBuilder: (create) => {
-        this.check('builder', pluginId);
-        if (this.builder) throw new Error(`a builder is provided by both '${this.builder.pluginId}' and '${pluginId}'; configure one`);
-        this.builder = { create, pluginId };
-      },
-    };
-    const networks: NetworksRegistry = {
-      setNetworks: (create) => {
-        this.check('network service', pluginId);
-        if (this.networks) throw new Error(`networks are provided by both '${this.networks.pluginId}' and '${pluginId}'; configure one`);
-        this.networks = { create, pluginId };
-      },
-    };
+    const volumes: VolumeStoreRegistry = { setVolumeStore: (create) => this.setOnce('volumes', 'a volume store', pluginId, { create }) };
     const schedulers: SchedulerRegistry = {
       register: (name, scheduler) => {
         this.check('scheduler', pluginId);
@@ -113,6 +91,12 @@ export class CoreRegistries {
       },
     };
     const lifecycleHooks: LifecycleHooksRegistry = { register: (create) => { this.check('lifecycle hook', pluginId); this.lifecycleHooks.push(create); } };
+    const store: StoreRegistry = { setStore: (s) => this.setOnce('store', 'a store', pluginId, { store: s }) };
+    const tracing: TracingRegistry = { setTracer: (t) => this.setOnce('tracer', 'a tracer', pluginId, { tracer: t }) };
+    const imageStore: ImageStoreRegistry = { setImageStore: (create) => this.setOnce('imageStore', 'an image store', pluginId, { create }) };
+    const builder: BuilderRegistry = { setBuilder: (create) => this.setOnce('builder', 'a builder', pluginId, { create }) };
+    const logDriver: LogDriverRegistry = { setLogDriver: (driver) => this.setOnce('logDriver', 'a log driver', pluginId, { driver }) };
+    const networks: NetworksRegistry = { setNetworks: (create) => this.setOnce('networks', 'a network service', pluginId, { create }) };
     return new Map<string, unknown>([
       [coreBackendDriversExtensionPoint.id, drivers],
       [coreStoreExtensionPoint.id, store],
@@ -127,6 +111,8 @@ export class CoreRegistries {
       [coreNetworksExtensionPoint.id, networks],
       [coreVolumeDriversExtensionPoint.id, volumeDrivers],
       [coreLifecycleHooksExtensionPoint.id, lifecycleHooks],
+      [coreLogDriverExtensionPoint.id, logDriver],
+      [coreVolumesExtensionPoint.id, volumes],
     ]);
   }
 }

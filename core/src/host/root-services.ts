@@ -34,5 +34,9 @@ export function provideRootServices(host: PluginHost, opts: {
   const agent = loaded.config.agent;
   const agents = new WorkloadAgentServer({ home, logger: logger.child({ component: 'agents' }), listen: agent?.listen, advertise: agent?.advertise });
   host.provideRootService(coreServices.agents, agents);
-  return { events, metrics, tracer, simulators, agents };
+  // Each API request calls these, for plugins that act once the daemon is quiet (malloc-tune).
+  const requestListeners = new Set<() => void>();
+  host.provideRootService(coreServices.requests, { onRequest: (l) => { requestListeners.add(l); return () => requestListeners.delete(l); } });
+  const requestCame = () => { for (const l of requestListeners) l(); };
+  return { events, metrics, tracer, simulators, agents, requestCame };
 }

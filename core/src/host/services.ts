@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { detached, type EventsBus, type Lifecycle, type Logger, type Metrics, type PluginPaths, type StateStore, type StoredEvent } from '@sockerless/sdk';
+import { detached, MonotonicNanoClock, type EventsBus, type Lifecycle, type Logger, type Metrics, type PluginPaths, type StateStore, type StoredEvent } from '@sockerless/sdk';
 import type { HostPaths } from './tokens';
-import { MonotonicNanoClock } from '../engine/clock';
 
 /** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
 export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {

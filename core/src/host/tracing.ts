@@ -1,4 +1,4 @@
-import { noopTracer, type AdmissionController, type BackendDriver, type SpanAttributes, type StateStore, type Tracer } from '@sockerless/sdk';
+import { noopTracer, withSpans, type AdmissionController, type BackendDriver, type StateStore, type Tracer } from '@sockerless/sdk';
 import type { CoreRegistries } from './registries';
 
 /**
@@ -21,33 +21,10 @@ export class CoreTracer implements Tracer {
   span: Tracer['span'] = (name, attributes, fn, options) => this.target.span(name, attributes, fn, options);
 }
 
-/**
- * The same object, with each named method run in a span of its own (`<prefix>.<method>`); other properties,
- * and methods the object does not have, are left as they are, so optional methods stay optional.
- */
-function withSpans<T extends object>(target: T, tracer: Tracer, prefix: string, methods: (name: string) => boolean, attributesOf: (args: unknown[]) => SpanAttributes): T {
-  const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
-    get(obj, prop) {
-      // Read on the object itself, not the proxy: a getter or method may use the class's #private fields.
-      const value = Reflect.get(obj, prop) as unknown;
-      if (typeof value !== 'function' || typeof prop !== 'string' || !methods(prop)) return value;
-      let fn = wrapped.get(prop);
-      if (!fn) {
-        const original = value as (...args: unknown[]) => unknown;
-        fn = (...args: unknown[]) => tracer.span(`${prefix}.${prop}`, attributesOf(args), () => original.apply(obj, args));
-        wrapped.set(prop, fn);
-      }
-      return fn;
-    },
-  });
-}
-
-/** The container a driver call is about: its first argument, an id or a spec with one. */
-function containerOf(args: unknown[]): string | undefined {
-  const first = args[0];
-  if (typeof first === 'string') return first;
-  const id = (first as { id?: unknown } | null | undefined)?.id;
+/** An id, or the `id` of a spec or record: a driver call's container (its first argument), a store write's record (its second). */
+function idOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  const id = (arg as { id?: unknown } | null | undefined)?.id;
   return typeof id === 'string' ? id : undefined;
 }
 
@@ -60,7 +37,7 @@ export function tracedDriver(driver: BackendDriver, tracer: Tracer, instance: st
   return withSpans(driver, tracer, 'backend', (m) => !UNTRACED_DRIVER_METHODS.has(m), (args) => ({
     'sockerless.backend': instance,
     'sockerless.backend.kind': driver.kind,
-    'sockerless.container.id': containerOf(args),
+    'sockerless.container.id': idOf(args[0]),
   }));
 }
 
@@ -82,18 +59,11 @@ export function traceContributions(registries: CoreRegistries, tracer: Tracer): 
       pluginId: store.pluginId,
       store: withSpans<StateStore>(store.store, tracer, 'store', (m) => STORE_WRITES.has(m), (args) => ({
         'sockerless.store.kind': typeof args[0] === 'string' && args.length > 1 ? args[0] : undefined,
-        'sockerless.record.id': recordIdOf(args),
+        'sockerless.record.id': idOf(args[1]),
         'sockerless.plugin': store.pluginId,
       })),
     };
   }
   registries.admission.splice(0, registries.admission.length, ...registries.admission.map((c): AdmissionController =>
     withSpans(c, tracer, `admission.${c.name}`, (m) => ADMISSION_CALLS.has(m), () => ({ 'sockerless.admission.controller': c.name }))));
-}
-
-function recordIdOf(args: unknown[]): string | undefined {
-  const second = args[1];
-  if (typeof second === 'string') return second;
-  const id = (second as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
 }

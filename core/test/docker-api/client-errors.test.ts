@@ -1,7 +1,7 @@
 import { ConflictError } from '@sockerless/sdk';
 import { errorStatus, withoutHostPaths } from '../../src/docker-api/errors';
 import { validateCreateSettings } from '../../src/engine/create-validation';
-import { matchesPattern } from '../../src/engine/filter-pattern';
+import { matchesPattern } from '@sockerless/sdk';
 
 test('ENAMETOOLONG is the client\'s 400, other errno errors stay 500s, typed errors keep their status', () => {
   const tooLong = Object.assign(new Error("ENAMETOOLONG: name too long, mkdir '/srv/home/volumes/aaa'"), { code: 'ENAMETOOLONG' });

@@ -1,4 +1,5 @@
-import { mergeConfig, mergeEnv, parseMounts, volumesFromMounts } from '../../src/engine/create-spec';
+import { mergeConfig, mergeEnv } from '../../src/engine/create-spec';
+import { parseMounts, volumesFromMounts } from '../../../plugins/volumes/src/mount-specs';
 
 const image = { Env: ['PATH=/bin', 'LANG=C'], Cmd: ['/bin/sh'], Entrypoint: null, WorkingDir: '/img', User: 'app', Labels: { from: 'image', both: 'image' } };
 

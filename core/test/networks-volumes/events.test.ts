@@ -1,6 +1,7 @@
 import type { StoredEvent } from '@sockerless/sdk';
 import { CoreEventsBus } from '../../src/host/services';
-import { eventMatches, eventMessage, parseDockerTimestamp, parseGoDuration, registerEventRoutes } from '../../src/docker-api/events';
+import { parseDockerTimestamp, signedGoDuration as parseGoDuration } from '@sockerless/sdk/images';
+import { eventMatches, eventMessage, registerEventRoutes } from '../../src/docker-api/events';
 import { MemoryStore, silentLogger, startApp } from './fakes';
 import { formatErrors, validateAgainstSpec } from '../support/spec-schema';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkService } from '../../../plugins/networks/src/networks';
-import { VolumeService } from '../../src/engine/volumes';
+import { VolumeService } from '../../../plugins/volumes/src/volume-service';
 import { registerNetworkRoutes } from '../../src/docker-api/networks';
 import { registerVolumeRoutes } from '../../src/docker-api/volumes';
 import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer, startApp } from './fakes';

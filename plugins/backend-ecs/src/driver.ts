@@ -32,6 +32,11 @@ export interface EcsDriverServices {
   simulators: SimulatorDirectory;
 }
 
+/** The subnet tasks name off AWS when the options give none. */
+export const OFF_AWS_SUBNET = 'subnet-sockerless-simulator';
+/** The task execution role definitions name off AWS when the options give none. */
+export const OFF_AWS_EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/sockerless-simulator-execution';
+
 /** The factory's create: resolves the endpoint and credentials, loads the SDK, checks the task size. */
 export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, services: EcsDriverServices): Promise<EcsDriver> {
   const o = ctx.options;
@@ -41,9 +46,16 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   if (!endpoint && o.subnets.length === 0) {
     throw new Error(`backend '${ctx.instanceName}': options.subnets: Fargate tasks (awsvpc) need at least one subnet`);
   }
+  if (!endpoint && !o.executionRoleArn) {
+    throw new Error(`backend '${ctx.instanceName}': options.executionRoleArn: Fargate sends awslogs output with the task execution role; name one (e.g. arn:aws:iam::ACCOUNT:role/ecsTaskExecutionRole)`);
+  }
   const api = await AwsApi.open({ region: o.region, endpoint, credentials, maxAttempts: o.maxAttempts }, ctx.tracer);
   ctx.logger.info('ecs backend ready', { instance: ctx.instanceName, cluster: o.cluster, endpoint: endpoint ?? 'aws', agent: o.agent });
-  return new EcsDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
+  // ECS refuses an awsvpc RunTask without subnets ("subnets can not be empty.") and an awslogs Fargate definition
+  // without an execution role, and so does the simulator: off AWS, with none configured, placeholders stand in
+  // (a simulator has no VPC or IAM to check them against).
+  const options = endpoint ? { ...o, subnets: o.subnets.length ? o.subnets : [OFF_AWS_SUBNET], executionRoleArn: o.executionRoleArn ?? OFF_AWS_EXECUTION_ROLE } : o;
+  return new EcsDriver(ctx.instanceName, options, api, ctx.logger, services.agents);
 }
 
 export class EcsDriver implements BackendDriver {
@@ -100,7 +112,7 @@ export class EcsDriver implements BackendDriver {
         taskDefinition: state.taskDefinitionArn,
         launchType: 'FARGATE',
         count: 1,
-        // awsvpc wants a network configuration; the subnets may be empty only off AWS (checked at boot).
+        // awsvpc wants a network configuration with subnets (from the options; off AWS a placeholder, see createEcsDriver).
         networkConfiguration: { awsvpcConfiguration: { subnets: o.subnets, securityGroups: o.securityGroups.length ? o.securityGroups : undefined, assignPublicIp: o.assignPublicIp ? 'ENABLED' : 'DISABLED' } },
         tags: [...state.tags, { key: TAG.start, value: String(start) }],
         // ECS allows 64 characters: 32 hex of the id keep it unique; the start number makes each start new.

@@ -2,7 +2,7 @@ import {
   DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { startSimulator, until, type TestSimulator } from '../../sim-aws/test/helpers';
-import type { EcsDriver } from '../src/driver';
+import { OFF_AWS_SUBNET, type EcsDriver } from '../src/driver';
 import { TAG } from '../src/tags';
 import { collect, containerId, ecsDriver, finish, startFaultProxy, workloadSpec, type FaultProxy } from './helpers';
 
@@ -48,6 +48,12 @@ describe('ecs driver against the simulator', () => {
     expect(result.out.split('\n').filter(Boolean).sort()).toEqual(['hi', 'oops']);
     const run = proxy.callsOf('RunTask').find((c) => JSON.stringify(c.body).includes(id.slice(0, 32)));
     expect(run?.body).toMatchObject({ launchType: 'FARGATE', cluster: 'sockerless', clientToken: `${id.slice(0, 32)}-1` });
+    // The simulator refuses empty subnets as ECS does: with none configured, off AWS the task names a placeholder.
+    expect(run?.body).toMatchObject({ networkConfiguration: { awsvpcConfiguration: { subnets: [OFF_AWS_SUBNET] } } });
+    // The definition is Fargate's, and the log group exists before the task (awslogs does not create it here).
+    const registered = proxy.callsOf('RegisterTaskDefinition').find((c) => JSON.stringify(c.body).includes(id.slice(0, 12)));
+    expect(registered?.body).toMatchObject({ networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'] });
+    expect(proxy.callsOf('CreateLogGroup').length).toBeGreaterThanOrEqual(1);
   });
 
   test('the task definition and the task carry the container identity in tags', async () => {

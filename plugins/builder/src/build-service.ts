@@ -4,6 +4,7 @@ import type { ProgressWriter } from '@sockerless/sdk/images';
 import { BuildCache } from './build-cache';
 import { receiveContext, type BuildContext } from './build-context';
 import { runBuild } from './builder';
+import { runStepContainer } from './run-step';
 
 /** The classic builder behind the core's `/build` routes: contexts under `home/build`, one durable step cache. */
 export class BuildService implements Builder {
@@ -26,7 +27,7 @@ export class BuildService implements Builder {
   build(context: ReceivedBuildContext, opts: BuildOptions, write: ProgressWriter): Promise<string> {
     // A context this builder's receiveContext made: the core only hands it back.
     return runBuild(
-      { images: this.ctx.images, cache: this.cache, workRoot: this.workRoot, runStep: (req) => this.ctx.runStep(req) },
+      { images: this.ctx.images, cache: this.cache, workRoot: this.workRoot, runStep: (req) => runStepContainer(this.ctx.containers, req) },
       { ...opts, context: context as BuildContext, runSupported: this.ctx.runSupported() },
       write,
     );

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { BuildStepError, InvalidArgumentError, type BuildOptions, type RunStepRequest, type RunStepResult } from '@sockerless/sdk';
+import { BuildStepError, InvalidArgumentError, type BuildOptions } from '@sockerless/sdk';
 import { hostPlatform, type ContainerDefaults, type ImageConfig } from '@sockerless/sdk/images';
 import type { ImageStore as ImageService } from '@sockerless/sdk';
 import type { ProgressWriter } from '@sockerless/sdk/images';
 import { BuildCache } from './build-cache';
 import type { BuildContext } from './build-context';
 import type { StageState } from './build-state';
+import type { RunStepRequest, RunStepResult } from './run-step';
 
 export interface BuildRequest extends BuildOptions {
   context: BuildContext;

@@ -7,7 +7,7 @@ export { BuildService } from './build-service';
  * `docker build` as a plugin (dockerd's builder/dockerfile, the classic builder): Dockerfile parsing and word
  * expansion, the build context and .dockerignore, COPY/ADD/RUN and metadata steps each committed as an image,
  * and the durable step cache that `docker builder prune` and `docker system df` see. RUN steps run as
- * containers of the core's engine (`BuilderContext.runStep`). The core adds it when no configured plugin
+ * containers of the core's engine (`BuilderContext.containers`). The core adds it when no configured plugin
  * provides `core.builder`, so configs need not name it.
  */
 export default definePlugin({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   Collection, ConflictError, InvalidArgumentError, NotFoundError,
-  type AuthConfigBody, type CommitRequest, type HistoryItemJson, type ImageDeleteItem, type ImageRecord, type ImageStore, type ImageStoreContext,
+  type AuthConfigBody, type CommitRequest, type HistoryItemJson, type ImageDeleteItem, type ImageDiskUsage, type ImageRecord, type ImageStore, type ImageStoreContext,
   type ImageSummaryJson, type ImportOptions, type ProgressWriter, type StoredImage,
 } from '@sockerless/sdk';
 import {
@@ -26,6 +26,7 @@ import { pullImage } from './pull';
 import { pushImage, pushSourceOf } from './push';
 import { isSingleReference, ReferenceIndex } from './reference-index';
 import { registryLogin } from './registry-login';
+import { imageDiskUsage } from './image-disk-usage';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -103,6 +104,10 @@ export class ImageService implements ImageStore {
     // Newest first by the full creation time: a build's steps made within one second list child before parent.
     const time = (r: ImageRecord) => Date.parse(r.created) || 0;
     return kept.sort((a, b) => time(b.rec) - time(a.rec)).map(({ rec, repoTags }) => summaryOf(rec, repoTags));
+  }
+
+  diskUsage(containersUsing: (imageId: string) => number): ImageDiskUsage {
+    return imageDiskUsage(this, containersUsing);
   }
 
   inspect(ref: string): Record<string, unknown> {

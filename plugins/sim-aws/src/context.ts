@@ -28,6 +28,7 @@ export interface LogEvent {
 export interface LogsService {
   /** Creates the group when missing (no error when it exists). */
   ensureGroup(group: string): void;
+  hasGroup(group: string): boolean;
   ensureStream(group: string, stream: string): void;
   /** Appends events now (ingestionTime = now); creates group and stream when missing. */
   append(group: string, stream: string, events: Array<{ timestamp: number; message: string }>): void;

@@ -5,7 +5,7 @@ import {
   TagResourceCommand, UntagResourceCommand, waitUntilTasksStopped, type ContainerDefinition, type Task,
 } from '@aws-sdk/client-ecs';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { BUSYBOX, startSimulator, until, type TestSimulator } from './helpers';
+import { BUSYBOX, EXECUTION_ROLE, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); });
@@ -13,10 +13,13 @@ afterAll(async () => { await sim?.close(); });
 
 const CLUSTER = 'c1';
 const NET = { awsvpcConfiguration: { subnets: ['subnet-1'], assignPublicIp: 'DISABLED' as const } };
+/** What a task definition needs to run on Fargate, and what RunTask needs to place it there. */
+const FARGATE_DEF = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512', executionRoleArn: EXECUTION_ROLE };
+const ON_FARGATE = { launchType: 'FARGATE' as const, networkConfiguration: NET };
 
 async function register(family: string, container: Partial<ContainerDefinition> = {}, extra: Record<string, unknown> = {}) {
   const out = await sim.ecs.send(new RegisterTaskDefinitionCommand({
-    family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+    ...FARGATE_DEF, family,
     containerDefinitions: [{
       name: 'main', image: BUSYBOX, essential: true,
       logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/sim/test', 'awslogs-stream-prefix': 'ecs', 'awslogs-create-group': 'true' } },
@@ -179,8 +182,8 @@ describe('tasks', () => {
     const slow = await startSimulator({ startDelayMs: 1500 });
     try {
       await slow.ecs.send(new CreateClusterCommand({ clusterName: 'slow' }));
-      const def = (await slow.ecs.send(new RegisterTaskDefinitionCommand({ family: 'f', containerDefinitions: [{ name: 'main', image: BUSYBOX, command: ['sleep', '1000'], stopTimeout: 1 }] }))).taskDefinition!;
-      const task = (await slow.ecs.send(new RunTaskCommand({ cluster: 'slow', taskDefinition: def.taskDefinitionArn! }))).tasks![0];
+      const def = (await slow.ecs.send(new RegisterTaskDefinitionCommand({ ...FARGATE_DEF, family: 'f', containerDefinitions: [{ name: 'main', image: BUSYBOX, command: ['sleep', '1000'], stopTimeout: 1 }] }))).taskDefinition!;
+      const task = (await slow.ecs.send(new RunTaskCommand({ ...ON_FARGATE, cluster: 'slow', taskDefinition: def.taskDefinitionArn! }))).tasks![0];
       const seen = new Set<string>([task.lastStatus!]);
       await until(async () => {
         const t = (await slow.ecs.send(new DescribeTasksCommand({ cluster: 'slow', tasks: [task.taskArn!] }))).tasks![0];
@@ -199,11 +202,12 @@ describe('tasks', () => {
     const slow = await startSimulator({ startDelayMs: 60_000 });
     try {
       await slow.ecs.send(new CreateClusterCommand({ clusterName: 'slow' }));
-      const def = (await slow.ecs.send(new RegisterTaskDefinitionCommand({ family: 'f', containerDefinitions: [{ name: 'main', image: BUSYBOX }] }))).taskDefinition!;
-      const task = (await slow.ecs.send(new RunTaskCommand({ cluster: 'slow', taskDefinition: def.taskDefinitionArn! }))).tasks![0];
+      const def = (await slow.ecs.send(new RegisterTaskDefinitionCommand({ ...FARGATE_DEF, family: 'f', containerDefinitions: [{ name: 'main', image: BUSYBOX }] }))).taskDefinition!;
+      const task = (await slow.ecs.send(new RunTaskCommand({ ...ON_FARGATE, cluster: 'slow', taskDefinition: def.taskDefinitionArn! }))).tasks![0];
       await slow.ecs.send(new StopTaskCommand({ cluster: 'slow', task: task.taskArn! }));
       const t = (await slow.ecs.send(new DescribeTasksCommand({ cluster: 'slow', tasks: [task.taskArn!] }))).tasks![0];
-      expect(t).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated' });
+      // Nothing to stop: straight to DEPROVISIONING, which lasts half the start delay as the ENI goes.
+      expect(t).toMatchObject({ lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated' });
       expect(t.startedAt).toBeUndefined();
     } finally {
       await slow.close();
@@ -212,7 +216,7 @@ describe('tasks', () => {
 
   test('clientToken makes RunTask idempotent; count runs several tasks', async () => {
     const def = await register('fam-token');
-    const input = { cluster: CLUSTER, taskDefinition: def.taskDefinitionArn!, networkConfiguration: NET, clientToken: 'tok-1', overrides: { containerOverrides: [{ name: 'main', command: ['true'] }] } };
+    const input = { ...ON_FARGATE, cluster: CLUSTER, taskDefinition: def.taskDefinitionArn!, clientToken: 'tok-1', overrides: { containerOverrides: [{ name: 'main', command: ['true'] }] } };
     const a = await sim.ecs.send(new RunTaskCommand(input));
     const b = await sim.ecs.send(new RunTaskCommand(input));
     expect(b.tasks!.map((t) => t.taskArn)).toEqual(a.tasks!.map((t) => t.taskArn));
@@ -258,15 +262,15 @@ describe('tasks', () => {
   });
 
   test('a multi-container task runs every container and stops when the essential one exits', async () => {
-    const logConfiguration = { logDriver: 'awslogs' as const, options: { 'awslogs-group': '/sim/test', 'awslogs-stream-prefix': 'multi' } };
+    const logConfiguration = { logDriver: 'awslogs' as const, options: { 'awslogs-group': '/sim/test', 'awslogs-stream-prefix': 'multi', 'awslogs-create-group': 'true' } };
     const def = (await sim.ecs.send(new RegisterTaskDefinitionCommand({
-      family: 'fam-multi',
+      ...FARGATE_DEF, family: 'fam-multi',
       containerDefinitions: [
         { name: 'side', image: BUSYBOX, essential: false, command: ['sh', '-c', 'echo side-up; sleep 1000'], logConfiguration, stopTimeout: 2 },
         { name: 'app', image: BUSYBOX, essential: true, command: ['sh', '-c', 'sleep 0.5; echo app-done'], logConfiguration },
       ],
     }))).taskDefinition!;
-    const task = (await sim.ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: def.taskDefinitionArn! }))).tasks![0];
+    const task = (await sim.ecs.send(new RunTaskCommand({ ...ON_FARGATE, cluster: CLUSTER, taskDefinition: def.taskDefinitionArn! }))).tasks![0];
     const done = await stopped(task.taskArn!);
     expect(done.stopCode).toBe('EssentialContainerExited');
     const byName = Object.fromEntries(done.containers!.map((c) => [c.name, c]));

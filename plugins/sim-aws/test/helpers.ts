@@ -16,6 +16,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** The image every test host has: static busybox, `CMD ["/bin/sh"]`. */
 export const BUSYBOX = 'busybox:latest';
 
+/** The task execution role of Fargate definitions whose containers log with awslogs (ECS asks for one). */
+export const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole';
+
 /** The execution role the Lambda tests give their functions (the simulator takes any ARN). */
 export const LAMBDA_ROLE = 'arn:aws:iam::000000000000:role/lambda-test';
 
@@ -178,4 +181,17 @@ export async function signHeaders(url: string, init: RawRequest, signing: Signin
 /** A raw HTTP call to the simulator, signed as the SDK signs, for requests no SDK command makes (unknown operations, bad bodies). */
 export async function signedFetch(url: string, init: RawRequest = {}, signing: Signing = { service: 'ecs' }): Promise<Response> {
   return fetch(url, { method: init.method ?? 'GET', headers: await signHeaders(url, init, signing), body: init.body });
+}
+
+/** An AWS SDK error as the tests read it: the exception name, the message and the HTTP status. */
+export interface AwsSdkError { name: string; message: string; $metadata: { httpStatusCode?: number } }
+
+/** The error a call fails with; throws when it succeeds. */
+export async function rejection(p: Promise<unknown>): Promise<AwsSdkError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as AwsSdkError;
+  }
+  throw new Error('expected a rejection');
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { silentLogger } from '@sockerless/sdk/testing';
 import { FilePersistence } from '../src/persist';
-import { BUSYBOX, startSimulator, until, type TestSimulator } from './helpers';
+import { BUSYBOX, EXECUTION_ROLE, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); });
@@ -18,10 +18,11 @@ afterAll(async () => { await sim?.close(); });
 test('a restarted simulator keeps its clusters, definitions, stopped tasks and logs; a running task is reported stopped', async () => {
   await sim.ecs.send(new CreateClusterCommand({ clusterName: 'keep' }));
   const def = (await sim.ecs.send(new RegisterTaskDefinitionCommand({
-    family: 'keep-fam',
-    containerDefinitions: [{ name: 'main', image: BUSYBOX, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/keep', 'awslogs-stream-prefix': 'p' } } }],
+    family: 'keep-fam', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: EXECUTION_ROLE,
+    containerDefinitions: [{ name: 'main', image: BUSYBOX, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/keep', 'awslogs-stream-prefix': 'p', 'awslogs-create-group': 'true' } } }],
   }))).taskDefinition!;
-  const runTask = async (command: string[]) => (await sim.ecs.send(new RunTaskCommand({ cluster: 'keep', taskDefinition: 'keep-fam', overrides: { containerOverrides: [{ name: 'main', command }] } }))).tasks![0].taskArn!;
+  const runTask = async (command: string[]) => (await sim.ecs.send(new RunTaskCommand({
+    cluster: 'keep', taskDefinition: 'keep-fam', launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } }, overrides: { containerOverrides: [{ name: 'main', command }] } }))).tasks![0].taskArn!;
   const finished = await runTask(['sh', '-c', 'echo bye; exit 3']);
   await waitUntilTasksStopped({ client: sim.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { cluster: 'keep', tasks: [finished] });
   const running = await runTask(['sleep', '1000']);
@@ -34,7 +35,9 @@ test('a restarted simulator keeps its clusters, definitions, stopped tasks and l
 
   expect((await sim.ecs.send(new DescribeClustersCommand({ clusters: ['keep'] }))).clusters![0].status).toBe('ACTIVE');
   expect((await sim.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'keep-fam' }))).taskDefinition!.taskDefinitionArn).toBe(def.taskDefinitionArn);
-  const next = await sim.ecs.send(new RegisterTaskDefinitionCommand({ family: 'keep-fam', containerDefinitions: [{ name: 'main', image: BUSYBOX }] }));
+  const next = await sim.ecs.send(new RegisterTaskDefinitionCommand({
+    family: 'keep-fam', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: EXECUTION_ROLE, containerDefinitions: [{ name: 'main', image: BUSYBOX }],
+  }));
   expect(next.taskDefinition!.revision).toBe(2);
   const tasks = (await sim.ecs.send(new DescribeTasksCommand({ cluster: 'keep', tasks: [finished, running] }))).tasks!;
   const byArn = Object.fromEntries(tasks.map((t) => [t.taskArn!, t]));

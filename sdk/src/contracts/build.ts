@@ -1,33 +1,39 @@
 import type { Readable } from 'node:stream';
 import type { StateStore } from './store';
-import type { ContainerDefaults } from '../images/image-config';
 import type { ImageReference } from '../images/reference';
 import type { ImageStore, ProgressWriter } from './images';
 
 /** The output streams of a RUN step's container. */
 export type BuildStreamName = 'stdout' | 'stderr';
 
-/** A RUN step: the core runs it as a container of its own engine (create, start, wait, layer, remove). */
-export interface RunStepRequest {
-  imageId: string;
-  /** The process: shell form already wrapped in the SHELL, exec form as written. */
-  cmd: string[];
-  /** The run config's env plus the build args in scope (dockerd's RUN environment). */
-  env: string[];
-  config: ContainerDefaults;
-  networkMode: string;
-  extraHosts: string[];
-  shmSize: number;
-  onStarted(containerId: string): void;
-  onOutput(stream: BuildStreamName, data: Buffer): void;
+/** The part of Docker's ContainerCreate body that a RUN step's container sets. */
+export interface StepContainerConfig {
+  Image: string;
+  Cmd: string[];
+  Entrypoint: string[];
+  Env: string[];
+  WorkingDir: string;
+  User: string;
+  Labels: Record<string, string>;
+  Healthcheck: { Test: string[] };
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  HostConfig: { NetworkMode: string; ExtraHosts?: string[]; ShmSize?: number };
 }
 
-export interface RunStepResult {
-  containerId: string;
-  exitCode: number;
-  /** The container's writable layer as a tar (the backend's layerDiff). */
-  layer(): Promise<Readable>;
-  remove(): Promise<void>;
+/**
+ * The core's containers, as the builder runs a RUN step in one (dockerd's builder uses its daemon's
+ * containers the same way): created, run to their exit and removed with the events dockerd emits.
+ */
+export interface ContainerRunner {
+  /** `POST /containers/create` on the daemon's own engine; answers the id. */
+  create(config: StepContainerConfig): Promise<string>;
+  /** How to read the container's writable layer as a tar; a NotImplementedError where its backend cannot. */
+  layerReader(containerId: string): () => Promise<Readable>;
+  /** Starts it with its stdout and stderr going to `onOutput`, and answers its exit code once it exits. */
+  run(containerId: string, onOutput: (stream: BuildStreamName, data: Buffer) => void): Promise<number>;
+  /** `docker rm -fv`: stops it if need be and removes it with its anonymous volumes. */
+  remove(containerId: string): Promise<void>;
 }
 
 /** `POST /build`'s options, parsed from the query by the core's route. */
@@ -107,7 +113,8 @@ export interface BuilderContext {
   /** The durable state; the builder keeps its step cache under kind `build-cache`. */
   store: StateStore;
   images: ImageStore;
-  runStep(req: RunStepRequest): Promise<RunStepResult>;
+  /** The core's containers, for RUN steps. */
+  containers: ContainerRunner;
   /** Whether some backend can read a container's layer; where none can, a Dockerfile with RUN is a 501. */
   runSupported(): boolean;
   /** The containers made from an image (a cached step's image is shared while one uses it). */

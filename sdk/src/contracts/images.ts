@@ -47,6 +47,11 @@ export interface ImageStore extends ImageStoreService {
   login(body: AuthConfigBody): Promise<AuthResponse>;
   /** Content-addressed layers, kept uncompressed so a layer's digest is its diff_id. */
   readonly blobs: LayerBlobs;
+  /**
+   * `GET /system/df`'s images: every image with its SharedSize and the containers using it (`containersUsing`
+   * counts those the caller may see), and LayersSize, each layer counted once.
+   */
+  diskUsage(containersUsing: (imageId: string) => number): ImageDiskUsage;
 }
 
 /** What the core hands the store when it creates it, once the state store is there. */
@@ -105,6 +110,12 @@ export interface ImageSummaryJson {
   SharedSize: number;
   Labels: Record<string, string>;
   Containers: number;
+}
+
+export interface ImageDiskUsage {
+  LayersSize: number;
+  /** API < 1.44 clients read VirtualSize. */
+  Images: (ImageSummaryJson & { VirtualSize: number })[];
 }
 
 export interface HistoryItemJson {

@@ -17,6 +17,44 @@ export function parseGoDuration(text: string): number {
   return Math.round(total);
 }
 
+/** A Go duration with time.ParseDuration's optional sign (`-5m`), in nanoseconds; undefined when `s` is none. */
+export function signedGoDuration(s: string): number | undefined {
+  if (!/^[-+]?[\d.]/.test(s) || s.trim() !== s) return undefined;
+  try {
+    const d = parseGoDuration(s.replace(/^[-+]/, ''));
+    return s.startsWith('-') ? -d : d;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Docker's timetypes.GetTimestamp: a Go duration (before now), Unix seconds with optional fraction
+ * (`1700000000.123456789`), or an RFC 3339-like date (date only, hours, minutes, seconds, fraction; with a zone
+ * or in local time). Returns nanoseconds since the epoch; a value it cannot read is a 400.
+ */
+export function parseDockerTimestamp(value: string, nowMs = Date.now()): number {
+  const d = value !== '0' ? signedGoDuration(value) : undefined;
+  if (d !== undefined) return Math.floor((nowMs * 1e6 - d) / 1e9) * 1e9; // Docker keeps whole seconds here
+  const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);
+  if (unix) return Number(unix[1]) * 1e9 + Number((unix[2] ?? '').padEnd(9, '0') || 0);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|z|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (!m) {
+    if (value.includes('-')) throw new InvalidArgumentError(`parsing time "${value}": cannot parse as RFC 3339`);
+    throw new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
+  }
+  const [, y, mo, da, h = '0', mi = '0', se = '0', frac = '', zone] = m;
+  let ms: number;
+  if (zone) {
+    ms = Date.UTC(+y, +mo - 1, +da, +h, +mi, +se);
+    if (zone !== 'Z' && zone !== 'z') ms -= (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  } else {
+    ms = new Date(+y, +mo - 1, +da, +h, +mi, +se).getTime();
+  }
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`parsing time "${value}": out of range`);
+  return ms * 1e6 + Number(frac.padEnd(9, '0') || 0);
+}
+
 /** `until` takes a Unix timestamp, an RFC 3339 time, or a Go duration (`10m`, `24h`) back from now. */
 export function untilSeconds(v: string): number {
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v);

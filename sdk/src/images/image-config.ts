@@ -199,3 +199,33 @@ export function parseConfig(bytes: Buffer): ImageConfig {
     throw new InvalidArgumentError(`invalid image config: ${(err as Error).message}`);
   }
 }
+
+const COMMIT_STRING_LISTS = ['Env', 'Cmd', 'Entrypoint', 'OnBuild', 'Shell'] as const;
+
+/**
+ * `POST /commit`'s body: the config fields the new image keeps (dockerd's CreateImageConfig.Config), each
+ * checked for its type, so a wrong one is the client's 400 before the container is paused.
+ */
+export function commitBodyConfig(body: Record<string, unknown>): ContainerDefaults {
+  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('invalid commit body: expected a container config object');
+  const out: Record<string, unknown> = {};
+  for (const key of COMMIT_STRING_LISTS) {
+    const v = body[key];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidArgumentError(`invalid ${key}: expected a list of strings`);
+    if (v.length) out[key] = v;
+  }
+  for (const key of ['User', 'WorkingDir', 'StopSignal'] as const) {
+    const v = body[key];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') throw new InvalidArgumentError(`invalid ${key}: expected a string`);
+    out[key] = v;
+  }
+  for (const key of ['Labels', 'ExposedPorts', 'Volumes', 'Healthcheck'] as const) {
+    const v = body[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`invalid ${key}: expected an object`);
+    if (Object.keys(v).length) out[key] = v;
+  }
+  return out as ContainerDefaults;
+}

@@ -12,10 +12,17 @@ interface Runtime {
   stopTimeoutsS: Map<string, number>;
   /** The containers' runs were asked for and have not all answered yet. */
   starting: boolean;
+  /** Every container stopped; the task is DEPROVISIONING until its STOPPED timer fires. */
+  deprovisioning: boolean;
 }
 
+/** What Fargate's task reports when its awslogs group is missing and `awslogs-create-group` is not set. */
+export const MISSING_LOG_GROUP_REASON = 'ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: '
+  + 'failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1';
+
 /**
- * Moves tasks through ECS's states: PROVISIONING -> PENDING -> RUNNING -> DEPROVISIONING -> STOPPED. Driven
+ * Moves tasks through ECS's states: PROVISIONING -> PENDING -> RUNNING -> STOPPING (while the containers stop)
+ * -> DEPROVISIONING (half the start delay, as the ENI goes) -> STOPPED. Driven
  * by events (timers only for startDelayMs and the SIGKILL after stopTimeout), never by polling.
  */
 export class TaskLifecycle {
@@ -28,7 +35,7 @@ export class TaskLifecycle {
 
   /** Starts a task RunTask just recorded; returns at once. */
   launch(task: Task, def: TaskDefinition): void {
-    const rt: Runtime = { timers: [], workloads: new Map(), stopTimeoutsS: new Map(), starting: false };
+    const rt: Runtime = { timers: [], workloads: new Map(), stopTimeoutsS: new Map(), starting: false, deprovisioning: false };
     this.live.set(task.id, rt);
     const delay = this.ctx.options.startDelayMs;
     if (delay > 0) {
@@ -77,8 +84,15 @@ export class TaskLifecycle {
 
   private async start(task: Task, def: TaskDefinition, rt: Runtime): Promise<void> {
     if (task.desiredStatus === 'STOPPED' || this.closing) return;
-    rt.starting = true;
     const defs = (def.input.containerDefinitions as Json[]);
+    if (defs.some((d) => this.missingLogGroup(d))) {
+      // Fargate's agent fails the task before any container starts: no exit codes, the reason on the task.
+      task.pullStoppedAt = Date.now();
+      for (const c of task.containers) Object.assign(c, { lastStatus: 'STOPPED', reason: MISSING_LOG_GROUP_REASON });
+      this.beginStop(task, 'TaskFailedToStart', MISSING_LOG_GROUP_REASON);
+      return;
+    }
+    rt.starting = true;
     const overrides = (task.overrides.containerOverrides as Json[] | undefined) ?? [];
     const started = await Promise.allSettled(task.containers.map((c) => {
       const cdef = defs.find((d) => d.name === c.name)!;
@@ -108,6 +122,13 @@ export class TaskLifecycle {
     // A StopTask that came while the containers were starting reaches them now.
     if (stopping(task)) this.signalAll(task, rt);
     this.finishIfDone(task);
+  }
+
+  /** An awslogs group that does not exist, unless the container lets the agent create it. */
+  private missingLogGroup(cdef: Json): boolean {
+    const log = cdef.logConfiguration as { logDriver?: string; options?: Record<string, string> } | undefined;
+    const group = log?.logDriver === 'awslogs' ? log.options?.['awslogs-group'] : undefined;
+    return !!group && log?.options?.['awslogs-create-group'] !== 'true' && !this.ctx.logs.hasGroup(group);
   }
 
   private runSpec(task: Task, c: TaskContainer, cdef: Json, override: Json | undefined): RunSpec {
@@ -158,7 +179,8 @@ export class TaskLifecycle {
     task.stopCode = stopCode;
     task.stoppedReason = reason;
     task.stoppingAt = Date.now();
-    if (task.lastStatus !== 'STOPPED') task.lastStatus = 'DEPROVISIONING';
+    // Containers that run (or are being started) stop first; with none, the task goes straight to DEPROVISIONING.
+    if (task.lastStatus !== 'STOPPED') task.lastStatus = rt && (rt.starting || rt.workloads.size > 0) ? 'STOPPING' : 'DEPROVISIONING';
     if (rt && !rt.starting && rt.workloads.size === 0) {
       // Not started yet: the pending start is cancelled and the containers never run.
       rt.timers.forEach(clearTimeout);
@@ -179,19 +201,29 @@ export class TaskLifecycle {
     }
   }
 
-  /** STOPPED once it should stop and no container runs or is still starting. */
+  /** DEPROVISIONING once it should stop and no container runs or is still starting; STOPPED after that. */
   private finishIfDone(task: Task): void {
     const rt = this.live.get(task.id);
-    if (task.desiredStatus !== 'STOPPED' || task.lastStatus === 'STOPPED') return;
+    if (task.desiredStatus !== 'STOPPED' || task.lastStatus === 'STOPPED' || rt?.deprovisioning) return;
     if (rt && rt.workloads.size > 0) return;
     // While the containers' runs are being asked for, `start` finishes the task once they answer.
     if (rt?.starting) return;
     for (const c of task.containers) if (c.lastStatus !== 'STOPPED') c.lastStatus = 'STOPPED';
-    const now = Date.now();
-    task.executionStoppedAt = now;
-    task.stoppedAt = now;
+    task.executionStoppedAt = Date.now();
+    task.lastStatus = 'DEPROVISIONING';
+    this.touch(task);
+    if (!rt) return this.stopped(task);
+    rt.timers.forEach(clearTimeout);
+    rt.timers.length = 0;
+    rt.deprovisioning = true;
+    const delay = this.ctx.options.startDelayMs / 2;
+    if (delay > 0) rt.timers.push(setTimeout(() => this.stopped(task), delay));
+    else setImmediate(() => { if (!this.closing) this.stopped(task); });
+  }
+
+  private stopped(task: Task): void {
+    task.stoppedAt = Date.now();
     task.lastStatus = 'STOPPED';
-    if (rt) rt.timers.forEach(clearTimeout);
     this.live.delete(task.id);
     this.touch(task);
     this.state.prune();

@@ -24,7 +24,7 @@ export interface TaskDefinition {
   tags: Tag[];
 }
 
-export type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEPROVISIONING' | 'STOPPED';
+export type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
 
 export interface TaskContainer {
   containerArn: string;

@@ -4,6 +4,7 @@ import type { EcsState, TaskDefinition } from './model';
 import { parseTags } from './tags';
 
 const FAMILY_RE = /^[A-Za-z0-9_-]{1,255}$/;
+const NETWORK_MODES = ['bridge', 'host', 'awsvpc', 'none'];
 
 /** Fargate's valid task sizes: CPU units -> allowed memory (MiB). */
 const FARGATE_SIZES: Record<number, (mib: number) => boolean> = {
@@ -55,20 +56,66 @@ function validateContainers(defs: unknown): void {
   if (!(defs as Json[]).some((d) => d.essential !== false)) throw new AwsError('ClientException', 'Task definition must have at least one essential container.');
 }
 
+function validateNetworkMode(body: Json): void {
+  const mode = body.networkMode;
+  if (mode === undefined || mode === null) return;
+  // ECS checks the enum itself: an unknown mode is the caller's error, never a silent bridge.
+  if (typeof mode !== 'string' || !NETWORK_MODES.includes(mode)) {
+    throw new AwsError('ClientException', `Invalid networkMode '${String(mode)}'. Valid values: ${NETWORK_MODES.join(', ')}.`);
+  }
+}
+
+/**
+ * What ECS says a definition can run on (`compatibilities`): EC2 always; EXTERNAL for the Docker network modes
+ * (ECS Anywhere has no awsvpc); FARGATE only for awsvpc with a valid task-level cpu/memory pair.
+ */
+export function compatibilitiesOf(input: Json): string[] {
+  const mode = (input.networkMode as string | undefined) ?? 'bridge';
+  const out = ['EC2'];
+  if (mode !== 'awsvpc') out.push('EXTERNAL');
+  if (mode === 'awsvpc' && fargateSized(input)) out.push('FARGATE');
+  return out;
+}
+
+function fargateSized(input: Json): boolean {
+  try {
+    if (input.cpu === undefined || input.cpu === null || input.memory === undefined || input.memory === null) return false;
+    return !!FARGATE_SIZES[parseSize(input.cpu, 'cpu')]?.(parseSize(input.memory, 'memory'));
+  } catch {
+    return false;
+  }
+}
+
+/** The container fields ECS fills in on RegisterTaskDefinition and answers from then on. */
+function withContainerDefaults(d: Json): Json {
+  return {
+    cpu: 0, portMappings: [], essential: true, environment: [], mountPoints: [], volumesFrom: [], systemControls: [],
+    ...Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined && v !== null)),
+  };
+}
+
 function validateSizes(body: Json): void {
   const cpu = body.cpu === undefined || body.cpu === null ? undefined : parseSize(body.cpu, 'cpu');
   const memory = body.memory === undefined || body.memory === null ? undefined : parseSize(body.memory, 'memory');
   const fargate = (optStringList(body, 'requiresCompatibilities', 'ClientException') ?? []).includes('FARGATE');
   if (!fargate) return;
-  if (body.networkMode !== undefined && body.networkMode !== 'awsvpc') throw new AwsError('ClientException', 'Fargate only supports network mode \'awsvpc\'.');
+  // Without a networkMode the definition is `bridge`, which Fargate does not run.
+  if (body.networkMode !== 'awsvpc') throw new AwsError('ClientException', 'Fargate only supports network mode \'awsvpc\'.');
+  // The awslogs driver of a Fargate task writes with the task execution role, so ECS asks for one.
+  const awslogs = (body.containerDefinitions as Json[]).some((d) => (d.logConfiguration as Json | undefined)?.logDriver === 'awslogs');
+  if (awslogs && !optString(body, 'executionRoleArn', 'ClientException')) {
+    throw new AwsError('ClientException', 'Fargate requires task definition to have execution role ARN to support log driver awslogs.');
+  }
   if (cpu === undefined || memory === undefined) throw new AwsError('ClientException', "Fargate requires that 'cpu' and 'memory' be defined at the task level.");
   if (!FARGATE_SIZES[cpu]?.(memory)) throw new AwsError('ClientException', `No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid combinations.`);
 }
 
 function definitionView(d: TaskDefinition): Json {
   return {
-    volumes: [], placementConstraints: [], requiresAttributes: [], compatibilities: ['EC2', 'FARGATE'],
+    volumes: [], placementConstraints: [], requiresAttributes: [],
     ...d.input,
+    containerDefinitions: (d.input.containerDefinitions as Json[]).map(withContainerDefaults),
+    compatibilities: compatibilitiesOf(d.input),
     taskDefinitionArn: d.taskDefinitionArn, family: d.family, revision: d.revision, status: d.status,
     registeredAt: epochSeconds(d.registeredAt), deregisteredAt: d.deregisteredAt === undefined ? undefined : epochSeconds(d.deregisteredAt),
   };
@@ -85,6 +132,7 @@ export function taskDefinitionOperations(state: EcsState): Json11Operations {
       const family = reqString(body, 'family', 'ClientException');
       if (!FAMILY_RE.test(family)) throw new AwsError('ClientException', 'Family contains invalid characters.');
       validateContainers(body.containerDefinitions);
+      validateNetworkMode(body);
       validateSizes(body);
       const tags = parseTags(body.tags);
       const { tags: _tags, ...input } = body;

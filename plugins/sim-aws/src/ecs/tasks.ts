@@ -3,9 +3,8 @@ import { AwsError } from '../errors';
 import { includesTags, optBool, optNumber, optObject, optString, optStringList, pageByOffset, pageSize, reqString, type Json, type Json11Operations } from '../wire';
 import type { TaskLifecycle } from './lifecycle';
 import { taskView, type EcsState, type Task } from './model';
+import { checkPlacement, resolveLaunchType } from './run-task-checks';
 import { mergeTags, parseTags } from './tags';
-
-const LAUNCH_TYPES = new Set(['FARGATE', 'EC2', 'EXTERNAL']);
 
 export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Json11Operations {
   return {
@@ -17,12 +16,8 @@ export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Json1
       if (def.status !== 'ACTIVE') throw new AwsError('ClientException', 'TaskDefinition is inactive');
       const count = optNumber(body, 'count') ?? 1;
       if (!Number.isInteger(count) || count < 1 || count > 10) throw new AwsError('InvalidParameterException', 'count must be between 1 and 10');
-      const launchType = optString(body, 'launchType') ?? 'FARGATE';
-      if (!LAUNCH_TYPES.has(launchType)) throw new AwsError('InvalidParameterException', `launchType must be FARGATE, EC2 or EXTERNAL, not ${launchType}`);
-      const network = optObject(body, 'networkConfiguration');
-      if (def.input.networkMode === 'awsvpc' && launchType === 'FARGATE' && !network?.awsvpcConfiguration) {
-        throw new AwsError('InvalidParameterException', 'Network Configuration must be provided when networkMode \'awsvpc\' is specified.');
-      }
+      const launchType = resolveLaunchType(body);
+      const network = checkPlacement(body, def, launchType);
       const overrides = optObject(body, 'overrides') ?? {};
       const containerOverrides = overrides.containerOverrides ?? [];
       const defs = def.input.containerDefinitions as Json[];
@@ -98,9 +93,9 @@ export function taskOperations(state: EcsState, lifecycle: TaskLifecycle): Json1
       const desired = optString(body, 'desiredStatus') ?? 'RUNNING';
       if (desired !== 'RUNNING' && desired !== 'STOPPED' && desired !== 'PENDING') throw new AwsError('InvalidParameterException', `desiredStatus must be RUNNING, PENDING or STOPPED, not ${desired}`);
       const familyOf = (t: Task) => t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).replace(/:\d+$/, '');
-      const matches = [...state.tasks.values()].filter((t) => t.clusterArn === cluster.clusterArn
-        // PENDING lists tasks still on their way to RUNNING, as ECS answers it.
-        && (desired === 'PENDING' ? t.desiredStatus === 'RUNNING' && t.lastStatus !== 'RUNNING' : t.desiredStatus === desired)
+      // ECS never sets a task's desired status to PENDING, so that filter always answers no tasks.
+      const matches = desired === 'PENDING' ? [] : [...state.tasks.values()].filter((t) => t.clusterArn === cluster.clusterArn
+        && t.desiredStatus === desired
         && (!family || familyOf(t) === family)
         && (!startedBy || t.startedBy === startedBy)
         && (!launchType || t.launchType === launchType));

@@ -101,7 +101,7 @@ export function createLambdaService(ctx: SimContext): LambdaService {
     const fn = getFunction(params, url);
     const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
-      throw new AwsError('InvalidParameterValueException', `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+      throw new AwsError('ValidationException', `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
     }
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     if (body.length > limit) {
@@ -211,7 +211,8 @@ export function createLambdaService(ctx: SimContext): LambdaService {
     const rawMax = url.searchParams.get('MaxItems');
     const maxItems = rawMax === null ? 50 : Number(rawMax);
     if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10000) {
-      throw new AwsError('InvalidParameterValueException', `1 validation error detected: Value '${rawMax}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
+      const bound = Number(rawMax) < 1 ? 'greater than or equal to 1' : 'less than or equal to 10000';
+      throw new AwsError('ValidationException', `1 validation error detected: Value '${rawMax}' at 'maxItems' failed to satisfy constraint: Member must have value ${bound}`);
     }
     // The marker is the (opaque, encoded) name to continue from: stable while functions come and go.
     const marker = url.searchParams.get('Marker');

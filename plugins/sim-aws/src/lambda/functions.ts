@@ -49,6 +49,11 @@ function invalid(message: string): AwsError {
   return new AwsError('InvalidParameterValueException', message);
 }
 
+/** A request field outside its model constraint (range, pattern): Lambda's front end answers ValidationException. */
+function constraint(message: string): AwsError {
+  return new AwsError('ValidationException', `1 validation error detected: ${message}`);
+}
+
 function stringArray(value: unknown, field: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalid(`${field} must be a list of strings`);
@@ -69,7 +74,9 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 function intInRange(value: unknown, field: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must have value between ${min} and ${max}`);
+    if (typeof value === 'number' && value < min) throw constraint(`Value '${value}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
+    if (typeof value === 'number' && value > max) throw constraint(`Value '${value}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    throw invalid(`${field} must be a whole number between ${min} and ${max}, not ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -99,7 +106,7 @@ function parseEnvironment(value: unknown): Record<string, string> {
   }
   const badKey = Object.keys(vars).find((k) => !ENV_KEY.test(k));
   if (badKey !== undefined) {
-    throw invalid(`1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key: ${badKey})`);
+    throw constraint(`Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key: ${badKey})`);
   }
   const measured = JSON.stringify(vars);
   if (Buffer.byteLength(measured) > ENV_LIMIT_BYTES) {
@@ -110,7 +117,7 @@ function parseEnvironment(value: unknown): Record<string, string> {
 
 function parseRole(value: unknown): string {
   if (typeof value !== 'string' || value === '') throw invalid("The role defined for the function cannot be assumed by Lambda: Role is required");
-  if (!ROLE.test(value)) throw invalid(`1 validation error detected: Value '${value}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`);
+  if (!ROLE.test(value)) throw constraint(`Value '${value}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`);
   return value;
 }
 
@@ -136,7 +143,7 @@ export class FunctionStore {
   parseReference(ref: string, qualifier?: string | null): FunctionReference {
     const match = FUNCTION_REF.exec(ref);
     if (!match || match[3].length > 64) {
-      throw invalid(`1 validation error detected: Value '${ref}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?`);
+      throw constraint(`Value '${ref}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?`);
     }
     const [, region, account, name, inlineQualifier] = match;
     if ((region && region !== this.ctx.options.region) || (account && account !== this.ctx.options.accountId)) {
@@ -164,7 +171,7 @@ export class FunctionStore {
 
   /** By ARN, for the tagging API (which takes only ARNs). */
   getByArn(arn: string): LambdaFunction {
-    if (!arn.startsWith('arn:')) throw invalid(`1 validation error detected: Value '${arn}' at 'resource' failed to satisfy constraint: Member must be an ARN`);
+    if (!arn.startsWith('arn:')) throw constraint(`Value '${arn}' at 'resource' failed to satisfy constraint: Member must be an ARN`);
     return this.get(arn);
   }
 
@@ -177,7 +184,7 @@ export class FunctionStore {
     if (typeof name !== 'string' || !NAME.test(name)) {
       // A full ARN is a valid FunctionName for CreateFunction too; keep only its name.
       const ref = typeof name === 'string' ? this.parseReference(name) : undefined;
-      if (!ref || ref.qualifier) throw invalid(`1 validation error detected: Value '${String(name)}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+      if (!ref || ref.qualifier) throw constraint(`Value '${String(name)}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
       return this.create({ ...input, FunctionName: ref.name });
     }
     const packageType = input.PackageType ?? 'Zip';

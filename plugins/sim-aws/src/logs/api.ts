@@ -8,6 +8,8 @@ const MAX_EVENTS = 10_000;
 const DAY_MS = 24 * 3600_000;
 const NAME_RE = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const STREAM_RE = /^[^:*]{1,512}$/;
+/** The only retention periods CloudWatch Logs takes (PutRetentionPolicy's enum). */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** The CloudWatch Logs operations by their `x-amz-target` suffix. */
 export function logsOperations(store: LogsStore): Json11Operations {
@@ -37,6 +39,9 @@ export function logsOperations(store: LogsStore): Json11Operations {
     },
     PutRetentionPolicy(body) {
       const days = optNumber(body, 'retentionInDays');
+      if (days === undefined || !RETENTION_DAYS.includes(days)) {
+        throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${String(days ?? null)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
+      }
       store.group(groupName(body)).retentionInDays = days;
       return {};
     },

@@ -49,6 +49,10 @@ export class LogsStore implements LogsService {
     return this.groups.get(group) ?? this.createGroup(group, {});
   }
 
+  hasGroup(group: string): boolean {
+    return this.groups.has(group);
+  }
+
   ensureStream(group: string, stream: string): LogStream {
     return this.ensureGroup(group).streams.get(stream) ?? this.createStream(group, stream);
   }

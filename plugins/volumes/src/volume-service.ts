@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import {
-  ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError,
-  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type VolumeDriver,
+  Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, NotFoundError, NotImplementedError,
+  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
+  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUser,
 } from '@sockerless/sdk';
-import { currentCaller } from './caller';
-import { Collection } from './collection';
-import { matchesPattern } from './filter-pattern';
-import { stringMap } from './body-shapes';
-import type { ContainerRecord } from './container-record';
+import { mountPointOf, parseMounts, volumesFromMounts } from './mount-specs';
+import { volumeSubpath } from './volume-subpath';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -25,41 +24,22 @@ export interface VolumeRecord extends StoredRecord {
   options: Record<string, string>;
 }
 
-/** Docker's Volume JSON. */
-export interface Volume {
-  CreatedAt: string;
-  Driver: string;
-  Labels: Record<string, string>;
-  Mountpoint: string;
-  Name: string;
-  Options: Record<string, string>;
-  Scope: 'local';
-}
-
-export interface VolumeCreateBody {
-  Name?: string;
-  Driver?: string;
-  DriverOpts?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
-
-export interface VolumeListFilters {
-  name?: string[]; driver?: string[]; label?: string[]; dangling?: string[];
-}
-
 /**
  * Which volumes the current caller may use, as the admission controllers say (tenant scoping): a volume
  * it may not see is, for it, one that does not exist. Everyone sees everything when no controller says.
  */
 export interface VolumeScope {
+  /** Who is calling, for the request being served (the core's request context); undefined outside requests. */
+  caller(): RequestAdmission | undefined;
   canSee(caller: RequestAdmission | undefined, labels: Record<string, string>): boolean;
   /** Lets admission add its labels to a volume the caller creates (a tenant marks it as its own). */
   labelNew(caller: RequestAdmission | undefined, name: string, labels: Record<string, string>): void;
 }
 
 /** The scope the admission controllers' `canSeeVolume` and `onVolumeCreate` make; no caller (boot, timers) sees all. */
-export function admissionVolumeScope(admission: readonly AdmissionController[]): VolumeScope {
+export function admissionVolumeScope(admission: readonly AdmissionController[], caller: () => RequestAdmission | undefined): VolumeScope {
   return {
+    caller,
     canSee: (caller, labels) => !caller || admission.every((a) => !a.canSeeVolume || a.canSeeVolume(caller, labels)),
     labelNew: (caller, name, labels) => {
       for (const a of admission) a.onVolumeCreate?.({ name, labels, bearerToken: caller?.bearerToken ?? '' });
@@ -67,13 +47,13 @@ export function admissionVolumeScope(admission: readonly AdmissionController[]):
   };
 }
 
-const OPEN_SCOPE: VolumeScope = { canSee: () => true, labelNew: () => undefined };
+const OPEN_SCOPE: VolumeScope = { caller: () => undefined, canSee: () => true, labelNew: () => undefined };
 
 /**
  * Docker's volumes, apart from where their data lives: that is the volume drivers' (plugins behind
  * `coreVolumeDriversExtensionPoint`, such as Docker's `local`).
  */
-export class VolumeService {
+export class VolumeService implements VolumeStore {
   private readonly volumes: Collection<VolumeRecord>;
   /** Creates of one name in flight, so concurrent creates (compose, parallel CI jobs) share one result. */
   private readonly creating = new Map<string, Promise<VolumeRecord>>();
@@ -82,7 +62,7 @@ export class VolumeService {
     private readonly drivers: ReadonlyMap<string, VolumeDriver>,
     store: StateStore,
     private readonly events: EventsBus,
-    private readonly containers: { all(): ContainerRecord[] },
+    private readonly containers: { all(): VolumeUser[] },
     private readonly scope: VolumeScope = OPEN_SCOPE,
   ) {
     this.volumes = new Collection<VolumeRecord>(store, 'volume');
@@ -101,6 +81,37 @@ export class VolumeService {
     return (v && this.drivers.get(v.driver)?.mountpoint(name)) ?? '';
   }
 
+  mountRequests(hostConfig: Record<string, unknown>, volumes: Record<string, object> | null, mountsOf: (container: string) => MountPoint[]): MountRequest[] {
+    return parseMounts(hostConfig, volumes, volumesFromMounts(hostConfig, mountsOf));
+  }
+
+  async mountPoints(requests: MountRequest[]): Promise<MountPoint[]> {
+    const mounts: MountPoint[] = [];
+    for (const m of requests) {
+      if (m.type === 'volume') {
+        const vol = await this.ensure(m.source || randomBytes(32).toString('hex'));
+        const mountpoint = this.mountpoint(vol.Name);
+        mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(mountpoint, m.subpath) : mountpoint));
+      } else if (m.type === 'bind') {
+        if (!existsSync(m.source)) {
+          if (!m.createSource) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+          mkdirSync(m.source, { recursive: true });
+        }
+        mounts.push(mountPointOf(m, m.source));
+      } else {
+        mounts.push(mountPointOf(m, ''));
+      }
+    }
+    return mounts;
+  }
+
+  async removeAnonymous(mounts: readonly MountPoint[]): Promise<void> {
+    for (const m of mounts) {
+      // Only anonymous volumes go with the container, as `docker rm -v` does.
+      if (m.Type === 'volume' && m.Name && HEX64.test(m.Name)) await this.remove(m.Name, false).catch(() => undefined);
+    }
+  }
+
   private driver(name: string, volume: string): VolumeDriver {
     const driver = this.drivers.get(name);
     if (driver) return driver;
@@ -109,14 +120,13 @@ export class VolumeService {
   }
 
   async create(body: VolumeCreateBody = {}): Promise<Volume> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid volume config: expected a JSON object');
-    const labels = { ...stringMap(body.Labels, 'Labels') };
+    const labels = { ...body.Labels };
     let name = body.Name ?? '';
     if (!name) {
       name = randomBytes(32).toString('hex');
       labels[ANONYMOUS_LABEL] = '';
     }
-    return this.toJson(await this.createRecord(name, body.Driver || DEFAULT_DRIVER, stringMap(body.DriverOpts, 'DriverOpts'), labels));
+    return this.toJson(await this.createRecord(name, body.Driver || DEFAULT_DRIVER, { ...body.DriverOpts }, labels));
   }
 
   /** Whether `caller` may see the volume of that name (false when there is none, or no more). */
@@ -127,7 +137,7 @@ export class VolumeService {
 
   /** Whether the current caller may see a volume with these labels. */
   private canSee(labels: Record<string, string>): boolean {
-    return this.scope.canSee(currentCaller(), labels);
+    return this.scope.canSee(this.scope.caller(), labels);
   }
 
   /** For the container engine: the named volume, created on first use (64-hex names are anonymous ones). */
@@ -162,7 +172,7 @@ export class VolumeService {
     const inFlight = this.creating.get(name);
     if (inFlight) return this.ownedOrConflict(await inFlight);
     // Synchronously, so a second create of this name meanwhile joins this one rather than racing it.
-    this.scope.labelNew(currentCaller(), name, labels);
+    this.scope.labelNew(this.scope.caller(), name, labels);
     const run = (async () => {
       await storage.create(name, opts);
       const rec: VolumeRecord = { id: name, driver, createdAt: rfc3339Seconds(new Date()), labels, options: { ...opts } };
@@ -256,13 +266,4 @@ export class VolumeService {
 /** Docker's local driver reports CreatedAt in RFC 3339 without fractions. */
 function rfc3339Seconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Docker's MatchKVList: every `key` or `key=value` must hold. */
-function matchesLabels(labels: Record<string, string>, filters: string[] | undefined): boolean {
-  if (!filters) return true;
-  return filters.every((f) => {
-    const eq = f.indexOf('=');
-    return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
-  });
 }

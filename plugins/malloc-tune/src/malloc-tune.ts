@@ -9,8 +9,8 @@ import type { Logger } from '@sockerless/sdk';
 
 const run = promisify(execFile);
 
-/** Where malloc-tune.c lives (core/native); the built addon goes to `build/` next to it. */
-export const NATIVE_DIR = join(__dirname, '..', '..', 'native');
+/** Where malloc-tune.c lives (the plugin's native/, beside src/ and dist/); the built addon goes to `build/` next to it. */
+export const NATIVE_DIR = join(__dirname, '..', 'native');
 
 /**
  * 128 KiB, glibc's initial mmap threshold, kept fixed instead of rising to 32 MiB; the same for the trim

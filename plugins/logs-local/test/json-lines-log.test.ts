@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerLog, type LogEntry } from '../../src/engine/log-store';
+import type { LogEntry } from '@sockerless/sdk';
+import { JsonLinesLog as ContainerLog } from '../src/json-lines-log';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-log-')); });
@@ -30,5 +31,24 @@ test('binary output round-trips exactly', async () => {
   log.write('stdout', bytes);
   log.flush();
   expect(Buffer.concat((await log.readAll()).map((e) => e.data))).toEqual(bytes);
+  log.close();
+});
+
+test('a read sends the kept entries that match (stream, tail), then, when following, new ones until the run ends', async () => {
+  const log = new ContainerLog(join(dir, 'read.log'));
+  log.write('stdout', Buffer.from('a\nb\n'));
+  log.write('stderr', Buffer.from('e\n'));
+  const sent: string[] = [];
+  let ended = 0;
+  const sink = { entry: (e: LogEntry) => sent.push(e.data.toString()), end: () => { ended++; } };
+  await log.read({ stdout: true, stderr: false, tail: 1, follow: false }, sink);
+  expect({ sent, ended }).toEqual({ sent: ['b\n'], ended: 1 });
+  sent.length = 0;
+  const stop = await log.read({ stdout: true, stderr: true, tail: Infinity, follow: true }, sink);
+  log.write('stdout', Buffer.from('c\n'));
+  log.endRun();
+  log.write('stdout', Buffer.from('after\n'));
+  stop();
+  expect({ sent, ended }).toEqual({ sent: ['a\n', 'b\n', 'e\n', 'c\n'], ended: 2 });
   log.close();
 });

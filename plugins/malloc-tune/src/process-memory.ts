@@ -1,6 +1,8 @@
 import type { Metrics } from '@sockerless/sdk';
 
 const MEMORY_METRIC = 'sockerless_process_memory_bytes';
+/** The metric's `kind` label for each field of `process.memoryUsage()`. */
+const MEMORY_KINDS = { rss: 'rss', heap_total: 'heapTotal', heap_used: 'heapUsed', external: 'external', array_buffers: 'arrayBuffers' } as const;
 
 /**
  * The daemon's memory as Node splits it (`process.memoryUsage()`), set at each scrape: `rss` alone cannot say
@@ -9,19 +11,9 @@ const MEMORY_METRIC = 'sockerless_process_memory_bytes';
  */
 export function registerProcessMemory(metrics: Metrics): void {
   const help = 'Memory of the daemon process (process.memoryUsage), by kind';
-  const gauges = {
-    rss: metrics.gauge(MEMORY_METRIC, help, { kind: 'rss' }),
-    heap_total: metrics.gauge(MEMORY_METRIC, help, { kind: 'heap_total' }),
-    heap_used: metrics.gauge(MEMORY_METRIC, help, { kind: 'heap_used' }),
-    external: metrics.gauge(MEMORY_METRIC, help, { kind: 'external' }),
-    array_buffers: metrics.gauge(MEMORY_METRIC, help, { kind: 'array_buffers' }),
-  };
+  const gauges = Object.entries(MEMORY_KINDS).map(([kind, field]) => ({ gauge: metrics.gauge(MEMORY_METRIC, help, { kind }), field }));
   metrics.onScrape(() => {
     const m = process.memoryUsage();
-    gauges.rss.set(m.rss);
-    gauges.heap_total.set(m.heapTotal);
-    gauges.heap_used.set(m.heapUsed);
-    gauges.external.set(m.external);
-    gauges.array_buffers.set(m.arrayBuffers);
+    for (const { gauge, field } of gauges) gauge.set(m[field]);
   });
 }

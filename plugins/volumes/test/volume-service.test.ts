@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANONYMOUS_LABEL, VolumeService } from '../../src/engine/volumes';
-import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer } from './fakes';
-import { formatErrors, validateAgainstSpec } from '../support/spec-schema';
+import { ANONYMOUS_LABEL, VolumeService } from '../src/volume-service';
+import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer } from '../../../core/test/networks-volumes/fakes';
+import { formatErrors, validateAgainstSpec } from '../../../core/test/support/spec-schema';
 
 let home: string;
 beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-vol-')); });

@@ -1,5 +1,4 @@
-import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
-import type { ContainerRecord } from './container-record';
+import { InvalidArgumentError, NotImplementedError, type LogConfigView } from '@sockerless/sdk';
 
 /**
  * `HostConfig.LogConfig`. Every container's output is kept in our own log files whatever the driver, as
@@ -13,8 +12,8 @@ const KNOWN_LOG_DRIVERS = new Set([
 export const DEFAULT_LOG_DRIVER = 'json-file';
 
 /** dockerd's create refuses a driver it has no plugin for, with this wording (a 400). */
-export function validateLogConfig(hostConfig: Record<string, unknown>): void {
-  const logConfig = hostConfig.LogConfig as { Type?: unknown; Config?: unknown } | null | undefined;
+export function validateLogConfig(value: unknown): void {
+  const logConfig = value as { Type?: unknown; Config?: unknown } | null | undefined;
   if (logConfig === undefined || logConfig === null) return;
   if (typeof logConfig !== 'object' || Array.isArray(logConfig)) throw new InvalidArgumentError('invalid HostConfig.LogConfig: expected an object');
   const type = logConfig.Type ?? '';
@@ -27,12 +26,12 @@ export function validateLogConfig(hostConfig: Record<string, unknown>): void {
 }
 
 /** As inspect shows it: the daemon's default driver when none was asked for, and always a Config object. */
-export function logConfigView(hostConfig: Record<string, unknown>): { Type: string; Config: Record<string, string> } {
-  const logConfig = (hostConfig.LogConfig ?? {}) as { Type?: string; Config?: Record<string, string> | null };
+export function logConfigView(value: unknown): LogConfigView {
+  const logConfig = (value ?? {}) as { Type?: string; Config?: Record<string, string> | null };
   return { Type: logConfig.Type || DEFAULT_LOG_DRIVER, Config: logConfig.Config ?? {} };
 }
 
 /** dockerd's logger.ErrReadLogsNotSupported, a 501, for a container whose driver keeps nothing to read. */
-export function assertLogsReadable(c: ContainerRecord): void {
-  if (logConfigView(c.hostConfig).Type === 'none') throw new NotImplementedError('configured logging driver does not support reading');
+export function assertLogsReadable(logConfig: unknown): void {
+  if (logConfigView(logConfig).Type === 'none') throw new NotImplementedError('configured logging driver does not support reading');
 }

@@ -3,17 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
-import { MonotonicNanoClock } from './clock';
-
-export type StreamName = 'stdout' | 'stderr';
-
-/** One line of output (or a partial line flushed at exit), with the time it was read. */
-export interface LogEntry {
-  stream: StreamName;
-  /** Nanoseconds since the epoch. */
-  timeNano: number;
-  data: Buffer;
-}
+import { MonotonicNanoClock, type ContainerLog, type LogEntry, type LogReadOptions, type LogReadSink, type LogStreamName as StreamName } from '@sockerless/sdk';
 
 interface LogFileLine { s: 'o' | 'e'; t: number; b: string }
 
@@ -26,7 +16,7 @@ interface LogFileLine { s: 'o' | 'e'; t: number; b: string }
  * before it takes more, so a `kill -9` of the daemon loses none of it (live-restore: the monitor keeps what
  * was not read yet). A write to the page cache costs microseconds; a buffered stream would hold lines in memory.
  */
-export class ContainerLog extends EventEmitter {
+export class JsonLinesLog extends EventEmitter implements ContainerLog {
   private fd?: number;
   private readonly partial: Record<StreamName, Buffer | undefined> = { stdout: undefined, stderr: undefined };
   private readonly clock = new MonotonicNanoClock();
@@ -79,13 +69,12 @@ export class ContainerLog extends EventEmitter {
     for (const e of entries) this.emit('entry', e);
   }
 
-  /** Everything written so far is on disk already (appends are synchronous); kept for the readers' contract. */
-  async sync(): Promise<void> {
-    return undefined;
+  endRun(): void {
+    this.emit('run-end');
   }
 
+  /** Everything written so far is on disk already: appends are synchronous. */
   async readAll(): Promise<LogEntry[]> {
-    await this.sync();
     if (!existsSync(this.file)) return [];
     const out: LogEntry[] = [];
     const rl = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
@@ -101,12 +90,45 @@ export class ContainerLog extends EventEmitter {
     return out;
   }
 
+  async read(options: LogReadOptions, sink: LogReadSink): Promise<() => void> {
+    const { since, until, tail } = options;
+    const keep = (e: LogEntry) => (e.stream === 'stdout' ? options.stdout : options.stderr) && (since === undefined || e.timeNano >= since) && (until === undefined || e.timeNano <= until);
+    const live: LogEntry[] = [];
+    let replayed = false;
+    let lastNano = 0;
+    const onEntry = (e: LogEntry) => {
+      if (!replayed) { live.push(e); return; }
+      if (e.timeNano > lastNano && keep(e)) sink.entry(e);
+    };
+    // Subscribed before the replay is read: a run that ends while it is read must still end the stream.
+    let ended = false;
+    const markEnded = () => { ended = true; };
+    if (options.follow) { this.on('entry', onEntry); this.once('run-end', markEnded); }
+    const all = await this.readAll();
+    this.off('run-end', markEnded);
+    let entries = all.filter(keep);
+    if (tail !== Infinity) entries = tail === 0 ? [] : entries.slice(-tail);
+    for (const e of entries) sink.entry(e);
+    // Live entries already in the replay (or cut by tail) are not sent again.
+    lastNano = all.length ? all[all.length - 1].timeNano : 0;
+    replayed = true;
+    for (const e of live) onEntry(e);
+    let finished = false;
+    const finish = () => {
+      this.off('entry', onEntry);
+      this.off('run-end', finish);
+      if (!finished) { finished = true; sink.end(); }
+    };
+    if (!options.follow || ended || (until !== undefined && until <= Date.now() * 1e6)) finish();
+    else this.once('run-end', finish);
+    return finish;
+  }
+
   /**
    * The time of the last line on disk, read from the file's tail (a long log is not read whole), or
    * undefined for an empty log. Recovery asks a cloud backend for the output written after it.
    */
   async lastEntryTime(): Promise<Date | undefined> {
-    await this.sync();
     let handle: FileHandle | undefined;
     try {
       handle = await open(this.file, 'r');

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdmissionController, RequestAdmission } from '@sockerless/sdk';
-import { callerContext } from '../../src/engine/caller';
-import { admissionVolumeScope, VolumeService } from '../../src/engine/volumes';
-import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus } from './fakes';
+import { callerContext, currentCaller } from '../../../core/src/engine/caller';
+import { admissionVolumeScope, VolumeService } from '../src/volume-service';
+import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus } from '../../../core/test/networks-volumes/fakes';
 
 let home: string;
 beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'sockerless-volscope-')); });
@@ -22,7 +22,7 @@ const byOwner: AdmissionController = {
 };
 
 async function setup() {
-  const vols = new VolumeService(localVolumeDrivers(home), new MemoryStore(), new RecordingBus(), new FakeContainers(), admissionVolumeScope([byOwner]));
+  const vols = new VolumeService(localVolumeDrivers(home), new MemoryStore(), new RecordingBus(), new FakeContainers(), admissionVolumeScope([byOwner], currentCaller));
   await vols.load();
   return vols;
 }

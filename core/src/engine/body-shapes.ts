@@ -1,2 +1,0 @@
-/** Moved to the SDK, where the plugins that own a Docker object (networks) read their request bodies too. */
-export { objectList, stringMap } from '@sockerless/sdk';
