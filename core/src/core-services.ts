@@ -111,7 +111,6 @@ export async function buildCore(input: CoreInput) {
   for (const create of registries.lifecycleHooks) hooks.push(create(lifecycleContext(engine, runs, logger.child({ area: 'lifecycle' }))));
   const execs = new ExecEngine(engine, runs, logger);
   const eng = engine;
-  const warnings: string[] = [];
   const diskUsage: DiskUsageDeps = {
     images,
     volumes,
@@ -144,7 +143,8 @@ export async function buildCore(input: CoreInput) {
           return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.list().length };
         },
         backends: () => [...backends.values()].map((b) => ({ name: b.name, kind: b.kind })),
-        warnings: () => warnings,
+        // dockerd's info warnings (no bridge-nf-call, no swap limit...): none this daemon reports.
+        warnings: () => [],
       });
       registerDiskUsageRoute(router, diskUsage);
       registerContainerRoutes(router, {

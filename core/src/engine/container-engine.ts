@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
-  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadMount, type WorkloadSpec,
+  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import type { ContainerRecord, ContainerState } from './container-record';
@@ -123,10 +123,7 @@ export class ContainerEngine {
 
   ioOf(id: string): ContainerIO {
     let io = this.io.get(id);
-    if (!io) {
-      io = new ContainerIO(this.deps.logs.open(id));
-      this.io.set(id, io);
-    }
+    if (!io) this.io.set(id, (io = new ContainerIO(this.deps.logs.open(id))));
     return io;
   }
 
@@ -232,15 +229,13 @@ export class ContainerEngine {
     });
     const mounts = await this.deps.volumes.mountPoints(mountRequests);
     const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-    const now = new Date().toISOString();
     const record: ContainerRecord = {
-      id, name, created: now, image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
+      id, name, created: new Date().toISOString(), image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
       config, hostConfig, mounts, networks,
       state: transition.created(),
       restartCount: 0, backend, pool,
     };
-    const instance = this.backendOf(record);
-    await instance.create(this.workloadSpec(record));
+    await this.backendOf(record).create(this.workloadSpec(record));
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
@@ -250,8 +245,6 @@ export class ContainerEngine {
 
   /** What the backend runs. `starting`: for a start, when a shared network's owner must be running. */
   workloadSpec(c: ContainerRecord, starting = false): WorkloadSpec {
-    const instance = this.backendOf(c);
-    const mounts: WorkloadMount[] = c.mounts.map((m) => ({ type: m.Type, source: m.Source, target: m.Destination, readOnly: !m.RW }));
     return {
       id: c.id,
       name: c.name.slice(1),
@@ -266,9 +259,9 @@ export class ContainerEngine {
       tty: c.config.Tty,
       consoleSize: c.config.Tty ? consoleSizeOf(c.hostConfig.ConsoleSize) : undefined,
       openStdin: c.config.OpenStdin,
-      mounts,
+      mounts: c.mounts.map((m) => ({ type: m.Type, source: m.Source, target: m.Destination, readOnly: !m.RW })),
       labels: c.config.Labels,
-      stateDir: join(instance.stateDir, 'containers', c.id),
+      stateDir: join(this.backendOf(c).stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
       resources: resourcesOf(c.hostConfig),
       network: this.networking.workloadNetwork(c, starting),
@@ -323,12 +316,11 @@ export class ContainerEngine {
     const name = validateContainerName(newName);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     this.checkNameFree(name);
-    const oldName = c.name;
     const updated = { ...c, name };
     await this.containers.put(updated);
-    this.byName.delete(oldName);
+    this.byName.delete(c.name);
     this.byName.set(name, c.id);
-    this.emit(updated, 'rename', { oldName });
+    this.emit(updated, 'rename', { oldName: c.name });
   }
 
   /** Removes a stopped container's record, backend state, logs and (with `v`) its anonymous volumes. */
