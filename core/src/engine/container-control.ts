@@ -5,16 +5,14 @@ import type { ContainerRecord } from './container-record';
 import { mergeResourceUpdate, resourcesOf, validateResources } from './resources';
 import { guard, transition } from './lifecycle/container-state';
 
-/** Whether a run is in progress (RunController.isRunning): pause, unpause and live updates need one. */
-export type IsRunning = (id: string) => boolean;
-
 /**
  * `docker pause` / `unpause` and `docker update` as dockerd does them (daemon/pause.go, unpause.go,
  * update.go): the state and events are the core's, freezing and the limits the backend's (optional driver
  * methods; a backend without them answers Docker's 501).
  */
 export class ContainerControl {
-  constructor(private readonly engine: ContainerEngine, private readonly isRunning: IsRunning) {}
+  /** `isRunning`: whether a run is in progress (RunController's); pausing needs one. */
+  constructor(private readonly engine: ContainerEngine, private readonly isRunning: (id: string) => boolean) {}
 
   async pause(ref: string): Promise<void> {
     const c = this.engine.find(ref);
