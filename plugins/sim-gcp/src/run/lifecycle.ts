@@ -118,6 +118,8 @@ export class ExecutionLifecycle {
       return { kind: 'error', message: (err as Error).message };
     }
     live.workloads.add(workload);
+    // A cancel that came while the process was starting found nothing to signal.
+    if (live.cancelled) void workload.signal('SIGKILL').catch(() => undefined);
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; void workload.signal('SIGKILL').catch(() => undefined); }, durationMs(t.timeout, 'timeout') ?? 600_000);
     try {
