@@ -9,6 +9,10 @@ import { importBusybox } from '../../sim-aws/test/helpers';
 import type { SimOptions } from '../src/context';
 import { createGcpSimulator, type GcpSimulator } from '../src/simulator';
 
+// @google-cloud/logging looks for the GCE metadata server (169.254.169.254) to detect its resource; only
+// 127.0.0.1 traffic here: gcp-metadata skips the probe when told there is none.
+process.env.METADATA_SERVER_DETECTION = 'none';
+
 /** The image every test host has: static busybox, `CMD ["/bin/sh"]`. */
 export const BUSYBOX = 'busybox:latest';
 export const PROJECT = 'p1';
