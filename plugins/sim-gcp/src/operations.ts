@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Persistence } from './context';
-import { notFound, type GcpError, type RpcStatus } from './errors';
+import { GcpError, notFound, type RpcStatus } from './errors';
 import { page } from './paging';
 
 /** A `google.protobuf.Any` in REST JSON: the `@type` is mandatory, or the client cannot decode it. */
@@ -40,6 +40,18 @@ export class Operations {
     if (result) this.finish(op.name, result);
     else this.changed();
     return { ...op };
+  }
+
+  /**
+   * Ends the operations a previous simulator left running: `outcome` gives the resource each now stands for
+   * (an execution recorded as ended); the others end ABORTED, as their work died with that simulator.
+   */
+  settleOrphans(outcome: (op: Operation) => AnyJson | undefined): void {
+    for (const op of this.ops.values()) {
+      if (op.done) continue;
+      const response = outcome(op);
+      this.finish(op.name, response ? { response, metadata: response } : { error: new GcpError('ABORTED', 'The operation was interrupted by a simulator restart') });
+    }
   }
 
   update(name: string, metadata: AnyJson): void {

@@ -5,10 +5,10 @@ import { FunctionsService } from './functions/api';
 import { loggingRoutes } from './logging/api';
 import { LogStore } from './logging/store';
 import { operationRoutes } from './operations-api';
-import { Operations } from './operations';
+import { Operations, typed, typeUrl } from './operations';
 import { FilePersistence } from './persist';
 import { runRoutes } from './run/api';
-import { ExecutionLifecycle } from './run/lifecycle';
+import { EXECUTION_TYPE, ExecutionLifecycle } from './run/lifecycle';
 import { RunState } from './run/state';
 import { SandboxRunner } from './runner';
 import { GcpServer } from './server';
@@ -43,6 +43,11 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       const ops = new Operations(persist);
       const state = new RunState(persist);
       const lifecycle = new ExecutionLifecycle(context, state, ops);
+      ops.settleOrphans((op) => {
+        const name = op.metadata?.['@type'] === typeUrl(EXECUTION_TYPE) ? op.metadata.name : undefined;
+        const execution = typeof name === 'string' ? state.executions.get(name) : undefined;
+        return execution ? typed(EXECUTION_TYPE, execution) : undefined;
+      });
       let endpoint = '';
       const functions = new FunctionsService(context, persist, ops, () => endpoint);
       const server = new GcpServer([...runRoutes(state, lifecycle, ops), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
