@@ -67,7 +67,7 @@ describe('Cloud Functions v2', () => {
       resourceNames: [`projects/${PROJECT}`], filter: 'resource.type="cloud_run_revision" AND resource.labels.service_name="fn-echo"', orderBy: 'timestamp asc',
     }, { autoPaginate: false });
     // stdout and stderr are two pipes: their lines interleave in any order.
-    const lines = entries.map((e) => [e.textPayload, e.severity]);
+    const lines = entries.map((e: { textPayload?: string | null; severity?: unknown }) => [e.textPayload, e.severity]);
     expect(lines).toHaveLength(3);
     expect(lines).toEqual(expect.arrayContaining([['hello from fn-echo', 'INFO'], ['to-stderr', 'ERROR'], ['sub/path', 'INFO']]));
   });

@@ -21,6 +21,7 @@ export const PARENT = `projects/${PROJECT}/locations/${LOCATION}`;
 
 /** The official clients' options for a local endpoint: REST fallback over plain HTTP, no credentials. */
 export interface GcpClientOptions {
+  [option: string]: string | number | boolean | object | undefined;
   apiEndpoint: string;
   port: number;
   protocol: 'http';
@@ -40,7 +41,7 @@ export interface TestSimulator {
   readonly tasks: runV2.TasksClient;
   readonly functions: functionsV2.FunctionServiceClient;
   readonly logging: Logging;
-  readonly loggingApi: loggingV2.LoggingServiceV2Client;
+  readonly loggingApi: InstanceType<typeof loggingV2.LoggingServiceV2Client>;
   /** Stops the simulator (as if it died) and starts a new one on the same port and state. */
   restart(): Promise<void>;
   close(): Promise<void>;

@@ -32,7 +32,7 @@ describe('persistence', () => {
     expect(gotRunning.completionTime).toBeTruthy();
     expect(gotRunning.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ state: 'CONDITION_FAILED', message: expect.stringContaining('simulator restarted') });
     // Its run operation ended with it.
-    const [op] = await sim.jobs.getOperation({ name: runningOp.name! });
+    const [op] = await sim.jobs.getOperation({ name: runningOp.name! } as never);
     expect(op.done).toBe(true);
     const [logs] = await sim.logging.getEntries({ filter: `resource.type="cloud_run_job" AND labels."run.googleapis.com/execution_name"="${finished.name!.split('/').pop()}" AND logName="projects/${PROJECT}/logs/run.googleapis.com%2Fstdout"` });
     expect(logs.map((e) => e.data)).toEqual(['kept']);

@@ -174,7 +174,7 @@ describe('operations', () => {
     expect(polled).toMatchObject({ name: opName, done: false, metadata: { '@type': 'type.googleapis.com/google.cloud.run.v2.Execution' } });
     const waited = await (await fetch(`${sim.endpoint}/v2/${opName}:wait`, { method: 'POST', body: JSON.stringify({ timeout: '30s' }) })).json() as Record<string, unknown>;
     expect(waited).toMatchObject({ done: true, response: { '@type': 'type.googleapis.com/google.cloud.run.v2.Execution', succeededCount: 1 } });
-    const [viaClient] = await sim.jobs.getOperation({ name: opName });
+    const [viaClient] = await sim.jobs.getOperation({ name: opName } as never);
     expect(viaClient).toMatchObject({ name: opName, done: true });
     await expectGoogleError(fetch(`${sim.endpoint}/v2/${PARENT}/operations/nope`).then(async (r) => { if (!r.ok) throw Object.assign(new Error(await r.text()), { status: r.status }); }), 404, 'NOT_FOUND');
   });
