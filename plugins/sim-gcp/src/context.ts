@@ -36,6 +36,8 @@ export interface RunningWorkload {
 }
 
 export interface WorkloadRunner {
+  /** Whether the image store has `ref` (as a registry would, before anything runs it). */
+  hasImage(ref: string): boolean;
   /** Rejects (with the reason) when the image is unknown or the process cannot start. */
   run(spec: RunSpec): Promise<RunningWorkload>;
 }

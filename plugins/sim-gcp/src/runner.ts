@@ -84,6 +84,15 @@ export class SandboxRunner implements WorkloadRunner {
     return this.agent;
   }
 
+  hasImage(ref: string): boolean {
+    try {
+      this.deps.images.resolve(ref);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private resolve(ref: string): ImageSummary {
     try {
       return this.deps.images.resolve(ref);

@@ -50,7 +50,7 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       });
       let endpoint = '';
       const functions = new FunctionsService(context, persist, ops, () => endpoint);
-      const server = new GcpServer([...runRoutes(state, lifecycle, ops), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
+      const server = new GcpServer([...runRoutes(state, lifecycle, ops, (ref) => runner.hasImage(ref)), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
       endpoint = await server.listen(host, port);
       running = { server, lifecycle, ops };
       return { endpoint };

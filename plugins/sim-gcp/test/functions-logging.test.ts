@@ -46,6 +46,8 @@ describe('Cloud Functions v2', () => {
     await expectGoogleError(createFunction('fn-dup'), 409, 'ALREADY_EXISTS');
     await expectGoogleError(createFunction('Bad_Name'), 400, 'INVALID_ARGUMENT');
     await expectGoogleError(sim.functions.deleteFunction({ name: `${PARENT}/functions/nope` }), 404, 'NOT_FOUND');
+    await expect(createFunction('fn-noimg', { buildConfig: { environmentVariables: { [IMAGE_VARIABLE]: 'nowhere/none:1' } } })).rejects.toMatchObject({ code: 5 });
+    await expectGoogleError(sim.functions.getFunction({ name: `${PARENT}/functions/fn-noimg` }), 404, 'NOT_FOUND');
     await expectGoogleError(createFunction('fn-src', { buildConfig: { runtime: 'nodejs20', entryPoint: 'h', source: { storageSource: { bucket: 'b', object: 'o.zip' } } } }), 501, 'UNIMPLEMENTED');
   });
 

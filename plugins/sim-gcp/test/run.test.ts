@@ -57,6 +57,12 @@ describe('jobs', () => {
     expect(await res.json()).toEqual({ error: { code: 404, message: expect.stringContaining('nope'), status: 'NOT_FOUND' } });
   });
 
+  test('an image the registry does not have fails the create operation (GoogleError NOT_FOUND) and leaves no job', async () => {
+    const [op] = await sim.jobs.createJob({ parent: PARENT, jobId: 'noimg', job: { template: { template: { containers: [{ image: 'nowhere/none:1' }] } } } });
+    await expect(op.promise()).rejects.toMatchObject({ code: 5, message: expect.stringContaining("Image 'nowhere/none:1' not found") });
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/noimg` }), 404, 'NOT_FOUND');
+  });
+
   test('list pages with page tokens', async () => {
     for (const id of ['page-a', 'page-b', 'page-c']) await createJob(id, shellJob('true', { labels: { list: 'pages' } }));
     const [first, next, response] = await sim.jobs.listJobs({ parent: PARENT, pageSize: 2 }, { autoPaginate: false });

@@ -74,6 +74,8 @@ export class FunctionsService {
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_S) throw invalid(`serviceConfig.timeoutSeconds must be between 1 and ${MAX_TIMEOUT_S}`);
     const [, project, , location] = parent.split('/');
     const at = now();
+    // As a deployment whose image cannot be pulled: the operation fails and no function is left.
+    if (!this.ctx.runner.hasImage(image)) return this.ops.start(parent, this.metadata(name, 'create', at), { error: new GcpError('NOT_FOUND', `Image '${image}' not found.`) });
     const uri = `${this.endpoint()}/functions/${project}/${location}/${id}`;
     const fn: CloudFunction = {
       name,

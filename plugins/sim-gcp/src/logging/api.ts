@@ -2,7 +2,7 @@ import type { LogEntry } from '../context';
 import { invalid } from '../errors';
 import { page } from '../paging';
 import type { Call, Route } from '../routes';
-import { parseFilter } from './filter';
+import { parseFilter, severityName } from './filter';
 import type { LogStore } from './store';
 
 /** `entries.list` returns at most 1000 entries a page. */
@@ -40,7 +40,8 @@ export function loggingRoutes(store: LogStore): Route[] {
         ...(typeof raw.textPayload === 'string' ? { textPayload: raw.textPayload } : {}),
         ...(raw.jsonPayload && typeof raw.jsonPayload === 'object' ? { jsonPayload: raw.jsonPayload as Record<string, unknown> } : {}),
         timestamp: timestamp(raw.timestamp, `entries[${i}].timestamp`),
-        severity: raw.severity as string | undefined,
+        // Checked here, before anything is stored: a bad entry refuses the whole write.
+        severity: severityName(raw.severity),
         ...(typeof raw.insertId === 'string' && raw.insertId ? { insertId: raw.insertId } : {}),
       };
     });

@@ -18,8 +18,17 @@ const lastSegment = (name: string): string => name.slice(name.lastIndexOf('/') +
 const executionSuffix = (): string => Array.from(randomBytes(5), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 
 /** Cloud Run Admin API v2: jobs, executions and tasks, with their long-running operations. */
-export function runRoutes(state: RunState, lifecycle: ExecutionLifecycle, ops: Operations): Route[] {
+export function runRoutes(state: RunState, lifecycle: ExecutionLifecycle, ops: Operations, hasImage: (ref: string) => boolean): Route[] {
   const parentOf = (name: string) => /^projects\/[^/]+\/locations\/[^/]+/.exec(name)![0];
+
+  /**
+   * Cloud Run resolves a job's image when it deploys it: a missing one fails the operation (the call itself
+   * succeeds) and leaves no job behind.
+   */
+  const missingImage = (template: { template: { containers: Array<{ image: string }> } }): GcpError | undefined => {
+    const missing = template.template.containers.find((c) => !hasImage(c.image));
+    return missing ? new GcpError('NOT_FOUND', `Image '${missing.image}' not found.`) : undefined;
+  };
 
   /** A job as the API shows it: its execution count and latest execution follow its executions. */
   function jobView(j: Job): Job {
@@ -44,6 +53,8 @@ export function runRoutes(state: RunState, lifecycle: ExecutionLifecycle, ops: O
     const labels = checkLabels(body.labels);
     const name = `${parent}/jobs/${id}`;
     if (state.jobs.has(name)) throw new GcpError('ALREADY_EXISTS', `Resource '${id}' already exists.`);
+    const imageError = missingImage(template);
+    if (imageError) return ops.start(parent, typed(JOB_TYPE, { name, labels }), { error: imageError });
     const at = now();
     const job: Job = {
       name, uid: randomUUID(), generation: '1', labels, annotations: (body.annotations ?? {}) as Record<string, string>,
@@ -71,6 +82,8 @@ export function runRoutes(state: RunState, lifecycle: ExecutionLifecycle, ops: O
     if (typeof body.etag === 'string' && body.etag && body.etag !== existing.etag) throw new GcpError('ABORTED', `The etag "${body.etag}" does not match the job's current etag`);
     const template = checkExecutionTemplate(body.template);
     const labels = checkLabels(body.labels);
+    const imageError = missingImage(template);
+    if (imageError) return ops.start(parentOf(name), typed(JOB_TYPE, jobView(existing)), { error: imageError });
     const generation = String(Number(existing.generation) + 1);
     const job: Job = { ...existing, template, labels, annotations: (body.annotations ?? {}) as Record<string, string>, generation, observedGeneration: generation, updateTime: now(), etag: etag() };
     if (c.query.get('validateOnly') !== 'true') {
