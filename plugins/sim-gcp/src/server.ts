@@ -58,7 +58,9 @@ export class GcpServer {
     }
     const raw = Buffer.concat(chunks);
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      // gcloud reaches the simulator as its HTTP proxy: the request line then has the absolute URL, whose
+      // host (`us-central1-127.0.0.1:PORT`, gcloud's regional form) is not one WHATWG URL parsing accepts.
+      const url = new URL((req.url ?? '/').replace(/^https?:\/\/([^/]*)/i, (_, host: string) => { req.headers.host = host; return ''; }) || '/', 'http://localhost');
       let path: string;
       try {
         path = decodeURIComponent(url.pathname);

@@ -8,6 +8,7 @@ import { operationRoutes } from './operations-api';
 import { Operations, typed, typeUrl } from './operations';
 import { FilePersistence } from './persist';
 import { runRoutes } from './run/api';
+import { knativeV1Routes } from './run/knative-v1';
 import { EXECUTION_TYPE, ExecutionLifecycle } from './run/lifecycle';
 import { RunState } from './run/state';
 import { SandboxRunner } from './runner';
@@ -50,7 +51,7 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       });
       let endpoint = '';
       const functions = new FunctionsService(context, persist, ops, () => endpoint);
-      const server = new GcpServer([...runRoutes(state, lifecycle, ops, (ref) => runner.hasImage(ref)), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
+      const server = new GcpServer([...runRoutes(state, lifecycle, ops, (ref) => runner.hasImage(ref)), ...knativeV1Routes(state), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
       endpoint = await server.listen(host, port);
       running = { server, lifecycle, ops };
       return { endpoint };

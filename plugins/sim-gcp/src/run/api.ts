@@ -30,20 +30,7 @@ export function runRoutes(state: RunState, lifecycle: ExecutionLifecycle, ops: O
     return missing ? new GcpError('NOT_FOUND', `Image '${missing.image}' not found.`) : undefined;
   };
 
-  /** A job as the API shows it: its execution count and latest execution follow its executions. */
-  function jobView(j: Job): Job {
-    const execs = state.executionsOf(j.name);
-    const latest = execs[0];
-    const status = !latest ? undefined
-      : !latest.completionTime ? (latest.startTime ? 'EXECUTION_RUNNING' : 'EXECUTION_PENDING')
-        : latest.cancelledCount > 0 && latest.failedCount === 0 ? 'EXECUTION_CANCELLED'
-          : latest.failedCount > 0 ? 'EXECUTION_FAILED' : 'EXECUTION_SUCCEEDED';
-    return {
-      ...j,
-      executionCount: Math.max(j.executionCount, execs.length),
-      ...(latest ? { latestCreatedExecution: { name: latest.name, createTime: latest.createTime, ...(latest.completionTime ? { completionTime: latest.completionTime } : {}), completionStatus: status! } } : {}),
-    };
-  }
+  const jobView = (j: Job): Job => state.jobView(j);
 
   function createJob(c: Call): unknown {
     const parent = c.params[0];

@@ -53,6 +53,21 @@ export class RunState {
     return [...this.executions.values()].filter((e) => e.name.startsWith(`${job}/executions/`)).sort((a, b) => b.createTime.localeCompare(a.createTime));
   }
 
+  /** A job as the API shows it: its execution count and latest execution follow its executions. */
+  jobView(j: Job): Job {
+    const execs = this.executionsOf(j.name);
+    const latest = execs[0];
+    if (!latest) return j;
+    const status = !latest.completionTime ? (latest.startTime ? 'EXECUTION_RUNNING' : 'EXECUTION_PENDING')
+      : latest.cancelledCount > 0 && latest.failedCount === 0 ? 'EXECUTION_CANCELLED'
+        : latest.failedCount > 0 ? 'EXECUTION_FAILED' : 'EXECUTION_SUCCEEDED';
+    return {
+      ...j,
+      executionCount: Math.max(j.executionCount, execs.length),
+      latestCreatedExecution: { name: latest.name, createTime: latest.createTime, ...(latest.completionTime ? { completionTime: latest.completionTime } : {}), completionStatus: status },
+    };
+  }
+
   removeExecution(name: string): void {
     this.executions.delete(name);
     for (const t of this.tasksOf(name)) this.tasks.delete(t.name);
