@@ -33,7 +33,7 @@ export interface GcpSimulator extends Simulator {
 export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions): GcpSimulator {
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
   const runner = new SandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
-  let running: { server: GcpServer; lifecycle: ExecutionLifecycle; ops: Operations } | undefined;
+  let running: { server: GcpServer; lifecycle: ExecutionLifecycle; ops: Operations; functions: FunctionsService } | undefined;
 
   return {
     name: 'gcp',
@@ -53,7 +53,7 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       const functions = new FunctionsService(context, persist, ops, () => endpoint);
       const server = new GcpServer([...runRoutes(state, lifecycle, ops, (ref) => runner.hasImage(ref)), ...knativeV1Routes(state), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
       endpoint = await server.listen(host, port);
-      running = { server, lifecycle, ops };
+      running = { server, lifecycle, ops, functions };
       return { endpoint };
     },
     async stop() {
@@ -64,7 +64,7 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       // What ran is recorded as it was, as if the simulator had died now; its workloads end with it.
       await persist.freeze();
       r.ops.close();
-      await r.lifecycle.close();
+      await Promise.all([r.lifecycle.close(), r.functions.close()]);
       await runner.close();
     },
     flush: () => persist.flush(),

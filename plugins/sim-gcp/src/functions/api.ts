@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Persistence, SimContext } from '../context';
+import type { Persistence, RunningWorkload, SimContext } from '../context';
 import { GcpError, invalid, notFound } from '../errors';
 import { typed, type Operations } from '../operations';
 import { page } from '../paging';
@@ -35,6 +35,8 @@ export interface CloudFunction {
 /** Cloud Functions v2: functions create/get/list/delete (their LROs) and the invoke path of each function's URL. */
 export class FunctionsService {
   private readonly functions = new Map<string, CloudFunction>();
+  /** Requests' processes in flight, ended when the simulator goes down. */
+  private readonly live = new Set<RunningWorkload>();
 
   constructor(private readonly ctx: SimContext, private readonly persist: Persistence, private readonly ops: Operations, private readonly endpoint: () => string) {
     for (const f of persist.load<CloudFunction[]>('functions') ?? []) this.functions.set(f.name, f);
@@ -50,6 +52,14 @@ export class FunctionsService {
       // The function's URL (serviceConfig.uri): any method, any path below it, as Cloud Run serves it.
       { service: 'functions', method: '*', path: /^\/functions\/([^/]+)\/([^/]+)\/([^/]+)(?:\/.*)?$/, handle: (c) => this.invoke(c) },
     ];
+  }
+
+  /** Ends the requests' processes (the simulator is going down); their requests are answered 500. */
+  async close(): Promise<void> {
+    await Promise.all([...this.live].map(async (w) => {
+      await w.signal('SIGKILL').catch(() => undefined);
+      await w.exited.catch(() => undefined);
+    }));
   }
 
   private get(name: string): CloudFunction {
@@ -116,7 +126,7 @@ export class FunctionsService {
       c.res.end('<html><body><h1>Error: Page not found</h1></body></html>');
       return undefined;
     }
-    await invokeFunction(this.ctx, fn, c);
+    await invokeFunction(this.ctx, fn, c, this.live);
     return undefined;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SimContext } from '../context';
+import type { RunningWorkload, SimContext } from '../context';
 import type { Call } from '../routes';
 import { IMAGE_VARIABLE, type CloudFunction } from './api';
 
@@ -10,7 +10,7 @@ import { IMAGE_VARIABLE, type CloudFunction } from './api';
  * `cloud_run_revision`). The exit code is in `x-sockerless-exit-code`. A process still running at the
  * function's timeout is killed and the request answered 504, as Cloud Run ends a request at its timeout.
  */
-export async function invokeFunction(ctx: SimContext, fn: CloudFunction, c: Call): Promise<void> {
+export async function invokeFunction(ctx: SimContext, fn: CloudFunction, c: Call, live: Set<RunningWorkload>): Promise<void> {
   const [, project, , location, , id] = fn.name.split('/');
   const resource = { type: 'cloud_run_revision', labels: { project_id: project, location, service_name: id, revision_name: fn.serviceConfig.revision, configuration_name: id } };
   const executionId = randomUUID().replace(/-/g, '').slice(0, 24);
@@ -39,6 +39,7 @@ export async function invokeFunction(ctx: SimContext, fn: CloudFunction, c: Call
     ctx.logs.write([{ logName: `projects/${project}/logs/run.googleapis.com%2Fvarlog%2Fsystem`, resource, labels, textPayload: (err as Error).message, severity: 'ERROR' }]);
     return answer(c, 500, 'Internal Server Error: the function could not start', undefined);
   }
+  live.add(workload);
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; void workload.signal('SIGKILL').catch(() => undefined); }, fn.serviceConfig.timeoutSeconds * 1000);
   // A client that goes away does not leave the process running.
@@ -51,6 +52,7 @@ export async function invokeFunction(ctx: SimContext, fn: CloudFunction, c: Call
   } finally {
     clearTimeout(timer);
     c.res.off('close', onClose);
+    live.delete(workload);
   }
 }
 
