@@ -127,13 +127,16 @@ export function checkJobId(id: unknown): string {
   return id;
 }
 
-/** Google Cloud label rules: keys start with a lowercase letter; keys and values up to 63 lowercase letters, digits, `_` and `-`. */
+const MAX_LABELS = 64;
+
+/** Google Cloud label rules (at most 64): keys start with a lowercase letter; keys and values up to 63 lowercase letters, digits, `_` and `-`. */
 export function checkLabels(value: unknown, field = 'labels'): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid value at '${field}': not a map`);
   const out: Record<string, string> = {};
+  if (Object.keys(value).length > MAX_LABELS) throw invalid(`${field}: at most ${MAX_LABELS} labels`);
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_./-]{0,62}$/u.test(k)) throw invalid(`Invalid label key "${k}" in ${field}`);
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k)) throw invalid(`Invalid label key "${k}" in ${field}`);
     if (typeof v !== 'string' || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(v)) throw invalid(`Invalid label value "${String(v)}" for key "${k}" in ${field}`);
     out[k] = v;
   }
