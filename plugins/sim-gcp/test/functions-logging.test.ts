@@ -110,6 +110,9 @@ describe('Cloud Logging v2', () => {
     const [page2] = await sim.loggingApi.listLogEntries({ ...next!, pageSize: 10 }, { autoPaginate: false });
     expect(page2).toHaveLength(3);
     expect(page2[0].jsonPayload?.fields?.n).toMatchObject({ numberValue: 2 });
+    // insertIds increase in the order entries were stored: a reader resumes after the last one it saw.
+    const [after] = await sim.loggingApi.listLogEntries({ resourceNames: [`projects/${PROJECT}`], filter: `labels.batch="w1" AND insertId>"${page1[1].insertId}"`, orderBy: 'timestamp asc' }, { autoPaginate: false });
+    expect(after.map((e: { insertId?: string | null }) => e.insertId)).toEqual(page2.map((e: { insertId?: string | null }) => e.insertId));
   });
 
   test('bad requests: INVALID_ARGUMENT for an unparseable filter, an unknown field, a bad orderBy', async () => {
