@@ -1,0 +1,42 @@
+import { coreServices, coreSimulatorExtensionPoint, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
+import { createGcpSimulator } from './simulator';
+
+export { createGcpSimulator, type GcpSimulator, type GcpSimulatorDeps } from './simulator';
+export type { SimOptions } from './context';
+export { GcpError } from './errors';
+export { IMAGE_VARIABLE } from './functions/api';
+export { cli } from './cli';
+
+const optionsSchema = z.strictObject({
+  /** ms an execution's tasks wait before their processes start. */
+  startDelayMs: z.number().int().min(0).default(0),
+  /** Requests per second per service (run, functions, logging) before 429 RESOURCE_EXHAUSTED. */
+  quota: z.strictObject({ ratePerSecond: z.number().positive(), burst: z.number().int().min(1) }).optional(),
+  /** Where state is kept; the plugin's own state dir by default. */
+  stateDir: z.string().min(1).optional(),
+});
+
+/**
+ * The Google Cloud simulator: Cloud Run jobs, Cloud Functions (gen2) and Cloud Logging on their REST wire, on
+ * one listener the core opens (`simulators.gcp.listen`), running workloads in backend-local's sandbox.
+ */
+export default definePlugin({
+  id: 'sim-gcp',
+  sdk: '^1.0.0',
+  options: optionsSchema,
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        simulators: coreSimulatorExtensionPoint,
+        sandbox: sandboxRuntimeServiceRef,
+        images: coreServices.images,
+        paths: coreServices.paths,
+        logger: coreServices.logger,
+      },
+      init({ simulators, sandbox, images, paths, logger }, options) {
+        const { stateDir, ...rest } = options;
+        simulators.register(createGcpSimulator({ sandbox, images, logger }, { ...rest, stateDir: stateDir ?? paths.stateDir }));
+      },
+    });
+  },
+});
