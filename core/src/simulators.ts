@@ -7,6 +7,8 @@ export const DEFAULT_SIMULATOR_LISTEN = 'tcp://127.0.0.1:0';
 export interface RunningSimulator {
   name: string;
   endpoint: string;
+  /** The CA file to trust, for a simulator serving https with its own certificate. */
+  caFile?: string;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface RunningSimulator {
  * answers once `startAll` has run, which the daemon does before it creates backend instances.
  */
 export class SimulatorHost implements SimulatorDirectory {
-  private readonly running = new Map<string, { simulator: Simulator; endpoint: string }>();
+  private readonly running = new Map<string, { simulator: Simulator; endpoint: string; caFile?: string }>();
 
   endpoint(name: string): string {
     const found = this.running.get(name);
@@ -32,7 +34,7 @@ export class SimulatorHost implements SimulatorDirectory {
   }
 
   list(): RunningSimulator[] {
-    return [...this.running.entries()].map(([name, r]) => ({ name, endpoint: r.endpoint }));
+    return [...this.running.entries()].map(([name, r]) => ({ name, endpoint: r.endpoint, ...(r.caFile ? { caFile: r.caFile } : {}) }));
   }
 
   /**
@@ -55,8 +57,8 @@ export class SimulatorHost implements SimulatorDirectory {
         if (target.kind !== 'tcp') throw new Error(`config ${configFile}: simulators.${simulator.name}.listen: a simulator listens on tcp://HOST:PORT, not ${url}`);
         // A simulator runs workloads for whoever it accepts, and the key pair backends use for one is public.
         if (!(await isLoopbackHost(target.host!))) logger.warn('simulator listens on a non-loopback address: anyone who reaches it with a key pair it accepts can run workloads on this host', { simulator: simulator.name, listen: url });
-        const { endpoint } = await simulator.start({ host: target.host!, port: target.port! });
-        this.running.set(simulator.name, { simulator, endpoint });
+        const { endpoint, caFile } = await simulator.start({ host: target.host!, port: target.port! });
+        this.running.set(simulator.name, { simulator, endpoint, caFile });
         logger.info('simulator listening', { simulator: simulator.name, endpoint });
       }
     } catch (err) {

@@ -61,9 +61,8 @@ export function createAzureSimulator(deps: AzureSimulatorDeps, options: SimOptio
       const routes = [...groupRoutes(state, onGroupDelete), ...ops.routes(), ...environmentRoutes(state, ops), ...jobs.routes(), ...sites.routes(), ...queryRoutes(state, logs), ...tokenRoutes()];
       const server = new AzureServer(routes, tls, options, deps.logger);
       const endpoint = await server.listen(host, port);
-      deps.logger.info('Azure simulator: trust its certificate', { caFile: tls.caFile });
       running = { server, lifecycle, sites };
-      return { endpoint };
+      return { endpoint, caFile: tls.caFile };
     },
     async stop() {
       const r = running;
