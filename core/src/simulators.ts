@@ -29,6 +29,11 @@ export class SimulatorHost implements SimulatorDirectory {
     return found.endpoint;
   }
 
+  caFile(name: string): string | undefined {
+    this.endpoint(name);
+    return this.running.get(name)?.caFile;
+  }
+
   names(): string[] {
     return [...this.running.keys()];
   }
