@@ -98,6 +98,18 @@ describe('sim-azure: Container Apps jobs', () => {
     await expect(sim.logs.queryWorkspace('00000000-0000-0000-0000-00000000dead', 'ContainerAppConsoleLogs_CL', { duration: 'PT1H' })).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('deleting the resource group stops its running executions and forgets its jobs', async () => {
+    await https(sim, 'PUT', `/subscriptions/${SUB}/resourceGroups/doomed?api-version=2021-04-01`, { location: 'eastus' });
+    const env = await sim.apps.managedEnvironments.beginCreateOrUpdateAndWait('doomed', 'env', { location: 'eastus' });
+    await sim.apps.jobs.beginCreateOrUpdateAndWait('doomed', 'sleeper', shellJob(env.id!, 'sleep 60'));
+    const started = await sim.apps.jobs.beginStartAndWait('doomed', 'sleeper');
+    await until(async () => ((await sim.apps.jobExecution('doomed', 'sleeper', started.name!)).status === 'Running' ? true : undefined), 'the execution to run');
+    const t0 = Date.now();
+    expect((await https(sim, 'DELETE', `/subscriptions/${SUB}/resourceGroups/doomed?api-version=2021-04-01`)).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    await expect(sim.apps.jobs.get('doomed', 'sleeper')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' });
+  });
+
   it('keeps jobs and executions across a restart', async () => {
     await sim.apps.jobs.beginCreateOrUpdateAndWait(RG, 'kept', shellJob(environmentId, 'true'));
     const started = await sim.apps.jobs.beginStartAndWait(RG, 'kept');

@@ -131,7 +131,7 @@ export class JobsService {
     const name = `${job.name}-${randomBytes(4).toString('hex').slice(0, 7)}`;
     const execution: ArmResource = {
       id: `${job.id}/executions/${name}`, name, type: EXECUTION_TYPE,
-      properties: { status: 'Running', startTime: new Date().toISOString(), template: { containers, initContainers: [] } },
+      properties: { status: 'Processing', startTime: new Date().toISOString(), template: { containers, initContainers: [] } },
     };
     this.state.put(execution);
     const environment = this.state.byId(String(job.properties.environmentId));

@@ -91,7 +91,9 @@ export class ExecutionLifecycle {
         return;
       }
       live.workload = workload;
-      this.update(e, 'Running');
+      // A stop that came while the process was starting found nothing to kill: it is killed now.
+      if (live.stopped) void workload.signal('SIGKILL').catch(() => undefined);
+      else this.update(e, 'Running');
       const timeoutSec = config.replicaTimeout ?? 1800;
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; void workload.signal('SIGKILL').catch(() => undefined); }, timeoutSec * 1000);
