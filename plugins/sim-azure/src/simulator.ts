@@ -53,7 +53,7 @@ export function createAzureSimulator(deps: AzureSimulatorDeps, options: SimOptio
       const ops = new Operations();
       const lifecycle = new ExecutionLifecycle(context, state, logs);
       const jobs = new JobsService(state, ops, lifecycle, runner);
-      const sites = new SitesService(context, state, ops);
+      const sites = new SitesService(context, state, ops, logs);
       const onGroupDelete = async (ids: string[]) => {
         // The group's resources are already forgotten; what its jobs' executions run is stopped with them.
         await Promise.all(ids.map((id) => lifecycle.stop(id)));

@@ -47,6 +47,18 @@ describe('sim-azure: Function Apps and the token endpoint', () => {
     expect((await https(sim, 'POST', '/sites/fn1/api/hello', 'true')).status).toBe(404);
   });
 
+  it('sends an invocation\'s lines to the workspace a diagnostic setting names (FunctionAppLogs)', async () => {
+    const ws = await https(sim, 'PUT', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.OperationalInsights/workspaces/fnlogs?api-version=2022-10-01`, { location: LOCATION });
+    const site = await sim.web.webApps.beginCreateOrUpdateAndWait(RG, 'fnlog', { location: LOCATION, kind: 'functionapp,linux,container', siteConfig: { linuxFxVersion: `DOCKER|${BUSYBOX}` } });
+    const diag = await https(sim, 'PUT', `${site.id}/providers/Microsoft.Insights/diagnosticSettings/tows?api-version=2021-05-01-preview`, { properties: { workspaceId: ws.json().id, logs: [{ category: 'FunctionAppLogs', enabled: true }] } });
+    expect(diag.status).toBe(200);
+    const call = await https(sim, 'POST', '/sites/fnlog/api/work', 'echo out-line; echo err-line >&2');
+    expect(call.status).toBe(200);
+    const result = await sim.logs.queryWorkspace(ws.json().properties.customerId, "FunctionAppLogs | where AppName == 'fnlog' | order by TimeGenerated asc | project Level, Message", { duration: 'PT1H' });
+    const rows = (result as { tables: Array<{ rows: unknown[][] }> }).tables[0].rows;
+    expect(rows.map((r) => r.join(' ')).sort()).toEqual(['Error err-line', 'Information out-line']);
+  });
+
   it('refuses a Function App whose linuxFxVersion is not a container image', async () => {
     await expect(sim.web.webApps.beginCreateOrUpdateAndWait(RG, 'fn2', { location: LOCATION, siteConfig: { linuxFxVersion: 'Node|20' } }))
       .rejects.toMatchObject({ statusCode: 400, code: 'InvalidRequestContent' });

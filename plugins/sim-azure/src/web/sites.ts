@@ -4,7 +4,8 @@ import { systemData, type ArmResource, type ArmState } from '../arm/state';
 import type { RunningWorkload, SimContext } from '../context';
 import { ArmError, invalidContent } from '../errors';
 import { armRoute, GROUP, ok, plainRoute, SEGMENT, type Call, type Route } from '../routes';
-import { requireLocation } from '../apps/environments';
+import { requireLocation, WORKSPACE_TYPE } from '../apps/environments';
+import type { LogStore } from '../logs/store';
 
 export const SITE_TYPE = 'Microsoft.Web/sites';
 /** A Function App's request timeout on a Consumption/Flex plan (host.json `functionTimeout` default, 5 min). */
@@ -19,7 +20,7 @@ const FUNCTION_TIMEOUT_MS = 300_000;
 export class SitesService {
   private readonly live = new Set<RunningWorkload>();
 
-  constructor(private readonly ctx: SimContext, private readonly state: ArmState, private readonly ops: Operations) {}
+  constructor(private readonly ctx: SimContext, private readonly state: ArmState, private readonly ops: Operations, private readonly logs: LogStore) {}
 
   routes(): Route[] {
     const sites = `${GROUP}/providers/Microsoft.Web/sites`;
@@ -38,6 +39,12 @@ export class SitesService {
       armRoute('POST', `${site}/host/default/listkeys`, (c) => {
         const s = this.state.require(address(c));
         return ok({ masterKey: s.properties.masterKey, functionKeys: { default: s.properties.functionKey }, systemKeys: {} });
+      }),
+      armRoute('PUT', `${site}/providers/Microsoft.Insights/diagnosticSettings/${SEGMENT}`, (c) => this.putDiagnostics(c, address(c))),
+      armRoute('GET', `${site}/providers/Microsoft.Insights/diagnosticSettings/${SEGMENT}`, (c) => {
+        const found = (this.state.require(address(c)).properties.diagnosticSettings as Record<string, unknown> | undefined)?.[c.params[3].toLowerCase()];
+        if (!found) throw new ArmError(404, 'ResourceNotFound', `The diagnostic setting '${c.params[3]}' does not exist.`);
+        return ok(found);
       }),
       plainRoute('*', `/sites/${SEGMENT}/api/(.*)`, (c) => this.invoke(c)),
     ];
@@ -70,6 +77,30 @@ export class SitesService {
   }
 
   /**
+   * A diagnostic setting sending the app's `FunctionAppLogs` to a workspace (`properties.workspaceId`, the
+   * workspace's ARM id), as Azure Monitor routes a Function App's logs; kept on the site.
+   */
+  private putDiagnostics(c: Call, address: { subscription: string; group: string; type: string; name: string }) {
+    const site = this.state.require(address);
+    const props = (c.json().properties ?? {}) as { workspaceId?: unknown };
+    const workspace = typeof props.workspaceId === 'string' ? this.state.byId(props.workspaceId) : undefined;
+    if (!workspace || workspace.type !== WORKSPACE_TYPE) throw invalidContent(`'properties.workspaceId' must be the id of a Log Analytics workspace, not '${String(props.workspaceId)}'.`);
+    const setting = { id: `${site.id}/providers/microsoft.insights/diagnosticSettings/${c.params[3]}`, name: c.params[3], type: 'Microsoft.Insights/diagnosticSettings', properties: { ...props, workspaceId: workspace.id } };
+    site.properties.diagnosticSettings = { ...(site.properties.diagnosticSettings as object), [c.params[3].toLowerCase()]: setting };
+    this.state.put(site);
+    return ok(setting);
+  }
+
+  /** The workspace (customerId) a site's diagnostic settings send its logs to, if any. */
+  private workspaceOf(site: ArmResource): string | undefined {
+    for (const d of Object.values((site.properties.diagnosticSettings ?? {}) as Record<string, { properties: { workspaceId: string } }>)) {
+      const ws = this.state.byId(d.properties.workspaceId);
+      if (ws) return String(ws.properties.customerId);
+    }
+    return undefined;
+  }
+
+  /**
    * One HTTP trigger request: a fresh sandbox process of the app's image with the request body on stdin and
    * the app settings as its env; its stdout is the response (200 on exit 0, 500 otherwise, as the Functions host
    * answers a failed invocation). The exit code is in `x-sockerless-exit-code`; killed at the function timeout.
@@ -79,13 +110,17 @@ export class SitesService {
     if (!site) return answer(c, 404, `The function app '${c.params[0]}' does not exist.`, undefined);
     const siteConfig = site.properties.siteConfig as { linuxFxVersion: string; appSettings?: Array<{ name: string; value: string }> };
     const invocationId = randomUUID();
+    const workspace = this.workspaceOf(site);
     const out: string[] = [];
     let workload: RunningWorkload;
     try {
       workload = await this.ctx.runner.run({
         id: `fn-${site.name}-${invocationId.slice(0, 8)}`, image: imageOf(siteConfig.linuxFxVersion)!, workingDir: '', stdin: c.raw,
         env: [...(siteConfig.appSettings ?? []).map((s) => `${s.name}=${s.value}`), `WEBSITE_SITE_NAME=${site.name}`, `FUNCTION_NAME=${c.params[1]}`, `INVOCATION_ID=${invocationId}`, `REQUEST_METHOD=${c.req.method ?? 'POST'}`],
-        onLine: (stream, line) => { if (stream === 'stdout') out.push(line); },
+        onLine: (stream, line) => {
+          if (stream === 'stdout') out.push(line);
+          if (workspace) this.logs.write(workspace, 'FunctionAppLogs', { TimeGenerated: new Date().toISOString(), AppName: site.name, FunctionName: c.params[1], FunctionInvocationId: invocationId, Category: `Function.${c.params[1]}.User`, Level: stream === 'stderr' ? 'Error' : 'Information', Message: line, _ResourceId: site.id.toLowerCase() });
+        },
       });
     } catch (err) {
       return answer(c, 500, `the function could not start: ${(err as Error).message}`, undefined);
