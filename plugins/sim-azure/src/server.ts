@@ -52,7 +52,10 @@ export class AzureServer {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // A connection that never says anything is not kept (the TLS server's handshake timeout starts later).
+    socket.setTimeout(60_000, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
       if (first[0] === TLS_HANDSHAKE) {
         https.emit('connection', replay(socket, first));
         return;
