@@ -48,12 +48,14 @@ describe('sim-azure: Container Apps jobs', () => {
     noImage.template.containers[0].image = 'nosuch/image:1';
     await expect(sim.apps.jobs.beginCreateOrUpdateAndWait(RG, 'noimage', noImage)).rejects.toThrow(/InvalidParameterValueInContainerTemplate|nosuch\/image/);
     expect((await sim.apps.jobs.get(RG, 'noimage')).provisioningState).toBe('Failed');
+    await expect(sim.apps.managedEnvironments.beginDeleteAndWait(RG, 'env1')).rejects.toMatchObject({ statusCode: 409, code: 'Conflict' });
   });
 
   it('starts an execution with a template override (Location LRO), which succeeds; its lines are in the workspace', async () => {
-    await sim.apps.jobs.beginCreateOrUpdateAndWait(RG, 'echo', shellJob(environmentId, 'echo from-job'));
+    const echoJob = shellJob(environmentId, 'echo from-job');
+    await sim.apps.jobs.beginCreateOrUpdateAndWait(RG, 'echo', { ...echoJob, configuration: { ...echoJob.configuration, secrets: [{ name: 'token', value: 'stderr' }] } });
     const started = await sim.apps.jobs.beginStartAndWait(RG, 'echo', {
-      template: { containers: [{ name: 'main', image: BUSYBOX, command: ['/bin/sh', '-c'], args: ['echo line-one; echo "$GREETING" >&2; echo line-three'], env: [{ name: 'GREETING', value: 'hello-stderr' }] }] },
+      template: { containers: [{ name: 'main', image: BUSYBOX, command: ['/bin/sh', '-c'], args: ['echo line-one; echo "$GREETING-$TOKEN" >&2; echo line-three'], env: [{ name: 'GREETING', value: 'hello' }, { name: 'TOKEN', secretRef: 'token' }] }] },
     });
     expect(started.name).toMatch(/^echo-/);
     const e = await finished('echo', started.name!);

@@ -73,6 +73,8 @@ export class ExecutionLifecycle {
   private async run(e: ArmResource, containers: Container[], site: ExecutionSite, live: Live): Promise<void> {
     const config = (site.job.properties.configuration ?? {}) as { replicaTimeout?: number; replicaRetryLimit?: number };
     const main = containers[0];
+    // `secretRef` env vars take the job's secret of that name (configuration.secrets: [{ name, value }]).
+    const secrets = new Map(((site.job.properties.configuration as { secrets?: Array<{ name: string; value?: string }> } | undefined)?.secrets ?? []).map((x) => [x.name, x.value ?? '']));
     if (this.ctx.options.startDelayMs > 0) await new Promise((r) => setTimeout(r, this.ctx.options.startDelayMs));
     for (let attempt = 0; attempt <= (config.replicaRetryLimit ?? 0); attempt++) {
       if (live.stopped) return this.finish(e, 'Stopped');
@@ -82,7 +84,7 @@ export class ExecutionLifecycle {
       try {
         workload = await this.ctx.runner.run({
           id: replica, image: main.image, command: nonEmpty(main.command), args: nonEmpty(main.args), workingDir: '',
-          env: [...(main.env ?? []).map((v) => `${v.name}=${v.value ?? ''}`), `CONTAINER_APP_JOB_NAME=${site.job.name}`, `CONTAINER_APP_JOB_EXECUTION_NAME=${e.name}`, `CONTAINER_APP_REPLICA_NAME=${replica}`],
+          env: [...(main.env ?? []).map((v) => `${v.name}=${v.secretRef !== undefined ? secrets.get(v.secretRef) ?? '' : v.value ?? ''}`), `CONTAINER_APP_JOB_NAME=${site.job.name}`, `CONTAINER_APP_JOB_EXECUTION_NAME=${e.name}`, `CONTAINER_APP_REPLICA_NAME=${replica}`],
           onLine: (stream, line) => this.log(site, CONSOLE_TABLE, { ...row, Stream_s: stream, Log_s: line }),
         });
       } catch (err) {
