@@ -4,12 +4,8 @@ import { isLoopbackHost } from './listener-security';
 
 export const DEFAULT_SIMULATOR_LISTEN = 'tcp://127.0.0.1:0';
 
-export interface RunningSimulator {
-  name: string;
-  endpoint: string;
-  /** The CA file to trust, for a simulator serving https with its own certificate. */
-  caFile?: string;
-}
+/** What a simulator's `start` answered (its endpoint, and the CA file to trust when it serves https), by name. */
+export type RunningSimulator = { name: string } & Awaited<ReturnType<Simulator['start']>>;
 
 /**
  * The simulators registered by plugins, run by the core on their own listeners. It is provided to plugins
@@ -21,17 +17,13 @@ export class SimulatorHost implements SimulatorDirectory {
 
   endpoint(name: string): string {
     const found = this.running.get(name);
-    if (!found) {
-      const names = this.names();
-      const known = names.length ? `running: ${names.join(', ')}` : 'none runs; add its plugin to plugins';
-      throw new NotFoundError(`no simulator named '${name}' runs in this daemon (${known})`);
-    }
-    return found.endpoint;
+    if (found) return found.endpoint;
+    const known = this.names().length ? `running: ${this.names().join(', ')}` : 'none runs; add its plugin to plugins';
+    throw new NotFoundError(`no simulator named '${name}' runs in this daemon (${known})`);
   }
 
   caFile(name: string): string | undefined {
-    this.endpoint(name);
-    return this.running.get(name)?.caFile;
+    return this.endpoint(name) ? this.running.get(name)!.caFile : undefined;
   }
 
   names(): string[] {
