@@ -43,3 +43,5 @@ export { cloudConnectionOptions, refineOneEndpoint, ONE_ENDPOINT_MESSAGE, SIMULA
 export * from './cli';
 export { Collection } from './collection';
 export { matchesLabels } from './filters';
+export { FilePersistence, type Persistence } from './simulator/persist';
+export { TokenBucket } from './simulator/throttle';

@@ -4,7 +4,7 @@ import { SIMULATOR_CREDENTIALS, type Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { AwsError, awsRequestId, sendJson11Error, sendRestJsonError } from './errors';
 import { verifySigV4, type SimulatorCredential } from './sigv4';
-import { TokenBucket } from './throttle';
+import { TokenBucket } from '@sockerless/sdk';
 import type { Json, Json11Operations } from './wire';
 
 export interface RestService {

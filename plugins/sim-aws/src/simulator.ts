@@ -10,7 +10,7 @@ import { taskOperations } from './ecs/tasks';
 import { createLambdaService } from './lambda/api';
 import { logsOperations } from './logs/api';
 import { LogsStore } from './logs/store';
-import { FilePersistence } from './persist';
+import { FilePersistence } from '@sockerless/sdk';
 import { SandboxRunner } from './runner';
 import { AwsServer } from './server';
 

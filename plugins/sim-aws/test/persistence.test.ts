@@ -8,7 +8,7 @@ import {
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
 import { silentLogger } from '@sockerless/sdk/testing';
-import { FilePersistence } from '../src/persist';
+import { FilePersistence } from '@sockerless/sdk';
 import { BUSYBOX, EXECUTION_ROLE, startSimulator, until, type TestSimulator } from './helpers';
 
 let sim: TestSimulator;

@@ -43,11 +43,8 @@ export interface WorkloadRunner {
 }
 
 /** Durable state of one service, written atomically to `stateDir/state/<name>.json` after changes. */
-export interface Persistence {
-  load<T>(name: string): T | undefined;
-  /** Schedules a write of `snapshot()`; writes are coalesced and flushed at stop. */
-  changed(name: string, snapshot: () => unknown): void;
-}
+import type { Persistence } from '@sockerless/sdk';
+export type { Persistence };
 
 export interface SimContext {
   options: SimOptions;

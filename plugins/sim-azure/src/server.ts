@@ -7,7 +7,7 @@ import { checkApiVersion } from './api-version';
 import type { SimOptions } from './context';
 import { ArmError, invalidContent, sendArmError } from './errors';
 import type { Call, Route } from './routes';
-import { TokenBucket } from './throttle';
+import { TokenBucket } from '@sockerless/sdk';
 import type { TlsMaterial } from './tls';
 
 /** The first byte of a TLS ClientHello record (content type 22, handshake). */

@@ -10,7 +10,7 @@ import type { SimContext, SimOptions } from './context';
 import { tokenRoutes } from './identity/token';
 import { queryRoutes } from './logs/query';
 import { LogStore } from './logs/store';
-import { FilePersistence } from './persist';
+import { FilePersistence } from '@sockerless/sdk';
 import { SandboxRunner } from './runner';
 import { AzureServer } from './server';
 import { ensureCertificate } from './tls';

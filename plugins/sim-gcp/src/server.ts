@@ -4,7 +4,7 @@ import type { Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { GcpError, invalid, sendGcpError } from './errors';
 import type { Call, Route } from './routes';
-import { TokenBucket } from './throttle';
+import { TokenBucket } from '@sockerless/sdk';
 
 /**
  * One port for Cloud Run, Cloud Functions and Cloud Logging, as their official clients send them in REST

@@ -6,7 +6,7 @@ import { loggingRoutes } from './logging/api';
 import { LogStore } from './logging/store';
 import { operationRoutes } from './operations-api';
 import { Operations, typed, typeUrl } from './operations';
-import { FilePersistence } from './persist';
+import { FilePersistence } from '@sockerless/sdk';
 import { runRoutes } from './run/api';
 import { knativeV1Routes } from './run/knative-v1';
 import { EXECUTION_TYPE, ExecutionLifecycle } from './run/lifecycle';

@@ -1,8 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '@sockerless/sdk';
-import type { Persistence } from './context';
+import type { Logger } from '../services';
+
+/** A simulator's state in its home: what it loads at start and writes back (coalesced) when it changes. */
+export interface Persistence {
+  load<T>(name: string): T | undefined;
+  /** Schedules a write of `snapshot()`; writes are coalesced and flushed at stop. */
+  changed(name: string, snapshot: () => unknown): void;
+}
 
 /** How long changes gather before one write: a burst of log lines or task transitions is one file write. */
 const COALESCE_MS = 250;
