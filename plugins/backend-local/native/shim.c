@@ -307,6 +307,8 @@ static void write_all(int fd, const char *data, size_t len) {
 /* Moves what `from` holds now into stream i's spool file, up to SPOOL_LIMIT. */
 static void spool_from(int from, int i) {
   char chunk[65536];
+  /* An `attach` handled earlier in the same poll round stopped the spool: what the FIFO holds is the daemon's. */
+  if (!st.spooling || st.spool_fd[i] < 0) return;
   while (st.spooled[i] < SPOOL_LIMIT) {
     ssize_t n = read(from, chunk, sizeof chunk);
     if (n == 0) st.hold_eof[i] = 1; /* every writer is gone and it is empty */

@@ -272,3 +272,27 @@ test('while no daemon holds `ctl`, output goes to the spool; `attach` stops it, 
   await out.until((t) => t === 'after\n');
   expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0 });
 });
+
+test('output that arrives in the same poll round as `attach` stays in the FIFO for the daemon, not lost', async () => {
+  const work = tempDir();
+  const run = await startShim(shim, ['--cwd', work], sh('while [ ! -f done ]; do sleep 0.01; done'));
+  sendCtl(run.dir, 'resize 1 1');
+  dropCtl(run.dir);
+  await eventually(() => (existsSync(join(run.dir, 'stdout.spool')) ? true : undefined), 'the shim to spool');
+  // Stopped, the shim finds both the workload's line and the daemon's `attach` ready when its poll returns.
+  process.kill(run.shim.pid!, 'SIGSTOP');
+  await eventually(() => (/\) T /.test(readFileSync(`/proc/${run.shim.pid}/stat`, 'utf8')) ? true : undefined), 'the shim to stop');
+  const workloadEnd = openWriter(join(run.dir, 'stdout'));
+  writeSync(workloadEnd, 'boundary\n');
+  closeSync(workloadEnd);
+  const ack = reader(join(run.dir, 'ack'));
+  sendCtl(run.dir, 'attach');
+  process.kill(run.shim.pid!, 'SIGCONT');
+  await ack.until((t) => t === 'a');
+  // Nothing went to the spool after the ack: the line is the first thing the daemon reads from the FIFO.
+  expect(readFileSync(join(run.dir, 'stdout.spool'), 'utf8')).toBe('');
+  const out = reader(join(run.dir, 'stdout'));
+  await out.until((t) => t === 'boundary\n');
+  writeFileSync(join(work, 'done'), '');
+  expect(await waitForExitFile(run.dir)).toMatchObject({ code: 0 });
+});
