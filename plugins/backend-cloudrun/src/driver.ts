@@ -46,6 +46,8 @@ export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOpt
 export class CloudRunDriver implements BackendDriver {
   readonly kind = 'cloudrun';
   private readonly executions = new Map<string, ExecutionState>();
+  /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
+  private readonly following = new Set<ExecutionHandle>();
   private readonly inventory: Inventory;
 
   constructor(
@@ -159,7 +161,7 @@ export class CloudRunDriver implements BackendDriver {
   }
 
   async close(): Promise<void> {
-    for (const state of this.executions.values()) state.handle?.stop();
+    for (const handle of this.following) handle.stop();
     await this.api.close();
   }
 
@@ -176,9 +178,14 @@ export class CloudRunDriver implements BackendDriver {
       openStdin: opts.openStdin,
       logsSince: opts.logsSince,
       cancelledBy: () => state.cancelledBy,
-      onFinished: () => { state.finished = true; },
+      onFinished: () => {
+        state.finished = true;
+        this.following.delete(handle);
+      },
     });
-    return state.handle;
+    const handle = state.handle;
+    this.following.add(handle);
+    return handle;
   }
 
   /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
