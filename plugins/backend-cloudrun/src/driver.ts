@@ -114,7 +114,10 @@ export class CloudRunDriver implements BackendDriver {
       await this.api.cancelExecution(execution.name);
     } catch (err) {
       // An execution that ended meanwhile answers FAILED_PRECONDITION: it is not running any more.
-      if (isSockerlessError(err) && err.code === 'InvalidArgument') throw new NotFoundError(`container ${id} has no running Cloud Run execution: ${err.message}`);
+      if (isSockerlessError(err) && err.code === 'InvalidArgument') {
+        const ended = await this.api.getExecution(execution.name).then((e) => e.conditions?.find((c) => c.type === 'Completed')?.message ?? '', () => '');
+        throw new NotFoundError(`container ${id} has no running Cloud Run execution: ${err.message}${ended ? ` (${ended})` : ''}`);
+      }
       throw err;
     }
     execution.handle?.wake();
