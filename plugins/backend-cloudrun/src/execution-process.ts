@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { isSockerlessError, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { isSockerlessError, pipeStdinThroughAgent, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import { exitStatusOf, isFinished } from './job';
 import type { CloudRunApi, Execution } from './run-api';
 
@@ -108,25 +108,6 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
   }
   const stdin = p.openStdin && p.agents ? new PassThrough() : null;
   const handle: ExecutionHandle = { process: { stdin, stdout, stderr, exited }, wake: () => wakeUp(), stop: () => { stopped = true; wakeUp(); } };
-  if (p.agents) connectAgent(p, stdin, handle);
+  if (p.agents) pipeStdinThroughAgent({ agents: p.agents, containerId: p.containerId, stdin, waitMs: AGENT_WAIT_MS, onHangUp: () => handle.wake(), logger: p.logger });
   return handle;
-}
-
-/**
- * Once the agent dialled in: stdin flows to the main process through an attach session, and the agent's
- * hang-up (it exits with the main process) makes the execution poll at once instead of on its next idle poll.
- */
-function connectAgent(p: ExecutionParts, stdin: PassThrough | null, handle: ExecutionHandle): void {
-  p.agents!.session(p.containerId, AGENT_WAIT_MS).then(async (session) => {
-    void session.closed.then(() => handle.wake());
-    if (!stdin) return;
-    const attached = await session.attach({ stdin: true });
-    if (attached.stdin) stdin.pipe(attached.stdin);
-    // Only stdin is taken from the attach; the output is Cloud Logging's, which has it all from the start.
-    attached.stdout.resume();
-    attached.stderr?.resume();
-  }).catch((err: Error) => {
-    p.logger.debug('cloudrun: no workload agent session for the task', { id: p.containerId, err: err.message });
-    stdin?.resume();
-  });
 }
