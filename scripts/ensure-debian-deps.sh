@@ -9,22 +9,24 @@
 #            the malloc-tune plugin its addon (plugins/malloc-tune/native/malloc-tune.c: memory freed after a burst of requests
 #            goes back when idle), and Docker's default seccomp profile (see below); and attr, whose getfattr
 #            finds the opaque directories (trusted.overlay.opaque) of a container's writable layer for
-#            `docker diff` and `docker commit`. A name starting with / is a file.
+#            `docker diff` and `docker commit`; and openssl, with which the Azure simulator makes its TLS
+#            certificate at first start (the Azure clients refuse bearer tokens over plain http). A name
+#            starting with / is a file.
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
-#            engine of the differential suite, openssl, which makes the TLS test's certificates, and
+#            engine of the differential suite (openssl, from runtime, also makes the TLS test's certificates), and
 #            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses,
 #            and awscli, the official AWS CLI the AWS simulator's tests drive it with (as /usr/bin/aws: a pip
 #            install elsewhere on PATH does not count)
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
-need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr)
-need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr)
+need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr openssl)
+need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr openssl)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd openssl htpasswd /usr/bin/aws)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io openssl apache2-utils awscli)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd htpasswd /usr/bin/aws)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io apache2-utils awscli)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)

@@ -33,7 +33,11 @@ export async function startSimulatorHost(args: SimulatorArgs, out: (s: string) =
   return daemon;
 }
 
-/** The line the CLI prints for a simulator, e.g. `AWS simulator: http://127.0.0.1:4566`. */
+/**
+ * The line the CLI prints for a simulator, e.g. `AWS simulator: http://127.0.0.1:4566`, and for one serving
+ * https with its own certificate the CA file its clients must trust on the next line.
+ */
 export function simulatorLine(sim: RunningDaemon['simulators'][number]): string {
-  return `${sim.name.toUpperCase()} simulator: ${sim.endpoint}`;
+  const line = `${sim.name.toUpperCase()} simulator: ${sim.endpoint}`;
+  return sim.caFile ? `${line}\n${sim.name.toUpperCase()} simulator CA file (trust it): ${sim.caFile}` : line;
 }

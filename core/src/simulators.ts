@@ -4,10 +4,8 @@ import { isLoopbackHost } from './listener-security';
 
 export const DEFAULT_SIMULATOR_LISTEN = 'tcp://127.0.0.1:0';
 
-export interface RunningSimulator {
-  name: string;
-  endpoint: string;
-}
+/** What a simulator's `start` answered (its endpoint, and the CA file to trust when it serves https), by name. */
+export type RunningSimulator = { name: string } & Awaited<ReturnType<Simulator['start']>>;
 
 /**
  * The simulators registered by plugins, run by the core on their own listeners. It is provided to plugins
@@ -15,16 +13,17 @@ export interface RunningSimulator {
  * answers once `startAll` has run, which the daemon does before it creates backend instances.
  */
 export class SimulatorHost implements SimulatorDirectory {
-  private readonly running = new Map<string, { simulator: Simulator; endpoint: string }>();
+  private readonly running = new Map<string, { simulator: Simulator; endpoint: string; caFile?: string }>();
 
   endpoint(name: string): string {
     const found = this.running.get(name);
-    if (!found) {
-      const names = this.names();
-      const known = names.length ? `running: ${names.join(', ')}` : 'none runs; add its plugin to plugins';
-      throw new NotFoundError(`no simulator named '${name}' runs in this daemon (${known})`);
-    }
-    return found.endpoint;
+    if (found) return found.endpoint;
+    const known = this.names().length ? `running: ${this.names().join(', ')}` : 'none runs; add its plugin to plugins';
+    throw new NotFoundError(`no simulator named '${name}' runs in this daemon (${known})`);
+  }
+
+  caFile(name: string): string | undefined {
+    return this.endpoint(name) ? this.running.get(name)!.caFile : undefined;
   }
 
   names(): string[] {
@@ -32,7 +31,7 @@ export class SimulatorHost implements SimulatorDirectory {
   }
 
   list(): RunningSimulator[] {
-    return [...this.running.entries()].map(([name, r]) => ({ name, endpoint: r.endpoint }));
+    return [...this.running.entries()].map(([name, r]) => ({ name, endpoint: r.endpoint, ...(r.caFile ? { caFile: r.caFile } : {}) }));
   }
 
   /**
@@ -55,8 +54,8 @@ export class SimulatorHost implements SimulatorDirectory {
         if (target.kind !== 'tcp') throw new Error(`config ${configFile}: simulators.${simulator.name}.listen: a simulator listens on tcp://HOST:PORT, not ${url}`);
         // A simulator runs workloads for whoever it accepts, and the key pair backends use for one is public.
         if (!(await isLoopbackHost(target.host!))) logger.warn('simulator listens on a non-loopback address: anyone who reaches it with a key pair it accepts can run workloads on this host', { simulator: simulator.name, listen: url });
-        const { endpoint } = await simulator.start({ host: target.host!, port: target.port! });
-        this.running.set(simulator.name, { simulator, endpoint });
+        const { endpoint, caFile } = await simulator.start({ host: target.host!, port: target.port! });
+        this.running.set(simulator.name, { simulator, endpoint, caFile });
         logger.info('simulator listening', { simulator: simulator.name, endpoint });
       }
     } catch (err) {

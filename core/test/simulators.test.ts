@@ -87,6 +87,9 @@ test('simulators start before backend instances are made, answer on their listen
     expect(daemon.simulators).toEqual([{ name: 'fake', endpoint: seen.endpoint }]);
     expect(await (await fetch(seen.endpoint!)).text()).toBe('fake');
     expect(seen.directory!.names()).toEqual(['fake']);
+    // An http simulator has no CA file to trust (sim-azure's https one has: plugins/sim-azure/test/cli.test.ts).
+    expect(seen.directory!.caFile?.('fake')).toBeUndefined();
+    expect(() => seen.directory!.caFile?.('gcp')).toThrow(/no simulator named 'gcp'/);
     expect(() => seen.directory!.endpoint('gcp')).toThrow(/no simulator named 'gcp' runs in this daemon \(running: fake\)/);
     const api = daemon.addresses[0].replace('tcp://', 'http://');
     expect(await (await fetch(`${api}/internal/simulators`)).json()).toEqual([{ name: 'fake', endpoint: seen.endpoint }]);

@@ -116,6 +116,8 @@ export interface PluginRecords {
 export interface SimulatorDirectory {
   /** The endpoint (`http://127.0.0.1:PORT`) of the simulator registered under `name`; NotFound when none runs. */
   endpoint(name: string): string;
+  /** The CA file to trust for a simulator serving https with its own certificate (sim-azure); optional so that test fakes need not have it. */
+  caFile?(name: string): string | undefined;
   names(): string[];
 }
 

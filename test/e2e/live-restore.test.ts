@@ -126,6 +126,9 @@ test('docker run -it in a terminal: after kill -9 and a restart, docker attach g
   await t.line(`${DOCKER_CLI} run -it --name lr-tty ${BUSYBOX} sh; echo EXIT=$?`);
   await t.waitFor(/^\/ #$/m);
   await t.line('SURVIVED=yes-$((6*7))');
+  // The shell has run the line once it prompts again after it: only then may the daemon die (the keystrokes
+  // go through the CLI and the daemon, and a kill before they arrive would lose them, not the shell).
+  await t.waitFor(/SURVIVED=yes-\$\(\(6\*7\)\)\s*\n\/ #/m);
   await e.daemon.kill9();
   // The CLI loses its connection; the shell in the container does not notice.
   await t.waitFor(/EXIT=\d+/);

@@ -1,6 +1,6 @@
 import { promises as fs, readFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
-import { resolveInRoot, type Logger, type WorkloadMount } from '@sockerless/sdk';
+import { basename, dirname, join, posix } from 'node:path';
+import { ConflictError, resolveInRoot, type Logger, type WorkloadMount } from '@sockerless/sdk';
 import type { BusyboxHelper } from './busybox-helper';
 import { exists, run } from './util';
 
@@ -61,7 +61,8 @@ export class OverlayRoots {
    */
   async ensure(stateDir: string, imageRootfs: string): Promise<string> {
     // Asked for once the removal has begun: refused. A mount asked for before runs first (the removal waits).
-    if (this.removing.has(stateDir)) throw new Error(`the container's root ${stateDir} is being removed`);
+    // dockerd's 409 for a container on its way out; the state dir is named after the container's id.
+    if (this.removing.has(stateDir)) throw new ConflictError(`container ${basename(stateDir)} is being removed`);
     return this.exclusively(stateDir, () => this.mount(stateDir, imageRootfs));
   }
 

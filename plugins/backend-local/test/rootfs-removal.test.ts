@@ -13,14 +13,14 @@ function stateDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'sockerless-rootfs-'));
   dirs.push(d);
   mkdirSync(join(d, 'image'));
-  mkdirSync(join(d, 'container'));
+  mkdirSync(join(d, 'a1b2c3'));
   return d;
 }
 
 test('a mount asked for while the root is being removed is refused, and the tree is gone after', async () => {
   const d = stateDir();
   const roots = new OverlayRoots(silentLogger());
-  const container = join(d, 'container');
+  const container = join(d, 'a1b2c3');
   let finishRemoval!: () => void;
   const removalMayEnd = new Promise<void>((r) => { finishRemoval = r; });
   let treeRemoved = false;
@@ -32,7 +32,8 @@ test('a mount asked for while the root is being removed is refused, and the tree
   const lateMount = roots.ensure(container, join(d, 'image'));
   finishRemoval();
   await removal;
-  await expect(lateMount).rejects.toThrow(/is being removed/);
+  // Docker's 409, naming the container (its state dir is named after its id), not the host path.
+  await expect(lateMount).rejects.toMatchObject({ code: 'Conflict', message: 'container a1b2c3 is being removed' });
   expect(treeRemoved).toBe(true);
   expect(existsSync(container)).toBe(false);
 });
@@ -40,7 +41,7 @@ test('a mount asked for while the root is being removed is refused, and the tree
 test('a removal waits for a mount in progress before it unmounts and removes the tree', async () => {
   const d = stateDir();
   const roots = new OverlayRoots(silentLogger(), 'false');
-  const container = join(d, 'container');
+  const container = join(d, 'a1b2c3');
   const order: string[] = [];
   // 'false' as the mount tool fails: the root becomes a copy of the image, which the removal must wait for.
   const mount = roots.ensure(container, join(d, 'image')).then((root) => { order.push('mounted'); return root; });

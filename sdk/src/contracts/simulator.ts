@@ -1,7 +1,8 @@
 /** A cloud simulator serves a cloud's API on its own listener and runs what it is asked to run. */
 export interface Simulator {
   name: string;
-  start(listen: { host: string; port: number }): Promise<{ endpoint: string }>;
+  /** `caFile`: the PEM a client must trust when the endpoint is https with the simulator's own certificate. */
+  start(listen: { host: string; port: number }): Promise<{ endpoint: string; caFile?: string }>;
   stop(): Promise<void>;
 }
 

@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { Logger } from '@sockerless/sdk';
+import { checkApiVersion } from './api-version';
+import type { SimOptions } from './context';
+import { ArmError, invalidContent, sendArmError } from './errors';
+import type { Call, Route } from './routes';
+import { TokenBucket } from './throttle';
+import type { TlsMaterial } from './tls';
+
+/** The first byte of a TLS ClientHello record (content type 22, handshake). */
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * One HTTPS port for ARM, Log Analytics, the token endpoint and function invocations. Plain HTTP on the same
+ * port gets a 400 that says to use https (the official clients refuse bearer tokens over http, so the simulator
+ * is only useful over TLS), instead of the TLS layer's silent close. Credentials are not checked.
+ */
+export class AzureServer {
+  private server: Server | undefined;
+  private https: HttpsServer | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly bucket: TokenBucket | undefined;
+
+  constructor(private readonly routes: Route[], private readonly tls: TlsMaterial, private readonly options: SimOptions, private readonly logger: Logger) {
+    if (options.quota) this.bucket = new TokenBucket(options.quota.ratePerSecond, options.quota.burst);
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    const https = createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void this.dispatch(req, res));
+    https.keepAliveTimeout = 60_000;
+    https.on('tlsClientError', (_err, socket) => socket.destroy());
+    const server = createNetServer((socket) => this.accept(socket, https));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    });
+    this.server = server;
+    this.https = https;
+    const addr = server.address() as AddressInfo;
+    return `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  /**
+   * Hands a TLS connection to the HTTPS server; answers anything else (plain HTTP) with a clear refusal. The
+   * first bytes are read to tell them apart, so the TLS server gets a stream carrying them again: it would
+   * otherwise read the socket's handle directly and never see them.
+   */
+  private accept(socket: Socket, https: HttpsServer): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    // A connection that never says anything is not kept (the TLS server's handshake timeout starts later).
+    socket.setTimeout(60_000, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      if (first[0] === TLS_HANDSHAKE) {
+        https.emit('connection', replay(socket, first));
+        return;
+      }
+      const body = JSON.stringify({ error: { code: 'HttpsRequired', message: 'The Sockerless Azure simulator serves HTTPS only (as Azure does): use https:// and trust its CA file (printed at start, tls/ca.pem in its state dir).' } });
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      this.https?.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      res.destroy();
+      return;
+    }
+    const raw = Buffer.concat(chunks);
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        throw invalidContent(`Malformed path: ${url.pathname}`);
+      }
+      const method = req.method ?? 'GET';
+      let pathMatched = false;
+      for (const r of this.routes) {
+        const m = r.path.exec(path);
+        if (!m) continue;
+        pathMatched = true;
+        if (r.method !== '*' && r.method !== method) continue;
+        if (r.arm) {
+          checkApiVersion(path, url.searchParams.get('api-version'));
+          this.admit();
+        }
+        const call: Call = { req, res, params: m.slice(1), query: url.searchParams, raw, base: `https://${req.headers.host ?? 'localhost'}`, json: () => parseBody(raw) };
+        const reply = await r.handle(call);
+        if (reply === undefined) return;
+        const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+        res.writeHead(reply.status, { ...(reply.headers ?? {}), ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      throw pathMatched
+        ? new ArmError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed on ${path}.`)
+        : new ArmError(404, 'NoRegisteredProviderFound', `The Sockerless Azure simulator does not serve ${method} ${path}.`);
+    } catch (err) {
+      if (res.headersSent) { res.destroy(); return; }
+      sendArmError(res, asArmError(err, this.logger));
+    }
+  }
+
+  /** ARM's subscription-wide throttle: 429 TooManyRequests with Retry-After in seconds, which the SDKs honour. */
+  private admit(): void {
+    if (!this.bucket || this.bucket.take()) return;
+    const q = this.options.quota!;
+    const retryAfter = String(Math.max(1, Math.ceil(1 / q.ratePerSecond)));
+    throw new ArmError(429, 'TooManyRequests', `The request is throttled: the subscription exceeded the Sockerless simulator's quota of ${q.ratePerSecond} requests/s (burst ${q.burst}). Retry after ${retryAfter} seconds.`, { 'retry-after': retryAfter });
+  }
+}
+
+function parseBody(raw: Buffer): Record<string, unknown> {
+  if (raw.length === 0) return {};
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch { /* answered below */ }
+  throw invalidContent('The request content was invalid and could not be deserialized: the body is not a JSON object.');
+}
+
+function asArmError(err: unknown, logger: Logger): ArmError {
+  if (err instanceof ArmError) return err;
+  logger.error('Azure simulator: unexpected error', { err: (err as Error)?.stack ?? String(err) });
+  return new ArmError(500, 'InternalServerError', `Internal error: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** `socket` as a stream that first yields `first` (already read from it), then the rest of what it receives. */
+function replay(socket: Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read() { socket.resume(); },
+    write(chunk: Buffer, _enc, done) { socket.write(chunk, done); },
+    final(done) { socket.end(); done(); },
+    destroy(err, done) { socket.destroy(); done(err); },
+  });
+  stream.push(first);
+  socket.on('data', (chunk: Buffer) => { if (!stream.push(chunk)) socket.pause(); });
+  socket.once('end', () => stream.push(null));
+  socket.once('close', () => stream.destroy());
+  return stream;
+}
