@@ -19,7 +19,8 @@ test('cp into a created container before start, then the process sees it', async
 
 test('cp out of a container: a file and a directory tree', async () => {
   const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'mkdir -p /data/sub && echo one > /data/a.txt && echo two > /data/sub/b.txt && ln -s a.txt /data/link && sleep 60']);
-  await e.ok(['exec', id, 'test', '-f', '/data/sub/b.txt']);
+  // The workload has made its files once /data/link, made last, exists: wait for it, do not race it.
+  await e.ok(['exec', id, 'sh', '-c', 'until test -L /data/link; do sleep 0.05; done']);
   const out = join(e.daemon.dir, 'out');
   mkdirSync(out);
   await e.ok(['cp', `${id}:/data/a.txt`, join(out, 'a-copy.txt')]);

@@ -46,7 +46,9 @@ test('tcp: a fixed host port and an any-port on 127.0.0.1 reach the container; t
 
 test('tcp: a half-close is passed on, so the container sees EOF and still answers', async () => {
   const p = await serve(hexId(), {
-    argv: ['nc', '-ll', '-p', '7000', '-e', 'sh', '-c', 'cat > /tmp/in; echo "got $(cat /tmp/in)"'],
+    // Each connection's shell reads its own stdin to EOF (no shared file: the readiness probe's connection runs
+    // a handler too, which would truncate a file the real connection's handler is reading).
+    argv: ['nc', '-ll', '-p', '7000', '-e', 'sh', '-c', 'echo "got $(cat)"'],
     network: bridged([endpoint(netP, 3)], { ports: [{ containerPort: 7000, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 0 }] }),
   });
   await waitForTcp(endpoint(netP, 3).ip, 7000);
