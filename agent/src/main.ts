@@ -55,10 +55,21 @@ async function main(): Promise<number> {
   return status.exitCode;
 }
 
-/** Serves the daemon for a main process the script started; runs until the script ends it (SIGTERM). */
+/**
+ * Serves the daemon for a main process the script started; runs until the script ends it (SIGTERM). The
+ * script does so the moment the main process exits, which is right after a SIGKILL this agent delivered:
+ * under Node's default action the agent died between its kill() and the `ok` it owed the daemon, which then
+ * took the signal for undelivered. The handler runs only after that answer went out, and lets the link
+ * flush and close (as the agent in front does when its main process exits) before the agent ends.
+ */
 async function serveBeside(pid: number): Promise<number> {
-  if (!(await dialBack(new SupervisedMain(pid)))) return 0;
-  return new Promise<number>(() => undefined);
+  let link: { close(): Promise<void> } | undefined;
+  const ended = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  link = await dialBack(new SupervisedMain(pid));
+  if (!link) return 0;
+  await ended;
+  await link.close();
+  return 0;
 }
 
 /** The link to the daemon when an agent URL is set and `main` still runs. */

@@ -125,7 +125,10 @@ while :; do
   wait $main; code=$?
   kill -0 $main 2>/dev/null || break
 done
+# The agent flushes its answers and closes its link on SIGTERM: waited for, or the sandbox would end with
+# this script and cut the link first.
 kill $agent 2>/dev/null
+wait $agent 2>/dev/null
 exit $code
 `;
 }

@@ -16,7 +16,7 @@ test('--simulator-endpoint drops the in-daemon simulator and points both backend
   expect(config.backends!.ecs.options).toEqual(external);
   expect(config.backends!.lambda.options).toEqual(external);
   expect(() => presetConfig('aws-sim', { simulatorEndpoint: 'localhost:4566' })).toThrow(/expected http:\/\/HOST:PORT/);
-  expect(() => presetConfig('gcp-sim')).toThrow(/unknown preset 'gcp-sim' \(known: aws-sim\)/);
+  expect(() => presetConfig('oci-sim')).toThrow(/unknown preset 'oci-sim' \(known: aws-sim, gcp-sim\)/);
 });
 
 test('the CLI parses the preset and simulator flags', () => {

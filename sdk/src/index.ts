@@ -14,6 +14,7 @@ export * from './contracts/admission';
 export * from './contracts/simulator';
 export * from './contracts/sandbox';
 export * from './contracts/agent';
+export { pipeStdinThroughAgent } from './agent-stdin';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';

@@ -55,17 +55,19 @@ export interface SimulatorProcess extends CliProcess {
 }
 
 /**
- * `sockerless simulator aws` as a child process on its own home, listening on a free port (the first boot
- * picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
+ * `sockerless simulator aws` (or `gcp`) as a child process on its own home, listening on a free port (the
+ * first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
  */
-export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number }): Promise<SimulatorProcess> {
-  const home = join(opts.dir, 'sim-home');
+export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' }): Promise<SimulatorProcess> {
+  const cloud = opts.cloud ?? 'aws';
+  const home = join(opts.dir, `sim-home${cloud === 'aws' ? '' : `-${cloud}`}`);
   let listen = 'tcp://127.0.0.1:0';
-  const args = () => ['simulator', 'aws', '--listen', listen, '--home', home,
+  const args = () => ['simulator', cloud, '--listen', listen, '--home', home,
     ...(opts.load ?? []).flatMap((f) => ['--load', f]), ...(opts.startDelayMs !== undefined ? ['--start-delay', String(opts.startDelayMs)] : [])];
-  const { proc, launch } = cliProcess(args, {}, /AWS simulator: http:\/\/\S+\n/);
+  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (http:\\/\\/\\S+)\\n`);
+  const { proc, launch } = cliProcess(args, {}, banner);
   await launch();
-  const endpoint = /AWS simulator: (http:\/\/\S+)\n/.exec(proc.output())![1];
+  const endpoint = banner.exec(proc.output())![1];
   listen = endpoint.replace('http://', 'tcp://');
   return Object.assign(proc, { endpoint, home });
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { AgentServer, ExitStatus, Logger, WorkloadProcess } from '@sockerless/sdk';
+import { pipeStdinThroughAgent, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import type { Task } from './aws';
 import { LogFollower } from './log-follower';
 import type { PollLoop } from './poll-loop';
@@ -36,26 +36,6 @@ export function taskProcess(p: ProcessParts): WorkloadProcess {
     (err: Error): ExitStatus => { p.onStopped(); return { exitCode: 137, error: err.message }; },
   ).then(async (status) => { await follower.whenEnded(); return status; });
   const stdin = p.openStdin && p.agents ? new PassThrough() : null;
-  if (p.agents) connectAgent(p, stdin);
+  if (p.agents) pipeStdinThroughAgent({ agents: p.agents, containerId: p.containerId, stdin, waitMs: AGENT_WAIT_MS, onHangUp: () => p.loop.wake(), logger: p.logger });
   return { stdin, stdout: follower.output, stderr: null, exited };
-}
-
-/**
- * Once the agent dialled in: stdin flows to the main process through an attach session, and the agent's
- * hang-up (it exits with the main process) makes the loop describe the task at once instead of on its
- * next idle poll.
- */
-function connectAgent(p: ProcessParts, stdin: PassThrough | null): void {
-  p.agents!.session(p.containerId, AGENT_WAIT_MS).then(async (session) => {
-    void session.closed.then(() => p.loop.wake());
-    if (!stdin) return;
-    const attached = await session.attach({ stdin: true });
-    if (attached.stdin) stdin.pipe(attached.stdin);
-    // Only stdin is taken from the attach; the output is CloudWatch's, which has it all from the start.
-    attached.stdout.resume();
-    attached.stderr?.resume();
-  }).catch((err: Error) => {
-    p.logger.debug('ecs: no workload agent session for the task', { id: p.containerId, err: err.message });
-    stdin?.resume();
-  });
 }

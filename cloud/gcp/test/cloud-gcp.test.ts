@@ -1,0 +1,75 @@
+/**
+ * The shared Google Cloud pieces against the Google Cloud simulator through the official clients (REST):
+ * the error mapper on Google's real answers, the retry of an exhausted quota, the Cloud Logging follower and
+ * a span per call.
+ */
+import { v2 as runV2 } from '@google-cloud/run';
+import { RecordingTracer } from '@sockerless/sdk/testing';
+import { startSimulator, PARENT, PROJECT, shellJob, type TestSimulator } from '../../../plugins/sim-gcp/test/helpers';
+import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, traceGoogleCall, type LogEntriesLister } from '../src';
+
+let sim: TestSimulator;
+beforeAll(async () => { sim = await startSimulator(); }, 120_000);
+afterAll(async () => { await sim?.close(); });
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(() => { throw new Error('the call succeeded'); }, (err: unknown) => err);
+}
+
+test('Google\'s answers become Docker\'s statuses, with a message naming the service and Google\'s code', async () => {
+  const missing = await failure(sim.jobs.getJob({ name: `${PARENT}/jobs/nope` }));
+  expect(mapGoogleError(missing, 'run')).toMatchObject({ code: 'NotFound', message: expect.stringMatching(/^run: NOT_FOUND: .*nope/) });
+  const invalid = await failure(sim.jobs.createJob({ parent: PARENT, jobId: 'Not_Valid', job: shellJob('true') }));
+  expect(mapGoogleError(invalid, 'run')).toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('run: INVALID_ARGUMENT: ') });
+  const [op] = await sim.jobs.createJob({ parent: PARENT, jobId: 'twice', job: shellJob('true') });
+  await op.promise();
+  const twice = await failure(sim.jobs.createJob({ parent: PARENT, jobId: 'twice', job: shellJob('true') }));
+  expect(mapGoogleError(twice, 'run')).toMatchObject({ code: 'Conflict', message: expect.stringContaining('run: ALREADY_EXISTS: ') });
+  // An error inside a finished operation (a GoogleError with the google.rpc code): an image that is not there.
+  const [badImage] = await sim.jobs.createJob({ parent: PARENT, jobId: 'no-image', job: { template: { template: { containers: [{ image: 'nothere:1' }] } } } });
+  expect(mapGoogleError(await failure(badImage.promise()), 'run')).toMatchObject({ code: 'NotFound', message: expect.stringContaining("run: NOT_FOUND: Image 'nothere:1' not found") });
+  // Nothing answered at all.
+  const gone = new runV2.JobsClient(await googleClientOptions({ project: PROJECT, region: 'us-central1', endpoint: 'http://127.0.0.1:9' }));
+  expect(mapGoogleError(await failure(gone.getJob({ name: `${PARENT}/jobs/x` })), 'run')).toMatchObject({ code: 'Unavailable', message: expect.stringContaining('run: Google Cloud is unreachable') });
+  await gone.close();
+});
+
+test('an exhausted quota is retried with backoff, then answers 503 naming it', async () => {
+  const limited = await startSimulator({ quota: { ratePerSecond: 0.001, burst: 1 } });
+  try {
+    let calls = 0;
+    const call = () => { calls++; return limited.jobs.getJob({ name: `${PARENT}/jobs/any` }); };
+    await expect(googleCall(call, 'run', { attempts: 1 })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(googleCall(call, 'run', { attempts: 3, baseDelayMs: 5 })).rejects.toMatchObject({
+      code: 'Unavailable', message: expect.stringMatching(/^run: RESOURCE_EXHAUSTED: .*Quota exceeded.*\(after 3 attempts\)$/),
+    });
+    expect(calls).toBe(4);
+  } finally {
+    await limited.close();
+  }
+});
+
+test('the follower returns each entry once, as it arrives, in order', async () => {
+  const log = `projects/${PROJECT}/logs/follower-test`;
+  const write = (texts: string[]) => sim.loggingApi.writeLogEntries({
+    entries: texts.map((textPayload) => ({ logName: log, resource: { type: 'global' }, textPayload, labels: { case: 'follow' } })),
+  });
+  const follower = new LogEntriesFollower(sim.loggingApi as unknown as LogEntriesLister, PROJECT, 'labels.case="follow"');
+  expect(await follower.read()).toEqual([]);
+  await write(['a', 'b']);
+  expect((await follower.read()).map((e) => e.textPayload)).toEqual(['a', 'b']);
+  expect(await follower.read()).toEqual([]);
+  await write(['c']);
+  await write(['d']);
+  expect((await follower.read()).map((e) => e.textPayload)).toEqual(['c', 'd']);
+});
+
+test('a span per Google call, with the request id and, on a failure, Google\'s status', async () => {
+  const tracer = new RecordingTracer();
+  await traceGoogleCall(tracer, 'run', 'ListJobs', () => sim.jobs.listJobs({ parent: PARENT }));
+  await traceGoogleCall(tracer, 'run', 'GetJob', () => sim.jobs.getJob({ name: `${PARENT}/jobs/nope` })).catch(() => undefined);
+  expect(tracer.spans.map((s) => [s.name, s.kind, s.ended])).toEqual([['GCP run.ListJobs', 'client', true], ['GCP run.GetJob', 'client', true]]);
+  expect(tracer.spans[0].attributes).toMatchObject({ 'rpc.system': 'gcp-api', 'rpc.service': 'run', 'rpc.method': 'ListJobs', 'gcp.request_id': expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  expect(tracer.spans[1].attributes['gcp.status']).toBe(404);
+  expect(tracer.spans[1].errors.length).toBe(1);
+});

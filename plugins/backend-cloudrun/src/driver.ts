@@ -1,0 +1,216 @@
+import type { Readable } from 'node:stream';
+import {
+  isSockerlessError, NotFoundError, NotImplementedError, normalizeSignal, resolveCloudConnection,
+  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+} from '@sockerless/sdk';
+import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
+import { checkSupported, jobBody, jobIdOf } from './job';
+import { identityLabels } from './labels';
+import { Inventory } from './inventory';
+import type { CloudRunOptions } from './options';
+import { CloudRunApi } from './run-api';
+
+/** What the driver knows of one container's current (or last) execution. */
+interface ExecutionState {
+  name: string;
+  finished: boolean;
+  cancelledBy?: 'SIGTERM' | 'SIGKILL';
+  handle?: ExecutionHandle;
+}
+
+export interface CloudRunDriverServices {
+  agents: AgentServer;
+  simulators: SimulatorDirectory;
+}
+
+/** The project a simulator gets when the options and the environment name none. */
+export const OFF_GOOGLE_PROJECT = 'sockerless';
+
+/** The factory's create: resolves the endpoint and the project, loads the clients. */
+export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOptions>, services: CloudRunDriverServices): Promise<CloudRunDriver> {
+  const o = ctx.options;
+  const { endpoint } = resolveCloudConnection(o, services.simulators);
+  const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
+  if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the jobs run in (or set GOOGLE_CLOUD_PROJECT)`);
+  const api = await CloudRunApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
+  ctx.logger.info('cloudrun backend ready', { instance: ctx.instanceName, project, region: o.region, endpoint: endpoint ?? 'google', agent: o.agent });
+  return new CloudRunDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
+}
+
+/**
+ * Docker containers as Cloud Run jobs: a job per container (made at create, with the container's identity in
+ * its labels), an execution of one task per start, output from Cloud Logging, stop and kill through the
+ * workload agent or by cancelling the execution.
+ */
+export class CloudRunDriver implements BackendDriver {
+  readonly kind = 'cloudrun';
+  private readonly executions = new Map<string, ExecutionState>();
+  /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
+  private readonly following = new Set<ExecutionHandle>();
+  private readonly inventory: Inventory;
+
+  constructor(
+    private readonly instance: string,
+    private readonly options: CloudRunOptions,
+    private readonly api: CloudRunApi,
+    private readonly logger: Logger,
+    private readonly agents: AgentServer,
+  ) {
+    this.inventory = new Inventory(api, instance);
+  }
+
+  async create(spec: WorkloadSpec): Promise<void> {
+    checkSupported(spec);
+    const labels = identityLabels(spec, this.instance, new Date().toISOString());
+    const agentEnv = this.options.agent ? (await this.agents.grant(spec.id)).env : [];
+    const jobId = jobIdOf(spec.id);
+    try {
+      await this.api.createJob(jobId, jobBody({ spec, options: this.options, labels, agentEnv }));
+    } catch (err) {
+      // A create cut off after Cloud Run made the job (a timeout, a lost answer) must not leave it behind.
+      if (!isSockerlessError(err) || (err.code !== 'NotFound' && err.code !== 'InvalidArgument' && err.code !== 'Conflict')) {
+        await this.api.deleteJob(this.api.jobName(jobId)).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
+    const job = this.api.jobName(jobIdOf(spec.id));
+    let name: string;
+    try {
+      name = await this.api.runJob(job);
+    } catch (err) {
+      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
+      // The job is gone (deleted by hand, or a create that failed): make it again.
+      await this.create(spec);
+      name = await this.api.runJob(job);
+    }
+    return this.follow(spec.id, name, { openStdin: spec.openStdin }).process;
+  }
+
+  async signal(id: string, signal: string): Promise<void> {
+    const execution = await this.runningExecution(id);
+    if (!execution) throw new NotFoundError(`container ${id} has no running Cloud Run execution`);
+    const sig = normalizeSignal(signal);
+    if (this.options.agent) {
+      try {
+        // A signal right after the start may come before the agent dialled in: a cancel instead would turn
+        // any signal into the end of the task.
+        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
+        execution.handle?.wake();
+        return;
+      } catch (err) {
+        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
+        this.logger.debug('cloudrun: the agent could not deliver the signal; cancelling the execution', { id, err: (err as Error).message });
+      }
+    }
+    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
+      throw new NotImplementedError(`signal ${sig} cannot reach a Cloud Run task without its workload agent: Cloud Run can only cancel an execution`);
+    }
+    execution.cancelledBy ??= sig;
+    try {
+      await this.api.cancelExecution(execution.name);
+    } catch (err) {
+      // An execution that ended meanwhile answers FAILED_PRECONDITION: it is not running any more.
+      if (isSockerlessError(err) && err.code === 'InvalidArgument') {
+        const ended = await this.api.getExecution(execution.name).then((e) => e.conditions?.find((c) => c.type === 'Completed')?.message ?? '', () => '');
+        throw new NotFoundError(`container ${id} has no running Cloud Run execution: ${err.message}${ended ? ` (${ended})` : ''}`);
+      }
+      throw err;
+    }
+    execution.handle?.wake();
+  }
+
+  async remove(id: string): Promise<void> {
+    // A removed container's agent must not be served any more, whatever Google says below.
+    this.agents.revoke(id);
+    try {
+      // Cloud Run cancels and deletes the job's executions with it.
+      await this.api.deleteJob(this.api.jobName(jobIdOf(id)));
+    } catch (err) {
+      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
+    }
+    this.executions.get(id)?.handle?.wake();
+    this.executions.delete(id);
+  }
+
+  exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
+    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the Cloud Run backend: the workload agent has no terminal allocator'));
+    return this.session(id, 'exec').then((s) => s.exec(spec));
+  }
+
+  async statPath(id: string, path: string): Promise<PathStat> {
+    return (await this.session(id, 'copy')).statPath(path);
+  }
+
+  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+    return (await this.session(id, 'copy')).getArchive(path);
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
+  }
+
+  list(): Promise<ManagedWorkload[]> {
+    return this.inventory.list();
+  }
+
+  async reattach(id: string, opts: { logsSince?: Date }): Promise<WorkloadProcess | undefined> {
+    const execution = await this.runningExecution(id);
+    if (!execution) return undefined;
+    return this.follow(id, execution.name, { openStdin: false, logsSince: opts.logsSince?.toISOString() }).process;
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.following) handle.stop();
+    await this.api.close();
+  }
+
+  private follow(id: string, name: string, opts: { openStdin: boolean; logsSince?: string }): ExecutionHandle {
+    const state: ExecutionState = { name, finished: false };
+    this.executions.set(id, state);
+    state.handle = executionProcess({
+      api: this.api,
+      containerId: id,
+      execution: name,
+      poll: this.options.pollIntervalMs,
+      logger: this.logger,
+      agents: this.options.agent ? this.agents : undefined,
+      openStdin: opts.openStdin,
+      logsSince: opts.logsSince,
+      cancelledBy: () => state.cancelledBy,
+      onFinished: () => {
+        state.finished = true;
+        this.following.delete(handle);
+      },
+    });
+    const handle = state.handle;
+    this.following.add(handle);
+    return handle;
+  }
+
+  /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
+  private async runningExecution(id: string): Promise<ExecutionState | undefined> {
+    const known = this.executions.get(id);
+    if (known) return known.finished ? undefined : known;
+    const latest = await this.inventory.latestExecution(jobIdOf(id));
+    if (!latest || latest.finished) return undefined;
+    const state: ExecutionState = { name: latest.name, finished: false };
+    this.executions.set(id, state);
+    return state;
+  }
+
+  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
+    if (!this.options.agent) {
+      throw new NotImplementedError(`${purpose} is not available: this Cloud Run backend runs tasks without the workload agent (option agent: false)`);
+    }
+    if (!(await this.runningExecution(id))) {
+      throw new NotImplementedError(purpose === 'copy'
+        ? 'the container has no running task to copy through: on Cloud Run, docker cp works while the container runs'
+        : 'the container has no running Cloud Run execution to exec in');
+    }
+    return this.agents.session(id, AGENT_WAIT_MS);
+  }
+}
