@@ -36,3 +36,23 @@ test('a simulator that does not run in the daemon stops the boot, naming it', as
     backends: { lambda: { driver: 'lambda', options: { simulator: 'aws' } } },
   })).rejects.toThrow(/simulator named 'aws'/);
 });
+
+test('requiring the plugin loads no Google client either', () => {
+  const loaded = execFileSync(process.execPath, ['-e', `
+    require(${JSON.stringify(DIST_INDEX)});
+    const google = Object.keys(require.cache).filter((p) => p.includes('@google-cloud') || p.includes('google-gax') || p.includes('google-auth-library'));
+    process.stdout.write(String(google.length));
+  `], { encoding: 'utf8' });
+  expect(loaded).toBe('0');
+});
+
+test('a cloudfunctions backend checks its options at boot, naming the offending one', async () => {
+  await expect(startTestHost({
+    plugins: ['store-sqlite', 'backend-local', plugin],
+    backends: { gcf: { driver: 'cloudfunctions', options: { endpoint: 'http://127.0.0.1:9', timeoutSeconds: 3601 } } },
+  })).rejects.toThrow(/timeoutSeconds.*3600/);
+  await expect(startTestHost({
+    plugins: ['store-sqlite', 'backend-local', plugin],
+    backends: { gcf: { driver: 'cloudfunctions', options: { endpoint: 'http://127.0.0.1:9', functionPrefix: 'Upper_' } } },
+  })).rejects.toThrow(/functionPrefix/);
+});
