@@ -1,7 +1,7 @@
 import { identityLabels, identityOfLabels, LABEL, labelValue } from '@sockerless/cloud-gcp';
 import { InvalidArgumentError, isSockerlessError, type Logger, type WorkloadIdentity, type WorkloadSpec } from '@sockerless/sdk';
 import { bootstrapScript } from '../core/bootstrap';
-import { HttpInvocation } from '../core/http-invocation';
+import { HttpInvocation, invocationRows } from '../core/http-invocation';
 import type { FaasProvider } from '../core/provider';
 import type { FunctionsApi } from './api';
 import { CLOUD_FUNCTIONS_LIMITS, type CloudFunctionsOptions } from './options';
@@ -95,13 +95,9 @@ export class CloudFunctionsProvider implements FaasProvider {
     const functionId = this.functionId(spec.id);
     const past = this.pastExecutions.get(spec.id) ?? new Set<string>();
     this.pastExecutions.set(spec.id, past);
-    let mine: string | undefined;
+    const rows = invocationRows(past);
     const since = new Date(Date.now() - CLOCK_SLACK_MS).toISOString();
-    const log = api.invocationLog(functionId, since, (executionId) => {
-      if (past.has(executionId)) return false;
-      mine ??= executionId;
-      return executionId === mine;
-    });
+    const log = api.invocationLog(functionId, since, rows.owns);
     const invocation = new HttpInvocation({
       cloud: this.cloud,
       url: async () => {
@@ -115,7 +111,7 @@ export class CloudFunctionsProvider implements FaasProvider {
       poll: options.pollIntervalMs,
       logger,
     });
-    void invocation.result.then(() => { if (mine) past.add(mine); });
+    void invocation.result.then(rows.settle);
     return invocation;
   }
 

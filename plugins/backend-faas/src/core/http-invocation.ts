@@ -16,12 +16,16 @@ export interface HttpInvocationOptions {
   url(): Promise<string>;
   /** What the trigger is sent (the bootstrap script the function's shell runs). */
   body: string;
-  headers?: Record<string, string>;
+  /** Headers of the request, asked for once the URL is known (a key read with it). */
+  headers?(): Record<string, string>;
   /** The CA that signs the trigger's certificate (a simulator's), besides Node's own. */
   ca?: string;
   timeoutSeconds: number;
-  /** The invocation's log lines written since the last call, oldest first. */
-  readLines(): Promise<LogLine[]>;
+  /**
+   * The invocation's log lines written since the last call, oldest first. Without a log to follow, the
+   * answer's body (the process's stdout) is the output, delivered when the container has ended.
+   */
+  readLines?(): Promise<LogLine[]>;
   poll: { min: number; max: number };
   logger: Logger;
 }
@@ -50,8 +54,14 @@ export class HttpInvocation implements FaasInvocation {
   constructor(private readonly opts: HttpInvocationOptions) {
     const startedAt = new Date();
     const following = this.follow();
-    this.result = this.send().then(async ({ status, expectedStdoutLines }) => {
+    this.result = this.send().then(async ({ status, expectedStdoutLines, body }) => {
       this.answered = true;
+      if (!opts.readLines) {
+        if (body) this.stdout.write(body);
+        this.stdout.end();
+        this.stderr.end();
+        return { status, startedAt, finishedAt: new Date() };
+      }
       const deadline = Date.now() + (expectedStdoutLines === undefined ? 0 : CATCH_UP_MS);
       this.wake?.();
       await following;
@@ -79,7 +89,7 @@ export class HttpInvocation implements FaasInvocation {
   /** Polls the log while the request is open: `min` after output, doubling to `max` while quiet. */
   private async follow(): Promise<void> {
     let interval = this.opts.poll.min;
-    while (!this.stopped && !this.answered) {
+    while (this.opts.readLines && !this.stopped && !this.answered) {
       const got = await this.readOnce();
       interval = got > 0 ? this.opts.poll.min : Math.min(interval * 2, this.opts.poll.max);
       if (!this.answered) await this.sleep(interval);
@@ -88,7 +98,7 @@ export class HttpInvocation implements FaasInvocation {
 
   private async readOnce(): Promise<number> {
     try {
-      const lines = await this.opts.readLines();
+      const lines = await this.opts.readLines!();
       for (const line of lines) {
         if (line.stream === 'stdout') this.stdoutLines++;
         (line.stream === 'stdout' ? this.stdout : this.stderr).write(`${line.text}\n`);
@@ -108,7 +118,7 @@ export class HttpInvocation implements FaasInvocation {
   }
 
   /** The request to the trigger; never rejects: a trigger that could not be reached is a failure of the backend (125). */
-  private async send(): Promise<{ status: ExitStatus; expectedStdoutLines?: number }> {
+  private async send(): Promise<{ status: ExitStatus; expectedStdoutLines?: number; body?: string }> {
     const { body, cloud, timeoutSeconds } = this.opts;
     let url: string;
     try {
@@ -123,7 +133,7 @@ export class HttpInvocation implements FaasInvocation {
       // No timeout of Node's: the request is open for as long as the container runs (the platform ends it at the function timeout).
       const req = request(target, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...this.opts.headers },
+        headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...this.opts.headers?.() },
         signal: this.abort.signal,
         ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       }, (res) => {
@@ -152,12 +162,31 @@ function readBody(res: IncomingMessage): Promise<string> {
  * its stdout); 504 is the platform ending a request at the function timeout, which kills the process (137, as
  * the Lambda timeout); any other answer without the header never ran the process (125, naming the answer).
  */
-export function exitOf(res: { statusCode?: number; headers: Record<string, string | string[] | undefined> }, body: string, cloud: string, timeoutSeconds: number): { status: ExitStatus; expectedStdoutLines?: number } {
+export function exitOf(res: { statusCode?: number; headers: Record<string, string | string[] | undefined> }, body: string, cloud: string, timeoutSeconds: number): { status: ExitStatus; expectedStdoutLines?: number; body?: string } {
   const header = res.headers[EXIT_CODE_HEADER];
   const code = Number(Array.isArray(header) ? header[0] : header);
   if (res.statusCode === 504) return { status: { exitCode: 137, signal: 'SIGKILL', error: `${cloud} timeout (${timeoutSeconds} s)` } };
   if (header !== undefined && Number.isInteger(code) && code >= 0 && code <= 255) {
-    return { status: { exitCode: code }, expectedStdoutLines: (body.match(/\n/g) ?? []).length };
+    return { status: { exitCode: code }, expectedStdoutLines: (body.match(/\n/g) ?? []).length, body };
   }
   return { status: { exitCode: 125, error: `${cloud}: the function's trigger answered HTTP ${res.statusCode}: ${body.slice(0, 200).trim()}`.trimEnd() } };
+}
+
+/**
+ * Which log rows are this invocation's, by the request id the platform labels them with (`execution_id` on
+ * Cloud Functions, `FunctionInvocationId` on Azure): the first id not seen in an earlier invocation of the same
+ * function, whose late lines must not be taken for this one's. `settle()` files the id among the earlier ones.
+ */
+export function invocationRows(earlier: Set<string>): { owns(requestId: string): boolean; settle(): void } {
+  let mine: string | undefined;
+  return {
+    owns(requestId) {
+      if (earlier.has(requestId)) return false;
+      mine ??= requestId;
+      return requestId === mine;
+    },
+    settle() {
+      if (mine) earlier.add(mine);
+    },
+  };
 }
