@@ -30,7 +30,10 @@ export function azureFunctionsDriverFactory(deps: { agents: AgentServer; simulat
       // A wrong CA or a plain-http endpoint is said in words now, not as a token error at the first call.
       await probeAzureEndpoint(conn);
       const api = await AzureFunctionsApi.open(conn, o.maxAttempts, ctx.tracer);
-      const workspaceCustomerId = o.logWorkspace ? await api.workspaceCustomerId(o.logWorkspace) : undefined;
+      const workspace = o.logWorkspace;
+      let customerId: Promise<string> | undefined;
+      // Asked once; a failure (the workspace not made yet) is asked again at the next read.
+      const workspaceCustomerId = workspace ? () => (customerId ??= api.workspaceCustomerId(workspace).catch((err: Error) => { customerId = undefined; throw err; })) : undefined;
       ctx.logger.info('azurefunctions backend ready', { instance: ctx.instanceName, subscription, resourceGroup: o.resourceGroup, endpoint: endpoint ?? 'azure', logs: o.logWorkspace ?? 'the answer only' });
       const provider = new AzureFunctionsProvider({
         instanceName: ctx.instanceName, options: o, api, logger: ctx.logger, ...(workspaceCustomerId ? { workspaceCustomerId } : {}),

@@ -20,8 +20,11 @@ export interface AzureFunctionsProviderDeps {
   instanceName: string;
   options: AzureFunctionsOptions;
   api: AzureFunctionsApi;
-  /** The workspace's customerId when logs are followed there. */
-  workspaceCustomerId?: string;
+  /**
+   * The customerId of the workspace the logs are followed in (read once, at the first start, so a boot does not
+   * depend on the workspace: a simulator in the same daemon has none before the operator makes it).
+   */
+  workspaceCustomerId?: () => Promise<string>;
   /** The CA of the endpoint (a simulator's), for the HTTP trigger too. */
   ca?: string;
   logger: Logger;
@@ -151,12 +154,12 @@ export class AzureFunctionsProvider implements FaasProvider {
    * read asks for every row of the app from the start and skips as many as were delivered (the rows come
    * ordered by time, in the order they were stored when times are equal).
    */
-  private logReader(site: string, customerId: string, owns: (invocationId: string) => boolean): () => Promise<LogLine[]> {
+  private logReader(site: string, customerId: () => Promise<string>, owns: (invocationId: string) => boolean): () => Promise<LogLine[]> {
     const since = new Date(Date.now() - CLOCK_SLACK_MS);
     const kql = `FunctionAppLogs | where AppName == '${site}' and TimeGenerated >= datetime(${since.toISOString()}) | order by TimeGenerated asc | project Level, Message, FunctionInvocationId`;
     let delivered = 0;
     return async () => {
-      const rows = await this.deps.api.query(customerId, kql, since);
+      const rows = await this.deps.api.query(await customerId(), kql, since);
       const fresh = rows.slice(delivered);
       delivered = rows.length;
       return fresh.filter((r) => owns(String(r[2] ?? ''))).map((r) => ({ stream: r[0] === 'Error' ? 'stderr' : 'stdout', text: String(r[1] ?? '') }));
