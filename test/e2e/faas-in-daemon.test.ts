@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { join } from 'node:path';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { buildBusyboxRootfsTar } from '../support/images';
 
 jest.setTimeout(180_000);
 
@@ -53,4 +55,16 @@ test('a container in each pool runs on its cloud\'s functions, with its output a
   expect(azf).toMatchObject({ code: 3, stdout: 'from azure\n', stderr: 'err\n' });
   expect((await e.ok(['inspect', '-f', '{{.Name}} {{.Sockerless.Backend}}', 'on-gcf', 'on-azf'])).split('\n')).toEqual(['/on-gcf gcf', '/on-azf azf']);
   await e.ok(['rm', 'on-gcf', 'on-azf']);
+});
+
+test('an image whose own command is not a shell is said to have not run the container\'s command, on both kinds', async () => {
+  // The simulators run a function's image with its own command; this one echoes instead of reading the request.
+  const tar = await buildBusyboxRootfsTar(join(e.daemon.dir, 'rootfs-not-a-shell'));
+  await e.ok(['import', '--change', 'CMD ["/bin/echo", "the image speaks"]', tar, 'not-a-shell:1']);
+  for (const pool of ['default', 'azf']) {
+    const r = await e.docker(['run', '--rm', '--label', `com.sockerless.pool=${pool}`, 'not-a-shell:1', 'echo', 'never']);
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe('the image speaks\n');
+    expect(r.stderr).toContain("the function's image did not run the container's command");
+  }
 });

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PassThrough } from 'node:stream';
 import type { ExitStatus, Logger } from '@sockerless/sdk';
+import { BOOTSTRAP_MARKER } from './bootstrap';
 import type { FaasInvocation, InvocationResult } from './provider';
 
 /** One line of an invocation's output as the cloud's log has it. */
@@ -50,6 +51,7 @@ export class HttpInvocation implements FaasInvocation {
   private wake: (() => void) | undefined;
   private answered = false;
   private stdoutLines = 0;
+  private markerSeen = false;
 
   constructor(private readonly opts: HttpInvocationOptions) {
     const startedAt = new Date();
@@ -57,7 +59,7 @@ export class HttpInvocation implements FaasInvocation {
     this.result = this.send().then(async ({ status, expectedStdoutLines, body }) => {
       this.answered = true;
       if (!opts.readLines) {
-        if (body) this.stdout.write(body);
+        if (body) this.stdout.write(body.slice(body.startsWith(`${BOOTSTRAP_MARKER}\n`) ? BOOTSTRAP_MARKER.length + 1 : 0));
         this.stdout.end();
         this.stderr.end();
         return { status, startedAt, finishedAt: new Date() };
@@ -100,7 +102,14 @@ export class HttpInvocation implements FaasInvocation {
     try {
       const lines = await this.opts.readLines!();
       for (const line of lines) {
-        if (line.stream === 'stdout') this.stdoutLines++;
+        if (line.stream === 'stdout') {
+          this.stdoutLines++;
+          // The script's own first line is not the container's output.
+          if (!this.markerSeen && line.text === BOOTSTRAP_MARKER) {
+            this.markerSeen = true;
+            continue;
+          }
+        }
         (line.stream === 'stdout' ? this.stdout : this.stderr).write(`${line.text}\n`);
       }
       return lines.length;
@@ -167,6 +176,9 @@ export function exitOf(res: { statusCode?: number; headers: Record<string, strin
   const code = Number(Array.isArray(header) ? header[0] : header);
   if (res.statusCode === 504) return { status: { exitCode: 137, signal: 'SIGKILL', error: `${cloud} timeout (${timeoutSeconds} s)` } };
   if (header !== undefined && Number.isInteger(code) && code >= 0 && code <= 255) {
+    if (!body.startsWith(`${BOOTSTRAP_MARKER}\n`)) {
+      return { status: { exitCode: 125, error: `${cloud}: the function's image did not run the container's command: its own command (exit ${code}) is not a shell that reads the request as a script; see docs/backend-faas.md` }, body };
+    }
     return { status: { exitCode: code }, expectedStdoutLines: (body.match(/\n/g) ?? []).length, body };
   }
   return { status: { exitCode: 125, error: `${cloud}: the function's trigger answered HTTP ${res.statusCode}: ${body.slice(0, 200).trim()}`.trimEnd() } };
