@@ -91,12 +91,12 @@ export interface PresetDaemon extends CliProcess {
  * `sockerless daemon --preset aws-sim [...extraArgs]` on its own temp dir, home and socket; ready at its
  * DOCKER_HOST line. `home` lets a second daemon use a home of its choosing (a fresh one, or another's).
  */
-export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string> } = {}): Promise<PresetDaemon> {
+export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string>; preset?: string } = {}): Promise<PresetDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'sockerless-aws-'));
   const home = opts.home ?? join(dir, 'home');
   const socket = join(dir, 'docker.sock');
   const subnet = leaseSubnet();
-  const args = () => ['daemon', '--preset', 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
+  const args = () => ['daemon', '--preset', opts.preset ?? 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
   const { proc, launch } = cliProcess(args, { SOCKERLESS_HOME: home, ...opts.env }, /export DOCKER_HOST=/);
   try {
     await launch();
@@ -110,7 +110,7 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
   const run = (a: string[], o: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}) => docker(dockerHost, join(dir, 'cli'), a, o);
   return Object.assign(proc, {
     dir, home, dockerHost,
-    simulatorEndpoint: () => /AWS simulator: (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
+    simulatorEndpoint: () => /[A-Z]+ simulator: (https?:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
     docker: run,
     async ok(a: string[], o: { input?: string | Buffer; timeoutMs?: number } = {}) {
       const r = await run(a, o);
