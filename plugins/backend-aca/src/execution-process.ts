@@ -5,8 +5,12 @@ import { exitStatusOf } from './job';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
-/** Empty log reads after the execution finished before its output is taken to be complete. */
-const EMPTY_READS_AFTER_FINISH = 2;
+/**
+ * Empty log reads after the execution was seen finished before its output is taken to be complete; the read
+ * right after the status that said so counts (it was asked later). The simulator writes a line before the
+ * replica's exit is recorded; Azure's own ingestion lags by seconds to minutes, which no count here covers.
+ */
+const EMPTY_READS_AFTER_FINISH = 1;
 /** Failed log reads after the execution finished before the rest of the output is given up (the exit is still reported). */
 const FAILED_READS_AFTER_FINISH = 20;
 
@@ -75,7 +79,7 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
         const lines = await log.read();
         for (const line of lines) (line.stream === 'stderr' ? stderr : stdout).write(`${line.text}\n`);
         if (lines.length) lastChange = Date.now();
-        if (finishedBefore) emptyAfter = lines.length ? 0 : emptyAfter + 1;
+        if (finished) emptyAfter = lines.length ? 0 : emptyAfter + 1;
       } catch (err) {
         p.logger.warn('aca: the Log Analytics query failed; retrying', { execution: p.execution, err: (err as Error).message });
         if (finishedBefore && ++failedAfter >= FAILED_READS_AFTER_FINISH) {
