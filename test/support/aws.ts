@@ -49,10 +49,10 @@ function cliProcess(args: () => string[], env: Record<string, string>, ready: Re
 }
 
 export interface SimulatorProcess extends CliProcess {
-  /** `http://127.0.0.1:PORT`, from its `AWS simulator:` line (`https://` for Azure). */
+  /** `http://127.0.0.1:PORT` (`https://` for Azure), from its `AWS simulator:` line. */
   endpoint: string;
   home: string;
-  /** Azure's: the CA file that signs its certificate, from its `CA file (trust it):` line. */
+  /** The CA file a client must trust, from the Azure simulator's `CA file (trust it):` line. */
   caFile?: string;
 }
 
@@ -93,12 +93,12 @@ export interface PresetDaemon extends CliProcess {
  * `sockerless daemon --preset aws-sim [...extraArgs]` on its own temp dir, home and socket; ready at its
  * DOCKER_HOST line. `home` lets a second daemon use a home of its choosing (a fresh one, or another's).
  */
-export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string> } = {}): Promise<PresetDaemon> {
+export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string>; preset?: string } = {}): Promise<PresetDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'sockerless-aws-'));
   const home = opts.home ?? join(dir, 'home');
   const socket = join(dir, 'docker.sock');
   const subnet = leaseSubnet();
-  const args = () => ['daemon', '--preset', 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
+  const args = () => ['daemon', '--preset', opts.preset ?? 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
   const { proc, launch } = cliProcess(args, { SOCKERLESS_HOME: home, ...opts.env }, /export DOCKER_HOST=/);
   try {
     await launch();
@@ -112,7 +112,7 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
   const run = (a: string[], o: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}) => docker(dockerHost, join(dir, 'cli'), a, o);
   return Object.assign(proc, {
     dir, home, dockerHost,
-    simulatorEndpoint: () => /AWS simulator: (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
+    simulatorEndpoint: () => /[A-Z]+ simulator: (https?:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
     docker: run,
     async ok(a: string[], o: { input?: string | Buffer; timeoutMs?: number } = {}) {
       const r = await run(a, o);

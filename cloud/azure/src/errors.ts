@@ -86,9 +86,9 @@ function unreachable(err: unknown, service: string): SockerlessError {
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
     return new UnavailableError(`${service}: no Azure token: ${message}`);
   }
-  if (e.name === 'LongRunningOperationError' || /long[- ]running operation/i.test(message)) {
-    return new InvalidArgumentError(`${service}: ${code || 'OperationFailed'}: ${message}`);
-  }
+  // core-lro throws a failed operation as "The long-running operation has failed. <code>. <message>".
+  const lro = /^The long-running operation has failed\.\s*(?:(\w+)\.\s*)?([\s\S]*)$/.exec(message);
+  if (lro) return new InvalidArgumentError(`${service}: ${lro[1] ?? (code || 'OperationFailed')}: ${lro[2] || message}`);
   return new UnavailableError(`${service}: Azure is unreachable: ${message}`);
 }
 
