@@ -10,6 +10,7 @@ module.exports = {
     '^@sockerless/agent$': '<rootDir>/agent/src/index.ts',
     '^@sockerless/cloud-aws$': '<rootDir>/cloud/aws/src/index.ts',
     '^@sockerless/cloud-gcp$': '<rootDir>/cloud/gcp/src/index.ts',
+    '^@sockerless/cloud-azure$': '<rootDir>/cloud/azure/src/index.ts',
     '^@sockerless/sdk/images$': '<rootDir>/sdk/src/images/index.ts',
   },
   testMatch: ['<rootDir>/{sdk,agent,cloud/*,core,cli,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],

@@ -2,7 +2,7 @@
  * The one combined table: every figure as rows of ours, Docker's, a ratio and a goal. A goal needing
  * Docker's figure is left unjudged (goalMet null) without a reference; the others are judged on ours.
  */
-import type { AwsRun } from './aws-bench';
+import type { AwsRun, CloudRun } from './aws-bench';
 import type { Contention } from './contention';
 import type { FloorResult } from './floor';
 import type { LiveRestoreCost } from './live-restore-bench';
@@ -55,6 +55,8 @@ export interface Measured {
   tracing: TracingCost | null;
   /** null with --no-aws. */
   aws: AwsRun | null;
+  /** null with --no-aca. */
+  aca: CloudRun | null;
   build: BuildFigure;
 }
 
@@ -251,6 +253,7 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
       detail: { ...a },
     });
   }
+  if (m.aca) rows.push(acaRow(m.aca));
   return rows.map((row) => makeRow(row, referenceMissing));
 }
 
@@ -302,6 +305,25 @@ function tracingRow(t: TracingCost): RowInput {
     ratio: { value: t.ratio, of: 'traced median / untraced median' },
     detail: { ...t },
   };
+}
+
+function acaRow(a: CloudRun): RowInput {
+  return {
+    id: 'azure-aca-run',
+    figure: `docker run --rm busybox true through Container Apps on the simulator (median, n=${a.cloud.runs}); ratio to backend-local`,
+    unit: 'ms',
+    ours: a.cloud.median,
+    docker: null,
+    dockerMissing: `n/a (ours on backend-local: ${a.local.median} ms)`,
+    ratio: { value: a.ratio, of: 'Container Apps median / local median' },
+    goal: { text: `<= ${a.goalRatio} x backend-local`, needsDocker: false, met: () => a.goalMet },
+    detail: { ...a },
+  };
+}
+
+/** The Azure row alone (`npm run bench -- --only aca`). */
+export function buildAcaRows(a: CloudRun): Row[] {
+  return [makeRow(acaRow(a), null)];
 }
 
 /** The tracing row alone (`npm run bench -- --only tracing`). */

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { measureAwsRun } from './aws-bench';
+import { ACA_FIGURE, measureAwsRun, measureCloudRun, type CloudRun } from './aws-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
@@ -20,7 +20,7 @@ import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildOnlyRows, buildRestartRows, buildRows, buildTracingRows, type Measured } from './rows';
+import { buildAcaRows, buildOnlyRows, buildRestartRows, buildRows, buildTracingRows, type Measured } from './rows';
 import { measureTracingCost, startSpanSink, tracingOnConfig, type TracingCost } from './tracing-bench';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
@@ -202,6 +202,25 @@ async function onlyBaseline(workDir: string, tarball: string, opts: Options, cou
   console.log(JSON.stringify(comparison));
 }
 
+/** The Azure figure: Container Apps on the in-process simulator (`--preset azure-sim`) against backend-local. */
+async function measureAca(workDir: string, tarball: string, ours: Engine, counts: Counts, teardown: Teardown): Promise<CloudRun> {
+  const aca = await step(`the Azure figure: docker ${RUN_TRUE.join(' ')} through Container Apps on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
+    () => measureCloudRun(ACA_FIGURE, workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
+  log(`Azure figure: Container Apps median ${aca.cloud.median} ms / local median ${aca.local.median} ms = ${aca.ratio}`);
+  return aca;
+}
+
+/** `--only aca`: our default daemon and an azure-sim one, the Azure figure alone. */
+async function onlyAca(workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
+  const ours = await startSockerless(workDir);
+  teardown.add(() => ours.stop());
+  await importBusybox(ours, tarball);
+  const aca = await measureAca(workDir, tarball, ours, counts, teardown);
+  console.log(`\n${formatRows(buildAcaRows(aca))}`);
+  const brief = (s: Stats) => ({ ...s, samplesMs: undefined });
+  console.log(JSON.stringify({ local: brief(aca.local), aca: brief(aca.cloud), ratio: aca.ratio, goalRatio: aca.goalRatio, goalMet: aca.goalMet }));
+}
+
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
 function measureRecovery(workDir: string, counts: Counts, teardown: Teardown, stopAfterFillMs: number): Promise<RestartFigures> {
   return step(`figure 9: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
@@ -252,6 +271,10 @@ async function main(): Promise<number> {
     }
     if (opts.only === 'baseline') {
       await onlyBaseline(workDir, tarball, opts, counts, teardown);
+      return 0;
+    }
+    if (opts.only === 'aca') {
+      await onlyAca(workDir, tarball, counts, teardown);
       return 0;
     }
 
@@ -305,6 +328,7 @@ async function main(): Promise<number> {
     const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
+    const aca = opts.noAca ? null : await measureAca(workDir, tarball, ours, counts, teardown);
 
     const tornState = opts.noTornState ? null : await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
 
@@ -317,7 +341,7 @@ async function main(): Promise<number> {
     if (chaos) log(chaos);
 
     const build = await buildStep();
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, build };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, aca, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -340,6 +364,7 @@ async function main(): Promise<number> {
       rss,
       pools,
       aws,
+      aca,
       fuzz,
       chaos,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,

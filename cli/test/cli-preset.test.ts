@@ -16,7 +16,22 @@ test('--simulator-endpoint drops the in-daemon simulator and points both backend
   expect(config.backends!.ecs.options).toEqual(external);
   expect(config.backends!.lambda.options).toEqual(external);
   expect(() => presetConfig('aws-sim', { simulatorEndpoint: 'localhost:4566' })).toThrow(/expected http:\/\/HOST:PORT/);
-  expect(() => presetConfig('oci-sim')).toThrow(/unknown preset 'oci-sim' \(known: aws-sim, gcp-sim\)/);
+  expect(() => presetConfig('oci-sim')).toThrow(/unknown preset 'oci-sim' \(known: aws-sim, gcp-sim, azure-sim\)/);
+});
+
+test('--preset azure-sim: Container Apps on the in-daemon Azure simulator, or on an https endpoint with its CA file', () => {
+  const config = presetConfig('azure-sim');
+  expect(config.plugins).toEqual(['store-sqlite', 'backend-local', 'sim-azure', 'backend-aca']);
+  expect(config.backends).toEqual({ aca: { driver: 'aca', options: { simulator: 'azure' } } });
+  expect(config.defaultBackend).toBe('aca');
+  process.env.SOCKERLESS_AZURE_CA_FILE = '/x/ca.pem';
+  try {
+    const external = presetConfig('azure-sim', { simulatorEndpoint: 'https://127.0.0.1:8087' });
+    expect(external.plugins).not.toContain('sim-azure');
+    expect(external.backends!.aca.options).toEqual({ endpoint: 'https://127.0.0.1:8087', caFile: '/x/ca.pem' });
+  } finally {
+    delete process.env.SOCKERLESS_AZURE_CA_FILE;
+  }
 });
 
 test('the CLI parses the preset and simulator flags', () => {

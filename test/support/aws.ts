@@ -49,27 +49,32 @@ function cliProcess(args: () => string[], env: Record<string, string>, ready: Re
 }
 
 export interface SimulatorProcess extends CliProcess {
-  /** `http://127.0.0.1:PORT`, from its `AWS simulator:` line. */
+  /** `http://127.0.0.1:PORT` (`https://` for Azure), from its `AWS simulator:` line. */
   endpoint: string;
   home: string;
+  /** The CA file a client must trust, from the Azure simulator's `CA file (trust it):` line. */
+  caFile?: string;
 }
 
 /**
  * `sockerless simulator aws` (or `gcp`) as a child process on its own home, listening on a free port (the
  * first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
  */
-export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' }): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' | 'azure' }): Promise<SimulatorProcess> {
   const cloud = opts.cloud ?? 'aws';
   const home = join(opts.dir, `sim-home${cloud === 'aws' ? '' : `-${cloud}`}`);
   let listen = 'tcp://127.0.0.1:0';
   const args = () => ['simulator', cloud, '--listen', listen, '--home', home,
     ...(opts.load ?? []).flatMap((f) => ['--load', f]), ...(opts.startDelayMs !== undefined ? ['--start-delay', String(opts.startDelayMs)] : [])];
-  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (http:\\/\\/\\S+)\\n`);
-  const { proc, launch } = cliProcess(args, {}, banner);
+  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (https?:\\/\\/\\S+)\\n`);
+  // Azure's simulator prints the CA to trust on the line after its endpoint: ready once both are out.
+  const caLine = new RegExp(`${cloud.toUpperCase()} simulator CA file \\(trust it\\): (\\S+)\\n`);
+  const { proc, launch } = cliProcess(args, {}, cloud === 'azure' ? caLine : banner);
   await launch();
   const endpoint = banner.exec(proc.output())![1];
-  listen = endpoint.replace('http://', 'tcp://');
-  return Object.assign(proc, { endpoint, home });
+  listen = endpoint.replace(/^https?:\/\//, 'tcp://');
+  const caFile = caLine.exec(proc.output())?.[1];
+  return Object.assign(proc, { endpoint, home, ...(caFile ? { caFile } : {}) });
 }
 
 export interface PresetDaemon extends CliProcess {
@@ -88,12 +93,12 @@ export interface PresetDaemon extends CliProcess {
  * `sockerless daemon --preset aws-sim [...extraArgs]` on its own temp dir, home and socket; ready at its
  * DOCKER_HOST line. `home` lets a second daemon use a home of its choosing (a fresh one, or another's).
  */
-export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string> } = {}): Promise<PresetDaemon> {
+export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: string; env?: Record<string, string>; preset?: string } = {}): Promise<PresetDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'sockerless-aws-'));
   const home = opts.home ?? join(dir, 'home');
   const socket = join(dir, 'docker.sock');
   const subnet = leaseSubnet();
-  const args = () => ['daemon', '--preset', 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
+  const args = () => ['daemon', '--preset', opts.preset ?? 'aws-sim', ...(opts.extraArgs ?? []), '--listen', `unix://${socket}`, ...subnet.flags];
   const { proc, launch } = cliProcess(args, { SOCKERLESS_HOME: home, ...opts.env }, /export DOCKER_HOST=/);
   try {
     await launch();
@@ -107,7 +112,7 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
   const run = (a: string[], o: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}) => docker(dockerHost, join(dir, 'cli'), a, o);
   return Object.assign(proc, {
     dir, home, dockerHost,
-    simulatorEndpoint: () => /AWS simulator: (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
+    simulatorEndpoint: () => /[A-Z]+ simulator: (https?:\/\/\S+)/.exec(proc.output())?.[1] ?? '',
     docker: run,
     async ok(a: string[], o: { input?: string | Buffer; timeoutMs?: number } = {}) {
       const r = await run(a, o);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -85,6 +86,10 @@ export class AzureServer {
       return;
     }
     const raw = Buffer.concat(chunks);
+    // ARM answers every request with its own id and echoes the client's (x-ms-request-id, x-ms-correlation-request-id).
+    res.setHeader('x-ms-request-id', randomUUID());
+    const clientRequestId = req.headers['x-ms-client-request-id'];
+    if (typeof clientRequestId === 'string') res.setHeader('x-ms-client-request-id', clientRequestId);
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       let path: string;

@@ -1,0 +1,212 @@
+import type { Readable } from 'node:stream';
+import { probeAzureEndpoint } from '@sockerless/cloud-azure';
+import {
+  isSockerlessError, NotFoundError, NotImplementedError, normalizeSignal,
+  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+} from '@sockerless/sdk';
+import { AcaApi, isFinished } from './aca-api';
+import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
+import { Inventory } from './inventory';
+import { checkSupported, jobBody, jobNameOf, jobTags } from './job';
+import type { AcaOptions } from './options';
+import { resolveAcaPlace } from './place';
+
+/** What the driver knows of one container's current (or last) execution. */
+interface ExecutionState {
+  name: string;
+  finished: boolean;
+  stoppedBy?: 'SIGTERM' | 'SIGKILL';
+  handle?: ExecutionHandle;
+}
+
+export interface AcaDriverServices {
+  agents: AgentServer;
+  simulators: SimulatorDirectory;
+}
+
+/** Console lines are asked for from a little before the start: this host's clock and Azure's are not one clock. */
+const LOG_CLOCK_SKEW_MS = 60_000;
+
+/** The factory's create: resolves the endpoint, the CA and the subscription, checks TLS, loads the clients, finds the environment. */
+export async function createAcaDriver(ctx: BackendDriverContext<AcaOptions>, services: AcaDriverServices): Promise<AcaDriver> {
+  const o = ctx.options;
+  const { place, provision } = resolveAcaPlace(ctx.instanceName, o, services.simulators);
+  await probeAzureEndpoint(place).catch((err: Error) => { throw new Error(`backend '${ctx.instanceName}': ${err.message}`); });
+  const api = await AcaApi.open(place, o.maxAttempts, ctx.tracer);
+  await api.resolveEnvironment(provision);
+  if (!api.workspaceId) ctx.logger.warn('aca: the environment sends its logs to no Log Analytics workspace: containers will show no output', { instance: ctx.instanceName, environment: place.environment });
+  ctx.logger.info('aca backend ready', { instance: ctx.instanceName, subscription: place.subscription, resourceGroup: place.resourceGroup, environment: place.environment, endpoint: place.endpoint ?? 'azure', agent: o.agent });
+  return new AcaDriver(ctx.instanceName, o, api, ctx.logger, services.agents);
+}
+
+/**
+ * Docker containers as Container Apps jobs: a manual job per container (made at create, with the container's
+ * identity in its tags), an execution of one replica per start, output from Log Analytics, stop and kill
+ * through the workload agent or by stopping the execution.
+ */
+export class AcaDriver implements BackendDriver {
+  readonly kind = 'aca';
+  private readonly executions = new Map<string, ExecutionState>();
+  /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
+  private readonly following = new Set<ExecutionHandle>();
+  private readonly inventory: Inventory;
+
+  constructor(
+    private readonly instance: string,
+    private readonly options: AcaOptions,
+    private readonly api: AcaApi,
+    private readonly logger: Logger,
+    private readonly agents: AgentServer,
+  ) {
+    this.inventory = new Inventory(api, instance);
+  }
+
+  async create(spec: WorkloadSpec): Promise<void> {
+    checkSupported(spec);
+    const tags = jobTags(spec, this.instance, new Date().toISOString());
+    const agentEnv = this.options.agent ? (await this.agents.grant(spec.id)).env : [];
+    const name = jobNameOf(spec.id);
+    try {
+      await this.api.createJob(name, jobBody({ spec, options: this.options, environmentId: this.api.environmentId, tags, agentEnv }));
+    } catch (err) {
+      // A job whose provisioning failed (an image ACA could not pull) stays behind as `Failed` on Azure, and a
+      // create cut off after ARM took it (a timeout, a lost answer) may have made it: neither may stay.
+      if (!isSockerlessError(err) || err.code !== 'Conflict') {
+        await this.api.deleteJob(name).catch((e: Error) => this.logger.warn('aca: a half-made job could not be deleted', { job: name, err: e.message }));
+      }
+      throw err;
+    }
+  }
+
+  async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
+    const job = jobNameOf(spec.id);
+    const from = new Date(Date.now() - LOG_CLOCK_SKEW_MS);
+    let name: string;
+    try {
+      name = await this.api.startJob(job);
+    } catch (err) {
+      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
+      // The job is gone (deleted by hand, or a create that failed): make it again.
+      await this.create(spec);
+      name = await this.api.startJob(job);
+    }
+    return this.follow(spec.id, name, { openStdin: spec.openStdin, logsFrom: from }).process;
+  }
+
+  async signal(id: string, signal: string): Promise<void> {
+    const execution = await this.runningExecution(id);
+    if (!execution) throw new NotFoundError(`container ${id} has no running Container Apps execution`);
+    const sig = normalizeSignal(signal);
+    if (this.options.agent) {
+      try {
+        // A signal right after the start may come before the agent dialled in: a stop instead would turn any
+        // signal into the end of the replica.
+        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
+        execution.handle?.wake();
+        return;
+      } catch (err) {
+        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
+        this.logger.debug('aca: the agent could not deliver the signal; stopping the execution', { id, err: (err as Error).message });
+      }
+    }
+    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
+      throw new NotImplementedError(`signal ${sig} cannot reach a Container Apps replica without its workload agent: Container Apps can only stop an execution`);
+    }
+    execution.stoppedBy ??= sig;
+    await this.api.stopExecution(jobNameOf(id), execution.name);
+    execution.handle?.wake();
+  }
+
+  async remove(id: string): Promise<void> {
+    // A removed container's agent must not be served any more, whatever Azure says below.
+    this.agents.revoke(id);
+    try {
+      // ACA stops the job's running executions with it.
+      await this.api.deleteJob(jobNameOf(id));
+    } catch (err) {
+      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
+    }
+    this.executions.get(id)?.handle?.wake();
+    this.executions.delete(id);
+  }
+
+  exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
+    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the Container Apps backend: the workload agent has no terminal allocator'));
+    return this.session(id, 'exec').then((s) => s.exec(spec));
+  }
+
+  async statPath(id: string, path: string): Promise<PathStat> {
+    return (await this.session(id, 'copy')).statPath(path);
+  }
+
+  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+    return (await this.session(id, 'copy')).getArchive(path);
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
+  }
+
+  list(): Promise<ManagedWorkload[]> {
+    return this.inventory.list();
+  }
+
+  async reattach(id: string, opts: { logsSince?: Date }): Promise<WorkloadProcess | undefined> {
+    const execution = await this.runningExecution(id);
+    if (!execution) return undefined;
+    const from = opts.logsSince ?? new Date(Date.now() - LOG_CLOCK_SKEW_MS);
+    return this.follow(id, execution.name, { openStdin: false, logsFrom: from }).process;
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.following) handle.stop();
+  }
+
+  private follow(id: string, name: string, opts: { openStdin: boolean; logsFrom: Date }): ExecutionHandle {
+    const state: ExecutionState = { name, finished: false };
+    this.executions.set(id, state);
+    state.handle = executionProcess({
+      api: this.api,
+      containerId: id,
+      job: jobNameOf(id),
+      execution: name,
+      logsFrom: opts.logsFrom,
+      poll: this.options.pollIntervalMs,
+      logger: this.logger,
+      agents: this.options.agent ? this.agents : undefined,
+      openStdin: opts.openStdin,
+      stoppedBy: () => state.stoppedBy,
+      onFinished: () => {
+        state.finished = true;
+        this.following.delete(handle);
+      },
+    });
+    const handle = state.handle;
+    this.following.add(handle);
+    return handle;
+  }
+
+  /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
+  private async runningExecution(id: string): Promise<ExecutionState | undefined> {
+    const known = this.executions.get(id);
+    if (known) return known.finished ? undefined : known;
+    const latest = await this.inventory.latestExecution(jobNameOf(id));
+    if (!latest || isFinished(latest)) return undefined;
+    const state: ExecutionState = { name: latest.name, finished: false };
+    this.executions.set(id, state);
+    return state;
+  }
+
+  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
+    if (!this.options.agent) {
+      throw new NotImplementedError(`${purpose} is not available: this Container Apps backend runs replicas without the workload agent (option agent: false)`);
+    }
+    if (!(await this.runningExecution(id))) {
+      throw new NotImplementedError(purpose === 'copy'
+        ? 'the container has no running replica to copy through: on Container Apps, docker cp works while the container runs'
+        : 'the container has no running Container Apps execution to exec in');
+    }
+    return this.agents.session(id, AGENT_WAIT_MS);
+  }
+}

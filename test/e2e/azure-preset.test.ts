@@ -1,0 +1,56 @@
+/**
+ * `sockerless daemon --preset azure-sim`: no config file; the Azure simulator runs in the daemon (HTTPS, with the
+ * certificate it made; the backend trusts its CA through the simulator directory) and Container Apps is the
+ * default backend. Driven by the real docker CLI; what reached the cloud is read back over ARM.
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { eventually, startPresetDaemon, type PresetDaemon } from '../support/aws';
+import { buildBusyboxImageArchive } from '../support/images';
+
+let d: PresetDaemon;
+beforeAll(async () => {
+  d = await startPresetDaemon({ preset: 'azure-sim' });
+  const archive = await buildBusyboxImageArchive(join(d.dir, 'image'));
+  await d.ok(['load', '-i', archive]);
+}, 180_000);
+afterAll(async () => { await d?.dispose(); });
+
+function armGet(url: string, ca?: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...(ca ? { ca } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the daemon prints the https endpoint and its CA file; a client that does not trust it is refused', async () => {
+  expect(d.output()).toMatch(/^AZURE simulator: https:\/\/127\.0\.0\.1:\d+/m);
+  const caFile = /simulator CA file \(trust it\): (\S+)/.exec(d.output())?.[1];
+  expect(caFile).toBeDefined();
+  await expect(armGet(`${d.simulatorEndpoint()}/subscriptions?api-version=2022-12-01`)).rejects.toThrow(/self[- ]signed certificate/);
+});
+
+test('docker run --rm, an exit code, logs and exec through Container Apps on the in-daemon simulator', async () => {
+  expect(await d.ok(['run', '--rm', 'busybox', 'echo', 'hi'], { timeoutMs: 120_000 })).toBe('hi');
+  expect((await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3'])).code).toBe(3);
+  const id = await d.ok(['run', '-d', '--label', 'team=blue', 'busybox', 'sh', '-c', 'echo up; sleep 600']);
+  const out = await eventually('exec through the agent', async () => {
+    const r = await d.docker(['exec', id, 'echo', 'inside']);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  });
+  expect(out).toBe('inside');
+  expect(await d.ok(['logs', id])).toBe('up');
+  // The job, read over ARM with the simulator's CA trusted, carries the container's identity.
+  const caFile = /simulator CA file \(trust it\): (\S+)/.exec(d.output())![1];
+  const sub = '00000000-0000-0000-0000-00000000aca0';
+  const jobs = await armGet(`${d.simulatorEndpoint()}/subscriptions/${sub}/resourceGroups/sockerless/providers/Microsoft.App/jobs?api-version=2025-07-01`, readFileSync(caFile, 'utf8'));
+  expect(jobs.body.value.map((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'])).toEqual([id]);
+  await d.ok(['rm', '-f', id]);
+  expect(await d.ok(['ps', '-aq'])).toBe('');
+});
