@@ -12,6 +12,8 @@ const IMPLIED: PluginEntry[] = [
   // HEALTHCHECK and restart policies, hooks on the container lifecycle.
   'health',
   'restart-policy',
+  // Docker's resource limits and security settings (HostConfig's Memory, CapAdd, ...), a hook on the lifecycle too.
+  'confinement',
   // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
   'malloc-tune',
 ];

@@ -16,8 +16,6 @@ import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
 import { validateCreateSettings } from './create-validation';
 import { consoleSizeOf } from './console-size';
-import { workloadSecurityOf } from './security-config';
-import { adaptResources, resourcesOf, validateResources } from './resources';
 import { transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
 
@@ -152,7 +150,6 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body, this.deps.logs);
-    validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
@@ -161,13 +158,11 @@ export class ContainerEngine {
     this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     this.networking.normalizeLinks(hostConfig, name);
-    adaptResources(hostConfig);
+    this.deps.lifecycle.createHostConfig(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
     this.networking.validatePortBindings(hostConfig);
-    // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
-    workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
@@ -263,23 +258,10 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(this.backendOf(c).stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
-      resources: resourcesOf(c.hostConfig),
       network: this.networking.workloadNetwork(c, starting),
-      security: this.securityOf(c),
+      // Resource limits and confinement (the `confinement` plugin's, by default).
+      ...this.deps.lifecycle.workloadSettings(c),
     };
-  }
-
-  /**
-   * The record's confinement. A namespace owner removed since create stays a name (the backend's start then
-   * fails on it); a record an older version accepted with values now refused gets Docker's defaults, the
-   * most confined choice, rather than a container that can no longer be started or removed.
-   */
-  private securityOf(c: ContainerRecord): WorkloadSpec['security'] {
-    try {
-      return workloadSecurityOf(c.hostConfig, (ref) => { try { return this.find(ref).id; } catch { return ref; } });
-    } catch {
-      return undefined;
-    }
   }
 
   async save(c: ContainerRecord): Promise<void> {
