@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BackendConfigError, createRootLogger, loadConfigFile, loadPluginEntry, PluginHost, provideRootServices, validateBackendInstances,
+  BackendConfigError, createRootLogger, loadConfigFile, loadPluginEntry, PluginHost, provideRootServices, validateBackendInstances, withImpliedPlugins,
 } from '@sockerless/core';
 
 /**
@@ -14,7 +14,9 @@ import {
  */
 export async function checkConfigFile(file: string): Promise<{ file: string; pluginIds: string[] }> {
   const loaded = await loadConfigFile(file);
-  const plugins = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
+  // With the plugins the boot adds (core/src/config/implied-plugins.ts), such as `simulators`, which a sim-* plugin contributes to.
+  const configured = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
+  const plugins = await withImpliedPlugins(configured, loaded.file, loaded.dir);
   const home = mkdtempSync(join(tmpdir(), 'sockerless-config-check-'));
   // Warnings only: a check prints its verdict, not the plugins' boot chatter.
   const logger = createRootLogger(process.env.SOCKERLESS_LOG_LEVEL ?? 'warn');
@@ -33,5 +35,5 @@ export async function checkConfigFile(file: string): Promise<{ file: string; plu
     await host.shutdown();
     rmSync(home, { recursive: true, force: true });
   }
-  return { file: loaded.file, pluginIds: plugins.map((p) => p.plugin.id) };
+  return { file: loaded.file, pluginIds: configured.map((p) => p.plugin.id) };
 }

@@ -1,6 +1,7 @@
 export { startDaemon, type DaemonOptions, type RunningDaemon } from './daemon';
 export { PluginHost } from './host/plugin-host';
 export { loadPluginEntry, pluginPackageCandidates, PluginLoadError } from './host/plugin-loader';
+export { withImpliedPlugins } from './config/implied-plugins';
 export { defaultConfigFile, loadConfigFile, ConfigError } from './config/load-config';
 // What `sockerless config check` runs of the boot without booting, and what `sockerless status` reads.
 export { provideRootServices } from './host/root-services';

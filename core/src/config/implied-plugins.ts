@@ -14,6 +14,8 @@ const IMPLIED: PluginEntry[] = [
   'restart-policy',
   // Docker's resource limits and security settings (HostConfig's Memory, CapAdd, ...), a hook on the lifecycle too.
   'confinement',
+  // Runs the cloud simulators other plugins register (sim-aws, ...) and owns their extension point.
+  'simulators',
   // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
   'malloc-tune',
 ];

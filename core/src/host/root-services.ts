@@ -2,7 +2,6 @@ import { WorkloadAgentServer } from '@sockerless/agent';
 import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import type { Core } from '../core-services';
 import { backendCatalogOf, containersServiceOf } from '../plugin-services';
-import { SimulatorHost } from '../simulators';
 import type { PluginHost } from './plugin-host';
 import { CoreEventsBus, CoreMetrics } from './services';
 import { CoreTracer } from './tracing';
@@ -26,9 +25,6 @@ export function provideRootServices(host: PluginHost, opts: {
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
   host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
-  // Provided before init so backend plugins can depend on it; it answers once the simulators are started.
-  const simulators = new SimulatorHost();
-  host.provideRootService(coreServices.simulators, simulators);
   // The workload agents' server (@sockerless/agent): nothing listens until a backend asks for a grant or a
   // session, so a daemon without cloud backends opens no extra port.
   const agent = loaded.config.agent;
@@ -38,5 +34,5 @@ export function provideRootServices(host: PluginHost, opts: {
   const requestListeners = new Set<() => void>();
   host.provideRootService(coreServices.requests, { onRequest: (l) => { requestListeners.add(l); return () => requestListeners.delete(l); } });
   const requestCame = () => { for (const l of requestListeners) l(); };
-  return { events, metrics, tracer, simulators, agents, requestCame };
+  return { events, metrics, tracer, agents, requestCame };
 }

@@ -67,3 +67,12 @@ test('each API request reaches the request-activity listeners, until one stops l
   await (await fetch(url)).text();
   expect(seen).toBe(2);
 });
+
+test('a config without simulators boots with it (the owner of the simulator point, answering /internal/simulators), once when it names it', async () => {
+  const implied = await boot(['store-sqlite']);
+  expect(pluginIds(implied)).toContain('simulators');
+  expect(await (await fetch(apiUrl(implied, '/internal/simulators'))).json()).toEqual([]);
+  await implied.close();
+  const named = await boot(['store-sqlite', 'simulators']);
+  expect(pluginIds(named).filter((id) => id === 'simulators')).toHaveLength(1);
+});
