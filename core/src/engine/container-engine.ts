@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
@@ -123,10 +122,6 @@ export class ContainerEngine {
     let io = this.io.get(id);
     if (!io) this.io.set(id, (io = new ContainerIO(this.deps.logs.open(id))));
     return io;
-  }
-
-  containerDir(id: string): string {
-    return join(this.deps.home, 'containers', id);
   }
 
   backendOf(c: ContainerRecord): BackendInstance {
@@ -318,9 +313,9 @@ export class ContainerEngine {
     this.byName.delete(c.name);
     await this.networking.removed(c);
     const io = this.io.get(c.id);
-    io?.log.destroy();
+    // The log driver's files of the container go with its log (logs-local: `<home>/containers/<id>`).
+    (io?.log ?? this.deps.logs.open(c.id)).destroy();
     this.io.delete(c.id);
-    rmSync(this.containerDir(c.id), { recursive: true, force: true });
     if (removeVolumes) await this.deps.volumes.removeAnonymous(c.mounts);
     this.emit(c, 'destroy');
   }
