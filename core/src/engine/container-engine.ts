@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import {
-  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
+  Collection, ConflictError, InvalidArgumentError, newObjectId, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
   type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
@@ -10,7 +10,7 @@ import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, VolumeAccess } from './engine-deps';
-import { newId, randomName, validateContainerName } from './ids';
+import { randomName, validateContainerName } from './ids';
 import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
 import { validateCreateSettings } from './create-validation';
@@ -148,7 +148,7 @@ export class ContainerEngine {
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
-    const id = newId();
+    const id = newObjectId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
