@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import {
   Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, newObjectId, NotFoundError, NotImplementedError,
   type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
-  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUser,
+  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUsage, type VolumeUser,
 } from '@sockerless/sdk';
 import { mountPointOf, parseMounts, volumesFromMounts } from './mount-specs';
 import { volumeSubpath } from './volume-subpath';
@@ -212,6 +212,12 @@ export class VolumeService implements VolumeStore {
   /** Ids of the containers (any state) that mount the volume. */
   usedBy(name: string): string[] {
     return this.containers.all().filter((c) => c.mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
+  }
+
+  async usage(): Promise<VolumeUsage[]> {
+    return Promise.all(this.list().Volumes.map(async (v) => ({
+      ...v, UsageData: { Size: await this.drivers.get(v.Driver)?.size(v.Name) ?? -1, RefCount: this.usedBy(v.Name).length },
+    })));
   }
 
   /** `force` only forgives a missing volume, as in Docker; a volume in use is never removed. */
