@@ -21,9 +21,7 @@ export async function checkConfigFile(file: string): Promise<{ file: string; plu
   // Warnings only: a check prints its verdict, not the plugins' boot chatter.
   const logger = createRootLogger(process.env.SOCKERLESS_LOG_LEVEL ?? 'warn');
   const host = new PluginHost({ home, configFile: loaded.file, configDir: loaded.dir }, logger);
-  const { agents } = provideRootServices(host, {
-    home, logger, loaded, requireCore: () => { throw new Error('the core does not boot during a config check'); },
-  });
+  provideRootServices(host, { logger, loaded, requireCore: () => { throw new Error('the core does not boot during a config check'); } });
   try {
     host.register(plugins);
     await host.initAll();
@@ -31,7 +29,6 @@ export async function checkConfigFile(file: string): Promise<{ file: string; plu
     const wanted = loaded.config.defaultBackend;
     if (wanted && !backends.some((b) => b.name === wanted)) throw new BackendConfigError(`defaultBackend '${wanted}' is not a configured backend`);
   } finally {
-    await agents.close();
     await host.shutdown();
     rmSync(home, { recursive: true, force: true });
   }

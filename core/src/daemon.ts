@@ -84,7 +84,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  const { events, metrics, tracer, agents, requestCame } = provideRootServices(host, { home, logger, loaded, requireCore });
+  const { events, metrics, tracer, requestCame } = provideRootServices(host, { logger, loaded, requireCore });
   const counters = uncaughtCounters(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
@@ -102,7 +102,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   events.attachStore(store);
   // What the core does not own, released after it: backends may still talk to a simulator while they close.
   const releaseHost = async () => {
-    await agents.close();
     await host.shutdown();
   };
   try {

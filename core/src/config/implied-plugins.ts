@@ -16,6 +16,8 @@ const IMPLIED: PluginEntry[] = [
   'confinement',
   // Runs the cloud simulators other plugins register (sim-aws, ...) and owns their extension point.
   'simulators',
+  // The workload agents' server the cloud backends hand out (coreServices.agents): nothing listens until asked.
+  'agent-server',
   // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
   'malloc-tune',
 ];

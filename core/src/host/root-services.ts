@@ -1,4 +1,3 @@
-import { WorkloadAgentServer } from '@sockerless/agent';
 import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import type { Core } from '../core-services';
 import { backendCatalogOf, containersServiceOf } from '../plugin-services';
@@ -11,9 +10,9 @@ import { CoreTracer } from './tracing';
  * boot and `sockerless config check` both use it, so a check runs the plugins' inits exactly as a boot would.
  */
 export function provideRootServices(host: PluginHost, opts: {
-  home: string; logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core;
+  logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core;
 }) {
-  const { home, logger, loaded, requireCore } = opts;
+  const { logger, loaded, requireCore } = opts;
   const events = new CoreEventsBus(logger);
   host.provideRootService(coreServices.events, events);
   const metrics = new CoreMetrics();
@@ -25,14 +24,9 @@ export function provideRootServices(host: PluginHost, opts: {
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
   host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
-  // The workload agents' server (@sockerless/agent): nothing listens until a backend asks for a grant or a
-  // session, so a daemon without cloud backends opens no extra port.
-  const agent = loaded.config.agent;
-  const agents = new WorkloadAgentServer({ home, logger: logger.child({ component: 'agents' }), listen: agent?.listen, advertise: agent?.advertise });
-  host.provideRootService(coreServices.agents, agents);
   // Each API request calls these, for plugins that act once the daemon is quiet (malloc-tune).
   const requestListeners = new Set<() => void>();
   host.provideRootService(coreServices.requests, { onRequest: (l) => { requestListeners.add(l); return () => requestListeners.delete(l); } });
   const requestCame = () => { for (const l of requestListeners) l(); };
-  return { events, metrics, tracer, agents, requestCame };
+  return { events, metrics, tracer, requestCame };
 }

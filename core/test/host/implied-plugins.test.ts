@@ -76,3 +76,20 @@ test('a config without simulators boots with it (the owner of the simulator poin
   const named = await boot(['store-sqlite', 'simulators']);
   expect(pluginIds(named).filter((id) => id === 'simulators')).toHaveLength(1);
 });
+
+test('a config without agent-server boots with it, which provides coreServices.agents to the plugins that depend on it, once when named', async () => {
+  let agents: unknown;
+  const user = definePlugin({
+    id: 'agents-user',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({ deps: { agents: coreServices.agents }, init(deps) { agents = deps.agents; } });
+    },
+  });
+  const implied = await boot(['store-sqlite', user]);
+  expect(pluginIds(implied).indexOf('agent-server')).toBeLessThan(pluginIds(implied).indexOf('agents-user'));
+  expect(typeof (agents as { grant?: unknown }).grant).toBe('function');
+  await implied.close();
+  const named = await boot(['store-sqlite', 'agent-server']);
+  expect(pluginIds(named).filter((id) => id === 'agent-server')).toHaveLength(1);
+});
