@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { LifecycleContainer, LifecycleContext, LifecycleHook, WorkloadSpec } from '@sockerless/sdk';
-import { adaptResources, mergeResourceUpdate, resourcesOf, validateResources } from './resources';
+import { adaptResources, mergeResourceUpdate, resourcesOf, validateResources, validateUlimits } from './resources';
 import { workloadSecurityOf } from './security-config';
 
 /**
@@ -15,6 +15,7 @@ export class ConfinementHook implements LifecycleHook {
   validateCreate(body: { HostConfig?: Record<string, unknown> | null }): void {
     const hostConfig = body.HostConfig ?? {};
     validateResources(hostConfig);
+    validateUlimits(hostConfig.Ulimits);
     // dockerd answers an unknown container of a namespace mode (`--pid container:x`) with a 400 here.
     workloadSecurityOf(hostConfig, (ref) => this.ctx.find(ref).id);
   }
