@@ -27,8 +27,6 @@ import { registerBuildRoutes } from './docker-api/build';
 import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { registerStatusRoute } from './management/status-route';
-import type { BootStep } from './host/boot-timings';
 
 export interface CoreInput {
   home: string;
@@ -41,8 +39,6 @@ export interface CoreInput {
   metrics: CoreMetrics;
   /** The config's and the command line's `bip` and default address pools (the networks plugin fills in Docker's). */
   addressing?: Partial<NetworkAddressing>;
-  /** The boot's timings, for `GET /internal/status`. */
-  bootTimings?: () => BootStep;
   /** A span per API request when a tracing plugin is configured. */
   tracer?: Tracer;
 }
@@ -169,7 +165,6 @@ export async function buildCore(input: CoreInput) {
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
         return cid === undefined || admission.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
       });
-      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.visible(), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();

@@ -84,7 +84,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  const { events, metrics, tracer, requestCame } = provideRootServices(host, { logger, loaded, requireCore });
+  const { events, metrics, tracer, requestCame } = provideRootServices(host, { logger, loaded, requireCore, boot: () => timings.finished() });
   const counters = uncaughtCounters(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
@@ -111,7 +111,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     const addressing = { ...loaded.config.networks, ...opts.networks };
     core = await timings.step('core', () => buildCore({
       home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
-      bootTimings: () => timings.root, tracer,
+      tracer,
     }));
   } catch (err) {
     await releaseHost();

@@ -106,7 +106,22 @@ export interface BackendCatalog {
   has(name: string): boolean;
   /** Asks the driver (`available()`); a driver that does not say is available. */
   isAvailable(name: string): boolean;
+  /** The instance a container goes to when no admission controller picks one (`defaultBackend`, else the first). */
+  defaultBackend(): string | undefined;
   schedulers(): string[];
+}
+
+/** One step of the boot and the steps inside it, as `sockerless status` prints them (avvio's plugin tree). */
+export interface BootStep {
+  name: string;
+  ms: number;
+  children: BootStep[];
+}
+
+/** How long each part of the boot took: the config, each plugin's init and start hook, the backends, recovery. */
+export interface BootReport {
+  /** The boot's tree once it has finished; undefined while the daemon is still booting (or for a config check). */
+  tree(): BootStep | undefined;
 }
 
 /**
@@ -157,4 +172,5 @@ export const coreServices = {
   /** Usable from a backend driver factory's `create` on. */
   simulators: createServiceRef<SimulatorDirectory>({ id: 'core.simulators' }),
   requests: createServiceRef<RequestActivity>({ id: 'core.requests' }),
+  boot: createServiceRef<BootReport>({ id: 'core.boot' }),
 } as const;

@@ -18,6 +18,8 @@ const IMPLIED: PluginEntry[] = [
   'simulators',
   // The workload agents' server the cloud backends hand out (coreServices.agents): nothing listens until asked.
   'agent-server',
+  // `GET /internal/status`, which `sockerless status` prints: backends, containers per state, the boot's tree.
+  'status',
   // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
   'malloc-tune',
 ];

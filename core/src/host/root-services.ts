@@ -1,4 +1,4 @@
-import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, type BootStep, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import type { Core } from '../core-services';
 import { backendCatalogOf, containersServiceOf } from '../plugin-services';
 import type { PluginHost } from './plugin-host';
@@ -10,7 +10,7 @@ import { CoreTracer } from './tracing';
  * boot and `sockerless config check` both use it, so a check runs the plugins' inits exactly as a boot would.
  */
 export function provideRootServices(host: PluginHost, opts: {
-  logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core;
+  logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core; boot?: () => BootStep | undefined;
 }) {
   const { logger, loaded, requireCore } = opts;
   const events = new CoreEventsBus(logger);
@@ -24,6 +24,7 @@ export function provideRootServices(host: PluginHost, opts: {
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
   host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
+  host.provideRootService(coreServices.boot, { tree: () => opts.boot?.() });
   // Each API request calls these, for plugins that act once the daemon is quiet (malloc-tune).
   const requestListeners = new Set<() => void>();
   host.provideRootService(coreServices.requests, { onRequest: (l) => { requestListeners.add(l); return () => requestListeners.delete(l); } });

@@ -93,3 +93,15 @@ test('a config without agent-server boots with it, which provides coreServices.a
   const named = await boot(['store-sqlite', 'agent-server']);
   expect(pluginIds(named).filter((id) => id === 'agent-server')).toHaveLength(1);
 });
+
+test('a config without status boots with it, which answers /internal/status from the core\'s services, once when it names it', async () => {
+  const implied = await boot(['store-sqlite', 'backend-local']);
+  expect(pluginIds(implied)).toContain('status');
+  const status = await (await fetch(apiUrl(implied, '/internal/status'))).json() as { backends: unknown[]; containers: unknown; boot?: { name: string } };
+  expect(status.backends).toEqual([{ name: 'local', kind: 'local', available: true, default: true }]);
+  expect(status.containers).toEqual({ total: 0, byState: {} });
+  expect(status.boot?.name).toBe('boot');
+  await implied.close();
+  const named = await boot(['store-sqlite', 'status']);
+  expect(pluginIds(named).filter((id) => id === 'status')).toHaveLength(1);
+});
