@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { detached, type CiCoordinator, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
@@ -136,6 +136,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
   // events), then let backends and plugins release what they hold.
   const teardown = async () => {
+    // CI coordinators first: none may create a runner on an engine that is closing.
+    for (const c of [...host.registries.ciCoordinators].reverse()) {
+      await c.stop().catch((err: Error) => logger.warn('CI coordinator stop failed', { coordinator: c.name, err: err.message }));
+    }
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
@@ -156,6 +160,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     }
     await booted;
     timings.finish();
+    await startCiCoordinators(host.registries.ciCoordinators, logger);
   } catch (err) {
     await teardown();
     throw err;
@@ -167,4 +172,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= teardown().then(uninstallGuard));
   return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
+}
+
+/**
+ * Once the daemon serves (recovery done, plugins ready, listeners open): a coordinator reconciles its records
+ * with the containers that survived, and a webhook can reach it. One that fails is logged; the daemon serves on.
+ */
+async function startCiCoordinators(coordinators: CiCoordinator[], logger: Logger): Promise<void> {
+  for (const c of coordinators) {
+    await c.start().catch((err: Error) => logger.error('CI coordinator failed to start', { coordinator: c.name, err: err.message }));
+  }
 }

@@ -40,10 +40,14 @@ export async function readBody(ctx: Context, limit = MAX_JSON_BODY_BYTES, tooLar
 
 /** Reads a JSON body; an empty body is `fallback`. Malformed JSON is a 400 in Docker's shape. */
 export async function readJson<T = Record<string, unknown>>(ctx: Context, fallback: T = {} as T): Promise<T> {
-  const raw = await readBody(ctx);
-  if (raw.length === 0 || raw.toString('utf8').trim() === '') return fallback;
+  return parseJsonBody((await readBody(ctx)).toString('utf8'), fallback);
+}
+
+/** A JSON body already read: `fallback` when empty or null, a 400 (InvalidArgument) when not JSON. */
+export function parseJsonBody<T = Record<string, unknown>>(text: string, fallback: T = {} as T): T {
+  if (text.trim() === '') return fallback;
   try {
-    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+    const parsed = JSON.parse(text) as unknown;
     if (parsed === null) return fallback;
     return parsed as T;
   } catch (err) {

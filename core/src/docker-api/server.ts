@@ -9,7 +9,7 @@ import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/s
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { answerThenClose, ATTACH_PATH, EXEC_START_PATH, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
-import { apiBefore, bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
+import { apiBefore, bearerOf, parseJsonBody, readBody, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
@@ -116,8 +116,9 @@ export function createApiApp(deps: ApiServerDeps): Koa {
 function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
   for (const route of routes) {
     router.register(route.path, [route.method], async (ctx: Context) => {
-      const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? await readJson(ctx) : undefined;
-      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body });
+      const raw = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (await readBody(ctx)).toString('utf8') : undefined;
+      const body = raw === undefined ? undefined : parseJsonBody(raw);
+      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body, rawBody: raw });
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);
       ctx.status = res.status ?? 200;
       ctx.body = res.body ?? '';
