@@ -3,37 +3,18 @@
  * two more are queued while it is down (their webhooks find nobody). After a restart every job completes
  * exactly once (the simulator counts how often each was handed to a runner) and no runner container is left.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eventually, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, type E2E } from '../support/e2e';
-import { ciGitHubConfig, freePort, githubSim, startGitHubSim, WEBHOOK_SECRET } from '../support/github-sim';
+import { eventually } from '../support/aws';
+import { startCiGitHub, type CiGitHubRig } from '../support/github-sim';
 
 jest.setTimeout(300_000);
 
 const BIG = ['self-hosted', 'linux', 'big'];
-let dir: string;
-let sim: SimulatorProcess;
-let gh: ReturnType<typeof githubSim>;
-let e: E2E;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-ci-github-kill-'));
-  sim = await startGitHubSim(dir);
-  gh = githubSim(sim.endpoint);
-  const port = await freePort();
-  await gh.hook(`http://127.0.0.1:${port}/internal/ci/github/webhook`, WEBHOOK_SECRET);
-  e = await startE2E({ config: await ciGitHubConfig(dir, sim.endpoint, { pollMs: 2_000 }), args: ['--listen', `tcp://127.0.0.1:${port}`] });
-}, 240_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) { unmountUnder(dir); rmSync(dir, { recursive: true, force: true }); }
-});
+let rig: CiGitHubRig;
+beforeAll(async () => { rig = await startCiGitHub('sockerless-ci-github-kill-', { pollMs: 2_000 }); }, 240_000);
+afterAll(async () => { await rig?.dispose(); });
 
 test('kill -9 in the middle of ten jobs, then a restart: every job completes exactly once, no runner container left', async () => {
+  const { gh, e } = rig;
   const jobs = await Promise.all(Array.from({ length: 10 }, (_, i) => gh.enqueue(BIG, `echo job ${i}; sleep 0.5`)));
   await eventually('some jobs done, some not', async () => {
     const done = (await gh.jobs()).filter((j) => j.status === 'completed').length;

@@ -5,37 +5,22 @@
  * reports. What is asserted is what GitHub and the daemon say: job conclusions, assignments, Docker events.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eventually, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, type E2E } from '../support/e2e';
-import { ciGitHubConfig, freePort, githubSim, mostAtOnce, runnerEvents, startGitHubSim, WEBHOOK_SECRET } from '../support/github-sim';
+import { eventually } from '../support/aws';
+import type { E2E } from '../support/e2e';
+import { mostAtOnce, runnerEvents, startCiGitHub, type CiGitHubRig } from '../support/github-sim';
 
 jest.setTimeout(240_000);
 
 const BIG = ['self-hosted', 'linux', 'big'];
-let dir: string;
-let sim: SimulatorProcess;
-let gh: ReturnType<typeof githubSim>;
+let rig: CiGitHubRig;
+let gh: CiGitHubRig['gh'];
 let e: E2E;
-let webhookUrl: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-ci-github-'));
-  sim = await startGitHubSim(dir);
-  gh = githubSim(sim.endpoint);
-  const port = await freePort();
-  webhookUrl = `http://127.0.0.1:${port}/internal/ci/github/webhook`;
-  await gh.hook(webhookUrl, WEBHOOK_SECRET);
-  e = await startE2E({ config: await ciGitHubConfig(dir, sim.endpoint, { pickupTimeoutMs: 5_000 }), args: ['--listen', `tcp://127.0.0.1:${port}`] });
+  rig = await startCiGitHub('sockerless-ci-github-', { pickupTimeoutMs: 5_000 });
+  ({ gh, e } = rig);
 }, 240_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) { unmountUnder(dir); rmSync(dir, { recursive: true, force: true }); }
-});
+afterAll(async () => { await rig?.dispose(); });
 
 const runnerContainers = async () => (await e.ok(['ps', '-aq', '--filter', 'label=com.sockerless.ci.coordinator=github'])).split('\n').filter(Boolean);
 const completed = (id: number) => eventually(`job ${id} completed`, async () => { const j = await gh.job(id); return j.status === 'completed' && j; });
@@ -93,10 +78,10 @@ test('the same webhook delivered twice starts one runner', async () => {
 test('a bad signature is refused with 401 and logged', async () => {
   const body = JSON.stringify({ action: 'queued', workflow_job: { id: 1, labels: BIG }, repository: { full_name: 'acme/app' } });
   const wrong = `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`;
-  const res = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-github-delivery': 'bad-1', 'x-hub-signature-256': wrong }, body });
+  const res = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-github-delivery': 'bad-1', 'x-hub-signature-256': wrong }, body });
   expect(res.status).toBe(401);
   expect(await res.json()).toEqual({ message: 'signature does not match' });
-  const unsigned = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job' }, body });
+  const unsigned = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job' }, body });
   expect(unsigned.status).toBe(401);
   await eventually('the refusal logged', async () => e.daemon.output().includes('GitHub webhook refused') && e.daemon.output().includes('bad-1'));
 });
@@ -117,7 +102,10 @@ test('a job cancelled before pickup removes its runner; a runner that never pick
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(4_000);
     expect(e.daemon.output()).toContain('never picked up a job');
     await gh.cancel(stuck.id);
-    await eventually('no runner container left', async () => (await runnerContainers()).length === 0);
+    await eventually('no runner container left', async () => (await runnerContainers()).length === 0, 20_000).catch(async (err: Error) => {
+      const status = await e.docker(['ps', '-a', '--filter', 'label=com.sockerless.ci.coordinator=github']);
+      throw new Error(`${err.message}\n${status.stdout}\n${e.daemon.output().slice(-4000)}`);
+    });
   } finally {
     events.close();
   }

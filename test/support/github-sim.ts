@@ -2,12 +2,15 @@
  * The GitHub side of the CI tests: the GitHub simulator as its own process (so it outlives a killed daemon),
  * its admin routes, a daemon config with ci-github pointed at it, and the daemon's event stream.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STAND_IN_RUNNER_COMMAND } from '../../plugins/sim-github/src/stand-in-runner';
 import { startSimulatorProcess, type SimulatorProcess } from './aws';
+import { unmountUnder } from './daemon';
+import { startE2E, type E2E } from './e2e';
 
 export interface SimJob {
   id: number; status: string; conclusion: string | null; labels: string[]; runner_name: string | null; assignments: number; exit_code: number | null; log: string | null;
@@ -128,4 +131,36 @@ export function mostAtOnce(events: DockerEvent[]): number {
     if (e.Action === 'destroy') now -= 1;
   }
   return most;
+}
+
+export interface CiGitHubRig {
+  dir: string;
+  sim: SimulatorProcess;
+  gh: ReturnType<typeof githubSim>;
+  e: E2E;
+  /** The daemon's webhook route on its TCP listener. */
+  webhookUrl: string;
+  dispose(): Promise<void>;
+}
+
+/** The simulator process, its hook pointed at a daemon with ci-github (TCP listener for the webhooks) and busybox. */
+export async function startCiGitHub(prefix: string, extra: Parameters<typeof ciGitHubConfig>[2] = {}): Promise<CiGitHubRig> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const sim = await startGitHubSim(dir);
+  const gh = githubSim(sim.endpoint);
+  const port = await freePort();
+  const webhookUrl = `http://127.0.0.1:${port}/internal/ci/github/webhook`;
+  await gh.hook(webhookUrl, WEBHOOK_SECRET);
+  const e = await startE2E({ config: await ciGitHubConfig(dir, sim.endpoint, extra), args: ['--listen', `tcp://127.0.0.1:${port}`] });
+  // The first container start of a daemon waits for its live-restore monitor to be compiled: not a runner's latency.
+  await e.ok(['run', '--rm', 'busybox:latest', 'true']);
+  return {
+    dir, sim, gh, e, webhookUrl,
+    async dispose() {
+      await e.dispose();
+      await sim.stop();
+      unmountUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

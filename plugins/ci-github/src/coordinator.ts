@@ -47,6 +47,8 @@ export class GitHubCoordinator implements CiCoordinator {
   private readonly started: Promise<void>;
   private markStarted!: () => void;
   private stopped = false;
+  /** When each queued job's state was last asked of GitHub by the reaper. */
+  private readonly checkedAt = new Map<number, number>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.started = new Promise((resolve) => { this.markStarted = resolve; });
@@ -58,6 +60,8 @@ export class GitHubCoordinator implements CiCoordinator {
       if (!pools.get(g.pool)) throw new Error(`ci-github: runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
     }
     this.api = await this.deps.api();
+    // Credentials and the runner scope are checked now (an installation token bought), not at the first job.
+    await this.api.runners().catch((err: Error) => logger.error('GitHub refused the coordinator\'s credentials or runner scope; jobs will not get runners until it accepts them', { err: err.message }));
     this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger);
     await ledger.load();
     await this.serial(() => this.recover());
@@ -81,10 +85,14 @@ export class GitHubCoordinator implements CiCoordinator {
     await this.chain.catch(() => undefined);
   }
 
-  /** The webhook's and the poller's entry; resolves once the job's record (and any launch) is durable. */
+  /**
+   * The webhook's and the poller's entry. Resolves once the change is recorded (durable): a webhook is
+   * answered within GitHub's 10 s whatever else is going on; acting on it (launch, retire) follows in the queue.
+   */
   async onWorkflowJob(ev: WorkflowJobEvent): Promise<void> {
     await this.started;
-    await this.serial(() => this.apply(ev));
+    const group = await this.record(ev);
+    if (group) detached(this.deps.logger, { on: 'workflow_job', job: ev.id, action: ev.action }, this.serial(() => this.act(ev, group)));
   }
 
   status() {
@@ -110,26 +118,35 @@ export class GitHubCoordinator implements CiCoordinator {
     })?.[0];
   }
 
-  private async apply(ev: WorkflowJobEvent): Promise<void> {
+  /**
+   * Records what GitHub said of a job; answers the job's group when something changed. The check and the
+   * in-memory update are synchronous, so two deliveries of one job cannot both pass it.
+   */
+  private async record(ev: WorkflowJobEvent): Promise<string | undefined> {
     const { ledger, logger } = this.deps;
     const known = ledger.jobs.get(ev.id);
     const group = known?.group ?? this.groupFor(ev.labels);
-    if (!group) { logger.debug('job matches no runner group', { job: ev.id, labels: ev.labels }); return; }
+    if (!group) { logger.debug('job matches no runner group', { job: ev.id, labels: ev.labels }); return undefined; }
     if (ev.action === 'queued') {
-      if (known) { logger.info('job already known; no second runner', { job: ev.id, status: known.status }); return; }
+      if (known) { logger.info('job already known; no second runner', { job: ev.id, status: known.status }); return undefined; }
       await ledger.putJob({ id: jobKey(ev.id), kind: 'job', jobId: ev.id, repo: ev.repo, labels: ev.labels, group, status: 'queued', runnersLaunched: 0, seenAt: Date.now() });
-    } else if (ev.action === 'in_progress' || ev.action === 'completed') {
-      const job: JobRecord = known ?? { id: jobKey(ev.id), kind: 'job', jobId: ev.id, repo: ev.repo, labels: ev.labels, group, status: 'queued', runnersLaunched: 0, seenAt: Date.now() };
-      if (job.status === 'completed') return;
-      job.status = ev.action;
-      if (ev.action === 'completed') job.completedAt = Date.now();
-      await ledger.putJob(job);
-      const runner = ev.runnerName ? ledger.runners.get(ev.runnerName) : undefined;
-      if (runner && ev.action === 'in_progress') { runner.state = 'busy'; await ledger.putRunner(runner); }
-      if (runner && ev.action === 'completed') await this.runners!.retire(runner, true);
-    } else {
-      return;
+      return group;
     }
+    if (ev.action !== 'in_progress' && ev.action !== 'completed') return undefined;
+    const job: JobRecord = known ?? { id: jobKey(ev.id), kind: 'job', jobId: ev.id, repo: ev.repo, labels: ev.labels, group, status: 'queued', runnersLaunched: 0, seenAt: Date.now() };
+    if (job.status === 'completed' || job.status === ev.action) return undefined;
+    job.status = ev.action;
+    if (ev.action === 'completed') job.completedAt = Date.now();
+    await ledger.putJob(job);
+    return group;
+  }
+
+  /** In the queue: the runner that took the job is busy, or goes with it; then the group is reconciled. */
+  private async act(ev: WorkflowJobEvent, group: string): Promise<void> {
+    const { ledger } = this.deps;
+    const runner = ev.runnerName ? ledger.runners.get(ev.runnerName) : undefined;
+    if (runner && ev.action === 'in_progress') { runner.state = 'busy'; await ledger.putRunner(runner); }
+    if (runner && ev.action === 'completed') await this.runners!.retire(runner, true);
     await this.reconcile(group);
   }
 
@@ -232,6 +249,15 @@ export class GitHubCoordinator implements CiCoordinator {
       if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
         logger.warn('runner never picked up a job; reaped', { runner: r.name, waitedMs: Date.now() - r.startedAt });
         await this.runners!.retire(r, false);
+      }
+    }
+    // A job queued that long may have been cancelled with the webhook lost: GitHub is asked before another runner.
+    for (const job of [...ledger.jobs.values()]) {
+      if (job.status !== 'queued' || Date.now() - (this.checkedAt.get(job.jobId) ?? job.seenAt) < options.pickupTimeoutMs) continue;
+      this.checkedAt.set(job.jobId, Date.now());
+      const now = await this.api!.job(job.repo, job.jobId).catch(() => undefined);
+      if (now && now.status !== 'queued' && (await this.record({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName }))) {
+        await this.act({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName }, job.group);
       }
     }
     for (const group of Object.keys(options.runnerGroups)) await this.reconcile(group);
