@@ -62,7 +62,10 @@ export class GitHubCoordinator implements CiCoordinator {
     this.api = await this.deps.api();
     // Credentials and the runner scope are checked now (an installation token bought), not at the first job.
     await this.api.runners().catch((err: Error) => logger.error('GitHub refused the coordinator\'s credentials or runner scope; jobs will not get runners until it accepts them', { err: err.message }));
-    this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger);
+    this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger, (runner) => this.serial(async () => {
+      await ledger.dropRunner(runner.name);
+      await this.reconcile(runner.group);
+    }));
     await ledger.load();
     await this.serial(() => this.recover());
     this.unsubscribe = this.deps.events.subscribe((ev) => this.onEvent(ev));
@@ -155,7 +158,7 @@ export class GitHubCoordinator implements CiCoordinator {
     const { ledger } = this.deps;
     const group: RunnerGroup = this.deps.options.runnerGroups[groupName];
     const queued = ledger.queuedOf(groupName);
-    const idle = ledger.runnersOf(groupName).filter((r) => r.state !== 'busy');
+    const idle = ledger.runnersOf(groupName).filter((r) => r.state !== 'busy' && r.state !== 'removing');
     let missing = queued.length - idle.length;
     for (const job of queued) {
       if (missing <= 0 || ledger.runnersOf(groupName).length >= group.maxRunners) break;
@@ -193,9 +196,7 @@ export class GitHubCoordinator implements CiCoordinator {
     const name = ev.Actor.Attributes.name;
     detached(this.deps.logger, { on: 'runner exit', runner: name }, this.serial(async () => {
       const runner = this.deps.ledger.runners.get(name);
-      if (!runner) return;
-      await this.runners!.retire(runner, true);
-      await this.reconcile(runner.group);
+      if (runner) await this.runners!.retire(runner, true);
     }));
   }
 
@@ -206,13 +207,18 @@ export class GitHubCoordinator implements CiCoordinator {
     for (const runner of [...ledger.runners.values()]) {
       const c = own.get(runner.name);
       own.delete(runner.name);
-      if (runner.state === 'starting' && c && c.status === 'created') {
+      if (runner.state === 'removing') {
+        await this.runners!.removeContainer(runner);
+        await ledger.dropRunner(runner.name);
+      } else if (c?.status === 'created') {
+        // Made before the crash, never started (or waiting for a pool slot): it starts now.
+        runner.state = 'starting';
         detached(logger, { on: 'runner start', runner: runner.name }, this.startRunner(runner, c.id));
-      } else if (runner.state === 'starting' && c?.running) {
-        // Started before the crash, recorded as starting: it waits for a job from now on.
-        Object.assign(runner, { state: 'waiting', startedAt: Date.now() });
+      } else if (c?.running) {
+        // Its runner outlived the daemon (live-restore): it waits for a job, or runs one (GitHub says which).
+        if (runner.state !== 'busy') Object.assign(runner, { state: 'waiting', startedAt: runner.startedAt ?? Date.now() });
         await ledger.putRunner(runner);
-      } else if (runner.state === 'registering' || !c || !c.running) {
+      } else {
         logger.info('runner not running after restart; removed', { runner: runner.name, state: runner.state, container: c?.status ?? 'none' });
         await this.runners!.retire(runner, true);
       }

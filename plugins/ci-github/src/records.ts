@@ -26,7 +26,8 @@ export interface RunnerRecord {
   forJob: number;
   /** Set once GitHub registered it (`generate-jitconfig` answered). */
   runnerId?: number;
-  state: 'registering' | 'starting' | 'waiting' | 'busy';
+  /** `removing`: unregistered on GitHub, its container on its way out; it still counts against the group's max. */
+  state: 'registering' | 'starting' | 'waiting' | 'busy' | 'removing';
   launchedAt: number;
   /** When its container started: the pickup timeout counts from here. */
   startedAt?: number;

@@ -1,5 +1,5 @@
 import {
-  CI_COORDINATOR_LABEL, CI_JOB_LABEL, ciContainerName, isSockerlessError, POOL_LABEL,
+  CI_COORDINATOR_LABEL, CI_JOB_LABEL, ciContainerName, detached, isSockerlessError, POOL_LABEL,
   type ContainersService, type ContainerView, type Logger,
 } from '@sockerless/sdk';
 import { statusOf, type JitRunner } from './github-api';
@@ -27,13 +27,16 @@ export class Runners {
     private readonly containers: ContainersService,
     private readonly groups: Record<string, RunnerGroup>,
     private readonly logger: Logger,
+    /** Called once a retired runner's container is gone: the coordinator drops its record and reconciles. */
+    private readonly removed: (runner: RunnerRecord) => Promise<void>,
   ) {}
 
   /** Records, registers and creates a runner for `job`; resolves with the container to start, or undefined. */
   async launch(groupName: string, job: JobRecord): Promise<{ runner: RunnerRecord; containerId: string } | undefined> {
     const group = this.groups[groupName];
+    // Kept in memory until the job's next write: it orders jobs for runners, and a name reused after a crash
+    // is free again (a runner record is dropped only once its runner and container are gone).
     job.runnersLaunched += 1;
-    await this.ledger.putJob(job);
     const name = ciContainerName(COORDINATOR, `${job.jobId}-${job.runnersLaunched}`);
     const runner: RunnerRecord = { id: runnerKey(name), kind: 'runner', name, group: groupName, forJob: job.jobId, state: 'registering', launchedAt: Date.now() };
     await this.ledger.putRunner(runner);
@@ -45,9 +48,9 @@ export class Runners {
       await this.retire(runner, true);
       return undefined;
     }
+    // Not written yet: recovery goes by the container (none: unregister by name; created: start; running: keep).
     runner.runnerId = jit.runnerId;
     runner.state = 'starting';
-    await this.ledger.putRunner(runner);
     try {
       const { id } = await this.containers.create(this.containerBody(groupName, group, runner, jit.encodedJitConfig), name);
       return { runner, containerId: id };
@@ -69,10 +72,13 @@ export class Runners {
   }
 
   /**
-   * Removes a runner: unregistered on GitHub, its container removed, its record dropped. Unless `force`, a
-   * runner GitHub says is busy (422) is kept and marked busy; answers whether it was removed.
+   * Removes a runner: unregistered on GitHub first, then recorded as `removing`; its container is removed
+   * outside the coordinator's queue (a sandbox teardown takes a while) and `removed` is called after, which
+   * drops the record. Unless `force`, a runner GitHub says is busy (422) is kept and marked busy. Answers
+   * whether it is on its way out.
    */
   async retire(runner: RunnerRecord, force: boolean): Promise<boolean> {
+    if (runner.state === 'removing') return true;
     try {
       const id = runner.runnerId ?? (await this.api.runners()).find((r) => r.name === runner.name)?.id;
       if (id !== undefined) await this.api.deleteRunner(id);
@@ -88,15 +94,20 @@ export class Runners {
         return false;
       }
     }
-    const container = this.containerOf(runner.name);
-    if (container) {
-      // Gone already (NotFound), or being removed by a concurrent `docker rm` (Conflict): either way it goes.
-      await this.containers.remove(container.id, { force: true }).catch((err: unknown) => {
-        if (!isSockerlessError(err) || (err.code !== 'NotFound' && err.code !== 'Conflict')) throw err;
-      });
-    }
-    await this.ledger.dropRunner(runner.name);
+    runner.state = 'removing';
+    await this.ledger.putRunner(runner);
+    detached(this.logger, { on: 'runner removal', runner: runner.name }, this.removeContainer(runner).then(() => this.removed(runner)));
     return true;
+  }
+
+  /** Removes the runner's container if there is one (also at recovery, for a record left `removing`). */
+  async removeContainer(runner: RunnerRecord): Promise<void> {
+    const container = this.containerOf(runner.name);
+    if (!container) return;
+    // Gone already (NotFound), or being removed by a concurrent `docker rm` (Conflict): either way it goes.
+    await this.containers.remove(container.id, { force: true }).catch((err: unknown) => {
+      if (!isSockerlessError(err) || (err.code !== 'NotFound' && err.code !== 'Conflict')) throw err;
+    });
   }
 
   containerOf(name: string): ContainerView | undefined {
