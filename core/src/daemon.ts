@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { detached, type CiCoordinator, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
@@ -137,9 +137,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // events), then let backends and plugins release what they hold.
   const teardown = async () => {
     // CI coordinators first: none may create a runner on an engine that is closing.
-    for (const c of [...host.registries.ciCoordinators].reverse()) {
-      await c.stop().catch((err: Error) => logger.warn('CI coordinator stop failed', { coordinator: c.name, err: err.message }));
-    }
+    for (const c of [...host.registries.ciCoordinators].reverse()) await c.stop().catch((err: Error) => logger.warn('CI coordinator stop failed', { coordinator: c.name, err: err.message }));
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
@@ -160,7 +158,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     }
     await booted;
     timings.finish();
-    await startCiCoordinators(host.registries.ciCoordinators, logger);
+    // CI coordinators once the daemon serves (recovery done, plugins ready): one that fails is logged (contracts/ci.ts).
+    for (const c of host.registries.ciCoordinators) await c.start().catch((err: Error) => logger.error('CI coordinator failed to start', { coordinator: c.name, err: err.message }));
   } catch (err) {
     await teardown();
     throw err;
@@ -174,12 +173,3 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }
 
-/**
- * Once the daemon serves (recovery done, plugins ready, listeners open): a coordinator reconciles its records
- * with the containers that survived, and a webhook can reach it. One that fails is logged; the daemon serves on.
- */
-async function startCiCoordinators(coordinators: CiCoordinator[], logger: Logger): Promise<void> {
-  for (const c of coordinators) {
-    await c.start().catch((err: Error) => logger.error('CI coordinator failed to start', { coordinator: c.name, err: err.message }));
-  }
-}

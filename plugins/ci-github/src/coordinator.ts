@@ -60,8 +60,6 @@ export class GitHubCoordinator implements CiCoordinator {
       if (!pools.get(g.pool)) throw new Error(`ci-github: runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
     }
     this.api = await this.deps.api();
-    // Credentials and the runner scope are checked now (an installation token bought), not at the first job.
-    await this.api.runners().catch((err: Error) => logger.error('GitHub refused the coordinator\'s credentials or runner scope; jobs will not get runners until it accepts them', { err: err.message }));
     this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger, (runner) => this.serial(async () => {
       await ledger.dropRunner(runner.name);
       await this.reconcile(runner.group);
@@ -70,8 +68,13 @@ export class GitHubCoordinator implements CiCoordinator {
     await this.serial(() => this.recover());
     this.unsubscribe = this.deps.events.subscribe((ev) => this.onEvent(ev));
     this.markStarted();
-    // What happened while the daemon was down: jobs queued, jobs completed.
-    await this.poll().catch((err: Error) => logger.warn('first poll failed', { err: err.message }));
+    // Not awaited (the core awaits start, and GitHub may be slow): credentials and the runner scope are checked
+    // (an installation token bought) before the first job needs them; then what happened while the daemon
+    // was down is asked for: jobs queued, jobs completed.
+    detached(logger, { on: 'ci-github first contact' }, (async () => {
+      await this.api!.runners().catch((err: Error) => logger.error('GitHub refused the coordinator\'s credentials or runner scope; jobs will not get runners until it accepts them', { err: err.message }));
+      await this.poll().catch((err: Error) => logger.warn('first poll failed', { err: err.message }));
+    })());
     const every = (ms: number, what: string, fn: () => Promise<void>) => {
       const t = setInterval(() => detached(logger, { on: what }, fn()), ms);
       t.unref();
