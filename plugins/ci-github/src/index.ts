@@ -9,6 +9,7 @@ import { webhookRoute } from './webhook';
 
 export { appJwt, InstallationTokens } from './app-auth';
 export type { CiGitHubOptions, RunnerGroup } from './options';
+export { cli } from './cli';
 
 /**
  * GitHub Actions jobs become ephemeral runner containers: a queued `workflow_job` (webhook or poll) whose
