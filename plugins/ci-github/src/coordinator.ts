@@ -255,7 +255,10 @@ export class GitHubCoordinator implements CiCoordinator {
   private async reap(): Promise<void> {
     const { ledger, options, logger } = this.deps;
     for (const r of [...ledger.runners.values()]) {
-      if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
+      // A runner whose container is gone or stopped, and whose removal did not finish (GitHub was unreachable).
+      if ((r.state === 'waiting' || r.state === 'busy') && !this.runners!.containerOf(r.name)?.running) {
+        await this.runners!.retire(r, true);
+      } else if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
         logger.warn('runner never picked up a job; reaped', { runner: r.name, waitedMs: Date.now() - r.startedAt });
         await this.runners!.retire(r, false);
       }
