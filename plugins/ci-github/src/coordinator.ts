@@ -55,10 +55,7 @@ export class GitHubCoordinator implements CiCoordinator {
   }
 
   async start(): Promise<void> {
-    const { options, pools, ledger, logger } = this.deps;
-    for (const [name, g] of Object.entries(options.runnerGroups)) {
-      if (!pools.get(g.pool)) throw new Error(`ci-github: runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
-    }
+    const { options, ledger, logger } = this.deps;
     this.api = await this.deps.api();
     this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger, (runner) => this.serial(async () => {
       await ledger.dropRunner(runner.name);
@@ -82,6 +79,14 @@ export class GitHubCoordinator implements CiCoordinator {
     };
     if (options.poll && options.poll.intervalMs > 0) every(options.poll.intervalMs, 'ci-github poll', () => this.poll());
     every(Math.max(100, Math.min(5_000, Math.floor(options.pickupTimeoutMs / 4))), 'ci-github reaper', () => this.serial(() => this.reap()));
+  }
+
+  /** At boot (onReady): a group mapped to a pool that does not exist stops the boot, naming both. */
+  checkPools(): void {
+    const { options, pools } = this.deps;
+    for (const [name, g] of Object.entries(options.runnerGroups)) {
+      if (!pools.get(g.pool)) throw new Error(`runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
+    }
   }
 
   async stop(): Promise<void> {
