@@ -174,8 +174,9 @@ export class GitHubCoordinator implements CiCoordinator {
       if (launched) detached(this.deps.logger, { on: 'runner start', runner: launched.runner.name }, this.startRunner(launched.runner, launched.containerId));
       missing -= 1;
     }
-    // A job cancelled before pickup leaves a runner nobody needs: the newest waiting ones go first.
-    for (const r of idle.sort((a, b) => b.launchedAt - a.launchedAt)) {
+    // A job cancelled before pickup leaves a runner nobody needs: the newest waiting ones go first. One still
+    // registering or starting is left to a later round (the reaper's): removing it would race its start.
+    for (const r of idle.filter((x) => x.state === 'waiting').sort((a, b) => b.launchedAt - a.launchedAt)) {
       if (missing >= 0) break;
       if (await this.runners!.retire(r, false)) missing += 1;
     }
@@ -216,8 +217,7 @@ export class GitHubCoordinator implements CiCoordinator {
       const c = own.get(runner.name);
       own.delete(runner.name);
       if (runner.state === 'removing') {
-        await this.runners!.removeContainer(runner);
-        await ledger.dropRunner(runner.name);
+        this.runners!.finishRemoval(runner);
       } else if (c?.status === 'created') {
         // Made before the crash, never started (or waiting for a pool slot): it starts now.
         runner.state = 'starting';
@@ -260,8 +260,10 @@ export class GitHubCoordinator implements CiCoordinator {
   private async reap(): Promise<void> {
     const { ledger, options, logger } = this.deps;
     for (const r of [...ledger.runners.values()]) {
-      // A runner whose container is gone or stopped, and whose removal did not finish (GitHub was unreachable).
-      if ((r.state === 'waiting' || r.state === 'busy') && !this.runners!.containerOf(r.name)?.running) {
+      if (r.state === 'removing') {
+        this.runners!.finishRemoval(r);
+      } else if ((r.state === 'waiting' || r.state === 'busy') && !this.runners!.containerOf(r.name)?.running) {
+        // Its container is gone or stopped and its retirement did not finish (GitHub was unreachable).
         await this.runners!.retire(r, true);
       } else if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
         logger.warn('runner never picked up a job; reaped', { runner: r.name, waitedMs: Date.now() - r.startedAt });
