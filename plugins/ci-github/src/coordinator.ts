@@ -245,10 +245,7 @@ export class GitHubCoordinator implements CiCoordinator {
       for (const j of await api.queuedJobs(repo)) await this.onWorkflowJob({ action: 'queued', id: j.id, repo, labels: j.labels, runnerName: j.runnerName });
     }
     for (const job of [...ledger.jobs.values()]) {
-      if (job.status === 'completed') {
-        if (Date.now() - (job.completedAt ?? 0) > COMPLETED_KEPT_MS) await this.serial(() => ledger.dropJob(job.jobId));
-        continue;
-      }
+      if (job.status === 'completed') continue;
       const now = await api.job(job.repo, job.jobId).catch((err: Error) => { logger.warn('job status unavailable', { job: job.jobId, err: err.message }); return undefined; });
       if (now && now.status !== job.status && (now.status === 'in_progress' || now.status === 'completed')) {
         await this.onWorkflowJob({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName });
@@ -256,7 +253,10 @@ export class GitHubCoordinator implements CiCoordinator {
     }
   }
 
-  /** Runners that never picked up a job within the timeout are removed; groups are reconciled (retries). */
+  /**
+   * Runners that never picked up a job within the timeout are removed, removals that did not finish are
+   * finished, completed jobs older than an hour are forgotten; then groups are reconciled (retries).
+   */
   private async reap(): Promise<void> {
     const { ledger, options, logger } = this.deps;
     for (const r of [...ledger.runners.values()]) {
@@ -272,7 +272,9 @@ export class GitHubCoordinator implements CiCoordinator {
     }
     // A job queued that long may have been cancelled with the webhook lost: GitHub is asked before another runner.
     for (const job of [...ledger.jobs.values()]) {
-      if (job.status !== 'queued' || Date.now() - (this.checkedAt.get(job.jobId) ?? job.seenAt) < options.pickupTimeoutMs) continue;
+      if (job.status === 'completed' && Date.now() - (job.completedAt ?? 0) > COMPLETED_KEPT_MS) await ledger.dropJob(job.jobId);
+      if (job.status !== 'queued') { this.checkedAt.delete(job.jobId); continue; }
+      if (Date.now() - (this.checkedAt.get(job.jobId) ?? job.seenAt) < options.pickupTimeoutMs) continue;
       this.checkedAt.set(job.jobId, Date.now());
       const now = await this.api!.job(job.repo, job.jobId).catch(() => undefined);
       if (now && now.status !== 'queued' && (await this.record({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName }))) {
