@@ -85,6 +85,9 @@ test('a bad signature is refused with 401 and logged', async () => {
   expect(await res.json()).toEqual({ message: 'signature does not match' });
   const unsigned = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job' }, body });
   expect(unsigned.status).toBe(401);
+  // The signature is checked before the body is read: garbage is refused as unsigned, not as bad JSON.
+  const garbage = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-hub-signature-256': wrong }, body: '{not json' });
+  expect(garbage.status).toBe(401);
   await eventually('the refusal logged', async () => e.daemon.output().includes('GitHub webhook refused') && e.daemon.output().includes('bad-1'));
 });
 
