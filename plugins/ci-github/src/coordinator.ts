@@ -262,6 +262,10 @@ export class GitHubCoordinator implements CiCoordinator {
     for (const r of [...ledger.runners.values()]) {
       if (r.state === 'removing') {
         this.runners!.finishRemoval(r);
+      } else if (r.state === 'registering' || (r.state === 'starting' && !this.runners!.containerOf(r.name))) {
+        // A launch that failed half-way and could not be undone then (GitHub unreachable): a launch is never
+        // in flight here, as both run in the queue.
+        await this.runners!.retire(r, true);
       } else if ((r.state === 'waiting' || r.state === 'busy') && !this.runners!.containerOf(r.name)?.running) {
         // Its container is gone or stopped and its retirement did not finish (GitHub was unreachable).
         await this.runners!.retire(r, true);
