@@ -63,6 +63,8 @@ export interface BenchReport {
   aws: Measured['aws'];
   /** null with --no-aca. */
   aca: Measured['aca'];
+  /** null with --no-ci. */
+  ci: Measured['ci'];
   /** The fuzz harness's figure line; null with --no-fuzz. */
   fuzz: string | null;
   /** The chaos harness's figure line; null with --no-chaos. */

@@ -49,3 +49,4 @@ export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
 export { isLoopbackHost } from './loopback';
 export { newObjectId } from './object-id';
+export { closeServer, listenForEndpoint, readRequestBody } from './simulator/http-listener';
