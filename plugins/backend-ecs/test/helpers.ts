@@ -60,18 +60,23 @@ export interface RecordedCall {
   body: Record<string, unknown>;
 }
 
-export interface Fault {
-  /** The AWS error code answered, e.g. `ThrottlingException`. */
-  type: string;
-  message?: string;
-  status?: number;
+export type Fault = (
+  | {
+    /** The AWS error code answered, e.g. `ThrottlingException`. */
+    type: string;
+    message?: string;
+    status?: number;
+  }
+  /** No answer: the connection is reset (TCP RST), as a peer or a middlebox that drops it does. */
+  | { reset: true }
+) & {
   /** How many calls fail; every call when absent. */
   times?: number;
-}
+};
 
 /**
  * A recording, fault-injecting HTTP proxy in front of the simulator: the SDK's real requests pass through
- * unchanged, except the `x-amz-target`s given a fault, which get AWS's JSON 1.1 error instead.
+ * unchanged, except the `x-amz-target`s given a fault, which get AWS's JSON 1.1 error or a reset connection instead.
  */
 export interface FaultProxy {
   endpoint: string;
@@ -112,6 +117,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const fault = faults.get(amzTarget.split('.').pop() ?? '');
       if (fault && (fault.times === undefined || fault.times > 0)) {
         if (fault.times !== undefined) fault.times--;
+        if ('reset' in fault) {
+          req.socket.resetAndDestroy();
+          return;
+        }
         const payload = JSON.stringify({ __type: fault.type, message: fault.message ?? `injected ${fault.type}` });
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.type });
         res.end(payload);
