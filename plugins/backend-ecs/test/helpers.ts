@@ -134,8 +134,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       upstreamReq.end(body);
     });
   });
-  // Node's default (5 s, closed at 6 s) is shorter than a test file: the SDK's agent keeps idle sockets with no
-  // timeout of its own, so a call that reuses one as the proxy closes it reads ECONNRESET. As long as the simulator's.
+  // Node's default (5 s, closed at 6 s) is shorter than a test file, and the SDK's agent keeps idle sockets with
+  // no timeout of its own: a call that reuses one as the proxy closes it reads ECONNRESET. The simulator keeps 60 s.
   server.keepAliveTimeout = PROXY_KEEP_ALIVE_MS;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
