@@ -91,6 +91,26 @@ describe('ecs driver: failures', () => {
     }
   });
 
+  test('a reset connection is retried as the AWS SDK retries it by default; with one attempt it is Unavailable', async () => {
+    // The SDK classes ECONNRESET as transient (a TimeoutError) and retries it: the backend's default attempts are the SDK's.
+    const byDefault = await ecsDriver(proxy.endpoint, { maxAttempts: ecsOptionsSchema.parse({}).maxAttempts });
+    try {
+      proxy.fail('ListTaskDefinitions', { reset: true, times: 1 });
+      await expect(byDefault.driver.list()).resolves.toEqual(expect.any(Array));
+      expect(proxy.callsOf('ListTaskDefinitions')).toHaveLength(2);
+    } finally {
+      await byDefault.close();
+    }
+    const once = await ecsDriver(proxy.endpoint);
+    try {
+      proxy.fail('ListTaskDefinitions', { reset: true, times: 1 });
+      await expect(once.driver.list()).rejects.toMatchObject({ code: 'Unavailable', message: expect.stringMatching(/AWS is unreachable: .*ECONNRESET/) });
+      await expect(once.driver.list()).resolves.toEqual(expect.any(Array));
+    } finally {
+      await once.close();
+    }
+  });
+
   test('what Fargate cannot do is refused before any AWS call', async () => {
     const { driver, close } = await ecsDriver(proxy.endpoint);
     try {

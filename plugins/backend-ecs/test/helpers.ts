@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,18 +60,23 @@ export interface RecordedCall {
   body: Record<string, unknown>;
 }
 
-export interface Fault {
-  /** The AWS error code answered, e.g. `ThrottlingException`. */
-  type: string;
-  message?: string;
-  status?: number;
+export type Fault = (
+  | {
+    /** The AWS error code answered, e.g. `ThrottlingException`. */
+    type: string;
+    message?: string;
+    status?: number;
+  }
+  /** No answer: the connection is reset (TCP RST), as a peer or a middlebox that drops it does. */
+  | { reset: true }
+) & {
   /** How many calls fail; every call when absent. */
   times?: number;
-}
+};
 
 /**
  * A recording, fault-injecting HTTP proxy in front of the simulator: the SDK's real requests pass through
- * unchanged, except the `x-amz-target`s given a fault, which get AWS's JSON 1.1 error instead.
+ * unchanged, except the `x-amz-target`s given a fault, which get AWS's JSON 1.1 error or a reset connection instead.
  */
 export interface FaultProxy {
   endpoint: string;
@@ -80,6 +85,20 @@ export interface FaultProxy {
   clear(): void;
   callsOf(operation: string): RecordedCall[];
   close(): Promise<void>;
+}
+
+/** How long the proxy keeps an idle client connection: the simulator's keepAliveTimeout (plugins/sim-aws/src/server.ts). */
+export const PROXY_KEEP_ALIVE_MS = 60_000;
+
+/**
+ * Connection-level ("hop-by-hop", RFC 9110 7.6.1) headers describe one connection, not the message: a proxy
+ * drops them, or it would tell its clients the upstream's `Keep-Alive: timeout=` instead of its own.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase());
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.includes(name) && !named.includes(name)));
 }
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
@@ -98,19 +117,26 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const fault = faults.get(amzTarget.split('.').pop() ?? '');
       if (fault && (fault.times === undefined || fault.times > 0)) {
         if (fault.times !== undefined) fault.times--;
+        if ('reset' in fault) {
+          req.socket.resetAndDestroy();
+          return;
+        }
         const payload = JSON.stringify({ __type: fault.type, message: fault.message ?? `injected ${fault.type}` });
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.type });
         res.end(payload);
         return;
       }
-      const upstreamReq = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
+      const upstreamReq = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: endToEnd(req.headers) }, (up) => {
+        res.writeHead(up.statusCode ?? 502, endToEnd(up.headers));
         up.pipe(res);
       });
       upstreamReq.on('error', (err) => { res.writeHead(502); res.end(err.message); });
       upstreamReq.end(body);
     });
   });
+  // Node's default (5 s, closed at 6 s) is shorter than a test file, and the SDK's agent keeps idle sockets with
+  // no timeout of its own: a call that reuses one as the proxy closes it reads ECONNRESET. The simulator keeps 60 s.
+  server.keepAliveTimeout = PROXY_KEEP_ALIVE_MS;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
