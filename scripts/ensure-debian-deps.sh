@@ -18,15 +18,17 @@
 #            engine of the differential suite (openssl, from runtime, also makes the TLS test's certificates), and
 #            apache2-utils, whose htpasswd makes the bcrypt password file of the registry `docker login` uses,
 #            and awscli, the official AWS CLI the AWS simulator's tests drive it with (as /usr/bin/aws: a pip
-#            install elsewhere on PATH does not count)
+#            install elsewhere on PATH does not count), azure-cli, the official Azure CLI that reads the jobs
+#            and executions the daemon made on the Azure simulator (`az rest`, as /usr/bin/az; about 2.5 minutes
+#            to install)
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
 need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr openssl)
 need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr openssl)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd htpasswd /usr/bin/aws)
-  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io apache2-utils awscli)
+  need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd htpasswd /usr/bin/aws /usr/bin/az)
+  need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io apache2-utils awscli azure-cli)
 fi
 if [ "$profile" = bench ]; then
   need_cmds+=(hyperfine)
