@@ -3,6 +3,7 @@
  * Docker's figure is left unjudged (goalMet null) without a reference; the others are judged on ours.
  */
 import type { AwsRun } from './aws-bench';
+import type { CiLatency } from './ci-bench';
 import type { Contention } from './contention';
 import type { FloorResult } from './floor';
 import type { LiveRestoreCost } from './live-restore-bench';
@@ -55,6 +56,8 @@ export interface Measured {
   tracing: TracingCost | null;
   /** null with --no-aws. */
   aws: AwsRun | null;
+  /** null with --no-ci. */
+  ci?: CiLatency | null;
   build: BuildFigure;
 }
 
@@ -251,6 +254,7 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
       detail: { ...a },
     });
   }
+  if (m.ci) rows.push(ciRow(m.ci));
   return rows.map((row) => makeRow(row, referenceMissing));
 }
 
@@ -287,6 +291,25 @@ function restartRows(r: RestartFigures): RowInput[] {
 }
 
 /** The build figure's rows alone (`npm run bench -- --only build`). */
+/** The CI figure (issue 17): ours only, a latency with an absolute goal. */
+function ciRow(c: CiLatency): RowInput {
+  return {
+    id: 'ci-github-queue-to-running',
+    figure: `GitHub job queued on the simulator to its runner container running (p99, n=${c.queueToRunning.runs}; p50 ${c.queueToRunning.median} ms)`,
+    unit: 'ms',
+    ours: c.queueToRunning.p99,
+    docker: null,
+    dockerMissing: 'n/a (ours only)',
+    ratio: { value: null, of: 'none' },
+    goal: { text: `< ${c.goalMs} ms`, needsDocker: false, met: (v) => v < c.goalMs },
+    detail: { ...c },
+  };
+}
+
+export function ciOnlyRows(c: CiLatency): Row[] {
+  return [makeRow(ciRow(c), null)];
+}
+
 export function buildOnlyRows(b: BuildFigure, referenceMissing: string | null): Row[] {
   return buildFigureRows(b).map((row) => makeRow(row, referenceMissing));
 }

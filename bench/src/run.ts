@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { measureAwsRun } from './aws-bench';
+import { CI_JOBS, measureCiLatency } from './ci-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
@@ -20,7 +21,7 @@ import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildOnlyRows, buildRestartRows, buildRows, buildTracingRows, type Measured } from './rows';
+import { buildOnlyRows, buildRestartRows, ciOnlyRows, buildRows, buildTracingRows, type Measured } from './rows';
 import { measureTracingCost, startSpanSink, tracingOnConfig, type TracingCost } from './tracing-bench';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
@@ -254,6 +255,14 @@ async function main(): Promise<number> {
       await onlyBaseline(workDir, tarball, opts, counts, teardown);
       return 0;
     }
+    const ciStep = () => step(`the CI figure: ${CI_JOBS} GitHub jobs queued on the simulator, each to its runner container running (ci-github, backend-local)`, [],
+      () => measureCiLatency(workDir, tarball, CI_JOBS, teardown, log));
+    if (opts.only === 'ci') {
+      const ci = await ciStep();
+      console.log(`\n${formatRows(ciOnlyRows(ci))}`);
+      console.log(JSON.stringify(ci));
+      return 0;
+    }
 
     log('starting sockerless');
     const ours = await startSockerless(workDir);
@@ -305,6 +314,7 @@ async function main(): Promise<number> {
     const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
       () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
+    const ci = opts.noCi ? null : await ciStep();
 
     const tornState = opts.noTornState ? null : await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
 
@@ -317,7 +327,7 @@ async function main(): Promise<number> {
     if (chaos) log(chaos);
 
     const build = await buildStep();
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, build };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, ci, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -340,6 +350,7 @@ async function main(): Promise<number> {
       rss,
       pools,
       aws,
+      ci,
       fuzz,
       chaos,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,

@@ -136,6 +136,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   // Stop taking requests first, then cut the streams that keep connections open (attach, logs -f,
   // events), then let backends and plugins release what they hold.
   const teardown = async () => {
+    // CI coordinators first: none may create a runner on an engine that is closing.
+    for (const c of [...host.registries.ciCoordinators].reverse()) await c.stop().catch((err: Error) => logger.warn('CI coordinator stop failed', { coordinator: c.name, err: err.message }));
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const sock of sockets) sock.destroy();
     await Promise.all(closed);
@@ -156,6 +158,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     }
     await booted;
     timings.finish();
+    // CI coordinators once the daemon serves (recovery done, plugins ready): one that fails is logged (contracts/ci.ts).
+    for (const c of host.registries.ciCoordinators) await c.start().catch((err: Error) => logger.error('CI coordinator failed to start', { coordinator: c.name, err: err.message }));
   } catch (err) {
     await teardown();
     throw err;
@@ -168,3 +172,4 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const close = () => (closing ??= teardown().then(uninstallGuard));
   return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }
+

@@ -1,5 +1,6 @@
 import type { BackendCatalog, ContainersService, PluginRecords, StateStore } from '@sockerless/sdk';
 import type { Core } from './core-services';
+import type { CreateBody } from './engine/create-spec';
 import type { CoreRegistries } from './host/registries';
 
 /** The core's containers as plugins see them (ContainerView), read from the engine on each call. */
@@ -15,6 +16,8 @@ export function containersServiceOf(core: () => Core): ContainersService {
       running: c.state.Running,
       status: c.state.Status,
     })),
+    create: async (body, name) => ({ id: (await core().engine.create(body as CreateBody, name)).Id }),
+    start: (id) => core().runs.start(core().engine.find(id)),
     remove: (id, opts) => core().runs.remove(id, { force: opts.force, removeVolumes: false }),
   };
 }

@@ -46,4 +46,4 @@ export { Collection } from './collection';
 export { matchesLabels } from './filters';
 export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
-export { startHttpListener, readRequestBody, type HttpListener } from './simulator/http-listener';
+export { closeServer, listenForEndpoint, readRequestBody } from './simulator/http-listener';

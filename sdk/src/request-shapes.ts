@@ -58,3 +58,14 @@ export function stringList(value: unknown, name: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new InvalidArgumentError(`invalid ${name}: expected a list of strings`);
   return value as string[];
 }
+
+/** A JSON body already read: `fallback` when empty or null, the client's 400 (InvalidArgument) when not JSON. */
+export function parseJsonBody<T = Record<string, unknown>>(text: string, fallback: T = {} as T): T {
+  if (text.trim() === '') return fallback;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed === null ? fallback : parsed as T;
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid JSON: ${(err as Error).message}`);
+  }
+}

@@ -81,9 +81,20 @@ export interface ContainerView {
   status: string;
 }
 
-/** The core's containers, for plugins that account for them (pools, limits). Usable from `onReady` on. */
+/**
+ * The core's containers, for plugins that account for them (pools, limits) or make them (CI coordinators).
+ * Usable from `onReady` on.
+ */
 export interface ContainersService {
   list(): ContainerView[];
+  /**
+   * `POST /containers/create` as a Docker client sends it (`body` is Docker's ContainerCreateRequest, `name`
+   * the `?name=`): the same image config merge, admission (pool routing, limits) and `create` event. Throws the
+   * SDK's typed errors (ConflictError for a name in use, NotFoundError for an image).
+   */
+  create(body: Record<string, unknown>, name?: string): Promise<{ id: string }>;
+  /** `POST /containers/{id}/start`: takes a pool slot (or waits in the pool's queue) as a client's start does. */
+  start(id: string): Promise<void>;
   /** Stops (SIGKILL) a running container when `force`, then removes it as `docker rm` does. */
   remove(id: string, opts: { force: boolean }): Promise<void>;
 }

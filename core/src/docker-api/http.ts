@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 // One function file each: the whole of semver is some fifty modules to load at boot.
 import coerce from 'semver/functions/coerce';
 import lt from 'semver/functions/lt';
-import { BuildStepError, InvalidArgumentError, type Logger } from '@sockerless/sdk';
+import { BuildStepError, InvalidArgumentError, parseJsonBody, type Logger } from '@sockerless/sdk';
 import { errorStatus } from './errors';
 export { matchesLabelFilters } from '@sockerless/sdk/images';
 
@@ -40,15 +40,7 @@ export async function readBody(ctx: Context, limit = MAX_JSON_BODY_BYTES, tooLar
 
 /** Reads a JSON body; an empty body is `fallback`. Malformed JSON is a 400 in Docker's shape. */
 export async function readJson<T = Record<string, unknown>>(ctx: Context, fallback: T = {} as T): Promise<T> {
-  const raw = await readBody(ctx);
-  if (raw.length === 0 || raw.toString('utf8').trim() === '') return fallback;
-  try {
-    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-    if (parsed === null) return fallback;
-    return parsed as T;
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid JSON: ${(err as Error).message}`);
-  }
+  return parseJsonBody((await readBody(ctx)).toString('utf8'), fallback);
 }
 
 /** JSON's name for a value's type as Go's encoding/json words it in an unmarshal error. */

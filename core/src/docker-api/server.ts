@@ -5,11 +5,11 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-import { guarded, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
+import { guarded, parseJsonBody, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { answerThenClose, ATTACH_PATH, EXEC_START_PATH, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
-import { apiBefore, bearerOf, readJson, requestLog, VERSION_PREFIX } from './http';
+import { apiBefore, bearerOf, readBody, requestLog, VERSION_PREFIX } from './http';
 import { MAX_API_VERSION, MIN_API_VERSION } from './system';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
@@ -116,8 +116,8 @@ export function createApiApp(deps: ApiServerDeps): Koa {
 function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
   for (const route of routes) {
     router.register(route.path, [route.method], async (ctx: Context) => {
-      const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? await readJson(ctx) : undefined;
-      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body });
+      const raw = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (await readBody(ctx)).toString('utf8') : undefined;
+      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: raw === undefined ? undefined : parseJsonBody(raw), rawBody: raw });
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);
       ctx.status = res.status ?? 200;
       ctx.body = res.body ?? '';

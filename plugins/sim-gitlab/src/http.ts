@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, startHttpListener, type HttpListener, type Logger } from '@sockerless/sdk';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenForEndpoint, readRequestBody, type Logger } from '@sockerless/sdk';
 
 /** A parsed request as a route handler sees it. */
 export interface Call {
@@ -52,19 +52,22 @@ export class GitlabError extends Error {
 export class ParamError extends Error {}
 
 export class GitlabServer {
-  private listener: HttpListener | undefined;
+  private server: Server | undefined;
 
   constructor(private readonly routes: Route[], private readonly logger: Logger) {}
 
   async listen(host: string, port: number): Promise<string> {
-    this.listener = await startHttpListener((req, res) => void this.dispatch(req, res), host, port);
-    return this.listener.endpoint;
+    const server = createServer((req, res) => void this.dispatch(req, res));
+    server.keepAliveTimeout = 60_000;
+    const endpoint = await listenForEndpoint(server, host, port);
+    this.server = server;
+    return endpoint;
   }
 
   async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.close();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await closeServer(server);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {

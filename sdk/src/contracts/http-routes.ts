@@ -6,6 +6,8 @@ export interface HttpRequest {
   query: Record<string, string | string[] | undefined>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The body as the client sent it (POST, PUT, PATCH), for checks over the exact bytes: a webhook's HMAC signature. */
+  rawBody?: string;
 }
 
 export interface HttpResponse {
