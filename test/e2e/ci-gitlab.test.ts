@@ -31,18 +31,20 @@ test('a job with a service reaches it by its alias and passes; its containers an
   const { id } = await submit({
     tags: ['docker'], image: 'busybox:latest',
     services: [{ name: 'busybox:latest', alias: 'db', entrypoint: ['/bin/sh', '-c'], command: ['mkdir -p /www && echo pong > /www/index.html && exec httpd -f -p 8080 -h /www'] }],
-    script: ['for i in $(seq 1 100); do r=$(wget -qO- http://db:8080/ 2>/dev/null) && break; sleep 0.1; done', 'echo "service said $r"', 'cat README.md'],
+    script: ['for i in $(seq 1 100); do r=$(wget -qO- http://db:8080/ 2>/dev/null) && break; sleep 0.1; done', 'echo "service said $r"', 'cat README.md', 'echo to-stderr >&2'],
   });
   const done = await finished(id);
   expect(done).toMatchObject({ status: 'success', sockerless: { pickups: 1, completions: 1 } });
   const text = await trace(id);
   expect(text).toContain('service said pong');
   expect(text).toContain('hello');
+  // stderr goes to the trace too (its order against stdout is not kept, as with two pipes in Docker).
+  expect(text).toContain('to-stderr');
   await eventually('no container or network left', async () => (await rig.containers(id)).length === 0 && (await rig.networks()).length === 0);
 });
 
 test('the trace on GitLab is what the script printed; a failing script reports failed with its exit code', async () => {
-  const { id } = await submit({ tags: ['docker'], before_script: ['echo one'], script: ['echo two >&2', 'printf three', 'exit 3', 'echo never'], after_script: ['echo after'] });
+  const { id } = await submit({ tags: ['docker'], before_script: ['echo one'], script: ['echo two', 'printf three', 'exit 3', 'echo never'], after_script: ['echo after'] });
   const done = await finished(id);
   expect(done).toMatchObject({ status: 'failed', failure_reason: 'script_failure', sockerless: { exit_code: 3, completions: 1 } });
   expect(await trace(id)).toBe('one\ntwo\nthreeafter\n');

@@ -9,7 +9,8 @@ interface ActiveRunner {
   index: number;
   name: string;
   config: RunnerConfig;
-  token: string;
+  /** Resolved once (verify or register), shared by the runner's slots; retried until GitLab answers. */
+  token?: Promise<string>;
   executor: DockerJobExecutor;
   /** Jobs found in the store at start, run before new ones are asked for. */
   recovered: JobPayload[];
@@ -36,6 +37,7 @@ export class GitLabCoordinator implements CiCoordinator {
   private readonly jobs = new Map<number, AbortController>();
   private loops: Promise<void>[] = [];
   private stopped = true;
+  private stored: Array<{ id: string; [k: string]: unknown }> = [];
 
   constructor(private readonly deps: { options: CiGitLabOptions; api: GitLabApi; docker: Docker; records: PluginRecords; logger: Logger }) {}
 
@@ -46,10 +48,10 @@ export class GitLabCoordinator implements CiCoordinator {
     const stored = await records.list();
     this.runners = [];
     for (const [index, config] of options.runners.entries()) {
-      const token = await this.runnerToken(index, config, stored);
       const executor = new DockerJobExecutor(this.deps.docker, { defaultImage: config.defaultImage, pool: config.pool, buildsDir: options.buildsDir });
-      this.runners.push({ index, name: config.name ?? (config.tags.join(',') || 'untagged'), config, token, executor, recovered: [], running: new Set() });
+      this.runners.push({ index, name: config.name ?? (config.tags.join(',') || 'untagged'), config, executor, recovered: [], running: new Set() });
     }
+    this.stored = stored;
     const recorded = new Set<number>();
     for (const r of stored) {
       if (!r.id.startsWith('job-')) continue;
@@ -97,30 +99,47 @@ export class GitLabCoordinator implements CiCoordinator {
     return token;
   }
 
+  /** The runner's token, asked for once per start and again after a failure (GitLab down at boot). */
+  private token(runner: ActiveRunner): Promise<string> {
+    runner.token ??= this.runnerToken(runner.index, runner.config, this.stored);
+    runner.token.catch(() => { runner.token = undefined; });
+    return runner.token;
+  }
+
+  /** One of the runner's `concurrency` loops; nothing it does may reject (a daemon must not die of a job). */
   private async slot(runner: ActiveRunner): Promise<void> {
-    const { api, records, logger } = this.deps;
     while (!this.stopped) {
-      const recovered = runner.recovered.shift();
-      if (recovered) { await this.runJob(runner, recovered, true); continue; }
-      let job: JobPayload | undefined;
       try {
-        job = await api.requestJob(runner.token, this.polls.signal);
+        await this.nextJob(runner);
       } catch (err) {
-        if (this.stopped) break;
-        logger.warn('jobs/request failed; retrying in 1 s', { runner: runner.name, err: (err as Error).message });
+        this.deps.logger.error('GitLab runner loop error; continuing in 1 s', { runner: runner.name, err: (err as Error).stack ?? String(err) });
         await sleep(1000);
-        continue;
       }
-      if (!job) continue;
-      try {
-        await records.put({ id: jobRecordId(job.id), runner: runner.index, payload: job });
-      } catch (err) {
-        logger.error('could not record a GitLab job; failing it', { job: job.id, err: (err as Error).message });
-        await api.updateJob(job, { state: 'failed', failure_reason: 'runner_system_failure' }).catch(() => undefined);
-        continue;
-      }
-      await this.runJob(runner, job, false);
     }
+  }
+
+  private async nextJob(runner: ActiveRunner): Promise<void> {
+    const { api, records, logger } = this.deps;
+    const recovered = runner.recovered.shift();
+    if (recovered) { await this.runJob(runner, recovered, true); return; }
+    let job: JobPayload | undefined;
+    try {
+      job = await api.requestJob(await this.token(runner), this.polls.signal);
+    } catch (err) {
+      if (this.stopped) return;
+      logger.warn('jobs/request failed; retrying in 1 s', { runner: runner.name, err: (err as Error).message });
+      await sleep(1000);
+      return;
+    }
+    if (!job) return;
+    try {
+      await records.put({ id: jobRecordId(job.id), runner: runner.index, payload: job });
+    } catch (err) {
+      logger.error('could not record a GitLab job; failing it', { job: job.id, err: (err as Error).message });
+      await api.updateJob(job, { state: 'failed', failure_reason: 'runner_system_failure' }).catch(() => undefined);
+      return;
+    }
+    await this.runJob(runner, job, false);
   }
 
   private async runJob(runner: ActiveRunner, job: JobPayload, recovered: boolean): Promise<void> {
