@@ -1,7 +1,8 @@
 /**
  * ci-gitlab across a crash: `kill -9` of the daemon while ten jobs are running or queued, then a restart. Every
  * job completes exactly once on GitLab (one result PUT accepted), and no container or network of the runner is
- * left. The simulator lives in this process, so it outlives the daemon.
+ * left. The simulator lives in this process, so it outlives the daemon. The runner registers with the
+ * registration token, and the token it got survives the crash in the store (one registration, not two).
  */
 import { eventually } from '../support/aws';
 import { startCiGitLab, type CiGitLabRig } from '../support/gitlab-sim';
@@ -9,7 +10,7 @@ import { startCiGitLab, type CiGitLabRig } from '../support/gitlab-sim';
 jest.setTimeout(300_000);
 
 let rig: CiGitLabRig;
-beforeAll(async () => { rig = await startCiGitLab('sockerless-ci-gitlab-crash-', { concurrency: 3 }); }, 240_000);
+beforeAll(async () => { rig = await startCiGitLab('sockerless-ci-gitlab-crash-', { concurrency: 3, register: true }); }, 240_000);
 afterAll(async () => { await rig?.dispose(); });
 
 test('kill -9 in the middle of ten jobs, then a restart: each completes exactly once, nothing is left behind', async () => {
@@ -36,5 +37,8 @@ test('kill -9 in the middle of ten jobs, then a restart: each completes exactly 
   }
   // The jobs that were running at the kill ran again from the start after the restart (and reported once).
   expect(rerun).toBeGreaterThanOrEqual(1);
+  // It registered once (with the registration token) and kept its token across the crash: one runner more.
+  const registered = [...rig.gl.simulator.state!.runners.values()].filter((r) => r.description.startsWith('sockerless'));
+  expect(registered).toHaveLength(1);
   await eventually('no container or network left', async () => (await rig.containers()).length === 0 && (await rig.networks()).length === 0);
 });

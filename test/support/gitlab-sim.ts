@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_REGISTRATION_TOKEN } from '../../plugins/sim-gitlab/src/defaults';
 import { startGitlab, type TestGitlab } from '../../plugins/sim-gitlab/test/helpers';
 import { unmountUnder } from './daemon';
 import { startE2E, type E2E } from './e2e';
@@ -19,12 +20,19 @@ export interface CiGitLabRig {
   dispose(): Promise<void>;
 }
 
-export function ciGitLabConfig(endpoint: string, token: string, extra: { concurrency?: number } = {}): string {
+export interface CiGitLabExtra {
+  concurrency?: number;
+  /** Register with the simulator's registration token instead of using a runner authentication token. */
+  register?: boolean;
+}
+
+export function ciGitLabConfig(endpoint: string, token: string, extra: CiGitLabExtra = {}): string {
+  const credentials = extra.register ? { registrationToken: DEFAULT_REGISTRATION_TOKEN } : { token };
   const options = {
     url: endpoint,
     dockerHost: 'unix://./docker.sock',
     traceIntervalMs: 200,
-    runners: [{ name: 'docker', token, tags: ['docker'], pool: 'big', concurrency: extra.concurrency ?? 3, defaultImage: 'busybox:latest' }],
+    runners: [{ name: 'docker', ...credentials, tags: ['docker'], pool: 'big', concurrency: extra.concurrency ?? 3, defaultImage: 'busybox:latest' }],
   };
   return `export default ${JSON.stringify({
     plugins: ['store-sqlite', 'backend-local', 'pools', { plugin: 'ci-gitlab', options }],
@@ -35,7 +43,7 @@ export function ciGitLabConfig(endpoint: string, token: string, extra: { concurr
 }
 
 /** The simulator, a runner token for tags [docker], and a daemon (busybox imported) whose ci-gitlab uses it. */
-export async function startCiGitLab(prefix: string, extra: { concurrency?: number } = {}): Promise<CiGitLabRig> {
+export async function startCiGitLab(prefix: string, extra: CiGitLabExtra = {}): Promise<CiGitLabRig> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const gl = await startGitlab({ longPollMs: 5_000 });
   const token = await gl.runnerToken(['docker']);
