@@ -2,50 +2,28 @@
  * `sockerless simulator gitlab` as its own process (the built CLI), driven by `sockerless gitlab-sim`; a
  * restart on the same home and port keeps its runners, projects and jobs.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startSimulatorProcess, type SimulatorProcess } from '../../../test/support/aws';
 import { DAEMON_MAIN } from '../../../test/support/daemon';
 
 let dir: string;
-let child: ChildProcess | undefined;
-let output = '';
-
-function launch(listen: string): Promise<string> {
-  const offset = output.length;
-  return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'simulator', 'gitlab', '--listen', listen, '--home', join(dir, 'home')], {
-      env: { ...process.env, SOCKERLESS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const m = /GITLAB simulator: (http:\/\/\S+)\n/.exec(output.slice(offset));
-      if (m) resolve(m[1]);
-    });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.once('exit', (code, signal) => reject(new Error(`the simulator exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`)));
-  });
-}
-
-async function stop(): Promise<void> {
-  const c = child;
-  child = undefined;
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGTERM'); });
-}
+let sim: SimulatorProcess | undefined;
 
 const cli = async (url: string, ...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, [DAEMON_MAIN, 'gitlab-sim', '--url', url, ...args])).stdout);
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-sim-gitlab-cli-')); });
 afterAll(async () => {
-  await stop();
+  await sim?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('standalone: a runner token, a project, a job taken by a runner, and a restart that keeps them', async () => {
-  const url = await launch('tcp://127.0.0.1:0');
+  sim = await startSimulatorProcess({ dir, cloud: 'gitlab' });
+  const url = sim.endpoint;
   const runner = await cli(url, 'runner-token', '--tag', 'docker');
   expect(runner.token).toMatch(/^glrt-/);
   writeFileSync(join(dir, 'README.md'), 'hi\n');
@@ -58,8 +36,8 @@ test('standalone: a runner token, a project, a job taken by a runner, and a rest
   const cancelled = await cli(url, 'cancel', String(project.id), String(job.id));
   expect(cancelled.status).toBe('canceled');
 
-  await stop();
-  await launch(url.replace('http://', 'tcp://'));
+  await sim.stop();
+  await sim.restart();
   expect(await cli(url, 'job', String(project.id), String(job.id))).toMatchObject({ id: job.id, status: 'canceled', sockerless: { pickups: 1 } });
   const verify = await fetch(`${url}/api/v4/runners/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: runner.token }) });
   expect(verify.status).toBe(200);
