@@ -3,6 +3,7 @@
  * GitLab Runner's docker executor does (network, services by alias, build container, sources, exec'd scripts)
  * and reports the trace and result. What is asserted is what GitLab (the simulator) and the daemon say.
  */
+import { request } from 'node:http';
 import { eventually } from '../support/aws';
 import { startCiGitLab, type CiGitLabRig } from '../support/gitlab-sim';
 
@@ -55,7 +56,10 @@ test('a cancelled job stops its containers', async () => {
     tags: ['docker'], services: [{ name: 'busybox:latest', alias: 'sidecar', entrypoint: ['sleep'], command: ['600'] }], script: ['echo started', 'sleep 600'],
   });
   await eventually('the job started', async () => (await trace(id)).includes('started'));
-  expect((await rig.containers(id)).length).toBe(2);
+  const containers = await rig.containers(id);
+  expect(containers.length).toBe(2);
+  // Both in the pool of the runner's tag set.
+  expect((await rig.e.ok(['inspect', '--format', '{{index .Config.Labels "com.sockerless.pool"}}', ...containers])).split('\n')).toEqual(['big', 'big']);
   expect((await rig.gl.admin('POST', `${jobPath(id)}/cancel`)).json.status).toBe('canceled');
   await eventually('its containers gone', async () => (await rig.containers(id)).length === 0, 15_000);
   expect((await job(id)).status).toBe('canceled');
@@ -77,4 +81,48 @@ test('artifacts are uploaded as a zip', async () => {
   expect(zip.startsWith('PK')).toBe(true);
   expect(zip).toContain('out/result.txt');
   expect(zip).toContain('result\n');
+});
+
+/** The daemon's `start` events of build containers (`sockerless-ci-gitlab-N`), by job id, in daemon ms. */
+function buildStarts(socketPath: string) {
+  const at = new Map<number, number>();
+  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'], label: ['com.sockerless.ci.coordinator=gitlab'] }));
+  const req = request({ socketPath, path: `/events?filters=${filters}` }, (res) => {
+    let buf = '';
+    res.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const ev = JSON.parse(buf.slice(0, nl)) as { timeNano: number; Actor: { Attributes: Record<string, string> } };
+        buf = buf.slice(nl + 1);
+        const m = /^sockerless-ci-gitlab-(\d+)$/.exec(ev.Actor.Attributes.name);
+        if (m) at.set(Number(m[1]), ev.timeNano / 1e6);
+      }
+    });
+    res.on('error', () => undefined);
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { at, close: () => req.destroy() };
+}
+
+test('queue to build container running: 20 jobs one after another (the figure docs/ci.md quotes)', async () => {
+  const starts = buildStarts(rig.e.daemon.socket);
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const queuedAt = Date.now();
+      const { id } = await submit({ tags: ['docker'], script: ['true'] });
+      expect((await finished(id)).status).toBe('success');
+      const started = await eventually(`job ${id}'s start event`, async () => starts.at.get(id));
+      samples.push(started - queuedAt);
+    }
+    samples.sort((a, b) => a - b);
+    const p50 = samples[Math.floor(samples.length * 0.5)];
+    const p99 = samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.99) - 1)];
+    console.log(`ci-gitlab: queued to build container running over 20 jobs: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    // A bound far above the figure, so the test says "it is fast" without timing flakiness.
+    expect(p99).toBeLessThan(3000);
+  } finally {
+    starts.close();
+  }
 });
