@@ -147,7 +147,9 @@ export class DockerJobExecutor {
       await git('-C', target, 'checkout', '-q', 'FETCH_HEAD');
       await git('-C', target, 'remote', 'add', 'origin', job.git_info.repo_url);
       const tar = spawn('tar', ['-C', root, '-cf', '-', this.projectDir(job).replace(/^\//, '')], { stdio: ['ignore', 'pipe', 'ignore'] });
-      await build.putArchive(tar.stdout, { path: '/' });
+      const tarFailed = new Promise<never>((_, reject) => tar.once('error', reject));
+      tarFailed.catch(() => undefined);
+      await Promise.race([build.putArchive(tar.stdout, { path: '/' }), tarFailed]);
     } catch (err) {
       throw new JobFailure('runner_system_failure', `fetching the sources: ${(err as Error).message}`);
     } finally {
@@ -159,6 +161,8 @@ export class DockerJobExecutor {
   private async exec(build: Docker.Container, job: JobPayload, lines: string[], env: string[], trace: TraceStream, signal: AbortSignal): Promise<number> {
     const exec = await build.exec({ Cmd: ['/bin/sh', '-ec', lines.join('\n')], Env: env, WorkingDir: this.projectDir(job), AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
+    // Errors after the end (a socket reset while the job is torn down) must not reach the process as unhandled.
+    stream.on('error', () => undefined);
     const out = new PassThrough();
     out.on('data', (c: Buffer) => trace.write(c));
     this.docker.modem.demuxStream(stream, out, out);
