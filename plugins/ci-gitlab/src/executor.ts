@@ -36,11 +36,12 @@ export function jobResources(jobId: number) {
 }
 
 /**
- * GitLab's service aliases: the one given, and the two GitLab derives from the image (`tutum/wordpress:latest`
- * is reachable as `tutum-wordpress` and `tutum__wordpress`; executors/docker/internal/services).
+ * GitLab's service aliases: the ones given, and the two GitLab derives from the image without tag, digest and
+ * registry port (`registry.example.com:4999/tutum/wordpress:latest` is reachable as
+ * `registry.example.com__tutum__wordpress` and `registry.example.com-tutum-wordpress`; GitLab's services docs).
  */
 export function serviceAliases(image: string, alias?: string | null): string[] {
-  const repo = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  const repo = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '').replace(/:\d+\//, '/');
   const names = [repo.replace(/\//g, '__'), repo.replace(/\//g, '-')];
   return [...new Set([...(alias ? alias.split(',').map((a) => a.trim()).filter(Boolean) : []), ...names])];
 }
