@@ -172,4 +172,3 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   const close = () => (closing ??= teardown().then(uninstallGuard));
   return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
 }
-

@@ -4,8 +4,10 @@
  * container from busybox running the stand-in runner, which takes a job from the simulator, runs it and
  * reports. What is asserted is what GitHub and the daemon say: job conclusions, assignments, Docker events.
  */
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { eventually } from '../support/aws';
+import { DAEMON_MAIN } from '../support/daemon';
 import type { E2E } from '../support/e2e';
 import { mostAtOnce, runnerEvents, startCiGitHub, type CiGitHubRig } from '../support/github-sim';
 
@@ -83,6 +85,9 @@ test('a bad signature is refused with 401 and logged', async () => {
   expect(await res.json()).toEqual({ message: 'signature does not match' });
   const unsigned = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job' }, body });
   expect(unsigned.status).toBe(401);
+  // The signature is checked before the body is read: garbage is refused as unsigned, not as bad JSON.
+  const garbage = await fetch(rig.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-hub-signature-256': wrong }, body: '{not json' });
+  expect(garbage.status).toBe(401);
   await eventually('the refusal logged', async () => e.daemon.output().includes('GitHub webhook refused') && e.daemon.output().includes('bad-1'));
 });
 
@@ -109,4 +114,18 @@ test('a job cancelled before pickup removes its runner; a runner that never pick
   } finally {
     events.close();
   }
+});
+
+test('sockerless status shows the coordinator\'s jobs and runners; github-sim enqueue queues a job from the CLI', async () => {
+  const cli = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [DAEMON_MAIN, ...args], { env: { ...process.env, SOCKERLESS_GITHUB_SIM: rig.sim.endpoint } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+  const queued = await cli(['github-sim', 'enqueue', '--repo', 'acme/app', '--labels', BIG.join(','), '--script', 'echo from the cli']);
+  expect(queued.code).toBe(0);
+  const job = JSON.parse(queued.stdout) as { id: number; labels: string[] };
+  expect(job.labels).toEqual(BIG);
+  expect(await completed(job.id)).toMatchObject({ conclusion: 'success', log: 'from the cli\n' });
+  const status = await cli(['status', '--host', e.daemon.dockerHost]);
+  expect(status.stdout).toContain('GitHub Actions runners');
+  expect(status.stdout).toMatch(/jobs: \d+ queued, \d+ in progress, \d+ completed/);
 });

@@ -117,7 +117,8 @@ function registerManagementRoutes(router: Router, routes: HttpRoute[]): void {
   for (const route of routes) {
     router.register(route.path, [route.method], async (ctx: Context) => {
       const raw = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (await readBody(ctx)).toString('utf8') : undefined;
-      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: raw === undefined ? undefined : parseJsonBody(raw), rawBody: raw });
+      // `body` is parsed when read, so a route that checks the raw bytes first (a webhook's signature) answers that first.
+      const res = await route.handler({ method: ctx.method, path: ctx.path, params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, get body() { return raw === undefined ? undefined : parseJsonBody(raw); }, rawBody: raw });
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);
       ctx.status = res.status ?? 200;
       ctx.body = res.body ?? '';

@@ -55,10 +55,7 @@ export class GitHubCoordinator implements CiCoordinator {
   }
 
   async start(): Promise<void> {
-    const { options, pools, ledger, logger } = this.deps;
-    for (const [name, g] of Object.entries(options.runnerGroups)) {
-      if (!pools.get(g.pool)) throw new Error(`ci-github: runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
-    }
+    const { options, ledger, logger } = this.deps;
     this.api = await this.deps.api();
     this.runners = new Runners(ledger, this.api, this.deps.containers, options.runnerGroups, logger, (runner) => this.serial(async () => {
       await ledger.dropRunner(runner.name);
@@ -82,6 +79,14 @@ export class GitHubCoordinator implements CiCoordinator {
     };
     if (options.poll && options.poll.intervalMs > 0) every(options.poll.intervalMs, 'ci-github poll', () => this.poll());
     every(Math.max(100, Math.min(5_000, Math.floor(options.pickupTimeoutMs / 4))), 'ci-github reaper', () => this.serial(() => this.reap()));
+  }
+
+  /** At boot (onReady): a group mapped to a pool that does not exist stops the boot, naming both. */
+  checkPools(): void {
+    const { options, pools } = this.deps;
+    for (const [name, g] of Object.entries(options.runnerGroups)) {
+      if (!pools.get(g.pool)) throw new Error(`runner group '${name}' maps to pool '${g.pool}', which is not configured (pools: ${pools.list().map((p) => p.name).join(', ')})`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -169,8 +174,9 @@ export class GitHubCoordinator implements CiCoordinator {
       if (launched) detached(this.deps.logger, { on: 'runner start', runner: launched.runner.name }, this.startRunner(launched.runner, launched.containerId));
       missing -= 1;
     }
-    // A job cancelled before pickup leaves a runner nobody needs: the newest waiting ones go first.
-    for (const r of idle.sort((a, b) => b.launchedAt - a.launchedAt)) {
+    // A job cancelled before pickup leaves a runner nobody needs: the newest waiting ones go first. One still
+    // registering or starting is left to a later round (the reaper's): removing it would race its start.
+    for (const r of idle.filter((x) => x.state === 'waiting').sort((a, b) => b.launchedAt - a.launchedAt)) {
       if (missing >= 0) break;
       if (await this.runners!.retire(r, false)) missing += 1;
     }
@@ -211,8 +217,7 @@ export class GitHubCoordinator implements CiCoordinator {
       const c = own.get(runner.name);
       own.delete(runner.name);
       if (runner.state === 'removing') {
-        await this.runners!.removeContainer(runner);
-        await ledger.dropRunner(runner.name);
+        this.runners!.finishRemoval(runner);
       } else if (c?.status === 'created') {
         // Made before the crash, never started (or waiting for a pool slot): it starts now.
         runner.state = 'starting';
@@ -240,10 +245,7 @@ export class GitHubCoordinator implements CiCoordinator {
       for (const j of await api.queuedJobs(repo)) await this.onWorkflowJob({ action: 'queued', id: j.id, repo, labels: j.labels, runnerName: j.runnerName });
     }
     for (const job of [...ledger.jobs.values()]) {
-      if (job.status === 'completed') {
-        if (Date.now() - (job.completedAt ?? 0) > COMPLETED_KEPT_MS) await this.serial(() => ledger.dropJob(job.jobId));
-        continue;
-      }
+      if (job.status === 'completed') continue;
       const now = await api.job(job.repo, job.jobId).catch((err: Error) => { logger.warn('job status unavailable', { job: job.jobId, err: err.message }); return undefined; });
       if (now && now.status !== job.status && (now.status === 'in_progress' || now.status === 'completed')) {
         await this.onWorkflowJob({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName });
@@ -251,18 +253,32 @@ export class GitHubCoordinator implements CiCoordinator {
     }
   }
 
-  /** Runners that never picked up a job within the timeout are removed; groups are reconciled (retries). */
+  /**
+   * Runners that never picked up a job within the timeout are removed, removals that did not finish are
+   * finished, completed jobs older than an hour are forgotten; then groups are reconciled (retries).
+   */
   private async reap(): Promise<void> {
     const { ledger, options, logger } = this.deps;
     for (const r of [...ledger.runners.values()]) {
-      if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
+      if (r.state === 'removing') {
+        this.runners!.finishRemoval(r);
+      } else if (r.state === 'registering' || (r.state === 'starting' && !this.runners!.containerOf(r.name))) {
+        // A launch that failed half-way and could not be undone then (GitHub unreachable): a launch is never
+        // in flight here, as both run in the queue.
+        await this.runners!.retire(r, true);
+      } else if ((r.state === 'waiting' || r.state === 'busy') && !this.runners!.containerOf(r.name)?.running) {
+        // Its container is gone or stopped and its retirement did not finish (GitHub was unreachable).
+        await this.runners!.retire(r, true);
+      } else if (r.state === 'waiting' && r.startedAt && Date.now() - r.startedAt > options.pickupTimeoutMs) {
         logger.warn('runner never picked up a job; reaped', { runner: r.name, waitedMs: Date.now() - r.startedAt });
         await this.runners!.retire(r, false);
       }
     }
     // A job queued that long may have been cancelled with the webhook lost: GitHub is asked before another runner.
     for (const job of [...ledger.jobs.values()]) {
-      if (job.status !== 'queued' || Date.now() - (this.checkedAt.get(job.jobId) ?? job.seenAt) < options.pickupTimeoutMs) continue;
+      if (job.status === 'completed' && Date.now() - (job.completedAt ?? 0) > COMPLETED_KEPT_MS) await ledger.dropJob(job.jobId);
+      if (job.status !== 'queued') { this.checkedAt.delete(job.jobId); continue; }
+      if (Date.now() - (this.checkedAt.get(job.jobId) ?? job.seenAt) < options.pickupTimeoutMs) continue;
       this.checkedAt.set(job.jobId, Date.now());
       const now = await this.api!.job(job.repo, job.jobId).catch(() => undefined);
       if (now && now.status !== 'queued' && (await this.record({ action: now.status, id: job.jobId, repo: job.repo, labels: job.labels, runnerName: now.runnerName }))) {

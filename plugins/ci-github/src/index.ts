@@ -9,6 +9,7 @@ import { webhookRoute } from './webhook';
 
 export { appJwt, InstallationTokens } from './app-auth';
 export type { CiGitHubOptions, RunnerGroup } from './options';
+export { cli } from './cli';
 
 /**
  * GitHub Actions jobs become ephemeral runner containers: a queued `workflow_job` (webhook or poll) whose
@@ -30,9 +31,10 @@ export default definePlugin({
         records: coreServices.records,
         pools: poolsServiceRef,
         paths: coreServices.paths,
+        lifecycle: coreServices.lifecycle,
         logger: coreServices.logger,
       },
-      init({ coordinators, routes, containers, events, records, pools, paths, logger }, options) {
+      init({ coordinators, routes, containers, events, records, pools, paths, lifecycle, logger }, options) {
         const auth = 'token' in options.auth
           ? { token: options.auth.token }
           : {
@@ -46,6 +48,7 @@ export default definePlugin({
           api: () => GitHubApi.create({ baseUrl: options.baseUrl, scope, auth }),
         });
         coordinators.register(coordinator);
+        lifecycle.onReady(() => coordinator.checkPools());
         if (options.webhook) routes.add(webhookRoute(options.webhook.path, options.webhook.secret, coordinator, logger));
         routes.add({ method: 'GET', path: '/internal/ci/github', handler: () => ({ body: coordinator.status() }) });
       },

@@ -21,6 +21,9 @@ export interface RunnerApi {
  * retired as GitHub first (so no job is handed to a runner about to go), then the container, then the record.
  */
 export class Runners {
+  /** Runners whose container removal is in flight. */
+  private readonly removing = new Set<string>();
+
   constructor(
     private readonly ledger: Ledger,
     private readonly api: RunnerApi,
@@ -96,12 +99,27 @@ export class Runners {
     }
     runner.state = 'removing';
     await this.ledger.putRunner(runner);
-    detached(this.logger, { on: 'runner removal', runner: runner.name }, this.removeContainer(runner).then(() => this.removed(runner)));
+    this.finishRemoval(runner);
     return true;
   }
 
-  /** Removes the runner's container if there is one (also at recovery, for a record left `removing`). */
-  async removeContainer(runner: RunnerRecord): Promise<void> {
+  /**
+   * Removes a `removing` runner's container unless that is under way already, and calls `removed` only once no
+   * container of its name is left; a removal that failed or raced a start is tried again by the next call
+   * (the reaper makes one every round).
+   */
+  finishRemoval(runner: RunnerRecord): void {
+    if (this.removing.has(runner.name)) return;
+    this.removing.add(runner.name);
+    const work = this.removeContainer(runner).then(async () => {
+      if (this.containerOf(runner.name)) throw new Error('its container is still there after removal; the reaper tries again');
+      await this.removed(runner);
+    });
+    detached(this.logger, { on: 'runner removal', runner: runner.name }, work.finally(() => this.removing.delete(runner.name)));
+  }
+
+  /** Removes the runner's container if there is one. */
+  private async removeContainer(runner: RunnerRecord): Promise<void> {
     const container = this.containerOf(runner.name);
     if (!container) return;
     // Gone already (NotFound), or being removed by a concurrent `docker rm` (Conflict): either way it goes.

@@ -116,3 +116,16 @@ test('every delivery is signed X-Hub-Signature-256 over its exact body, and a re
   expect(deliveries[before + 1].body).toBe(d.body);
   await call('POST', `/_sim/jobs/${job.id}/cancel`);
 });
+
+test('an organisation runner serves every repository of the organisation, and only jobs whose labels it has', async () => {
+  const auth = `token ${app.token}`;
+  const { runner, encoded_jit_config } = (await call('POST', '/orgs/acme/actions/runners/generate-jitconfig', auth, { name: 'org-1', labels: ['self-hosted', 'linux', 'big'] })).json();
+  const jit = JSON.parse(Buffer.from(encoded_jit_config, 'base64').toString());
+  const other = (await call('POST', '/_sim/jobs', undefined, { repo: 'acme/site', labels: ['self-hosted', 'gpu'] })).json();
+  const mine = (await call('POST', '/_sim/jobs', undefined, { repo: 'acme/site', labels: ['self-hosted', 'big'] })).json();
+  const poll = await fetch(`${base}/_runner/${runner.id}/job?wait=5000`, { headers: { authorization: `RemoteAuth ${jit.secret}` } });
+  expect((await poll.text()).split('\n')[0]).toBe(`job ${mine.id}`);
+  expect((await call('GET', '/orgs/acme/actions/runners', auth)).json().runners).toMatchObject([{ name: 'org-1', busy: true }]);
+  expect((await call('GET', `/_sim/jobs/${other.id}`)).json()).toMatchObject({ status: 'queued', runner_name: null });
+  await call('POST', `/_sim/jobs/${other.id}/cancel`);
+});

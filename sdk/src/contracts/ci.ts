@@ -7,7 +7,7 @@
  *   `limits`), scheduling, pool slots and events. A refusal arrives as the SDK's typed error (TooManyRequests
  *   when a pool's queue is full, NotFound for an image), never as a fake success.
  * - `coreServices.events`: container events (`start`, `die`, `destroy`) to follow its containers.
- * - `poolsServiceRef` (the `pools` plugin): to check at start that each configured pool exists.
+ * - `poolsServiceRef` (the `pools` plugin): to check at boot (`lifecycle.onReady`) that each configured pool exists.
  * - `coreServices.records`: its own durable records (`plugin:<id>` in the store, durable when `put` resolves).
  *
  * The core starts every registered coordinator once the daemon serves (recovery done, every plugin's
@@ -17,7 +17,8 @@
  * ## The durability rule (so a `kill -9` neither loses nor duplicates a runner)
  * 1. A job is recorded (`records.put`) before anything is asked of the forge or the engine for it; the record
  *    is keyed by the forge's job id, so a second delivery of the same job finds it and does nothing.
- * 2. Its container's name is derived from the job (`ciContainerName`), and the container carries
+ * 2. Its container's name is derived from the job (`ciContainerName`: the job id, and an attempt number where a
+ *    job may get more than one), and the container carries
  *    `CI_COORDINATOR_LABEL` and `CI_JOB_LABEL`: Docker's name uniqueness (409 on a second create) makes the
  *    create idempotent across a crash between "recorded" and "created".
  * 3. At `start`, the coordinator reconciles its records with `containers.list()` filtered by its label: a

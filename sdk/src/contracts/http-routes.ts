@@ -5,6 +5,7 @@ export interface HttpRequest {
   params: Record<string, string>;
   query: Record<string, string | string[] | undefined>;
   headers: Record<string, string | string[] | undefined>;
+  /** The JSON body, parsed when read (a 400 then for malformed JSON). */
   body: unknown;
   /** The body as the client sent it (POST, PUT, PATCH), for checks over the exact bytes: a webhook's HMAC signature. */
   rawBody?: string;
