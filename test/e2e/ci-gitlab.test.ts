@@ -3,8 +3,11 @@
  * GitLab Runner's docker executor does (network, services by alias, build container, sources, exec'd scripts)
  * and reports the trace and result. What is asserted is what GitLab (the simulator) and the daemon say.
  */
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { promisify } from 'node:util';
 import { eventually } from '../support/aws';
+import { DAEMON_MAIN } from '../support/daemon';
 import { startCiGitLab, type CiGitLabRig } from '../support/gitlab-sim';
 
 jest.setTimeout(240_000);
@@ -58,6 +61,10 @@ test('a cancelled job stops its containers', async () => {
   await eventually('the job started', async () => (await trace(id)).includes('started'));
   const containers = await rig.containers(id);
   expect(containers.length).toBe(2);
+  // `sockerless status` shows the runner busy with it (ci-gitlab's section, from /internal/ci/gitlab).
+  const status = await promisify(execFile)(process.execPath, [DAEMON_MAIN, 'status', '--host', rig.e.daemon.dockerHost]);
+  expect(status.stdout).toContain('GitLab runners');
+  expect(status.stdout).toContain(`docker  tags docker  pool big  1/3 jobs (${id})`);
   // Both in the pool of the runner's tag set.
   expect((await rig.e.ok(['inspect', '--format', '{{index .Config.Labels "com.sockerless.pool"}}', ...containers])).split('\n')).toEqual(['big', 'big']);
   expect((await rig.gl.admin('POST', `${jobPath(id)}/cancel`)).json.status).toBe('canceled');

@@ -8,6 +8,7 @@ import { optionsSchema } from './options';
 export type { CiGitLabOptions, RunnerConfig } from './options';
 export { serviceAliases } from './executor';
 export { zipStore } from './artifacts';
+export { cli } from './cli';
 
 /**
  * GitLab CI jobs run as containers: a runner built into the daemon takes jobs from GitLab (`jobs/request`
