@@ -123,6 +123,7 @@ export class GitLabCoordinator implements CiCoordinator {
     const recovered = runner.recovered.shift();
     if (recovered) { await this.runJob(runner, recovered, true); return; }
     let job: JobPayload | undefined;
+    const askedAt = Date.now();
     try {
       job = await api.requestJob(await this.token(runner), this.polls.signal);
     } catch (err) {
@@ -131,7 +132,11 @@ export class GitLabCoordinator implements CiCoordinator {
       await sleep(1000);
       return;
     }
-    if (!job) return;
+    if (!job) {
+      const wait = this.deps.options.checkIntervalMs - (Date.now() - askedAt);
+      if (wait > 0 && !this.stopped) await sleep(wait);
+      return;
+    }
     try {
       await records.put({ id: jobRecordId(job.id), runner: runner.index, payload: job });
     } catch (err) {

@@ -36,6 +36,11 @@ export const optionsSchema = z.strictObject({
   buildsDir: z.string().regex(/^\/.*/).default('/builds'),
   /** How often the trace is sent (GitLab Runner: 3 s, or what `X-GitLab-Trace-Update-Interval` says if sooner). */
   traceIntervalMs: z.number().int().min(50).default(3000),
+  /**
+   * The least time between two `jobs/request` of one loop when no job came (GitLab Runner's `check_interval`,
+   * 3 s): a GitLab without Workhorse's long polling answers 204 at once, and this keeps the loop from spinning.
+   */
+  checkIntervalMs: z.number().int().min(0).default(3000),
   runners: z.array(runnerSchema).min(1),
 });
 
