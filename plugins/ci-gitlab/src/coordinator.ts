@@ -154,8 +154,13 @@ export class GitLabCoordinator implements CiCoordinator {
     let timedOut = false;
     if (recovered) {
       const still = await api.updateJob(job, { state: 'running' }).catch(() => undefined);
+      if (!still) {
+        // GitLab unreachable: ask again later rather than forget a job it may still expect.
+        runner.recovered.push(job);
+        throw new Error(`GitLab did not answer about job ${job.id} found in the store`);
+      }
       await runner.executor.cleanup(job.id).catch((err: Error) => logger.warn('cleanup failed', { job: job.id, err: err.message }));
-      if (!still || still.aborted) {
+      if (still.aborted) {
         await records.delete(jobRecordId(job.id));
         return;
       }
@@ -187,6 +192,7 @@ export class GitLabCoordinator implements CiCoordinator {
     }
     if (this.stopped && !result) {
       // Stopping: the record stays and the next start runs the job again.
+      await trace.close();
       await runner.executor.cleanup(job.id).catch(() => undefined);
       this.jobs.delete(job.id);
       runner.running.delete(job.id);
