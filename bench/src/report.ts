@@ -63,6 +63,7 @@ export interface BenchReport {
   aws: Measured['aws'];
   /** null with --no-ci. */
   ci: Measured['ci'];
+  ciGitlab: Measured['ciGitlab'];
   /** The fuzz harness's figure line; null with --no-fuzz. */
   fuzz: string | null;
   /** The chaos harness's figure line; null with --no-chaos. */
