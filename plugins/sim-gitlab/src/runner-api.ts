@@ -65,6 +65,8 @@ export function runnerRoutes(state: GitlabState, opts: RunnerApiOptions): Route[
       runner.contactedAt = new Date().toISOString();
       const deadline = Date.now() + opts.longPollMs;
       for (;;) {
+        // A runner that went away while it waited must not be handed a job it will never see.
+        if (call.signal.aborted) return undefined;
         const job = state.assign(runner);
         if (job) {
           bump();
