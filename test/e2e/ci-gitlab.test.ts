@@ -79,9 +79,14 @@ test('a job past its timeout fails with job_execution_timeout', async () => {
   await eventually('its containers gone', async () => (await rig.containers(id)).length === 0);
 });
 
-test('artifacts are uploaded as a zip', async () => {
-  const { id } = await submit({ tags: ['docker'], script: ['mkdir -p out', 'echo result > out/result.txt'], artifacts: { paths: ['out/'] } });
+test('artifacts are uploaded as a zip; a file-type variable is a file', async () => {
+  const { id } = await submit({
+    tags: ['docker'], variables: { SETTINGS: { value: 'from-a-file-variable', file: true } },
+    script: ['mkdir -p out', 'echo result > out/result.txt', 'cat "$SETTINGS"; echo " at $SETTINGS"'], artifacts: { paths: ['out/'] },
+  });
   expect((await finished(id)).status).toBe('success');
+  // A file-type variable is the path of a file holding its value, beside the project dir.
+  expect(await trace(id)).toMatch(/from-a-file-variable at \/builds\/group\/project-\d+\.tmp\/SETTINGS/);
   const view = await job(id);
   expect(view.artifacts).toEqual([expect.objectContaining({ file_type: 'archive', file_format: 'zip' })]);
   const zip = (await rig.gl.admin('GET', `${jobPath(id)}/artifacts`)).text;

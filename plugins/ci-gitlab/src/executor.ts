@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -64,8 +64,17 @@ export class DockerJobExecutor {
     return `${this.settings.buildsDir}/${path}`;
   }
 
+  /** Where file-type variables are written: beside the project dir, as GitLab Runner's `<project>.tmp`. */
+  private tmpDir(job: JobPayload): string {
+    return `${this.projectDir(job)}.tmp`;
+  }
+
+  /** The job's variables; a file-type one is the path of a file holding its value (written at checkout). */
   private env(job: JobPayload): string[] {
-    const vars = [...job.variables.filter((v) => !v.file), { key: 'CI_PROJECT_DIR', value: this.projectDir(job) }, { key: 'CI_BUILDS_DIR', value: this.settings.buildsDir }];
+    const vars = [
+      ...job.variables.map((v) => (v.file ? { key: v.key, value: `${this.tmpDir(job)}/${v.key}` } : v)),
+      { key: 'CI_PROJECT_DIR', value: this.projectDir(job) }, { key: 'CI_BUILDS_DIR', value: this.settings.buildsDir },
+    ];
     return vars.map((v) => `${v.key}=${v.value}`);
   }
 
@@ -147,7 +156,10 @@ export class DockerJobExecutor {
       await git('-C', target, 'fetch', '-q', '--depth', String(job.git_info.depth || 50), job.git_info.repo_url, job.git_info.sha || job.git_info.ref);
       await git('-C', target, 'checkout', '-q', 'FETCH_HEAD');
       await git('-C', target, 'remote', 'add', 'origin', job.git_info.repo_url);
-      const tar = spawn('tar', ['-C', root, '-cf', '-', this.projectDir(job).replace(/^\//, '')], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const tmp = join(root, this.tmpDir(job));
+      mkdirSync(tmp, { recursive: true });
+      for (const v of job.variables) if (v.file) writeFileSync(join(tmp, v.key), v.value, { mode: 0o600 });
+      const tar = spawn('tar', ['-C', root, '-cf', '-', this.projectDir(job).replace(/^\//, ''), this.tmpDir(job).replace(/^\//, '')], { stdio: ['ignore', 'pipe', 'ignore'] });
       const tarFailed = new Promise<never>((_, reject) => tar.once('error', reject));
       tarFailed.catch(() => undefined);
       await Promise.race([build.putArchive(tar.stdout, { path: '/' }), tarFailed]);

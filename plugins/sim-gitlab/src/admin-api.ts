@@ -16,7 +16,8 @@ const jobSpecSchema = z.strictObject({
   services: z.array(z.union([z.string().min(1).transform((name) => ({ name })), z.strictObject({
     name: z.string().min(1), alias: z.string().min(1).optional(), entrypoint: z.array(z.string()).optional(), command: z.array(z.string()).optional(),
   })])).default([]),
-  variables: z.record(z.string(), z.string()).default({}),
+  /** A value, or GitLab's variable options: `file` (the runner writes it to a file and sets the path), `masked`. */
+  variables: z.record(z.string(), z.union([z.string(), z.strictObject({ value: z.string(), file: z.boolean().optional(), masked: z.boolean().optional() })])).default({}),
   before_script: z.array(z.string()).default([]),
   script: z.array(z.string()).min(1),
   after_script: z.array(z.string()).default([]),

@@ -47,7 +47,7 @@ export interface JobSpec {
   tags: string[];
   image?: string;
   services: ServiceSpec[];
-  variables: Record<string, string>;
+  variables: Record<string, string | { value: string; file?: boolean; masked?: boolean }>;
   before_script: string[];
   script: string[];
   after_script: string[];
@@ -99,7 +99,9 @@ function jobVariables(job: JobRecord, project: ProjectRecord, endpoint: string):
     pub('CI_PROJECT_NAME', project.path.split('/').pop()!),
     pub('CI_COMMIT_SHA', job.sha), pub('CI_COMMIT_REF_NAME', job.ref), pub('CI_COMMIT_BRANCH', job.ref),
     pub('CI_REPOSITORY_URL', repoUrl(job, project, endpoint)),
-    ...Object.entries(job.spec.variables).map(([key, value]) => ({ key, value, public: false, masked: false })),
+    ...Object.entries(job.spec.variables).map(([key, v]) => (typeof v === 'string'
+      ? { key, value: v, public: false, masked: false }
+      : { key, value: v.value, public: false, masked: v.masked ?? false, ...(v.file ? { file: true } : {}) })),
   ];
 }
 
