@@ -79,7 +79,7 @@ test('a job past its timeout fails with job_execution_timeout', async () => {
   await eventually('its containers gone', async () => (await rig.containers(id)).length === 0);
 });
 
-test('artifacts are uploaded as a zip; a file-type variable is a file', async () => {
+test('artifacts are uploaded as a zip and a dependent job gets them; a file-type variable is a file', async () => {
   const { id } = await submit({
     tags: ['docker'], variables: { SETTINGS: { value: 'from-a-file-variable', file: true } },
     script: ['mkdir -p out', 'echo result > out/result.txt', 'cat "$SETTINGS"; echo " at $SETTINGS"'], artifacts: { paths: ['out/'] },
@@ -93,6 +93,10 @@ test('artifacts are uploaded as a zip; a file-type variable is a file', async ()
   expect(zip.startsWith('PK')).toBe(true);
   expect(zip).toContain('out/result.txt');
   expect(zip).toContain('result\n');
+  // A later job that depends on it finds the files in its project dir.
+  const later = await submit({ tags: ['docker'], dependencies: [id], script: ['cat out/result.txt'] });
+  expect((await finished(later.id)).status).toBe('success');
+  expect(await trace(later.id)).toBe(`Downloading artifacts for job (${id})...\nresult\n`);
 });
 
 /** The daemon's `start` events of build containers (`sockerless-ci-gitlab-N`), by job id, in daemon ms. */

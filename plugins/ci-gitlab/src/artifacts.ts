@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import type Docker from 'dockerode';
-import { extract } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 import type { TraceStream } from './trace';
 
 interface Entry { name: string; data: Buffer; dir: boolean; mode: number }
@@ -76,4 +76,44 @@ export function zipStore(entries: Entry[]): Buffer {
   end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, dir, end]);
+}
+
+/** The entries of a zip (stored or deflated), from its central directory (PKWARE APPNOTE 4.3.12, 4.3.16). */
+export function unzip(zip: Buffer): Entry[] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('not a zip: bad central directory');
+    const method = zip.readUInt16LE(at + 10);
+    const compressed = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const unixMode = zip.readUInt32LE(at + 38) >>> 16;
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    at += 46 + nameLength + extraLength + commentLength;
+    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(dataAt, dataAt + compressed);
+    if (method !== 0 && method !== 8) throw new Error(`zip entry ${name}: compression method ${method} is not supported`);
+    const dir = name.endsWith('/');
+    entries.push({ name: name.replace(/\/$/, ''), data: dir ? Buffer.alloc(0) : method === 8 ? inflateRawSync(raw) : Buffer.from(raw), dir, mode: (unixMode & 0o7777) || (dir ? 0o755 : 0o644) });
+  }
+  return entries;
+}
+
+/** Extracts a dependency's archive into the project dir of the build container (through the archive API). */
+export async function extractInto(build: Docker.Container, projectDir: string, zip: Buffer): Promise<number> {
+  const entries = unzip(zip).filter((e) => !posix.normalize(e.name).startsWith('..') && !posix.isAbsolute(e.name));
+  const tar = pack();
+  for (const e of entries) {
+    if (e.dir) tar.entry({ name: e.name, type: 'directory', mode: e.mode });
+    else tar.entry({ name: e.name, type: 'file', mode: e.mode }, e.data);
+  }
+  tar.finalize();
+  await build.putArchive(tar as unknown as NodeJS.ReadableStream, { path: projectDir });
+  return entries.filter((e) => !e.dir).length;
 }

@@ -172,7 +172,10 @@ export class GitLabCoordinator implements CiCoordinator {
     const timer = setTimeout(() => { timedOut = true; abort.abort(); }, job.runner_info.timeout * 1000);
     let result: JobResult | undefined;
     try {
-      await runner.executor.run(job, trace, abort.signal, (zip, expireIn) => api.uploadArtifacts(job, zip, 'artifacts.zip', expireIn));
+      await runner.executor.run(job, trace, abort.signal, {
+        upload: (zip, expireIn) => api.uploadArtifacts(job, zip, 'artifacts.zip', expireIn),
+        download: (dependencyId, token) => api.downloadArtifacts(dependencyId, token),
+      });
       result = { state: 'success' };
     } catch (err) {
       if (this.stopped && !canceled && !timedOut) result = undefined;

@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { CI_COORDINATOR_LABEL, CI_JOB_LABEL, ciContainerName } from '@sockerless/sdk';
 import type { JobPayload } from './gitlab-api';
 import type { TraceStream } from './trace';
-import { collectArtifacts } from './artifacts';
+import { collectArtifacts, extractInto } from './artifacts';
 
 const run = promisify(execFile);
 export const COORDINATOR = 'gitlab';
@@ -21,7 +21,11 @@ export class JobFailure extends Error {
   }
 }
 
-export type ArtifactUpload = (zip: Buffer, expireIn: string | null | undefined) => Promise<void>;
+/** Uploads this job's archive, downloads a dependency's (the coordinator's GitLab client). */
+export interface ArtifactTransfer {
+  upload(zip: Buffer, expireIn: string | null | undefined): Promise<void>;
+  download(dependencyId: number, token: string): Promise<Buffer>;
+}
 
 export interface ExecutorSettings {
   defaultImage: string;
@@ -79,7 +83,7 @@ export class DockerJobExecutor {
   }
 
   /** Resolves when the job succeeded; throws JobFailure for a failed script or setup. */
-  async run(job: JobPayload, trace: TraceStream, signal: AbortSignal, uploadArtifacts: ArtifactUpload): Promise<void> {
+  async run(job: JobPayload, trace: TraceStream, signal: AbortSignal, transfer: ArtifactTransfer): Promise<void> {
     const names = jobResources(job.id);
     const labels = this.labels(job);
     const env = this.env(job);
@@ -109,6 +113,16 @@ export class DockerJobExecutor {
     await build.start();
     signal.throwIfAborted();
     await this.checkout(job, build);
+    for (const dep of job.dependencies ?? []) {
+      if (!dep.artifacts_file) continue;
+      signal.throwIfAborted();
+      trace.write(`Downloading artifacts for ${dep.name} (${dep.id})...\n`);
+      try {
+        await extractInto(build, this.projectDir(job), await transfer.download(dep.id, dep.token));
+      } catch (err) {
+        throw new JobFailure('runner_system_failure', `artifacts of ${dep.name} (${dep.id}): ${(err as Error).message}`);
+      }
+    }
     const script = job.steps.find((s) => s.name === 'script');
     const after = job.steps.find((s) => s.name === 'after_script');
     let failure: JobFailure | undefined;
@@ -120,7 +134,7 @@ export class DockerJobExecutor {
     const artifacts = job.artifacts?.find((a) => a.artifact_type === undefined || a.artifact_type === 'archive');
     if (artifacts && !signal.aborted && (artifacts.when === 'always' || (artifacts.when === 'on_failure') === !!failure)) {
       const zip = await collectArtifacts(build, this.projectDir(job), artifacts.paths, trace);
-      if (zip) await uploadArtifacts(zip, artifacts.expire_in);
+      if (zip) await transfer.upload(zip, artifacts.expire_in);
     }
     if (failure) throw failure;
   }

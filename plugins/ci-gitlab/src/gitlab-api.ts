@@ -12,6 +12,8 @@ export interface JobPayload {
   image: { name: string; entrypoint?: string[] | null } | null;
   services: Array<{ name: string; alias?: string | null; entrypoint?: string[] | null; command?: string[] | null }> | null;
   artifacts: Array<{ name?: string; paths: string[]; when?: string; artifact_type?: string; artifact_format?: string; expire_in?: string | null }> | null;
+  /** Earlier jobs whose archive this one gets, each with the token to download it with. */
+  dependencies?: Array<{ id: number; name: string; token: string; artifacts_file?: { filename: string; size: number } }>;
 }
 
 /** What GitLab said to a trace PATCH or job PUT; `aborted` when the job no longer runs there (canceled, failed). */
@@ -77,6 +79,14 @@ export class GitLabApi {
     const res = await this.json('PUT', `/jobs/${job.id}`, { token: job.token, ...update });
     await res.arrayBuffer();
     return answer(res);
+  }
+
+  /** `GET /jobs/:id/artifacts`: a dependency's archive, with the token GitLab gave for it. */
+  async downloadArtifacts(dependencyId: number, token: string): Promise<Buffer> {
+    const res = await fetch(this.endpoint(`/jobs/${dependencyId}/artifacts`), { headers: { 'JOB-TOKEN': token } });
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`artifacts of job ${dependencyId}: ${res.status} ${body.toString('utf8').slice(0, 200)}`);
+    return body;
   }
 
   /** `POST /jobs/:id/artifacts`: the archive as multipart `file`, as GitLab Runner's artifacts-uploader sends it. */

@@ -22,6 +22,7 @@ const jobSpecSchema = z.strictObject({
   script: z.array(z.string()).min(1),
   after_script: z.array(z.string()).default([]),
   timeout: z.number().int().positive().default(3600),
+  dependencies: z.array(z.number().int().positive()).optional(),
   artifacts: z.strictObject({
     name: z.string().optional(), paths: z.array(z.string().min(1)).min(1), when: z.enum(['on_success', 'on_failure', 'always']).optional(), expire_in: z.string().optional(),
   }).optional(),

@@ -54,6 +54,8 @@ export interface JobSpec {
   /** Seconds; GitLab's project default is one hour. */
   timeout: number;
   artifacts?: ArtifactSpec;
+  /** Earlier jobs whose artifacts this one gets (GitLab's `dependencies:`/`needs:` within a pipeline). */
+  dependencies?: number[];
 }
 
 export interface JobRecord {
@@ -116,7 +118,7 @@ function repoUrl(job: JobRecord, project: ProjectRecord, endpoint: string): stri
 const FAILURE_REASONS = ['unknown_failure', 'script_failure', 'api_failure', 'stuck_or_timeout_failure', 'runner_system_failure', 'runner_unsupported', 'job_execution_timeout', 'image_pull_failure'];
 
 /** The 201 body of `POST /api/v4/jobs/request` for `job`. */
-export function jobPayload(job: JobRecord, project: ProjectRecord, endpoint: string, now: Date): Record<string, unknown> {
+export function jobPayload(job: JobRecord, project: ProjectRecord, endpoint: string, now: Date, jobById: (id: number) => JobRecord | undefined): Record<string, unknown> {
   const { spec } = job;
   const steps: Array<Record<string, unknown>> = [
     // GitLab joins before_script and script into the one `script` step (Gitlab::Ci::Build::Step.from_commands).
@@ -146,7 +148,11 @@ export function jobPayload(job: JobRecord, project: ProjectRecord, endpoint: str
     }] : null,
     cache: [],
     credentials: [],
-    dependencies: [],
+    // Each with the current job's token, with which the runner downloads the dependency's archive.
+    dependencies: (spec.dependencies ?? []).map(jobById).filter((d): d is JobRecord => !!d).map((d) => {
+      const archive = d.artifacts.find((a) => a.file_type === 'archive');
+      return { id: d.id, name: d.spec.name, token: job.token, ...(archive ? { artifacts_file: { filename: archive.filename, size: archive.size } } : {}) };
+    }),
     features: { trace_sections: true, failure_reasons: FAILURE_REASONS },
   };
 }

@@ -71,7 +71,7 @@ export function runnerRoutes(state: GitlabState, opts: RunnerApiOptions): Route[
         if (job) {
           bump();
           const project = state.projects.get(job.projectId)!;
-          return { status: 201, body: jobPayload(job, project, opts.endpoint(), new Date()) };
+          return { status: 201, body: jobPayload(job, project, opts.endpoint(), new Date(), (id) => state.jobs.get(id)) };
         }
         const left = deadline - Date.now();
         if (left <= 0 || call.signal.aborted) return { status: 204, headers: { 'X-GitLab-Last-Update': String(lastUpdate) } };
@@ -127,7 +127,9 @@ export function runnerRoutes(state: GitlabState, opts: RunnerApiOptions): Route[
       const job = state.jobs.get(Number(call.params[0]));
       const token = call.req.headers['job-token'] ?? call.query.get('token');
       if (!job) throw new GitlabError(404, '404 Not Found');
-      if (token !== job.token) throw new GitlabError(403);
+      // Its own token, or that of a running job of the same project (a later job downloading its dependency's).
+      const allowed = token === job.token || [...state.jobs.values()].some((j) => j.token === token && j.status === 'running' && j.projectId === job.projectId);
+      if (!allowed) throw new GitlabError(403);
       return artifactReply(opts.stateDir, job);
     }),
   ];
