@@ -10,8 +10,9 @@
 #            goes back when idle), and Docker's default seccomp profile (see below); and attr, whose getfattr
 #            finds the opaque directories (trusted.overlay.opaque) of a container's writable layer for
 #            `docker diff` and `docker commit`; and openssl, with which the Azure simulator makes its TLS
-#            certificate at first start (the Azure clients refuse bearer tokens over plain http). A name
-#            starting with / is a file.
+#            certificate at first start (the Azure clients refuse bearer tokens over plain http); and git,
+#            whose git-http-backend serves the GitLab simulator's repositories and with which ci-gitlab
+#            clones a job's sources. A name starting with / is a file.
 #   test:    runtime + what the tests use (busybox-static also makes the test images, a local registry,
 #            skopeo and umoci to build and push images offline), the real clients (docker-compose,
 #            rsync for gitlab-ci-local, tmux for interactive terminals), docker.io, the reference
@@ -24,8 +25,8 @@
 #   bench:   test + hyperfine
 set -euo pipefail
 profile="${1:-test}"
-need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr openssl)
-need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr openssl)
+need_cmds=(bwrap nsenter busybox ip iptables gcc /usr/include/stdio.h /usr/include/seccomp.h getfattr openssl /usr/lib/git-core/git-http-backend)
+need_pkgs=(bubblewrap util-linux busybox-static iproute2 iptables gcc libc6-dev libseccomp-dev attr openssl git)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
   need_cmds+=(docker-registry skopeo umoci docker-compose rsync tmux dockerd htpasswd /usr/bin/aws /usr/bin/az)
   need_pkgs+=(docker-registry skopeo umoci docker-compose rsync tmux docker.io apache2-utils awscli azure-cli)

@@ -35,14 +35,16 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startSimulator(dir: string, teardown: Teardown): Promise<string> {
-  const child = spawn(process.execPath, [sockerlessMainOf(REPO_ROOT), 'simulator', 'github', '--listen', 'tcp://127.0.0.1:0', '--home', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `sockerless simulator CLOUD` on an ephemeral port; resolves with its endpoint. */
+export async function startSimulator(dir: string, teardown: Teardown, cloud: 'github' | 'gitlab' = 'github'): Promise<string> {
+  const child = spawn(process.execPath, [sockerlessMainOf(REPO_ROOT), 'simulator', cloud, '--listen', 'tcp://127.0.0.1:0', '--home', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   teardown.add(() => new Promise<void>((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', () => resolve()); child.kill('SIGTERM'); }));
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = /GITHUB simulator: (http:\/\/\S+)/.exec(out); if (m) resolve(m[1]); });
+    const banner = new RegExp(`${cloud.toUpperCase()} simulator: (http:\\/\\/\\S+)`);
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = banner.exec(out); if (m) resolve(m[1]); });
     child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => reject(new Error(`the GitHub simulator exited with ${code}:\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`the ${cloud} simulator exited with ${code}:\n${out}`)));
   });
 }
 
@@ -53,11 +55,11 @@ async function sim(endpoint: string, method: string, path: string, body?: unknow
   return text ? JSON.parse(text) : undefined;
 }
 
-/** Runner containers' `start` events, by job id, with the daemon's timestamp in ms. */
-function startEvents(socketPath: string): { startedAt: Map<string, number>; next(jobId: string): Promise<number>; close(): void } {
+/** A coordinator's containers' first `start` event per job id, with the daemon's timestamp in ms. */
+export function startEvents(socketPath: string, coordinator: 'github' | 'gitlab' = 'github'): { startedAt: Map<string, number>; next(jobId: string): Promise<number>; close(): void } {
   const startedAt = new Map<string, number>();
   const waiting = new Map<string, (ms: number) => void>();
-  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'], label: ['com.sockerless.ci.coordinator=github'] }));
+  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'], label: [`com.sockerless.ci.coordinator=${coordinator}`] }));
   const req = request({ socketPath, path: `/events?filters=${filters}` }, (res) => {
     let buf = '';
     res.on('data', (d: Buffer) => {
@@ -66,6 +68,7 @@ function startEvents(socketPath: string): { startedAt: Map<string, number>; next
         const ev = JSON.parse(buf.slice(0, nl)) as { timeNano: number; Actor: { Attributes: Record<string, string> } };
         buf = buf.slice(nl + 1);
         const job = ev.Actor.Attributes['com.sockerless.ci.job'];
+        if (startedAt.has(job)) continue;
         startedAt.set(job, ev.timeNano / 1e6);
         waiting.get(job)?.(ev.timeNano / 1e6);
       }

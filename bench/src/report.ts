@@ -65,6 +65,7 @@ export interface BenchReport {
   aca: Measured['aca'];
   /** null with --no-ci. */
   ci: Measured['ci'];
+  ciGitlab: Measured['ciGitlab'];
   /** The fuzz harness's figure line; null with --no-fuzz. */
   fuzz: string | null;
   /** The chaos harness's figure line; null with --no-chaos. */

@@ -60,6 +60,8 @@ export interface Measured {
   aca: CloudRun | null;
   /** null with --no-ci. */
   ci?: CiLatency | null;
+  /** The same figure for GitLab (ci-gitlab); null with --no-ci. */
+  ciGitlab?: CiLatency | null;
   build: BuildFigure;
 }
 
@@ -258,6 +260,7 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
   }
   if (m.aca) rows.push(acaRow(m.aca));
   if (m.ci) rows.push(ciRow(m.ci));
+  if (m.ciGitlab) rows.push(ciRow(m.ciGitlab, 'gitlab'));
   return rows.map((row) => makeRow(row, referenceMissing));
 }
 
@@ -295,10 +298,11 @@ function restartRows(r: RestartFigures): RowInput[] {
 
 /** The build figure's rows alone (`npm run bench -- --only build`). */
 /** The CI figure (issue 17): ours only, a latency with an absolute goal. */
-function ciRow(c: CiLatency): RowInput {
+function ciRow(c: CiLatency, forge: 'github' | 'gitlab' = 'github'): RowInput {
+  const what = forge === 'github' ? 'GitHub job queued on the simulator to its runner container running' : 'GitLab job queued on the simulator to its build container running';
   return {
-    id: 'ci-github-queue-to-running',
-    figure: `GitHub job queued on the simulator to its runner container running (p99, n=${c.queueToRunning.runs}; p50 ${c.queueToRunning.median} ms)`,
+    id: `ci-${forge}-queue-to-running`,
+    figure: `${what} (p99, n=${c.queueToRunning.runs}; p50 ${c.queueToRunning.median} ms)`,
     unit: 'ms',
     ours: c.queueToRunning.p99,
     docker: null,
@@ -309,8 +313,8 @@ function ciRow(c: CiLatency): RowInput {
   };
 }
 
-export function ciOnlyRows(c: CiLatency): Row[] {
-  return [makeRow(ciRow(c), null)];
+export function ciOnlyRows(c: CiLatency, gitlab?: CiLatency): Row[] {
+  return [makeRow(ciRow(c), null), ...(gitlab ? [makeRow(ciRow(gitlab, 'gitlab'), null)] : [])];
 }
 
 export function buildOnlyRows(b: BuildFigure, referenceMissing: string | null): Row[] {

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { ACA_FIGURE, measureAwsRun, measureCloudRun, type CloudRun } from './aws-bench';
 import { CI_JOBS, measureCiLatency } from './ci-bench';
+import { measureGitLabCiLatency } from './ci-gitlab-bench';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
@@ -280,10 +281,13 @@ async function main(): Promise<number> {
     }
     const ciStep = () => step(`the CI figure: ${CI_JOBS} GitHub jobs queued on the simulator, each to its runner container running (ci-github, backend-local)`, [],
       () => measureCiLatency(workDir, tarball, CI_JOBS, teardown, log));
+    const ciGitlabStep = () => step(`the CI figure for GitLab: ${CI_JOBS} GitLab jobs submitted on the simulator, each to its build container running (ci-gitlab, backend-local)`, [],
+      () => measureGitLabCiLatency(workDir, tarball, CI_JOBS, teardown, log));
     if (opts.only === 'ci') {
       const ci = await ciStep();
-      console.log(`\n${formatRows(ciOnlyRows(ci))}`);
-      console.log(JSON.stringify(ci));
+      const ciGitlab = await ciGitlabStep();
+      console.log(`\n${formatRows(ciOnlyRows(ci, ciGitlab))}`);
+      console.log(JSON.stringify({ ...ci, gitlab: ciGitlab }));
       return 0;
     }
 
@@ -339,6 +343,7 @@ async function main(): Promise<number> {
     if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
     const aca = opts.noAca ? null : await measureAca(workDir, tarball, ours, counts, teardown);
     const ci = opts.noCi ? null : await ciStep();
+    const ciGitlab = opts.noCi ? null : await ciGitlabStep();
 
     const tornState = opts.noTornState ? null : await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
 
@@ -351,7 +356,7 @@ async function main(): Promise<number> {
     if (chaos) log(chaos);
 
     const build = await buildStep();
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, aca, ci, build };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, aca, ci, ciGitlab, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -376,6 +381,7 @@ async function main(): Promise<number> {
       aws,
       aca,
       ci,
+      ciGitlab,
       fuzz,
       chaos,
       totalSeconds: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e7) / 100,

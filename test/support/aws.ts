@@ -60,7 +60,7 @@ export interface SimulatorProcess extends CliProcess {
  * `sockerless simulator aws` (or `gcp`) as a child process on its own home, listening on a free port (the
  * first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
  */
-export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' | 'azure' | 'github' }): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' | 'azure' | 'github' | 'gitlab' }): Promise<SimulatorProcess> {
   const cloud = opts.cloud ?? 'aws';
   const home = join(opts.dir, `sim-home${cloud === 'aws' ? '' : `-${cloud}`}`);
   let listen = 'tcp://127.0.0.1:0';

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FilePersistence, type Logger, type Simulator } from '@sockerless/sdk';
+import { adminRoutes } from './admin-api';
+import { gitRoutes } from './git';
+import { GitlabServer } from './http';
+import { runnerRoutes } from './runner-api';
+import { GitlabState } from './state';
+
+export interface GitlabSimOptions {
+  /** Where runners, projects (bare repositories), jobs, traces and artifacts are kept. */
+  stateDir: string;
+  /** The token `POST /api/v4/runners` registers with (the legacy registration flow). */
+  registrationToken: string;
+  /** PRIVATE-TOKEN of the admin routes (create a runner, a project, submit, cancel, read jobs). */
+  adminToken: string;
+  /** How long `jobs/request` holds a runner when there is no job for it. */
+  longPollMs: number;
+  traceUpdateIntervalSeconds: number;
+}
+
+export interface GitlabSimulator extends Simulator {
+  /** Writes pending state now. */
+  flush(): Promise<void>;
+  /** The state (tests read jobs from it directly). */
+  readonly state: GitlabState | undefined;
+}
+
+/**
+ * A GitLab instance as far as a runner sees it: the runner API, the jobs it hands out, their traces and
+ * artifacts, and the projects' repositories over smart HTTP (git http-backend). State is loaded at `start`,
+ * so a restarted simulator continues where it stopped.
+ */
+export function createGitlabSimulator(deps: { logger: Logger }, options: GitlabSimOptions): GitlabSimulator {
+  mkdirSync(join(options.stateDir, 'repos'), { recursive: true });
+  const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
+  let running: { server: GitlabServer; state: GitlabState } | undefined;
+  return {
+    name: 'gitlab',
+    get state() { return running?.state; },
+    async start({ host, port }) {
+      if (running) throw new Error('the GitLab simulator is already started');
+      const state = new GitlabState(persist, options.stateDir);
+      let endpoint = '';
+      const server = new GitlabServer([
+        ...runnerRoutes(state, { ...options, endpoint: () => endpoint }),
+        ...adminRoutes(state, options),
+        ...gitRoutes(state, join(options.stateDir, 'repos')),
+      ], deps.logger);
+      endpoint = await server.listen(host, port);
+      running = { server, state };
+      return { endpoint };
+    },
+    async stop() {
+      const r = running;
+      running = undefined;
+      if (!r) return;
+      r.state.close();
+      await r.server.close();
+      await persist.flush();
+    },
+    flush: () => persist.flush(),
+  };
+}
