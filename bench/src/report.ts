@@ -61,6 +61,8 @@ export interface BenchReport {
   pools: PoolsReport | null;
   /** null with --no-aws. */
   aws: Measured['aws'];
+  /** null with --no-gcp. */
+  gcp: Measured['gcp'];
   /** The fuzz harness's figure line; null with --no-fuzz. */
   fuzz: string | null;
   /** The chaos harness's figure line; null with --no-chaos. */
