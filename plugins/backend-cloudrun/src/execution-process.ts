@@ -1,12 +1,16 @@
 import { PassThrough } from 'node:stream';
 import { isSockerlessError, pipeStdinThroughAgent, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import { exitStatusOf, isFinished } from './job';
-import type { CloudRunApi, Execution } from './run-api';
+import type { CloudRunApi, Execution, Task } from './run-api';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
-/** Empty log reads after the execution finished before its output is taken to be complete. */
-const EMPTY_READS_AFTER_FINISH = 2;
+/**
+ * Empty log reads, each begun after GetExecution said the execution had finished, before its output is taken
+ * to be complete: one, as backend-ecs ends a stream on the first empty read after ECS said STOPPED (a line
+ * Cloud Logging has not made visible by then is as late for a second read 10 ms on).
+ */
+const EMPTY_READS_AFTER_FINISH = 1;
 /** Failed log reads after the execution finished before the rest of the output is given up (the exit is still reported). */
 const FAILED_READS_AFTER_FINISH = 20;
 
@@ -49,6 +53,8 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
   let stopped = false;
   const exited = (async (): Promise<ExitStatus> => {
     let finished: Execution | undefined;
+    /** Asked for as soon as the execution is seen finished, beside the last log reads. */
+    let tasks: Promise<Task[]> | undefined;
     let emptyAfter = 0;
     let failedAfter = 0;
     for (;;) {
@@ -60,7 +66,13 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
       try {
         if (!finished) {
           const execution = await p.api.getExecution(p.execution);
-          if (isFinished(execution)) finished = execution;
+          if (isFinished(execution)) {
+            finished = execution;
+            tasks = p.api.listTasks(p.execution).catch((err: Error) => {
+              p.logger.warn('cloudrun: ListTasks failed; the exit code is unknown', { execution: p.execution, err: err.message });
+              return [];
+            });
+          }
         }
       } catch (err) {
         if (isSockerlessError(err) && err.code === 'NotFound') {
@@ -77,7 +89,7 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
           else if (line.logName?.endsWith('%2Fstderr')) stderr.write(`${line.text}\n`);
         }
         if (lines.length) lastChange = Date.now();
-        if (finishedBefore) emptyAfter = lines.length ? 0 : emptyAfter + 1;
+        if (finished) emptyAfter = lines.length ? 0 : emptyAfter + 1;
       } catch (err) {
         p.logger.warn('cloudrun: ListLogEntries failed; retrying', { execution: p.execution, err: (err as Error).message });
         if (finishedBefore && ++failedAfter >= FAILED_READS_AFTER_FINISH) {
@@ -94,13 +106,10 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
       });
       wakeUp = () => { lastChange = Date.now(); };
     }
-    const tasks = await p.api.listTasks(p.execution).catch((err: Error) => {
-      p.logger.warn('cloudrun: ListTasks failed; the exit code is unknown', { execution: p.execution, err: err.message });
-      return [];
-    });
+    const [task] = await tasks!;
     finishLog();
     p.onFinished();
-    return exitStatusOf(finished, tasks[0], p.cancelledBy());
+    return exitStatusOf(finished, task, p.cancelledBy());
   })();
   function finishLog(): void {
     stdout.end();
