@@ -46,3 +46,4 @@ export { Collection } from './collection';
 export { matchesLabels } from './filters';
 export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
+export { FaultInjector, faultRulesSchema, type FaultRule, type FaultRuleStatus } from './simulator/faults';

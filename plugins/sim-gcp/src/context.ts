@@ -1,4 +1,4 @@
-import type { ExitStatus, Logger } from '@sockerless/sdk';
+import type { ExitStatus, FaultRule, Logger } from '@sockerless/sdk';
 
 /** What every service of the Google Cloud simulator (Cloud Run, Cloud Functions, Cloud Logging) shares. */
 
@@ -7,6 +7,8 @@ export interface SimOptions {
   startDelayMs: number;
   /** Requests per second per service (run, functions, logging) before 429 RESOURCE_EXHAUSTED; absent = unlimited. */
   quota?: { ratePerSecond: number; burst: number };
+  /** Requests that fail with a Google error (fault injection); none when absent. */
+  faults?: FaultRule[];
   /** Where the simulator keeps its state; the plugin's own state dir by default. */
   stateDir: string;
 }

@@ -2,9 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
-import { GcpError, invalid, sendGcpError } from './errors';
+import { CANONICAL_CODES, GcpError, invalid, sendGcpError, type CanonicalCode } from './errors';
 import type { Call, Route } from './routes';
-import { TokenBucket } from '@sockerless/sdk';
+import { FaultInjector, faultRulesSchema, TokenBucket } from '@sockerless/sdk';
+
+/** The simulator's fault rules, each failing with one of Google's canonical codes. */
+export const gcpFaultRulesSchema = faultRulesSchema(CANONICAL_CODES);
+
+/**
+ * The simulator's own endpoint (no Google API has it): GET the fault rules with their counts, PUT
+ * `{"faults": [...]}` to replace them, DELETE to clear them.
+ */
+export const FAULTS_PATH = '/sockerless/faults';
 
 /**
  * One port for Cloud Run, Cloud Functions and Cloud Logging, as their official clients send them in REST
@@ -14,8 +23,11 @@ import { TokenBucket } from '@sockerless/sdk';
 export class GcpServer {
   private server: Server | undefined;
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly faults: FaultInjector;
 
-  constructor(private readonly routes: Route[], private readonly options: SimOptions, private readonly logger: Logger) {}
+  constructor(private readonly routes: Route[], private readonly options: SimOptions, private readonly logger: Logger) {
+    this.faults = new FaultInjector(options.faults);
+  }
 
   async listen(host: string, port: number): Promise<string> {
     const server = createServer((req, res) => void this.dispatch(req, res));
@@ -68,12 +80,15 @@ export class GcpServer {
         throw invalid(`Malformed path: ${url.pathname}`);
       }
       const method = req.method ?? 'GET';
+      if (path === FAULTS_PATH) return this.serveFaults(method, raw, res);
       let pathMatched = false;
       for (const r of this.routes) {
         const m = r.path.exec(path);
         if (!m) continue;
         pathMatched = true;
         if (r.method !== '*' && r.method !== method) continue;
+        const fault = this.faults.fault({ service: r.service, method, path });
+        if (fault) throw new GcpError(fault.error as CanonicalCode, fault.message ?? `The service is currently unavailable (Sockerless simulator fault injection: ${fault.error} for ${method} ${path}).`);
         if (!this.admit(r.service)) {
           throw new GcpError('RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Requests' and limit 'Requests per second' of service '${r.service}.googleapis.com' (Sockerless simulator quota: ${this.options.quota!.ratePerSecond}/s, burst ${this.options.quota!.burst}).`);
         }
@@ -92,6 +107,21 @@ export class GcpServer {
       if (res.headersSent) { res.destroy(); return; }
       sendGcpError(res, asGcpError(err, this.logger));
     }
+  }
+
+  private serveFaults(method: string, raw: Buffer, res: ServerResponse): void {
+    if (method === 'PUT') {
+      const parsed = gcpFaultRulesSchema.safeParse(parseBody(raw).faults);
+      if (!parsed.success) throw invalid(`Invalid fault rules: ${parsed.error.issues.map((i) => `faults.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      this.faults.set(parsed.data);
+    } else if (method === 'DELETE') {
+      this.faults.set([]);
+    } else if (method !== 'GET') {
+      throw new GcpError('UNIMPLEMENTED', `Method ${method} is not allowed on ${FAULTS_PATH}`);
+    }
+    const text = JSON.stringify({ faults: this.faults.list() });
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   }
 }
 
