@@ -7,24 +7,17 @@
  */
 import { api } from '../support/raw-http';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { CLOUDRUN_IN_DAEMON_CONFIG, printedSimulatorEndpoint } from '../support/gcp';
 
 jest.setTimeout(180_000);
-
-const CONFIG = `export default {
-  plugins: ['store-sqlite', 'backend-local', 'sim-gcp', 'backend-cloudrun'],
-  simulators: { gcp: { listen: 'tcp://127.0.0.1:0' } },
-  backends: { cloudrun: { driver: 'cloudrun', options: { simulator: 'gcp' } } },
-  defaultBackend: 'cloudrun',
-};
-`;
 
 interface FaultStatus { error: string; matched: number; failed: number }
 
 let e: E2E;
 let endpoint: string;
 beforeAll(async () => {
-  e = await startE2E({ config: CONFIG });
-  endpoint = /^GCP simulator: (http:\S+)$/m.exec(e.daemon.output())![1];
+  e = await startE2E({ config: CLOUDRUN_IN_DAEMON_CONFIG });
+  endpoint = printedSimulatorEndpoint(e.daemon.output(), 'GCP');
 });
 afterAll(async () => { await e?.dispose(); });
 afterEach(async () => { await setFaults([]); });

@@ -12,6 +12,7 @@ import { googleClientOptions } from '@sockerless/cloud-gcp';
 import { SIMULATOR_CREDENTIALS } from '@sockerless/sdk';
 import { REPO_ROOT } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { printedSimulatorEndpoint } from '../support/gcp';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 jest.setTimeout(180_000);
@@ -23,11 +24,7 @@ beforeAll(async () => {
 afterAll(async () => { await e?.dispose(); });
 
 /** The endpoint the daemon printed for a simulator (`AWS simulator: http://127.0.0.1:PORT`). */
-function simulatorEndpoint(cloud: 'AWS' | 'GCP'): string {
-  const m = new RegExp(`^${cloud} simulator: (http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(e.daemon.output());
-  if (!m) throw new Error(`the daemon printed no ${cloud} simulator line:\n${e.daemon.output()}`);
-  return m[1];
-}
+const simulatorEndpoint = (cloud: 'AWS' | 'GCP') => printedSimulatorEndpoint(e.daemon.output(), cloud);
 
 /** Runs a container to its end in `pool` (none: the default), returns its id after checking its output and placement. */
 async function runIn(pool: string | undefined, expected: { backend: string; pool: string }): Promise<string> {

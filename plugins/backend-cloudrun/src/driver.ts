@@ -30,7 +30,12 @@ export const OFF_GOOGLE_PROJECT = 'sockerless';
 /** The factory's create: resolves the endpoint and the project, loads the clients. */
 export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOptions>, services: CloudRunDriverServices): Promise<CloudRunDriver> {
   const o = ctx.options;
-  const { endpoint } = resolveCloudConnection(o, services.simulators);
+  let endpoint: string | undefined;
+  try {
+    ({ endpoint } = resolveCloudConnection(o, services.simulators));
+  } catch (err) {
+    throw new Error(`backend '${ctx.instanceName}': options.simulator: ${(err as Error).message}`);
+  }
   const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
   if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the jobs run in (or set GOOGLE_CLOUD_PROJECT)`);
   const api = await CloudRunApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
