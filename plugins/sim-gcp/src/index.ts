@@ -1,4 +1,4 @@
-import { coreServices, coreSimulatorExtensionPoint, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
+import { defineSimulatorPlugin, z } from '@sockerless/sdk';
 import { FAULTS_PATH, gcpFaultRulesSchema } from './server';
 import { createGcpSimulator } from './simulator';
 
@@ -27,23 +27,8 @@ const optionsSchema = z.strictObject({
  * The Google Cloud simulator: Cloud Run jobs, Cloud Functions (gen2) and Cloud Logging on their REST wire, on
  * one listener the core opens (`simulators.gcp.listen`), running workloads in backend-local's sandbox.
  */
-export default definePlugin({
+export default defineSimulatorPlugin({
   id: 'sim-gcp',
-  sdk: '^1.0.0',
   options: optionsSchema,
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        simulators: coreSimulatorExtensionPoint,
-        sandbox: sandboxRuntimeServiceRef,
-        images: coreServices.images,
-        paths: coreServices.paths,
-        logger: coreServices.logger,
-      },
-      init({ simulators, sandbox, images, paths, logger }, options) {
-        const { stateDir, ...rest } = options;
-        simulators.register(createGcpSimulator({ sandbox, images, logger }, { ...rest, stateDir: stateDir ?? paths.stateDir }));
-      },
-    });
-  },
+  create: (services, options) => createGcpSimulator(services, options),
 });

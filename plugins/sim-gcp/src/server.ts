@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger } from '@sockerless/sdk';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  decodedPath, FaultInjector, faultRulesSchema, findRoute, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle,
+  type HttpListener, type Logger,
+} from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { CANONICAL_CODES, GcpError, invalid, sendGcpError, type CanonicalCode } from './errors';
 import type { Call, Route } from './routes';
-import { FaultInjector, faultRulesSchema, TokenBucket } from '@sockerless/sdk';
 
 /** The simulator's fault rules, each failing with one of Google's canonical codes. */
 export const gcpFaultRulesSchema = faultRulesSchema(CANONICAL_CODES);
@@ -21,88 +22,49 @@ export const FAULTS_PATH = '/sockerless/faults';
  * Credentials are not checked: the clients talk to it with no Authorization header (PassThroughClient) or any token.
  */
 export class GcpServer {
-  private server: Server | undefined;
-  private readonly buckets = new Map<string, TokenBucket>();
+  private listener: HttpListener | undefined;
+  private readonly quota: ServiceThrottle;
   private readonly faults: FaultInjector;
 
   constructor(private readonly routes: Route[], private readonly options: SimOptions, private readonly logger: Logger) {
+    this.quota = new ServiceThrottle(options.quota);
     this.faults = new FaultInjector(options.faults);
   }
 
   async listen(host: string, port: number): Promise<string> {
-    const server = createServer((req, res) => void this.dispatch(req, res));
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
-    });
-    this.server = server;
-    const addr = server.address() as AddressInfo;
-    return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.listener = await serveHttp((req, res) => void this.dispatch(req, res), host, port);
+    return this.listener.endpoint;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
-  /** False when the service's quota is used up (a quota configured and exceeded). */
-  private admit(service: string): boolean {
-    const q = this.options.quota;
-    if (!q) return true;
-    let bucket = this.buckets.get(service);
-    if (!bucket) this.buckets.set(service, (bucket = new TokenBucket(q.ratePerSecond, q.burst)));
-    return bucket.take();
-  }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of req) chunks.push(c as Buffer);
-    } catch {
-      res.destroy();
-      return;
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readRequestBody(req, res);
+    if (!raw) return;
     try {
       // gcloud reaches the simulator as its HTTP proxy: the request line then has the absolute URL, whose
       // host (`us-central1-127.0.0.1:PORT`, gcloud's regional form) is not one WHATWG URL parsing accepts.
       const url = new URL((req.url ?? '/').replace(/^https?:\/\/([^/]*)/i, (_, host: string) => { req.headers.host = host; return ''; }) || '/', 'http://localhost');
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        throw invalid(`Malformed path: ${url.pathname}`);
-      }
+      const path = decodedPath(url, invalid);
       const method = req.method ?? 'GET';
       if (path === FAULTS_PATH) return this.serveFaults(method, raw, res);
-      let pathMatched = false;
-      for (const r of this.routes) {
-        const m = r.path.exec(path);
-        if (!m) continue;
-        pathMatched = true;
-        if (r.method !== '*' && r.method !== method) continue;
-        const fault = this.faults.fault({ service: r.service, method, path });
-        if (fault) throw new GcpError(fault.error as CanonicalCode, fault.message ?? `The service is currently unavailable (Sockerless simulator fault injection: ${fault.error} for ${method} ${path}).`);
-        if (!this.admit(r.service)) {
-          throw new GcpError('RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Requests' and limit 'Requests per second' of service '${r.service}.googleapis.com' (Sockerless simulator quota: ${this.options.quota!.ratePerSecond}/s, burst ${this.options.quota!.burst}).`);
-        }
-        const call: Call = { req, res, params: m.slice(1), query: url.searchParams, raw, json: () => parseBody(raw) };
-        const result = await r.handle(call);
-        if (result === undefined) return;
-        const text = JSON.stringify(result);
-        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
+      const found = findRoute(this.routes, method, path);
+      if (found === 'methodNotAllowed') throw new GcpError('UNIMPLEMENTED', `Method ${method} is not allowed on ${path}`);
+      if (!found) throw new GcpError('NOT_FOUND', `The Sockerless Google Cloud simulator does not serve ${method} ${path}`);
+      const { route, params } = found;
+      const fault = this.faults.fault({ service: route.service, method, path });
+      if (fault) throw new GcpError(fault.error as CanonicalCode, fault.message ?? `The service is currently unavailable (Sockerless simulator fault injection: ${fault.error} for ${method} ${path}).`);
+      if (!this.quota.admit(route.service)) {
+        throw new GcpError('RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Requests' and limit 'Requests per second' of service '${route.service}.googleapis.com' (Sockerless simulator quota: ${this.options.quota!.ratePerSecond}/s, burst ${this.options.quota!.burst}).`);
       }
-      throw pathMatched
-        ? new GcpError('UNIMPLEMENTED', `Method ${method} is not allowed on ${path}`)
-        : new GcpError('NOT_FOUND', `The Sockerless Google Cloud simulator does not serve ${method} ${path}`);
+      const call: Call = { req, res, params, query: url.searchParams, raw, json: () => parseBody(raw) };
+      const result = await route.handle(call);
+      if (result !== undefined) sendJson(res, result);
     } catch (err) {
       if (res.headersSent) { res.destroy(); return; }
       sendGcpError(res, asGcpError(err, this.logger));
@@ -119,19 +81,18 @@ export class GcpServer {
     } else if (method !== 'GET') {
       throw new GcpError('UNIMPLEMENTED', `Method ${method} is not allowed on ${FAULTS_PATH}`);
     }
-    const text = JSON.stringify({ faults: this.faults.list() });
-    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    sendJson(res, { faults: this.faults.list() });
   }
 }
 
+function sendJson(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function parseBody(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) return {};
-  try {
-    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch { /* answered below */ }
-  throw invalid('Invalid JSON payload received: the body is not a JSON object.');
+  return parseJsonObject(raw, () => invalid('Invalid JSON payload received: the body is not a JSON object.'));
 }
 
 function asGcpError(err: unknown, logger: Logger): GcpError {
