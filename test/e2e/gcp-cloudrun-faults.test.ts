@@ -84,3 +84,32 @@ test('an error no retry cures is not retried: PERMISSION_DENIED on RunJob is a 4
   expect(await e.ok(['wait', 'denied'])).toBe('0');
   await e.ok(['rm', 'denied']);
 });
+
+/** The jobs Cloud Run has, by name, as the simulator lists them (no client: one page is all a test makes). */
+async function jobNames(): Promise<string[]> {
+  const r = await fetch(`${endpoint}/v2/projects/sockerless/locations/us-central1/jobs`);
+  return (((await r.json()) as { jobs?: Array<{ name: string }> }).jobs ?? []).map((j) => j.name);
+}
+
+test('a CreateJob whose answer is lost (the job made, a 500 back): the create fails naming INTERNAL and leaves no job', async () => {
+  await setFaults([{ service: 'run', method: 'POST', path: '/jobs$', error: 'INTERNAL', message: 'Internal error encountered.', afterServing: true }]);
+  const created = await api(e.daemon.socket, 'POST', '/containers/create?name=half-made', createBody(['true']), { 'content-type': 'application/json' });
+  expect(created.status).toBe(503);
+  expect(created.json()).toEqual({ message: 'run: INTERNAL: Internal error encountered.' });
+  expect((await faultCounts())[0]).toMatchObject({ matched: 1, failed: 1 });
+  // The job Cloud Run made was deleted again by the failed create.
+  expect(await jobNames()).toEqual([]);
+  expect(await e.ok(['ps', '-aq'])).toBe('');
+});
+
+test('a CreateJob whose first answer is lost (503): the retry meets its own job (409) and takes it; the container runs', async () => {
+  await setFaults([{ service: 'run', method: 'POST', path: '/jobs$', error: 'UNAVAILABLE', afterServing: true, times: 1 }]);
+  const created = await api(e.daemon.socket, 'POST', '/containers/create?name=retried', createBody(['sh', '-c', 'echo made-once']), { 'content-type': 'application/json' });
+  expect(created.status).toBe(201);
+  expect((await faultCounts())[0]).toMatchObject({ failed: 1 });
+  const id = created.json().Id as string;
+  expect(await jobNames()).toEqual([`projects/sockerless/locations/us-central1/jobs/sockerless-${id.slice(0, 52)}`]);
+  expect(await e.docker(['start', '-a', 'retried'])).toMatchObject({ code: 0, stdout: 'made-once\n' });
+  await e.ok(['rm', 'retried']);
+  expect(await jobNames()).toEqual([]);
+});

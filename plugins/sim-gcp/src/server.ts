@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   decodedPath, FaultInjector, faultRulesSchema, findRoute, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle,
-  type HttpListener, type Logger,
+  type FaultRule, type HttpListener, type Logger,
 } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { CANONICAL_CODES, GcpError, invalid, sendGcpError, type CanonicalCode } from './errors';
@@ -57,14 +57,19 @@ export class GcpServer {
       if (found === 'methodNotAllowed') throw new GcpError('UNIMPLEMENTED', `Method ${method} is not allowed on ${path}`);
       if (!found) throw new GcpError('NOT_FOUND', `The Sockerless Google Cloud simulator does not serve ${method} ${path}`);
       const { route, params } = found;
-      const fault = this.faults.fault({ service: route.service, method, path });
-      if (fault) throw new GcpError(fault.error as CanonicalCode, fault.message ?? `The service is currently unavailable (Sockerless simulator fault injection: ${fault.error} for ${method} ${path}).`);
+      const request = { service: route.service, method, path };
+      const fault = this.faults.fault(request);
+      if (fault) throw faultError(fault, method, path);
       if (!this.quota.admit(route.service)) {
         throw new GcpError('RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Requests' and limit 'Requests per second' of service '${route.service}.googleapis.com' (Sockerless simulator quota: ${this.options.quota!.ratePerSecond}/s, burst ${this.options.quota!.burst}).`);
       }
       const call: Call = { req, res, params, query: url.searchParams, raw, json: () => parseBody(raw) };
       const result = await route.handle(call);
-      if (result !== undefined) sendJson(res, result);
+      if (result === undefined) return;
+      // A lost answer: what the request asked for is done, and the caller gets an error instead.
+      const lost = this.faults.fault(request, 'after');
+      if (lost) throw faultError(lost, method, path);
+      sendJson(res, result);
     } catch (err) {
       if (res.headersSent) { res.destroy(); return; }
       sendGcpError(res, asGcpError(err, this.logger));
@@ -83,6 +88,10 @@ export class GcpServer {
     }
     sendJson(res, { faults: this.faults.list() });
   }
+}
+
+function faultError(rule: FaultRule, method: string, path: string): GcpError {
+  return new GcpError(rule.error as CanonicalCode, rule.message ?? `The service is currently unavailable (Sockerless simulator fault injection: ${rule.error} for ${method} ${path}).`);
 }
 
 function sendJson(res: ServerResponse, body: unknown): void {

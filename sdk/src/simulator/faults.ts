@@ -22,6 +22,11 @@ export function faultRulesSchema<const C extends readonly [string, ...string[]]>
     every: z.number().int().min(1).default(1),
     /** Stop after failing this many requests; no end when absent. */
     times: z.number().int().min(1).optional(),
+    /**
+     * Serve the request, then answer the error instead of its success: a lost answer (the change is made and
+     * the caller does not know). A request the service refuses keeps its own error.
+     */
+    afterServing: z.boolean().default(false),
   }));
 }
 
@@ -31,8 +36,11 @@ export interface FaultRule {
   path?: string;
   error: string;
   message?: string;
-  every: number;
+  /** 1 when absent. */
+  every?: number;
   times?: number;
+  /** False when absent. */
+  afterServing?: boolean;
 }
 
 /** A rule with what it has done so far (what `GET` on a simulator's fault endpoint shows). */
@@ -60,14 +68,19 @@ export class FaultInjector {
     return this.rules.map(({ pattern: _pattern, ...r }) => ({ ...r }));
   }
 
-  /** The rule this request fails by (the first whose turn it is), or undefined to serve it. */
-  fault(request: { service: string; method: string; path: string }): FaultRuleStatus | undefined {
+  /**
+   * The rule this request fails by (the first whose turn it is), or undefined. Asked before serving a request
+   * (`before`), and again once it was served with success (`after`, for the rules that lose answers: only
+   * requests served with success match those).
+   */
+  fault(request: { service: string; method: string; path: string }, phase: 'before' | 'after' = 'before'): FaultRuleStatus | undefined {
     for (const rule of this.rules) {
+      if (!!rule.afterServing !== (phase === 'after')) continue;
       if (rule.service && rule.service !== request.service) continue;
       if (rule.method && rule.method !== request.method) continue;
       if (rule.pattern && !rule.pattern.test(request.path)) continue;
       if (rule.times !== undefined && rule.failed >= rule.times) continue;
-      const turn = rule.matched++ % rule.every === 0;
+      const turn = rule.matched++ % (rule.every ?? 1) === 0;
       if (!turn) continue;
       rule.failed++;
       return rule;
