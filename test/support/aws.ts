@@ -49,27 +49,30 @@ function cliProcess(args: () => string[], env: Record<string, string>, ready: Re
 }
 
 export interface SimulatorProcess extends CliProcess {
-  /** `http://127.0.0.1:PORT`, from its `AWS simulator:` line. */
+  /** `http://127.0.0.1:PORT` (`https://` for Azure), from its `AWS simulator:` (`GCP`, `AZURE`) line. */
   endpoint: string;
+  /** The PEM to trust, from Azure's `AZURE simulator CA file (trust it):` line (Azure only). */
+  caFile?: string;
   home: string;
 }
 
 /**
- * `sockerless simulator aws` (or `gcp`) as a child process on its own home, listening on a free port (the
- * first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
+ * `sockerless simulator aws` (or `gcp`, `azure`) as a child process on its own home, listening on a free port
+ * (the first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
  */
-export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' }): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' | 'azure' }): Promise<SimulatorProcess> {
   const cloud = opts.cloud ?? 'aws';
   const home = join(opts.dir, `sim-home${cloud === 'aws' ? '' : `-${cloud}`}`);
   let listen = 'tcp://127.0.0.1:0';
   const args = () => ['simulator', cloud, '--listen', listen, '--home', home,
     ...(opts.load ?? []).flatMap((f) => ['--load', f]), ...(opts.startDelayMs !== undefined ? ['--start-delay', String(opts.startDelayMs)] : [])];
-  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (http:\\/\\/\\S+)\\n`);
+  // Azure's endpoint is https, and its CA file line comes with it.
+  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (https?:\\/\\/\\S+)\\n${cloud === 'azure' ? 'AZURE simulator CA file \\(trust it\\): (\\S+)\\n' : ''}`);
   const { proc, launch } = cliProcess(args, {}, banner);
   await launch();
-  const endpoint = banner.exec(proc.output())![1];
-  listen = endpoint.replace('http://', 'tcp://');
-  return Object.assign(proc, { endpoint, home });
+  const [, endpoint, caFile] = banner.exec(proc.output())!;
+  listen = endpoint.replace(/^https?:\/\//, 'tcp://');
+  return Object.assign(proc, { endpoint, home, ...(caFile ? { caFile } : {}) });
 }
 
 export interface PresetDaemon extends CliProcess {
