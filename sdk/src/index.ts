@@ -51,7 +51,7 @@ export {
   type SandboxRunnerMessages, type RunningWorkload, type SandboxRunSpec, type SandboxRunnerDeps, type WorkloadRunner,
 } from './simulator/sandbox-runner';
 export {
-  closeListener, decodedPath, findRoute, listenEndpoint, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle,
+  closeListener, decodedPath, findRoute, listenEndpoint, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle, SimulatorHttpServer,
   type HttpListener, type RouteLike, type SimulatorCall,
 } from './simulator/http';
 export { persistentSimulator, type ListeningSimulator, type PersistentSimulator } from './simulator/lifecycle';

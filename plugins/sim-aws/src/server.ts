@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJsonObject, readRequestBody, serveHttp, ServiceThrottle, SIMULATOR_CREDENTIALS, type HttpListener, type Logger } from '@sockerless/sdk';
+import { parseJsonObject, readRequestBody, ServiceThrottle, SIMULATOR_CREDENTIALS, SimulatorHttpServer, type Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { AwsError, awsRequestId, sendJson11Error, sendRestJsonError } from './errors';
 import { verifySigV4, type SimulatorCredential } from './sigv4';
@@ -25,34 +25,22 @@ const LAMBDA_PATH = /^\/20\d\d-\d\d-\d\d\//;
  * Lambda's REST-JSON by its path. Every call must be signed (SigV4) with a key pair the simulator knows:
  * SIMULATOR_CREDENTIALS, which the backends use for a simulator, and those in `options.credentials`.
  */
-export class AwsServer {
-  private listener: HttpListener | undefined;
+export class AwsServer extends SimulatorHttpServer {
   private readonly throttle: ServiceThrottle;
   private readonly credentials: SimulatorCredential[];
 
   constructor(private readonly services: SimServices, options: SimOptions, private readonly logger: Logger) {
+    super();
     this.credentials = [SIMULATOR_CREDENTIALS, ...(options.credentials ?? [])];
     this.throttle = new ServiceThrottle(options.throttle);
   }
-
-  async listen(host: string, port: number): Promise<string> {
-    this.listener = await serveHttp((req, res) => void this.dispatch(req, res), host, port);
-    return this.listener.endpoint;
-  }
-
-  async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.close();
-  }
-
 
   /** False when the service's bucket is empty (throttling configured and exceeded). */
   private admit(service: string): boolean {
     return this.throttle.admit(service);
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readRequestBody(req, res);
     if (!body) return;
     const url = new URL(req.url ?? '/', 'http://localhost');

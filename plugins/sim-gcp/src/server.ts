@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  decodedPath, FaultInjector, faultRulesSchema, findRoute, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle,
-  type FaultRule, type HttpListener, type Logger,
+  decodedPath, FaultInjector, faultRulesSchema, findRoute, parseJsonObject, readRequestBody, ServiceThrottle, SimulatorHttpServer,
+  type FaultRule, type Logger,
 } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { CANONICAL_CODES, GcpError, invalid, sendGcpError, type CanonicalCode } from './errors';
@@ -21,29 +21,17 @@ export const FAULTS_PATH = '/sockerless/faults';
  * ("fallback") mode: routes by method and path (`/v2/projects/{p}/locations/{l}/jobs/...`, `/v2/entries:list`).
  * Credentials are not checked: the clients talk to it with no Authorization header (PassThroughClient) or any token.
  */
-export class GcpServer {
-  private listener: HttpListener | undefined;
+export class GcpServer extends SimulatorHttpServer {
   private readonly quota: ServiceThrottle;
   private readonly faults: FaultInjector;
 
   constructor(private readonly routes: Route[], private readonly options: SimOptions, private readonly logger: Logger) {
+    super();
     this.quota = new ServiceThrottle(options.quota);
     this.faults = new FaultInjector(options.faults);
   }
 
-  async listen(host: string, port: number): Promise<string> {
-    this.listener = await serveHttp((req, res) => void this.dispatch(req, res), host, port);
-    return this.listener.endpoint;
-  }
-
-  async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.close();
-  }
-
-
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readRequestBody(req, res);
     if (!raw) return;
     try {

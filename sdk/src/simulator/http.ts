@@ -41,6 +41,25 @@ export async function serveHttp(handle: (req: IncomingMessage, res: ServerRespon
   return { endpoint, close: () => closeListener(server, () => server.closeAllConnections()) };
 }
 
+/** A simulator's plain-HTTP server: it listens and closes the same way; each cloud's `dispatch` is its wire. */
+export abstract class SimulatorHttpServer {
+  private listener: HttpListener | undefined;
+
+  async listen(host: string, port: number): Promise<string> {
+    this.listener = await serveHttp((req, res) => void this.dispatch(req, res), host, port);
+    return this.listener.endpoint;
+  }
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
+  }
+
+  /** Answers one request; never rejects (a failure is the cloud's error answer). */
+  protected abstract dispatch(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 /** A parsed request as a simulator's route handler sees it. */
 export interface SimulatorCall {
   req: IncomingMessage;
