@@ -49,3 +49,14 @@ export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
 export { isLoopbackHost } from './loopback';
 export { newObjectId } from './object-id';
+export {
+  forEachLine, mergeArgv, mergeEnv, PLAIN_RUNNER_MESSAGES, SandboxRunner,
+  type SandboxRunnerMessages, type RunningWorkload, type SandboxRunSpec, type SandboxRunnerDeps, type WorkloadRunner,
+} from './simulator/sandbox-runner';
+export {
+  closeListener, decodedPath, findRoute, listenEndpoint, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle, SimulatorHttpServer,
+  type HttpListener, type RouteLike, type SimulatorCall,
+} from './simulator/http';
+export { persistentSimulator, type ListeningSimulator, type PersistentSimulator } from './simulator/lifecycle';
+export { defineSimulatorPlugin, type SimulatorServices } from './simulator/plugin';
+export { FaultInjector, faultRulesSchema, type FaultRule, type FaultRuleStatus } from './simulator/faults';

@@ -4,19 +4,12 @@
  */
 import { eventually } from '../support/aws';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { CLOUDRUN_IN_DAEMON_CONFIG } from '../support/gcp';
 
 jest.setTimeout(180_000);
 
-const CONFIG = `export default {
-  plugins: ['store-sqlite', 'backend-local', 'sim-gcp', 'backend-cloudrun'],
-  simulators: { gcp: { listen: 'tcp://127.0.0.1:0' } },
-  backends: { cloudrun: { driver: 'cloudrun', options: { simulator: 'gcp' } } },
-  defaultBackend: 'cloudrun',
-};
-`;
-
 let e: E2E;
-beforeAll(async () => { e = await startE2E({ config: CONFIG }); });
+beforeAll(async () => { e = await startE2E({ config: CLOUDRUN_IN_DAEMON_CONFIG }); });
 afterAll(async () => { await e?.dispose(); });
 
 test('run --rm echo and an exit code through the simulator in the daemon', async () => {

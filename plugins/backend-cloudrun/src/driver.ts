@@ -30,7 +30,12 @@ export const OFF_GOOGLE_PROJECT = 'sockerless';
 /** The factory's create: resolves the endpoint and the project, loads the clients. */
 export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOptions>, services: CloudRunDriverServices): Promise<CloudRunDriver> {
   const o = ctx.options;
-  const { endpoint } = resolveCloudConnection(o, services.simulators);
+  let endpoint: string | undefined;
+  try {
+    ({ endpoint } = resolveCloudConnection(o, services.simulators));
+  } catch (err) {
+    throw new Error(`backend '${ctx.instanceName}': options.simulator: ${(err as Error).message}`);
+  }
   const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
   if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the jobs run in (or set GOOGLE_CLOUD_PROJECT)`);
   const api = await CloudRunApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
@@ -68,12 +73,20 @@ export class CloudRunDriver implements BackendDriver {
     try {
       await this.api.createJob(jobId, jobBody({ spec, options: this.options, labels, agentEnv }));
     } catch (err) {
+      // A retry of a CreateJob whose first answer was lost finds the job that attempt made: it is this create's.
+      if (isSockerlessError(err) && err.code === 'Conflict' && await this.jobHasLabels(jobId, labels)) return;
       // A create cut off after Cloud Run made the job (a timeout, a lost answer) must not leave it behind.
       if (!isSockerlessError(err) || (err.code !== 'NotFound' && err.code !== 'InvalidArgument' && err.code !== 'Conflict')) {
         await this.api.deleteJob(this.api.jobName(jobId)).catch(() => undefined);
       }
       throw err;
     }
+  }
+
+  /** Whether the job exists with exactly these labels (the creation time among them: made by this very create). */
+  private async jobHasLabels(jobId: string, labels: Record<string, string>): Promise<boolean> {
+    const job = await this.api.getJob(this.api.jobName(jobId)).catch(() => undefined);
+    return !!job && Object.entries(labels).every(([k, v]) => job.labels?.[k] === v);
   }
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
