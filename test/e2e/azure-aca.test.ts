@@ -9,11 +9,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { eventually, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { buildBusyboxImageArchive } from '../support/images';
+import { api } from '../support/raw-http';
 
 jest.setTimeout(180_000);
 
@@ -44,14 +46,13 @@ afterAll(async () => {
 });
 
 /** An ARM GET on the simulator with its CA trusted (what `az rest` does below). */
-async function arm(path: string): Promise<{ status: number; body: any }> {
+async function arm(path: string, method = 'GET'): Promise<{ status: number; body: any }> {
   const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const url = new URL(`${sim.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=2025-07-01`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const req = require('node:https').request(url, { ca: readFileSync(sim.caFile!, 'utf8') }, (r: any) => {
+    const req = httpsRequest(url, { method, ca: readFileSync(sim.caFile!, 'utf8') }, (r) => {
       let text = '';
       r.on('data', (c: Buffer) => { text += c.toString(); });
-      r.on('end', () => resolve({ status: r.statusCode, text }));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end();
@@ -130,6 +131,20 @@ test('run -t answers 501 naming why; an image ACA cannot pull is a 400 naming AR
   expect(r.stderr).toMatch(/containerapps: InvalidParameterValueInContainerTemplate: .*only-here:1/);
   expect(await e.ok(['ps', '-aq', '--filter', 'name=half-made'])).toBe('');
   expect((await arm(jobsPath)).body.value).toEqual([]);
+  // Docker's statuses and error shape on the API itself.
+  const create = (body: object) => api(e.daemon.socket, 'POST', '/containers/create', JSON.stringify(body));
+  const bad = await create({ Image: 'only-here:1', Cmd: ['true'] });
+  expect([bad.status, bad.json()]).toEqual([400, { message: expect.stringMatching(/^containerapps: InvalidParameterValueInContainerTemplate: /) }]);
+  const ttyApi = await create({ Image: BUSYBOX, Cmd: ['true'], Tty: true });
+  expect([ttyApi.status, ttyApi.json()]).toEqual([501, { message: expect.stringContaining('TTY is not available on the Container Apps backend') }]);
+});
+
+test('a job deleted behind the daemon\'s back is made again at start', async () => {
+  const id = await e.ok(['create', '--name', 'orphan', BUSYBOX, 'echo', 'made again']);
+  const job = (await arm(jobsPath)).body.value.find((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'] === id);
+  expect((await arm(`${jobsPath}/${job.name}`, 'DELETE')).status).toBe(202);
+  expect(await e.ok(['start', '-a', 'orphan'])).toBe('made again');
+  await e.ok(['rm', 'orphan']);
 });
 
 test('after kill -9 the daemon has its containers; a new, empty home rebuilds them from the jobs\' tags; wait and logs still work', async () => {
