@@ -150,6 +150,7 @@ test('a job deleted behind the daemon\'s back is made again at start', async () 
 test('after kill -9 the daemon has its containers; a new, empty home rebuilds them from the jobs\' tags; wait and logs still work', async () => {
   await e.docker(['run', '--name', 'before-crash', '--label', 'case=crash', BUSYBOX, 'sh', '-c', 'echo bye; exit 5']);
   await e.ok(['create', '--name', 'created-only', BUSYBOX, 'echo', 'later']);
+  await e.ok(['create', '--name', 'started-later', BUSYBOX, 'sleep', '600']);
   await e.ok(['run', '-d', '--name', 'still-running', BUSYBOX, 'sh', '-c', 'echo started; sleep 12; echo finished; exit 7']);
   await eventually('the first line', async () => ((await e.ok(['logs', 'still-running'])).includes('started') ? true : undefined));
   await e.daemon.kill9();
@@ -161,7 +162,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
   try {
     const lines = await eventually('the containers rebuilt from tags', async () => {
       const out = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.Status}}'])).split('\n').sort();
-      return out.length >= 3 ? out : undefined;
+      return out.length >= 4 ? out : undefined;
     });
     expect(lines).toEqual(expect.arrayContaining([
       expect.stringMatching(/^before-crash\|busybox:latest\|crash\|Exited \(5\)/),
@@ -172,10 +173,18 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     // Started by the first daemon, waited on by the new one, its output read from Log Analytics.
     expect(await fresh.ok(['wait', 'still-running'])).toBe('7');
     expect(await fresh.ok(['logs', 'still-running'])).toContain('finished');
+    // Made by the first daemon, started by this one: the start carries this daemon's agent grant, so exec works.
+    await fresh.ok(['start', 'started-later']);
+    const inside = await eventually('exec through this daemon\'s agent', async () => {
+      const r = await fresh.docker(['exec', 'started-later', 'echo', 'inside']);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    });
+    expect(inside).toBe('inside');
+    await fresh.ok(['rm', '-f', 'started-later']);
   } finally {
     await fresh.dispose();
   }
-  await e.ok(['rm', '-f', 'before-crash', 'created-only', 'still-running']);
+  await e.ok(['rm', '-f', 'before-crash', 'created-only', 'still-running', 'started-later']);
 }, 300_000);
 
 test('the Azure CLI reads the jobs and executions the daemon made (az rest, the simulator\'s CA trusted)', async () => {

@@ -8,7 +8,7 @@ import {
 import { AcaApi, isFinished } from './aca-api';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
 import { Inventory } from './inventory';
-import { checkSupported, jobBody, jobNameOf, jobTags } from './job';
+import { checkSupported, jobBody, jobNameOf, jobTags, mainContainer } from './job';
 import type { AcaOptions } from './options';
 import { resolveAcaPlace } from './place';
 
@@ -87,14 +87,17 @@ export class AcaDriver implements BackendDriver {
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const job = jobNameOf(spec.id);
     const from = new Date(Date.now() - LOG_CLOCK_SKEW_MS);
+    // With the agent, the start's template override carries this daemon's grant: the job may have been made
+    // by a daemon before a restart (another agent port) or on another home (another secret).
+    const template = this.options.agent ? { containers: [mainContainer(spec, this.options, (await this.agents.grant(spec.id)).env)] } : undefined;
     let name: string;
     try {
-      name = await this.api.startJob(job);
+      name = await this.api.startJob(job, template);
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
       // The job is gone (deleted by hand, or a create that failed): make it again.
       await this.create(spec);
-      name = await this.api.startJob(job);
+      name = await this.api.startJob(job, template);
     }
     return this.follow(spec.id, name, { openStdin: spec.openStdin, logsFrom: from }).process;
   }
