@@ -5,7 +5,7 @@ import {
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
-import { checkSupported, jobBody, jobIdOf } from './job';
+import { checkSupported, jobBody, jobIdOf, toEnvVar } from './job';
 import { identityLabels } from './labels';
 import { Inventory } from './inventory';
 import type { CloudRunOptions } from './options';
@@ -83,14 +83,17 @@ export class CloudRunDriver implements BackendDriver {
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const job = this.api.jobName(jobIdOf(spec.id));
+    // With the agent, the run's env override carries this daemon's grant: the job may have been made by a
+    // daemon before a restart (another agent port) or on another home (another secret).
+    const env = this.options.agent ? (await this.agents.grant(spec.id)).env.map(toEnvVar) : undefined;
     let name: string;
     try {
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
       // The job is gone (deleted by hand, or a create that failed): make it again.
       await this.create(spec);
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     }
     return this.follow(spec.id, name, { openStdin: spec.openStdin }).process;
   }
