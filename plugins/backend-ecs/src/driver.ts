@@ -10,7 +10,7 @@ import { Inventory, isGone, startNumber } from './inventory';
 import { fargateSizeProblem, type EcsOptions } from './options';
 import { PollLoop } from './poll-loop';
 import { identityTags, TAG, tagMap } from './tags';
-import { checkSupported, familyOf, logStreamOf, taskDefinitionInput } from './task-definition';
+import { checkSupported, CONTAINER_NAME, familyOf, logStreamOf, taskDefinitionInput, toKeyValue } from './task-definition';
 import { AGENT_WAIT_MS, taskProcess } from './workload-process';
 
 const STOP_REASON = 'docker kill/stop via Sockerless';
@@ -114,6 +114,9 @@ export class EcsDriver implements BackendDriver {
     await this.ensureInfra();
     const start = ++state.starts;
     const o = this.options;
+    // With the agent, this daemon's grant goes in an env override: the task definition may have been made by a
+    // daemon before a restart (another agent port) or on another home (another secret).
+    const grant = o.agent ? (await this.agents.grant(spec.id)).env : [];
     let out;
     try {
       out = await this.api.runTask({
@@ -124,6 +127,7 @@ export class EcsDriver implements BackendDriver {
         // awsvpc wants a network configuration with subnets (from the options; off AWS a placeholder, see createEcsDriver).
         networkConfiguration: { awsvpcConfiguration: { subnets: o.subnets, securityGroups: o.securityGroups.length ? o.securityGroups : undefined, assignPublicIp: o.assignPublicIp ? 'ENABLED' : 'DISABLED' } },
         tags: [...state.tags, { key: TAG.start, value: String(start) }],
+        ...(grant.length ? { overrides: { containerOverrides: [{ name: CONTAINER_NAME, environment: grant.map(toKeyValue) }] } } : {}),
         // ECS allows 64 characters: 32 hex of the id keep it unique; the start number makes each start new.
         clientToken: `${spec.id.slice(0, 32)}-${start}`,
       });
