@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BackendConfigError, createRootLogger, loadConfigFile, loadPluginEntry, PluginHost, provideRootServices, validateBackendInstances,
+  BackendConfigError, createRootLogger, loadConfigFile, loadPluginEntry, PluginHost, provideRootServices, validateBackendInstances, withImpliedPlugins,
 } from '@sockerless/core';
 
 /**
@@ -14,14 +14,14 @@ import {
  */
 export async function checkConfigFile(file: string): Promise<{ file: string; pluginIds: string[] }> {
   const loaded = await loadConfigFile(file);
-  const plugins = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
+  // With the plugins the boot adds (core/src/config/implied-plugins.ts), such as `simulators`, which a sim-* plugin contributes to.
+  const configured = await Promise.all(loaded.config.plugins.map((e) => loadPluginEntry(e, loaded.file, loaded.dir)));
+  const plugins = await withImpliedPlugins(configured, loaded.file, loaded.dir);
   const home = mkdtempSync(join(tmpdir(), 'sockerless-config-check-'));
   // Warnings only: a check prints its verdict, not the plugins' boot chatter.
   const logger = createRootLogger(process.env.SOCKERLESS_LOG_LEVEL ?? 'warn');
   const host = new PluginHost({ home, configFile: loaded.file, configDir: loaded.dir }, logger);
-  const { agents } = provideRootServices(host, {
-    home, logger, loaded, requireCore: () => { throw new Error('the core does not boot during a config check'); },
-  });
+  provideRootServices(host, { logger, loaded, requireCore: () => { throw new Error('the core does not boot during a config check'); } });
   try {
     host.register(plugins);
     await host.initAll();
@@ -29,9 +29,8 @@ export async function checkConfigFile(file: string): Promise<{ file: string; plu
     const wanted = loaded.config.defaultBackend;
     if (wanted && !backends.some((b) => b.name === wanted)) throw new BackendConfigError(`defaultBackend '${wanted}' is not a configured backend`);
   } finally {
-    await agents.close();
     await host.shutdown();
     rmSync(home, { recursive: true, force: true });
   }
-  return { file: loaded.file, pluginIds: plugins.map((p) => p.plugin.id) };
+  return { file: loaded.file, pluginIds: configured.map((p) => p.plugin.id) };
 }

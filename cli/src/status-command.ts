@@ -1,5 +1,4 @@
-import type { BootStep, DaemonStatus } from '@sockerless/core';
-import { callDaemon, CliUsageError, daemonMessage, resolveDaemonAddress, type CliStatusSection, type DaemonAddress } from '@sockerless/sdk';
+import { callDaemon, CliUsageError, daemonMessage, resolveDaemonAddress, type BootStep, type CliStatusSection, type DaemonAddress, type DaemonStatus } from '@sockerless/sdk';
 import { cliContributions } from './contributions';
 
 export const STATUS_USAGE = `  sockerless status [--host URL] [--json]

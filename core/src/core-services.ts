@@ -11,7 +11,6 @@ import { ExecEngine } from './engine/exec-engine';
 import { currentCaller } from './engine/caller';
 import type { CoreEventsBus, CoreMetrics } from './host/services';
 import type { CoreRegistries } from './host/registries';
-import type { RunningSimulator } from './simulators';
 import { registerArchiveRoutes } from './docker-api/archive';
 import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
@@ -28,8 +27,6 @@ import { registerBuildRoutes } from './docker-api/build';
 import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
-import { registerStatusRoute } from './management/status-route';
-import type { BootStep } from './host/boot-timings';
 
 export interface CoreInput {
   home: string;
@@ -42,10 +39,6 @@ export interface CoreInput {
   metrics: CoreMetrics;
   /** The config's and the command line's `bip` and default address pools (the networks plugin fills in Docker's). */
   addressing?: Partial<NetworkAddressing>;
-  /** The simulators the daemon runs, for `GET /internal/simulators`. */
-  simulators?: () => RunningSimulator[];
-  /** The boot's timings, for `GET /internal/status`. */
-  bootTimings?: () => BootStep;
   /** A span per API request when a tracing plugin is configured. */
   tracer?: Tracer;
 }
@@ -172,9 +165,6 @@ export async function buildCore(input: CoreInput) {
         const cid = ev.Type === 'network' ? ev.Actor.Attributes.container : undefined;
         return cid === undefined || admission.visibleTo(caller, eng.containers.get(cid)?.config.Labels ?? {});
       });
-      // Where this daemon's simulators listen, for tools and tests that point a cloud SDK at them.
-      router.get('/internal/simulators', (ctx) => { ctx.body = input.simulators?.() ?? []; });
-      registerStatusRoute(router, { backends, defaultBackend: input.defaultBackend, containers: () => eng.visible(), boot: input.bootTimings });
       // Prometheus text, for scrapers; not part of Docker's API, as dockerd serves it on --metrics-addr.
       router.get('/metrics', async (ctx) => {
         const { contentType, text } = await metrics.renderPrometheus();

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { detached, type ListenerTlsConfig, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, detached, type ListenerTlsConfig, type Logger, type RunningSimulator, type SockerlessConfig } from '@sockerless/sdk';
 import { defaultConfigFile, loadConfigFile, validateConfig } from './config/load-config';
 import { loadPluginEntry } from './host/plugin-loader';
 import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
@@ -16,7 +16,6 @@ import { buildCore, type Core } from './core-services';
 import { createApiServer } from './docker-api/server';
 import { listenOn, parseListenUrl } from './listen';
 import { checkListenerSecurity, resolveListenerSecurity } from './listener-security';
-import type { RunningSimulator } from './simulators';
 import { provideRootServices } from './host/root-services';
 import { installProcessGuard, uncaughtCounters } from './host/process-guard';
 import { closeInheritedFds } from './host/inherited-fds';
@@ -85,7 +84,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     if (!core) throw new Error('this core service is available once the core has booted (use lifecycle.onReady)');
     return core;
   };
-  const { events, metrics, tracer, simulators, agents, requestCame } = provideRootServices(host, { home, logger, loaded, requireCore });
+  const { events, metrics, tracer, requestCame } = provideRootServices(host, { logger, loaded, requireCore, boot: () => timings.finished() });
   const counters = uncaughtCounters(metrics);
   const uninstallGuard = opts.processGuard ? installProcessGuard(logger, counters) : () => undefined;
   host.register(plugins);
@@ -103,18 +102,16 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
   events.attachStore(store);
   // What the core does not own, released after it: backends may still talk to a simulator while they close.
   const releaseHost = async () => {
-    await agents.close();
-    await simulators.stopAll(logger);
     await host.shutdown();
   };
   try {
-    // Simulators first: a backend instance's driver may resolve a simulator's endpoint when it is created.
-    await timings.step('simulators', () => simulators.startAll(host.registries.simulators, loaded.config.simulators, loaded.file, loaded.dir, logger));
+    // Start hooks first: a backend instance's driver may resolve what one started (a simulator's endpoint) when it is created.
+    await timings.step('plugins start', (step) => host.start((pluginId, run) => timings.step(pluginId, run, step)));
     const backends = await timings.step('backends', () => createBackendInstances(loaded.config, host.registries, home, logger, tracer));
     const addressing = { ...loaded.config.networks, ...opts.networks };
     core = await timings.step('core', () => buildCore({
       home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
-      simulators: () => simulators.list(), bootTimings: () => timings.root, tracer,
+      tracer,
     }));
   } catch (err) {
     await releaseHost();
@@ -166,5 +163,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= teardown().then(uninstallGuard));
-  return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators: simulators.list(), close };
+  const simulators = host.service(coreServices.simulators)?.list?.() ?? [];
+  return { addresses, tls: { enabled: !!security.tls, verify: security.verify }, home, core, host, simulators, close };
 }

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TlsOptions } from 'node:tls';
-import type { ListenerTlsConfig, Logger } from '@sockerless/sdk';
+import { isLoopbackHost, type ListenerTlsConfig, type Logger } from '@sockerless/sdk';
 import type { ListenTarget } from './listen';
 
 /** What the tcp:// listeners serve: TLS (with or without client certificates) or plain HTTP. */
@@ -48,16 +46,6 @@ export function resolveListenerSecurity(config: ListenerTlsConfig | undefined, b
   const ca = verify ? readPem(certFile(config?.cacert, 'ca.pem', baseDir, env), 'TLS CA certificate', '--tlscacert') : undefined;
   // TLS 1.2 as the floor, as dockerd's tlsconfig.Server does.
   return { verify, tls: { key, cert, ...(ca ? { ca } : {}), requestCert: verify, rejectUnauthorized: verify, minVersion: 'TLSv1.2' } };
-}
-
-/** `localhost`, 127.0.0.0/8, ::1, or a name whose every address is one of those. */
-export async function isLoopbackHost(host: string): Promise<boolean> {
-  if (host === 'localhost') return true;
-  const isLoopbackIp = (ip: string) => (isIP(ip) === 4 ? ip.startsWith('127.') : ip === '::1' || ip.startsWith('::ffff:127.'));
-  if (isIP(host)) return isLoopbackIp(host);
-  // A name: dockerd looks it up too; it is loopback only if every address it has is.
-  const addresses = await lookup(host, { all: true }).catch(() => []);
-  return addresses.length > 0 && addresses.every((a) => isLoopbackIp(a.address));
 }
 
 /**

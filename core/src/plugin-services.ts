@@ -25,6 +25,7 @@ export function backendCatalogOf(core: () => Core, registries: CoreRegistries): 
     list: () => [...instances().values()].map((b) => ({ name: b.name, kind: b.kind })),
     has: (name) => instances().has(name),
     isAvailable: (name) => instances().get(name)?.available() ?? false,
+    defaultBackend: () => core().engine.deps.defaultBackend,
     schedulers: () => [...registries.schedulers.keys()],
   };
 }

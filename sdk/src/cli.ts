@@ -4,6 +4,7 @@ import { request as tlsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SockerlessConfig } from './plugin';
+import type { BootStep } from './services';
 
 /**
  * What a plugin adds to the `sockerless` command. A plugin package exports it as `cli` beside its default
@@ -51,6 +52,15 @@ export interface CliSimulator {
   defaultListen: string;
   /** The config of a daemon that runs only this simulator (and the runtime its workloads need). */
   config(listen: string, startDelayMs: number | undefined): SockerlessConfig;
+}
+
+/** What `GET /internal/status` answers (the `status` plugin's); `sockerless status` prints it with the plugins' sections. */
+export interface DaemonStatus {
+  backends: Array<{ name: string; kind: string; available: boolean; default: boolean }>;
+  /** Containers by Docker's state (`running`, `exited`, `created`, ...). */
+  containers: { total: number; byState: Record<string, number> };
+  /** The boot's steps and each plugin's init, in milliseconds; absent while the daemon is still booting. */
+  boot?: BootStep;
 }
 
 export interface CliStatusSection {

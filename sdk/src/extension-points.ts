@@ -31,8 +31,9 @@ export const coreBuilderExtensionPoint = createExtensionPoint<BuilderRegistry>({
 /** Docker's networks (IPAM, endpoints, `/etc/hosts`, links, published ports); `networks` unless a configured plugin provides them. */
 export const coreNetworksExtensionPoint = createExtensionPoint<NetworksRegistry>({ id: 'core.networks', cardinality: 'single', defaultPlugin: 'networks' });
 /**
- * Concerns that ride on the container lifecycle (`LifecycleHook`, contracts/lifecycle.ts): `health` (HEALTHCHECK)
- * and `restart-policy`, added to a config that does not list them (core/src/config/implied-plugins.ts).
+ * Concerns that ride on the container lifecycle (`LifecycleHook`, contracts/lifecycle.ts): `health` (HEALTHCHECK),
+ * `restart-policy` and `confinement` (resource limits, security settings), added to a config that does not list
+ * them (core/src/config/implied-plugins.ts).
  */
 export const coreLifecycleHooksExtensionPoint = createExtensionPoint<LifecycleHooksRegistry>({ id: 'core.lifecycleHooks' });
 /** Docker's log driver (where container output is kept, what `docker logs` reads); `logs-local` unless a configured plugin provides one. */

@@ -48,3 +48,5 @@ export { Collection } from './collection';
 export { matchesLabels } from './filters';
 export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
+export { isLoopbackHost } from './loopback';
+export { newObjectId } from './object-id';

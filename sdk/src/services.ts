@@ -1,4 +1,5 @@
 import { createServiceRef } from './refs';
+import type { RunningSimulator } from './contracts/simulator';
 import type { StoredEvent, StoredRecord } from './contracts/records';
 import type { AgentServer } from './contracts/agent';
 import type { Tracer } from './tracing';
@@ -16,6 +17,12 @@ export interface Logger {
 export interface Lifecycle {
   /** Shutdown hooks run in reverse init order, each with a timeout. */
   onShutdown(hook: () => void | Promise<void>, opts?: { timeoutMs?: number }): void;
+  /**
+   * Runs after every plugin has initialised, before backend instances are made and the API listens (so a
+   * driver factory finds what it starts, as backends find the simulators), in init order; a hook that throws
+   * aborts boot with the plugin's name. `sockerless config check` runs inits only, never these.
+   */
+  onStart(hook: () => void | Promise<void>): void;
   /**
    * Runs after every plugin has initialised and the core has loaded its state (containers, backend
    * instances), before the API listener opens. A hook that throws aborts boot with the plugin's name.
@@ -99,7 +106,22 @@ export interface BackendCatalog {
   has(name: string): boolean;
   /** Asks the driver (`available()`); a driver that does not say is available. */
   isAvailable(name: string): boolean;
+  /** The instance a container goes to when no admission controller picks one (`defaultBackend`, else the first). */
+  defaultBackend(): string | undefined;
   schedulers(): string[];
+}
+
+/** One step of the boot and the steps inside it, as `sockerless status` prints them (avvio's plugin tree). */
+export interface BootStep {
+  name: string;
+  ms: number;
+  children: BootStep[];
+}
+
+/** How long each part of the boot took: the config, each plugin's init and start hook, the backends, recovery. */
+export interface BootReport {
+  /** The boot's tree once it has finished; undefined while the daemon is still booting (or for a config check). */
+  tree(): BootStep | undefined;
 }
 
 /**
@@ -112,13 +134,15 @@ export interface PluginRecords {
   delete(id: string): Promise<void>;
 }
 
-/** The simulators running in this process, started by the core before backend instances are made. */
+/** The simulators running in this process, started before backend instances are made (the `simulators` plugin). */
 export interface SimulatorDirectory {
   /** The endpoint (`http://127.0.0.1:PORT`) of the simulator registered under `name`; NotFound when none runs. */
   endpoint(name: string): string;
   /** The CA file to trust for a simulator serving https with its own certificate (sim-azure); optional so that test fakes need not have it. */
   caFile?(name: string): string | undefined;
   names(): string[];
+  /** Each running simulator with its endpoint (and CA file), for `GET /internal/simulators` and the CLI. */
+  list?(): RunningSimulator[];
 }
 
 /**
@@ -148,4 +172,5 @@ export const coreServices = {
   /** Usable from a backend driver factory's `create` on. */
   simulators: createServiceRef<SimulatorDirectory>({ id: 'core.simulators' }),
   requests: createServiceRef<RequestActivity>({ id: 'core.requests' }),
+  boot: createServiceRef<BootReport>({ id: 'core.boot' }),
 } as const;

@@ -99,8 +99,12 @@ function fieldValue(answer: Answer, spec: FieldSpec, normalise: (s: string) => s
   }
 }
 
-/** Progress lines whose count depends on byte counts and chunking, not on what the engine did. */
-const BYTE_PROGRESS = new Set(['Pushing', 'Downloading', 'Extracting', 'Waiting']);
+/**
+ * Progress lines whose count depends on byte counts, chunking or timing, not on what the engine did. dockerd
+ * sends "Verifying Checksum" only when a watcher reads it before "Download complete" replaces it (a transfer's
+ * watchers get its latest progress, not every one: distribution/xfer/transfer.go), so it comes and goes.
+ */
+const BYTE_PROGRESS = new Set(['Pushing', 'Downloading', 'Extracting', 'Waiting', 'Verifying Checksum']);
 
 /** The steps of a JSON progress stream: `id: status`, `error: ...`, `aux: keys`, normalised. */
 function streamSequence(text: string, normalise: (s: string) => string): string {

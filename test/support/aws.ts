@@ -67,11 +67,13 @@ export async function startSimulatorProcess(opts: { dir: string; load?: string[]
   const args = () => ['simulator', cloud, '--listen', listen, '--home', home,
     ...(opts.load ?? []).flatMap((f) => ['--load', f]), ...(opts.startDelayMs !== undefined ? ['--start-delay', String(opts.startDelayMs)] : [])];
   const banner = new RegExp(`${cloud.toUpperCase()} simulator: (https?:\\/\\/\\S+)\\n`);
-  const { proc, launch } = cliProcess(args, {}, banner);
+  // Azure's simulator prints the CA to trust on the line after its endpoint: ready once both are out.
+  const caLine = new RegExp(`${cloud.toUpperCase()} simulator CA file \\(trust it\\): (\\S+)\\n`);
+  const { proc, launch } = cliProcess(args, {}, cloud === 'azure' ? caLine : banner);
   await launch();
   const endpoint = banner.exec(proc.output())![1];
   listen = endpoint.replace(/^https?:\/\//, 'tcp://');
-  const caFile = /simulator CA file \(trust it\): (\S+)/.exec(proc.output())?.[1];
+  const caFile = caLine.exec(proc.output())?.[1];
   return Object.assign(proc, { endpoint, home, ...(caFile ? { caFile } : {}) });
 }
 

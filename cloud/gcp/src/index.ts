@@ -8,3 +8,4 @@ export { googleCall, googleErrorInfo, googleStatus, mapGoogleError, type GoogleE
 export { googleClientOptions, importGoogleSdk, type GcpConnection, type GoogleClientOptions } from './clients';
 export { entryText, LogEntriesFollower, timestampOf, type LogEntriesLister, type LogEntryLike } from './log-follower';
 export { requestIdHeader, traceGoogleCall } from './tracing';
+export { identityLabels, identityOfLabels, labelValue, LABEL, type JobIdentity } from './identity-labels';

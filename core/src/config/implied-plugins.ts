@@ -12,6 +12,14 @@ const IMPLIED: PluginEntry[] = [
   // HEALTHCHECK and restart policies, hooks on the container lifecycle.
   'health',
   'restart-policy',
+  // Docker's resource limits and security settings (HostConfig's Memory, CapAdd, ...), a hook on the lifecycle too.
+  'confinement',
+  // Runs the cloud simulators other plugins register (sim-aws, ...) and owns their extension point.
+  'simulators',
+  // The workload agents' server the cloud backends hand out (coreServices.agents): nothing listens until asked.
+  'agent-server',
+  // `GET /internal/status`, which `sockerless status` prints: backends, containers per state, the boot's tree.
+  'status',
   // Hands memory freed after a burst of requests back to the system (docs/api-coverage.md#the-fuzz-harness).
   'malloc-tune',
 ];

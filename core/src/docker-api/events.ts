@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { guarded, InvalidArgumentError, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
+import { guarded, InvalidArgumentError, matchesLabels, type RequestAdmission, type StoredEvent } from '@sockerless/sdk';
 import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import { currentCaller } from '../engine/caller';
 import type { CoreEventsBus } from '../host/services';
@@ -35,10 +35,7 @@ export function eventMatches(f: Map<string, string[]>, ev: StoredEvent): boolean
     byName('container') && byName('network') && byName('volume') && byName('daemon') && byName('plugin') &&
     byName('node') && byName('service') && byName('secret') && byName('config') &&
     (!image?.length || [ev.Actor.ID, imageName, stripTag(ev.Actor.ID), stripTag(imageName)].some((s) => image.includes(s))) &&
-    (f.get('label') ?? []).every((l) => {
-      const eq = l.indexOf('=');
-      return eq < 0 ? l in attrs : attrs[l.slice(0, eq)] === l.slice(eq + 1);
-    });
+    matchesLabels(attrs, f.get('label'));
 }
 
 /** One event in Docker's wire shape; container and image events keep the legacy status/id/from fields. */

@@ -1,8 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { ConflictError, InvalidArgumentError, isSockerlessError } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
-import { mergeResourceUpdate, resourcesOf, validateResources } from './resources';
 import { guard, transition } from './lifecycle/container-state';
 
 /**
@@ -75,16 +73,15 @@ export class ContainerControl {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid update body: expected a JSON object');
     const update = body as Record<string, unknown>;
     const c = this.engine.find(ref);
-    validateResources(update, availableParallelism(), true);
-    this.engine.deps.lifecycle.validateUpdate(update);
+    const hooks = this.engine.deps.lifecycle;
+    hooks.validateUpdate(update);
     if (c.state.Status === 'removing' || c.state.Dead) throw new ConflictError(`Cannot update container ${c.id}: container is marked for removal and cannot be "update"`);
-    const merged = structuredClone(c.hostConfig) as Record<string, unknown>;
-    mergeResourceUpdate(c.id, merged, update);
-    this.engine.deps.lifecycle.mergeUpdate(c, update, merged);
-    const before = resourcesOf(c.hostConfig);
-    const after = resourcesOf(merged);
+    const merged = structuredClone(c.hostConfig);
+    hooks.mergeUpdate(c, update, merged);
+    const before = hooks.workloadSettings(c).resources;
+    const after = hooks.workloadSettings({ ...c, hostConfig: merged }).resources;
     const warnings: string[] = [];
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
+    if (after && JSON.stringify(before) !== JSON.stringify(after)) {
       const driver = this.engine.backendOf(c).need('resources', 'updating resource limits');
       try {
         warnings.push(...(await driver.updateResources(c.id, after)));
@@ -93,7 +90,7 @@ export class ContainerControl {
         throw new Error(`Cannot update container ${c.id}: ${(err as Error).message}`);
       }
     }
-    c.hostConfig = merged as ContainerRecord['hostConfig'];
+    c.hostConfig = merged;
     await this.engine.save(c);
     this.engine.emit(c, 'update');
     return { Warnings: warnings };

@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Collection, ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
+  Collection, ConflictError, InvalidArgumentError, newObjectId, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
   type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
@@ -11,13 +10,11 @@ import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
 import type { ImageLookup, VolumeAccess } from './engine-deps';
-import { newId, randomName, validateContainerName } from './ids';
+import { randomName, validateContainerName } from './ids';
 import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
 import { validateCreateSettings } from './create-validation';
 import { consoleSizeOf } from './console-size';
-import { workloadSecurityOf } from './security-config';
-import { adaptResources, resourcesOf, validateResources } from './resources';
 import { transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
 
@@ -127,10 +124,6 @@ export class ContainerEngine {
     return io;
   }
 
-  containerDir(id: string): string {
-    return join(this.deps.home, 'containers', id);
-  }
-
   backendOf(c: ContainerRecord): BackendInstance {
     const b = this.deps.backends.get(c.backend);
     if (!b) throw new NotFoundError(`backend '${c.backend}' of container ${c.id.slice(0, 12)} is not configured`);
@@ -152,22 +145,19 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body, this.deps.logs);
-    validateResources((body.HostConfig ?? {}) as Record<string, unknown>);
+    this.networking.validatePortBindings((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
-    const id = newId();
+    const id = newObjectId();
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
     this.networking.normalizeLinks(hostConfig, name);
-    adaptResources(hostConfig);
+    this.deps.lifecycle.createHostConfig(hostConfig);
     const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
 
     const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
-    this.networking.validatePortBindings(hostConfig);
-    // Checked before admission and the backend, so a bad value is Docker's 400 whatever the backend.
-    workloadSecurityOf(hostConfig, (ref) => this.find(ref).id);
     const admission: CreateAdmission = {
       labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
       mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
@@ -263,23 +253,10 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(this.backendOf(c).stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
-      resources: resourcesOf(c.hostConfig),
       network: this.networking.workloadNetwork(c, starting),
-      security: this.securityOf(c),
+      // Resource limits and confinement (the `confinement` plugin's, by default).
+      ...this.deps.lifecycle.workloadSettings(c),
     };
-  }
-
-  /**
-   * The record's confinement. A namespace owner removed since create stays a name (the backend's start then
-   * fails on it); a record an older version accepted with values now refused gets Docker's defaults, the
-   * most confined choice, rather than a container that can no longer be started or removed.
-   */
-  private securityOf(c: ContainerRecord): WorkloadSpec['security'] {
-    try {
-      return workloadSecurityOf(c.hostConfig, (ref) => { try { return this.find(ref).id; } catch { return ref; } });
-    } catch {
-      return undefined;
-    }
   }
 
   async save(c: ContainerRecord): Promise<void> {
@@ -336,9 +313,9 @@ export class ContainerEngine {
     this.byName.delete(c.name);
     await this.networking.removed(c);
     const io = this.io.get(c.id);
-    io?.log.destroy();
+    // The log driver's files of the container go with its log (logs-local: `<home>/containers/<id>`).
+    (io?.log ?? this.deps.logs.open(c.id)).destroy();
     this.io.delete(c.id);
-    rmSync(this.containerDir(c.id), { recursive: true, force: true });
     if (removeVolumes) await this.deps.volumes.removeAnonymous(c.mounts);
     this.emit(c, 'destroy');
   }

@@ -1,11 +1,12 @@
-import { directorySize, InvalidArgumentError, type BuildCacheJson, type ImageDiskUsage, type ImageStore, type Volume, type VolumeStore } from '@sockerless/sdk';
+import { InvalidArgumentError, type BuildCacheJson, type ImageDiskUsage, type ImageStore, type VolumeStore, type VolumeUsage } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
 
 /**
  * `GET /system/df` (dockerd's daemon/disk_usage.go), assembled from what each part reports: the image
- * store its images and layers, the backend each container's writable layer, the volumes their size and
- * reference count, the builder its cache. Each part is computed only when asked for (`type=` of API 1.42).
+ * store its images and layers, the backend each container's writable layer, the volume store its volumes
+ * with their size (their driver's) and reference count, the builder its cache. Each part is computed only
+ * when asked for (`type=` of API 1.42).
  */
 
 export const DISK_USAGE_TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
@@ -13,7 +14,7 @@ export type DiskUsageType = (typeof DISK_USAGE_TYPES)[number];
 
 export interface DiskUsageDeps {
   images: Pick<ImageStore, 'diskUsage' | 'resolve'>;
-  volumes: Pick<VolumeStore, 'list' | 'usedBy'>;
+  volumes: Pick<VolumeStore, 'usage'>;
   /** The containers the caller may see. */
   containers(): ContainerRecord[];
   /** Bytes a container wrote on top of its image (the driver's diskUsage), or undefined when unknown. */
@@ -22,13 +23,9 @@ export interface DiskUsageDeps {
   buildCache(): BuildCacheJson[];
 }
 
-export interface VolumeUsageJson extends Volume {
-  UsageData: { Size: number; RefCount: number };
-}
-
 export interface DiskUsageJson extends Partial<ImageDiskUsage> {
   Containers?: Record<string, unknown>[];
-  Volumes?: VolumeUsageJson[];
+  Volumes?: VolumeUsage[];
   BuildCache?: BuildCacheJson[];
   BuilderSize?: number;
 }
@@ -42,7 +39,7 @@ export async function computeDiskUsage(deps: DiskUsageDeps, types: DiskUsageType
     Object.assign(out, deps.images.diskUsage((imageId) => containers.filter((c) => c.imageId === imageId).length));
   }
   if (wants('container')) out.Containers = await containerUsage(deps);
-  if (wants('volume')) out.Volumes = await volumeUsage(deps);
+  if (wants('volume')) out.Volumes = await deps.volumes.usage();
   if (wants('build-cache')) {
     out.BuildCache = deps.buildCache();
     out.BuilderSize = out.BuildCache.reduce((n, r) => n + r.Size, 0);
@@ -57,14 +54,6 @@ async function containerUsage(deps: DiskUsageDeps): Promise<Record<string, unkno
     const rw = (await deps.writableLayerSize(c)) ?? 0;
     return summarizeContainer(c, { rw, rootFs: rw + imageSizeOf(deps.images, c.imageId) });
   }));
-}
-
-/** Every volume here is a local directory, so dockerd's -1 ("unknown", for other drivers) never applies. */
-async function volumeUsage(deps: DiskUsageDeps): Promise<VolumeUsageJson[]> {
-  return Promise.all(deps.volumes.list().Volumes.map(async (v) => ({
-    ...v,
-    UsageData: { Size: await directorySize(v.Mountpoint), RefCount: deps.volumes.usedBy(v.Name).length },
-  })));
 }
 
 /** The size of an image's layers; 0 for an image removed by force while a container still uses it. */

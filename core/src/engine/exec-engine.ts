@@ -1,9 +1,8 @@
-import { ConflictError, detached, InvalidArgumentError, NotFoundError, type ConsoleSize, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { ConflictError, detached, InvalidArgumentError, newObjectId, NotFoundError, type ConsoleSize, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import { consoleSizeOf } from './console-size';
 import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
 import { parseDetachKeys } from './detach-keys';
-import { newId } from './ids';
 import { guard } from './lifecycle/container-state';
 
 export interface ExecRecord {
@@ -64,7 +63,7 @@ export class ExecEngine {
     }
     parseDetachKeys(body.DetachKeys, 'escape');
     const rec: ExecRecord = {
-      id: newId(), containerId: c.id, argv, tty: body.Tty ?? false, attachStdin: body.AttachStdin ?? false,
+      id: newObjectId(), containerId: c.id, argv, tty: body.Tty ?? false, attachStdin: body.AttachStdin ?? false,
       attachStdout: body.AttachStdout ?? false, attachStderr: body.AttachStderr ?? false, env: body.Env ?? [],
       workingDir: body.WorkingDir || c.config.WorkingDir, user: body.User || c.config.User, privileged: body.Privileged ?? false,
       detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, canRemove: false, consoleSize: consoleSizeOf(body.ConsoleSize),

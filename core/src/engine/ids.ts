@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '@sockerless/sdk';
 
-export function newId(): string {
-  return randomBytes(32).toString('hex');
-}
-
 /** Docker's rule for container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, an optional leading slash. */
 const VALID_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 

@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger, ManagedWorkload, WorkloadIdentity } from '@sockerless/sdk';
 import type { ContainerEngine } from './container-engine';
 
@@ -53,16 +51,11 @@ export async function removeLeftovers(engine: ContainerEngine, leftovers: Array<
 }
 
 /**
- * The daemon's own per-container dirs (`<home>/containers/<id>`: the log) of containers with no record:
- * `destroy` deletes the record before the dir, so a crash between the two leaves the dir. Only when every
- * backend could list its workloads: a container a backend could not report may still be rebuilt next boot,
- * and its log with it.
+ * The logs of containers with no record (the log driver's to find: `destroy` deletes the record before the
+ * log). Only when every backend could list its workloads: a container a backend could not report may still be
+ * rebuilt next boot, and its log with it.
  */
 export async function removeUnrecordedLogDirs(engine: ContainerEngine, logger: Logger): Promise<void> {
-  const dir = join(engine.deps.home, 'containers');
-  const ids = await fs.readdir(dir).catch(() => [] as string[]);
-  const stale = ids.filter((id) => /^[0-9a-f]{64}$/.test(id) && !engine.containers.get(id));
-  if (stale.length === 0) return;
-  await Promise.all(stale.map((id) => fs.rm(join(dir, id), { recursive: true, force: true }).catch(() => undefined)));
-  logger.warn('removed the log dirs of containers with no record (a remove that a crash cut)', { count: stale.length, ids: stale });
+  const stale = await engine.deps.logs.removeUnrecorded?.((id) => engine.containers.get(id) !== undefined) ?? [];
+  if (stale.length) logger.warn('removed the log dirs of containers with no record (a remove that a crash cut)', { count: stale.length, ids: stale });
 }

@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
-
-/** One step of the boot and the steps inside it, as `sockerless status` prints them (avvio's plugin tree). */
-export interface BootStep {
-  name: string;
-  ms: number;
-  children: BootStep[];
-}
+import type { BootStep } from '@sockerless/sdk';
 
 /**
  * How long each part of the boot took: the config, each plugin's init, the backends, recovery. Fastify's
- * avvio keeps the same tree to answer "what made my boot slow"; here it is served on `/internal/status`.
+ * avvio keeps the same tree to answer "what made my boot slow"; plugins read it as `coreServices.boot` (the
+ * `status` plugin serves it on `/internal/status`).
  */
 export class BootTimings {
   readonly root: BootStep = { name: 'boot', ms: 0, children: [] };
@@ -25,6 +20,11 @@ export class BootTimings {
     } finally {
       step.ms = Math.round(performance.now() - t0);
     }
+  }
+
+  /** The tree once the boot has finished (its total set), for `coreServices.boot`. */
+  finished(): BootStep | undefined {
+    return this.root.ms > 0 ? this.root : undefined;
   }
 
   /** The boot is over: its total time. */

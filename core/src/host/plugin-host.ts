@@ -5,7 +5,7 @@ import { coreServices } from '@sockerless/sdk';
 import type { LoadedPlugin } from './plugin-loader';
 import { PluginLoadError } from './plugin-loader';
 import { CoreRegistries } from './registries';
-import { LifecycleRegistry, pluginPaths } from './services';
+import { LifecycleRegistry, pluginPaths, type PluginHook } from './services';
 import { refToken, type HostPaths } from './tokens';
 import { pluginRecordsOf } from '../plugin-services';
 
@@ -150,16 +150,32 @@ export class PluginHost {
     this.registries.freeze();
   }
 
+  /**
+   * Start hooks in init order, once every plugin has initialised and before backends are made; `each` runs
+   * each one (the boot times it). The first failure aborts boot, naming its plugin.
+   */
+  async start(each: (pluginId: string, run: () => Promise<void>) => Promise<void>): Promise<void> {
+    for (const h of this.lifecycle.startHooks) await each(h.pluginId, () => this.runHook(h));
+  }
+
   /** Ready hooks in init order, once the core has booted; the first failure aborts boot, naming its plugin. */
   async ready(): Promise<void> {
-    for (const { pluginId, hook } of this.lifecycle.readyHooks) {
-      const source = this.registered.find((r) => r.loaded.plugin.id === pluginId)?.loaded.source ?? pluginId;
-      try {
-        await hook();
-      } catch (err) {
-        throw new PluginLoadError(`plugin '${pluginId}' (from ${source}): ${(err as Error).message}`);
-      }
+    for (const h of this.lifecycle.readyHooks) await this.runHook(h);
+  }
+
+  private async runHook({ pluginId, hook }: PluginHook): Promise<void> {
+    const source = this.registered.find((r) => r.loaded.plugin.id === pluginId)?.loaded.source ?? pluginId;
+    try {
+      await hook();
+    } catch (err) {
+      throw new PluginLoadError(`plugin '${pluginId}' (from ${source}): ${(err as Error).message}`);
     }
+  }
+
+  /** A service a plugin provides, once it has been resolved; undefined when no configured plugin provides it. */
+  service<T>(ref: ServiceRef<T>): T | undefined {
+    const token = refToken(ref.id);
+    return this.root.isRegistered(token) ? this.root.resolve<T>(token) : undefined;
   }
 
   /** Shutdown hooks, last registered first, each bounded by its timeout; failures are logged, not thrown. */

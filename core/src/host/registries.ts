@@ -1,12 +1,12 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
-  NetworksRegistry, Scheduler, SchedulerRegistry, Simulator, SimulatorRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  NetworksRegistry, Scheduler, SchedulerRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
   LifecycleContext, LifecycleHook, LifecycleHooksRegistry, LogDriver, LogDriverRegistry, VolumeStore, VolumeStoreContext, VolumeStoreRegistry,
 } from '@sockerless/sdk';
 import {
   coreAdmissionExtensionPoint, coreBackendDriversExtensionPoint, coreCiCoordinatorExtensionPoint,
-  coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreSimulatorExtensionPoint, coreStoreExtensionPoint,
+  coreHttpRoutesExtensionPoint, coreSchedulerExtensionPoint, coreStoreExtensionPoint,
   coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreNetworksExtensionPoint, coreTracingExtensionPoint, coreVolumeDriversExtensionPoint,
   coreLifecycleHooksExtensionPoint, coreLogDriverExtensionPoint, coreVolumesExtensionPoint,
 } from '@sockerless/sdk';
@@ -28,7 +28,6 @@ export class CoreRegistries {
   volumes?: { create: (ctx: VolumeStoreContext) => VolumeStore; pluginId: string };
   readonly schedulers = new Map<string, Scheduler>();
   readonly admission: AdmissionController[] = [];
-  readonly simulators: Simulator[] = [];
   readonly ciCoordinators: CiCoordinator[] = [];
   readonly httpRoutes: HttpRoute[] = [];
   readonly volumeDrivers = new Map<string, VolumeDriver>();
@@ -72,7 +71,6 @@ export class CoreRegistries {
       },
     };
     const admission: AdmissionRegistry = { register: (c) => { this.check('admission controller', pluginId); this.admission.push(c); } };
-    const simulators: SimulatorRegistry = { register: (s) => { this.check('simulator', pluginId); this.simulators.push(s); } };
     const ci: CiCoordinatorRegistry = { register: (c) => { this.check('CI coordinator', pluginId); this.ciCoordinators.push(c); } };
     const routes: HttpRoutesRegistry = {
       add: (route) => {
@@ -102,7 +100,6 @@ export class CoreRegistries {
       [coreStoreExtensionPoint.id, store],
       [coreSchedulerExtensionPoint.id, schedulers],
       [coreAdmissionExtensionPoint.id, admission],
-      [coreSimulatorExtensionPoint.id, simulators],
       [coreCiCoordinatorExtensionPoint.id, ci],
       [coreHttpRoutesExtensionPoint.id, routes],
       [coreTracingExtensionPoint.id, tracing],

@@ -1,8 +1,6 @@
-import { WorkloadAgentServer } from '@sockerless/agent';
-import { coreServices, type Logger, type SockerlessConfig } from '@sockerless/sdk';
+import { coreServices, type BootStep, type Logger, type SockerlessConfig } from '@sockerless/sdk';
 import type { Core } from '../core-services';
 import { backendCatalogOf, containersServiceOf } from '../plugin-services';
-import { SimulatorHost } from '../simulators';
 import type { PluginHost } from './plugin-host';
 import { CoreEventsBus, CoreMetrics } from './services';
 import { CoreTracer } from './tracing';
@@ -12,9 +10,9 @@ import { CoreTracer } from './tracing';
  * boot and `sockerless config check` both use it, so a check runs the plugins' inits exactly as a boot would.
  */
 export function provideRootServices(host: PluginHost, opts: {
-  home: string; logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core;
+  logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core; boot?: () => BootStep | undefined;
 }) {
-  const { home, logger, loaded, requireCore } = opts;
+  const { logger, loaded, requireCore } = opts;
   const events = new CoreEventsBus(logger);
   host.provideRootService(coreServices.events, events);
   const metrics = new CoreMetrics();
@@ -26,17 +24,10 @@ export function provideRootServices(host: PluginHost, opts: {
   host.provideRootService(coreServices.images, { resolve: (ref: string) => requireCore().images.resolve(ref) });
   host.provideRootService(coreServices.containers, containersServiceOf(requireCore));
   host.provideRootService(coreServices.backends, backendCatalogOf(requireCore, host.registries));
-  // Provided before init so backend plugins can depend on it; it answers once the simulators are started.
-  const simulators = new SimulatorHost();
-  host.provideRootService(coreServices.simulators, simulators);
-  // The workload agents' server (@sockerless/agent): nothing listens until a backend asks for a grant or a
-  // session, so a daemon without cloud backends opens no extra port.
-  const agent = loaded.config.agent;
-  const agents = new WorkloadAgentServer({ home, logger: logger.child({ component: 'agents' }), listen: agent?.listen, advertise: agent?.advertise });
-  host.provideRootService(coreServices.agents, agents);
+  host.provideRootService(coreServices.boot, { tree: () => opts.boot?.() });
   // Each API request calls these, for plugins that act once the daemon is quiet (malloc-tune).
   const requestListeners = new Set<() => void>();
   host.provideRootService(coreServices.requests, { onRequest: (l) => { requestListeners.add(l); return () => requestListeners.delete(l); } });
   const requestCame = () => { for (const l of requestListeners) l(); };
-  return { events, metrics, tracer, simulators, agents, requestCame };
+  return { events, metrics, tracer, requestCame };
 }

@@ -22,9 +22,12 @@ function wrapPino(p: pino.Logger): Logger {
   };
 }
 
-export interface ShutdownHook {
+export interface PluginHook {
   pluginId: string;
   hook: () => void | Promise<void>;
+}
+
+export interface ShutdownHook extends PluginHook {
   timeoutMs: number;
 }
 
@@ -32,12 +35,16 @@ export class LifecycleRegistry {
   /** In registration order; run reversed. */
   readonly hooks: ShutdownHook[] = [];
   /** In registration order, which is init order. */
-  readonly readyHooks: Array<{ pluginId: string; hook: () => void | Promise<void> }> = [];
+  readonly startHooks: PluginHook[] = [];
+  readonly readyHooks: PluginHook[] = [];
 
   forPlugin(pluginId: string): Lifecycle {
     return {
       onShutdown: (hook, opts) => {
         this.hooks.push({ pluginId, hook, timeoutMs: opts?.timeoutMs ?? 10_000 });
+      },
+      onStart: (hook) => {
+        this.startHooks.push({ pluginId, hook });
       },
       onReady: (hook) => {
         this.readyHooks.push({ pluginId, hook });

@@ -1,6 +1,8 @@
 import { ConflictError } from '@sockerless/sdk';
 import { errorStatus, withoutHostPaths } from '../../src/docker-api/errors';
 import { validateCreateSettings } from '../../src/engine/create-validation';
+import { validatePortBindings } from '../../../plugins/networks/src/port-bindings';
+import { validateUlimits } from '../../../plugins/confinement/src/resources';
 import { matchesPattern } from '@sockerless/sdk';
 
 test('ENAMETOOLONG is the client\'s 400, other errno errors stay 500s, typed errors keep their status', () => {
@@ -22,7 +24,13 @@ test('an invalid regular expression in a name filter matches nothing', () => {
 });
 
 test('create settings dockerd refuses', () => {
-  const refused = (body: object) => { try { validateCreateSettings(body as never); return ''; } catch (err) { return (err as Error).message; } };
+  // The core's checks, and those of the plugins that own port bindings (networks) and ulimits (confinement).
+  const checks = (body: { HostConfig?: Record<string, unknown> }) => {
+    validateCreateSettings(body as never);
+    validatePortBindings(body.HostConfig ?? {});
+    validateUlimits(body.HostConfig?.Ulimits);
+  };
+  const refused = (body: object) => { try { checks(body); return ''; } catch (err) { return (err as Error).message; } };
   expect(refused({ WorkingDir: 'rel' })).toBe("the working directory 'rel' is invalid, it needs to be an absolute path");
   expect(refused({ ExposedPorts: { '65536/tcp': {} } })).toBe('invalid port specification: "65536"');
   expect(refused({ HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '::1', HostPort: '1' }, { HostIp: '[::1]', HostPort: '2' }] } } })).toBe('');

@@ -67,3 +67,41 @@ test('each API request reaches the request-activity listeners, until one stops l
   await (await fetch(url)).text();
   expect(seen).toBe(2);
 });
+
+test('a config without simulators boots with it (the owner of the simulator point, answering /internal/simulators), once when it names it', async () => {
+  const implied = await boot(['store-sqlite']);
+  expect(pluginIds(implied)).toContain('simulators');
+  expect(await (await fetch(apiUrl(implied, '/internal/simulators'))).json()).toEqual([]);
+  await implied.close();
+  const named = await boot(['store-sqlite', 'simulators']);
+  expect(pluginIds(named).filter((id) => id === 'simulators')).toHaveLength(1);
+});
+
+test('a config without agent-server boots with it, which provides coreServices.agents to the plugins that depend on it, once when named', async () => {
+  let agents: unknown;
+  const user = definePlugin({
+    id: 'agents-user',
+    sdk: '^1.0.0',
+    register(reg) {
+      reg.registerInit({ deps: { agents: coreServices.agents }, init(deps) { agents = deps.agents; } });
+    },
+  });
+  const implied = await boot(['store-sqlite', user]);
+  expect(pluginIds(implied).indexOf('agent-server')).toBeLessThan(pluginIds(implied).indexOf('agents-user'));
+  expect(typeof (agents as { grant?: unknown }).grant).toBe('function');
+  await implied.close();
+  const named = await boot(['store-sqlite', 'agent-server']);
+  expect(pluginIds(named).filter((id) => id === 'agent-server')).toHaveLength(1);
+});
+
+test('a config without status boots with it, which answers /internal/status from the core\'s services, once when it names it', async () => {
+  const implied = await boot(['store-sqlite', 'backend-local']);
+  expect(pluginIds(implied)).toContain('status');
+  const status = await (await fetch(apiUrl(implied, '/internal/status'))).json() as { backends: unknown[]; containers: unknown; boot?: { name: string } };
+  expect(status.backends).toEqual([{ name: 'local', kind: 'local', available: true, default: true }]);
+  expect(status.containers).toEqual({ total: 0, byState: {} });
+  expect(status.boot?.name).toBe('boot');
+  await implied.close();
+  const named = await boot(['store-sqlite', 'status']);
+  expect(pluginIds(named).filter((id) => id === 'status')).toHaveLength(1);
+});

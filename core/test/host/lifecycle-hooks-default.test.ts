@@ -49,3 +49,13 @@ test('a plugin\'s own hook is handed the core\'s context and refuses a create wi
   expect(contexts[0].containers()).toEqual([]);
   expect(await create(daemon, { HostConfig: { Privileged: true } })).toEqual({ status: 400, body: { message: 'privileged containers are not allowed here' } });
 });
+
+test('a config that does not name confinement gets it: resource and security settings answer with dockerd\'s 400s, once when named', async () => {
+  const daemon = await boot(['store-sqlite']);
+  expect(pluginIds(daemon)).toContain('confinement');
+  expect(await create(daemon, { HostConfig: { Memory: 1000 } })).toEqual({ status: 400, body: { message: 'Minimum memory limit allowed is 6MB' } });
+  expect(await create(daemon, { HostConfig: { PidMode: 'container:nosuch' } })).toEqual({ status: 400, body: { message: 'No such container: nosuch' } });
+  await daemon.close();
+  const named = await boot(['store-sqlite', 'confinement']);
+  expect(pluginIds(named).filter((id) => id === 'confinement')).toHaveLength(1);
+});

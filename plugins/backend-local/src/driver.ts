@@ -24,7 +24,7 @@ import { StartCache } from './start-cache';
 import { ContainerSecurity, namespacesToJoin, sharedShm, withNamespaces } from './security';
 import { SANDBOX_BUSYBOX, bwrapArgs, checkExecutable, workloadLeadsSession } from './sandbox';
 import { descendantsOf, pidsInNamespaceOf, top } from './top';
-import { SPEC_FILE, identityFromStateDir } from './spec-identity';
+import { WorkloadSpecs, identityFromStateDir } from './spec-identity';
 import { resolveUser } from './users';
 import { DEFAULT_PATH, exists, isAlive, tick, workloadEnvironment } from './util';
 
@@ -43,8 +43,7 @@ export class LocalDriver implements BackendDriver {
   readonly kind = 'local';
   private readonly tools: HostTools;
   private readonly logger: Logger;
-  private readonly specs = new Map<string, WorkloadSpec>();
-  private readonly savedSpecs = new Map<string, string>();
+  private readonly specs: WorkloadSpecs;
   private readonly runs: RunningContainers;
   private readonly roots: OverlayRoots;
   private readonly helper?: BusyboxHelper;
@@ -62,6 +61,7 @@ export class LocalDriver implements BackendDriver {
   constructor(private readonly ctx: BackendDriverContext<LocalDriverOptions>, tools: HostTools = detectHostTools(), hostBridges?: SharedHostBridges) {
     this.logger = ctx.logger;
     this.tools = tools;
+    this.specs = new WorkloadSpecs((id) => join(ctx.stateDir, 'containers', id));
     this.helper = tools.busyboxHelper ? new BusyboxHelper(tools.busyboxHelper) : undefined;
     this.roots = new OverlayRoots(this.logger, tools.mount, this.helper);
     const network = ctx.options?.network ?? 'auto';
@@ -74,21 +74,21 @@ export class LocalDriver implements BackendDriver {
     this.live = new LiveRestore(this.logger, ctx.options?.liveRestore ?? true);
     this.setupExecutables = [tools.bwrap, tools.staticBusybox];
     this.runs = new RunningContainers({
-      stateDirOf: (id) => this.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
+      stateDirOf: (id) => this.specs.stateDirOf(id), setupExecutables: this.setupExecutables, onExit: (id) => this.net.detach(id),
       oomKills: (id) => this.security.resources.oomKills(id),
     });
     const mode = ctx.options?.sandbox ?? 'auto';
     const remap = ctx.options?.usernsRemap;
     this.security = new ContainerSecurity(this.logger, ctx.stateDir, mode === 'bubblewrap', remap ? new UsernsRemap(this.logger, ctx.stateDir, remap) : undefined);
     this.files = new ContainerFiles({
-      specOf: (id) => this.specOf(id), stateDirOf: (id) => this.stateDirOf(id), sandboxed: (spec) => this.sandboxed(spec),
+      specOf: (id) => this.specs.get(id), stateDirOf: (id) => this.specs.stateDirOf(id), sandboxed: (spec) => this.sandboxed(spec),
       rootOf: (spec) => this.rootOf(spec), security: this.security, startCache: this.startCache,
     });
     this.resources = new ResourceControl({
-      groups: this.security.resources, readyRunningOf: (id) => this.runs.readyRunningOf(id), specOf: (id) => this.specOf(id), saveSpec: (spec) => this.saveSpec(spec),
+      groups: this.security.resources, readyRunningOf: (id) => this.runs.readyRunningOf(id), specOf: (id) => this.specs.get(id), saveSpec: (spec) => this.specs.save(spec),
     });
     this.leftovers = new Leftovers({
-      logger: this.logger, security: this.security, live: this.live, runs: this.runs, net: this.net, stateDirOf: (id) => this.stateDirOf(id),
+      logger: this.logger, security: this.security, live: this.live, runs: this.runs, net: this.net, stateDirOf: (id) => this.specs.stateDirOf(id),
     });
     // Built in the background at boot (a second or so, once per source version); a start waits for it.
     if (mode !== 'none' && tools.bwrap) void this.security.helper.helper().then((p) => { if (p) this.setupExecutables.push(p); });
@@ -96,10 +96,6 @@ export class LocalDriver implements BackendDriver {
   }
 
   private get mode(): LocalDriverOptions['sandbox'] { return this.ctx.options?.sandbox ?? 'auto'; }
-
-  private stateDirOf(id: string): string {
-    return this.specs.get(id)?.stateDir ?? join(this.ctx.stateDir, 'containers', id);
-  }
 
   /** Sandboxed when bubblewrap may be used and the image has a root filesystem to put in it. */
   private sandboxed(spec: WorkloadSpec): boolean {
@@ -111,32 +107,8 @@ export class LocalDriver implements BackendDriver {
     return true;
   }
 
-  private async specOf(id: string): Promise<WorkloadSpec> {
-    const known = this.specs.get(id);
-    if (known) return known;
-    try {
-      const spec = JSON.parse(await fs.readFile(join(this.stateDirOf(id), SPEC_FILE), 'utf8')) as WorkloadSpec;
-      this.specs.set(id, spec);
-      return spec;
-    } catch {
-      throw new NotFoundError(`No such container: ${id}`);
-    }
-  }
-
-  /** The spec file lets a restarted daemon find the container; it is written again only when it changed. */
-  private async saveSpec(spec: WorkloadSpec): Promise<void> {
-    const json = JSON.stringify(spec);
-    if (this.savedSpecs.get(spec.id) !== json) {
-      await fs.mkdir(spec.stateDir, { recursive: true });
-      // 0600, as dockerd's config.v2.json: it holds the container's env.
-      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json, { mode: 0o600 });
-      this.savedSpecs.set(spec.id, json);
-    }
-    this.specs.set(spec.id, spec);
-  }
-
   async create(spec: WorkloadSpec): Promise<void> {
-    await this.saveSpec(spec);
+    await this.specs.save(spec);
     if (this.sandboxed(spec)) {
       await this.security.prepare(spec);
       const root = await this.mountRoot(spec);
@@ -152,7 +124,7 @@ export class LocalDriver implements BackendDriver {
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     if (this.runs.isActive(spec.id)) throw new ConflictError(`Container ${spec.id} is already running`);
-    await this.saveSpec(spec);
+    await this.specs.save(spec);
     return this.sandboxed(spec) ? this.startSandboxed(spec) : this.startOnHost(spec);
   }
 
@@ -254,7 +226,7 @@ export class LocalDriver implements BackendDriver {
   }
 
   async remove(id: string): Promise<void> {
-    const stateDir = this.stateDirOf(id);
+    const stateDir = this.specs.stateDirOf(id);
     const r = await this.runs.runningOf(id);
     if (r) {
       await this.signal(id, 'SIGKILL').catch(() => undefined);
@@ -270,8 +242,7 @@ export class LocalDriver implements BackendDriver {
       this.net.release(id),
     ]);
     this.runs.forget(id);
-    this.specs.delete(id);
-    this.savedSpecs.delete(id);
+    this.specs.forget(id);
     this.startCache.forget(stateDir);
   }
 
@@ -292,7 +263,7 @@ export class LocalDriver implements BackendDriver {
    * when it exited meanwhile, with its own code and time), its network and published ports taken back.
    */
   async reattach(id: string): Promise<WorkloadProcess | undefined> {
-    const spec = await this.specOf(id).catch(() => undefined);
+    const spec = await this.specs.get(id).catch(() => undefined);
     const saved = await this.runs.savedRun(id);
     if (!spec || !saved?.monitor) return undefined;
     let back;
@@ -310,7 +281,7 @@ export class LocalDriver implements BackendDriver {
   }
 
   async exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
-    const cspec = await this.specOf(id);
+    const cspec = await this.specs.get(id);
     const r = await this.runs.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const workingDir = spec.workingDir || cspec.workingDir || '/';
@@ -364,7 +335,7 @@ export class LocalDriver implements BackendDriver {
   async layerDiff(id: string): Promise<Readable> { return this.files.layerDiff(id); }
 
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
-    await this.specOf(id);
+    await this.specs.get(id);
     const r = await this.runs.readyRunningOf(id);
     if (!r) throw new ConflictError(`Container ${id} is not running`);
     const pids = r.sandboxed ? await pidsInNamespaceOf(r.workloadPid) : await descendantsOf(r.pid);
@@ -383,7 +354,7 @@ export class LocalDriver implements BackendDriver {
 
   async connectNetwork(id: string, endpoint: WorkloadEndpoint): Promise<void> { return this.net.connect(id, endpoint); }
   async disconnectNetwork(id: string, networkId: string): Promise<void> { return this.net.disconnect(id, networkId); }
-  async updateHosts(id: string, hosts: HostEntry[]): Promise<void> { return this.net.updateHosts(id, (await this.specOf(id)).stateDir, hosts); }
+  async updateHosts(id: string, hosts: HostEntry[]): Promise<void> { return this.net.updateHosts(id, (await this.specs.get(id)).stateDir, hosts); }
   async removeNetwork(networkId: string): Promise<void> { return this.net.removeNetwork(networkId); }
 
   /**
@@ -394,7 +365,7 @@ export class LocalDriver implements BackendDriver {
     const dir = join(this.ctx.stateDir, 'containers');
     // The roots of containers that outlive the daemon stay mounted: the next daemon's exec and cp use them.
     const ids = (await fs.readdir(dir).catch(() => [] as string[])).filter((id) => !this.runs.monitored(id));
-    await this.roots.releaseAll(ids.map((id) => this.stateDirOf(id)));
+    await this.roots.releaseAll(ids.map((id) => this.specs.stateDirOf(id)));
     this.runs.disconnectAll();
     await Promise.all([this.net.close(), this.security.close()]);
     this.helper?.close();

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkloadIdentity, WorkloadSpec } from '@sockerless/sdk';
+import { NotFoundError, type WorkloadIdentity, type WorkloadSpec } from '@sockerless/sdk';
 
 export const SPEC_FILE = 'spec.json';
 /** Present while a workload runs (running.ts removes it at exit): its presence after a restart means "was running". */
@@ -29,4 +29,47 @@ export async function identityFromStateDir(stateDir: string): Promise<WorkloadId
     // Its run file outlived the workload: it was running when the daemon went, and died with it (SIGKILL).
     ...(run ? { exitCode: 137, startedAt: run.mtime.toISOString() } : {}),
   };
+}
+
+/**
+ * Each container's spec, cached and kept in its state dir's spec.json, which lets a restarted daemon find the
+ * container; the file is written again only when the spec changed.
+ */
+export class WorkloadSpecs {
+  private readonly specs = new Map<string, WorkloadSpec>();
+  private readonly saved = new Map<string, string>();
+
+  constructor(private readonly defaultStateDirOf: (id: string) => string) {}
+
+  stateDirOf(id: string): string {
+    return this.specs.get(id)?.stateDir ?? this.defaultStateDirOf(id);
+  }
+
+  async get(id: string): Promise<WorkloadSpec> {
+    const known = this.specs.get(id);
+    if (known) return known;
+    try {
+      const spec = JSON.parse(await fs.readFile(join(this.stateDirOf(id), SPEC_FILE), 'utf8')) as WorkloadSpec;
+      this.specs.set(id, spec);
+      return spec;
+    } catch {
+      throw new NotFoundError(`No such container: ${id}`);
+    }
+  }
+
+  async save(spec: WorkloadSpec): Promise<void> {
+    const json = JSON.stringify(spec);
+    if (this.saved.get(spec.id) !== json) {
+      await fs.mkdir(spec.stateDir, { recursive: true });
+      // 0600, as dockerd's config.v2.json: it holds the container's env.
+      await fs.writeFile(join(spec.stateDir, SPEC_FILE), json, { mode: 0o600 });
+      this.saved.set(spec.id, json);
+    }
+    this.specs.set(spec.id, spec);
+  }
+
+  forget(id: string): void {
+    this.specs.delete(id);
+    this.saved.delete(id);
+  }
 }

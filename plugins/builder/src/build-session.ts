@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { BuildStepError, InvalidArgumentError, type BuildOptions } from '@sockerless/sdk';
 import { hostPlatform, type ContainerDefaults, type ImageConfig } from '@sockerless/sdk/images';
 import type { ImageStore as ImageService } from '@sockerless/sdk';
@@ -102,11 +101,6 @@ export class BuildSession {
 /** The cache key of a step: the parent image and what the step is (dockerd's probe compares the same). */
 export function stepKey(state: StageState, probe: unknown): string {
   return BuildCache.keyOf(state.imageId, { config: cleanConfig(state.config), probe });
-}
-
-/** A container id for a metadata step's "Running in": dockerd creates and removes a container there. */
-export function intermediateId(): string {
-  return randomBytes(32).toString('hex');
 }
 
 /** The run config without empty lists and maps, as an image config carries it. */

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, NotFoundError, NotImplementedError } from '@sockerless/sdk';
+import { InvalidArgumentError, newObjectId, NotFoundError, NotImplementedError } from '@sockerless/sdk';
 import type { ProgressWriter } from '@sockerless/sdk/images';
 import { familiarString } from '@sockerless/sdk/images';
 import { buildArgEnv, DEFAULT_SHELL, type StageState } from './build-state';
-import { assertPlatform, BuildSession, BuildStepError, intermediateId, shortImageId, stepKey, type BuildDeps, type BuildRequest } from './build-session';
+import { assertPlatform, BuildSession, BuildStepError, shortImageId, stepKey, type BuildDeps, type BuildRequest } from './build-session';
 import { parseDockerfile, stagesUpTo, type Instruction, type Stage } from './dockerfile';
 import { isBuiltinArg, metadataStep } from './instructions';
 import { processWord } from './shell-words';
@@ -159,7 +159,8 @@ async function dispatch(
   state.config = meta.config;
   if (state.imageId && await session.fromCache(state, key)) return;
   if (meta.author) state.image = { ...state.image, author: meta.author };
-  const containerId = intermediateId();
+  // A metadata step's "Running in": dockerd creates and removes a container there.
+  const containerId = newObjectId();
   session.say(` ---> Running in ${containerId.slice(0, 12)}\n`);
   const layer = ins.keyword === 'WORKDIR' ? await workdirLayer(session, state) : undefined;
   await session.commit(state, { key, createdBy, containerCmd: meta.nopCmd, containerId, author: meta.author, layer });

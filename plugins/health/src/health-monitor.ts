@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { detached, guarded, type HealthLogEntry, type LifecycleContainer, type LifecycleContext, type WorkloadProcess } from '@sockerless/sdk';
+import { detached, guarded, newObjectId, type HealthLogEntry, type LifecycleContainer, type LifecycleContext, type WorkloadProcess } from '@sockerless/sdk';
 import { applyProbeResult, goDuration, healthAtStart, healthTimings, nextProbeDelay, probeArgv, ProbeOutput, type HealthTimings } from './health-config';
 
 /** How long a probe killed for its timeout gets to go away before the next one may start. */
@@ -93,7 +92,7 @@ export class HealthMonitor {
   private async runProbe(c: LifecycleContainer, watch: Watch, argv: string[], timings: HealthTimings): Promise<HealthLogEntry> {
     const start = new Date().toISOString();
     const failed = (message: string): HealthLogEntry => ({ Start: start, End: new Date().toISOString(), ExitCode: -1, Output: message });
-    const execId = randomBytes(32).toString('hex');
+    const execId = newObjectId();
     const shown = argv.join(' ');
     this.ctx.emit(c, `exec_create: ${shown}`, { execID: execId });
     let proc: WorkloadProcess;

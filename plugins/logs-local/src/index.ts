@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { coreLogDriverExtensionPoint, coreServices, definePlugin, type LogDriver } from '@sockerless/sdk';
 import { JsonLinesLog } from './json-lines-log';
@@ -22,6 +23,15 @@ export class LocalLogDriver implements LogDriver {
 
   open(containerId: string): JsonLinesLog {
     return new JsonLinesLog(this.logPath(containerId));
+  }
+
+  /** The dirs under `<home>/containers` named by a container id that has no record. */
+  async removeUnrecorded(isRecorded: (containerId: string) => boolean): Promise<string[]> {
+    const dir = join(this.home, 'containers');
+    const ids = await fs.readdir(dir).catch(() => [] as string[]);
+    const stale = ids.filter((id) => /^[0-9a-f]{64}$/.test(id) && !isRecorded(id));
+    await Promise.all(stale.map((id) => fs.rm(join(dir, id), { recursive: true, force: true }).catch(() => undefined)));
+    return stale;
   }
 }
 

@@ -1,6 +1,6 @@
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 import { MonotonicNanoClock, type ContainerLog, type LogEntry, type LogReadOptions, type LogReadSink, type LogStreamName as StreamName } from '@sockerless/sdk';
@@ -159,8 +159,9 @@ export class JsonLinesLog extends EventEmitter implements ContainerLog {
     this.fd = undefined;
   }
 
+  /** The file and its dir, which holds nothing else: the container's own (`<home>/containers/<id>`). */
   destroy(): void {
     this.close();
-    rmSync(this.file, { force: true });
+    rmSync(dirname(this.file), { recursive: true, force: true });
   }
 }

@@ -1,5 +1,4 @@
-import { ForbiddenError, InvalidArgumentError, type EndpointSettings, type NetworkedContainer } from '@sockerless/sdk';
-import { newId } from './new-id';
+import { ForbiddenError, InvalidArgumentError, newObjectId, type EndpointSettings, type NetworkedContainer } from '@sockerless/sdk';
 import { cidrContains, intToIp, ipToInt, macFromIp, nextFree, parseCidr, type NetworkPool } from './network-ipam';
 import { PREDEFINED } from './network-rules';
 import type { NetworkRecord } from './networks';
@@ -88,7 +87,7 @@ export function buildEndpoint(n: NetworkRecord, cfg: Record<string, any>, contai
     Aliases: aliases,
     MacAddress: cfg.MacAddress ? String(cfg.MacAddress) : macFromIp(ip),
     NetworkID: n.id,
-    EndpointID: newId(),
+    EndpointID: newObjectId(),
     Gateway: gateway, IPAddress: ip, IPPrefixLen: prefix,
     IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
     DriverOpts: cfg.DriverOpts && Object.keys(cfg.DriverOpts).length ? cfg.DriverOpts : null,

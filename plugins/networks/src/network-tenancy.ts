@@ -1,5 +1,4 @@
-import { InvalidArgumentError, TENANT_LABEL } from '@sockerless/sdk';
-import { newId } from './new-id';
+import { InvalidArgumentError, newObjectId, TENANT_LABEL } from '@sockerless/sdk';
 import { BRIDGE_OPTIONS } from './network-rules';
 import type { NetworkPool } from './network-ipam';
 import type { NetworkRecord } from './networks';
@@ -61,7 +60,7 @@ export function withOwner(labels: Record<string, string>, tenant: string | undef
 export function tenantBridge(tenant: string, subnet: NetworkPool): NetworkRecord {
   const { 'com.docker.network.bridge.name': _docker0, ...options } = BRIDGE_OPTIONS;
   return {
-    id: newId(), name: 'bridge', created: new Date().toISOString(), driver: 'bridge',
+    id: newObjectId(), name: 'bridge', created: new Date().toISOString(), driver: 'bridge',
     internal: false, attachable: false, enableIPv4: true, enableIPv6: false, options,
     ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
     pools: [subnet], labels: { [TENANT_LABEL]: tenant },

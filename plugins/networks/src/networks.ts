@@ -1,10 +1,9 @@
 import {
-  Collection, ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, stringMap, TENANT_LABEL,
+  Collection, ConflictError, ForbiddenError, InvalidArgumentError, newObjectId, NotFoundError, stringMap, TENANT_LABEL,
   type EndpointSettings, type EventsBus, type IpamConfigEntry, type NetworkContainerAccess, type NetworkCreateBody,
   type NetworkedContainer, type NetworkListFilters, type StateStore, type StoredRecord,
 } from '@sockerless/sdk';
 import { matchesLabelFilters } from '@sockerless/sdk/images';
-import { newId } from './new-id';
 import { BRIDGE_OPTIONS, checkDriver, filterMatch, PREDEFINED } from './network-rules';
 import { DOCKER_ADDRESSING, bridgeOf, poolSubnets, type NetworkAddressing } from './network-addressing';
 import { buildEndpoint, endpointOn } from './network-endpoints';
@@ -75,11 +74,11 @@ export class NetworkService {
     const base = { created: now, internal: false, attachable: false, enableIPv6: false, labels: {} };
     const bridge = bridgeOf(this.addressing.bip);
     const predefined: NetworkRecord[] = [
-      { ...base, id: newId(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
+      { ...base, id: newObjectId(), name: 'bridge', driver: 'bridge', enableIPv4: true, options: { ...BRIDGE_OPTIONS },
         ipam: { Driver: 'default', Options: {}, Config: [{ Subnet: bridge.subnet, Gateway: bridge.gateway }] },
         pools: [{ subnet: bridge.subnet, gateway: bridge.gateway, reserved: [], userConfigured: false }] },
-      { ...base, id: newId(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
-      { ...base, id: newId(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+      { ...base, id: newObjectId(), name: 'host', driver: 'host', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
+      { ...base, id: newObjectId(), name: 'none', driver: 'null', enableIPv4: false, options: {}, ipam: { Driver: 'default', Options: {}, Config: [] }, pools: [] },
     ];
     for (const p of predefined) {
       if (!this.networks.all().some((n) => n.name === p.name && ownerOf(n) === undefined)) await this.networks.put(p);
@@ -153,7 +152,7 @@ export class NetworkService {
       const enableIPv6 = body.EnableIPv6 ?? false;
       const { config, pools } = planIpam(body.IPAM ?? null, enableIPv4, enableIPv6, this.takenSubnets(), () => poolSubnets(this.addressing.defaultAddressPools), opts.lenientSubnets);
       const rec: NetworkRecord = {
-        id: newId(), name, created: new Date().toISOString(), driver,
+        id: newObjectId(), name, created: new Date().toISOString(), driver,
         internal: !!body.Internal, attachable: !!body.Attachable, enableIPv4, enableIPv6,
         ipam: { Driver: body.IPAM?.Driver || 'default', Options: { ...stringMap(body.IPAM?.Options, 'IPAM.Options') }, Config: config },
         pools, options: { ...stringMap(body.Options, 'Options') }, labels,

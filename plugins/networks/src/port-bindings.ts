@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InvalidArgumentError, objectList, splitProtoPort, type PublishedPort } from '@sockerless/sdk';
 
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
@@ -29,6 +30,8 @@ export function publishedPorts(hostConfig: Record<string, unknown>, exposed: Rec
   for (const [key, list] of Object.entries(bindings)) {
     const { port, protocol } = splitProtoPort(key);
     for (const b of objectList<{ HostIp?: string; HostPort?: string }>(list, `HostConfig.PortBindings[${key}]`)) {
+      // go-connections' nat.ParsePortSpec wording; `[::1]` is how the CLI writes an IPv6 host.
+      if (typeof b.HostIp === 'string' && b.HostIp !== '' && !isIP(b.HostIp.replace(/^\[(.*)\]$/, '$1'))) throw new InvalidArgumentError(`invalid IP address: ${b.HostIp}`);
       const range = hostPortOf(String(b.HostPort ?? ''));
       if (protocol !== 'tcp' && protocol !== 'udp') throw new InvalidArgumentError(`invalid port specification: "${key}": only tcp and udp ports can be published`);
       out.push({ containerPort: port, protocol, hostIp: String(b.HostIp ?? ''), ...range });

@@ -1,6 +1,6 @@
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, NotImplementedError, type VolumeDriver } from '@sockerless/sdk';
+import { directorySize, InvalidArgumentError, NotImplementedError, type VolumeDriver } from '@sockerless/sdk';
 
 /** The options of dockerd's local driver; they ask for a mount (tmpfs, nfs, a device) we do not make. */
 const LOCAL_OPTS = new Set(['type', 'device', 'o', 'size']);
@@ -33,24 +33,8 @@ export class LocalVolumeDriver implements VolumeDriver {
     await rm(join(this.home, 'volumes', name), { recursive: true, force: true });
   }
 
+  /** dockerd's directory.Size of the volume's dir: a hard-linked file counted once. */
   size(name: string): Promise<number> {
-    return diskUsage(join(this.home, 'volumes', name));
+    return directorySize(join(this.home, 'volumes', name));
   }
-}
-
-/** Bytes of regular files under `dir` (symlinks not followed), as `du --apparent-size` counts. */
-async function diskUsage(dir: string): Promise<number> {
-  let total = 0;
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) total += await diskUsage(p);
-    else total += await lstat(p).then((s) => s.size, () => 0);
-  }
-  return total;
 }

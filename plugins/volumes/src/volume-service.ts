@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import {
-  Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, NotFoundError, NotImplementedError,
+  Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, newObjectId, NotFoundError, NotImplementedError,
   type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
-  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUser,
+  type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUsage, type VolumeUser,
 } from '@sockerless/sdk';
 import { mountPointOf, parseMounts, volumesFromMounts } from './mount-specs';
 import { volumeSubpath } from './volume-subpath';
@@ -89,7 +88,7 @@ export class VolumeService implements VolumeStore {
     const mounts: MountPoint[] = [];
     for (const m of requests) {
       if (m.type === 'volume') {
-        const vol = await this.ensure(m.source || randomBytes(32).toString('hex'));
+        const vol = await this.ensure(m.source || newObjectId());
         const mountpoint = this.mountpoint(vol.Name);
         mounts.push(mountPointOf({ ...m, source: vol.Name }, m.subpath ? await volumeSubpath(mountpoint, m.subpath) : mountpoint));
       } else if (m.type === 'bind') {
@@ -123,7 +122,7 @@ export class VolumeService implements VolumeStore {
     const labels = { ...body.Labels };
     let name = body.Name ?? '';
     if (!name) {
-      name = randomBytes(32).toString('hex');
+      name = newObjectId();
       labels[ANONYMOUS_LABEL] = '';
     }
     return this.toJson(await this.createRecord(name, body.Driver || DEFAULT_DRIVER, { ...body.DriverOpts }, labels));
@@ -213,6 +212,12 @@ export class VolumeService implements VolumeStore {
   /** Ids of the containers (any state) that mount the volume. */
   usedBy(name: string): string[] {
     return this.containers.all().filter((c) => c.mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
+  }
+
+  async usage(): Promise<VolumeUsage[]> {
+    return Promise.all(this.list().Volumes.map(async (v) => ({
+      ...v, UsageData: { Size: await this.drivers.get(v.Driver)?.size(v.Name) ?? -1, RefCount: this.usedBy(v.Name).length },
+    })));
   }
 
   /** `force` only forgives a missing volume, as in Docker; a volume in use is never removed. */

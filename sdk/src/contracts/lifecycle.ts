@@ -1,5 +1,5 @@
 import type { Logger } from '../services';
-import type { WorkloadProcess } from './backend';
+import type { WorkloadProcess, WorkloadSpec } from './backend';
 
 /** Docker's `State` of a container, as inspect shows it (moby's container.State). */
 export interface ContainerState {
@@ -45,7 +45,8 @@ export interface LifecycleContainer {
   /** The backend instance that runs it. */
   readonly backend: string;
   config: { Env: string[]; WorkingDir: string; User: string; StopSignal?: string; Healthcheck?: Record<string, unknown> };
-  hostConfig: { AutoRemove?: boolean; RestartPolicy?: RestartPolicy };
+  /** Docker's HostConfig as the create recorded it (and updates changed it). */
+  hostConfig: { AutoRemove?: boolean; RestartPolicy?: RestartPolicy; [field: string]: unknown };
   state: ContainerState;
   /** Policy restarts since the last manual start (Docker's RestartCount). */
   restartCount: number;
@@ -71,9 +72,13 @@ export interface LifecycleHook {
   validateCreate?(body: { Healthcheck?: unknown; HostConfig?: Record<string, unknown> | null }): void;
   /** Create, the image known: fills the container's config from the image's where the hook owns the field. */
   mergeImageConfig?(config: { Healthcheck?: Record<string, unknown> }, image: { Healthcheck?: Record<string, unknown> | null }): void;
+  /** Create, the checks passed: sets dockerd's defaults in the HostConfig to record (its adaptContainerSettings). */
+  createHostConfig?(hostConfig: Record<string, unknown>): void;
+  /** What the backend gets of the fields this hook owns, in the spec of a create or start and to compare at an update. */
+  workloadSettings?(c: LifecycleContainer): Partial<Pick<WorkloadSpec, 'resources' | 'security'>>;
   /** `POST /containers/{id}/update`, before the container's state is looked at: the body's parts this hook owns. */
   validateUpdate?(update: Record<string, unknown>): void;
-  /** Update, once the resources are merged: writes what it owns into the new host config (`merged`). */
+  /** Update, the body checked: writes what it owns into the new host config (`merged`). */
   mergeUpdate?(c: LifecycleContainer, update: Record<string, unknown>, merged: Record<string, unknown>): void;
   /** A start begins (`manual`: `docker start`/`restart`, not the restart policy), before admission. */
   starting?(c: LifecycleContainer, manual: boolean): void;
@@ -104,6 +109,8 @@ export interface LifecycleContext {
   /** The container's current record; undefined once it is removed (or the id is unknown). */
   container(id: string): LifecycleContainer | undefined;
   containers(): LifecycleContainer[];
+  /** A container by id, id prefix or name, as the caller sees it; Docker's `No such container` (404) otherwise. */
+  find(ref: string): LifecycleContainer;
   /** Whether a run of it is in progress. */
   isRunning(id: string): boolean;
   save(c: LifecycleContainer): Promise<void>;

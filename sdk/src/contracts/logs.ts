@@ -52,7 +52,7 @@ export interface ContainerLog {
   /** The time of the last entry kept, or undefined; recovery asks a cloud backend for the output after it. */
   lastEntryTime(): Promise<Date | undefined>;
   close(): void;
-  /** The container is removed: its log goes with it. */
+  /** The container is removed: its log goes with it (and whatever the driver keeps beside it for the container). */
   destroy(): void;
 }
 
@@ -72,6 +72,11 @@ export interface LogDriver {
   /** inspect's `LogPath`. */
   logPath(containerId: string): string;
   open(containerId: string): ContainerLog;
+  /**
+   * At boot, once every backend has listed its workloads: removes the logs of containers with no record (a
+   * removal deletes the record first, so a crash between the two leaves the log) and answers their ids.
+   */
+  removeUnrecorded?(isRecorded: (containerId: string) => boolean): Promise<string[]>;
 }
 
 /** Cardinality one: the plugin that keeps container logs. */

@@ -9,3 +9,6 @@ export interface Simulator {
 export interface SimulatorRegistry {
   register(simulator: Simulator): void;
 }
+
+/** What a simulator's `start` answered (its endpoint, and the CA file to trust when it serves https), by name. */
+export type RunningSimulator = { name: string } & Awaited<ReturnType<Simulator['start']>>;

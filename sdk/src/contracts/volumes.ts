@@ -83,6 +83,11 @@ export interface MountRequest {
 }
 
 
+/** A volume in `system df`: `Size` in bytes, dockerd's -1 where it cannot be known (its driver is gone). */
+export interface VolumeUsage extends Volume {
+  UsageData: { Size: number; RefCount: number };
+}
+
 /** A container as the volume store sees it: which volumes it mounts. */
 export interface VolumeUser {
   id: string;
@@ -116,6 +121,8 @@ export interface VolumeStore {
   removeAnonymous(mounts: readonly MountPoint[]): Promise<void>;
   /** Ids of the containers (any state) that mount the volume. */
   usedBy(name: string): string[];
+  /** `GET /system/df`'s volumes: those the caller may see, each with its size (its driver's) and reference count. */
+  usage(): Promise<VolumeUsage[]>;
   /** Whether `caller` may see the volume of that name (its events); false when there is none, or no more. */
   visibleTo(caller: RequestAdmission | undefined, name: string): boolean;
 }

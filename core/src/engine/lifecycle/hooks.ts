@@ -17,6 +17,8 @@ export function combinedHooks(hooks: LifecycleHook[]): LifecycleHooks {
   return {
     validateCreate: (body) => each((h) => h.validateCreate?.(body)),
     mergeImageConfig: (config, image) => each((h) => h.mergeImageConfig?.(config, image)),
+    createHostConfig: (hostConfig) => each((h) => h.createHostConfig?.(hostConfig)),
+    workloadSettings: (c) => Object.assign({}, ...hooks.map((h) => h.workloadSettings?.(c))),
     validateUpdate: (update) => each((h) => h.validateUpdate?.(update)),
     mergeUpdate: (c, update, merged) => each((h) => h.mergeUpdate?.(c, update, merged)),
     starting: (c, manual) => each((h) => h.starting?.(c, manual)),
@@ -44,6 +46,7 @@ export function lifecycleContext(engine: ContainerEngine, runs: RunController, l
     logger,
     container: (id) => engine.containers.get(id),
     containers: () => engine.all(),
+    find: (ref) => engine.find(ref),
     isRunning: (id) => runs.isRunning(id),
     save: (c) => engine.save(c as ContainerRecord),
     emit: (c, action, extra) => engine.emit(c as ContainerRecord, action, extra),

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DEFAULT_PATH, type BackendDriver, type BackendDriverContext, type ExitStatus, type WorkloadProcess, type WorkloadSpec } from '../../contracts/backend';
 import { isSockerlessError } from '../../errors';
+import { newObjectId } from '../../object-id';
 import { silentLogger } from '../fakes';
 import type { BackendConformanceOptions } from './types';
 
@@ -76,7 +76,7 @@ export class ConformanceSession<O> {
 
   /** A spec as the core builds one at create: a fresh 64-hex id, the image, the kit's env, `sh -c SCRIPT MARKER` (a function gets the marker). */
   spec(script: string | ((marker: string) => string), over: Partial<WorkloadSpec> = {}): WorkloadSpec {
-    const id = randomBytes(32).toString('hex');
+    const id = newObjectId();
     const text = typeof script === 'function' ? script(markerOf(id)) : script;
     this.made.add(id);
     const image = typeof this.opts.image === 'function' ? this.opts.image() : this.opts.image;

@@ -119,3 +119,19 @@ export function mergeResourceUpdate(id: string, current: Fields, update: Fields)
     throw new InvalidArgumentError('Minimum memoryswap limit should be larger than memory limit, see usage');
   }
 }
+
+/** dockerd's checks of HostConfig.Ulimits at create: integers of at least -1 (unlimited), soft not above hard. */
+export function validateUlimits(ulimits: unknown): void {
+  if (ulimits === undefined || ulimits === null) return;
+  if (!Array.isArray(ulimits)) throw new InvalidArgumentError('invalid HostConfig.Ulimits: expected a list');
+  for (const u of ulimits as { Name?: unknown; Soft?: unknown; Hard?: unknown }[]) {
+    const name = String(u?.Name ?? '');
+    const soft = Number(u?.Soft ?? 0);
+    const hard = Number(u?.Hard ?? 0);
+    if (!Number.isInteger(soft) || !Number.isInteger(hard) || soft < -1 || hard < -1) {
+      throw new InvalidArgumentError(`invalid ulimit ${name}: soft and hard limits must be integers of at least -1 (unlimited), not ${String(u?.Soft)}:${String(u?.Hard)}`);
+    }
+    // go-units' ParseUlimit wording; -1 (unlimited) is above every limit.
+    if (hard !== -1 && (soft === -1 || soft > hard)) throw new InvalidArgumentError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  }
+}

@@ -1,16 +1,14 @@
-import { NotFoundError, type Logger, type Simulator, type SimulatorDirectory, type SockerlessConfig } from '@sockerless/sdk';
-import { parseListenUrl } from './listen';
-import { isLoopbackHost } from './listener-security';
+import { isLoopbackHost, NotFoundError, type Logger, type RunningSimulator, type Simulator, type SimulatorDirectory } from '@sockerless/sdk';
 
 export const DEFAULT_SIMULATOR_LISTEN = 'tcp://127.0.0.1:0';
 
-/** What a simulator's `start` answered (its endpoint, and the CA file to trust when it serves https), by name. */
-export type RunningSimulator = { name: string } & Awaited<ReturnType<Simulator['start']>>;
+/** `simulators.<name>` of the config file: the listener of the simulator registered under that name. */
+export type SimulatorListeners = Record<string, { listen?: string } | undefined> | undefined;
 
 /**
- * The simulators registered by plugins, run by the core on their own listeners. It is provided to plugins
- * as `coreServices.simulators` before any plugin initialises (so a backend plugin can depend on it), and
- * answers once `startAll` has run, which the daemon does before it creates backend instances.
+ * The simulators registered by plugins, each run on its own listener. It is `coreServices.simulators` (so a
+ * backend plugin can depend on it) and answers once `startAll` has run, which the plugin's start hook does
+ * before the daemon creates backend instances.
  */
 export class SimulatorHost implements SimulatorDirectory {
   private readonly running = new Map<string, { simulator: Simulator; endpoint: string; caFile?: string }>();
@@ -35,10 +33,10 @@ export class SimulatorHost implements SimulatorDirectory {
   }
 
   /**
-   * Starts every registered simulator on `config.simulators[name].listen`. A listener configured for a
-   * simulator no plugin registered is a config error, as a typo there would silently do nothing.
+   * Starts every registered simulator on `config[name].listen`. A listener configured for a simulator no
+   * plugin registered is a config error, as a typo there would silently do nothing.
    */
-  async startAll(simulators: Simulator[], config: SockerlessConfig['simulators'], configFile: string, configDir: string, logger: Logger): Promise<void> {
+  async startAll(simulators: Simulator[], config: SimulatorListeners, configFile: string, logger: Logger): Promise<void> {
     const registered = new Set(simulators.map((s) => s.name));
     for (const name of Object.keys(config ?? {})) {
       if (!registered.has(name)) {
@@ -50,11 +48,13 @@ export class SimulatorHost implements SimulatorDirectory {
       for (const simulator of simulators) {
         if (this.running.has(simulator.name)) throw new Error(`two plugins register a simulator named '${simulator.name}'`);
         const url = config?.[simulator.name]?.listen ?? DEFAULT_SIMULATOR_LISTEN;
-        const target = parseListenUrl(url, configDir);
-        if (target.kind !== 'tcp') throw new Error(`config ${configFile}: simulators.${simulator.name}.listen: a simulator listens on tcp://HOST:PORT, not ${url}`);
+        // The config's schema (the core's) lets only tcp://HOST:PORT through; an IPv6 host comes in brackets.
+        const m = /^tcp:\/\/([^:]+|\[[^\]]+\]):(\d+)$/.exec(url);
+        if (!m) throw new Error(`config ${configFile}: simulators.${simulator.name}.listen: a simulator listens on tcp://HOST:PORT, not ${url}`);
+        const host = m[1].replace(/^\[|\]$/g, '');
         // A simulator runs workloads for whoever it accepts, and the key pair backends use for one is public.
-        if (!(await isLoopbackHost(target.host!))) logger.warn('simulator listens on a non-loopback address: anyone who reaches it with a key pair it accepts can run workloads on this host', { simulator: simulator.name, listen: url });
-        const { endpoint, caFile } = await simulator.start({ host: target.host!, port: target.port! });
+        if (!(await isLoopbackHost(host))) logger.warn('simulator listens on a non-loopback address: anyone who reaches it with a key pair it accepts can run workloads on this host', { simulator: simulator.name, listen: url });
+        const { endpoint, caFile } = await simulator.start({ host, port: Number(m[2]) });
         this.running.set(simulator.name, { simulator, endpoint, caFile });
         logger.info('simulator listening', { simulator: simulator.name, endpoint });
       }

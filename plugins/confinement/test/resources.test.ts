@@ -1,5 +1,5 @@
 /** dockerd's checks, defaults and update merge for HostConfig's resource fields (daemon_unix.go, container.UpdateContainer). */
-import { adaptResources, mergeResourceUpdate, resourcesOf, validateResources } from '../../src/engine/resources';
+import { adaptResources, mergeResourceUpdate, resourcesOf, validateResources } from '../src/resources';
 
 const MB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { workloadSecurityOf } from '../../src/engine/security-config';
+import { workloadSecurityOf } from '../src/security-config';
 
 const known = (ref: string) => {
   if (ref === 'db') return 'a'.repeat(64);
