@@ -15,6 +15,7 @@ export * from './contracts/simulator';
 export * from './contracts/sandbox';
 export * from './contracts/agent';
 export { pipeStdinThroughAgent } from './agent-stdin';
+export { AgentChannel, type AgentChannelOptions } from './agent-channel';
 export { polledExecution, type PolledExecution, type PolledExecutionParts, type PolledLine } from './polled-execution';
 export * from './contracts/ci';
 export * from './contracts/http-routes';

@@ -29,7 +29,10 @@ export interface PolledExecutionParts<Finished> {
    * as soon as the status says "ended", beside the last log reads, not after them.
    */
   exitOf(finished: Finished): Promise<ExitStatus>;
-  /** `min` after a change, growing with the time since (a quarter of it) up to `max`. */
+  /**
+   * `min` after a change, growing with the time since up to `max`: a quarter of it, or all of it when the
+   * agent runs (its hang-up wakes the poll when the main process ends, so an idle run needs fewer reads).
+   */
   poll: { min: number; max: number };
   logger: Logger;
   /** The agent server when the workload runs the agent: stdin goes through its attach, its hang-up polls at once. */
@@ -113,7 +116,7 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
       if (finished !== undefined && emptyAfter >= EMPTY_READS_AFTER_END) break;
       if (finished !== undefined && !finishedBefore) lastChange = Date.now();
       await new Promise<void>((resolve) => {
-        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / 4)));
+        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / (p.agents ? 1 : 4))));
         const timer = setTimeout(resolve, interval);
         wakeUp = () => { clearTimeout(timer); lastChange = Date.now(); resolve(); };
       });

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import {
-  isSockerlessError, NotFoundError, NotImplementedError, normalizeSignal, resolveCloudConnection,
-  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  AgentChannel, isSockerlessError, NotFoundError, resolveCloudConnection,
+  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
-import { checkSupported, jobBody, jobIdOf } from './job';
+import { checkSupported, jobBody, jobIdOf, toEnvVar } from './job';
 import { identityLabels } from './labels';
 import { Inventory } from './inventory';
 import type { CloudRunOptions } from './options';
@@ -54,6 +54,7 @@ export class CloudRunDriver implements BackendDriver {
   /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
   private readonly following = new Set<ExecutionHandle>();
   private readonly inventory: Inventory;
+  private readonly agent: AgentChannel;
 
   constructor(
     private readonly instance: string,
@@ -63,6 +64,10 @@ export class CloudRunDriver implements BackendDriver {
     private readonly agents: AgentServer,
   ) {
     this.inventory = new Inventory(api, instance);
+    this.agent = new AgentChannel({
+      agents, enabled: options.agent, cloud: 'Cloud Run', unit: 'task', cloudCanOnly: 'Cloud Run can only cancel an execution',
+      waitMs: AGENT_WAIT_MS, isRunning: async (id) => !!(await this.runningExecution(id)), logger,
+    });
   }
 
   async create(spec: WorkloadSpec): Promise<void> {
@@ -91,14 +96,17 @@ export class CloudRunDriver implements BackendDriver {
 
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const job = this.api.jobName(jobIdOf(spec.id));
+    // With the agent, the run's env override carries this daemon's grant: the job may have been made by a
+    // daemon before a restart (another agent port) or on another home (another secret).
+    const env = this.options.agent ? (await this.agents.grant(spec.id)).env.map(toEnvVar) : undefined;
     let name: string;
     try {
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
       // The job is gone (deleted by hand, or a create that failed): make it again.
       await this.create(spec);
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     }
     return this.follow(spec.id, name, { openStdin: spec.openStdin }).process;
   }
@@ -106,23 +114,12 @@ export class CloudRunDriver implements BackendDriver {
   async signal(id: string, signal: string): Promise<void> {
     const execution = await this.runningExecution(id);
     if (!execution) throw new NotFoundError(`container ${id} has no running Cloud Run execution`);
-    const sig = normalizeSignal(signal);
-    if (this.options.agent) {
-      try {
-        // A signal right after the start may come before the agent dialled in: a cancel instead would turn
-        // any signal into the end of the task.
-        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
-        execution.handle?.wake();
-        return;
-      } catch (err) {
-        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
-        this.logger.debug('cloudrun: the agent could not deliver the signal; cancelling the execution', { id, err: (err as Error).message });
-      }
+    const outcome = await this.agent.signal(id, signal);
+    if (outcome === 'delivered') {
+      execution.handle?.wake();
+      return;
     }
-    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
-      throw new NotImplementedError(`signal ${sig} cannot reach a Cloud Run task without its workload agent: Cloud Run can only cancel an execution`);
-    }
-    execution.cancelledBy ??= sig;
+    execution.cancelledBy ??= outcome;
     try {
       await this.api.cancelExecution(execution.name);
     } catch (err) {
@@ -150,20 +147,19 @@ export class CloudRunDriver implements BackendDriver {
   }
 
   exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
-    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the Cloud Run backend: the workload agent has no terminal allocator'));
-    return this.session(id, 'exec').then((s) => s.exec(spec));
+    return this.agent.exec(id, spec);
   }
 
-  async statPath(id: string, path: string): Promise<PathStat> {
-    return (await this.session(id, 'copy')).statPath(path);
+  statPath(id: string, path: string): Promise<PathStat> {
+    return this.agent.statPath(id, path);
   }
 
-  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return (await this.session(id, 'copy')).getArchive(path);
+  getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+    return this.agent.getArchive(id, path);
   }
 
-  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
-    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
+  putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    return this.agent.putArchive(id, path, tar, opts);
   }
 
   list(): Promise<ManagedWorkload[]> {
@@ -213,17 +209,5 @@ export class CloudRunDriver implements BackendDriver {
     const state: ExecutionState = { name: latest.name, finished: false };
     this.executions.set(id, state);
     return state;
-  }
-
-  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
-    if (!this.options.agent) {
-      throw new NotImplementedError(`${purpose} is not available: this Cloud Run backend runs tasks without the workload agent (option agent: false)`);
-    }
-    if (!(await this.runningExecution(id))) {
-      throw new NotImplementedError(purpose === 'copy'
-        ? 'the container has no running task to copy through: on Cloud Run, docker cp works while the container runs'
-        : 'the container has no running Cloud Run execution to exec in');
-    }
-    return this.agents.session(id, AGENT_WAIT_MS);
   }
 }
