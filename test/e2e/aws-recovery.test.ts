@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startPresetDaemon, startSimulatorProcess, type PresetDaemon, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startPresetDaemon, startSimulatorProcess, type PresetDaemon, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { buildBusyboxImageArchive } from '../support/images';
 
@@ -83,10 +83,7 @@ test('a daemon on a new, empty home rebuilds the ECS containers from their tags'
     expect(await fresh.ok(['inspect', '-f', '{{.Sockerless.Backend}} {{.Path}} {{.Args}}', 'survives-crash'])).toBe(`ecs sh [-c ${SCRIPT}]`);
     // Made by the first daemon, started by this one: the task's env override carries this daemon's agent grant.
     await fresh.ok(['start', 'started-later']);
-    const inside = await eventually('exec through this daemon\'s agent', async () => {
-      const r = await fresh.docker(['exec', 'started-later', 'echo', 'inside']);
-      return r.code === 0 ? r.stdout.trim() : undefined;
-    });
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
     expect(inside).toBe('inside');
     await fresh.ok(['rm', '-f', 'started-later']);
   } finally {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { eventually, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { buildBusyboxImageArchive } from '../support/images';
@@ -85,10 +85,7 @@ test('run -d then logs -f follows Log Analytics until the execution ends', async
 
 test('exec and cp both ways reach the replica through the workload agent', async () => {
   const id = await e.ok(['run', '-d', '--name', 'agent-box', BUSYBOX, 'sh', '-c', 'echo ready > /tmp/state; sleep 600']);
-  const out = await eventually('exec through the agent', async () => {
-    const r = await e.docker(['exec', id, 'cat', '/tmp/state']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  });
+  const out = await execOnceAgentIsIn((a) => e.docker(a), id, ['cat', '/tmp/state']);
   expect(out).toBe('ready');
   const local = join(dir, 'cp');
   mkdirSync(local, { recursive: true });
@@ -175,10 +172,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     expect(await fresh.ok(['logs', 'still-running'])).toContain('finished');
     // Made by the first daemon, started by this one: the start carries this daemon's agent grant, so exec works.
     await fresh.ok(['start', 'started-later']);
-    const inside = await eventually('exec through this daemon\'s agent', async () => {
-      const r = await fresh.docker(['exec', 'started-later', 'echo', 'inside']);
-      return r.code === 0 ? r.stdout.trim() : undefined;
-    });
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
     expect(inside).toBe('inside');
     await fresh.ok(['rm', '-f', 'started-later']);
   } finally {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startPresetDaemon, startSimulatorProcess, type PresetDaemon } from '../support/aws';
+import { execOnceAgentIsIn, startPresetDaemon, startSimulatorProcess, type PresetDaemon } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { buildBusyboxImageArchive } from '../support/images';
 
@@ -42,10 +42,7 @@ test('docker run --rm, an exit code, logs and exec through Container Apps on the
   expect(await d.ok(['run', '--rm', 'busybox', 'echo', 'hi'], { timeoutMs: 120_000 })).toBe('hi');
   expect((await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3'])).code).toBe(3);
   const id = await d.ok(['run', '-d', '--label', 'team=blue', 'busybox', 'sh', '-c', 'echo up; sleep 600']);
-  const out = await eventually('exec through the agent', async () => {
-    const r = await d.docker(['exec', id, 'echo', 'inside']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  });
+  const out = await execOnceAgentIsIn((a) => d.docker(a), id, ['echo', 'inside']);
   expect(out).toBe('inside');
   expect(await d.ok(['logs', id])).toBe('up');
   // The job, read over ARM with the simulator's CA trusted, carries the container's identity.

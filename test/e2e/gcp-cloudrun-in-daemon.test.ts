@@ -2,7 +2,7 @@
  * Cloud Run with the Google Cloud simulator inside the daemon (`simulator: 'gcp'`), as `--preset gcp-sim`
  * runs it: the simulator takes its images from the daemon's own image store, so a `docker import`ed image runs.
  */
-import { eventually } from '../support/aws';
+import { execOnceAgentIsIn } from '../support/aws';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { CLOUDRUN_IN_DAEMON_CONFIG } from '../support/gcp';
 
@@ -23,10 +23,7 @@ test('exec and stdin reach the task through the workload agent', async () => {
   expect(r).toMatchObject({ code: 0, stdout: 'got:hello\n' });
   const id = await e.ok(['run', '-d', BUSYBOX, 'sleep', '600']);
   // exec waits for the agent to dial in from the task; until then the daemon answers that it has not connected.
-  const out = await eventually('exec through the agent', async () => {
-    const r = await e.docker(['exec', id, 'echo', 'inside']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  });
+  const out = await execOnceAgentIsIn((a) => e.docker(a), id, ['echo', 'inside']);
   expect(out).toBe('inside');
   await e.ok(['rm', '-f', id]);
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { buildBusyboxImageArchive } from '../support/images';
@@ -107,10 +107,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     expect(await fresh.ok(['inspect', '-f', '{{.Sockerless.Backend}} {{.Path}} {{.Args}}', 'before-crash'])).toBe('cloudrun sh [-c exit 5]');
     // Made by the first daemon, started by this one: the run's env override carries this daemon's agent grant.
     await fresh.ok(['start', 'started-later']);
-    const inside = await eventually('exec through this daemon\'s agent', async () => {
-      const r = await fresh.docker(['exec', 'started-later', 'echo', 'inside']);
-      return r.code === 0 ? r.stdout.trim() : undefined;
-    });
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
     expect(inside).toBe('inside');
     await fresh.ok(['rm', '-f', 'started-later']);
   } finally {

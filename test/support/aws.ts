@@ -126,6 +126,17 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
   });
 }
 
+/**
+ * `docker exec CONTAINER ...argv` until it succeeds, answering its trimmed stdout: on a cloud backend exec goes
+ * through the workload agent, which dials in from the workload a while after the start.
+ */
+export function execOnceAgentIsIn(docker: (args: string[]) => Promise<{ code: number; stdout: string }>, container: string, argv: string[]): Promise<string> {
+  return eventually(`exec in ${container} through its agent`, async () => {
+    const r = await docker(['exec', container, ...argv]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  });
+}
+
 /** Polls `probe` until it returns a truthy value, or fails naming `what` after `timeoutMs`. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false | null | ''>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
