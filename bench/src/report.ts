@@ -61,6 +61,8 @@ export interface BenchReport {
   pools: PoolsReport | null;
   /** null with --no-aws. */
   aws: Measured['aws'];
+  /** null with --no-gcp. */
+  gcp: Measured['gcp'];
   /** null with --no-aca. */
   aca: Measured['aca'];
   /** null with --no-ci. */

@@ -2,7 +2,7 @@
  * The one combined table: every figure as rows of ours, Docker's, a ratio and a goal. A goal needing
  * Docker's figure is left unjudged (goalMet null) without a reference; the others are judged on ours.
  */
-import type { AwsRun, CloudRun } from './aws-bench';
+import { CLOUD_FIGURES, CLOUD_NAMES, type CloudName, type CloudRun } from './cloud-bench';
 import type { CiLatency } from './ci-bench';
 import type { Contention } from './contention';
 import type { FloorResult } from './floor';
@@ -54,9 +54,9 @@ export interface Measured {
   liveRestore: LiveRestoreCost | null;
   /** null with --no-tracing. */
   tracing: TracingCost | null;
-  /** null with --no-aws. */
-  aws: AwsRun | null;
-  /** null with --no-aca. */
+  /** Each null with its --no-aws / --no-gcp / --no-aca. */
+  aws: CloudRun | null;
+  gcp: CloudRun | null;
   aca: CloudRun | null;
   /** null with --no-ci. */
   ci?: CiLatency | null;
@@ -244,24 +244,29 @@ export function buildRows(m: Measured, referenceMissing: string | null): Row[] {
       detail: { admissionMs: o.admissionMs },
     });
   }
-  if (m.aws) {
-    const a = m.aws;
-    rows.push({
-      id: 'aws-ecs-run',
-      figure: `docker run --rm busybox true through ECS on the simulator (median, n=${a.ecs.runs}); ratio to backend-local`,
-      unit: 'ms',
-      ours: a.ecs.median,
-      docker: null,
-      dockerMissing: `n/a (ours on backend-local: ${a.local.median} ms)`,
-      ratio: { value: a.ratio, of: 'ECS median / local median' },
-      goal: { text: `<= ${a.goalRatio} x backend-local`, needsDocker: false, met: () => a.goalMet },
-      detail: { ...a },
-    });
+  for (const cloud of CLOUD_NAMES) {
+    const measured = m[cloud];
+    if (measured) rows.push(cloudRow(cloud, measured));
   }
-  if (m.aca) rows.push(acaRow(m.aca));
   if (m.ci) rows.push(ciRow(m.ci));
   if (m.ciGitlab) rows.push(ciRow(m.ciGitlab, 'gitlab'));
   return rows.map((row) => makeRow(row, referenceMissing));
+}
+
+/** A cloud figure: the backend on its simulator against backend-local, in the same run. */
+function cloudRow(cloud: CloudName, a: CloudRun): RowInput {
+  const { service, rowId } = CLOUD_FIGURES[cloud];
+  return {
+    id: rowId,
+    figure: `docker run --rm busybox true through ${service} on the simulator (median, n=${a.cloud.runs}); ratio to backend-local`,
+    unit: 'ms',
+    ours: a.cloud.median,
+    docker: null,
+    dockerMissing: `n/a (ours on backend-local: ${a.local.median} ms)`,
+    ratio: { value: a.ratio, of: `${service} median / local median` },
+    goal: { text: `<= ${a.goalRatio} x backend-local`, needsDocker: false, met: () => a.goalMet },
+    detail: { ...a },
+  };
 }
 
 /** Figure 9: ours only, since dockerd's restart with 1,000 containers is not what the goal is set against. */
@@ -334,28 +339,14 @@ function tracingRow(t: TracingCost): RowInput {
   };
 }
 
-function acaRow(a: CloudRun): RowInput {
-  return {
-    id: 'azure-aca-run',
-    figure: `docker run --rm busybox true through Container Apps on the simulator (median, n=${a.cloud.runs}); ratio to backend-local`,
-    unit: 'ms',
-    ours: a.cloud.median,
-    docker: null,
-    dockerMissing: `n/a (ours on backend-local: ${a.local.median} ms)`,
-    ratio: { value: a.ratio, of: 'Container Apps median / local median' },
-    goal: { text: `<= ${a.goalRatio} x backend-local`, needsDocker: false, met: () => a.goalMet },
-    detail: { ...a },
-  };
-}
-
-/** The Azure row alone (`npm run bench -- --only aca`). */
-export function buildAcaRows(a: CloudRun): Row[] {
-  return [makeRow(acaRow(a), null)];
-}
-
 /** The tracing row alone (`npm run bench -- --only tracing`). */
 export function buildTracingRows(t: TracingCost): Row[] {
   return [makeRow(tracingRow(t), null)];
+}
+
+/** `--only aws|gcp|aca`: the cloud figure alone. */
+export function buildCloudRows(cloud: CloudName, a: CloudRun): Row[] {
+  return [makeRow(cloudRow(cloud, a), null)];
 }
 
 /** Figure 9's rows alone (`npm run bench -- --only restart`). */

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { ACA_FIGURE, measureAwsRun, measureCloudRun, type CloudRun } from './aws-bench';
+import { CLOUD_FIGURES, measureCloudRun, type CloudName, type CloudRun } from './cloud-bench';
 import { CI_JOBS, measureCiLatency } from './ci-bench';
 import { measureGitLabCiLatency } from './ci-gitlab-bench';
 import { measureBoots } from './boot';
@@ -22,7 +22,7 @@ import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildAcaRows, buildOnlyRows, buildRestartRows, ciOnlyRows, buildRows, buildTracingRows, type Measured } from './rows';
+import { buildCloudRows, buildOnlyRows, buildRestartRows, ciOnlyRows, buildRows, buildTracingRows, type Measured } from './rows';
 import { measureTracingCost, startSpanSink, tracingOnConfig, type TracingCost } from './tracing-bench';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
@@ -204,23 +204,24 @@ async function onlyBaseline(workDir: string, tarball: string, opts: Options, cou
   console.log(JSON.stringify(comparison));
 }
 
-/** The Azure figure: Container Apps on the in-process simulator (`--preset azure-sim`) against backend-local. */
-async function measureAca(workDir: string, tarball: string, ours: Engine, counts: Counts, teardown: Teardown): Promise<CloudRun> {
-  const aca = await step(`the Azure figure: docker ${RUN_TRUE.join(' ')} through Container Apps on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
-    () => measureCloudRun(ACA_FIGURE, workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
-  log(`Azure figure: Container Apps median ${aca.cloud.median} ms / local median ${aca.local.median} ms = ${aca.ratio}`);
-  return aca;
+/** A cloud figure: `docker run` through the cloud's preset on its simulator against `ours` (backend-local). */
+async function measureCloud(cloud: CloudName, workDir: string, tarball: string, ours: Engine, counts: Counts, teardown: Teardown): Promise<CloudRun> {
+  const figure = CLOUD_FIGURES[cloud];
+  const measured = await step(`the ${figure.service} figure: docker ${RUN_TRUE.join(' ')} through ${figure.service} on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
+    () => measureCloudRun(figure, workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
+  log(`${figure.service} figure: ${figure.service} median ${measured.cloud.median} ms / local median ${measured.local.median} ms = ${measured.ratio}`);
+  return measured;
 }
 
-/** `--only aca`: our default daemon and an azure-sim one, the Azure figure alone. */
-async function onlyAca(workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
+/** `--only aws|gcp|aca`: our default daemon and the cloud preset's, nothing else. */
+async function onlyCloud(cloud: CloudName, workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
   const ours = await startSockerless(workDir);
   teardown.add(() => ours.stop());
   await importBusybox(ours, tarball);
-  const aca = await measureAca(workDir, tarball, ours, counts, teardown);
-  console.log(`\n${formatRows(buildAcaRows(aca))}`);
+  const measured = await measureCloud(cloud, workDir, tarball, ours, counts, teardown);
+  console.log(`\n${formatRows(buildCloudRows(cloud, measured))}`);
   const brief = (s: Stats) => ({ ...s, samplesMs: undefined });
-  console.log(JSON.stringify({ local: brief(aca.local), aca: brief(aca.cloud), ratio: aca.ratio, goalRatio: aca.goalRatio, goalMet: aca.goalMet }));
+  console.log(JSON.stringify({ [cloud]: { ...measured, local: brief(measured.local), cloud: brief(measured.cloud) }, localSamplesMs: measured.local.samplesMs, cloudSamplesMs: measured.cloud.samplesMs }));
 }
 
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
@@ -267,16 +268,16 @@ async function main(): Promise<number> {
       await onlyRestart(workDir, tarball, counts, teardown);
       return 0;
     }
+    if (opts.only === 'aws' || opts.only === 'gcp' || opts.only === 'aca') {
+      await onlyCloud(opts.only, workDir, tarball, counts, teardown);
+      return 0;
+    }
     if (opts.only === 'tracing') {
       await onlyTracing(workDir, tarball, opts, teardown);
       return 0;
     }
     if (opts.only === 'baseline') {
       await onlyBaseline(workDir, tarball, opts, counts, teardown);
-      return 0;
-    }
-    if (opts.only === 'aca') {
-      await onlyAca(workDir, tarball, counts, teardown);
       return 0;
     }
     const ciStep = () => step(`the CI figure: ${CI_JOBS} GitHub jobs queued on the simulator, each to its runner container running (ci-github, backend-local)`, [],
@@ -338,10 +339,9 @@ async function main(): Promise<number> {
     const liveRestore = await measureLiveRestore(workDir, tarball, ours, opts, teardown);
     const tracing = opts.noTracing ? null : await measureTracing(workDir, tarball, ours, opts, teardown);
 
-    const aws = opts.noAws ? null : await step(`the AWS figure: docker ${RUN_TRUE.join(' ')} through ECS on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
-      () => measureAwsRun(workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
-    if (aws) log(`AWS figure: ECS median ${aws.ecs.median} ms / local median ${aws.local.median} ms = ${aws.ratio}`);
-    const aca = opts.noAca ? null : await measureAca(workDir, tarball, ours, counts, teardown);
+    const aws = opts.noAws ? null : await measureCloud('aws', workDir, tarball, ours, counts, teardown);
+    const gcp = opts.noGcp ? null : await measureCloud('gcp', workDir, tarball, ours, counts, teardown);
+    const aca = opts.noAca ? null : await measureCloud('aca', workDir, tarball, ours, counts, teardown);
     const ci = opts.noCi ? null : await ciStep();
     const ciGitlab = opts.noCi ? null : await ciGitlabStep();
 
@@ -356,7 +356,7 @@ async function main(): Promise<number> {
     if (chaos) log(chaos);
 
     const build = await buildStep();
-    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, aca, ci, ciGitlab, build };
+    const measured: Measured = { run, floor, lifecycles, contention, scale, boot, restart, rss, pools, liveRestore, tracing, aws, gcp, aca, ci, ciGitlab, build };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -379,6 +379,7 @@ async function main(): Promise<number> {
       rss,
       pools,
       aws,
+      gcp,
       aca,
       ci,
       ciGitlab,

@@ -15,6 +15,7 @@ export * from './contracts/simulator';
 export * from './contracts/sandbox';
 export * from './contracts/agent';
 export { pipeStdinThroughAgent } from './agent-stdin';
+export { AgentBackedDriver, AgentChannel, type AgentChannelOptions } from './agent-channel';
 export { polledExecution, type PolledExecution, type PolledExecutionParts, type PolledLine } from './polled-execution';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
@@ -49,4 +50,14 @@ export { FilePersistence, type Persistence } from './simulator/persist';
 export { TokenBucket } from './simulator/throttle';
 export { isLoopbackHost } from './loopback';
 export { newObjectId } from './object-id';
-export { closeServer, listenForEndpoint, readRequestBody } from './simulator/http-listener';
+export {
+  forEachLine, mergeArgv, mergeEnv, PLAIN_RUNNER_MESSAGES, SandboxRunner,
+  type SandboxRunnerMessages, type RunningWorkload, type SandboxRunSpec, type SandboxRunnerDeps, type WorkloadRunner,
+} from './simulator/sandbox-runner';
+export {
+  closeListener, decodedPath, findRoute, listenEndpoint, parseJsonObject, readRequestBody, serveHttp, ServiceThrottle, SimulatorHttpServer,
+  type HttpListener, type RouteLike, type SimulatorCall,
+} from './simulator/http';
+export { persistentSimulator, type ListeningSimulator, type PersistentSimulator } from './simulator/lifecycle';
+export { defineSimulatorPlugin, type SimulatorServices } from './simulator/plugin';
+export { FaultInjector, faultRulesSchema, type FaultRule, type FaultRuleStatus } from './simulator/faults';

@@ -24,14 +24,15 @@ export interface PolledExecutionParts<Finished> {
   readStatus(): Promise<Finished | undefined>;
   /** The lines written since the last read, oldest first. */
   readLines(): Promise<PolledLine[]>;
-  /** The exit Docker reports for the ended run (it may ask the cloud once more). */
+  /**
+   * The exit Docker reports for the ended run (it may ask the cloud once more: Cloud Run's ListTasks). Asked
+   * as soon as the status says "ended", beside the last log reads, not after them.
+   */
   exitOf(finished: Finished): Promise<ExitStatus>;
   /**
-   * Empty log reads, counted from the one made right after the status said "ended", before the output is
-   * taken to be complete: the log of a cloud may lag behind its status.
+   * `min` after a change, growing with the time since up to `max`: a quarter of it, or all of it when the
+   * agent runs (its hang-up wakes the poll when the main process ends, so an idle run needs fewer reads).
    */
-  emptyReadsAfterEnd: number;
-  /** `min` after a change, growing with the time since (a quarter of it) up to `max`. */
   poll: { min: number; max: number };
   logger: Logger;
   /** The agent server when the workload runs the agent: stdin goes through its attach, its hang-up polls at once. */
@@ -49,6 +50,14 @@ export interface PolledExecution {
   stop(): void;
 }
 
+/**
+ * Empty log reads, each begun after the status said "ended" (the one right after that status included), before
+ * the output is taken to be complete: one, as backend-ecs ends a stream on the first empty read after ECS said
+ * STOPPED. A line the cloud's log has not made visible by then is as late for a second read 10 ms on (Cloud
+ * Run: two more reads cost 25-55 ms a run, bench/RESULTS.md); Azure's own ingestion lags by seconds to
+ * minutes, which no count here covers.
+ */
+const EMPTY_READS_AFTER_END = 1;
 /** Failed log reads after the end before the rest of the output is given up (the exit is still reported). */
 const FAILED_READS_AFTER_END = 20;
 
@@ -71,6 +80,8 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
   };
   const exited = (async (): Promise<ExitStatus> => {
     let finished: Finished | undefined;
+    /** Asked for as soon as the run is seen ended, beside the last log reads. */
+    let exit: Promise<ExitStatus> | undefined;
     let emptyAfter = 0;
     let failedAfter = 0;
     for (;;) {
@@ -81,6 +92,7 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
       const finishedBefore = finished !== undefined;
       try {
         finished ??= await p.readStatus();
+        if (finished !== undefined) exit ??= p.exitOf(finished).catch((err: Error): ExitStatus => ({ exitCode: 125, error: `${p.backend}: the exit of ${p.execution} could not be read: ${err.message}` }));
       } catch (err) {
         if (isSockerlessError(err) && err.code === 'NotFound') {
           finishLog();
@@ -98,19 +110,19 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
         p.logger.warn(`${p.backend}: reading ${p.names.log} failed; retrying`, { execution: p.execution, err: (err as Error).message });
         if (finished !== undefined && ++failedAfter >= FAILED_READS_AFTER_END) {
           stderr.write(`[sockerless: the rest of this execution's output could not be read from ${p.names.log}: ${(err as Error).message}]\n`);
-          emptyAfter = p.emptyReadsAfterEnd;
+          emptyAfter = EMPTY_READS_AFTER_END;
         }
       }
-      if (finished !== undefined && emptyAfter >= p.emptyReadsAfterEnd) break;
+      if (finished !== undefined && emptyAfter >= EMPTY_READS_AFTER_END) break;
       if (finished !== undefined && !finishedBefore) lastChange = Date.now();
       await new Promise<void>((resolve) => {
-        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / 4)));
+        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / (p.agents ? 1 : 4))));
         const timer = setTimeout(resolve, interval);
         wakeUp = () => { clearTimeout(timer); lastChange = Date.now(); resolve(); };
       });
       wakeUp = () => { lastChange = Date.now(); };
     }
-    const status = await p.exitOf(finished).catch((err: Error): ExitStatus => ({ exitCode: 125, error: `${p.backend}: the exit of ${p.execution} could not be read: ${err.message}` }));
+    const status = await exit!;
     finishLog();
     p.onFinished();
     return status;

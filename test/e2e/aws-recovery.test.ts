@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startPresetDaemon, startSimulatorProcess, type PresetDaemon, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startPresetDaemon, startSimulatorProcess, type PresetDaemon, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { buildBusyboxImageArchive } from '../support/images';
 
@@ -71,6 +71,7 @@ test('a daemon killed with kill -9 takes its running ECS container back', async 
 }, 300_000);
 
 test('a daemon on a new, empty home rebuilds the ECS containers from their tags', async () => {
+  await d.ok(['create', '--name', 'started-later', 'busybox', 'sleep', '600']);
   const fresh = await startPresetDaemon({ extraArgs: ['--simulator-endpoint', sim.endpoint] });
   try {
     const lines = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.State}}|{{.Status}}'])).split('\n').sort();
@@ -80,6 +81,11 @@ test('a daemon on a new, empty home rebuilds the ECS containers from their tags'
     ]));
     expect(lines.some((l) => l.startsWith('removed-before|'))).toBe(false);
     expect(await fresh.ok(['inspect', '-f', '{{.Sockerless.Backend}} {{.Path}} {{.Args}}', 'survives-crash'])).toBe(`ecs sh [-c ${SCRIPT}]`);
+    // Made by the first daemon, started by this one: the task's env override carries this daemon's agent grant.
+    await fresh.ok(['start', 'started-later']);
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
+    expect(inside).toBe('inside');
+    await fresh.ok(['rm', '-f', 'started-later']);
   } finally {
     await fresh.dispose();
   }

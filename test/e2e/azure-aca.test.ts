@@ -9,11 +9,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { eventually, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { buildBusyboxImageArchive } from '../support/images';
+import { api } from '../support/raw-http';
 
 jest.setTimeout(180_000);
 
@@ -44,14 +46,13 @@ afterAll(async () => {
 });
 
 /** An ARM GET on the simulator with its CA trusted (what `az rest` does below). */
-async function arm(path: string): Promise<{ status: number; body: any }> {
+async function arm(path: string, method = 'GET'): Promise<{ status: number; body: any }> {
   const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const url = new URL(`${sim.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=2025-07-01`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const req = require('node:https').request(url, { ca: readFileSync(sim.caFile!, 'utf8') }, (r: any) => {
+    const req = httpsRequest(url, { method, ca: readFileSync(sim.caFile!, 'utf8') }, (r) => {
       let text = '';
       r.on('data', (c: Buffer) => { text += c.toString(); });
-      r.on('end', () => resolve({ status: r.statusCode, text }));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end();
@@ -84,10 +85,7 @@ test('run -d then logs -f follows Log Analytics until the execution ends', async
 
 test('exec and cp both ways reach the replica through the workload agent', async () => {
   const id = await e.ok(['run', '-d', '--name', 'agent-box', BUSYBOX, 'sh', '-c', 'echo ready > /tmp/state; sleep 600']);
-  const out = await eventually('exec through the agent', async () => {
-    const r = await e.docker(['exec', id, 'cat', '/tmp/state']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  });
+  const out = await execOnceAgentIsIn((a) => e.docker(a), id, ['cat', '/tmp/state']);
   expect(out).toBe('ready');
   const local = join(dir, 'cp');
   mkdirSync(local, { recursive: true });
@@ -130,11 +128,26 @@ test('run -t answers 501 naming why; an image ACA cannot pull is a 400 naming AR
   expect(r.stderr).toMatch(/containerapps: InvalidParameterValueInContainerTemplate: .*only-here:1/);
   expect(await e.ok(['ps', '-aq', '--filter', 'name=half-made'])).toBe('');
   expect((await arm(jobsPath)).body.value).toEqual([]);
+  // Docker's statuses and error shape on the API itself.
+  const create = (body: object) => api(e.daemon.socket, 'POST', '/containers/create', JSON.stringify(body));
+  const bad = await create({ Image: 'only-here:1', Cmd: ['true'] });
+  expect([bad.status, bad.json()]).toEqual([400, { message: expect.stringMatching(/^containerapps: InvalidParameterValueInContainerTemplate: /) }]);
+  const ttyApi = await create({ Image: BUSYBOX, Cmd: ['true'], Tty: true });
+  expect([ttyApi.status, ttyApi.json()]).toEqual([501, { message: expect.stringContaining('TTY is not available on the Container Apps backend') }]);
+});
+
+test('a job deleted behind the daemon\'s back is made again at start', async () => {
+  const id = await e.ok(['create', '--name', 'orphan', BUSYBOX, 'echo', 'made again']);
+  const job = (await arm(jobsPath)).body.value.find((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'] === id);
+  expect((await arm(`${jobsPath}/${job.name}`, 'DELETE')).status).toBe(202);
+  expect(await e.ok(['start', '-a', 'orphan'])).toBe('made again');
+  await e.ok(['rm', 'orphan']);
 });
 
 test('after kill -9 the daemon has its containers; a new, empty home rebuilds them from the jobs\' tags; wait and logs still work', async () => {
   await e.docker(['run', '--name', 'before-crash', '--label', 'case=crash', BUSYBOX, 'sh', '-c', 'echo bye; exit 5']);
   await e.ok(['create', '--name', 'created-only', BUSYBOX, 'echo', 'later']);
+  await e.ok(['create', '--name', 'started-later', BUSYBOX, 'sleep', '600']);
   await e.ok(['run', '-d', '--name', 'still-running', BUSYBOX, 'sh', '-c', 'echo started; sleep 12; echo finished; exit 7']);
   await eventually('the first line', async () => ((await e.ok(['logs', 'still-running'])).includes('started') ? true : undefined));
   await e.daemon.kill9();
@@ -146,7 +159,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
   try {
     const lines = await eventually('the containers rebuilt from tags', async () => {
       const out = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.Status}}'])).split('\n').sort();
-      return out.length >= 3 ? out : undefined;
+      return out.length >= 4 ? out : undefined;
     });
     expect(lines).toEqual(expect.arrayContaining([
       expect.stringMatching(/^before-crash\|busybox:latest\|crash\|Exited \(5\)/),
@@ -157,10 +170,15 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     // Started by the first daemon, waited on by the new one, its output read from Log Analytics.
     expect(await fresh.ok(['wait', 'still-running'])).toBe('7');
     expect(await fresh.ok(['logs', 'still-running'])).toContain('finished');
+    // Made by the first daemon, started by this one: the start carries this daemon's agent grant, so exec works.
+    await fresh.ok(['start', 'started-later']);
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
+    expect(inside).toBe('inside');
+    await fresh.ok(['rm', '-f', 'started-later']);
   } finally {
     await fresh.dispose();
   }
-  await e.ok(['rm', '-f', 'before-crash', 'created-only', 'still-running']);
+  await e.ok(['rm', '-f', 'before-crash', 'created-only', 'still-running', 'started-later']);
 }, 300_000);
 
 test('the Azure CLI reads the jobs and executions the daemon made (az rest, the simulator\'s CA trusted)', async () => {

@@ -2,21 +2,14 @@
  * Cloud Run with the Google Cloud simulator inside the daemon (`simulator: 'gcp'`), as `--preset gcp-sim`
  * runs it: the simulator takes its images from the daemon's own image store, so a `docker import`ed image runs.
  */
-import { eventually } from '../support/aws';
+import { execOnceAgentIsIn } from '../support/aws';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
+import { CLOUDRUN_IN_DAEMON_CONFIG } from '../support/gcp';
 
 jest.setTimeout(180_000);
 
-const CONFIG = `export default {
-  plugins: ['store-sqlite', 'backend-local', 'sim-gcp', 'backend-cloudrun'],
-  simulators: { gcp: { listen: 'tcp://127.0.0.1:0' } },
-  backends: { cloudrun: { driver: 'cloudrun', options: { simulator: 'gcp' } } },
-  defaultBackend: 'cloudrun',
-};
-`;
-
 let e: E2E;
-beforeAll(async () => { e = await startE2E({ config: CONFIG }); });
+beforeAll(async () => { e = await startE2E({ config: CLOUDRUN_IN_DAEMON_CONFIG }); });
 afterAll(async () => { await e?.dispose(); });
 
 test('run --rm echo and an exit code through the simulator in the daemon', async () => {
@@ -30,10 +23,7 @@ test('exec and stdin reach the task through the workload agent', async () => {
   expect(r).toMatchObject({ code: 0, stdout: 'got:hello\n' });
   const id = await e.ok(['run', '-d', BUSYBOX, 'sleep', '600']);
   // exec waits for the agent to dial in from the task; until then the daemon answers that it has not connected.
-  const out = await eventually('exec through the agent', async () => {
-    const r = await e.docker(['exec', id, 'echo', 'inside']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  });
+  const out = await execOnceAgentIsIn((a) => e.docker(a), id, ['echo', 'inside']);
   expect(out).toBe('inside');
   await e.ok(['rm', '-f', id]);
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
+import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
 import { unmountUnder } from '../support/daemon';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 import { buildBusyboxImageArchive } from '../support/images';
@@ -88,24 +88,30 @@ test('run -t answers 501 naming why: a Cloud Run task has no terminal', async ()
 test('after kill -9 the daemon has its containers; a new, empty home rebuilds them from the jobs\' labels', async () => {
   await e.ok(['run', '--name', 'before-crash', '--label', 'case=crash', BUSYBOX, 'sh', '-c', 'exit 5']).catch(() => undefined);
   await e.ok(['create', '--name', 'created-only', BUSYBOX, 'echo', 'later']);
+  await e.ok(['create', '--name', 'started-later', BUSYBOX, 'sleep', '600']);
   await e.daemon.kill9();
   await e.daemon.restart();
   const after = (await e.ok(['ps', '-a', '--format', '{{.Names}}|{{.State}}'])).split('\n').sort();
-  expect(after).toEqual(['before-crash|exited', 'created-only|created']);
+  expect(after).toEqual(['before-crash|exited', 'created-only|created', 'started-later|created']);
 
   const fresh = await startE2E({ config: configFor(sim.endpoint) });
   try {
     const lines = await eventually('the containers rebuilt from labels', async () => {
       const out = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.Status}}'])).split('\n').sort();
-      return out.length >= 2 ? out : undefined;
+      return out.length >= 3 ? out : undefined;
     });
     expect(lines).toEqual(expect.arrayContaining([
       expect.stringMatching(/^before-crash\|busybox:latest\|crash\|Exited \(5\)/),
       expect.stringMatching(/^created-only\|busybox:latest\|\|Created/),
     ]));
     expect(await fresh.ok(['inspect', '-f', '{{.Sockerless.Backend}} {{.Path}} {{.Args}}', 'before-crash'])).toBe('cloudrun sh [-c exit 5]');
+    // Made by the first daemon, started by this one: the run's env override carries this daemon's agent grant.
+    await fresh.ok(['start', 'started-later']);
+    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
+    expect(inside).toBe('inside');
+    await fresh.ok(['rm', '-f', 'started-later']);
   } finally {
     await fresh.dispose();
   }
-  await e.ok(['rm', '-f', 'before-crash', 'created-only']);
+  await e.ok(['rm', '-f', 'before-crash', 'created-only', 'started-later']);
 }, 300_000);

@@ -49,16 +49,16 @@ function cliProcess(args: () => string[], env: Record<string, string>, ready: Re
 }
 
 export interface SimulatorProcess extends CliProcess {
-  /** `http://127.0.0.1:PORT` (`https://` for Azure), from its `AWS simulator:` line. */
+  /** `http://127.0.0.1:PORT` (`https://` for Azure), from its `AWS simulator:` (`GCP`, `AZURE`) line. */
   endpoint: string;
-  home: string;
-  /** The CA file a client must trust, from the Azure simulator's `CA file (trust it):` line. */
+  /** The PEM to trust, from Azure's `AZURE simulator CA file (trust it):` line (Azure only). */
   caFile?: string;
+  home: string;
 }
 
 /**
- * `sockerless simulator aws` (or `gcp`) as a child process on its own home, listening on a free port (the
- * first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
+ * `sockerless simulator aws` (or `gcp`, `azure`) as a child process on its own home, listening on a free port
+ * (the first boot picks it; a restart keeps it), with the given docker-save archives loaded into its image store.
  */
 export async function startSimulatorProcess(opts: { dir: string; load?: string[]; startDelayMs?: number; cloud?: 'aws' | 'gcp' | 'azure' | 'github' | 'gitlab' }): Promise<SimulatorProcess> {
   const cloud = opts.cloud ?? 'aws';
@@ -66,14 +66,12 @@ export async function startSimulatorProcess(opts: { dir: string; load?: string[]
   let listen = 'tcp://127.0.0.1:0';
   const args = () => ['simulator', cloud, '--listen', listen, '--home', home,
     ...(opts.load ?? []).flatMap((f) => ['--load', f]), ...(opts.startDelayMs !== undefined ? ['--start-delay', String(opts.startDelayMs)] : [])];
-  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (https?:\\/\\/\\S+)\\n`);
-  // Azure's simulator prints the CA to trust on the line after its endpoint: ready once both are out.
-  const caLine = new RegExp(`${cloud.toUpperCase()} simulator CA file \\(trust it\\): (\\S+)\\n`);
-  const { proc, launch } = cliProcess(args, {}, cloud === 'azure' ? caLine : banner);
+  // Azure's endpoint is https, and its CA file line comes with it.
+  const banner = new RegExp(`${cloud.toUpperCase()} simulator: (https?:\\/\\/\\S+)\\n${cloud === 'azure' ? 'AZURE simulator CA file \\(trust it\\): (\\S+)\\n' : ''}`);
+  const { proc, launch } = cliProcess(args, {}, banner);
   await launch();
-  const endpoint = banner.exec(proc.output())![1];
+  const [, endpoint, caFile] = banner.exec(proc.output())!;
   listen = endpoint.replace(/^https?:\/\//, 'tcp://');
-  const caFile = caLine.exec(proc.output())?.[1];
   return Object.assign(proc, { endpoint, home, ...(caFile ? { caFile } : {}) });
 }
 
@@ -125,6 +123,17 @@ export async function startPresetDaemon(opts: { extraArgs?: string[]; home?: str
       rmSync(dir, { recursive: true, force: true });
       subnet.release();
     },
+  });
+}
+
+/**
+ * `docker exec CONTAINER ...argv` until it succeeds, answering its trimmed stdout: on a cloud backend exec goes
+ * through the workload agent, which dials in from the workload a while after the start.
+ */
+export function execOnceAgentIsIn(docker: (args: string[]) => Promise<{ code: number; stdout: string }>, container: string, argv: string[]): Promise<string> {
+  return eventually(`exec in ${container} through its agent`, async () => {
+    const r = await docker(['exec', container, ...argv]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
   });
 }
 

@@ -87,14 +87,25 @@ export class AcaApi {
     });
   }
 
-  /** Deletes the job (ACA stops its running executions with it). */
+  /**
+   * Deletes the job (ACA stops its running executions with it). ARM's 202 is the answer: the delete is
+   * accepted and the job is `Deleting` until it is gone, which the inventory skips, so the operation is not
+   * polled to its end (a `docker rm` does not wait for Azure's cleanup).
+   */
   async deleteJob(name: string): Promise<void> {
-    await this.call('DeleteJob', (o) => this.apps.jobs.beginDeleteAndWait(this.place.resourceGroup, name, o));
+    await this.call('DeleteJob', (o) => this.apps.jobs.beginDelete(this.place.resourceGroup, name, o));
   }
 
-  /** Starts an execution (with a template override when given); answers its name. */
+  /**
+   * Starts an execution (with a template override when given); answers its name. ACA's 202 names the
+   * execution in its body at once (JobExecutionBase): the operation is polled only when it does not.
+   */
   async startJob(name: string, template?: JobExecutionTemplate): Promise<string> {
-    const started = await this.call('StartJob', (o) => this.apps.jobs.beginStartAndWait(this.place.resourceGroup, name, { ...o, ...(template ? { template } : {}) }));
+    let named: string | undefined;
+    const started = await this.call('StartJob', async (o) => {
+      const poller = await this.apps.jobs.beginStart(this.place.resourceGroup, name, { ...o, ...(template ? { template } : {}) });
+      return named ? { name: named } : poller.pollUntilDone();
+    }, (raw) => { named ??= (parseBody(raw) as { name?: string } | undefined)?.name; });
     if (!started.name) throw new Error(`Start of job ${name} answered no execution name`);
     return started.name;
   }

@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import { probeAzureEndpoint } from '@sockerless/cloud-azure';
 import {
-  isSockerlessError, NotFoundError, NotImplementedError, normalizeSignal,
-  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  AgentBackedDriver, AgentChannel, isSockerlessError, NotFoundError,
+  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AcaApi, isFinished } from './aca-api';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
 import { Inventory } from './inventory';
-import { checkSupported, jobBody, jobNameOf, jobTags } from './job';
+import { checkSupported, jobBody, jobNameOf, jobTags, mainContainer } from './job';
 import type { AcaOptions } from './options';
 import { resolveAcaPlace } from './place';
 
@@ -45,12 +45,13 @@ export async function createAcaDriver(ctx: BackendDriverContext<AcaOptions>, ser
  * identity in its tags), an execution of one replica per start, output from Log Analytics, stop and kill
  * through the workload agent or by stopping the execution.
  */
-export class AcaDriver implements BackendDriver {
+export class AcaDriver extends AgentBackedDriver implements BackendDriver {
   readonly kind = 'aca';
   private readonly executions = new Map<string, ExecutionState>();
   /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
   private readonly following = new Set<ExecutionHandle>();
   private readonly inventory: Inventory;
+  protected readonly agent: AgentChannel;
 
   constructor(
     private readonly instance: string,
@@ -59,7 +60,12 @@ export class AcaDriver implements BackendDriver {
     private readonly logger: Logger,
     private readonly agents: AgentServer,
   ) {
+    super();
     this.inventory = new Inventory(api, instance);
+    this.agent = new AgentChannel({
+      agents, enabled: options.agent, cloud: 'Container Apps', unit: 'replica', cloudCanOnly: 'Container Apps can only stop an execution',
+      waitMs: AGENT_WAIT_MS, isRunning: async (id) => !!(await this.runningExecution(id)), logger,
+    });
   }
 
   async create(spec: WorkloadSpec): Promise<void> {
@@ -82,14 +88,17 @@ export class AcaDriver implements BackendDriver {
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const job = jobNameOf(spec.id);
     const from = new Date(Date.now() - LOG_CLOCK_SKEW_MS);
+    // With the agent, the start's template override carries this daemon's grant: the job may have been made
+    // by a daemon before a restart (another agent port) or on another home (another secret).
+    const template = this.options.agent ? { containers: [mainContainer(spec, this.options, (await this.agents.grant(spec.id)).env)] } : undefined;
     let name: string;
     try {
-      name = await this.api.startJob(job);
+      name = await this.api.startJob(job, template);
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
       // The job is gone (deleted by hand, or a create that failed): make it again.
       await this.create(spec);
-      name = await this.api.startJob(job);
+      name = await this.api.startJob(job, template);
     }
     return this.follow(spec.id, name, { openStdin: spec.openStdin, logsFrom: from }).process;
   }
@@ -97,24 +106,11 @@ export class AcaDriver implements BackendDriver {
   async signal(id: string, signal: string): Promise<void> {
     const execution = await this.runningExecution(id);
     if (!execution) throw new NotFoundError(`container ${id} has no running Container Apps execution`);
-    const sig = normalizeSignal(signal);
-    if (this.options.agent) {
-      try {
-        // A signal right after the start may come before the agent dialled in: a stop instead would turn any
-        // signal into the end of the replica.
-        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
-        execution.handle?.wake();
-        return;
-      } catch (err) {
-        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
-        this.logger.debug('aca: the agent could not deliver the signal; stopping the execution', { id, err: (err as Error).message });
-      }
+    const outcome = await this.agent.signal(id, signal);
+    if (outcome !== 'delivered') {
+      execution.stoppedBy ??= outcome;
+      await this.api.stopExecution(jobNameOf(id), execution.name);
     }
-    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
-      throw new NotImplementedError(`signal ${sig} cannot reach a Container Apps replica without its workload agent: Container Apps can only stop an execution`);
-    }
-    execution.stoppedBy ??= sig;
-    await this.api.stopExecution(jobNameOf(id), execution.name);
     execution.handle?.wake();
   }
 
@@ -129,23 +125,6 @@ export class AcaDriver implements BackendDriver {
     }
     this.executions.get(id)?.handle?.wake();
     this.executions.delete(id);
-  }
-
-  exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
-    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the Container Apps backend: the workload agent has no terminal allocator'));
-    return this.session(id, 'exec').then((s) => s.exec(spec));
-  }
-
-  async statPath(id: string, path: string): Promise<PathStat> {
-    return (await this.session(id, 'copy')).statPath(path);
-  }
-
-  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return (await this.session(id, 'copy')).getArchive(path);
-  }
-
-  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
-    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
   }
 
   list(): Promise<ManagedWorkload[]> {
@@ -196,17 +175,5 @@ export class AcaDriver implements BackendDriver {
     const state: ExecutionState = { name: latest.name, finished: false };
     this.executions.set(id, state);
     return state;
-  }
-
-  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
-    if (!this.options.agent) {
-      throw new NotImplementedError(`${purpose} is not available: this Container Apps backend runs replicas without the workload agent (option agent: false)`);
-    }
-    if (!(await this.runningExecution(id))) {
-      throw new NotImplementedError(purpose === 'copy'
-        ? 'the container has no running replica to copy through: on Container Apps, docker cp works while the container runs'
-        : 'the container has no running Container Apps execution to exec in');
-    }
-    return this.agents.session(id, AGENT_WAIT_MS);
   }
 }

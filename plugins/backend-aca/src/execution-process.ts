@@ -4,12 +4,6 @@ import { exitStatusOf } from './job';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
-/**
- * Empty log reads after the execution was seen ended before its output is taken to be complete, the read right
- * after that status included. The simulator writes a line before the replica's exit is recorded; Azure's own
- * ingestion lags by seconds to minutes, which no count here covers.
- */
-const EMPTY_READS_AFTER_END = 1;
 
 export type ExecutionHandle = PolledExecution;
 
@@ -48,7 +42,6 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
     },
     readLines: () => log.read(),
     exitOf: async (finished) => exitStatusOf(finished, p.stoppedBy()),
-    emptyReadsAfterEnd: EMPTY_READS_AFTER_END,
     poll: p.poll,
     logger: p.logger,
     agents: p.agents,

@@ -14,7 +14,9 @@ export class Inventory {
   constructor(private readonly api: AcaApi, private readonly instance: string) {}
 
   async list(): Promise<ManagedWorkload[]> {
-    const jobs = (await this.api.listJobs()).filter((j) => j.tags?.[IDENTITY_TAG.managed] === 'true' && j.tags?.[IDENTITY_TAG.instance] === this.instance);
+    // A job being deleted (`docker rm` does not wait for ARM's operation to end) is a container already removed.
+    const jobs = (await this.api.listJobs()).filter((j) => j.tags?.[IDENTITY_TAG.managed] === 'true' && j.tags?.[IDENTITY_TAG.instance] === this.instance
+      && j.provisioningState !== 'Deleting');
     const out: ManagedWorkload[] = [];
     await forEachLimited(jobs, DESCRIBE_CONCURRENCY, async (job) => {
       const tags = job.tags ?? {};

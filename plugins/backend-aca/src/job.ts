@@ -53,8 +53,6 @@ export interface JobParts {
  * behind the workload agent.
  */
 export function jobBody({ spec, options, environmentId, tags, agentEnv }: JobParts): Job {
-  const env = [...spec.env, ...agentEnv];
-  if (options.agent && spec.openStdin) env.push(`${AGENT_ENV.stdin}=1`);
   const registry = options.registry;
   return {
     location: options.location,
@@ -70,11 +68,18 @@ export function jobBody({ spec, options, environmentId, tags, agentEnv }: JobPar
         registries: [{ server: registry.server, username: registry.username, passwordSecretRef: REGISTRY_SECRET }],
       } : {}),
     },
-    template: { containers: [mainContainer(spec, options, env)] },
+    template: { containers: [mainContainer(spec, options, agentEnv)] },
   };
 }
 
-function mainContainer(spec: WorkloadSpec, options: AcaOptions, env: string[]): Container {
+/**
+ * The job's one container: the image, the argv (behind the agent, or as command and args), the env with the
+ * agent's grant, the resources. Also a start's template override, which carries this daemon's grant (a job
+ * made by a daemon before a restart or on another home holds the agent URL and token of that one).
+ */
+export function mainContainer(spec: WorkloadSpec, options: AcaOptions, agentEnv: string[]): Container {
+  const env = [...spec.env, ...agentEnv];
+  if (options.agent && spec.openStdin) env.push(`${AGENT_ENV.stdin}=1`);
   // ACA takes memory in Gi, paired with cpu (0.5 Gi per 0.25 vCPU); a container's own limit wins, rounded up to 0.5 Gi.
   const memoryGi = spec.memoryBytes > 0 ? Math.max(0.5, Math.ceil(spec.memoryBytes / 2 ** 30 * 2) / 2) : options.cpu * 2;
   return {

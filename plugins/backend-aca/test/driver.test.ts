@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentServer, SimulatorDirectory, WorkloadSpec } from '@sockerless/sdk';
+import { identityFromTags, type AgentServer, type SimulatorDirectory, type WorkloadSpec } from '@sockerless/sdk';
 import { RecordingTracer, silentLogger } from '@sockerless/sdk/testing';
 import { startSimulator, BUSYBOX, SUB, type TestSimulator } from '../../sim-azure/test/helpers';
 import { createAcaDriver, type AcaDriver } from '../src/driver';
-import { jobNameOf, jobTags } from '../src/job';
+import { jobBody, jobNameOf, jobTags } from '../src/job';
 import { acaOptionsSchema } from '../src/options';
 import { OFF_AZURE_SUBSCRIPTION } from '../src/place';
 
@@ -52,6 +52,7 @@ test('the identity fits Azure\'s tag rules and comes back whole; too many labels
     expect(k).not.toMatch(/[<>%&\\?/]/);
     expect(v.length).toBeLessThanOrEqual(256);
   }
+  expect(identityFromTags(tags)).toEqual({ name: 'My_Container.1', image: BUSYBOX, created: '2026-12-06T10:00:00.000Z', labels: s.labels, pool: 'default' });
   expect(jobNameOf(s.id)).toMatch(/^[a-z][a-z0-9-]{1,31}$/);
   const huge = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`k${i}`, randomBytes(16).toString('hex')]));
   expect(() => jobTags(spec({ labels: huge }), 'x', 'now')).toThrow(expect.objectContaining({ code: 'InvalidArgument', message: expect.stringContaining('too large for Azure tags') }));
@@ -110,4 +111,17 @@ test('options are strict; endpoint and simulator exclude each other; http, a wro
 test('a TTY, bind mounts and published ports are refused before any Azure call, naming why', async () => {
   await expect(driver.create(spec({ tty: true }))).rejects.toMatchObject({ code: 'NotImplemented', message: expect.stringContaining('TTY is not available on the Container Apps backend') });
   await expect(driver.create(spec({ mounts: [{ type: 'bind', source: '/etc', target: '/x', readOnly: true }] as WorkloadSpec['mounts'] }))).rejects.toMatchObject({ code: 'NotImplemented' });
+});
+
+test('a private registry goes in the job as a registry with its password in a secret, never in a tag; --memory sets the replica\'s memory', () => {
+  const options = acaOptionsSchema.parse({ endpoint: 'https://127.0.0.1:1', registry: { server: 'myreg.azurecr.io', username: 'bot', password: 's3cret' }, agent: false });
+  const s = spec({ argv: ['sh', '-c', 'true'], memoryBytes: 3 * 2 ** 30 + 1 });
+  const tags = jobTags(s, 'i', 'now');
+  const body = jobBody({ spec: s, options, environmentId: '/env', tags, agentEnv: [] });
+  expect(body.configuration).toMatchObject({
+    registries: [{ server: 'myreg.azurecr.io', username: 'bot', passwordSecretRef: 'registry-password' }],
+    secrets: [{ name: 'registry-password', value: 's3cret' }],
+  });
+  expect(JSON.stringify(body.tags)).not.toContain('s3cret');
+  expect(body.template?.containers?.[0]).toMatchObject({ command: ['sh'], args: ['-c', 'true'], resources: { cpu: 0.5, memory: '3.5Gi' } });
 });

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import {
-  isSockerlessError, NotFoundError, NotImplementedError, normalizeSignal, resolveCloudConnection,
-  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  AgentBackedDriver, AgentChannel, isSockerlessError, NotFoundError, resolveCloudConnection,
+  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
-import { checkSupported, jobBody, jobIdOf } from './job';
+import { checkSupported, jobBody, jobIdOf, toEnvVar } from './job';
 import { identityLabels } from './labels';
 import { Inventory } from './inventory';
 import type { CloudRunOptions } from './options';
@@ -30,7 +30,12 @@ export const OFF_GOOGLE_PROJECT = 'sockerless';
 /** The factory's create: resolves the endpoint and the project, loads the clients. */
 export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOptions>, services: CloudRunDriverServices): Promise<CloudRunDriver> {
   const o = ctx.options;
-  const { endpoint } = resolveCloudConnection(o, services.simulators);
+  let endpoint: string | undefined;
+  try {
+    ({ endpoint } = resolveCloudConnection(o, services.simulators));
+  } catch (err) {
+    throw new Error(`backend '${ctx.instanceName}': options.simulator: ${(err as Error).message}`);
+  }
   const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
   if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the jobs run in (or set GOOGLE_CLOUD_PROJECT)`);
   const api = await CloudRunApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
@@ -43,12 +48,13 @@ export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOpt
  * its labels), an execution of one task per start, output from Cloud Logging, stop and kill through the
  * workload agent or by cancelling the execution.
  */
-export class CloudRunDriver implements BackendDriver {
+export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
   readonly kind = 'cloudrun';
   private readonly executions = new Map<string, ExecutionState>();
   /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
   private readonly following = new Set<ExecutionHandle>();
   private readonly inventory: Inventory;
+  protected readonly agent: AgentChannel;
 
   constructor(
     private readonly instance: string,
@@ -57,7 +63,12 @@ export class CloudRunDriver implements BackendDriver {
     private readonly logger: Logger,
     private readonly agents: AgentServer,
   ) {
+    super();
     this.inventory = new Inventory(api, instance);
+    this.agent = new AgentChannel({
+      agents, enabled: options.agent, cloud: 'Cloud Run', unit: 'task', cloudCanOnly: 'Cloud Run can only cancel an execution',
+      waitMs: AGENT_WAIT_MS, isRunning: async (id) => !!(await this.runningExecution(id)), logger,
+    });
   }
 
   async create(spec: WorkloadSpec): Promise<void> {
@@ -68,6 +79,8 @@ export class CloudRunDriver implements BackendDriver {
     try {
       await this.api.createJob(jobId, jobBody({ spec, options: this.options, labels, agentEnv }));
     } catch (err) {
+      // A retry of a CreateJob whose first answer was lost finds the job that attempt made: it is this create's.
+      if (isSockerlessError(err) && err.code === 'Conflict' && await this.jobHasLabels(jobId, labels)) return;
       // A create cut off after Cloud Run made the job (a timeout, a lost answer) must not leave it behind.
       if (!isSockerlessError(err) || (err.code !== 'NotFound' && err.code !== 'InvalidArgument' && err.code !== 'Conflict')) {
         await this.api.deleteJob(this.api.jobName(jobId)).catch(() => undefined);
@@ -76,16 +89,25 @@ export class CloudRunDriver implements BackendDriver {
     }
   }
 
+  /** Whether the job exists with exactly these labels (the creation time among them: made by this very create). */
+  private async jobHasLabels(jobId: string, labels: Record<string, string>): Promise<boolean> {
+    const job = await this.api.getJob(this.api.jobName(jobId)).catch(() => undefined);
+    return !!job && Object.entries(labels).every(([k, v]) => job.labels?.[k] === v);
+  }
+
   async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
     const job = this.api.jobName(jobIdOf(spec.id));
+    // With the agent, the run's env override carries this daemon's grant: the job may have been made by a
+    // daemon before a restart (another agent port) or on another home (another secret).
+    const env = this.options.agent ? (await this.agents.grant(spec.id)).env.map(toEnvVar) : undefined;
     let name: string;
     try {
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
       // The job is gone (deleted by hand, or a create that failed): make it again.
       await this.create(spec);
-      name = await this.api.runJob(job);
+      name = await this.api.runJob(job, env);
     }
     return this.follow(spec.id, name, { openStdin: spec.openStdin }).process;
   }
@@ -93,23 +115,12 @@ export class CloudRunDriver implements BackendDriver {
   async signal(id: string, signal: string): Promise<void> {
     const execution = await this.runningExecution(id);
     if (!execution) throw new NotFoundError(`container ${id} has no running Cloud Run execution`);
-    const sig = normalizeSignal(signal);
-    if (this.options.agent) {
-      try {
-        // A signal right after the start may come before the agent dialled in: a cancel instead would turn
-        // any signal into the end of the task.
-        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
-        execution.handle?.wake();
-        return;
-      } catch (err) {
-        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
-        this.logger.debug('cloudrun: the agent could not deliver the signal; cancelling the execution', { id, err: (err as Error).message });
-      }
+    const outcome = await this.agent.signal(id, signal);
+    if (outcome === 'delivered') {
+      execution.handle?.wake();
+      return;
     }
-    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
-      throw new NotImplementedError(`signal ${sig} cannot reach a Cloud Run task without its workload agent: Cloud Run can only cancel an execution`);
-    }
-    execution.cancelledBy ??= sig;
+    execution.cancelledBy ??= outcome;
     try {
       await this.api.cancelExecution(execution.name);
     } catch (err) {
@@ -134,23 +145,6 @@ export class CloudRunDriver implements BackendDriver {
     }
     this.executions.get(id)?.handle?.wake();
     this.executions.delete(id);
-  }
-
-  exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
-    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the Cloud Run backend: the workload agent has no terminal allocator'));
-    return this.session(id, 'exec').then((s) => s.exec(spec));
-  }
-
-  async statPath(id: string, path: string): Promise<PathStat> {
-    return (await this.session(id, 'copy')).statPath(path);
-  }
-
-  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return (await this.session(id, 'copy')).getArchive(path);
-  }
-
-  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
-    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
   }
 
   list(): Promise<ManagedWorkload[]> {
@@ -200,17 +194,5 @@ export class CloudRunDriver implements BackendDriver {
     const state: ExecutionState = { name: latest.name, finished: false };
     this.executions.set(id, state);
     return state;
-  }
-
-  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
-    if (!this.options.agent) {
-      throw new NotImplementedError(`${purpose} is not available: this Cloud Run backend runs tasks without the workload agent (option agent: false)`);
-    }
-    if (!(await this.runningExecution(id))) {
-      throw new NotImplementedError(purpose === 'copy'
-        ? 'the container has no running task to copy through: on Cloud Run, docker cp works while the container runs'
-        : 'the container has no running Cloud Run execution to exec in');
-    }
-    return this.agents.session(id, AGENT_WAIT_MS);
   }
 }

@@ -4,11 +4,6 @@ import type { CloudRunApi, Execution } from './run-api';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
-/**
- * Empty log reads after the execution was seen complete before its output is taken to be complete, the read
- * right after that status included (Cloud Logging ingests after the task wrote).
- */
-const EMPTY_READS_AFTER_END = 3;
 
 export type ExecutionHandle = PolledExecution;
 
@@ -56,7 +51,6 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
       });
       return exitStatusOf(finished, tasks[0], p.cancelledBy());
     },
-    emptyReadsAfterEnd: EMPTY_READS_AFTER_END,
     poll: p.poll,
     logger: p.logger,
     agents: p.agents,

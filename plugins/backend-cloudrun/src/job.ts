@@ -92,7 +92,7 @@ export function exitStatusOf(execution: Execution, task: Task | undefined, cance
   return { exitCode: 125, error: `cloudrun: the task did not run: ${result?.status?.message ?? completed?.message ?? 'no reason given'}` };
 }
 
-function toEnvVar(entry: string): { name: string; value: string } {
+export function toEnvVar(entry: string): { name: string; value: string } {
   const eq = entry.indexOf('=');
   return eq < 0 ? { name: entry, value: '' } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };
 }

@@ -74,10 +74,14 @@ export class CloudRunApi {
     });
   }
 
-  /** Starts an execution; its name comes in the operation's metadata, long before the operation is done. */
-  async runJob(name: string): Promise<string> {
+  /**
+   * Starts an execution, with `env` merged into the container's (an override, as Cloud Run merges it); its name
+   * comes in the operation's metadata, long before the operation is done.
+   */
+  async runJob(name: string, env?: Array<{ name: string; value: string }>): Promise<string> {
     return this.call('run', 'RunJob', async (o) => {
-      const [op] = await this.jobs.runJob({ name }, o);
+      const overrides = env?.length ? { overrides: { containerOverrides: [{ name: 'main', env }] } } : {};
+      const [op] = await this.jobs.runJob({ name, ...overrides }, o);
       const execution = (op.metadata as Execution | null)?.name;
       if (!execution) throw new Error(`RunJob answered operation ${op.name} without the execution in its metadata`);
       return execution;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
-  NotFoundError, NotImplementedError, UnavailableError, normalizeSignal, resolveCloudConnection,
-  type AgentServer, type AgentSession, type BackendDriver, type BackendDriverContext, type ExecSpec,
+  AgentBackedDriver, AgentChannel, NotFoundError, UnavailableError, resolveCloudConnection,
+  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
   type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AwsApi, type Tag, type Task } from './aws';
@@ -10,7 +10,7 @@ import { Inventory, isGone, startNumber } from './inventory';
 import { fargateSizeProblem, type EcsOptions } from './options';
 import { PollLoop } from './poll-loop';
 import { identityTags, TAG, tagMap } from './tags';
-import { checkSupported, familyOf, logStreamOf, taskDefinitionInput } from './task-definition';
+import { checkSupported, CONTAINER_NAME, familyOf, logStreamOf, taskDefinitionInput, toKeyValue } from './task-definition';
 import { AGENT_WAIT_MS, taskProcess } from './workload-process';
 
 const STOP_REASON = 'docker kill/stop via Sockerless';
@@ -58,11 +58,12 @@ export async function createEcsDriver(ctx: BackendDriverContext<EcsOptions>, ser
   return new EcsDriver(ctx.instanceName, options, api, ctx.logger, services.agents);
 }
 
-export class EcsDriver implements BackendDriver {
+export class EcsDriver extends AgentBackedDriver implements BackendDriver {
   readonly kind = 'ecs';
   private readonly containers = new Map<string, ContainerState>();
   private readonly loop: PollLoop;
   private readonly inventory: Inventory;
+  protected readonly agent: AgentChannel;
   private infra?: Promise<void>;
 
   constructor(
@@ -72,8 +73,17 @@ export class EcsDriver implements BackendDriver {
     private readonly logger: Logger,
     private readonly agents: AgentServer,
   ) {
+    super();
     this.loop = new PollLoop(api, options.cluster, options.pollIntervalMs, logger);
     this.inventory = new Inventory(api, options.cluster, instance);
+    this.agent = new AgentChannel({
+      agents, enabled: options.agent, cloud: 'ECS', unit: 'task', cloudCanOnly: 'ECS can only stop a task (StopTask sends SIGTERM, then SIGKILL)',
+      waitMs: AGENT_WAIT_MS, logger,
+      isRunning: async (id) => {
+        const task = this.containers.has(id) ? this.containers.get(id)!.task : (await this.recoverState(id))?.task;
+        return !!task && !task.stopped;
+      },
+    });
   }
 
   async create(spec: WorkloadSpec): Promise<void> {
@@ -105,6 +115,9 @@ export class EcsDriver implements BackendDriver {
     await this.ensureInfra();
     const start = ++state.starts;
     const o = this.options;
+    // With the agent, this daemon's grant goes in an env override: the task definition may have been made by a
+    // daemon before a restart (another agent port) or on another home (another secret).
+    const grant = o.agent ? (await this.agents.grant(spec.id)).env : [];
     let out;
     try {
       out = await this.api.runTask({
@@ -115,6 +128,7 @@ export class EcsDriver implements BackendDriver {
         // awsvpc wants a network configuration with subnets (from the options; off AWS a placeholder, see createEcsDriver).
         networkConfiguration: { awsvpcConfiguration: { subnets: o.subnets, securityGroups: o.securityGroups.length ? o.securityGroups : undefined, assignPublicIp: o.assignPublicIp ? 'ENABLED' : 'DISABLED' } },
         tags: [...state.tags, { key: TAG.start, value: String(start) }],
+        ...(grant.length ? { overrides: { containerOverrides: [{ name: CONTAINER_NAME, environment: grant.map(toKeyValue) }] } } : {}),
         // ECS allows 64 characters: 32 hex of the id keep it unique; the start number makes each start new.
         clientToken: `${spec.id.slice(0, 32)}-${start}`,
       });
@@ -133,21 +147,11 @@ export class EcsDriver implements BackendDriver {
   async signal(id: string, signal: string): Promise<void> {
     const task = await this.runningTask(id);
     if (!task) throw new NotFoundError(`container ${id} has no running ECS task`);
-    const sig = normalizeSignal(signal);
-    if (this.options.agent) {
-      try {
-        // A signal right after the start may come before the agent dialled in: StopTask instead would turn a
-        // SIGKILL into ECS's SIGTERM first (143, not Docker's 137), and lose any other signal.
-        await (await this.agents.session(id, this.agents.connected(id) ? 0 : AGENT_WAIT_MS)).signal(sig);
-        this.loop.wake();
-        return;
-      } catch (err) {
-        if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw err;
-        this.logger.debug('ecs: the agent could not deliver the signal; stopping the task', { id, err: (err as Error).message });
-      }
-    }
-    if (sig !== 'SIGKILL' && sig !== 'SIGTERM') {
-      throw new NotImplementedError(`signal ${sig} cannot reach an ECS task without its workload agent: ECS can only stop a task (StopTask sends SIGTERM, then SIGKILL)`);
+    // A signal right after the start waits for the agent: StopTask instead would turn a SIGKILL into ECS's
+    // SIGTERM first (143, not Docker's 137), and lose any other signal.
+    if (await this.agent.signal(id, signal) === 'delivered') {
+      this.loop.wake();
+      return;
     }
     try {
       await this.api.stopTask(this.options.cluster, task, STOP_REASON);
@@ -174,23 +178,6 @@ export class EcsDriver implements BackendDriver {
       throw mapAwsError('ecs', err);
     }
     this.containers.delete(id);
-  }
-
-  exec(id: string, spec: ExecSpec): Promise<WorkloadProcess> {
-    if (spec.tty) return Promise.reject(new NotImplementedError('a TTY exec is not available on the ECS backend: the workload agent has no terminal allocator'));
-    return this.session(id, 'exec').then((s) => s.exec(spec));
-  }
-
-  async statPath(id: string, path: string): Promise<PathStat> {
-    return (await this.session(id, 'copy')).statPath(path);
-  }
-
-  async getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
-    return (await this.session(id, 'copy')).getArchive(path);
-  }
-
-  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean }): Promise<void> {
-    return (await this.session(id, 'copy')).putArchive(path, tar, opts);
   }
 
   async list(): Promise<ManagedWorkload[]> {
@@ -267,19 +254,6 @@ export class EcsDriver implements BackendDriver {
     }
     this.containers.set(id, state);
     return state;
-  }
-
-  private async session(id: string, purpose: 'exec' | 'copy'): Promise<AgentSession> {
-    if (!this.options.agent) {
-      throw new NotImplementedError(`${purpose} is not available: this ECS backend runs tasks without the workload agent (option agent: false)`);
-    }
-    const task = this.containers.has(id) ? this.containers.get(id)!.task : (await this.recoverState(id))?.task;
-    if (!task || task.stopped) {
-      throw new NotImplementedError(purpose === 'copy'
-        ? 'the container has no running task to copy through: on ECS, docker cp works while the container runs'
-        : 'the container has no running ECS task to exec in');
-    }
-    return this.agents.session(id, AGENT_WAIT_MS);
   }
 
   /** The cluster (made when missing) and the log group, once per driver; a failure is retried next time. */

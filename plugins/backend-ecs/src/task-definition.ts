@@ -117,7 +117,7 @@ export function argvOf(def: ContainerDefinition | undefined): string[] | undefin
   return [...entry, ...command];
 }
 
-function toKeyValue(entry: string): { name: string; value: string } {
+export function toKeyValue(entry: string): { name: string; value: string } {
   const eq = entry.indexOf('=');
   return eq < 0 ? { name: entry, value: '' } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };
 }

@@ -1,4 +1,4 @@
-import type { ExitStatus, ImageStoreService, Logger } from '@sockerless/sdk';
+import type { ImageStoreService, Logger, Persistence, WorkloadRunner } from '@sockerless/sdk';
 
 /**
  * What every service of the AWS simulator (ECS, CloudWatch Logs, Lambda) shares. The ECS/Logs side owns
@@ -34,39 +34,10 @@ export interface LogsService {
   append(group: string, stream: string, events: Array<{ timestamp: number; message: string }>): void;
 }
 
-export interface RunSpec {
-  /** Unique per run: a task id, an invocation id. */
-  id: string;
-  /** An image reference; resolved through the core's image store. */
-  image: string;
-  /** The full argv; when empty, Docker's merge of `entrypoint`/`cmd` with the image's Entrypoint and Cmd. */
-  argv: string[];
-  /** With an empty argv: replaces the image's Entrypoint (and then drops its Cmd). */
-  entrypoint?: string[];
-  /** With an empty argv: replaces the image's Cmd. */
-  cmd?: string[];
-  /** `NAME=value`; merged over the image's Env. */
-  env: string[];
-  workingDir: string;
-  user: string;
-  /** Called for every complete line (without its newline) the process writes, and for a last partial line. */
-  onLine(stream: 'stdout' | 'stderr', line: string): void;
-}
-
-export interface RunningWorkload {
-  /** Resolves when the process has exited and its output was delivered through onLine. */
-  exited: Promise<ExitStatus>;
-  signal(signal: string): Promise<void>;
-}
-
-/** Runs a workload in the local sandbox runtime (with the agent available at AGENT_ENTRYPOINT). */
-export interface WorkloadRunner {
-  /** Rejects with an AwsError-worthy message when the image is unknown (CannotPullContainerError). */
-  run(spec: RunSpec): Promise<RunningWorkload>;
-}
+/** The SDK's sandbox runner's types: one per simulator, with its cloud's wording (runner.ts). */
+export type { RunningWorkload, SandboxRunSpec as RunSpec, WorkloadRunner } from '@sockerless/sdk';
 
 /** Durable state of one service, written atomically to `stateDir/<name>.json` after changes. */
-import type { Persistence } from '@sockerless/sdk';
 export type { Persistence };
 
 export interface SimContext {

@@ -1,4 +1,4 @@
-import { coreServices, coreSimulatorExtensionPoint, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
+import { defineSimulatorPlugin, z } from '@sockerless/sdk';
 import { createAwsSimulator } from './simulator';
 
 export { createAwsSimulator, type AwsSimulator, type AwsSimulatorDeps } from './simulator';
@@ -22,23 +22,8 @@ const optionsSchema = z.strictObject({
  * The AWS simulator: ECS (Fargate tasks), CloudWatch Logs and Lambda on their real wire protocols, on one
  * listener the core opens (`simulators.aws.listen`), running workloads in backend-local's sandbox.
  */
-export default definePlugin({
+export default defineSimulatorPlugin({
   id: 'sim-aws',
-  sdk: '^1.0.0',
   options: optionsSchema,
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        simulators: coreSimulatorExtensionPoint,
-        sandbox: sandboxRuntimeServiceRef,
-        images: coreServices.images,
-        paths: coreServices.paths,
-        logger: coreServices.logger,
-      },
-      init({ simulators, sandbox, images, paths, logger }, options) {
-        const { stateDir, ...rest } = options;
-        simulators.register(createAwsSimulator({ sandbox, images, logger }, { ...rest, stateDir: stateDir ?? paths.stateDir }));
-      },
-    });
-  },
+  create: (services, options) => createAwsSimulator(services, options),
 });

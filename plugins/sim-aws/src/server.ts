@@ -1,10 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SIMULATOR_CREDENTIALS, type Logger } from '@sockerless/sdk';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonObject, readRequestBody, ServiceThrottle, SIMULATOR_CREDENTIALS, SimulatorHttpServer, type Logger } from '@sockerless/sdk';
 import type { SimOptions } from './context';
 import { AwsError, awsRequestId, sendJson11Error, sendRestJsonError } from './errors';
 import { verifySigV4, type SimulatorCredential } from './sigv4';
-import { TokenBucket } from '@sockerless/sdk';
 import type { Json, Json11Operations } from './wire';
 
 export interface RestService {
@@ -27,55 +25,24 @@ const LAMBDA_PATH = /^\/20\d\d-\d\d-\d\d\//;
  * Lambda's REST-JSON by its path. Every call must be signed (SigV4) with a key pair the simulator knows:
  * SIMULATOR_CREDENTIALS, which the backends use for a simulator, and those in `options.credentials`.
  */
-export class AwsServer {
-  private server: Server | undefined;
-  private readonly buckets = new Map<string, TokenBucket>();
+export class AwsServer extends SimulatorHttpServer {
+  private readonly throttle: ServiceThrottle;
   private readonly credentials: SimulatorCredential[];
 
-  constructor(private readonly services: SimServices, private readonly options: SimOptions, private readonly logger: Logger) {
+  constructor(private readonly services: SimServices, options: SimOptions, private readonly logger: Logger) {
+    super();
     this.credentials = [SIMULATOR_CREDENTIALS, ...(options.credentials ?? [])];
-  }
-
-  async listen(host: string, port: number): Promise<string> {
-    const server = createServer((req, res) => void this.dispatch(req, res));
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
-    });
-    this.server = server;
-    const addr = server.address() as AddressInfo;
-    return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    this.throttle = new ServiceThrottle(options.throttle);
   }
 
   /** False when the service's bucket is empty (throttling configured and exceeded). */
   private admit(service: string): boolean {
-    const t = this.options.throttle;
-    if (!t) return true;
-    let bucket = this.buckets.get(service);
-    if (!bucket) this.buckets.set(service, (bucket = new TokenBucket(t.ratePerSecond, t.burst)));
-    return bucket.take();
+    return this.throttle.admit(service);
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of req) chunks.push(c as Buffer);
-    } catch {
-      res.destroy();
-      return;
-    }
-    const body = Buffer.concat(chunks);
+  protected async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readRequestBody(req, res);
+    if (!body) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const target = req.headers['x-amz-target'];
     const ecs = typeof target === 'string' && target.startsWith(ECS_PREFIX);
@@ -101,14 +68,7 @@ export class AwsServer {
       const op = Object.prototype.hasOwnProperty.call(ops, operation) ? ops[operation] : undefined;
       if (!op) throw new AwsError('UnknownOperationException', `The Sockerless AWS simulator does not implement ${service} ${operation}`);
       if (!this.admit(service)) throw new AwsError('ThrottlingException', 'Rate exceeded');
-      let body: Json;
-      try {
-        const parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8')) as unknown;
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-        body = parsed as Json;
-      } catch {
-        throw new AwsError('SerializationException', 'The request body is not a valid JSON object');
-      }
+      const body = parseJsonObject(raw, () => new AwsError('SerializationException', 'The request body is not a valid JSON object')) as Json;
       const result = await op(body);
       const text = JSON.stringify(result ?? {});
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': awsRequestId() });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ImageStoreService, Logger, SandboxRuntime, Simulator } from '@sockerless/sdk';
+import { FilePersistence, persistentSimulator, type PersistentSimulator, type SimulatorServices } from '@sockerless/sdk';
 import type { SimContext, SimOptions } from './context';
 import { clusterOperations } from './ecs/clusters';
 import { TaskLifecycle } from './ecs/lifecycle';
@@ -10,21 +10,14 @@ import { taskOperations } from './ecs/tasks';
 import { createLambdaService } from './lambda/api';
 import { logsOperations } from './logs/api';
 import { LogsStore } from './logs/store';
-import { FilePersistence } from '@sockerless/sdk';
-import { SandboxRunner } from './runner';
+import { sandboxRunner } from './runner';
 import { AwsServer } from './server';
 
-export interface AwsSimulatorDeps {
-  sandbox: SandboxRuntime;
-  images: ImageStoreService;
-  logger: Logger;
-}
+export type AwsSimulatorDeps = SimulatorServices;
 
-export interface AwsSimulator extends Simulator {
+export interface AwsSimulator extends PersistentSimulator {
   /** The shared context (options, logs, runner, persistence), for tests and Lambda. */
   readonly context: SimContext;
-  /** Writes pending state now. */
-  flush(): Promise<void>;
 }
 
 /**
@@ -33,7 +26,7 @@ export interface AwsSimulator extends Simulator {
  */
 export function createAwsSimulator(deps: AwsSimulatorDeps, options: SimOptions): AwsSimulator {
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
-  const runner = new SandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
+  const runner = sandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
   let logs: LogsStore | undefined;
   const context: SimContext = {
     options,
@@ -47,13 +40,12 @@ export function createAwsSimulator(deps: AwsSimulatorDeps, options: SimOptions):
     persist,
     arn: (service, resource) => `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`,
   };
-  let running: { server: AwsServer; lifecycle: TaskLifecycle; lambda: { stop(): Promise<void> } } | undefined;
-
-  return {
+  const simulator = persistentSimulator({
     name: 'aws',
-    context,
-    async start({ host, port }) {
-      if (running) throw new Error('the AWS simulator is already started');
+    label: 'AWS',
+    persist,
+    runner,
+    async listen({ host, port }) {
       logs = new LogsStore(persist, (group) => context.arn('logs', `log-group:${group}`));
       const ecs = new EcsState(context);
       const lifecycle = new TaskLifecycle(context, ecs);
@@ -64,19 +56,12 @@ export function createAwsSimulator(deps: AwsSimulatorDeps, options: SimOptions):
         lambda,
       }, options, deps.logger);
       const endpoint = await server.listen(host, port);
-      running = { server, lifecycle, lambda };
-      return { endpoint };
+      return {
+        endpoint,
+        closeListener: () => server.close(),
+        endWorkloads: async () => { await Promise.all([lifecycle.close(), lambda.stop()]); },
+      };
     },
-    async stop() {
-      const r = running;
-      running = undefined;
-      if (!r) return;
-      await r.server.close();
-      // What ran is recorded as it was, as if the simulator had died now; its workloads end with it.
-      await persist.freeze();
-      await Promise.all([r.lifecycle.close(), r.lambda.stop()]);
-      await runner.close();
-    },
-    flush: () => persist.flush(),
-  };
+  });
+  return { ...simulator, context };
 }

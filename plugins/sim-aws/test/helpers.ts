@@ -5,8 +5,8 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { coreServices, definePlugin, sandboxRuntimeServiceRef, SIMULATOR_CREDENTIALS, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
-import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
+import { SIMULATOR_CREDENTIALS } from '@sockerless/sdk';
+import { startSimulatorHarness, type TestHost } from '@sockerless/sdk/testing';
 import { buildBusyboxRootfsTar } from '../../../test/support/images';
 import type { SimOptions } from '../src/context';
 import { createAwsSimulator, type AwsSimulator } from '../src/simulator';
@@ -48,62 +48,29 @@ export interface TestSimulator {
   close(): Promise<void>;
 }
 
-interface HostDeps {
-  sandbox: SandboxRuntime;
-  images: ImageStoreService;
-  logger: Logger;
-  stateDir: string;
-}
-
 /**
  * A simulator for one test file: a real in-process host (store-sqlite, backend-local) whose image store holds
  * busybox, and the AWS simulator built from that host's services on 127.0.0.1, an ephemeral port.
  */
 export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<TestSimulator> {
-  let captured: HostDeps | undefined;
-  // Takes the services the sim-aws plugin would get, so the test owns the simulator's start and stop.
-  const harness = definePlugin({
-    id: 'sim-aws-test-harness',
-    sdk: '^1.0.0',
-    register(reg) {
-      reg.registerInit({
-        deps: { sandbox: sandboxRuntimeServiceRef, images: coreServices.images, logger: coreServices.logger, paths: coreServices.paths },
-        init({ sandbox, images, logger, paths }) { captured = { sandbox, images, logger, stateDir: paths.stateDir }; },
-      });
+  const region = opts.region ?? 'us-east-1';
+  const options = (stateDir: string): SimOptions => ({ region, accountId: '000000000000', startDelayMs: 0, stateDir, ...opts });
+  const sim = await startSimulatorHarness({ name: 'aws', prepare: importBusybox, create: (services, stateDir) => createAwsSimulator(services, options(stateDir)) });
+  const aws: AwsClientConfig = { region, endpoint: sim.endpoint, credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 };
+  const ecs = new ECSClient(aws);
+  const logs = new CloudWatchLogsClient(aws);
+  const lambda = new LambdaClient(aws);
+  return {
+    endpoint: sim.endpoint, home: sim.host.home, stateDir: sim.stateDir, host: sim.host, aws, ecs, logs, lambda,
+    get simulator() { return sim.simulator; },
+    restart: () => sim.restart(),
+    async close() {
+      ecs.destroy();
+      logs.destroy();
+      lambda.destroy();
+      await sim.close();
     },
-  });
-  const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', harness] });
-  try {
-    await importBusybox(host);
-    const deps = captured!;
-    const options: SimOptions = { region: 'us-east-1', accountId: '000000000000', startDelayMs: 0, stateDir: join(deps.stateDir, 'aws'), ...opts };
-    let simulator = createAwsSimulator(deps, options);
-    const { endpoint } = await simulator.start({ host: '127.0.0.1', port: 0 });
-    const port = Number(new URL(endpoint).port);
-    const aws: AwsClientConfig = { region: options.region, endpoint, credentials: { ...SIMULATOR_CREDENTIALS }, maxAttempts: 1 };
-    const ecs = new ECSClient(aws);
-    const logs = new CloudWatchLogsClient(aws);
-    const lambda = new LambdaClient(aws);
-    return {
-      endpoint, home: host.home, stateDir: options.stateDir, host, aws, ecs, logs, lambda,
-      get simulator() { return simulator; },
-      async restart() {
-        await simulator.stop();
-        simulator = createAwsSimulator(deps, options);
-        await simulator.start({ host: '127.0.0.1', port });
-      },
-      async close() {
-        ecs.destroy();
-        logs.destroy();
-        lambda.destroy();
-        await simulator.stop();
-        await host.close();
-      },
-    };
-  } catch (err) {
-    await host.close();
-    throw err;
-  }
+  };
 }
 
 /** `docker import` of a busybox rootfs into the host, through its Docker API. */

@@ -1,10 +1,12 @@
-/** The workload runner on the host's sandbox runtime: argv and env merging with the image, output lines, exits, signals. */
+/**
+ * The SDK's sandbox runner (the one sim-aws, sim-gcp and sim-azure share) on the host's sandbox runtime, as
+ * sim-aws words it: argv and env merging with the image, output lines, exits, signals.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AGENT_ENTRYPOINT } from '@sockerless/sdk';
+import { AGENT_ENTRYPOINT, forEachLine, mergeArgv, mergeEnv } from '@sockerless/sdk';
 import type { RunSpec } from '../src/context';
-import { forEachLine, mergeArgv, mergeEnv } from '../src/runner';
 import { Readable } from 'node:stream';
 import { BUSYBOX, startSimulator, type TestSimulator } from './helpers';
 

@@ -1,4 +1,4 @@
-import { coreServices, coreSimulatorExtensionPoint, definePlugin, sandboxRuntimeServiceRef, z } from '@sockerless/sdk';
+import { defineSimulatorPlugin, z } from '@sockerless/sdk';
 import { createAzureSimulator } from './simulator';
 
 export { createAzureSimulator, type AzureSimulator, type AzureSimulatorDeps } from './simulator';
@@ -20,23 +20,8 @@ const optionsSchema = z.strictObject({
  * endpoint over HTTPS on one listener the core opens (`simulators.azure.listen`), running workloads in
  * backend-local's sandbox.
  */
-export default definePlugin({
+export default defineSimulatorPlugin({
   id: 'sim-azure',
-  sdk: '^1.0.0',
   options: optionsSchema,
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        simulators: coreSimulatorExtensionPoint,
-        sandbox: sandboxRuntimeServiceRef,
-        images: coreServices.images,
-        paths: coreServices.paths,
-        logger: coreServices.logger,
-      },
-      init({ simulators, sandbox, images, paths, logger }, options) {
-        const { stateDir, ...rest } = options;
-        simulators.register(createAzureSimulator({ sandbox, images, logger }, { ...rest, stateDir: stateDir ?? paths.stateDir }));
-      },
-    });
-  },
+  create: (services, options) => createAzureSimulator(services, options),
 });

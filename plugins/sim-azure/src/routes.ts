@@ -1,17 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatorCall } from '@sockerless/sdk';
 
-/** A parsed request as a route handler sees it. */
-export interface Call {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** The path's captures, in order, as the client spelled them. */
-  params: string[];
-  query: URLSearchParams;
-  raw: Buffer;
+/** A parsed request as a route handler sees it (path captures as the client spelled them). */
+export interface Call extends SimulatorCall {
   /** `https://host:port` as the client reached the simulator: where poll URLs point back to. */
   base: string;
-  /** The body as JSON (`{}` when empty); 400 InvalidRequestContent when it is not a JSON object. */
-  json(): Record<string, unknown>;
 }
 
 /** What a handler answers: a status, a JSON body and headers; `undefined` when it answered itself. */

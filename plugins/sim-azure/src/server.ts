@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { Logger } from '@sockerless/sdk';
+import { closeListener, decodedPath, findRoute, listenEndpoint, parseJsonObject, readRequestBody, ServiceThrottle, type Logger } from '@sockerless/sdk';
 import { checkApiVersion } from './api-version';
 import type { SimOptions } from './context';
 import { ArmError, invalidContent, sendArmError } from './errors';
 import type { Call, Route } from './routes';
-import { TokenBucket } from '@sockerless/sdk';
 import type { TlsMaterial } from './tls';
 
 /** The first byte of a TLS ClientHello record (content type 22, handshake). */
@@ -23,10 +22,11 @@ export class AzureServer {
   private server: Server | undefined;
   private https: HttpsServer | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly bucket: TokenBucket | undefined;
+  /** ARM's one subscription-wide bucket. */
+  private readonly quota: ServiceThrottle;
 
   constructor(private readonly routes: Route[], private readonly tls: TlsMaterial, private readonly options: SimOptions, private readonly logger: Logger) {
-    if (options.quota) this.bucket = new TokenBucket(options.quota.ratePerSecond, options.quota.burst);
+    this.quota = new ServiceThrottle(options.quota);
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -34,14 +34,10 @@ export class AzureServer {
     https.keepAliveTimeout = 60_000;
     https.on('tlsClientError', (_err, socket) => socket.destroy());
     const server = createNetServer((socket) => this.accept(socket, https));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
-    });
+    const endpoint = await listenEndpoint(server, host, port, 'https');
     this.server = server;
     this.https = https;
-    const addr = server.address() as AddressInfo;
-    return `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return endpoint;
   }
 
   /**
@@ -70,56 +66,37 @@ export class AzureServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+    await closeListener(server, () => {
       this.https?.closeAllConnections();
       for (const s of this.sockets) s.destroy();
     });
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of req) chunks.push(c as Buffer);
-    } catch {
-      res.destroy();
-      return;
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readRequestBody(req, res);
+    if (!raw) return;
     // ARM answers every request with its own id and echoes the client's (x-ms-request-id, x-ms-correlation-request-id).
     res.setHeader('x-ms-request-id', randomUUID());
     const clientRequestId = req.headers['x-ms-client-request-id'];
     if (typeof clientRequestId === 'string') res.setHeader('x-ms-client-request-id', clientRequestId);
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        throw invalidContent(`Malformed path: ${url.pathname}`);
-      }
+      const path = decodedPath(url, invalidContent);
       const method = req.method ?? 'GET';
-      let pathMatched = false;
-      for (const r of this.routes) {
-        const m = r.path.exec(path);
-        if (!m) continue;
-        pathMatched = true;
-        if (r.method !== '*' && r.method !== method) continue;
-        if (r.arm) {
-          checkApiVersion(path, url.searchParams.get('api-version'));
-          this.admit();
-        }
-        const call: Call = { req, res, params: m.slice(1), query: url.searchParams, raw, base: `https://${req.headers.host ?? 'localhost'}`, json: () => parseBody(raw) };
-        const reply = await r.handle(call);
-        if (reply === undefined) return;
-        const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { ...(reply.headers ?? {}), ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
+      const found = findRoute(this.routes, method, path);
+      if (found === 'methodNotAllowed') throw new ArmError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed on ${path}.`);
+      if (!found) throw new ArmError(404, 'NoRegisteredProviderFound', `The Sockerless Azure simulator does not serve ${method} ${path}.`);
+      const { route, params } = found;
+      if (route.arm) {
+        checkApiVersion(path, url.searchParams.get('api-version'));
+        this.admit();
       }
-      throw pathMatched
-        ? new ArmError(405, 'MethodNotAllowed', `The requested method ${method} is not allowed on ${path}.`)
-        : new ArmError(404, 'NoRegisteredProviderFound', `The Sockerless Azure simulator does not serve ${method} ${path}.`);
+      const call: Call = { req, res, params, query: url.searchParams, raw, base: `https://${req.headers.host ?? 'localhost'}`, json: () => parseBody(raw) };
+      const reply = await route.handle(call);
+      if (reply === undefined) return;
+      const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      res.writeHead(reply.status, { ...(reply.headers ?? {}), ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'content-length': Buffer.byteLength(text) });
+      res.end(text);
     } catch (err) {
       if (res.headersSent) { res.destroy(); return; }
       sendArmError(res, asArmError(err, this.logger));
@@ -128,7 +105,7 @@ export class AzureServer {
 
   /** ARM's subscription-wide throttle: 429 TooManyRequests with Retry-After in seconds, which the SDKs honour. */
   private admit(): void {
-    if (!this.bucket || this.bucket.take()) return;
+    if (this.quota.admit('arm')) return;
     const q = this.options.quota!;
     const retryAfter = String(Math.max(1, Math.ceil(1 / q.ratePerSecond)));
     throw new ArmError(429, 'TooManyRequests', `The request is throttled: the subscription exceeded the Sockerless simulator's quota of ${q.ratePerSecond} requests/s (burst ${q.burst}). Retry after ${retryAfter} seconds.`, { 'retry-after': retryAfter });
@@ -136,12 +113,7 @@ export class AzureServer {
 }
 
 function parseBody(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) return {};
-  try {
-    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch { /* answered below */ }
-  throw invalidContent('The request content was invalid and could not be deserialized: the body is not a JSON object.');
+  return parseJsonObject(raw, () => invalidContent('The request content was invalid and could not be deserialized: the body is not a JSON object.'));
 }
 
 function asArmError(err: unknown, logger: Logger): ArmError {

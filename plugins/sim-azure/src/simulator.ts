@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { ImageStoreService, Logger, SandboxRuntime, Simulator } from '@sockerless/sdk';
+import { agentSandboxMounts } from '@sockerless/agent';
+import { FilePersistence, persistentSimulator, SandboxRunner, type PersistentSimulator, type SimulatorServices } from '@sockerless/sdk';
 import { environmentRoutes } from './apps/environments';
 import { JobsService } from './apps/jobs';
 import { ExecutionLifecycle } from './apps/lifecycle';
@@ -10,23 +11,15 @@ import type { SimContext, SimOptions } from './context';
 import { tokenRoutes } from './identity/token';
 import { queryRoutes } from './logs/query';
 import { LogStore } from './logs/store';
-import { FilePersistence } from '@sockerless/sdk';
-import { SandboxRunner } from './runner';
 import { AzureServer } from './server';
 import { ensureCertificate } from './tls';
 import { SitesService } from './web/sites';
 
-export interface AzureSimulatorDeps {
-  sandbox: SandboxRuntime;
-  images: ImageStoreService;
-  logger: Logger;
-}
+export type AzureSimulatorDeps = SimulatorServices;
 
-export interface AzureSimulator extends Simulator {
+export interface AzureSimulator extends PersistentSimulator {
   /** The PEM file clients trust (`tlsOptions.ca`, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE); made at first start. */
   readonly caFile: string;
-  /** Writes pending state now. */
-  flush(): Promise<void>;
 }
 
 /**
@@ -38,14 +31,14 @@ export interface AzureSimulator extends Simulator {
 export function createAzureSimulator(deps: AzureSimulatorDeps, options: SimOptions): AzureSimulator {
   const tlsDir = join(options.stateDir, 'tls');
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
-  const runner = new SandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
-  let running: { server: AzureServer; lifecycle: ExecutionLifecycle; sites: SitesService } | undefined;
-
-  return {
+  // Failures worded plainly (`Image '...' not found`), as Container Apps logs them.
+  const runner = new SandboxRunner({ name: 'sim-azure', sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger, agentMounts: agentSandboxMounts });
+  const simulator = persistentSimulator({
     name: 'azure',
-    caFile: join(tlsDir, 'ca.pem'),
-    async start({ host, port }) {
-      if (running) throw new Error('the Azure simulator is already started');
+    label: 'Azure',
+    persist,
+    runner,
+    async listen({ host, port }) {
       const tls = ensureCertificate(tlsDir);
       const context: SimContext = { options, logger: deps.logger, runner, persist };
       const state = new ArmState(persist);
@@ -61,19 +54,13 @@ export function createAzureSimulator(deps: AzureSimulatorDeps, options: SimOptio
       const routes = [...groupRoutes(state, onGroupDelete), ...ops.routes(), ...environmentRoutes(state, ops), ...jobs.routes(), ...sites.routes(), ...queryRoutes(state, logs), ...tokenRoutes()];
       const server = new AzureServer(routes, tls, options, deps.logger);
       const endpoint = await server.listen(host, port);
-      running = { server, lifecycle, sites };
-      return { endpoint, caFile: tls.caFile };
+      return {
+        endpoint,
+        caFile: tls.caFile,
+        closeListener: () => server.close(),
+        endWorkloads: async () => { await Promise.all([lifecycle.close(), sites.close()]); },
+      };
     },
-    async stop() {
-      const r = running;
-      running = undefined;
-      if (!r) return;
-      await r.server.close();
-      // What ran is recorded as it was, as if the simulator had died now; its workloads end with it.
-      await persist.freeze();
-      await Promise.all([r.lifecycle.close(), r.sites.close()]);
-      await runner.close();
-    },
-    flush: () => persist.flush(),
-  };
+  });
+  return { ...simulator, caFile: join(tlsDir, 'ca.pem') };
 }

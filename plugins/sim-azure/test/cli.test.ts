@@ -3,43 +3,19 @@
  * loads an image into its home, serves the official client, and the Azure CLI (`az rest`, the CA trusted through
  * REQUESTS_CA_BUNDLE) reads the jobs and executions; a restart on the same home and port keeps them.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
-import { DAEMON_MAIN, unmountUnder } from '../../../test/support/daemon';
+import { startSimulatorProcess, type SimulatorProcess } from '../../../test/support/aws';
+import { unmountUnder } from '../../../test/support/daemon';
 import { buildBusyboxImageArchive } from '../../../test/support/images';
 import { ACA_API, fixedCredential, https, LOCATION, RG, shellJob, SUB, until } from './helpers';
 
 let dir: string;
-let child: ChildProcess | undefined;
-let output = '';
-
-/** Starts the simulator; resolves once it printed its endpoint and CA file. */
-function launch(listen: string, load: string[]): Promise<{ endpoint: string; caFile: string }> {
-  const offset = output.length;
-  return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'simulator', 'azure', '--listen', listen, '--home', join(dir, 'home'), ...load.flatMap((f) => ['--load', f])], {
-      env: { ...process.env, SOCKERLESS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const m = /AZURE simulator: (https:\/\/\S+)\nAZURE simulator CA file \(trust it\): (\S+)\n/.exec(output.slice(offset));
-      if (m) resolve({ endpoint: m[1], caFile: m[2] });
-    });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.once('exit', (code, signal) => reject(new Error(`the simulator exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`)));
-  });
-}
-
-async function stop(): Promise<void> {
-  const c = child;
-  child = undefined;
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGTERM'); });
-}
+let simulator: SimulatorProcess | undefined;
 
 /** `az rest` against the simulator: no login (no Authorization header), its CA trusted, no telemetry leaving the host. */
 async function azRest(url: string, caFile: string): Promise<any> {
@@ -51,15 +27,17 @@ async function azRest(url: string, caFile: string): Promise<any> {
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-sim-azure-cli-')); });
 afterAll(async () => {
-  await stop();
+  await simulator?.stop();
   unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('standalone: https with its CA printed, --load, a job run through the official client, az rest, a restart', async () => {
   const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  const { endpoint, caFile } = await launch('tcp://127.0.0.1:0', [archive]);
-  expect(caFile.startsWith(join(dir, 'home'))).toBe(true);
+  simulator = await startSimulatorProcess({ dir, load: [archive], cloud: 'azure' });
+  const { endpoint } = simulator;
+  const caFile = simulator.caFile!;
+  expect(caFile.startsWith(simulator.home)).toBe(true);
   const sim = { port: Number(new URL(endpoint).port), ca: readFileSync(caFile, 'utf8') };
   const apps = new ContainerAppsAPIClient(fixedCredential, SUB, { endpoint, $host: endpoint, tlsOptions: { ca: sim.ca }, retryOptions: { maxRetries: 0 } });
   await https(sim, 'PUT', `/subscriptions/${SUB}/resourceGroups/${RG}?api-version=2021-04-01`, { location: LOCATION });
@@ -78,8 +56,9 @@ test('standalone: https with its CA printed, --load, a job run through the offic
     process.stderr.write('azure-cli is not installed (apt-get install azure-cli): the az rest part of this test did not run\n');
   }
 
-  await stop();
-  const again = await launch(endpoint.replace('https://', 'tcp://'), []);
-  expect(again.caFile).toBe(caFile);
+  await simulator.stop();
+  await simulator.restart();
+  // The restart printed the same CA file: the certificate is kept in its home.
+  expect([...simulator.output().matchAll(/AZURE simulator CA file \(trust it\): (\S+)\n/g)].map((m) => m[1])).toEqual([caFile, caFile]);
   expect((await apps.jobExecution(RG, 'cli', started.name!)).status).toBe('Failed');
 });

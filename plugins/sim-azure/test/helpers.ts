@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
-import { coreServices, definePlugin, sandboxRuntimeServiceRef, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
-import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
+import { startSimulatorHarness, type TestHost } from '@sockerless/sdk/testing';
 import { importBusybox } from '../../sim-aws/test/helpers';
 import type { SimOptions } from '../src/context';
 import { createAzureSimulator, type AzureSimulator } from '../src/simulator';
@@ -38,51 +36,25 @@ export interface TestSimulator {
   close(): Promise<void>;
 }
 
-interface HostDeps { sandbox: SandboxRuntime; images: ImageStoreService; logger: Logger; stateDir: string }
-
 /** A simulator for one test file: an in-process host (store-sqlite, backend-local) with busybox, and sim-azure on 127.0.0.1. */
 export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<TestSimulator> {
-  let captured: HostDeps | undefined;
-  const harness = definePlugin({
-    id: 'sim-azure-test-harness',
-    sdk: '^1.0.0',
-    register(reg) {
-      reg.registerInit({
-        deps: { sandbox: sandboxRuntimeServiceRef, images: coreServices.images, logger: coreServices.logger, paths: coreServices.paths },
-        init({ sandbox, images, logger, paths }) { captured = { sandbox, images, logger, stateDir: paths.stateDir }; },
-      });
-    },
+  const sim = await startSimulatorHarness({
+    name: 'azure',
+    prepare: importBusybox,
+    create: (services, stateDir) => createAzureSimulator(services, { startDelayMs: 0, stateDir, ...opts }),
   });
-  const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', harness] });
-  try {
-    await importBusybox(host);
-    const deps = captured!;
-    const options: SimOptions = { startDelayMs: 0, stateDir: join(deps.stateDir, 'azure'), ...opts };
-    let simulator = createAzureSimulator(deps, options);
-    const { endpoint } = await simulator.start({ host: '127.0.0.1', port: 0 });
-    const port = Number(new URL(endpoint).port);
-    const ca = readFileSync(simulator.caFile, 'utf8');
-    const clientOptions = { tlsOptions: { ca }, retryOptions: { maxRetries: 0 } };
-    const apps = new ContainerAppsAPIClient(fixedCredential, SUB, { endpoint, $host: endpoint, ...clientOptions });
-    const web = new WebSiteManagementClient(fixedCredential, SUB, { endpoint, ...clientOptions });
-    const logs = new LogsQueryClient(fixedCredential, { endpoint: `${endpoint}/v1`, ...clientOptions });
-    return {
-      endpoint, port, ca, caFile: simulator.caFile, host, apps, web, logs, clientOptions,
-      get simulator() { return simulator; },
-      async restart() {
-        await simulator.stop();
-        simulator = createAzureSimulator(deps, options);
-        await simulator.start({ host: '127.0.0.1', port });
-      },
-      async close() {
-        await simulator.stop();
-        await host.close();
-      },
-    };
-  } catch (err) {
-    await host.close();
-    throw err;
-  }
+  const { endpoint, port } = sim;
+  const ca = readFileSync(sim.simulator.caFile, 'utf8');
+  const clientOptions = { tlsOptions: { ca }, retryOptions: { maxRetries: 0 } };
+  const apps = new ContainerAppsAPIClient(fixedCredential, SUB, { endpoint, $host: endpoint, ...clientOptions });
+  const web = new WebSiteManagementClient(fixedCredential, SUB, { endpoint, ...clientOptions });
+  const logs = new LogsQueryClient(fixedCredential, { endpoint: `${endpoint}/v1`, ...clientOptions });
+  return {
+    endpoint, port, ca, caFile: sim.simulator.caFile, host: sim.host, apps, web, logs, clientOptions,
+    get simulator() { return sim.simulator; },
+    restart: () => sim.restart(),
+    close: () => sim.close(),
+  };
 }
 
 export interface RawResponse { status: number; headers: Record<string, string | string[] | undefined>; text: string; json(): any }

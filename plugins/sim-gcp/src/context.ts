@@ -1,4 +1,4 @@
-import type { ExitStatus, Logger } from '@sockerless/sdk';
+import type { FaultRule, Logger, Persistence, WorkloadRunner } from '@sockerless/sdk';
 
 /** What every service of the Google Cloud simulator (Cloud Run, Cloud Functions, Cloud Logging) shares. */
 
@@ -7,43 +7,16 @@ export interface SimOptions {
   startDelayMs: number;
   /** Requests per second per service (run, functions, logging) before 429 RESOURCE_EXHAUSTED; absent = unlimited. */
   quota?: { ratePerSecond: number; burst: number };
+  /** Requests that fail with a Google error (fault injection); none when absent. */
+  faults?: FaultRule[];
   /** Where the simulator keeps its state; the plugin's own state dir by default. */
   stateDir: string;
 }
 
-export interface RunSpec {
-  /** Unique per run: a task id, an invocation id. */
-  id: string;
-  /** An image reference; resolved through the core's image store. */
-  image: string;
-  /** Cloud Run's `command` (replaces the image's Entrypoint); absent keeps the image's. */
-  command?: string[];
-  /** Cloud Run's `args` (replaces the image's Cmd); absent keeps the image's. */
-  args?: string[];
-  /** `NAME=value`; merged over the image's Env. */
-  env: string[];
-  workingDir: string;
-  /** Given to the process on stdin, which is then closed; no stdin when absent. */
-  stdin?: Buffer;
-  /** Called for every complete line (without its newline) the process writes, and for a last partial line. */
-  onLine(stream: 'stdout' | 'stderr', line: string): void;
-}
-
-export interface RunningWorkload {
-  /** Resolves when the process has exited and its output was delivered through onLine. */
-  exited: Promise<ExitStatus>;
-  signal(signal: string): Promise<void>;
-}
-
-export interface WorkloadRunner {
-  /** Whether the image store has `ref` (as a registry would, before anything runs it). */
-  hasImage(ref: string): boolean;
-  /** Rejects (with the reason) when the image is unknown or the process cannot start. */
-  run(spec: RunSpec): Promise<RunningWorkload>;
-}
+/** The SDK's sandbox runner's types: one per simulator, with its cloud's wording (runner.ts). */
+export type { RunningWorkload, SandboxRunSpec as RunSpec, WorkloadRunner } from '@sockerless/sdk';
 
 /** Durable state of one service, written atomically to `stateDir/state/<name>.json` after changes. */
-import type { Persistence } from '@sockerless/sdk';
 export type { Persistence };
 
 /** One Cloud Logging entry as `entries.list` returns it (REST JSON). */

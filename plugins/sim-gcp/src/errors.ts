@@ -22,6 +22,9 @@ const CANONICAL = {
 
 export type CanonicalCode = keyof typeof CANONICAL;
 
+/** Every code the simulator answers with, for option schemas (a fault rule's `error`). */
+export const CANONICAL_CODES = Object.keys(CANONICAL) as [CanonicalCode, ...CanonicalCode[]];
+
 /** A Google API error: `status` is the canonical code name, as in `{"error": {"code", "message", "status"}}`. */
 export class GcpError extends Error {
   constructor(readonly status: CanonicalCode, message: string) {

@@ -1,17 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatorCall } from '@sockerless/sdk';
 
 /** A parsed request as a route handler sees it. */
-export interface Call {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** The path's captures, in order. */
-  params: string[];
-  query: URLSearchParams;
-  /** The raw body. */
-  raw: Buffer;
-  /** The body as JSON (`{}` when empty); INVALID_ARGUMENT when it is not a JSON object. */
-  json(): Record<string, unknown>;
-}
+export type Call = SimulatorCall;
 
 /** A handler returns the JSON to answer 200 with, or `undefined` when it answered itself. */
 export type Handler = (call: Call) => Promise<unknown> | unknown;

@@ -1,29 +1,20 @@
 import { join } from 'node:path';
-import type { ImageStoreService, Logger, SandboxRuntime, Simulator } from '@sockerless/sdk';
+import { agentSandboxMounts } from '@sockerless/agent';
+import { FilePersistence, persistentSimulator, SandboxRunner, type PersistentSimulator, type SimulatorServices } from '@sockerless/sdk';
 import type { SimContext, SimOptions } from './context';
 import { FunctionsService } from './functions/api';
 import { loggingRoutes } from './logging/api';
 import { LogStore } from './logging/store';
 import { operationRoutes } from './operations-api';
 import { Operations, typed, typeUrl } from './operations';
-import { FilePersistence } from '@sockerless/sdk';
 import { runRoutes } from './run/api';
 import { knativeV1Routes } from './run/knative-v1';
 import { EXECUTION_TYPE, ExecutionLifecycle } from './run/lifecycle';
 import { RunState } from './run/state';
-import { SandboxRunner } from './runner';
 import { GcpServer } from './server';
 
-export interface GcpSimulatorDeps {
-  sandbox: SandboxRuntime;
-  images: ImageStoreService;
-  logger: Logger;
-}
-
-export interface GcpSimulator extends Simulator {
-  /** Writes pending state now. */
-  flush(): Promise<void>;
-}
+export type GcpSimulatorDeps = SimulatorServices;
+export type GcpSimulator = PersistentSimulator;
 
 /**
  * The Google Cloud simulator: Cloud Run Admin v2, Cloud Functions v2 and Cloud Logging v2 on one port,
@@ -32,13 +23,14 @@ export interface GcpSimulator extends Simulator {
  */
 export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions): GcpSimulator {
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
-  const runner = new SandboxRunner({ sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger });
-  let running: { server: GcpServer; lifecycle: ExecutionLifecycle; ops: Operations; functions: FunctionsService } | undefined;
-
-  return {
+  // Failures worded plainly (`Image '...' not found`), as Cloud Run logs them.
+  const runner = new SandboxRunner({ name: 'sim-gcp', sandbox: deps.sandbox, images: deps.images, stateDir: options.stateDir, logger: deps.logger, agentMounts: agentSandboxMounts });
+  return persistentSimulator({
     name: 'gcp',
-    async start({ host, port }) {
-      if (running) throw new Error('the GCP simulator is already started');
+    label: 'GCP',
+    persist,
+    runner,
+    async listen({ host, port }) {
       const logs = new LogStore(persist);
       const context: SimContext = { options, logger: deps.logger, runner, persist, logs };
       const ops = new Operations(persist);
@@ -53,20 +45,14 @@ export function createGcpSimulator(deps: GcpSimulatorDeps, options: SimOptions):
       const functions = new FunctionsService(context, persist, ops, () => endpoint);
       const server = new GcpServer([...runRoutes(state, lifecycle, ops, (ref) => runner.hasImage(ref)), ...knativeV1Routes(state), ...operationRoutes(ops), ...functions.routes(), ...loggingRoutes(logs)], options, deps.logger);
       endpoint = await server.listen(host, port);
-      running = { server, lifecycle, ops, functions };
-      return { endpoint };
+      return {
+        endpoint,
+        closeListener: () => server.close(),
+        async endWorkloads() {
+          ops.close();
+          await Promise.all([lifecycle.close(), functions.close()]);
+        },
+      };
     },
-    async stop() {
-      const r = running;
-      running = undefined;
-      if (!r) return;
-      await r.server.close();
-      // What ran is recorded as it was, as if the simulator had died now; its workloads end with it.
-      await persist.freeze();
-      r.ops.close();
-      await Promise.all([r.lifecycle.close(), r.functions.close()]);
-      await runner.close();
-    },
-    flush: () => persist.flush(),
-  };
+  });
 }

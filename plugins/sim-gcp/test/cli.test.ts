@@ -2,44 +2,19 @@
  * `sockerless simulator gcp` as its own process (the built CLI): it loads an image into its home, serves the
  * official clients, and a restart on the same home and port keeps its jobs, executions and logs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v2 as runV2 } from '@google-cloud/run';
 import { Logging } from '@google-cloud/logging';
 import { PassThroughClient } from 'google-auth-library';
-import { DAEMON_MAIN, unmountUnder } from '../../../test/support/daemon';
+import { startSimulatorProcess, type SimulatorProcess } from '../../../test/support/aws';
+import { unmountUnder } from '../../../test/support/daemon';
 import { buildBusyboxImageArchive } from '../../../test/support/images';
 import { PARENT, PROJECT, shellJob } from './helpers';
 
 let dir: string;
-let child: ChildProcess | undefined;
-let output = '';
-
-/** Starts the simulator; resolves with its endpoint once it printed `GCP simulator: URL`. */
-function launch(listen: string, load: string[]): Promise<string> {
-  const offset = output.length;
-  return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [DAEMON_MAIN, 'simulator', 'gcp', '--listen', listen, '--home', join(dir, 'home'), ...load.flatMap((f) => ['--load', f])], {
-      env: { ...process.env, SOCKERLESS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const m = /GCP simulator: (http:\/\/\S+)\n/.exec(output.slice(offset));
-      if (m) resolve(m[1]);
-    });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.once('exit', (code, signal) => reject(new Error(`the simulator exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`)));
-  });
-}
-
-async function stop(): Promise<void> {
-  const c = child;
-  child = undefined;
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGTERM'); });
-}
+let sim: SimulatorProcess | undefined;
 
 function clients(endpoint: string) {
   const url = new URL(endpoint);
@@ -52,14 +27,15 @@ function clients(endpoint: string) {
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'sockerless-sim-gcp-cli-')); });
 afterAll(async () => {
-  await stop();
+  await sim?.stop();
   unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('standalone: --load, a job run through the official client, a restart that keeps its state', async () => {
   const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  const endpoint = await launch('tcp://127.0.0.1:0', [archive]);
+  sim = await startSimulatorProcess({ dir, load: [archive], cloud: 'gcp' });
+  const { endpoint } = sim;
   let c = clients(endpoint);
   const [op] = await c.jobs.createJob({ parent: PARENT, jobId: 'cli', job: shellJob('echo from-cli; exit 3') as never });
   const [job] = await op.promise();
@@ -69,8 +45,8 @@ test('standalone: --load, a job run through the official client, a restart that 
   await c.jobs.close();
   await c.executions.close();
 
-  await stop();
-  await launch(endpoint.replace('http://', 'tcp://'), []);
+  await sim.stop();
+  await sim.restart();
   c = clients(endpoint);
   const [again] = await c.executions.getExecution({ name: execution.name });
   expect(again).toMatchObject({ failedCount: 1, job: 'cli' });

@@ -4,37 +4,24 @@
  * puts the region before the endpoint's host (`us-central1-127.0.0.1`), which does not resolve, so it reaches
  * the simulator as its HTTP proxy. Skipped, saying so, where gcloud is not installed.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GCLOUD, gcloudAgainst } from '../../../test/support/gcp';
 import { PARENT, PROJECT, shellJob, startSimulator, type TestSimulator } from './helpers';
 
-const GCLOUD = '/usr/bin/gcloud';
 const maybe = existsSync(GCLOUD) ? describe : describe.skip;
 if (!existsSync(GCLOUD)) console.warn(`gcloud tests skipped: ${GCLOUD} is not installed (google-cloud-cli comes from Google's apt repository)`);
 
 let sim: TestSimulator;
 let dir: string;
-
-function gcloud(args: string[]): Promise<string> {
-  const { port } = new URL(sim.endpoint);
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, CLOUDSDK_CONFIG: join(dir, 'config'), CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
-    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: join(dir, 'token'), CLOUDSDK_CORE_PROJECT: PROJECT,
-    CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: `${sim.endpoint}/`, CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING: `${sim.endpoint}/`,
-    CLOUDSDK_PROXY_TYPE: 'http', CLOUDSDK_PROXY_ADDRESS: '127.0.0.1', CLOUDSDK_PROXY_PORT: port,
-  };
-  return new Promise((resolve, reject) => {
-    execFile(GCLOUD, args, { env, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`gcloud ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
-  });
-}
+let gcloud: (args: string[]) => Promise<string>;
 
 maybe('gcloud', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sim-gcp-gcloud-'));
-    writeFileSync(join(dir, 'token'), 'any-token');
     sim = await startSimulator();
+    gcloud = gcloudAgainst(sim.endpoint, join(dir, 'gcloud'), PROJECT);
   });
   afterAll(async () => {
     await sim?.close();

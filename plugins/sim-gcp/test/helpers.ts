@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { v2 as functionsV2 } from '@google-cloud/functions';
 import { Logging, v2 as loggingV2 } from '@google-cloud/logging';
 import { v2 as runV2 } from '@google-cloud/run';
 import { PassThroughClient } from 'google-auth-library';
-import { coreServices, definePlugin, sandboxRuntimeServiceRef, type ImageStoreService, type Logger, type SandboxRuntime } from '@sockerless/sdk';
-import { startTestHost, type TestHost } from '@sockerless/sdk/testing';
+import { startSimulatorHarness, type TestHost } from '@sockerless/sdk/testing';
 import { importBusybox } from '../../sim-aws/test/helpers';
 import type { SimOptions } from '../src/context';
 import { createGcpSimulator, type GcpSimulator } from '../src/simulator';
@@ -47,60 +45,35 @@ export interface TestSimulator {
   close(): Promise<void>;
 }
 
-interface HostDeps { sandbox: SandboxRuntime; images: ImageStoreService; logger: Logger; stateDir: string }
-
 /**
  * A simulator for one test file: a real in-process host (store-sqlite, backend-local) whose image store holds
  * busybox, and the GCP simulator built from that host's services on 127.0.0.1, an ephemeral port.
  */
 export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<TestSimulator> {
-  let captured: HostDeps | undefined;
-  const harness = definePlugin({
-    id: 'sim-gcp-test-harness',
-    sdk: '^1.0.0',
-    register(reg) {
-      reg.registerInit({
-        deps: { sandbox: sandboxRuntimeServiceRef, images: coreServices.images, logger: coreServices.logger, paths: coreServices.paths },
-        init({ sandbox, images, logger, paths }) { captured = { sandbox, images, logger, stateDir: paths.stateDir }; },
-      });
-    },
+  const sim = await startSimulatorHarness({
+    name: 'gcp',
+    prepare: importBusybox,
+    create: (services, stateDir) => createGcpSimulator(services, { startDelayMs: 0, stateDir, ...opts }),
   });
-  const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', harness] });
-  try {
-    await importBusybox(host);
-    const deps = captured!;
-    const options: SimOptions = { startDelayMs: 0, stateDir: join(deps.stateDir, 'gcp'), ...opts };
-    let simulator = createGcpSimulator(deps, options);
-    const { endpoint } = await simulator.start({ host: '127.0.0.1', port: 0 });
-    const port = Number(new URL(endpoint).port);
-    const gcp: GcpClientOptions = {
-      apiEndpoint: '127.0.0.1', port, protocol: 'http', fallback: true,
-      // gax pins its own google-auth-library; the PassThroughClient (no Authorization header) is duck-typed. Node's
-      // own fetch: gaxios would otherwise import node-fetch dynamically, which jest's VM refuses.
-      authClient: new PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }) as never, projectId: PROJECT,
-    };
-    const clients = {
-      jobs: new runV2.JobsClient(gcp), executions: new runV2.ExecutionsClient(gcp), tasks: new runV2.TasksClient(gcp),
-      functions: new functionsV2.FunctionServiceClient(gcp), loggingApi: new loggingV2.LoggingServiceV2Client(gcp),
-    };
-    return {
-      endpoint, stateDir: options.stateDir, host, gcp, ...clients, logging: new Logging(gcp),
-      get simulator() { return simulator; },
-      async restart() {
-        await simulator.stop();
-        simulator = createGcpSimulator(deps, options);
-        await simulator.start({ host: '127.0.0.1', port });
-      },
-      async close() {
-        await Promise.all(Object.values(clients).map((c) => c.close()));
-        await simulator.stop();
-        await host.close();
-      },
-    };
-  } catch (err) {
-    await host.close();
-    throw err;
-  }
+  const gcp: GcpClientOptions = {
+    apiEndpoint: '127.0.0.1', port: sim.port, protocol: 'http', fallback: true,
+    // gax pins its own google-auth-library; the PassThroughClient (no Authorization header) is duck-typed. Node's
+    // own fetch: gaxios would otherwise import node-fetch dynamically, which jest's VM refuses.
+    authClient: new PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }) as never, projectId: PROJECT,
+  };
+  const clients = {
+    jobs: new runV2.JobsClient(gcp), executions: new runV2.ExecutionsClient(gcp), tasks: new runV2.TasksClient(gcp),
+    functions: new functionsV2.FunctionServiceClient(gcp), loggingApi: new loggingV2.LoggingServiceV2Client(gcp),
+  };
+  return {
+    endpoint: sim.endpoint, stateDir: sim.stateDir, host: sim.host, gcp, ...clients, logging: new Logging(gcp),
+    get simulator() { return sim.simulator; },
+    restart: () => sim.restart(),
+    async close() {
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+      await sim.close();
+    },
+  };
 }
 
 /** A job body with one busybox container running `sh -c script`. */

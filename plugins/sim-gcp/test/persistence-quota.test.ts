@@ -1,4 +1,7 @@
-/** State survives a simulator restart on the same state dir; a configured quota answers 429 RESOURCE_EXHAUSTED. */
+/**
+ * State survives a simulator restart on the same state dir; a configured quota answers 429 RESOURCE_EXHAUSTED;
+ * fault rules (from the options, or PUT /sockerless/faults) fail the requests they match with a Google error.
+ */
 import { expectGoogleError, PARENT, PROJECT, shellJob, startSimulator, type TestSimulator } from './helpers';
 import { IMAGE_VARIABLE } from '../src/functions/api';
 
@@ -59,5 +62,36 @@ describe('quota', () => {
     const raw = await fetch(`${sim.endpoint}/v2/${PARENT}/jobs`);
     expect(raw.status).toBe(429);
     expect(await raw.json()).toEqual({ error: { code: 429, message: expect.stringContaining('Quota exceeded'), status: 'RESOURCE_EXHAUSTED' } });
+  });
+});
+
+describe('faults', () => {
+  let sim: TestSimulator;
+  const faults = async (method: string, body?: unknown) => {
+    const r = await fetch(`${sim.endpoint}/sockerless/faults`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    return { status: r.status, json: await r.json() as { faults?: Array<{ matched: number; failed: number }>; error?: { status: string; message: string } } };
+  };
+  beforeAll(async () => { sim = await startSimulator({ faults: [{ service: 'run', method: 'GET', path: '/jobs/flaky$', error: 'UNAVAILABLE', every: 2 }] }); });
+  afterAll(async () => { await sim?.close(); });
+
+  test('a rule from the options fails one matching request in `every`, with Google\'s error shape', async () => {
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/flaky` }), 503, 'UNAVAILABLE');
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/flaky` }), 404, 'NOT_FOUND');
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/flaky` }), 503, 'UNAVAILABLE');
+    // Other paths are not matched.
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/steady` }), 404, 'NOT_FOUND');
+    expect((await faults('GET')).json.faults).toEqual([expect.objectContaining({ error: 'UNAVAILABLE', every: 2, matched: 3, failed: 2 })]);
+  });
+
+  test('PUT replaces the rules (times bounds one), DELETE clears them, a bad rule is a 400 naming its field', async () => {
+    expect((await faults('PUT', { faults: [{ service: 'logging', error: 'RESOURCE_EXHAUSTED', times: 1, message: 'Quota exceeded (injected)' }] })).status).toBe(200);
+    const first = await fetch(`${sim.endpoint}/v2/entries:list`, { method: 'POST', body: JSON.stringify({ resourceNames: [`projects/${PROJECT}`] }) });
+    expect(first.status).toBe(429);
+    expect(await first.json()).toEqual({ error: { code: 429, message: 'Quota exceeded (injected)', status: 'RESOURCE_EXHAUSTED' } });
+    expect((await fetch(`${sim.endpoint}/v2/entries:list`, { method: 'POST', body: JSON.stringify({ resourceNames: [`projects/${PROJECT}`] }) })).status).toBe(200);
+    const bad = await faults('PUT', { faults: [{ error: 'TEAPOT' }] });
+    expect(bad).toMatchObject({ status: 400, json: { error: { status: 'INVALID_ARGUMENT', message: expect.stringContaining('faults.0.error') } } });
+    expect((await faults('DELETE')).json).toEqual({ faults: [] });
+    await expectGoogleError(sim.jobs.getJob({ name: `${PARENT}/jobs/flaky` }), 404, 'NOT_FOUND');
   });
 });

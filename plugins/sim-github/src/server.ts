@@ -1,15 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenForEndpoint, readRequestBody, type Logger } from '@sockerless/sdk';
+import { closeListener, listenEndpoint, readRequestBody, type Logger, type SimulatorCall } from '@sockerless/sdk';
 import { GitHubError, sendGitHubError, sendJson } from './errors';
 
-export interface Call {
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: string[];
-  query: URLSearchParams;
-  raw: Buffer;
-  json(): Record<string, unknown>;
-}
+/** A parsed request, as every simulator's route handler sees it. */
+export type Call = SimulatorCall;
 
 /** A handler answers `{ status, body }` (200 when no status), or undefined when it wrote the response itself. */
 export type Handler = (call: Call) => Promise<{ status?: number; body?: unknown } | undefined> | { status?: number; body?: unknown } | undefined;
@@ -30,18 +24,18 @@ export class GitHubServer {
     // A stand-in runner's long poll holds its request open for up to a minute.
     server.requestTimeout = 0;
     this.server = server;
-    return listenForEndpoint(server, host, port);
+    return listenEndpoint(server, host, port, 'http');
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) await closeServer(server);
+    if (server) await closeListener(server, () => server.closeAllConnections());
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readRequestBody(req);
-    if (!raw) { res.destroy(); return; }
+    const raw = await readRequestBody(req, res);
+    if (!raw) return;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       // Octokit with a GitHub Enterprise style baseUrl sends `/api/v3/...`: both spellings are served.

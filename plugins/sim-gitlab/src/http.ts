@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenForEndpoint, readRequestBody, type Logger } from '@sockerless/sdk';
+import { closeListener, listenEndpoint, readRequestBody, type Logger } from '@sockerless/sdk';
 
 /** A parsed request as a route handler sees it. */
 export interface Call {
@@ -59,7 +59,7 @@ export class GitlabServer {
   async listen(host: string, port: number): Promise<string> {
     const server = createServer((req, res) => void this.dispatch(req, res));
     server.keepAliveTimeout = 60_000;
-    const endpoint = await listenForEndpoint(server, host, port);
+    const endpoint = await listenEndpoint(server, host, port, 'http');
     this.server = server;
     return endpoint;
   }
@@ -67,14 +67,14 @@ export class GitlabServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) await closeServer(server);
+    if (server) await closeListener(server, () => server.closeAllConnections());
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const abort = new AbortController();
     res.once('close', () => abort.abort());
-    const raw = await readRequestBody(req);
-    if (!raw) { res.destroy(); return; }
+    const raw = await readRequestBody(req, res);
+    if (!raw) return;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';

@@ -79,3 +79,4 @@ export {
   type BackendConformanceOptions, type ConformanceDriverSource, type ConformanceResult, type ConformanceScenario, type ConformanceSkips,
 } from './conformance';
 export { RecordingTracer, type RecordedSpan } from './recording-tracer';
+export { startSimulatorHarness, type SimulatorHarness } from './simulator-harness';

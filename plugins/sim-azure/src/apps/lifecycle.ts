@@ -83,7 +83,7 @@ export class ExecutionLifecycle {
       let workload: RunningWorkload;
       try {
         workload = await this.ctx.runner.run({
-          id: replica, image: main.image, command: nonEmpty(main.command), args: nonEmpty(main.args), workingDir: '',
+          id: replica, image: main.image, entrypoint: nonEmpty(main.command), cmd: nonEmpty(main.args), workingDir: '',
           env: [...(main.env ?? []).map((v) => `${v.name}=${v.secretRef !== undefined ? secrets.get(v.secretRef) ?? '' : v.value ?? ''}`), `CONTAINER_APP_JOB_NAME=${site.job.name}`, `CONTAINER_APP_JOB_EXECUTION_NAME=${e.name}`, `CONTAINER_APP_REPLICA_NAME=${replica}`],
           onLine: (stream, line) => this.log(site, CONSOLE_TABLE, { ...row, Stream_s: stream, Log_s: line }),
         });

@@ -103,8 +103,9 @@ export class ExecutionLifecycle {
       workload = await this.ctx.runner.run({
         id: `${executionId}-${t.index}-${attempt}-${randomUUID().slice(0, 8)}`,
         image: c.image,
-        command: c.command,
-        args: c.args,
+        // Cloud Run's command replaces the image's Entrypoint, its args the image's Cmd.
+        entrypoint: c.command,
+        cmd: c.args,
         env: [
           ...(c.env ?? []).map((v) => `${v.name}=${v.value ?? ''}`),
           `CLOUD_RUN_JOB=${e.job}`, `CLOUD_RUN_EXECUTION=${executionId}`, `CLOUD_RUN_TASK_INDEX=${t.index}`,
