@@ -6,7 +6,7 @@
 import { v2 as runV2 } from '@google-cloud/run';
 import { RecordingTracer } from '@sockerless/sdk/testing';
 import { startSimulator, PARENT, PROJECT, shellJob, type TestSimulator } from '../../../plugins/sim-gcp/test/helpers';
-import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, traceGoogleCall, type LogEntriesLister } from '../src';
+import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, operationOutcome, traceGoogleCall, type LogEntriesLister } from '../src';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); }, 120_000);
@@ -32,6 +32,20 @@ test('Google\'s answers become Docker\'s statuses, with a message naming the ser
   const gone = new runV2.JobsClient(await googleClientOptions({ project: PROJECT, region: 'us-central1', endpoint: 'http://127.0.0.1:9' }));
   expect(mapGoogleError(await failure(gone.getJob({ name: `${PARENT}/jobs/x` })), 'run')).toMatchObject({ code: 'Unavailable', message: expect.stringContaining('run: Google Cloud is unreachable') });
   await gone.close();
+});
+
+test('an operation done in its first answer gives its outcome from that answer, as promise() would', async () => {
+  const [op] = await sim.jobs.createJob({ parent: PARENT, jobId: 'outcome', job: shellJob('true') });
+  expect(op.done).toBe(true);
+  const job = await operationOutcome(op);
+  expect(job).toMatchObject({ name: `${PARENT}/jobs/outcome` });
+  expect(job).toEqual((await op.promise())[0]);
+  const [badImage] = await sim.jobs.createJob({ parent: PARENT, jobId: 'outcome-no-image', job: { template: { template: { containers: [{ image: 'nothere:1' }] } } } });
+  const viaFirstAnswer = mapGoogleError(await failure(operationOutcome(badImage)), 'run');
+  expect(viaFirstAnswer).toMatchObject({ code: 'NotFound', message: expect.stringContaining("run: NOT_FOUND: Image 'nothere:1' not found") });
+  expect(viaFirstAnswer.message).toBe(mapGoogleError(await failure(badImage.promise()), 'run').message);
+  const [deleted] = await sim.jobs.deleteJob({ name: `${PARENT}/jobs/outcome` });
+  await expect(operationOutcome(deleted)).resolves.toMatchObject({ name: `${PARENT}/jobs/outcome` });
 });
 
 test('an exhausted quota is retried with backoff, then answers 503 naming it', async () => {

@@ -1,6 +1,6 @@
 import type { protos } from '@google-cloud/run';
 import {
-  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, requestIdHeader, traceGoogleCall,
+  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader, traceGoogleCall,
   type GcpConnection, type LogEntriesLister,
 } from '@sockerless/cloud-gcp';
 import type { Tracer } from '@sockerless/sdk';
@@ -48,12 +48,11 @@ export class CloudRunApi {
     return `${this.parent}/jobs/${jobId}`;
   }
 
-  /** Creates the job and waits for its operation: a job whose image cannot be resolved is never made. */
+  /** Creates the job and waits for its operation (done in its first answer, as a rule): a job whose image cannot be resolved is never made. */
   async createJob(jobId: string, job: Job): Promise<Job> {
     return this.call('run', 'CreateJob', async (o) => {
       const [op] = await this.jobs.createJob({ parent: this.parent, jobId, job }, o);
-      const [done] = await op.promise();
-      return done;
+      return operationOutcome<Job>(op);
     });
   }
 
@@ -70,7 +69,7 @@ export class CloudRunApi {
   async deleteJob(name: string): Promise<void> {
     await this.call('run', 'DeleteJob', async (o) => {
       const [op] = await this.jobs.deleteJob({ name }, o);
-      await op.promise();
+      await operationOutcome<Job>(op);
     });
   }
 
