@@ -1,7 +1,7 @@
 import type { protos } from '@google-cloud/run';
 import {
   entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader, traceGoogleCall,
-  type GcpConnection, type LogEntriesLister,
+  useGeneratedOperationDecoders, type GcpConnection, type LogEntriesLister,
 } from '@sockerless/cloud-gcp';
 import type { Tracer } from '@sockerless/sdk';
 
@@ -36,7 +36,13 @@ export class CloudRunApi {
   static async open(conn: GcpConnection, attempts: number, tracer?: Tracer): Promise<CloudRunApi> {
     const [run, logging] = await importGoogleSdk(() => import('@google-cloud/run'), () => import('@google-cloud/logging'));
     const options = await googleClientOptions(conn);
-    return new CloudRunApi(conn, new run.v2.JobsClient(options), new run.v2.ExecutionsClient(options), new run.v2.TasksClient(options),
+    const jobs = new run.v2.JobsClient(options);
+    const job = '.google.cloud.run.v2.Job';
+    const execution = '.google.cloud.run.v2.Execution';
+    useGeneratedOperationDecoders(jobs, {
+      createJob: { response: job, metadata: job }, deleteJob: { response: job, metadata: job }, runJob: { response: execution, metadata: execution },
+    });
+    return new CloudRunApi(conn, jobs, new run.v2.ExecutionsClient(options), new run.v2.TasksClient(options),
       new logging.v2.LoggingServiceV2Client(options), attempts, tracer);
   }
 
