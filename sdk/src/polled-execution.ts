@@ -20,8 +20,12 @@ export interface PolledExecutionParts<Finished> {
   containerId: string;
   /** The execution's name, for log lines. */
   execution: string;
-  /** The status, when the run has ended; undefined while it runs. NotFound: the run is gone (exit 137). */
-  readStatus(): Promise<Finished | undefined>;
+  /**
+   * The status, when the run has ended; undefined while it runs. NotFound: the run is gone (exit 137). A run
+   * still going may name its phase (`phase('Running')`): a new phase counts as a change, so the poll drops to
+   * `min` (as backend-ecs's does on a new task status): a short workload ends soon after it started running.
+   */
+  readStatus(phase: (name: string) => void): Promise<Finished | undefined>;
   /** The lines written since the last read, oldest first. */
   readLines(): Promise<PolledLine[]>;
   /**
@@ -77,6 +81,11 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
   let stopped = false;
   /** Whether the agent's session is up, so its hang-up will wake the poll. */
   let agentDialledIn = false;
+  let lastPhase: string | undefined;
+  const phase = (name: string) => {
+    if (lastPhase !== undefined && name !== lastPhase) lastChange = Date.now();
+    lastPhase = name;
+  };
   const finishLog = () => {
     stdout.end();
     stderr.end();
@@ -94,7 +103,7 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
       }
       const finishedBefore = finished !== undefined;
       try {
-        finished ??= await p.readStatus();
+        finished ??= await p.readStatus(phase);
         if (finished !== undefined) exit ??= p.exitOf(finished).catch((err: Error): ExitStatus => ({ exitCode: 125, error: `${p.backend}: the exit of ${p.execution} could not be read: ${err.message}` }));
       } catch (err) {
         if (isSockerlessError(err) && err.code === 'NotFound') {

@@ -35,9 +35,12 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
     names: { status: 'GetExecution', log: 'Cloud Logging' },
     containerId: p.containerId,
     execution: p.execution,
-    readStatus: async () => {
+    readStatus: async (phase) => {
       const execution = await p.api.getExecution(p.execution);
-      return isFinished(execution) ? execution : undefined;
+      if (isFinished(execution)) return execution;
+      // Cloud Run counts a task running once its container started.
+      phase(`running ${Number(execution.runningCount ?? 0)}`);
+      return undefined;
     },
     readLines: async () => (await log.read()).flatMap((line): PolledLine[] => {
       if (line.logName?.endsWith('%2Fstdout')) return [{ stream: 'stdout', text: line.text }];
