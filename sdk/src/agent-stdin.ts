@@ -15,10 +15,13 @@ export function pipeStdinThroughAgent(p: {
   /** The container's stdin; null without `-i` (only the hang-up is watched then). */
   stdin: Readable | null;
   waitMs: number;
+  /** The agent dialled in: from now on its hang-up will call `onHangUp`. */
+  onSession?(): void;
   onHangUp(): void;
   logger: Logger;
 }): void {
   p.agents.session(p.containerId, p.waitMs).then(async (session) => {
+    p.onSession?.();
     void session.closed.then(() => p.onHangUp());
     if (!p.stdin) return;
     const attached = await session.attach({ stdin: true });

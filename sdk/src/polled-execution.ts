@@ -20,8 +20,12 @@ export interface PolledExecutionParts<Finished> {
   containerId: string;
   /** The execution's name, for log lines. */
   execution: string;
-  /** The status, when the run has ended; undefined while it runs. NotFound: the run is gone (exit 137). */
-  readStatus(): Promise<Finished | undefined>;
+  /**
+   * The status, when the run has ended; undefined while it runs. NotFound: the run is gone (exit 137). A run
+   * still going may name its phase (`phase('Running')`): a new phase counts as a change, so the poll drops to
+   * `min` (as backend-ecs's does on a new task status): a short workload ends soon after it started running.
+   */
+  readStatus(phase: (name: string) => void): Promise<Finished | undefined>;
   /** The lines written since the last read, oldest first. */
   readLines(): Promise<PolledLine[]>;
   /**
@@ -30,8 +34,9 @@ export interface PolledExecutionParts<Finished> {
    */
   exitOf(finished: Finished): Promise<ExitStatus>;
   /**
-   * `min` after a change, growing with the time since up to `max`: a quarter of it, or all of it when the
-   * agent runs (its hang-up wakes the poll when the main process ends, so an idle run needs fewer reads).
+   * `min` after a change, growing with the time since up to `max`: a quarter of it, or all of it once the
+   * agent has dialled in (its hang-up wakes the poll when the main process ends, so an idle run needs fewer
+   * reads). A short main process (`true`) ends before its agent dials in: no hang-up will come for it.
    */
   poll: { min: number; max: number };
   logger: Logger;
@@ -74,6 +79,13 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
   let wakeUp: () => void = () => undefined;
   let lastChange = Date.now();
   let stopped = false;
+  /** Whether the agent's session is up, so its hang-up will wake the poll. */
+  let agentDialledIn = false;
+  let lastPhase: string | undefined;
+  const phase = (name: string) => {
+    if (lastPhase !== undefined && name !== lastPhase) lastChange = Date.now();
+    lastPhase = name;
+  };
   const finishLog = () => {
     stdout.end();
     stderr.end();
@@ -91,7 +103,7 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
       }
       const finishedBefore = finished !== undefined;
       try {
-        finished ??= await p.readStatus();
+        finished ??= await p.readStatus(phase);
         if (finished !== undefined) exit ??= p.exitOf(finished).catch((err: Error): ExitStatus => ({ exitCode: 125, error: `${p.backend}: the exit of ${p.execution} could not be read: ${err.message}` }));
       } catch (err) {
         if (isSockerlessError(err) && err.code === 'NotFound') {
@@ -116,7 +128,7 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
       if (finished !== undefined && emptyAfter >= EMPTY_READS_AFTER_END) break;
       if (finished !== undefined && !finishedBefore) lastChange = Date.now();
       await new Promise<void>((resolve) => {
-        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / (p.agents ? 1 : 4))));
+        const interval = finished !== undefined ? p.poll.min : Math.max(p.poll.min, Math.min(p.poll.max, Math.ceil((Date.now() - lastChange) / (agentDialledIn ? 1 : 4))));
         const timer = setTimeout(resolve, interval);
         wakeUp = () => { clearTimeout(timer); lastChange = Date.now(); resolve(); };
       });
@@ -129,6 +141,6 @@ export function polledExecution<Finished>(p: PolledExecutionParts<Finished>): Po
   })();
   const stdin = p.openStdin && p.agents ? new PassThrough() : null;
   const handle: PolledExecution = { process: { stdin, stdout, stderr, exited }, wake: () => wakeUp(), stop: () => { stopped = true; wakeUp(); } };
-  if (p.agents) pipeStdinThroughAgent({ agents: p.agents, containerId: p.containerId, stdin, waitMs: p.agentWaitMs, onHangUp: () => handle.wake(), logger: p.logger });
+  if (p.agents) pipeStdinThroughAgent({ agents: p.agents, containerId: p.containerId, stdin, waitMs: p.agentWaitMs, onSession: () => { agentDialledIn = true; }, onHangUp: () => handle.wake(), logger: p.logger });
   return handle;
 }

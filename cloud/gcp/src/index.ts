@@ -7,5 +7,6 @@
 export { googleCall, googleErrorInfo, googleStatus, mapGoogleError, type GoogleErrorInfo, type RetryPolicy } from './errors';
 export { googleClientOptions, importGoogleSdk, type GcpConnection, type GoogleClientOptions } from './clients';
 export { entryText, LogEntriesFollower, timestampOf, type LogEntriesLister, type LogEntryLike } from './log-follower';
+export { operationOutcome, useGeneratedOperationDecoders, type GoogleOperationLike } from './operations';
 export { requestIdHeader, traceGoogleCall } from './tracing';
 export { identityLabels, identityOfLabels, labelValue, LABEL, type JobIdentity } from './identity-labels';

@@ -6,7 +6,7 @@
 import { v2 as runV2 } from '@google-cloud/run';
 import { RecordingTracer } from '@sockerless/sdk/testing';
 import { startSimulator, PARENT, PROJECT, shellJob, type TestSimulator } from '../../../plugins/sim-gcp/test/helpers';
-import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, traceGoogleCall, type LogEntriesLister } from '../src';
+import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, operationOutcome, traceGoogleCall, useGeneratedOperationDecoders, type LogEntriesLister } from '../src';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); }, 120_000);
@@ -32,6 +32,52 @@ test('Google\'s answers become Docker\'s statuses, with a message naming the ser
   const gone = new runV2.JobsClient(await googleClientOptions({ project: PROJECT, region: 'us-central1', endpoint: 'http://127.0.0.1:9' }));
   expect(mapGoogleError(await failure(gone.getJob({ name: `${PARENT}/jobs/x` })), 'run')).toMatchObject({ code: 'Unavailable', message: expect.stringContaining('run: Google Cloud is unreachable') });
   await gone.close();
+});
+
+test('an operation done in its first answer gives its outcome from that answer, as promise() would', async () => {
+  const [op] = await sim.jobs.createJob({ parent: PARENT, jobId: 'outcome', job: shellJob('true') });
+  expect(op.done).toBe(true);
+  const job = await operationOutcome(op);
+  expect(job).toMatchObject({ name: `${PARENT}/jobs/outcome` });
+  expect(job).toEqual((await op.promise())[0]);
+  const [badImage] = await sim.jobs.createJob({ parent: PARENT, jobId: 'outcome-no-image', job: { template: { template: { containers: [{ image: 'nothere:1' }] } } } });
+  const viaFirstAnswer = mapGoogleError(await failure(operationOutcome(badImage)), 'run');
+  expect(viaFirstAnswer).toMatchObject({ code: 'NotFound', message: expect.stringContaining("run: NOT_FOUND: Image 'nothere:1' not found") });
+  expect(viaFirstAnswer.message).toBe(mapGoogleError(await failure(badImage.promise()), 'run').message);
+  const [deleted] = await sim.jobs.deleteJob({ name: `${PARENT}/jobs/outcome` });
+  await expect(operationOutcome(deleted)).resolves.toMatchObject({ name: `${PARENT}/jobs/outcome` });
+});
+
+test('the long-running answers decode alike through decoders protobufjs builds once', async () => {
+  const jobs = new runV2.JobsClient(await googleClientOptions({ project: PROJECT, region: 'us-central1', endpoint: sim.endpoint }));
+  try {
+    const [asShipped] = await jobs.createJob({ parent: PARENT, jobId: 'decoders-shipped', job: shellJob('true') });
+    const jobType = (jobs as unknown as { _protos: { lookupType(n: string): { setup(): unknown } } })._protos.lookupType('.google.cloud.run.v2.Job');
+    const job = '.google.cloud.run.v2.Job';
+    const execution = '.google.cloud.run.v2.Execution';
+    useGeneratedOperationDecoders(jobs, { createJob: { response: job, metadata: job }, runJob: { response: execution, metadata: execution } });
+    // Every protobufjs type's setup, counted for the Job type (the shipped decoders' types included).
+    const typePrototype = Object.getPrototypeOf(jobType) as { setup(this: { fullName: string }): unknown };
+    const originalSetup = typePrototype.setup;
+    let jobSetups = 0;
+    const setup = jest.spyOn(typePrototype, 'setup').mockImplementation(function (this: { fullName: string }) {
+      if (this.fullName === job) jobSetups++;
+      return originalSetup.call(this);
+    });
+    const made = [];
+    for (const id of ['decoders-1', 'decoders-2', 'decoders-3']) made.push((await jobs.createJob({ parent: PARENT, jobId: id, job: shellJob('true') }))[0]);
+    // At most the first answer sets the type up; the decoders as shipped did it on every answer.
+    setup.mockRestore();
+    expect(jobSetups).toBeLessThanOrEqual(1);
+    const shape = (j: unknown) => ({ ...(j as object), name: undefined, uid: undefined, etag: undefined, createTime: undefined, updateTime: undefined, terminalCondition: { ...(j as { terminalCondition: object }).terminalCondition, lastTransitionTime: undefined } });
+    expect(made[2].result).toMatchObject({ name: `${PARENT}/jobs/decoders-3` });
+    expect(shape(made[2].result)).toEqual({ ...shape(asShipped.result) });
+    const [run] = await jobs.runJob({ name: `${PARENT}/jobs/decoders-1` });
+    expect(run.metadata).toMatchObject({ name: expect.stringContaining(`${PARENT}/jobs/decoders-1/executions/`) });
+    expect((await run.promise())[0]).toMatchObject({ succeededCount: 1 });
+  } finally {
+    await jobs.close();
+  }
 });
 
 test('an exhausted quota is retried with backoff, then answers 503 naming it', async () => {

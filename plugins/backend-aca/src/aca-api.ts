@@ -3,7 +3,7 @@ import {
   azureCall, azureCredential, ConsoleLogFollower, containerAppsClient, logsQueryClient, traceAzureCall,
   type AzureCallOptions, type AzureConnection, type AzureRawResponse, type ConsoleLogLine, type WorkspaceQuerier,
 } from '@sockerless/cloud-azure';
-import { InvalidArgumentError, NotFoundError, type Tracer } from '@sockerless/sdk';
+import type { Tracer } from '@sockerless/sdk';
 
 type AppsClient = Awaited<ReturnType<typeof containerAppsClient>>;
 type LogsClient = Awaited<ReturnType<typeof logsQueryClient>>;
@@ -90,24 +90,25 @@ export class AcaApi {
   /**
    * Deletes the job (ACA stops its running executions with it). ARM's 202 is the answer: the delete is
    * accepted and the job is `Deleting` until it is gone, which the inventory skips, so the operation is not
-   * polled to its end (a `docker rm` does not wait for Azure's cleanup).
+   * polled (a `docker rm` does not wait for Azure's cleanup). A plain request through the client's pipeline:
+   * the SDK's beginDelete polls the operation once before it returns.
    */
   async deleteJob(name: string): Promise<void> {
-    await this.call('DeleteJob', (o) => this.apps.jobs.beginDelete(this.place.resourceGroup, name, o));
+    await this.armRequest('DELETE', this.jobPath(name), undefined, 'DeleteJob');
   }
 
   /**
-   * Starts an execution (with a template override when given); answers its name. ACA's 202 names the
-   * execution in its body at once (JobExecutionBase): the operation is polled only when it does not.
+   * Starts an execution (with a template override when given); answers its name, which ACA's 202 carries in
+   * its body (JobExecutionBase). A plain POST through the client's pipeline: the SDK's beginStart polls the
+   * operation (its status, then its result) before it returns, two round trips the name does not need; the
+   * execution's own status is what the driver follows. A 202 without the name (not seen from ACA) is
+   * answered by the job's newest execution.
    */
   async startJob(name: string, template?: JobExecutionTemplate): Promise<string> {
-    let named: string | undefined;
-    const started = await this.call('StartJob', async (o) => {
-      const poller = await this.apps.jobs.beginStart(this.place.resourceGroup, name, { ...o, ...(template ? { template } : {}) });
-      return named ? { name: named } : poller.pollUntilDone();
-    }, (raw) => { named ??= (parseBody(raw) as { name?: string } | undefined)?.name; });
-    if (!started.name) throw new Error(`Start of job ${name} answered no execution name`);
-    return started.name;
+    const started = await this.armRequest('POST', `${this.jobPath(name)}/start`, template, 'StartJob') as { name?: string } | undefined;
+    const execution = started?.name ?? (await this.listExecutions(name))[0]?.name;
+    if (!execution) throw new Error(`Start of job ${name} answered no execution name`);
+    return execution;
   }
 
   async getExecution(job: string, execution: string): Promise<ExecutionView> {
@@ -137,20 +138,34 @@ export class AcaApi {
     return { read: () => traceAzureCall(this.tracer, 'loganalytics', 'QueryWorkspace', (o) => azureCall(() => follower.read(o), 'loganalytics', { attempts: this.attempts })) };
   }
 
-  /** An ARM PUT the Container Apps client has no method for (a resource group, a workspace), through its pipeline. */
-  private async armPut(path: string, apiVersion: string, body: object, method: string): Promise<unknown> {
-    const { createPipelineRequest, createHttpHeaders } = await import('@azure/core-rest-pipeline');
+  private jobPath(name: string): string {
+    const { subscription, resourceGroup } = this.place;
+    return `/subscriptions/${encodeURIComponent(subscription)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.App/jobs/${encodeURIComponent(name)}`;
+  }
+
+  /** An ARM PUT the Container Apps client has no method for (a resource group, a workspace). */
+  private armPut(path: string, apiVersion: string, body: object, method: string): Promise<unknown> {
+    return this.armRequest('PUT', path, body, method, apiVersion);
+  }
+
+  /**
+   * One ARM request through the Container Apps client's pipeline (its credential, retries and request ids);
+   * answers the parsed body. A status of 300 or more throws a RestError carrying the response, as the
+   * client's own methods do, so the error mapping reads ARM's code from the body alike.
+   */
+  private async armRequest(httpMethod: 'PUT' | 'POST' | 'DELETE', path: string, body: object | undefined, method: string, apiVersion = this.apps.apiVersion): Promise<unknown> {
+    const { createPipelineRequest, createHttpHeaders, RestError } = await import('@azure/core-rest-pipeline');
     const base = (this.place.endpoint ?? 'https://management.azure.com').replace(/\/$/, '');
     return this.call(method, async (o) => {
-      const res = await this.apps.sendRequest(createPipelineRequest({
-        url: `${base}${path}?api-version=${apiVersion}`, method: 'PUT', body: JSON.stringify(body),
-        headers: createHttpHeaders({ 'content-type': 'application/json', ...o.requestOptions.customHeaders }),
-      }));
+      const request = createPipelineRequest({
+        url: `${base}${path}?api-version=${apiVersion}`, method: httpMethod, ...(body ? { body: JSON.stringify(body) } : {}),
+        headers: createHttpHeaders({ ...(body ? { 'content-type': 'application/json' } : {}), ...o.requestOptions.customHeaders }),
+      });
+      const res = await this.apps.sendRequest(request);
       o.onResponse(res);
       const parsed = parseBody(res) as { error?: { code?: string; message?: string } } | undefined;
       if (res.status >= 300) {
-        const text = `containerapps: ${parsed?.error?.code ?? res.status}: ${parsed?.error?.message ?? res.bodyAsText ?? ''}`;
-        throw res.status === 404 ? new NotFoundError(text) : new InvalidArgumentError(text);
+        throw new RestError(parsed?.error?.message ?? res.bodyAsText ?? `${httpMethod} ${path} answered ${res.status}`, { statusCode: res.status, code: parsed?.error?.code, request, response: res });
       }
       return parsed;
     });

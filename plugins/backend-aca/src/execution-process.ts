@@ -36,9 +36,12 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
     names: { status: 'GetJobExecution', log: 'Log Analytics' },
     containerId: p.containerId,
     execution: p.execution,
-    readStatus: async () => {
+    readStatus: async (phase) => {
       const execution = await p.api.getExecution(p.job, p.execution);
-      return isFinished(execution) ? execution : undefined;
+      if (isFinished(execution)) return execution;
+      // `Processing` until the replica's container started, then `Running`.
+      phase(execution.status);
+      return undefined;
     },
     readLines: () => log.read(),
     exitOf: async (finished) => exitStatusOf(finished, p.stoppedBy()),

@@ -1,5 +1,5 @@
 import { polledExecution, type AgentServer, type Logger, type PolledExecution, type PolledLine } from '@sockerless/sdk';
-import { exitStatusOf, isFinished } from './job';
+import { exitSettledByExecution, exitStatusOf, isFinished } from './job';
 import type { CloudRunApi, Execution } from './run-api';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
@@ -35,9 +35,12 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
     names: { status: 'GetExecution', log: 'Cloud Logging' },
     containerId: p.containerId,
     execution: p.execution,
-    readStatus: async () => {
+    readStatus: async (phase) => {
       const execution = await p.api.getExecution(p.execution);
-      return isFinished(execution) ? execution : undefined;
+      if (isFinished(execution)) return execution;
+      // Cloud Run counts a task running once its container started.
+      phase(`running ${Number(execution.runningCount ?? 0)}`);
+      return undefined;
     },
     readLines: async () => (await log.read()).flatMap((line): PolledLine[] => {
       if (line.logName?.endsWith('%2Fstdout')) return [{ stream: 'stdout', text: line.text }];
@@ -45,6 +48,9 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
       return [];
     }),
     exitOf: async (finished) => {
+      // A succeeded or cancelled execution settles the exit by itself (its one task exited 0, or the signal's
+      // code): ListTasks, a round trip on the way to the exit, is asked only for a failed task's own code.
+      if (exitSettledByExecution(finished, p.cancelledBy())) return exitStatusOf(finished, undefined, p.cancelledBy());
       const tasks = await p.api.listTasks(p.execution).catch((err: Error) => {
         p.logger.warn('cloudrun: ListTasks failed; the exit code is unknown', { execution: p.execution, err: err.message });
         return [];

@@ -92,6 +92,15 @@ export function exitStatusOf(execution: Execution, task: Task | undefined, cance
   return { exitCode: 125, error: `cloudrun: the task did not run: ${result?.status?.message ?? completed?.message ?? 'no reason given'}` };
 }
 
+/**
+ * Whether `exitStatusOf` gives the same answer without the task: a cancel (the signal's code), or a task that
+ * succeeded (Cloud Run counts a task succeeded only for exit code 0; a container's job has one task).
+ */
+export function exitSettledByExecution(execution: Execution, cancelledBy?: 'SIGTERM' | 'SIGKILL'): boolean {
+  return !!cancelledBy || Number(execution.cancelledCount ?? 0) > 0
+    || (Number(execution.succeededCount ?? 0) > 0 && Number(execution.failedCount ?? 0) === 0);
+}
+
 export function toEnvVar(entry: string): { name: string; value: string } {
   const eq = entry.indexOf('=');
   return eq < 0 ? { name: entry, value: '' } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };

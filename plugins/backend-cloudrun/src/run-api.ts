@@ -1,7 +1,7 @@
 import type { protos } from '@google-cloud/run';
 import {
-  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, requestIdHeader, traceGoogleCall,
-  type GcpConnection, type LogEntriesLister,
+  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader, traceGoogleCall,
+  useGeneratedOperationDecoders, type GcpConnection, type LogEntriesLister,
 } from '@sockerless/cloud-gcp';
 import type { Tracer } from '@sockerless/sdk';
 
@@ -36,7 +36,13 @@ export class CloudRunApi {
   static async open(conn: GcpConnection, attempts: number, tracer?: Tracer): Promise<CloudRunApi> {
     const [run, logging] = await importGoogleSdk(() => import('@google-cloud/run'), () => import('@google-cloud/logging'));
     const options = await googleClientOptions(conn);
-    return new CloudRunApi(conn, new run.v2.JobsClient(options), new run.v2.ExecutionsClient(options), new run.v2.TasksClient(options),
+    const jobs = new run.v2.JobsClient(options);
+    const job = '.google.cloud.run.v2.Job';
+    const execution = '.google.cloud.run.v2.Execution';
+    useGeneratedOperationDecoders(jobs, {
+      createJob: { response: job, metadata: job }, deleteJob: { response: job, metadata: job }, runJob: { response: execution, metadata: execution },
+    });
+    return new CloudRunApi(conn, jobs, new run.v2.ExecutionsClient(options), new run.v2.TasksClient(options),
       new logging.v2.LoggingServiceV2Client(options), attempts, tracer);
   }
 
@@ -48,12 +54,11 @@ export class CloudRunApi {
     return `${this.parent}/jobs/${jobId}`;
   }
 
-  /** Creates the job and waits for its operation: a job whose image cannot be resolved is never made. */
+  /** Creates the job and waits for its operation (done in its first answer, as a rule): a job whose image cannot be resolved is never made. */
   async createJob(jobId: string, job: Job): Promise<Job> {
     return this.call('run', 'CreateJob', async (o) => {
       const [op] = await this.jobs.createJob({ parent: this.parent, jobId, job }, o);
-      const [done] = await op.promise();
-      return done;
+      return operationOutcome<Job>(op);
     });
   }
 
@@ -70,7 +75,7 @@ export class CloudRunApi {
   async deleteJob(name: string): Promise<void> {
     await this.call('run', 'DeleteJob', async (o) => {
       const [op] = await this.jobs.deleteJob({ name }, o);
-      await op.promise();
+      await operationOutcome<Job>(op);
     });
   }
 

@@ -21,6 +21,13 @@ describe('sim-azure: ARM basics', () => {
     expect(answer.text).toMatch(/HTTPS only.*https:\/\//);
   });
 
+  it('serves TLS whole past the first bytes it reads to tell TLS from plain HTTP (a body of many records)', async () => {
+    const answer = await https(sim, 'POST', '/nowhere?api-version=2021-04-01', { blob: 'x'.repeat(3_000_000) });
+    expect(answer.status).toBe(404);
+    expect(answer.json().error.code).toBe('NoRegisteredProviderFound');
+    expect((await https(sim, 'GET', `/subscriptions/${SUB}/resourceGroups/none?api-version=2021-04-01`)).status).toBe(404);
+  });
+
   it('fails a client without the CA: the certificate is not trusted', async () => {
     const untrusting = new ContainerAppsAPIClient(fixedCredential, SUB, { endpoint: sim.endpoint, $host: sim.endpoint, retryOptions: { maxRetries: 0 } });
     await expect(untrusting.jobs.get(RG, 'x')).rejects.toThrow(/self[- ]signed certificate/);

@@ -78,6 +78,27 @@ describe('jobs', () => {
 });
 
 describe('executions and tasks', () => {
+  test('a task counts running (runningCount, its startTime) once its container started, not at the execution\'s start', async () => {
+    const job = await createJob('running-count', shellJob('sleep 1'));
+    const [op] = await sim.jobs.runJob({ name: job.name });
+    const name = (op.metadata as { name: string }).name;
+    const seen: number[] = [];
+    for (;;) {
+      const [e] = await sim.executions.getExecution({ name });
+      seen.push(Number(e.runningCount ?? 0));
+      if (e.runningCount) {
+        const [tasks] = await sim.tasks.listTasks({ parent: name });
+        expect(Number(tasks[0].startTime?.seconds ?? 0)).toBeGreaterThan(0);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    // The sandbox takes tens of milliseconds to start the container: the first reads see none running.
+    expect(seen[0]).toBe(0);
+    const [ended] = await op.promise();
+    expect(ended).toMatchObject({ succeededCount: 1, runningCount: 0 });
+  });
+
   test('a workload that exits 3: failedCount 1, the failed Completed condition and the exit code on the task', async () => {
     const job = await createJob('exit3', shellJob('echo out; echo err >&2; exit 3'));
     const execution = await runToEnd(job.name!);

@@ -74,13 +74,17 @@ export class ExecutionLifecycle {
   private async runTask(e: Execution, t: Task, live: Live): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (live.cancelled) return this.endTask(e, t, live, { kind: 'cancelled' });
-      t.startTime = now();
       t.retried = attempt;
-      e.runningCount++;
-      t.conditions = [condition('Started', 'CONDITION_SUCCEEDED', t.startTime), condition('Completed', 'CONDITION_PENDING', t.startTime)];
-      this.touch(e, live);
-      const result = await this.attempt(e, t, attempt, live);
-      e.runningCount--;
+      // Cloud Run counts a task running (runningCount, its startTime and Started) once its container started.
+      let running = false;
+      const result = await this.attempt(e, t, attempt, live, () => {
+        running = true;
+        t.startTime = now();
+        e.runningCount++;
+        t.conditions = [condition('Started', 'CONDITION_SUCCEEDED', t.startTime), condition('Completed', 'CONDITION_PENDING', t.startTime)];
+        this.touch(e, live);
+      });
+      if (running) e.runningCount--;
       const failed = result.kind === 'error' || (result.kind === 'exited' && result.status.exitCode !== 0);
       if (failed && !live.cancelled && attempt < t.maxRetries) {
         e.retriedCount++;
@@ -90,7 +94,7 @@ export class ExecutionLifecycle {
     }
   }
 
-  private async attempt(e: Execution, t: Task, attempt: number, live: Live): Promise<Attempt> {
+  private async attempt(e: Execution, t: Task, attempt: number, live: Live, started: () => void): Promise<Attempt> {
     const c = t.containers[0];
     const [, project, location] = /^projects\/([^/]+)\/locations\/([^/]+)\//.exec(e.name) ?? [];
     const executionId = e.name.slice(e.name.lastIndexOf('/') + 1);
@@ -119,6 +123,7 @@ export class ExecutionLifecycle {
       return { kind: 'error', message: (err as Error).message };
     }
     live.workloads.add(workload);
+    started();
     // A cancel that came while the process was starting found nothing to signal.
     if (live.cancelled) void workload.signal('SIGKILL').catch(() => undefined);
     let timedOut = false;
