@@ -17,6 +17,7 @@ export * from './contracts/agent';
 export { pipeStdinThroughAgent } from './agent-stdin';
 export { AgentBackedDriver, AgentChannel, type AgentChannelOptions } from './agent-channel';
 export { polledExecution, type PolledExecution, type PolledExecutionParts, type PolledLine } from './polled-execution';
+export { ExecutionBook, type FollowedExecution, type TrackedExecution } from './execution-book';
 export * from './contracts/ci';
 export * from './contracts/http-routes';
 export * from './contracts/pools';

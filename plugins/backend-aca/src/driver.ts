@@ -1,9 +1,8 @@
-import type { Readable } from 'node:stream';
 import { probeAzureEndpoint } from '@sockerless/cloud-azure';
 import {
-  AgentBackedDriver, AgentChannel, isSockerlessError, NotFoundError,
-  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
-  type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+  AgentBackedDriver, AgentChannel, ExecutionBook, isSockerlessError, NotFoundError,
+  type AgentServer, type BackendDriver, type TrackedExecution, type BackendDriverContext,
+  type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AcaApi, isFinished } from './aca-api';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
@@ -11,14 +10,6 @@ import { Inventory } from './inventory';
 import { checkSupported, jobBody, jobNameOf, jobTags, mainContainer } from './job';
 import type { AcaOptions } from './options';
 import { resolveAcaPlace } from './place';
-
-/** What the driver knows of one container's current (or last) execution. */
-interface ExecutionState {
-  name: string;
-  finished: boolean;
-  stoppedBy?: 'SIGTERM' | 'SIGKILL';
-  handle?: ExecutionHandle;
-}
 
 export interface AcaDriverServices {
   agents: AgentServer;
@@ -47,9 +38,7 @@ export async function createAcaDriver(ctx: BackendDriverContext<AcaOptions>, ser
  */
 export class AcaDriver extends AgentBackedDriver implements BackendDriver {
   readonly kind = 'aca';
-  private readonly executions = new Map<string, ExecutionState>();
-  /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
-  private readonly following = new Set<ExecutionHandle>();
+  private readonly executions = new ExecutionBook();
   private readonly inventory: Inventory;
   protected readonly agent: AgentChannel;
 
@@ -108,7 +97,7 @@ export class AcaDriver extends AgentBackedDriver implements BackendDriver {
     if (!execution) throw new NotFoundError(`container ${id} has no running Container Apps execution`);
     const outcome = await this.agent.signal(id, signal);
     if (outcome !== 'delivered') {
-      execution.stoppedBy ??= outcome;
+      execution.endedBy ??= outcome;
       await this.api.stopExecution(jobNameOf(id), execution.name);
     }
     execution.handle?.wake();
@@ -123,8 +112,7 @@ export class AcaDriver extends AgentBackedDriver implements BackendDriver {
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
     }
-    this.executions.get(id)?.handle?.wake();
-    this.executions.delete(id);
+    this.executions.forget(id);
   }
 
   list(): Promise<ManagedWorkload[]> {
@@ -139,13 +127,11 @@ export class AcaDriver extends AgentBackedDriver implements BackendDriver {
   }
 
   async close(): Promise<void> {
-    for (const handle of this.following) handle.stop();
+    this.executions.stopAll();
   }
 
   private follow(id: string, name: string, opts: { openStdin: boolean; logsFrom: Date }): ExecutionHandle {
-    const state: ExecutionState = { name, finished: false };
-    this.executions.set(id, state);
-    state.handle = executionProcess({
+    return this.executions.follow(id, name, (entry) => executionProcess({
       api: this.api,
       containerId: id,
       job: jobNameOf(id),
@@ -155,25 +141,16 @@ export class AcaDriver extends AgentBackedDriver implements BackendDriver {
       logger: this.logger,
       agents: this.options.agent ? this.agents : undefined,
       openStdin: opts.openStdin,
-      stoppedBy: () => state.stoppedBy,
-      onFinished: () => {
-        state.finished = true;
-        this.following.delete(handle);
-      },
-    });
-    const handle = state.handle;
-    this.following.add(handle);
-    return handle;
+      stoppedBy: entry.endedBy,
+      onFinished: entry.onFinished,
+    }));
   }
 
   /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
-  private async runningExecution(id: string): Promise<ExecutionState | undefined> {
-    const known = this.executions.get(id);
-    if (known) return known.finished ? undefined : known;
-    const latest = await this.inventory.latestExecution(jobNameOf(id));
-    if (!latest || isFinished(latest)) return undefined;
-    const state: ExecutionState = { name: latest.name, finished: false };
-    this.executions.set(id, state);
-    return state;
+  private runningExecution(id: string): Promise<TrackedExecution | undefined> {
+    return this.executions.running(id, async () => {
+      const latest = await this.inventory.latestExecution(jobNameOf(id));
+      return latest && { name: latest.name, finished: isFinished(latest) };
+    });
   }
 }

@@ -1,8 +1,7 @@
-import type { Readable } from 'node:stream';
 import {
-  AgentBackedDriver, AgentChannel, isSockerlessError, NotFoundError, resolveCloudConnection,
-  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
-  type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+  AgentBackedDriver, AgentChannel, ExecutionBook, isSockerlessError, NotFoundError, resolveCloudConnection,
+  type AgentServer, type BackendDriver, type TrackedExecution, type BackendDriverContext,
+  type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
 import { checkSupported, jobBody, jobIdOf, toEnvVar } from './job';
@@ -10,14 +9,6 @@ import { identityLabels } from './labels';
 import { Inventory } from './inventory';
 import type { CloudRunOptions } from './options';
 import { CloudRunApi } from './run-api';
-
-/** What the driver knows of one container's current (or last) execution. */
-interface ExecutionState {
-  name: string;
-  finished: boolean;
-  cancelledBy?: 'SIGTERM' | 'SIGKILL';
-  handle?: ExecutionHandle;
-}
 
 export interface CloudRunDriverServices {
   agents: AgentServer;
@@ -50,9 +41,7 @@ export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOpt
  */
 export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
   readonly kind = 'cloudrun';
-  private readonly executions = new Map<string, ExecutionState>();
-  /** Every execution followed and not finished (a container's earlier start's too), stopped at close. */
-  private readonly following = new Set<ExecutionHandle>();
+  private readonly executions = new ExecutionBook();
   private readonly inventory: Inventory;
   protected readonly agent: AgentChannel;
 
@@ -120,7 +109,7 @@ export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
       execution.handle?.wake();
       return;
     }
-    execution.cancelledBy ??= outcome;
+    execution.endedBy ??= outcome;
     try {
       await this.api.cancelExecution(execution.name);
     } catch (err) {
@@ -143,8 +132,7 @@ export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
     } catch (err) {
       if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
     }
-    this.executions.get(id)?.handle?.wake();
-    this.executions.delete(id);
+    this.executions.forget(id);
   }
 
   list(): Promise<ManagedWorkload[]> {
@@ -158,14 +146,12 @@ export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
   }
 
   async close(): Promise<void> {
-    for (const handle of this.following) handle.stop();
+    this.executions.stopAll();
     await this.api.close();
   }
 
   private follow(id: string, name: string, opts: { openStdin: boolean; logsSince?: string }): ExecutionHandle {
-    const state: ExecutionState = { name, finished: false };
-    this.executions.set(id, state);
-    state.handle = executionProcess({
+    return this.executions.follow(id, name, (entry) => executionProcess({
       api: this.api,
       containerId: id,
       execution: name,
@@ -174,25 +160,13 @@ export class CloudRunDriver extends AgentBackedDriver implements BackendDriver {
       agents: this.options.agent ? this.agents : undefined,
       openStdin: opts.openStdin,
       logsSince: opts.logsSince,
-      cancelledBy: () => state.cancelledBy,
-      onFinished: () => {
-        state.finished = true;
-        this.following.delete(handle);
-      },
-    });
-    const handle = state.handle;
-    this.following.add(handle);
-    return handle;
+      cancelledBy: entry.endedBy,
+      onFinished: entry.onFinished,
+    }));
   }
 
   /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
-  private async runningExecution(id: string): Promise<ExecutionState | undefined> {
-    const known = this.executions.get(id);
-    if (known) return known.finished ? undefined : known;
-    const latest = await this.inventory.latestExecution(jobIdOf(id));
-    if (!latest || latest.finished) return undefined;
-    const state: ExecutionState = { name: latest.name, finished: false };
-    this.executions.set(id, state);
-    return state;
+  private runningExecution(id: string): Promise<TrackedExecution | undefined> {
+    return this.executions.running(id, () => this.inventory.latestExecution(jobIdOf(id)));
   }
 }

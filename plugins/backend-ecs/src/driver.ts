@@ -1,8 +1,7 @@
-import type { Readable } from 'node:stream';
 import {
   AgentBackedDriver, AgentChannel, NotFoundError, UnavailableError, resolveCloudConnection,
-  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecSpec,
-  type Logger, type ManagedWorkload, type PathStat, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+  type AgentServer, type BackendDriver, type BackendDriverContext,
+  type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AwsApi, type Tag, type Task } from './aws';
 import { awsErrorName, mapAwsError } from './errors';
