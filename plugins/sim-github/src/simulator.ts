@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FilePersistence, type Logger, type Simulator } from '@sockerless/sdk';
+import { FilePersistence, persistentSimulator, type Logger, type PersistentSimulator } from '@sockerless/sdk';
 import { adminRoutes } from './admin-api';
 import { AppAuth } from './auth';
 import { restRoutes } from './rest-api';
@@ -16,9 +16,7 @@ export interface GitHubSimOptions {
   hook?: { url: string; secret: string };
 }
 
-export interface GitHubSimulator extends Simulator {
-  flush(): Promise<void>;
-}
+export type GitHubSimulator = PersistentSimulator;
 
 /**
  * The GitHub simulator: one listener for the REST API the coordinator calls, the stand-in runners and the
@@ -26,11 +24,11 @@ export interface GitHubSimulator extends Simulator {
  */
 export function createGitHubSimulator(logger: Logger, options: GitHubSimOptions): GitHubSimulator {
   const persist = new FilePersistence(join(options.stateDir, 'state'), logger);
-  let running: { server: GitHubServer; state: SimState } | undefined;
-  return {
+  return persistentSimulator({
     name: 'github',
-    async start({ host, port }) {
-      if (running) throw new Error('the GitHub simulator is already started');
+    label: 'GitHub',
+    persist,
+    async listen({ host, port }) {
       const auth = new AppAuth(options.stateDir, options.tokenTtlSeconds);
       const state = new SimState(persist);
       if (options.hook && !state.hook) state.hook = options.hook;
@@ -40,17 +38,7 @@ export function createGitHubSimulator(logger: Logger, options: GitHubSimOptions)
       state.onChange(({ action, job }) => hooks.send(action, job));
       const server = new GitHubServer([...restRoutes(state, auth, hooks, base, base), ...runnerRoutes(state), ...adminRoutes(state, auth, hooks, base)], logger);
       endpoint = await server.listen(host, port);
-      running = { server, state };
-      return { endpoint };
+      return { endpoint, closeListener: async () => { state.close(); await server.close(); } };
     },
-    async stop() {
-      const r = running;
-      running = undefined;
-      if (!r) return;
-      r.state.close();
-      await r.server.close();
-      await persist.freeze();
-    },
-    flush: () => persist.flush(),
-  };
+  });
 }

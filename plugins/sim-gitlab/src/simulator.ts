@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FilePersistence, type Logger, type Simulator } from '@sockerless/sdk';
+import { FilePersistence, persistentSimulator, type Logger, type PersistentSimulator } from '@sockerless/sdk';
 import { adminRoutes } from './admin-api';
 import { gitRoutes } from './git';
 import { GitlabServer } from './http';
@@ -19,12 +19,7 @@ export interface GitlabSimOptions {
   traceUpdateIntervalSeconds: number;
 }
 
-export interface GitlabSimulator extends Simulator {
-  /** Writes pending state now. */
-  flush(): Promise<void>;
-  /** The state (tests read jobs from it directly). */
-  readonly state: GitlabState | undefined;
-}
+export type GitlabSimulator = PersistentSimulator;
 
 /**
  * A GitLab instance as far as a runner sees it: the runner API, the jobs it hands out, their traces and
@@ -34,12 +29,11 @@ export interface GitlabSimulator extends Simulator {
 export function createGitlabSimulator(deps: { logger: Logger }, options: GitlabSimOptions): GitlabSimulator {
   mkdirSync(join(options.stateDir, 'repos'), { recursive: true });
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
-  let running: { server: GitlabServer; state: GitlabState } | undefined;
-  return {
+  return persistentSimulator({
     name: 'gitlab',
-    get state() { return running?.state; },
-    async start({ host, port }) {
-      if (running) throw new Error('the GitLab simulator is already started');
+    label: 'GitLab',
+    persist,
+    async listen({ host, port }) {
       const state = new GitlabState(persist, options.stateDir);
       let endpoint = '';
       const server = new GitlabServer([
@@ -48,17 +42,7 @@ export function createGitlabSimulator(deps: { logger: Logger }, options: GitlabS
         ...gitRoutes(state, join(options.stateDir, 'repos')),
       ], deps.logger);
       endpoint = await server.listen(host, port);
-      running = { server, state };
-      return { endpoint };
+      return { endpoint, closeListener: async () => { state.close(); await server.close(); } };
     },
-    async stop() {
-      const r = running;
-      running = undefined;
-      if (!r) return;
-      r.state.close();
-      await r.server.close();
-      await persist.flush();
-    },
-    flush: () => persist.flush(),
-  };
+  });
 }

@@ -8,8 +8,8 @@ export interface ListeningSimulator {
   caFile?: string;
   /** Stops accepting calls and closes the connections. */
   closeListener(): Promise<void>;
-  /** Ends what its services run (executions, invocations), after their state was frozen as it stood. */
-  endWorkloads(): Promise<void>;
+  /** Ends what its services run (executions, invocations), after their state was frozen as it stood; none for a forge. */
+  endWorkloads?(): Promise<void>;
 }
 
 export interface PersistentSimulator extends Simulator {
@@ -27,7 +27,8 @@ export function persistentSimulator(p: {
   /** For messages: `AWS`, `GCP`, `Azure`. */
   label: string;
   persist: FilePersistence;
-  runner: { close(): Promise<void> };
+  /** The sandbox runner of its workloads; none for a simulator that runs none (the forges). */
+  runner?: { close(): Promise<void> };
   /** Loads the state, makes the services and listens. */
   listen(at: { host: string; port: number }): Promise<ListeningSimulator>;
 }): PersistentSimulator {
@@ -45,8 +46,8 @@ export function persistentSimulator(p: {
       if (!r) return;
       await r.closeListener();
       await p.persist.freeze();
-      await r.endWorkloads();
-      await p.runner.close();
+      await r.endWorkloads?.();
+      await p.runner?.close();
     },
     flush: () => p.persist.flush(),
   };
