@@ -5,9 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { CLOUD_FIGURES, measureCloudRun, type CloudName, type CloudRun } from './cloud-bench';
-import { CI_JOBS, measureCiLatency } from './ci-bench';
-import { measureGitLabCiLatency } from './ci-gitlab-bench';
+import { measureCi, measureCloud, onlyCi, onlyCloud } from './simulated-figures';
+import { log, step } from './step';
 import { measureBoots } from './boot';
 import { measureContention } from './contention';
 import { runDocker, RUN_TRUE, type DockerTarget } from './docker-cli';
@@ -22,7 +21,7 @@ import { countsFor, parseOptions, type Counts, type Options } from './options';
 import { LIGHT_TENANTS, measureFairness, measurePoolOverhead, poolsConfig } from './pools-bench';
 import { buildFigure, formatPools, formatRows, formatTable, gitCommit, machineInfo, writeJson, type BenchReport, type PoolsReport } from './report';
 import { measureRestarts, timedStop, type RestartFigures } from './restart';
-import { buildCloudRows, buildOnlyRows, buildRestartRows, ciOnlyRows, buildRows, buildTracingRows, type Measured } from './rows';
+import { buildOnlyRows, buildRestartRows, buildRows, buildTracingRows, type Measured } from './rows';
 import { measureTracingCost, startSpanSink, tracingOnConfig, type TracingCost } from './tracing-bench';
 import { quietRssKiB } from './rss';
 import { createContainers, measureAtScale, SCALE_CONTAINERS } from './scale';
@@ -34,7 +33,6 @@ import { compareWithBaseline, formatBaselineComparison } from './baseline-bench'
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 
-const log = (msg: string) => console.error(`bench: ${msg}`);
 
 /** Set on SIGINT/SIGTERM: the failures that follow (a CLI run cut short) are then expected, not news. */
 let interrupted = false;
@@ -46,17 +44,6 @@ function hasCommand(name: string): boolean {
 async function serverVersion(target: DockerTarget): Promise<string | null> {
   const r = await runDocker(target, ['version', '--format', '{{.Server.Version}}'], 10_000);
   return r.code === 0 ? r.stdout.trim() : null;
-}
-
-/** Runs one step of the benchmark; a failure names the step and carries the engines' log tails. */
-async function step<T>(what: string, engines: Engine[], fn: () => Promise<T>): Promise<T> {
-  log(what);
-  try {
-    return await fn();
-  } catch (err) {
-    const tails = engines.map((e) => `--- ${e.target.label} log (tail) ---\n${e.logTail(20)}`);
-    throw new Error(`${what}: ${(err as Error).message}\n${tails.join('\n')}`);
-  }
 }
 
 /** Starts the reference engine, or says why it cannot be used; the benchmark goes on without it. */
@@ -204,26 +191,6 @@ async function onlyBaseline(workDir: string, tarball: string, opts: Options, cou
   console.log(JSON.stringify(comparison));
 }
 
-/** A cloud figure: `docker run` through the cloud's preset on its simulator against `ours` (backend-local). */
-async function measureCloud(cloud: CloudName, workDir: string, tarball: string, ours: Engine, counts: Counts, teardown: Teardown): Promise<CloudRun> {
-  const figure = CLOUD_FIGURES[cloud];
-  const measured = await step(`the ${figure.service} figure: docker ${RUN_TRUE.join(' ')} through ${figure.service} on the simulator and on backend-local, ${counts.runs} runs each, interleaved`, [ours],
-    () => measureCloudRun(figure, workDir, tarball, ours.target, counts.runs, counts.warmups, teardown, log));
-  log(`${figure.service} figure: ${figure.service} median ${measured.cloud.median} ms / local median ${measured.local.median} ms = ${measured.ratio}`);
-  return measured;
-}
-
-/** `--only aws|gcp|aca`: our default daemon and the cloud preset's, nothing else. */
-async function onlyCloud(cloud: CloudName, workDir: string, tarball: string, counts: Counts, teardown: Teardown): Promise<void> {
-  const ours = await startSockerless(workDir);
-  teardown.add(() => ours.stop());
-  await importBusybox(ours, tarball);
-  const measured = await measureCloud(cloud, workDir, tarball, ours, counts, teardown);
-  console.log(`\n${formatRows(buildCloudRows(cloud, measured))}`);
-  const brief = (s: Stats) => ({ ...s, samplesMs: undefined });
-  console.log(JSON.stringify({ [cloud]: { ...measured, local: brief(measured.local), cloud: brief(measured.cloud) }, localSamplesMs: measured.local.samplesMs, cloudSamplesMs: measured.cloud.samplesMs }));
-}
-
 /** Figure 9 on the home figure 5 filled (its daemon is stopped by now): restarts, full lists, graceful stops. */
 function measureRecovery(workDir: string, counts: Counts, teardown: Teardown, stopAfterFillMs: number): Promise<RestartFigures> {
   return step(`figure 9: ${counts.restarts} restarts of our daemon with ${SCALE_CONTAINERS} containers in the store, each with a full list and a graceful stop`, [],
@@ -280,15 +247,8 @@ async function main(): Promise<number> {
       await onlyBaseline(workDir, tarball, opts, counts, teardown);
       return 0;
     }
-    const ciStep = () => step(`the CI figure: ${CI_JOBS} GitHub jobs queued on the simulator, each to its runner container running (ci-github, backend-local)`, [],
-      () => measureCiLatency(workDir, tarball, CI_JOBS, teardown, log));
-    const ciGitlabStep = () => step(`the CI figure for GitLab: ${CI_JOBS} GitLab jobs submitted on the simulator, each to its build container running (ci-gitlab, backend-local)`, [],
-      () => measureGitLabCiLatency(workDir, tarball, CI_JOBS, teardown, log));
     if (opts.only === 'ci') {
-      const ci = await ciStep();
-      const ciGitlab = await ciGitlabStep();
-      console.log(`\n${formatRows(ciOnlyRows(ci, ciGitlab))}`);
-      console.log(JSON.stringify({ ...ci, gitlab: ciGitlab }));
+      await onlyCi(workDir, tarball, teardown);
       return 0;
     }
 
@@ -342,8 +302,7 @@ async function main(): Promise<number> {
     const aws = opts.noAws ? null : await measureCloud('aws', workDir, tarball, ours, counts, teardown);
     const gcp = opts.noGcp ? null : await measureCloud('gcp', workDir, tarball, ours, counts, teardown);
     const aca = opts.noAca ? null : await measureCloud('aca', workDir, tarball, ours, counts, teardown);
-    const ci = opts.noCi ? null : await ciStep();
-    const ciGitlab = opts.noCi ? null : await ciGitlabStep();
+    const { ci, ciGitlab } = opts.noCi ? { ci: null, ciGitlab: null } : await measureCi(workDir, tarball, teardown);
 
     const tornState = opts.noTornState ? null : await step(`torn state: ${opts.quick ? 20 : 200} torn homes, each booted again`, [], async () => measureTornState(opts.quick));
 
