@@ -19,7 +19,10 @@ export interface GitlabSimOptions {
   traceUpdateIntervalSeconds: number;
 }
 
-export type GitlabSimulator = PersistentSimulator;
+export interface GitlabSimulator extends PersistentSimulator {
+  /** The state while it runs (tests read jobs and runners from it directly). */
+  readonly state: GitlabState | undefined;
+}
 
 /**
  * A GitLab instance as far as a runner sees it: the runner API, the jobs it hands out, their traces and
@@ -29,12 +32,14 @@ export type GitlabSimulator = PersistentSimulator;
 export function createGitlabSimulator(deps: { logger: Logger }, options: GitlabSimOptions): GitlabSimulator {
   mkdirSync(join(options.stateDir, 'repos'), { recursive: true });
   const persist = new FilePersistence(join(options.stateDir, 'state'), deps.logger);
-  return persistentSimulator({
+  let current: GitlabState | undefined;
+  const simulator = persistentSimulator({
     name: 'gitlab',
     label: 'GitLab',
     persist,
     async listen({ host, port }) {
       const state = new GitlabState(persist, options.stateDir);
+      current = state;
       let endpoint = '';
       const server = new GitlabServer([
         ...runnerRoutes(state, { ...options, endpoint: () => endpoint }),
@@ -42,7 +47,8 @@ export function createGitlabSimulator(deps: { logger: Logger }, options: GitlabS
         ...gitRoutes(state, join(options.stateDir, 'repos')),
       ], deps.logger);
       endpoint = await server.listen(host, port);
-      return { endpoint, closeListener: async () => { state.close(); await server.close(); } };
+      return { endpoint, closeListener: async () => { current = undefined; state.close(); await server.close(); } };
     },
   });
+  return { ...simulator, get state() { return current; } };
 }
