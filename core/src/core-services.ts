@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
-import type { LifecycleHook, Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore, Tracer } from '@sockerless/sdk';
+import type { LifecycleHook, Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore } from '@sockerless/sdk';
 import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
 import { RunController } from './engine/container-runs';
@@ -39,8 +39,6 @@ export interface CoreInput {
   metrics: CoreMetrics;
   /** The config's and the command line's `bip` and default address pools (the networks plugin fills in Docker's). */
   addressing?: Partial<NetworkAddressing>;
-  /** A span per API request when a tracing plugin is configured. */
-  tracer?: Tracer;
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
@@ -118,7 +116,7 @@ export async function buildCore(input: CoreInput) {
     engine: eng,
     execs,
     managementRoutes: registries.httpRoutes,
-    tracer: input.tracer,
+    observeRequest: registries.interceptors.apiRequest,
     admitRequest: async (method, path, bearerToken) => {
       await admission.request({ method, path, bearerToken });
       // A tenant's containers start on its own default bridge (the networks plugin's): it exists from its first call.

@@ -9,7 +9,7 @@ import { loadPluginEntry } from './host/plugin-loader';
 import { impliedContributors, withImpliedPlugins } from './config/implied-plugins';
 import { PluginHost, DEFAULT_INIT_TIMEOUT_MS } from './host/plugin-host';
 import { createRootLogger } from './host/services';
-import { traceContributions } from './host/tracing';
+import { interceptContributions } from './host/tracing';
 import type { HostPaths } from './host/tokens';
 import { createBackendInstances, pickDefaultBackend } from './engine/backend-instances';
 import { buildCore, type Core } from './core-services';
@@ -93,9 +93,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     await host.initAll();
     step.children.push(...host.initTimes.map((t) => ({ name: t.id, ms: t.ms, children: [] })));
   });
-  // The tracing plugin (if any) has set its tracer: from here on spans are real, or nothing is wrapped.
+  // The tracing plugin (if any) has set its tracer and wrappers: from here on spans are real, or nothing is wrapped.
   tracer.use(host.registries.tracer?.tracer);
-  traceContributions(host.registries, tracer);
+  interceptContributions(host.registries);
 
   const store = host.registries.store?.store;
   if (!store) throw new Error(`config ${loaded.file}: no store plugin configured (add 'store-sqlite' to plugins)`);
@@ -111,7 +111,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     const addressing = { ...loaded.config.networks, ...opts.networks };
     core = await timings.step('core', () => buildCore({
       home, store, events, logger, backends, defaultBackend: pickDefaultBackend(loaded.config, backends), registries: host.registries, metrics, addressing,
-      tracer,
     }));
   } catch (err) {
     await releaseHost();

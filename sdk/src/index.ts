@@ -28,6 +28,7 @@ export * from './contracts/networks';
 export * from './request-shapes';
 export * from './contracts/lifecycle';
 export * from './contracts/logs';
+export * from './contracts/interceptors';
 export * from './clock';
 export * from './directory-size';
 export * from './archive';

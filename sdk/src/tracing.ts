@@ -1,10 +1,11 @@
 import { createExtensionPoint } from './refs';
+import type { CoreInterceptors } from './contracts/interceptors';
 
 /**
- * The tracing contract. The core opens a span per Docker API request and child spans for admission, the
- * store and every backend call; plugins add their own (a cloud SDK call) through `coreServices.tracer`. The
- * core's tracer does nothing until a plugin (`otel`) sets a real one through `coreTracingExtensionPoint`, and
- * the core then wraps nothing at all: tracing that is off costs no call on any path.
+ * The tracing contract. The tracing plugin (`otel`) sets the tracer every span goes to, and interceptors
+ * (`CoreInterceptors`) that open a span per Docker API request and child spans for admission, the store and
+ * every backend call; plugins add their own (a cloud SDK call) through `coreServices.tracer`. Without such a
+ * plugin that tracer does nothing and the core wraps nothing at all: tracing that is off costs no call on any path.
  */
 
 export type SpanAttributeValue = string | number | boolean;
@@ -93,9 +94,12 @@ export function withSpans<T extends object>(target: T, tracer: Tracer, prefix: s
   });
 }
 
-/** Cardinality one: the plugin that exports traces sets the tracer every span goes to. */
+/**
+ * Cardinality one: the plugin that exports traces sets the tracer every span goes to (`coreServices.tracer`
+ * forwards to it) and, optionally, what it wraps around the core's calls to make the core's own spans.
+ */
 export interface TracingRegistry {
-  setTracer(tracer: Tracer): void;
+  setTracer(tracer: Tracer, interceptors?: CoreInterceptors): void;
 }
 
 export const coreTracingExtensionPoint = createExtensionPoint<TracingRegistry>({ id: 'core.tracing', cardinality: 'single' });

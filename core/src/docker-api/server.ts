@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-import { guarded, parseJsonBody, type HttpRoute, type Logger, type Tracer } from '@sockerless/sdk';
+import { guarded, parseJsonBody, type HttpRoute, type Logger } from '@sockerless/sdk';
 import { attachContainer, attachOptionsOf, startExecStream } from './container-streams';
 import { answerThenClose, ATTACH_PATH, EXEC_START_PATH, lingerThenClose, readUpgradeBody, responseConnection, streamContentType, upgradedConnection, writeSocketError } from './hijack';
 import { errorStatus } from './errors';
@@ -15,7 +15,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { callerContext } from '../engine/caller';
 import { ATTACH_WS_PATH, attachWebsocket } from './attach-websocket';
-import { requestTracing, traceUpgrade } from './request-tracing';
+import { observeRequests, observeUpgrade, type RequestObserver } from './request-observer';
 
 export interface ApiServerDeps {
   logger: Logger;
@@ -28,8 +28,8 @@ export interface ApiServerDeps {
   admitRequest(method: string, path: string, bearerToken: string): Promise<void>;
   /** SOCKERLESS_HOME, which no error message may disclose. */
   home?: string;
-  /** A span per request when a tracing plugin is configured. */
-  tracer?: Tracer;
+  /** Around every request when a tracing plugin is configured (its span per request). */
+  observeRequest?: RequestObserver;
 }
 
 /** Checks `/vX.Y` against the supported range, with Docker's wording. Returns the path without prefix. */
@@ -75,7 +75,7 @@ export function dockerErrors(logger: Logger, home?: string): Koa.Middleware {
 export function createApiApp(deps: ApiServerDeps): Koa {
   const app = new Koa();
   app.silent = true;
-  if (deps.tracer?.enabled) app.use(requestTracing(deps.tracer, deps.engine));
+  if (deps.observeRequest) app.use(observeRequests(deps.observeRequest, deps.engine));
   app.use(dockerErrors(deps.logger, deps.home));
   app.use(async (ctx, next) => {
     await next();
@@ -231,7 +231,7 @@ export function createApiServer(deps: ApiServerDeps, tls?: TlsOptions): Server {
   server.keepAliveTimeout = 5_000;
   endStalledBodies(server, BODY_IDLE_TIMEOUT_MS);
   server.on('upgrade', guarded(deps.logger, { on: 'upgrade' }, (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    traceUpgrade(deps.tracer, deps.engine, req, () => handleUpgrade(deps, req, socket, head))));
+    observeUpgrade(deps.observeRequest, deps.engine, req, () => handleUpgrade(deps, req, socket, head))));
   server.on('clientError', guarded(deps.logger, { on: 'clientError' }, (err: Error & { code?: string }, socket: Duplex) => {
     // Node's own answer to a header timeout; anything else it could not parse is Docker's 400.
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { noopTracer, type BackendDriverFactory, type BackendInstanceConfig, type Logger, type SockerlessConfig, type Tracer } from '@sockerless/sdk';
-import { tracedDriver } from '../host/tracing';
 import { BackendGateway } from './backend-gateway';
 import type { CoreRegistries } from '../host/registries';
 
@@ -50,12 +49,13 @@ export async function validateBackendInstances(config: SockerlessConfig, registr
 /** Instantiates the validated backend instances, each with its own state dir under the home. */
 export async function createBackendInstances(config: SockerlessConfig, registries: CoreRegistries, home: string, logger: Logger, tracer: Tracer = noopTracer): Promise<Map<string, BackendInstance>> {
   const out = new Map<string, BackendInstance>();
+  const wrap = registries.interceptors.backendDriver;
   for (const { name, kind, factory, options } of await validateBackendInstances(config, registries)) {
     const stateDir = join(home, 'backends', name);
     mkdirSync(stateDir, { recursive: true });
     const driver = await factory.create({ instanceName: name, options, stateDir, logger: logger.child({ backend: name }), tracer });
-    // Every call the core makes into the driver, in a span, when tracing is on.
-    out.set(name, new BackendGateway(name, kind, tracedDriver(driver, tracer, name), stateDir));
+    // Every call the core makes into the driver goes through the tracing plugin's wrapper, when there is one.
+    out.set(name, new BackendGateway(name, kind, wrap ? wrap(driver, name) : driver, stateDir));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type {
   Builder, BuilderContext, BuilderRegistry, AdmissionController, AdmissionRegistry, BackendDriverFactory, BackendDriverRegistry, CiCoordinator,
   CiCoordinatorRegistry, HttpRoute, HttpRoutesRegistry, ImageStore, ImageStoreContext, ImageStoreRegistry, Networks, NetworksContext,
-  NetworksRegistry, Scheduler, SchedulerRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, VolumeDriver, VolumeDriverRegistry,
+  NetworksRegistry, Scheduler, SchedulerRegistry, StateStore, StoreRegistry, Tracer, TracingRegistry, CoreInterceptors, VolumeDriver, VolumeDriverRegistry,
   LifecycleContext, LifecycleHook, LifecycleHooksRegistry, LogDriver, LogDriverRegistry, VolumeStore, VolumeStoreContext, VolumeStoreRegistry,
 } from '@sockerless/sdk';
 import {
@@ -20,7 +20,7 @@ type SingleSlot = 'store' | 'tracer' | 'imageStore' | 'builder' | 'logDriver' | 
 export class CoreRegistries {
   readonly drivers = new Map<string, { factory: BackendDriverFactory; pluginId: string }>();
   store?: { store: StateStore; pluginId: string };
-  tracer?: { tracer: Tracer; pluginId: string };
+  tracer?: { tracer: Tracer; interceptors?: CoreInterceptors; pluginId: string };
   imageStore?: { create: (ctx: ImageStoreContext) => ImageStore; pluginId: string };
   builder?: { create: (ctx: BuilderContext) => Builder; pluginId: string };
   networks?: { create: (ctx: NetworksContext) => Networks; pluginId: string };
@@ -34,6 +34,11 @@ export class CoreRegistries {
   readonly lifecycleHooks: Array<(ctx: LifecycleContext) => LifecycleHook> = [];
   private readonly volumeDriverOwners = new Map<string, string>();
   private frozen = false;
+
+  /** What the tracing plugin wraps around the core's calls; none without one. */
+  get interceptors(): CoreInterceptors {
+    return this.tracer?.interceptors ?? {};
+  }
 
   freeze(): void {
     this.frozen = true;
@@ -90,7 +95,7 @@ export class CoreRegistries {
     };
     const lifecycleHooks: LifecycleHooksRegistry = { register: (create) => { this.check('lifecycle hook', pluginId); this.lifecycleHooks.push(create); } };
     const store: StoreRegistry = { setStore: (s) => this.setOnce('store', 'a store', pluginId, { store: s }) };
-    const tracing: TracingRegistry = { setTracer: (t) => this.setOnce('tracer', 'a tracer', pluginId, { tracer: t }) };
+    const tracing: TracingRegistry = { setTracer: (tracer, interceptors) => this.setOnce('tracer', 'a tracer', pluginId, { tracer, interceptors }) };
     const imageStore: ImageStoreRegistry = { setImageStore: (create) => this.setOnce('imageStore', 'an image store', pluginId, { create }) };
     const builder: BuilderRegistry = { setBuilder: (create) => this.setOnce('builder', 'a builder', pluginId, { create }) };
     const logDriver: LogDriverRegistry = { setLogDriver: (driver) => this.setOnce('logDriver', 'a log driver', pluginId, { driver }) };

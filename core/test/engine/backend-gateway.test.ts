@@ -6,7 +6,7 @@
 import { isSockerlessError, type BackendDriver } from '@sockerless/sdk';
 import { RecordingTracer } from '@sockerless/sdk/testing';
 import { BackendGateway } from '../../src/engine/backend-gateway';
-import { tracedDriver } from '../../src/host/tracing';
+import { tracedDriver } from '../../../plugins/otel/src/core-spans';
 
 function baseDriver(extra: Partial<BackendDriver> = {}): BackendDriver {
   return {

@@ -1,10 +1,12 @@
 import { coreServices, coreTracingExtensionPoint, definePlugin, z } from '@sockerless/sdk';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtelTracer } from './otel-tracer';
+import { coreSpans } from './core-spans';
 import { ReportingExporter } from './reporting-exporter';
 
 export { OtelTracer, remoteParent } from './otel-tracer';
 export { ReportingExporter } from './reporting-exporter';
+export { coreSpans, tracedAdmission, tracedDriver, tracedRequest, tracedStore } from './core-spans';
 
 /** OTLP/HTTP's default traces URL, where a local OpenTelemetry Collector listens (the exporter's own default). */
 export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
@@ -45,8 +47,9 @@ export interface OtelPluginSettings {
 
 /**
  * Traces with OpenTelemetry: a span per Docker API request, with child spans for admission, the store's
- * writes, each backend call and each cloud SDK call (AWS request ids), exported by OTLP/HTTP in batches.
- * Off unless listed in `plugins`; without it the core's tracer does nothing and wraps nothing.
+ * writes, each backend call (core-spans.ts, which the core applies as this plugin's interceptors) and each
+ * cloud SDK call (AWS request ids), exported by OTLP/HTTP in batches. Off unless listed in `plugins`;
+ * without it the core's tracer does nothing and wraps nothing.
  */
 export function createOtelPlugin(settings: OtelPluginSettings = {}) {
   return definePlugin({
@@ -69,7 +72,8 @@ export function createOtelPlugin(settings: OtelPluginSettings = {}) {
             sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
             spanProcessors: [processor],
           });
-          tracing.setTracer(new OtelTracer(provider.getTracer('sockerless')));
+          const tracer = new OtelTracer(provider.getTracer('sockerless'));
+          tracing.setTracer(tracer, coreSpans(tracer));
           // Sends what is still batched (the core has closed its backends by then, so their last spans go too),
           // unless the collector is known to be down: a stop must not wait for the exporter's retries to give up.
           lifecycle.onShutdown(async () => {

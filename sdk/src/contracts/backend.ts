@@ -294,8 +294,8 @@ export interface BackendDriverContext<O = Record<string, unknown>> {
   stateDir: string;
   logger: Logger;
   /**
-   * For spans of the driver's own (a cloud SDK call: `traceAwsClient`). The core times every driver method
-   * itself; the daemon always sets this, a driver made by hand (a test) may leave it out.
+   * For spans of the driver's own (a cloud SDK call: `traceAwsClient`). The tracing plugin puts every driver
+   * method in a span already (`CoreInterceptors.backendDriver`); the daemon always sets this, a driver made by hand (a test) may leave it out.
    */
   tracer?: Tracer;
 }
