@@ -6,7 +6,7 @@ import { ReportingExporter } from './reporting-exporter';
 
 export { OtelTracer, remoteParent } from './otel-tracer';
 export { ReportingExporter } from './reporting-exporter';
-export { coreSpans, tracedAdmission, tracedDriver, tracedRequest, tracedStore } from './core-spans';
+export { coreSpans } from './core-spans';
 
 /** OTLP/HTTP's default traces URL, where a local OpenTelemetry Collector listens (the exporter's own default). */
 export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
