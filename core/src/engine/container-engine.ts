@@ -33,15 +33,11 @@ export interface EngineDeps {
   defaultBackend: string | undefined;
   admission: AdmissionChain;
   schedulers: Map<string, Scheduler>;
-  /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
   logs: LogDriver;
 }
 
-/**
- * Docker's container semantics, once: ids and names, create-time merging, lookup by id/prefix/name, the
- * record in the store, and the per-container I/O. Running and stopping live in RunController.
- */
+/** Docker's container semantics: ids and names, create-time merging, lookup, the record, the I/O. Runs: RunController. */
 export class ContainerEngine {
   readonly containers: Collection<ContainerRecord>;
   private readonly io = new Map<string, ContainerIO>();
@@ -264,10 +260,8 @@ export class ContainerEngine {
   }
 
   /**
-   * Where every lifecycle transition lands (lifecycle/container-state.ts): the next state, what the hooks
-   * add to it (`landing`: dockerd's start inits the health monitor there), saved, then dockerd's event for
-   * it, if any. A removal in progress is not saved: dockerd keeps SetRemovalInProgress in memory, and the
-   * record is deleted next.
+   * Lands a lifecycle transition: the state, the hooks' part (`landing`: dockerd's start inits the health monitor),
+   * saved, then its event. A removal in progress is not saved: dockerd keeps SetRemovalInProgress in memory.
    */
   async apply(c: ContainerRecord, next: ContainerState, event?: string, landing?: () => void): Promise<void> {
     c.state = next;
@@ -276,7 +270,7 @@ export class ContainerEngine {
     if (event) this.emit(c, event);
   }
 
-  /** Whether a name (with its slash) is held by a container; for records rebuilt at boot (recovery.ts). */
+  /** Whether a name (with its slash) is held, for records rebuilt at boot (recovery.ts). */
   nameTaken(name: string): boolean {
     return this.byName.has(name);
   }

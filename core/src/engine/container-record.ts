@@ -52,10 +52,7 @@ export interface ContainerRecord extends StoredRecord {
   networks: Record<string, EndpointSettings>;
   state: ContainerState;
   restartCount: number;
-  /**
-   * Set by `docker stop`/`kill`, cleared by `docker start` (Docker's HasBeenManuallyStopped): an
-   * `unless-stopped` container so marked is not started again when the daemon boots.
-   */
+  /** Docker's HasBeenManuallyStopped (stop/kill set it, start clears it): `unless-stopped` stays down at boot. */
   manuallyStopped?: boolean;
   /** The published ports as the backend bound them, while the container runs. */
   ports?: BoundPort[];

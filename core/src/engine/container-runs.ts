@@ -9,8 +9,6 @@ import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 import { guard, transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
 
-export type { WaitCondition, WaitResult } from './waiters';
-
 interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
   ended: Promise<void>;
@@ -20,10 +18,8 @@ interface RunState {
 }
 
 /**
- * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
- * waiters, release the admission slot, and auto-remove, or, when a lifecycle hook (the restart policy) asks
- * for another run, show it `restarting` and let the hook start it again. Every path that ends a run goes
- * through recordExit.
+ * Starting, stopping, waiting, and the exit (recordExit, for every path that ends a run): the exit code, `die`,
+ * waiters, the admission slot, then auto-remove, or `restarting` when a hook (the restart policy) asks for a run.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();
@@ -31,7 +27,6 @@ export class RunController {
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
   private readonly waiters = new Waiters();
-  /** Health, restart policy: plugins' concerns on this lifecycle (lifecycle/hooks.ts). */
   private readonly hooks: LifecycleHooks;
   /** pause, unpause and update (container-control.ts); a signal to a paused container thaws it. */
   readonly control: ContainerControl;
@@ -50,9 +45,8 @@ export class RunController {
   }
 
   /**
-   * A workload found running at boot, its process given back by the backend (`reattach`): it is watched as
-   * a run this daemon started, so wait, logs -f, stop and auto-remove work. No admission slot is taken here:
-   * an admission controller that counts slots adopts running containers when it becomes ready and frees the slot at `die`.
+   * A run found at boot whose process the backend gave back (`reattach`), watched as one this daemon started. No
+   * admission slot is taken: a controller that counts slots adopts running containers when ready, frees them at `die`.
    */
   async adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void> {
     await this.beginRun(c, proc, undefined, true);
@@ -93,10 +87,7 @@ export class RunController {
     }
   }
 
-  /**
-   * Binds a process to the container's I/O and watches it to its exit: the shared part of a start and of a
-   * run taken back at boot (`reattached`: it keeps its StartedAt and emits no `start`).
-   */
+  /** Binds a process to the container's I/O and watches it to its exit (`reattached`: keeps StartedAt, no `start`). */
   private async beginRun(c: ContainerRecord, proc: WorkloadProcess, release: (() => void) | undefined, reattached: boolean): Promise<void> {
     const outputDone = this.engine.ioOf(c.id).bind(proc);
     let endRun!: () => void;
@@ -157,10 +148,7 @@ export class RunController {
     }
   }
 
-  /**
-   * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
-   * which is normal (`docker run -d` abandons its wait).
-   */
+  /** Resolves per Docker's conditions; `signal` drops the waiter when the client goes (`docker run -d` abandons it). */
   wait(ref: ContainerRef, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
@@ -238,9 +226,8 @@ export class RunController {
   }
 
   /**
-   * dockerd's killWithSignal: the hooks hear of it (`forGood`: a SIGKILL that ends the restart policy), the
-   * backend delivers it, `kill` is announced, and a paused container thaws so that it arrives. Only
-   * `docker kill` (`strict`) answers with a delivery that failed; a stop or removal goes on regardless.
+   * dockerd's killWithSignal: the hooks hear of it (`forGood`: a SIGKILL that ends the restart policy), the backend
+   * delivers it, `kill` is announced, a paused container thaws. Only `docker kill` (`strict`) fails on a failed delivery.
    */
   private async deliver(c: ContainerRecord, sig: NodeJS.Signals, forGood: boolean, strict = false): Promise<void> {
     await this.hooks.signalled(c, sig, forGood);
