@@ -20,10 +20,9 @@ function describePath(path: ReadonlyArray<PropertyKey | { key: PropertyKey }> | 
 }
 
 /**
- * Resolves one config entry to a plugin object: `./path` relative to the config file (TypeScript allowed),
- * a bare name as `@sockerless/plugin-<name>` then `sockerless-plugin-<name>`, a scoped name verbatim, or an
- * imported plugin object as it is. "Not found" means no candidate resolved; a candidate that resolves but
- * throws while loading is reported with its own error and not retried.
+ * One config entry as a plugin: `./path` from the config file (TypeScript allowed), a bare name as
+ * `@sockerless/plugin-<name>` then `sockerless-plugin-<name>`, a scoped name verbatim, or an imported object.
+ * A candidate that resolves but fails to load is reported with its own error, not retried.
  */
 export async function loadPluginEntry(entry: PluginEntry, configFile: string, configDir: string): Promise<LoadedPlugin> {
   const target = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry.plugin : entry;
@@ -82,12 +81,8 @@ async function importByName(name: string, configFile: string, configDir: string)
   for (const pkg of pluginPackageCandidates(name)) {
     let resolved: string | undefined;
     for (const base of [configDir, __dirname]) {
-      try {
-        resolved = require.resolve(pkg, { paths: [base] });
-        break;
-      } catch {
-        // Not resolvable from here; try the daemon's own install next.
-      }
+      // Not resolvable from the config's dir: the daemon's own install next.
+      try { resolved = require.resolve(pkg, { paths: [base] }); break; } catch { /* next */ }
     }
     tried.push(pkg);
     if (resolved) return { plugin: await importModule(jiti, resolved, name, pkg), source: pkg };
