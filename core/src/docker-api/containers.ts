@@ -113,7 +113,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   router.delete('/containers/:id/:alias', async (ctx) => {
     const parent = find(ctx);
     if (!queryBool(ctx, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id}/${ctx.params.alias}`);
-    engine.networking.removeLink(parent, ctx.params.alias);
+    engine.deps.networks.removeLink(parent, ctx.params.alias);
     await engine.save(parent);
     ctx.status = 204;
   });

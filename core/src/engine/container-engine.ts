@@ -50,11 +50,6 @@ export class ContainerEngine {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
   }
 
-  /** Docker's networks (the `core.networks` plugin): endpoints, `/etc/hosts`, links and published ports. */
-  get networking(): Networks {
-    return this.deps.networks;
-  }
-
   async load(): Promise<void> {
     await this.containers.load();
     for (const c of this.containers.all()) this.byName.set(c.name, c.id);
@@ -141,7 +136,7 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body, this.deps.logs);
-    this.networking.validatePortBindings((body.HostConfig ?? {}) as Record<string, unknown>);
+    this.deps.networks.validatePortBindings((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
@@ -149,14 +144,12 @@ export class ContainerEngine {
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
-    this.networking.normalizeLinks(hostConfig, name);
+    this.deps.networks.normalizeLinks(hostConfig, name);
     this.deps.lifecycle.createHostConfig(hostConfig);
-    const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
-
     const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
     const admission: CreateAdmission = {
-      labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
-      mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
+      labels: { ...config.Labels }, memoryBytes: typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0,
+      bearerToken: currentCaller()?.bearerToken ?? '', mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
       hostConfig: structuredClone(body.HostConfig ?? {}) as Record<string, unknown>,
     };
     const settle: Array<() => void> = [];
@@ -167,7 +160,11 @@ export class ContainerEngine {
       const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
       const backend = admission.backend ?? this.place(pool, admission);
       config.Labels[POOL_LABEL] = pool;
-      return await this.createRecord(id, name, body, image, config, hostConfig, mountRequests, pool, backend);
+      const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+      return await this.createRecord({
+        id, name, created: new Date().toISOString(), image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
+        config, hostConfig, mounts: [], networks: {}, state: transition.created(), restartCount: 0, backend, pool,
+      }, body, mountRequests);
     } catch (err) {
       if (!this.containers.get(id)) this.byName.delete(name);
       throw err;
@@ -205,28 +202,19 @@ export class ContainerEngine {
     throw new ConflictError(`Conflict. The container name "${name}" is already in use by container ${shown}. You have to remove (or rename) that container to be able to reuse that name.`);
   }
 
-  private async createRecord(
-    id: string, name: string, body: CreateBody, image: ReturnType<ImageLookup['resolve']>, config: ContainerRecord['config'],
-    hostConfig: ContainerRecord['hostConfig'], mountRequests: MountRequest[], pool: string, backend: string,
-  ): Promise<{ Id: string; Warnings: string[] }> {
-    const networks = this.networking.attachOnCreate({
-      networkMode: String(hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
-      legacyMacAddress: body.MacAddress, containerName: name.slice(1), containerId: id,
+  /** `record` gets its endpoints and mounts here, then the backend's workload, then the store. */
+  private async createRecord(record: ContainerRecord, body: CreateBody, mountRequests: MountRequest[]): Promise<{ Id: string; Warnings: string[] }> {
+    record.networks = this.deps.networks.attachOnCreate({
+      networkMode: String(record.hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
+      legacyMacAddress: body.MacAddress, containerName: record.name.slice(1), containerId: record.id,
     });
-    const mounts = await this.deps.volumes.mountPoints(mountRequests);
-    const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-    const record: ContainerRecord = {
-      id, name, created: new Date().toISOString(), image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
-      config, hostConfig, mounts, networks,
-      state: transition.created(),
-      restartCount: 0, backend, pool,
-    };
+    record.mounts = await this.deps.volumes.mountPoints(mountRequests);
     await this.backendOf(record).create(this.workloadSpec(record));
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
-    await this.networking.changed(record);
-    return { Id: id, Warnings: [] };
+    await this.deps.networks.changed(record);
+    return { Id: record.id, Warnings: [] };
   }
 
   /** What the backend runs. `starting`: for a start, when a shared network's owner must be running. */
@@ -238,7 +226,7 @@ export class ContainerEngine {
       image: { id: c.imageId, ref: c.image, rootfs: this.deps.images.rootfsPath(c.imageId) },
       argv: [c.path, ...c.args],
       // Link variables go under the container's own, which win (dockerd's CreateDaemonEnvironment).
-      env: starting && c.hostConfig.Links ? mergeEnv(this.networking.linkEnv(c), c.config.Env) : c.config.Env,
+      env: starting && c.hostConfig.Links ? mergeEnv(this.deps.networks.linkEnv(c), c.config.Env) : c.config.Env,
       workingDir: c.config.WorkingDir,
       user: c.config.User,
       groupAdd: Array.isArray(c.hostConfig.GroupAdd) ? (c.hostConfig.GroupAdd as unknown[]).map(String) : undefined,
@@ -249,7 +237,7 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(this.backendOf(c).stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
-      network: this.networking.workloadNetwork(c, starting),
+      network: this.deps.networks.workloadNetwork(c, starting),
       // Resource limits and confinement (the `confinement` plugin's, by default).
       ...this.deps.lifecycle.workloadSettings(c),
     };
@@ -305,7 +293,7 @@ export class ContainerEngine {
     await this.containers.delete(c.id);
     this.summaries.forget(c.id);
     this.byName.delete(c.name);
-    await this.networking.removed(c);
+    await this.deps.networks.removed(c);
     const io = this.io.get(c.id);
     // The log driver's files of the container go with its log (logs-local: `<home>/containers/<id>`).
     (io?.log ?? this.deps.logs.open(c.id)).destroy();

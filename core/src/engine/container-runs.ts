@@ -67,7 +67,7 @@ export class RunController {
       await this.engine.deps.admission.admit('start', held, (a) => a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend }));
       const spec = this.engine.workloadSpec(c, true);
       const proc = await this.engine.backendOf(c).start(spec);
-      if (spec.network) this.engine.networking.started(c, spec.network.hosts);
+      if (spec.network) this.engine.deps.networks.started(c, spec.network.hosts);
       await this.beginRun(c, proc, () => releaseAll(held), false);
     } catch (err) {
       releaseAll(held);
@@ -128,7 +128,7 @@ export class RunController {
       if (restart !== undefined) c.restartCount++;
       const exited = transition.exited(c.state, status);
       c.ports = undefined;
-      this.engine.networking.stopped(id);
+      this.engine.deps.networks.stopped(id);
       await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
       io.finishRun();
       // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
