@@ -74,10 +74,8 @@ export class RunController {
       // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
       const message = (err as Error).message;
       const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
-      // Removed while it waited for admission: there is nothing left to record the failure on.
+      // Removed (or being removed, its root gone under the start) meanwhile: dockerd's container lock says 409, not 500.
       const now = this.engine.containers.get(c.id);
-      // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
-      // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
       if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
       await this.engine.apply(c, transition.startFailed(c.state, message, code)).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
@@ -169,9 +167,8 @@ export class RunController {
     const run = this.runs.get(c.id);
     if (!run) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     await this.deliver(c, sig, false, true);
-    // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
-    // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
-    // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
+    // dockerd's Kill returns once a SIGKILL'd container is not running (daemon/kill.go, WaitConditionNotRunning),
+    // so a `rm` right after works; bounded, so a backend that never reports the exit cannot hold the request.
     if (sig === 'SIGKILL') await Promise.race([run.ended, delay(KILL_SETTLE_MS)]);
   }
 
