@@ -25,16 +25,8 @@ function describePath(path: ReadonlyArray<PropertyKey | { key: PropertyKey }> | 
  * A candidate that resolves but fails to load is reported with its own error, not retried.
  */
 export async function loadPluginEntry(entry: PluginEntry, configFile: string, configDir: string): Promise<LoadedPlugin> {
-  const target = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry.plugin : entry;
-  const rawOptions = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry.options : undefined;
-  let plugin: unknown;
-  let source: string;
-  if (typeof target === 'string') {
-    ({ plugin, source } = await importByName(target, configFile, configDir));
-  } else {
-    plugin = target;
-    source = '<inline>';
-  }
+  const { plugin: target, options: rawOptions } = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry : { plugin: entry };
+  const { plugin, source } = typeof target === 'string' ? await importByName(target, configFile, configDir) : { plugin: target as unknown, source: '<inline>' };
   if (!isSockerlessPlugin(plugin)) {
     const name = typeof target === 'string' ? target : '<inline>';
     throw new PluginLoadError(`plugin '${name}' (from ${source}): the default export is not a plugin made with definePlugin()`);
