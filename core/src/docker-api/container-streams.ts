@@ -3,7 +3,6 @@ import { guarded, InvalidArgumentError, type LogEntry, type LogStreamName as Str
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
-import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
 import { streamContentType, type StreamConnection } from './hijack';
 import { queryBool, queryString, requestLog } from './http';
 
@@ -24,8 +23,15 @@ export function attachOptionsOf(query: Record<string, string | string[] | undefi
   return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys: queryString({ query }, 'detachKeys') ?? '' };
 }
 
+/** Raw with a TTY; else Docker's 8-byte header first: [stream (1 stdout, 2 stderr), 0, 0, 0, size (big-endian uint32)]. */
 function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
-  return tty ? (_s, data) => data : (s, data) => frame(s === 'stdout' ? STREAM_STDOUT : STREAM_STDERR, data);
+  if (tty) return (_s, data) => data;
+  return (s, data) => {
+    const header = Buffer.alloc(8);
+    header[0] = s === 'stdout' ? 1 : 2;
+    header.writeUInt32BE(data.length, 4);
+    return Buffer.concat([header, data]);
+  };
 }
 
 /**

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import {
   Collection, ConflictError, InvalidArgumentError, newObjectId, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
-  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadSpec,
+  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type VolumeStore, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import type { ContainerRecord, ContainerState } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
+import { mergeConfig, mergeEnv, type CreateBody, type ImageConfigView } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
-import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { randomName, validateContainerName } from './ids';
 import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
@@ -22,12 +21,18 @@ export const DEFAULT_POOL = 'default';
 /** A container as the API names it (id, prefix or name), or its record once found. */
 export type ContainerRef = string | ContainerRecord;
 
+/** What the engine needs of the image service (kept narrow so the engine tests stay small). */
+export interface ImageLookup {
+  resolve(ref: string): { id: string; repoTags: string[]; record: { config: { config?: ImageConfigView } } };
+  rootfsPath(imageId: string): string | undefined;
+}
+
 export interface EngineDeps {
   home: string;
   store: StateStore;
   events: EventsBus;
   images: ImageLookup;
-  volumes: VolumeAccess;
+  volumes: Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'removeAnonymous'>;
   networks: Networks;
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
