@@ -7,7 +7,7 @@ import { attachContainer, attachOptionsOf } from './container-streams';
 import { closeCallbacks } from './hijack';
 import { apiBefore } from './http';
 
-/** dockerd's postContainersAttachWebsocket: raw streams, binary frames from API 1.28 (text before); what comes is stdin. */
+/** dockerd's postContainersAttachWebsocket: raw streams, binary frames from API 1.28 (text before); what the client sends is stdin. */
 export const ATTACH_WS_PATH = /^\/containers\/([^/]+)\/attach\/ws$/;
 
 export async function attachWebsocket(

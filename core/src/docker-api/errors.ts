@@ -7,7 +7,7 @@ const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);
 /** Node refuses a path with a NUL byte before any syscall (Go's syscall: EINVAL); only a client's input carries one. */
 const isNulBytePath = (e: { code?: unknown; message?: string }) => e.code === 'ERR_INVALID_ARG_VALUE' && /without null bytes/.test(e.message ?? '');
 
-/** A thrown error as Docker's status and message, with SOCKERLESS_HOME (given and resolved) read `$SOCKERLESS_HOME`. */
+/** Every error answer's Docker status and message, the one place that hides host paths: the home reads `$SOCKERLESS_HOME`. */
 export function errorStatus(err: unknown, home?: string): { status: number; message: string; retryAfter?: number } {
   const answer = rawErrorStatus(err);
   return { ...answer, message: withoutHostPaths(answer.message, home) };

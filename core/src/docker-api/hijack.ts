@@ -117,7 +117,7 @@ export function closeCallbacks(log: Logger) {
   };
 }
 
-/** Docker's JSON error from outside the middleware (a stalled body, a copy cut by a removal), then `close`; else a cut. */
+/** Docker's JSON error from outside the middleware (a stalled body, a copy cut by a removal), then `close`; one under way is cut. */
 export function answerThenClose(res: ServerResponse, status: number, message: string, close: () => void): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return void res.destroy();
   const body = JSON.stringify({ message });

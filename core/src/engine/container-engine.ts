@@ -42,7 +42,7 @@ export interface EngineDeps {
   logs: LogDriver;
 }
 
-/** Docker's container semantics: ids and names, create-time merging, lookup, the record, the I/O. Runs: RunController. */
+/** Docker's container semantics: ids and names, create-time merging, lookup, the record, the I/O (runs: RunController). */
 export class ContainerEngine {
   readonly containers: Collection<ContainerRecord>;
   private readonly io = new Map<string, ContainerIO>();

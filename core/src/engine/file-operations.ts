@@ -4,7 +4,7 @@ import { ConflictError } from '@sockerless/sdk';
 
 /**
  * `docker cp` in flight per container. dockerd never lets a copy and a removal overlap: a removal ends the copies (a
- * stalled upload must not hold `rm -f`), waits until they settle (else ENOTEMPTY, EBUSY), and later copies get 409.
+ * stalled upload must not hold `rm -f`), waits until they settle (one still writing made `rm` fail: ENOTEMPTY, EBUSY); later copies get 409.
  */
 export class FileOperations {
   private readonly inFlight = new Map<string, Map<Promise<void>, () => void>>();

@@ -73,8 +73,10 @@ async function importByName(name: string, configFile: string, configDir: string)
   for (const pkg of pluginPackageCandidates(name)) {
     let resolved: string | undefined;
     for (const base of [configDir, __dirname]) {
-      // Not resolvable from the config's dir: the daemon's own install next.
-      try { resolved = require.resolve(pkg, { paths: [base] }); break; } catch { /* next */ }
+      try {
+        resolved = require.resolve(pkg, { paths: [base] });
+        break;
+      } catch { /* not resolvable from the config's dir: the daemon's own install next */ }
     }
     tried.push(pkg);
     if (resolved) return { plugin: await importModule(jiti, resolved, name, pkg), source: pkg };

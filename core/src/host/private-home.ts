@@ -2,8 +2,8 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The home's mode, as dockerd's data root (drwx--x---): only root, and the group to a socket placed there. So no local
- * user runs a setuid binary made in a container through its host path, or reads a volume, log or the database.
+ * The home's mode, as dockerd's data root (drwx--x---): only root gets in, its group only traverses to a socket there.
+ * So no local user runs a container-made setuid binary through its host path, or reads a volume, a log or the database.
  */
 export const HOME_MODE = 0o710;
 /** Every directory directly in the home (containers, volumes, images, backends, plugins), as dockerd's image/, plugins/, tmp/. */

@@ -18,13 +18,12 @@ export function uncaughtCounters(metrics: Metrics): UncaughtCounters {
  * serves on, as Backstage's handlers and dockerd's per-connection panic recovery. Returns the uninstaller.
  */
 export function installProcessGuard(logger: Logger, counters: UncaughtCounters): () => void {
-  const { exception: uncaught, rejection: unhandled } = counters;
   const onException = (err: Error) => {
-    uncaught.inc();
+    counters.exception.inc();
     logger.error('uncaught exception; the daemon serves on', { err: err?.message ?? String(err), stack: err?.stack });
   };
   const onRejection = (reason: unknown) => {
-    unhandled.inc();
+    counters.rejection.inc();
     const e = reason as { message?: string; stack?: string } | undefined;
     logger.error('unhandled promise rejection; the daemon serves on', { err: e?.message ?? String(reason), stack: e?.stack });
   };

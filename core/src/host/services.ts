@@ -6,7 +6,7 @@ import type { HostPaths } from './tokens';
 
 /** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
 export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {
-  // Synchronous: a fatal boot error must come out after the log lines before it; nothing is logged per request.
+  // Synchronous: a fatal boot error comes out after the lines before it; nothing is logged per request (no hot path).
   const destination = pino.destination({ fd: 2, sync: true });
   return wrapPino(pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination));
 }
@@ -110,7 +110,7 @@ export class CoreEventsBus implements EventsBus {
 type Series = { labels: Record<string, string>; value: number };
 type Family = { help: string; type: 'counter' | 'gauge'; series: Map<string, Series> };
 
-/** The metrics registry: plain maps (an increment is one addition); prom-client is loaded to render a scrape only. */
+/** The metrics registry: plain maps (an increment is one addition); prom-client is loaded only to render a scrape. */
 export class CoreMetrics implements Metrics {
   readonly families = new Map<string, Family>();
   private readonly scrapeHooks: Array<() => void> = [];
