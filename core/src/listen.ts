@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 
 export interface ListenTarget {

@@ -13,11 +13,7 @@ export interface ListenerSecurity {
   verify: boolean;
 }
 
-/**
- * dockerd's defaults: `ca.pem`, `cert.pem` and `key.pem` in $DOCKER_CERT_PATH, else in the docker CLI's
- * config dir (~/.docker); a path given in the config is relative to the config file, on the command line to
- * the working directory (the CLI resolves it before it gets here).
- */
+/** dockerd's defaults: `ca.pem`, `cert.pem`, `key.pem` in $DOCKER_CERT_PATH or ~/.docker; a config path is from its file. */
 function certFile(given: string | undefined, name: string, baseDir: string, env: NodeJS.ProcessEnv): string {
   if (given) return resolve(baseDir, given);
   return join(env.DOCKER_CERT_PATH || join(homedir(), '.docker'), name);
@@ -32,9 +28,8 @@ function readPem(file: string, what: string, flag: string): Buffer {
 }
 
 /**
- * Resolves `tls` as dockerd reads its flags: `--tlsverify` given at all (true or false) turns TLS on, and
- * `--tlsverify=false` means TLS without client verification. Reads the files now, so a missing or unreadable
- * one stops the boot before anything listens.
+ * `tls` as dockerd reads its flags: `--tlsverify` at all turns TLS on, `=false` without client verification. The files
+ * are read now, so a missing one stops the boot before anything listens.
  */
 export function resolveListenerSecurity(config: ListenerTlsConfig | undefined, baseDir: string, env: NodeJS.ProcessEnv = process.env): ListenerSecurity {
   const verify = config?.verify === true;
@@ -49,10 +44,8 @@ export function resolveListenerSecurity(config: ListenerTlsConfig | undefined, b
 }
 
 /**
- * dockerd 27's refusal of unauthenticated TCP, checked before anything binds: a plain tcp:// listener on a
- * non-loopback address stops the boot unless the operator opted in with `--insecure-tcp`; on loopback it is
- * allowed with a warning (any local user, and any web page a local browser opens, can reach it). TLS without
- * client verification is allowed with a warning: it is encrypted, and a tenants token can authenticate callers.
+ * dockerd 27's refusal of unauthenticated TCP, before anything binds: plain tcp:// off loopback stops the boot unless
+ * `--insecure-tcp`; on loopback, and TLS without client verification (a tenants token can authenticate), only warn.
  */
 export async function checkListenerSecurity(targets: { url: string; target: ListenTarget }[], security: ListenerSecurity, insecureTcp: boolean, logger: Logger): Promise<void> {
   for (const { url, target } of targets) {

@@ -7,14 +7,8 @@ import type { CoreRegistries } from './host/registries';
 export function containersServiceOf(core: () => Core): ContainersService {
   return {
     list: () => core().engine.all().map((c) => ({
-      id: c.id,
-      name: c.name.slice(1),
-      pool: c.pool,
-      backend: c.backend,
-      labels: c.config.Labels,
-      memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
-      running: c.state.Running,
-      status: c.state.Status,
+      id: c.id, name: c.name.slice(1), pool: c.pool, backend: c.backend, labels: c.config.Labels,
+      memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0, running: c.state.Running, status: c.state.Status,
     })),
     create: async (body, name) => ({ id: (await core().engine.create(body as CreateBody, name)).Id }),
     start: (id) => core().runs.start(core().engine.find(id)),

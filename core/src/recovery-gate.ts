@@ -1,11 +1,8 @@
 import type { ApiServerDeps } from './docker-api/server';
 
 /**
- * What a client may ask while the daemon still reconciles its store with the backends (recovery.ts) and the
- * plugins' ready hooks run: the liveness probe, the version, and the list of containers, all answered from
- * the store, which is loaded by then. A container listed as running may turn out to have exited once its
- * backend is asked, as with dockerd, whose `ps` right after a restart also shows the last state it knew.
- * Anything that acts on a container, or on what recovery may change, waits.
+ * What is answered during recovery and the ready hooks, from the loaded store: ping, version, `ps` (which, as
+ * dockerd's right after a restart, shows the last state known). Anything that acts, or reads what recovery changes, waits.
  */
 const ANSWERED_DURING_RECOVERY: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'GET', path: /^\/_ping\/?$/ },
@@ -14,11 +11,7 @@ const ANSWERED_DURING_RECOVERY: ReadonlyArray<{ method: string; path: RegExp }> 
   { method: 'GET', path: /^\/containers\/json\/?$/ },
 ];
 
-/**
- * The same deps, with requests outside ANSWERED_DURING_RECOVERY held until `booted` (recovery, then the
- * plugins' ready hooks) settles. Should it fail, the held requests answer with its error while the daemon
- * shuts down, rather than acting on a half-recovered state.
- */
+/** The deps, with other requests held until `booted` settles; if it fails they answer its error, never act half-recovered. */
 export function gatedUntilBooted(booted: Promise<void>, deps: ApiServerDeps): ApiServerDeps {
   let done = false;
   const settled = booted.then(() => { done = true; });

@@ -1,11 +1,7 @@
 import { coreBuilderExtensionPoint, coreImageStoreExtensionPoint, coreLogDriverExtensionPoint, coreNetworksExtensionPoint, coreVolumesExtensionPoint, type PluginEntry } from '@sockerless/sdk';
 import { loadPluginEntry, type LoadedPlugin } from '../host/plugin-loader';
 
-/**
- * Part of the default config: plugins that carry what dockerd always has, added when a config does not
- * list them, so a config written before that part of the core became a plugin boots with Docker's
- * behaviour. A config that lists a plugin of the same id (its own build of it, with options) keeps it.
- */
+/** Plugins for what dockerd always has, added when a config lacks them (one listing the same id keeps its own). */
 const IMPLIED: PluginEntry[] = [
   // Docker's `local` volume driver.
   'volumes-local',
@@ -30,10 +26,7 @@ export async function withImpliedPlugins(plugins: LoadedPlugin[], configFile: st
   return [...plugins, ...await Promise.all(missing.map((entry) => loadPluginEntry(entry, configFile, configDir)))];
 }
 
-/**
- * The same rule for a point that takes exactly one contributor (the image store, the builder, networks, the log driver, the volume store): its `defaultPlugin` is added
- * when no registered plugin's init depends on the point, so a config with a store of its own gets only that.
- */
+/** For a point with one contributor (image store, builder, networks, logs, volumes): its `defaultPlugin` unless one contributes. */
 const DEFAULT_CONTRIBUTED = [coreImageStoreExtensionPoint, coreBuilderExtensionPoint, coreNetworksExtensionPoint, coreLogDriverExtensionPoint, coreVolumesExtensionPoint];
 
 export async function impliedContributors(contributes: (pointId: string) => boolean, configFile: string, configDir: string): Promise<LoadedPlugin[]> {

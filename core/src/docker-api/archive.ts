@@ -30,9 +30,8 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
     const { c, path, driver } = target(ctx);
     const { stat, tar } = await engine.files.run(c.id, c.name, () => driver.getArchive(c.id, path), {
       streamOf: (r) => r.tar,
-      // The container is going. Before the answer started, it is dockerd's 409, so no request ends without an
-      // answer; during the tar, the connection is closed, so the client sees the tar end short rather than wait
-      // for the rest of a body that will never come (a destroyed body stream does not end the response).
+      // The container is going: before the answer, dockerd's 409; during the tar, the connection closes, so the
+      // client sees it end short rather than wait (a destroyed body stream does not end the response).
       abort: () => answerThenClose(ctx.res, 409, `container ${c.name} was removed while files were being copied from it`, () => ctx.req.destroy()),
     });
     ctx.set('X-Docker-Container-Path-Stat', statHeader(stat));
@@ -44,9 +43,8 @@ export function registerArchiveRoutes(router: Router, engine: ContainerEngine): 
   router.put('/containers/:id/archive', async (ctx) => {
     const { c, path, driver } = target(ctx);
     await engine.files.run(c.id, c.name, () => driver.putArchive(c.id, path, ctx.req, { noOverwriteDirNonDir: queryBool(ctx, 'noOverwriteDirNonDir') }), {
-      // The container is going: its upload is cut off rather than holding the removal up for as long as the
-      // client takes, but first answered with dockerd's 409, so no request ends without an answer. The route's
-      // own error after the cut finds the answer sent and adds nothing.
+      // The container is going: the upload is cut rather than hold the removal up, first answered with dockerd's
+      // 409 (the route's own error after the cut finds it sent).
       abort: () => answerThenClose(ctx.res, 409, `container ${c.name} was removed while files were being copied into it`, () => ctx.req.destroy()),
     });
     engine.emit(c, 'extract-to-dir', { path });

@@ -7,11 +7,7 @@ import { attachContainer, attachOptionsOf } from './container-streams';
 import { closeCallbacks } from './hijack';
 import { apiBefore } from './http';
 
-/**
- * `GET /containers/{id}/attach/ws`: attach over a websocket, as dockerd's postContainersAttachWebsocket.
- * The streams are raw, never multiplexed (stdout and stderr interleave as written); from API 1.28 each
- * frame is binary, before it text. What the client sends in any frame is the container's stdin.
- */
+/** dockerd's postContainersAttachWebsocket: raw streams, binary frames from API 1.28 (text before); what the client sends is stdin. */
 export const ATTACH_WS_PATH = /^\/containers\/([^/]+)\/attach\/ws$/;
 
 export async function attachWebsocket(

@@ -11,10 +11,8 @@ const INTERVAL_MS = 1000;
 type Sample = { read: string; stats: WorkloadStats };
 
 /**
- * `GET /containers/{id}/stats` as dockerd answers it (daemon/stats.go): a sample a second while `stream`
- * (the default), each with the one before as `precpu_stats`; `stream=false` waits for a second sample so
- * the CLI can compute CPU %, unless `one-shot`. A container that does not run, or a backend that cannot
- * measure, gives Docker's zeros (never a 501: clients poll this for every container).
+ * dockerd's stats (daemon/stats.go): a sample a second, the last as `precpu_stats`; `stream=false` waits for a second
+ * (CPU %) unless `one-shot`. No run or no measure: Docker's zeros, never a 501 (clients poll it for every container).
  */
 export function registerStatsRoute(router: Router, engine: ContainerEngine, isRunning: (id: string) => boolean): void {
   const sample = async (c: ContainerRecord): Promise<Sample> => {

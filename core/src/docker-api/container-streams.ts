@@ -3,7 +3,6 @@ import { guarded, InvalidArgumentError, type LogEntry, type LogStreamName as Str
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
-import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
 import { streamContentType, type StreamConnection } from './hijack';
 import { queryBool, queryString, requestLog } from './http';
 
@@ -24,15 +23,20 @@ export function attachOptionsOf(query: Record<string, string | string[] | undefi
   return { stream: b('stream'), logs: b('logs'), stdin: b('stdin'), stdout: b('stdout'), stderr: b('stderr'), detachKeys: queryString({ query }, 'detachKeys') ?? '' };
 }
 
+/** Raw with a TTY; else Docker's 8-byte header first: [stream (1 stdout, 2 stderr), 0, 0, 0, size (big-endian uint32)]. */
 function encoder(tty: boolean): (stream: StreamName, data: Buffer) => Buffer {
-  return tty ? (_s, data) => data : (s, data) => frame(s === 'stdout' ? STREAM_STDOUT : STREAM_STDERR, data);
+  if (tty) return (_s, data) => data;
+  return (s, data) => {
+    const header = Buffer.alloc(8);
+    header[0] = s === 'stdout' ? 1 : 2;
+    header.writeUInt32BE(data.length, 4);
+    return Buffer.concat([header, data]);
+  };
 }
 
 /**
- * Attach: replays logs when asked, then streams the container's output until its run ends; the client's
- * stdin goes to the process. When the client's input ends, Docker closes the process's stdin only for a
- * StdinOnce container without a TTY; otherwise it ends this attach and the process keeps its stdin, so a
- * detach (the client's, or the detach keys seen here on a TTY) leaves an interactive shell running.
+ * Attach: logs when asked, then the output until the run ends, stdin to the process. The end of the client's input
+ * closes the process's stdin only for StdinOnce without a TTY; else it ends the attach (a detach: the shell runs on).
  */
 export async function attachContainer(engine: ContainerEngine, ref: string, opts: AttachOptions, conn: StreamConnection): Promise<void> {
   const c = engine.find(ref);
@@ -64,11 +68,10 @@ export async function attachContainer(engine: ContainerEngine, ref: string, opts
 }
 
 /**
- * Exec start: the process's output until it exits; stdin from the client when the exec asked for it. As in
- * Docker, the end of the client's input closes the process's stdin without a TTY; with one it detaches the
- * client (so do the detach keys) and the exec runs on, since a terminal has no end of input but ^D.
+ * Exec start: output until the exit, stdin when asked for. As Docker, the end of the client's input closes the
+ * process's stdin without a TTY; with one it detaches (so do the detach keys): a terminal has no end of input but ^D.
  */
-export async function streamExec(execs: ExecEngine, id: string, conn: StreamConnection, started: Awaited<ReturnType<ExecEngine['start']>>): Promise<void> {
+async function streamExec(id: string, conn: StreamConnection, started: Awaited<ReturnType<ExecEngine['start']>>): Promise<void> {
   const { rec, process } = started;
   const encode = encoder(rec.tty);
   let detach = () => undefined as void;
@@ -101,9 +104,8 @@ export async function streamExec(execs: ExecEngine, id: string, conn: StreamConn
 }
 
 /**
- * Exec start after the headers, as Docker answers it: an exec whose process cannot start (no such executable,
- * not executable) still gets its stream, which carries the reason, and exit code 126. Clients such as
- * testcontainers' port check read that exit code rather than expect a failed request.
+ * Exec start as Docker answers it: an exec whose process cannot start still gets its stream, carrying the reason,
+ * and exit code 126, which clients (testcontainers' port check) read rather than expect a failed request.
  */
 export async function startExecStream(execs: ExecEngine, id: string, tty: boolean | undefined, open: (tty: boolean) => StreamConnection): Promise<void> {
   const rec = execs.get(id);
@@ -118,7 +120,7 @@ export async function startExecStream(execs: ExecEngine, id: string, tty: boolea
     conn.end();
     return;
   }
-  await streamExec(execs, id, open(started.rec.tty), started);
+  await streamExec(id, open(started.rec.tty), started);
 }
 
 function parseTime(v: string | undefined, name: string): number | undefined {
@@ -133,7 +135,7 @@ function parseTime(v: string | undefined, name: string): number | undefined {
 }
 
 /** RFC3339 with nanoseconds, as Docker prints log timestamps. */
-export function rfc3339Nano(timeNano: number): string {
+function rfc3339Nano(timeNano: number): string {
   const ms = Math.floor(timeNano / 1e6);
   const nanos = String(Math.floor(timeNano % 1e9)).padStart(9, '0');
   return `${new Date(ms).toISOString().slice(0, 19)}.${nanos}Z`;

@@ -3,7 +3,8 @@ import type { Context } from 'koa';
 import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
 import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
-import type { RunController, WaitCondition } from '../engine/container-runs';
+import type { RunController } from '../engine/container-runs';
+import type { WaitCondition } from '../engine/waiters';
 import { CONTAINER_FILTERS, filterContainers } from '../engine/container-filters';
 import type { ContainerRecord } from '../engine/container-record';
 import type { CreateBody } from '../engine/create-spec';
@@ -112,7 +113,7 @@ export function registerContainerRoutes(router: Router, deps: ContainerRouteDeps
   router.delete('/containers/:id/:alias', async (ctx) => {
     const parent = find(ctx);
     if (!queryBool(ctx, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id}/${ctx.params.alias}`);
-    engine.networking.removeLink(parent, ctx.params.alias);
+    engine.deps.networks.removeLink(parent, ctx.params.alias);
     await engine.save(parent);
     ctx.status = 204;
   });

@@ -1,23 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
 
-/**
- * File system errors that only a client's input can cause: a name or path longer than the kernel takes
- * (a 300-character volume name, an archive path). dockerd answers some of these with a 500; they are 400s.
- */
+/** Errors only a client's input causes (a name or path too long for the kernel): 400s, where dockerd says 500 to some. */
 const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);
 
-/**
- * Node refuses a path with a NUL byte before any system call (the kernel would take the path up to the NUL,
- * so Go's syscall package refuses it with EINVAL for dockerd). Only a client's name or path can carry one.
- */
+/** Node refuses a path with a NUL byte before any syscall (Go's syscall: EINVAL); only a client's input carries one. */
 const isNulBytePath = (e: { code?: unknown; message?: string }) => e.code === 'ERR_INVALID_ARG_VALUE' && /without null bytes/.test(e.message ?? '');
 
-/**
- * Maps a thrown error to Docker's status and message. Every error answer goes through here, so this is
- * the one place that keeps host paths out of them: SOCKERLESS_HOME (as given and as resolved) reads
- * `$SOCKERLESS_HOME` in the message.
- */
+/** Every error answer's Docker status and message, the one place that hides host paths: the home reads `$SOCKERLESS_HOME`. */
 export function errorStatus(err: unknown, home?: string): { status: number; message: string; retryAfter?: number } {
   const answer = rawErrorStatus(err);
   return { ...answer, message: withoutHostPaths(answer.message, home) };

@@ -32,8 +32,7 @@ export function eventMatches(f: Map<string, string[]>, ev: StoredEvent): boolean
   return (fuzzyAction ? fuzzy(events, ev.Action) : exact(events, ev.Action)) &&
     exact(f.get('type'), ev.Type) &&
     exact(f.get('scope'), 'local') &&
-    byName('container') && byName('network') && byName('volume') && byName('daemon') && byName('plugin') &&
-    byName('node') && byName('service') && byName('secret') && byName('config') &&
+    ['container', 'network', 'volume', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'].every(byName) &&
     (!image?.length || [ev.Actor.ID, imageName, stripTag(ev.Actor.ID), stripTag(imageName)].some((s) => image.includes(s))) &&
     matchesLabels(attrs, f.get('label'));
 }

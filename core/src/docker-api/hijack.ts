@@ -1,14 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
 import { apiBefore } from './http';
 
-/**
- * A connection that carries a container's or exec's streams: either a socket taken over after
- * `101 UPGRADED` (the docker CLI), or a plain 200 response streamed until the end (dockerode's exec start
- * without Upgrade). Output writes go straight out; `input` is the client's stdin when there is one.
- */
+/** A container's or exec's streams: a socket taken over after `101 UPGRADED` (the CLI), or a streamed 200 (dockerode). */
 export interface StreamConnection {
   input: Readable | null;
   write(data: Buffer): void;
@@ -30,12 +26,8 @@ export function streamContentType(apiVersion: string | undefined, tty: boolean):
   return 'application/vnd.docker.raw-stream';
 }
 
-/**
- * An upgrade request's body is a small JSON object (exec start's `{"Detach","Tty"}`, dockerode's attach
- * options). A larger announced body is refused before any of it is read, so a client cannot make the daemon
- * buffer a gigabyte on the event loop that serves every other client.
- */
-export const MAX_UPGRADE_BODY_BYTES = 1024 * 1024;
+/** An upgrade's body is small JSON (exec start's `{"Detach","Tty"}`); a larger one is refused before it is buffered. */
+const MAX_UPGRADE_BODY_BYTES = 1024 * 1024;
 
 /** Docker's 408 for a body that stopped arriving (the status errorStatus() takes from a thrown error's `status`). */
 class RequestTimeoutError extends Error {
@@ -43,10 +35,8 @@ class RequestTimeoutError extends Error {
 }
 
 /**
- * Takes over an upgraded socket. `head` is what Node had already read past the headers; `bodyLength` bytes
- * of it (and of the socket) are the request body, the rest is the client's stdin. A client that goes away
- * before its body is complete ends the wait with what arrived; one that stops sending for `idleMs` is answered
- * 408, as a stalled plain request is (an upgraded socket has left Node's request timeouts behind).
+ * Takes over an upgraded socket: of `head` (read past the headers) and the socket, `bodyLength` bytes are the body,
+ * the rest stdin. A client gone ends the wait with what came; one silent for `idleMs` gets 408 (Node's timeouts are off).
  */
 export async function readUpgradeBody(socket: Duplex, head: Buffer, bodyLength: number, idleMs: number): Promise<{ body: Buffer; rest: Buffer }> {
   if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new InvalidArgumentError('invalid Content-Length');
@@ -77,8 +67,7 @@ export function upgradedConnection(socket: Duplex, rest: Buffer, contentType: st
   // stdin is a separate stream so a client's half-close ends stdin only, never our output side.
   const input = new PassThrough();
   if (rest.length) input.write(rest);
-  // Backpressure: stdin nobody reads (an attach without stdin, a process that does not read) pauses the
-  // socket instead of piling up in memory however much the client sends.
+  // Backpressure: stdin nobody reads pauses the socket instead of piling up in memory.
   socket.on('data', guarded(log, { on: 'hijacked socket data' }, (d: Buffer) => { if (!input.writableEnded && !input.write(d)) socket.pause(); }));
   input.on('drain', () => socket.resume());
   socket.on('end', guarded(log, { on: 'hijacked socket end' }, () => input.end()));
@@ -128,10 +117,7 @@ export function closeCallbacks(log: Logger) {
   };
 }
 
-/**
- * Sends Docker's JSON error now, from outside the request's own middleware (a body that stalled, a copy cut by
- * a removal), then `close`s the connection; a response already under way is cut instead.
- */
+/** Docker's JSON error from outside the middleware (a stalled body, a copy cut by a removal), then `close`; one under way is cut. */
 export function answerThenClose(res: ServerResponse, status: number, message: string, close: () => void): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return void res.destroy();
   const body = JSON.stringify({ message });
@@ -143,19 +129,15 @@ export function answerThenClose(res: ServerResponse, status: number, message: st
 export function writeSocketError(socket: Duplex, status: number, message: string): void {
   if (!socket.writable) return;
   const body = JSON.stringify({ message });
-  const reason = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 501: 'Not Implemented' }[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   lingerThenClose(socket);
 }
 
-/** How long a refused connection is read and dropped before it is closed, as Go's net/http lingers (500 ms). */
 const LINGER_MS = 500;
 
 /**
- * Closes a connection whose client may still be sending (a body we refused): closing with its bytes unread
- * makes the kernel reset the connection, and the client can lose our answer with it. So what still arrives
- * is read and dropped for a moment first, as Go's net/http does before it closes; a client that keeps its
- * side open or keeps sending cannot hold the connection longer than that.
+ * Closes a connection whose client may still send: closing with bytes unread makes the kernel reset it, losing our
+ * answer, so what arrives is read and dropped for LINGER_MS first, as Go's net/http lingers.
  */
 export function lingerThenClose(socket: Duplex): void {
   socket.on('data', () => undefined);

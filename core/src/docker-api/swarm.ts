@@ -2,11 +2,8 @@ import type Router from '@koa/router';
 import { NotImplementedError, UnavailableError } from '@sockerless/sdk';
 
 /**
- * Swarm is not here, and the answer is dockerd's own on a node outside a swarm: 503 "not a swarm manager" for
- * every manager endpoint (services, nodes, tasks, secrets, configs, the swarm object), 503 "not part of a
- * swarm" for a leave. Clients read 503 (and 406) as "no swarm": compose, testcontainers and docker-py skip
- * their swarm clean-up on it, where a 501 made their network clean-up fail. Creating or joining a swarm
- * is a feature this daemon does not have, so init and join answer 501.
+ * dockerd's answers outside a swarm: 503 for manager endpoints and leave, which clients (compose, testcontainers,
+ * docker-py) read as "no swarm", where a 501 failed their clean-up. Init and join: 501, a feature not here.
  */
 const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 

@@ -17,6 +17,7 @@ export interface SystemInfoSource {
 }
 
 function pingHeaders(ctx: Context): void {
+  ctx.type = 'text/plain';
   ctx.set('Api-Version', MAX_API_VERSION);
   ctx.set('Ostype', 'linux');
   ctx.set('Docker-Experimental', 'false');
@@ -28,12 +29,10 @@ function pingHeaders(ctx: Context): void {
 export function registerSystemRoutes(router: Router, info: SystemInfoSource): void {
   router.get('/_ping', (ctx) => {
     pingHeaders(ctx);
-    ctx.type = 'text/plain';
     ctx.body = 'OK';
   });
   router.head('/_ping', (ctx) => {
     pingHeaders(ctx);
-    ctx.type = 'text/plain';
     ctx.status = 200;
     ctx.body = '';
   });
@@ -63,35 +62,16 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
       DriverStatus: [['Backends', info.backends().map((b) => `${b.name} (${b.kind})`).join(', ')]],
       DockerRootDir: info.home,
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: [], Log: ['json-file'] },
-      MemoryLimit: true,
-      SwapLimit: false,
-      CpuCfsPeriod: false,
-      CpuCfsQuota: false,
-      CPUShares: false,
-      CPUSet: false,
-      PidsLimit: false,
-      OomKillDisable: false,
-      IPv4Forwarding: true,
-      Debug: false,
-      NFd: 0,
-      NGoroutines: 0,
+      MemoryLimit: true, SwapLimit: false, CpuCfsPeriod: false, CpuCfsQuota: false, CPUShares: false, CPUSet: false,
+      PidsLimit: false, OomKillDisable: false, IPv4Forwarding: true,
+      Debug: false, NFd: 0, NGoroutines: 0, NEventsListener: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
-      CgroupDriver: 'cgroupfs',
-      CgroupVersion: '1',
-      NEventsListener: 0,
-      KernelVersion: release(),
-      OperatingSystem: 'Sockerless',
-      OSVersion: '',
-      OSType: 'linux',
-      Architecture: 'x86_64',
-      NCPU: cpus().length,
-      MemTotal: totalmem(),
+      LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '1',
+      KernelVersion: release(), OperatingSystem: 'Sockerless', OSVersion: '', OSType: 'linux', Architecture: 'x86_64',
+      NCPU: cpus().length, MemTotal: totalmem(),
       IndexServerAddress: 'https://index.docker.io/v1/',
       RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
-      HttpProxy: '',
-      HttpsProxy: '',
-      NoProxy: '',
+      HttpProxy: '', HttpsProxy: '', NoProxy: '',
       Name: hostname(),
       Labels: [],
       ExperimentalBuild: false,
@@ -99,10 +79,7 @@ export function registerSystemRoutes(router: Router, info: SystemInfoSource): vo
       Runtimes: { sockerless: { path: 'sockerless' } },
       DefaultRuntime: 'sockerless',
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-      LiveRestoreEnabled: false,
-      Isolation: 'default',
-      InitBinary: '',
-      SecurityOptions: [],
+      LiveRestoreEnabled: false, Isolation: 'default', InitBinary: '', SecurityOptions: [],
       Warnings: info.warnings(),
     };
   });

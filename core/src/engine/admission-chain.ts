@@ -1,11 +1,9 @@
 import { RecentSamples, type AdmissionController, type Metrics, type RequestAdmission } from '@sockerless/sdk';
 
 /**
- * The admission controllers plugins register (pools, limits, tenants) as one chain: each hook runs in
- * registration order, and the tenant questions are answered by the first (or every) controller that has
- * one. The chain also times itself at create and at start (queue waits included), so the cost such a
- * plugin adds to every `docker run` is measured by the daemon itself, free of CLI noise; exported on
- * `GET /metrics` as `sockerless_admission_seconds{phase,quantile}`.
+ * The admission controllers (pools, limits, tenants) as one chain, in registration order. It times itself at create
+ * and start (queue waits included), so what they add to `docker run` is measured free of CLI noise
+ * (`sockerless_admission_seconds{phase,quantile}` on /metrics).
  */
 export class AdmissionChain {
   private readonly phases = { create: new RecentSamples(2048), start: new RecentSamples(2048) };
@@ -13,10 +11,7 @@ export class AdmissionChain {
   /** The registry's own array: tracing wraps its controllers in place once plugins are ready. */
   constructor(private readonly controllers: readonly AdmissionController[]) {}
 
-  /**
-   * `phase`'s hook of every controller in turn, timed. What each one hands back to be released (a pool
-   * slot, a reservation) goes into `held` as it comes, so a refusal part way still releases the earlier ones.
-   */
+  /** `phase`'s hook of each controller, timed; what one hands back goes into `held` at once, so a refusal releases it. */
   async admit(phase: 'create' | 'start', held: Array<() => void>, call: (a: AdmissionController) => unknown): Promise<void> {
     const started = process.hrtime.bigint();
     try {

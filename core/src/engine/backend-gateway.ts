@@ -2,11 +2,7 @@ import {
   driverPowers, NotImplementedError, type BackendDriver, type DriverPowers, type ManagedWorkload, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
 
-/**
- * One backend instance as the core sees it, and the only holder of its driver: the calls every driver
- * answers, and its optional powers, detected once here (`driverPowers`). A missing power is Docker's 501,
- * worded in `need`, the one place that says so.
- */
+/** One backend instance, the only holder of its driver: its calls, and its optional powers (a missing one: 501 in `need`). */
 export class BackendGateway {
   readonly powers: Readonly<Partial<DriverPowers>>;
 

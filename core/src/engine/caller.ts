@@ -2,10 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestAdmission } from '@sockerless/sdk';
 
 /**
- * Who is calling, for the duration of one API request. The engine reads it wherever it looks containers up,
- * so tenant scoping covers every endpoint (inspect, logs, exec, attach, archive, kill, rm, ...) without each
- * route having to remember it. Work that runs outside a request (boot recovery, timers) has no caller and
- * sees everything.
+ * Who calls, for one API request: the engine's lookups read it, so tenant scoping covers every endpoint without
+ * each route remembering it. Work outside a request (boot recovery, timers) has no caller and sees everything.
  */
 export const callerContext = new AsyncLocalStorage<RequestAdmission>();
 

@@ -1,10 +1,6 @@
 import type { ConsoleSize } from '@sockerless/sdk';
 
-/**
- * Docker's `ConsoleSize` (`[height, width]`, on HostConfig and on exec create/start) as a size for the
- * backend, or undefined when absent or zero: the terminal then starts at the backend's default until the
- * client's first resize.
- */
+/** Docker's `ConsoleSize` (`[height, width]`); undefined when absent or zero: the backend's default until a resize. */
 export function consoleSizeOf(value: unknown): ConsoleSize | undefined {
   if (!Array.isArray(value) || value.length !== 2) return undefined;
   const [rows, cols] = value.map(Number);

@@ -3,11 +3,7 @@ import type { ContainerEngine } from './container-engine';
 import type { ContainerRecord } from './container-record';
 import { guard, transition } from './lifecycle/container-state';
 
-/**
- * `docker pause` / `unpause` and `docker update` as dockerd does them (daemon/pause.go, unpause.go,
- * update.go): the state and events are the core's, freezing and the limits the backend's (optional driver
- * methods; a backend without them answers Docker's 501).
- */
+/** pause, unpause, update as dockerd (daemon/pause.go, update.go): state and events here, freezing and limits the backend's. */
 export class ContainerControl {
   /** `isRunning`: whether a run is in progress (RunController's); pausing needs one. */
   constructor(private readonly engine: ContainerEngine, private readonly isRunning: (id: string) => boolean) {}
@@ -38,9 +34,8 @@ export class ContainerControl {
   }
 
   /**
-   * dockerd's killWithSignal on a paused container: the signal is queued, then the container is thawed so
-   * that it is delivered, which containerd reports as `unpause`; a SIGKILL is runc's to deliver, which thaws
-   * the group itself, with no event. So a stop, kill or `rm -f` of a paused container works.
+   * dockerd's killWithSignal on a paused container: the signal is queued, then a thaw delivers it (containerd's
+   * `unpause` event); runc delivers a SIGKILL by thawing the group itself, with no event.
    */
   async thawAfterSignal(c: ContainerRecord, signal: string): Promise<void> {
     if (!c.state.Paused) return;
@@ -65,10 +60,7 @@ export class ContainerControl {
     }
   }
 
-  /**
-   * `POST /containers/{id}/update`: dockerd's checks (400s for values, 409s for what conflicts with the
-   * container's settings), the limits applied by the backend when they change, then the restart policy.
-   */
+  /** `POST /containers/{id}/update`: dockerd's checks (400 values, 409 conflicts), the backend's limits, the restart policy. */
   async update(ref: string, body: unknown): Promise<{ Warnings: string[] }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('invalid update body: expected a JSON object');
     const update = body as Record<string, unknown>;

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import {
   Collection, ConflictError, InvalidArgumentError, newObjectId, NotFoundError, UnavailableError, type EventsBus, type LogDriver, POOL_LABEL,
-  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type WorkloadSpec,
+  type CreateAdmission, type MountRequest, type Networks, type RequestAdmission, type Scheduler, type StateStore, type VolumeStore, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { FileOperations } from './file-operations';
 import type { ContainerRecord, ContainerState } from './container-record';
 import { ContainerIO } from './container-io';
-import { mergeConfig, mergeEnv, type CreateBody } from './create-spec';
+import { mergeConfig, mergeEnv, type CreateBody, type ImageConfigView } from './create-spec';
 import { ContainerSummaries } from './summary-cache';
 import type { BackendInstance } from './backend-instances';
-import type { ImageLookup, VolumeAccess } from './engine-deps';
 import { randomName, validateContainerName } from './ids';
 import { currentCaller } from './caller';
 import { releaseAll, type AdmissionChain } from './admission-chain';
@@ -22,26 +21,28 @@ export const DEFAULT_POOL = 'default';
 /** A container as the API names it (id, prefix or name), or its record once found. */
 export type ContainerRef = string | ContainerRecord;
 
+/** What the engine needs of the image service (kept narrow so the engine tests stay small). */
+export interface ImageLookup {
+  resolve(ref: string): { id: string; repoTags: string[]; record: { config: { config?: ImageConfigView } } };
+  rootfsPath(imageId: string): string | undefined;
+}
+
 export interface EngineDeps {
   home: string;
   store: StateStore;
   events: EventsBus;
   images: ImageLookup;
-  volumes: VolumeAccess;
+  volumes: Pick<VolumeStore, 'mountRequests' | 'mountPoints' | 'removeAnonymous'>;
   networks: Networks;
   backends: Map<string, BackendInstance>;
   defaultBackend: string | undefined;
   admission: AdmissionChain;
   schedulers: Map<string, Scheduler>;
-  /** The plugins' lifecycle hooks (health, restart policy). */
   lifecycle: LifecycleHooks;
   logs: LogDriver;
 }
 
-/**
- * Docker's container semantics, once: ids and names, create-time merging, lookup by id/prefix/name, the
- * record in the store, and the per-container I/O. Running and stopping live in RunController.
- */
+/** Docker's container semantics: ids and names, create-time merging, lookup, the record, the I/O (runs: RunController). */
 export class ContainerEngine {
   readonly containers: Collection<ContainerRecord>;
   private readonly io = new Map<string, ContainerIO>();
@@ -52,11 +53,6 @@ export class ContainerEngine {
 
   constructor(readonly deps: EngineDeps) {
     this.containers = new Collection<ContainerRecord>(deps.store, 'container');
-  }
-
-  /** Docker's networks (the `core.networks` plugin): endpoints, `/etc/hosts`, links and published ports. */
-  get networking(): Networks {
-    return this.deps.networks;
   }
 
   async load(): Promise<void> {
@@ -145,7 +141,7 @@ export class ContainerEngine {
     // dockerd checks these settings before it looks at the name or the image.
     this.deps.lifecycle.validateCreate(body);
     validateCreateSettings(body, this.deps.logs);
-    this.networking.validatePortBindings((body.HostConfig ?? {}) as Record<string, unknown>);
+    this.deps.networks.validatePortBindings((body.HostConfig ?? {}) as Record<string, unknown>);
     const name = requestedName ? validateContainerName(requestedName) : randomName((n) => this.byName.has(n));
     this.checkNameFree(name);
     const image = this.deps.images.resolve(body.Image);
@@ -153,14 +149,12 @@ export class ContainerEngine {
     const config = mergeConfig(body, image.record.config.config ?? {}, body.Image, id.slice(0, 12));
     this.deps.lifecycle.mergeImageConfig(config, image.record.config.config ?? {});
     const hostConfig = { ...(body.HostConfig ?? {}) } as ContainerRecord['hostConfig'];
-    this.networking.normalizeLinks(hostConfig, name);
+    this.deps.networks.normalizeLinks(hostConfig, name);
     this.deps.lifecycle.createHostConfig(hostConfig);
-    const memory = typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0;
-
     const mountRequests = this.deps.volumes.mountRequests(hostConfig, config.Volumes, (ref) => this.find(ref).mounts);
     const admission: CreateAdmission = {
-      labels: { ...config.Labels }, memoryBytes: memory, bearerToken: currentCaller()?.bearerToken ?? '',
-      mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
+      labels: { ...config.Labels }, memoryBytes: typeof hostConfig.Memory === 'number' ? hostConfig.Memory : 0,
+      bearerToken: currentCaller()?.bearerToken ?? '', mounts: mountRequests.map((m) => ({ type: m.type, source: m.source, target: m.target })),
       hostConfig: structuredClone(body.HostConfig ?? {}) as Record<string, unknown>,
     };
     const settle: Array<() => void> = [];
@@ -171,7 +165,11 @@ export class ContainerEngine {
       const pool = admission.pool ?? config.Labels[POOL_LABEL] ?? DEFAULT_POOL;
       const backend = admission.backend ?? this.place(pool, admission);
       config.Labels[POOL_LABEL] = pool;
-      return await this.createRecord(id, name, body, image, config, hostConfig, mountRequests, pool, backend);
+      const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+      return await this.createRecord({
+        id, name, created: new Date().toISOString(), image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
+        config, hostConfig, mounts: [], networks: {}, state: transition.created(), restartCount: 0, backend, pool,
+      }, body, mountRequests);
     } catch (err) {
       if (!this.containers.get(id)) this.byName.delete(name);
       throw err;
@@ -209,28 +207,19 @@ export class ContainerEngine {
     throw new ConflictError(`Conflict. The container name "${name}" is already in use by container ${shown}. You have to remove (or rename) that container to be able to reuse that name.`);
   }
 
-  private async createRecord(
-    id: string, name: string, body: CreateBody, image: ReturnType<ImageLookup['resolve']>, config: ContainerRecord['config'],
-    hostConfig: ContainerRecord['hostConfig'], mountRequests: MountRequest[], pool: string, backend: string,
-  ): Promise<{ Id: string; Warnings: string[] }> {
-    const networks = this.networking.attachOnCreate({
-      networkMode: String(hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
-      legacyMacAddress: body.MacAddress, containerName: name.slice(1), containerId: id,
+  /** `record` gets its endpoints and mounts here, then the backend's workload, then the store. */
+  private async createRecord(record: ContainerRecord, body: CreateBody, mountRequests: MountRequest[]): Promise<{ Id: string; Warnings: string[] }> {
+    record.networks = this.deps.networks.attachOnCreate({
+      networkMode: String(record.hostConfig.NetworkMode || 'default'), endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
+      legacyMacAddress: body.MacAddress, containerName: record.name.slice(1), containerId: record.id,
     });
-    const mounts = await this.deps.volumes.mountPoints(mountRequests);
-    const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-    const record: ContainerRecord = {
-      id, name, created: new Date().toISOString(), image: String(body.Image), imageId: image.id, path: argv[0], args: argv.slice(1),
-      config, hostConfig, mounts, networks,
-      state: transition.created(),
-      restartCount: 0, backend, pool,
-    };
+    record.mounts = await this.deps.volumes.mountPoints(mountRequests);
     await this.backendOf(record).create(this.workloadSpec(record));
     // The record is durable before the 201 goes out; a crash after this point finds it at boot.
     await this.containers.put(record);
     this.emit(record, 'create');
-    await this.networking.changed(record);
-    return { Id: id, Warnings: [] };
+    await this.deps.networks.changed(record);
+    return { Id: record.id, Warnings: [] };
   }
 
   /** What the backend runs. `starting`: for a start, when a shared network's owner must be running. */
@@ -242,7 +231,7 @@ export class ContainerEngine {
       image: { id: c.imageId, ref: c.image, rootfs: this.deps.images.rootfsPath(c.imageId) },
       argv: [c.path, ...c.args],
       // Link variables go under the container's own, which win (dockerd's CreateDaemonEnvironment).
-      env: starting && c.hostConfig.Links ? mergeEnv(this.networking.linkEnv(c), c.config.Env) : c.config.Env,
+      env: starting && c.hostConfig.Links ? mergeEnv(this.deps.networks.linkEnv(c), c.config.Env) : c.config.Env,
       workingDir: c.config.WorkingDir,
       user: c.config.User,
       groupAdd: Array.isArray(c.hostConfig.GroupAdd) ? (c.hostConfig.GroupAdd as unknown[]).map(String) : undefined,
@@ -253,7 +242,7 @@ export class ContainerEngine {
       labels: c.config.Labels,
       stateDir: join(this.backendOf(c).stateDir, 'containers', c.id),
       memoryBytes: typeof c.hostConfig.Memory === 'number' ? c.hostConfig.Memory : 0,
-      network: this.networking.workloadNetwork(c, starting),
+      network: this.deps.networks.workloadNetwork(c, starting),
       // Resource limits and confinement (the `confinement` plugin's, by default).
       ...this.deps.lifecycle.workloadSettings(c),
     };
@@ -264,10 +253,8 @@ export class ContainerEngine {
   }
 
   /**
-   * Where every lifecycle transition lands (lifecycle/container-state.ts): the next state, what the hooks
-   * add to it (`landing`: dockerd's start inits the health monitor there), saved, then dockerd's event for
-   * it, if any. A removal in progress is not saved: dockerd keeps SetRemovalInProgress in memory, and the
-   * record is deleted next.
+   * Lands a lifecycle transition: the state, the hooks' part (`landing`: dockerd's start inits the health monitor),
+   * saved, then its event. A removal in progress is not saved: dockerd keeps SetRemovalInProgress in memory.
    */
   async apply(c: ContainerRecord, next: ContainerState, event?: string, landing?: () => void): Promise<void> {
     c.state = next;
@@ -276,7 +263,7 @@ export class ContainerEngine {
     if (event) this.emit(c, event);
   }
 
-  /** Whether a name (with its slash) is held by a container; for records rebuilt at boot (recovery.ts). */
+  /** Whether a name (with its slash) is held, for records rebuilt at boot (recovery.ts). */
   nameTaken(name: string): boolean {
     return this.byName.has(name);
   }
@@ -311,7 +298,7 @@ export class ContainerEngine {
     await this.containers.delete(c.id);
     this.summaries.forget(c.id);
     this.byName.delete(c.name);
-    await this.networking.removed(c);
+    await this.deps.networks.removed(c);
     const io = this.io.get(c.id);
     // The log driver's files of the container go with its log (logs-local: `<home>/containers/<id>`).
     (io?.log ?? this.deps.logs.open(c.id)).destroy();

@@ -1,16 +1,12 @@
-import { InvalidArgumentError } from '@sockerless/sdk';
+import { InvalidArgumentError, matchesPattern } from '@sockerless/sdk';
 import { matchesLabelFilters } from '../docker-api/http';
-import { matchesPattern } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'network', 'exited', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
 
-/**
- * Docker's container list filters. Values of one filter are OR'ed, filters are AND'ed. `before`/`since`
- * take a container id or name and compare creation order.
- */
+/** Docker's container list filters: values OR'ed, filters AND'ed; `before`/`since` compare creation with a container's. */
 export function filterContainers(all: ContainerRecord[], filters: Map<string, string[]>, find: (ref: string) => ContainerRecord, imageMatches: (ref: string, c: ContainerRecord) => boolean): ContainerRecord[] {
   for (const s of filters.get('status') ?? []) {
     if (!STATUSES.includes(s)) throw new InvalidArgumentError(`Invalid filter 'status=${s}'`);

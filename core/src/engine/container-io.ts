@@ -9,9 +9,8 @@ export interface OutputSink {
 }
 
 /**
- * The live I/O of one container across its runs: fans process output out to the log file and every attached
- * client, and feeds attached stdin to the process. Stdin that arrives before start is kept for the process,
- * because `docker run -i` attaches and writes before it calls start.
+ * One container's live I/O across its runs: output to the log and every attached client, attached stdin to the
+ * process. Stdin before start is kept: `docker run -i` attaches and writes before it starts.
  */
 export class ContainerIO {
   private readonly sinks = new Set<OutputSink>();

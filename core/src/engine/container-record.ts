@@ -1,39 +1,23 @@
-import type { BoundPort, ContainerState, EndpointSettings, MountPoint, StoredRecord } from '@sockerless/sdk';
+import type { BoundPort, CommittedContainerConfig, ContainerState, EndpointSettings, MountPoint, StoredRecord } from '@sockerless/sdk';
 
-export type { ContainerState } from '@sockerless/sdk';
+export type { ContainerState, EndpointSettings, MountPoint } from '@sockerless/sdk';
 
-/** Docker's `Config` of a container, as inspect shows it. */
-export interface ContainerConfig {
+/** Docker's `Config` of a container, as inspect shows it: what `docker commit` reads (the SDK's), and the rest. */
+export interface ContainerConfig extends CommittedContainerConfig {
   Hostname: string;
   Domainname: string;
-  User: string;
   AttachStdin: boolean;
   AttachStdout: boolean;
   AttachStderr: boolean;
-  ExposedPorts?: Record<string, object>;
   Tty: boolean;
   OpenStdin: boolean;
   StdinOnce: boolean;
-  Env: string[];
-  Cmd: string[] | null;
-  Healthcheck?: Record<string, unknown>;
   Image: string;
-  Volumes: Record<string, object> | null;
-  WorkingDir: string;
-  Entrypoint: string[] | null;
   OnBuild: null;
-  Labels: Record<string, string>;
-  StopSignal?: string;
   StopTimeout?: number;
   /** Given by clients of API < 1.44 (`--mac-address`): dockerd keeps it in Config. */
   MacAddress?: string;
 }
-
-/** Docker's `Mounts[]` entry, in the SDK where the volumes plugin makes them. */
-export type { MountPoint };
-
-/** One entry of `NetworkSettings.Networks`, as Docker's EndpointSettings (the networks contract's). */
-export type { EndpointSettings };
 
 /** The stored container document. Field names follow Docker's inspect where they map one to one. */
 export interface ContainerRecord extends StoredRecord {
@@ -52,10 +36,7 @@ export interface ContainerRecord extends StoredRecord {
   networks: Record<string, EndpointSettings>;
   state: ContainerState;
   restartCount: number;
-  /**
-   * Set by `docker stop`/`kill`, cleared by `docker start` (Docker's HasBeenManuallyStopped): an
-   * `unless-stopped` container so marked is not started again when the daemon boots.
-   */
+  /** Docker's HasBeenManuallyStopped (stop/kill set it, start clears it): `unless-stopped` stays down at boot. */
   manuallyStopped?: boolean;
   /** The published ports as the backend bound them, while the container runs. */
   ports?: BoundPort[];

@@ -9,8 +9,6 @@ import { Waiters, type WaitCondition, type WaitResult } from './waiters';
 import { guard, transition } from './lifecycle/container-state';
 import type { LifecycleHooks } from './lifecycle/hooks';
 
-export type { WaitCondition, WaitResult } from './waiters';
-
 interface RunState {
   /** Resolves when the current run has fully ended (recorded, logs flushed, waiters answered). */
   ended: Promise<void>;
@@ -20,10 +18,8 @@ interface RunState {
 }
 
 /**
- * Starting, stopping and waiting, and what happens at exit: record the exit code, emit `die`, answer
- * waiters, release the admission slot, and auto-remove, or, when a lifecycle hook (the restart policy) asks
- * for another run, show it `restarting` and let the hook start it again. Every path that ends a run goes
- * through recordExit.
+ * Starting, stopping, waiting, and the exit (recordExit, for every path that ends a run): the exit code, `die`,
+ * waiters, the admission slot, then auto-remove, or `restarting` when a hook (the restart policy) asks for a run.
  */
 export class RunController {
   private readonly runs = new Map<string, RunState>();
@@ -31,7 +27,6 @@ export class RunController {
   /** Exited, its exit not recorded and announced yet: a `wait` now is answered with the `die`, not before it. */
   private readonly exiting = new Set<string>();
   private readonly waiters = new Waiters();
-  /** Health, restart policy: plugins' concerns on this lifecycle (lifecycle/hooks.ts). */
   private readonly hooks: LifecycleHooks;
   /** pause, unpause and update (container-control.ts); a signal to a paused container thaws it. */
   readonly control: ContainerControl;
@@ -50,9 +45,8 @@ export class RunController {
   }
 
   /**
-   * A workload found running at boot, its process given back by the backend (`reattach`): it is watched as
-   * a run this daemon started, so wait, logs -f, stop and auto-remove work. No admission slot is taken here:
-   * an admission controller that counts slots adopts running containers when it becomes ready and frees the slot at `die`.
+   * A run found at boot whose process the backend gave back (`reattach`), watched as one this daemon started. No
+   * admission slot is taken: a controller that counts slots adopts running containers when ready, frees them at `die`.
    */
   async adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void> {
     await this.beginRun(c, proc, undefined, true);
@@ -73,17 +67,15 @@ export class RunController {
       await this.engine.deps.admission.admit('start', held, (a) => a.onStart?.({ containerId: c.id, pool: c.pool, backend: c.backend }));
       const spec = this.engine.workloadSpec(c, true);
       const proc = await this.engine.backendOf(c).start(spec);
-      if (spec.network) this.engine.networking.started(c, spec.network.hosts);
+      if (spec.network) this.engine.deps.networks.started(c, spec.network.hosts);
       await this.beginRun(c, proc, () => releaseAll(held), false);
     } catch (err) {
       releaseAll(held);
       // Docker records a start failure on the container, so `inspect` shows why, with the shell's codes.
       const message = (err as Error).message;
       const code = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
-      // Removed while it waited for admission: there is nothing left to record the failure on.
+      // Removed (or being removed, its root gone under the start) meanwhile: dockerd's container lock says 409, not 500.
       const now = this.engine.containers.get(c.id);
-      // A forced removal that began meanwhile took the root away under the start (ENOENT in its /etc): the
-      // removal's doing, which dockerd's container lock reports as a conflict, not the start's 500.
       if (!now || now.state.Status === 'removing') throw removedMeanwhile(err);
       await this.engine.apply(c, transition.startFailed(c.state, message, code)).catch(() => undefined);
       if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
@@ -93,10 +85,7 @@ export class RunController {
     }
   }
 
-  /**
-   * Binds a process to the container's I/O and watches it to its exit: the shared part of a start and of a
-   * run taken back at boot (`reattached`: it keeps its StartedAt and emits no `start`).
-   */
+  /** Binds a process to the container's I/O and watches it to its exit (`reattached`: keeps StartedAt, no `start`). */
   private async beginRun(c: ContainerRecord, proc: WorkloadProcess, release: (() => void) | undefined, reattached: boolean): Promise<void> {
     const outputDone = this.engine.ioOf(c.id).bind(proc);
     let endRun!: () => void;
@@ -137,7 +126,7 @@ export class RunController {
       if (restart !== undefined) c.restartCount++;
       const exited = transition.exited(c.state, status);
       c.ports = undefined;
-      this.engine.networking.stopped(id);
+      this.engine.deps.networks.stopped(id);
       await this.engine.apply(c, restart === undefined ? exited : transition.restarting(exited));
       io.finishRun();
       // dockerd emits `oom` when the kernel's OOM killer hit the container, before its `die`.
@@ -157,10 +146,7 @@ export class RunController {
     }
   }
 
-  /**
-   * Resolves per Docker's conditions. `signal` lets the route drop the waiter when the client goes away,
-   * which is normal (`docker run -d` abandons its wait).
-   */
+  /** Resolves per Docker's conditions; `signal` drops the waiter when the client goes (`docker run -d` abandons it). */
   wait(ref: ContainerRef, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
       throw new InvalidArgumentError(`invalid condition: "${condition}"`);
@@ -181,9 +167,8 @@ export class RunController {
     const run = this.runs.get(c.id);
     if (!run) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     await this.deliver(c, sig, false, true);
-    // dockerd's Kill: a SIGKILL returns only once the container is no longer running, so an inspect or a
-    // plain `rm` right after it sees it exited (daemon/kill.go waits on WaitConditionNotRunning); bounded
-    // here, so a backend that never reports the exit (a lost cloud task) cannot hold the request for ever.
+    // dockerd's Kill returns once a SIGKILL'd container is not running (daemon/kill.go, WaitConditionNotRunning),
+    // so a `rm` right after works; bounded, so a backend that never reports the exit cannot hold the request.
     if (sig === 'SIGKILL') await Promise.race([run.ended, delay(KILL_SETTLE_MS)]);
   }
 
@@ -238,9 +223,8 @@ export class RunController {
   }
 
   /**
-   * dockerd's killWithSignal: the hooks hear of it (`forGood`: a SIGKILL that ends the restart policy), the
-   * backend delivers it, `kill` is announced, and a paused container thaws so that it arrives. Only
-   * `docker kill` (`strict`) answers with a delivery that failed; a stop or removal goes on regardless.
+   * dockerd's killWithSignal: the hooks hear of it (`forGood`: a SIGKILL that ends the restart policy), the backend
+   * delivers it, `kill` is announced, a paused container thaws. Only `docker kill` (`strict`) fails on a failed delivery.
    */
   private async deliver(c: ContainerRecord, sig: NodeJS.Signals, forGood: boolean, strict = false): Promise<void> {
     await this.hooks.signalled(c, sig, forGood);

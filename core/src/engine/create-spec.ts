@@ -2,10 +2,7 @@ import { InvalidArgumentError, stringList, stringMap } from '@sockerless/sdk';
 import type { ContainerDefaults } from '@sockerless/sdk/images';
 import type { ContainerConfig } from './container-record';
 
-/**
- * What the create body may carry: the container config's fields, each of which a client may send as null, a
- * Cmd or Entrypoint as one string, and the host and networking configs (unknown fields are kept as given).
- */
+/** The create body: the config's fields (each may be null; Cmd, Entrypoint one string), host and networking configs. */
 export type CreateBody = { [K in Exclude<keyof ContainerConfig, 'Cmd' | 'Entrypoint' | 'OnBuild'>]?: ContainerConfig[K] | null } & {
   Cmd?: string[] | string | null;
   Entrypoint?: string[] | string | null;
@@ -34,10 +31,7 @@ export function mergeEnv(imageEnv: string[], containerEnv: string[]): string[] {
   return [...out.values()];
 }
 
-/**
- * Merges the create body with the image config as Docker does: a given Entrypoint replaces the image's and
- * drops the image's Cmd; otherwise an empty Cmd falls back to the image's; `[""]` resets the entrypoint.
- */
+/** Docker's merge: a given Entrypoint drops the image's Cmd too; else an empty Cmd is the image's; `[""]` resets it. */
 export function mergeConfig(body: CreateBody, image: ImageConfigView, imageRef: string, shortId: string): ContainerConfig {
   let entrypoint = asArgv(body.Entrypoint, 'Entrypoint');
   let cmd = asArgv(body.Cmd, 'Cmd');

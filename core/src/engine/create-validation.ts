@@ -3,10 +3,8 @@ import { InvalidArgumentError, splitProtoPort, type LogDriver } from '@sockerles
 import type { CreateBody } from './create-spec';
 
 /**
- * What dockerd's verifyContainerSettings refuses at create (400, its wording) that a backend would otherwise
- * meet only at start, or never, of the fields the core owns: a relative WorkingDir, exposed ports that are not
- * ports, group names that are not names; the plugins that own the other fields check theirs (port bindings:
- * networks; ulimits and the other resources: confinement; LogConfig: the log driver).
+ * dockerd's verifyContainerSettings (400, its wording) for the fields the core owns: a relative WorkingDir, exposed
+ * ports that are not ports, bad group names. The plugins owning the others check theirs (networks, confinement, logs).
  */
 export function validateCreateSettings(body: CreateBody, logs?: Pick<LogDriver, 'validateConfig'>): void {
   const workingDir = body.WorkingDir;

@@ -7,10 +7,7 @@ export const DEFAULT_DETACH_KEYS = Buffer.from([0x10, 0x11]);
 /** `ctrl-@` is 0, `ctrl-a`..`ctrl-z` are 1..26, then `ctrl-[`, `ctrl-\`, `ctrl-]`, `ctrl-^`, `ctrl-_` (27..31). */
 const CONTROL_NAMES = ['@', ...'abcdefghijklmnopqrstuvwxyz', '[', '\\', ']', '^', '_'].map((c) => `ctrl-${c}`);
 
-/**
- * Parses a detach-keys setting as Docker does (`ctrl-p,ctrl-q`, `a,ctrl-x`): comma-separated, each a single
- * character or a `ctrl-` name. Empty means Docker's default. Docker words the error `escape keys` for exec.
- */
+/** Docker's detach-keys setting (`ctrl-p,ctrl-q`, `a,ctrl-x`; empty: the default); exec words the error `escape keys`. */
 export function parseDetachKeys(spec: string | undefined, noun = 'detach'): Buffer {
   if (!spec) return DEFAULT_DETACH_KEYS;
   const codes = spec.split(',').map((key) => {
@@ -23,10 +20,8 @@ export function parseDetachKeys(spec: string | undefined, noun = 'detach'): Buff
 }
 
 /**
- * The client's input with the detach sequence taken out, as moby's escape proxy does it: a key of the
- * sequence is only recognised when it arrives alone (one keystroke per read), is held back until the
- * sequence completes or breaks, and a completed sequence ends the stream and calls `onDetach` instead of
- * reaching the process. Bytes that only looked like the start of the sequence are passed on as typed.
+ * The input without the detach sequence, as moby's escape proxy: a key counts only alone (one keystroke per read) and
+ * is held until the sequence completes (the stream ends, `onDetach`) or breaks (the held bytes go on as typed).
  */
 export function withDetachKeys(source: Readable, keys: Buffer, onDetach: () => void): Readable {
   let matched = 0;

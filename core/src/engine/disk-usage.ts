@@ -2,13 +2,7 @@ import { InvalidArgumentError, type BuildCacheJson, type ImageDiskUsage, type Im
 import type { ContainerRecord } from './container-record';
 import { summarizeContainer } from './docker-shapes';
 
-/**
- * `GET /system/df` (dockerd's daemon/disk_usage.go), assembled from what each part reports: the image
- * store its images and layers, the backend each container's writable layer, the volume store its volumes
- * with their size (their driver's) and reference count, the builder its cache. Each part is computed only
- * when asked for (`type=` of API 1.42).
- */
-
+/** `GET /system/df` (dockerd's daemon/disk_usage.go) from each part's report, each computed only when asked (`type=`). */
 export const DISK_USAGE_TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
 export type DiskUsageType = (typeof DISK_USAGE_TYPES)[number];
 

@@ -1,12 +1,8 @@
-import type { LogConfigView } from '@sockerless/sdk';
+import type { BoundPort, LogConfigView } from '@sockerless/sdk';
 import type { ContainerRecord, EndpointSettings } from './container-record';
-import type { BoundPort } from '@sockerless/sdk';
 
-/**
- * Drops null fields. Real dockerd sends `null` for unset lists, but the v1.56 spec types them as arrays;
- * omitting them satisfies the spec and every client we run (they treat missing and null alike).
- */
-export function withoutNulls<T extends object>(obj: T): T {
+/** Drops null fields: dockerd sends `null` for unset lists, the v1.56 spec types them as arrays; clients take either. */
+function withoutNulls<T extends object>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
@@ -33,10 +29,7 @@ function healthSuffix(health: ContainerRecord['state']['Health']): string {
   return health.Status === 'starting' ? ' (health: starting)' : ` (${health.Status})`;
 }
 
-/**
- * Go's units.HumanDuration: seconds and minutes truncate (so `Up` never reads longer than the CLI's
- * `CREATED ... ago`, which truncates too), hours round.
- */
+/** Go's units.HumanDuration: seconds and minutes truncate (as the CLI's `CREATED ... ago`, so `Up` is never longer), hours round. */
 function humanDuration(ms: number): string {
   const sec = Math.max(0, Math.floor(ms / 1000));
   if (sec < 1) return 'Less than a second';
@@ -54,31 +47,15 @@ function humanDuration(ms: number): string {
   return `${Math.floor(sec / 3600 / 24 / 365)} years`;
 }
 
-/** Docker fills Ports while the container runs (its endpoints exist); otherwise the map is empty. */
-function ports(c: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
-  return c.state.Running ? portMap(c.config.ExposedPorts, c.ports ?? []) : {};
-}
-
 function networkSettings(c: ContainerRecord) {
   const bridge = c.networks.bridge;
   return {
-    Bridge: '',
-    SandboxID: '',
-    SandboxKey: '',
-    HairpinMode: false,
-    LinkLocalIPv6Address: '',
-    LinkLocalIPv6PrefixLen: 0,
-    Ports: ports(c),
-    SecondaryIPAddresses: null,
-    SecondaryIPv6Addresses: null,
-    EndpointID: bridge?.EndpointID ?? '',
-    Gateway: bridge?.Gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    IPAddress: bridge?.IPAddress ?? '',
-    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
-    MacAddress: bridge?.MacAddress ?? '',
+    Bridge: '', SandboxID: '', SandboxKey: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    // Docker fills Ports while the container runs (its endpoints exist); otherwise the map is empty.
+    Ports: c.state.Running ? portMap(c.config.ExposedPorts, c.ports ?? []) : {},
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '', Gateway: bridge?.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '', IPPrefixLen: bridge?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: bridge?.MacAddress ?? '',
     Networks: endpoints(c.networks),
   };
 }
@@ -117,17 +94,13 @@ export function inspectContainer(c: ContainerRecord, log: { path: string; config
     // Health is there once a container with a health check has started, as in Docker.
     State: { ...c.state },
     Image: c.imageId,
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
+    ResolvConfPath: '', HostnamePath: '', HostsPath: '',
     LogPath: log.path,
     Name: c.name,
     RestartCount: c.restartCount,
     Driver: 'sockerless',
     Platform: 'linux',
-    MountLabel: '',
-    ProcessLabel: '',
-    AppArmorProfile: '',
+    MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: hostConfigView(c, log.config),
     GraphDriver: { Name: 'overlay2', Data: {} },
@@ -139,8 +112,7 @@ export function inspectContainer(c: ContainerRecord, log: { path: string; config
   };
 }
 
-/** One entry of `GET /containers/json`, shaped as Docker's ContainerSummary. */
-/** `sizes`: the writable layer, and it plus the image's layers (dockerd's SizeRw and SizeRootFs), when asked for. */
+/** One entry of `GET /containers/json` (ContainerSummary); `sizes`: dockerd's SizeRw and SizeRootFs, when asked for. */
 export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; rootFs: number }) {
   return {
     Id: c.id,
@@ -163,7 +135,7 @@ export function summarizeContainer(c: ContainerRecord, sizes?: { rw: number; roo
 }
 
 /** `NetworkSettings.Ports` of a running container: exposed ports without a binding show null. */
-export function portMap(exposed: Record<string, object> | undefined, bound: BoundPort[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
+function portMap(exposed: Record<string, object> | undefined, bound: BoundPort[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const key of Object.keys(exposed ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
   for (const b of bound) {
@@ -174,7 +146,7 @@ export function portMap(exposed: Record<string, object> | undefined, bound: Boun
 }
 
 /** The `Ports` of a `docker ps` entry. */
-export function portSummary(exposed: Record<string, object> | undefined, bound: BoundPort[]): { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] {
+function portSummary(exposed: Record<string, object> | undefined, bound: BoundPort[]): { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] {
   const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
   const published = new Set(bound.map((b) => `${b.containerPort}/${b.protocol}`));
   for (const b of bound) out.push({ IP: b.hostIp, PrivatePort: b.containerPort, PublicPort: b.hostPort, Type: b.protocol });

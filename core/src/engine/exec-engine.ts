@@ -21,7 +21,6 @@ export interface ExecRecord {
   running: boolean;
   exitCode: number | null;
   pid: number;
-  canRemove: boolean;
   /** The terminal's size at start, from the create body's `ConsoleSize`. */
   consoleSize?: ConsoleSize;
   process?: WorkloadProcess;
@@ -43,10 +42,7 @@ export interface ExecCreateBody {
   ConsoleSize?: number[] | null;
 }
 
-/**
- * Exec instances live in memory, as in Docker (they do not survive a daemon restart). An exec runs in the
- * container's namespaces and filesystem through the backend's optional `exec` capability.
- */
+/** Exec instances, in memory as in Docker (gone after a daemon restart), run by the backend's optional `exec` power. */
 export class ExecEngine {
   private readonly execs = new Map<string, ExecRecord>();
 
@@ -66,7 +62,7 @@ export class ExecEngine {
       id: newObjectId(), containerId: c.id, argv, tty: body.Tty ?? false, attachStdin: body.AttachStdin ?? false,
       attachStdout: body.AttachStdout ?? false, attachStderr: body.AttachStderr ?? false, env: body.Env ?? [],
       workingDir: body.WorkingDir || c.config.WorkingDir, user: body.User || c.config.User, privileged: body.Privileged ?? false,
-      detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, canRemove: false, consoleSize: consoleSizeOf(body.ConsoleSize),
+      detachKeys: body.DetachKeys ?? '', running: false, exitCode: null, pid: 0, consoleSize: consoleSizeOf(body.ConsoleSize),
     };
     this.execs.set(rec.id, rec);
     this.engine.emit(c, `exec_create: ${argv.join(' ')}`, { execID: rec.id });
@@ -129,7 +125,7 @@ export class ExecEngine {
       OpenStdin: rec.attachStdin,
       OpenStderr: rec.attachStderr,
       OpenStdout: rec.attachStdout,
-      CanRemove: rec.canRemove,
+      CanRemove: false,
       ContainerID: rec.containerId,
       DetachKeys: rec.detachKeys,
       Pid: rec.pid,

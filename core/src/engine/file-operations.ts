@@ -3,19 +3,14 @@ import type { Readable } from 'node:stream';
 import { ConflictError } from '@sockerless/sdk';
 
 /**
- * `docker cp` operations in flight per container. dockerd never lets a copy and a removal overlap; here a
- * removal ends the copies in flight (a stalled upload must not hold `rm -f` up), waits until they have
- * settled (an extraction still writing into the root made `rm` fail with ENOTEMPTY, a root still mounted for
- * a copy with EBUSY), and a copy that arrives while the container is being removed is refused with 409.
+ * `docker cp` in flight per container. dockerd never lets a copy and a removal overlap: a removal ends the copies (a
+ * stalled upload must not hold `rm -f`), waits until they settle (one still writing made `rm` fail: ENOTEMPTY, EBUSY); later copies get 409.
  */
 export class FileOperations {
   private readonly inFlight = new Map<string, Map<Promise<void>, () => void>>();
   private readonly removing = new Set<string>();
 
-  /**
-   * Runs `op` on container `id`; a tar it returns (`streamOf`) counts as in flight until the stream is done.
-   * `abort` ends the operation early when the container is removed (destroys its upload or its tar).
-   */
+  /** Runs `op`; a tar it returns (`streamOf`) is in flight until done. `abort` ends it early when the container goes. */
   async run<T>(id: string, name: string, op: () => Promise<T>, opts: { streamOf?: (result: T) => Readable; abort?: () => void } = {}): Promise<T> {
     if (this.removing.has(id)) throw new ConflictError(`container ${name} is being removed`);
     let done!: () => void;

@@ -25,14 +25,10 @@ export async function classifyUnrecorded(w: ManagedWorkload): Promise<Unrecorded
 }
 
 /**
- * Removes, through their backend's driver, the workloads a crash left half-made or half-removed: a create
- * writes the backend's state (a local sandbox backend: its dir, then its spec) before the record, and a remove drops
- * the state before the record, so a `kill -9` between the two leaves state with no record and no usable
- * identity. dockerd's restore logs a container dir whose config it cannot load ("failed to load container")
- * and keeps it for ever; here such state holds nothing a client could get back (no record, no spec to rebuild
- * one from), so it goes rather than piling up with every crash. Nothing can be creating
- * a container meanwhile: the listeners hold every mutating request until recovery is done (recovery-gate.ts).
- * Logged once, as a count with the ids, never in silence.
+ * Removes the backend state a crash left half-made or half-removed: a create writes it before the record, a remove
+ * drops it before the record, so a `kill -9` between leaves state with no record or identity. dockerd's restore keeps
+ * such a dir for ever ("failed to load container"); here it holds nothing a client could get back, so it goes. No
+ * create runs meanwhile (recovery-gate.ts holds them). Logged once, with the ids.
  */
 export async function removeLeftovers(engine: ContainerEngine, leftovers: Array<{ instance: string; id: string }>, logger: Logger): Promise<void> {
   if (leftovers.length === 0) return;
@@ -51,9 +47,8 @@ export async function removeLeftovers(engine: ContainerEngine, leftovers: Array<
 }
 
 /**
- * The logs of containers with no record (the log driver's to find: `destroy` deletes the record before the
- * log). Only when every backend could list its workloads: a container a backend could not report may still be
- * rebuilt next boot, and its log with it.
+ * The logs of containers with no record (`destroy` deletes the record first); called only when every backend could
+ * list its workloads, since an unreported container may still be rebuilt next boot, with its log.
  */
 export async function removeUnrecordedLogDirs(engine: ContainerEngine, logger: Logger): Promise<void> {
   const stale = await engine.deps.logs.removeUnrecorded?.((id) => engine.containers.get(id) !== undefined) ?? [];

@@ -1,29 +1,21 @@
 import { NotFoundError, POOL_LABEL, type Logger, type ManagedWorkload, type WorkloadIdentity, type WorkloadProcess } from '@sockerless/sdk';
-import type { ContainerEngine } from './container-engine';
+import { DEFAULT_POOL, type ContainerEngine } from './container-engine';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './container-record';
+import type { RunController } from './container-runs';
 import type { ImageConfigView } from './create-spec';
 import { randomName, validateContainerName } from './ids';
-import { NEVER } from './lifecycle/container-state';
+import { NEVER, transition } from './lifecycle/container-state';
 import { classifyUnrecorded, removeLeftovers, removeUnrecordedLogDirs } from './recovery-leftovers';
 
-/** What recovery needs from the RunController: take a process back as a run, or record a run as lost. */
-export interface RunAdopter {
-  adoptRun(c: ContainerRecord, proc: WorkloadProcess): Promise<void>;
-  recordLost(c: ContainerRecord): Promise<void>;
-  isRunning(id: string): boolean;
-}
-
+type RunAdopter = Pick<RunController, 'adoptRun' | 'recordLost' | 'isRunning'>;
 
 /**
- * Boot is recovery (DESIGN.md, crash-only):
- * 1. A container recorded as running whose backend can `reattach` (a cloud task that lives on without us)
- *    gets its process back, with the output written since the last line we stored; it stays running.
- *    Otherwise it is killed and recorded as exited 137 'daemon restarted', as before.
- * 2. Every backend instance lists what it manages; a workload that carries its container's identity (tags)
- *    but is not in the store (a new home, a lost store) is rebuilt as a record, so `docker ps -a` shows it,
- *    and taken back as in 1 when it runs.
- * 3. What a crash left half-made or half-removed (no record, no identity, not running) is removed, and
- *    the daemon's log dirs of containers with no record with it (recovery-leftovers.ts).
+ * Boot is recovery (DESIGN.md, crash-only): 1. a container recorded as running whose backend can `reattach`
+ * (a cloud task that lives on without us) gets its process back, with the output since our last stored line;
+ * otherwise it is killed and recorded as exited 137 'daemon restarted'. 2. A workload listed by a backend with
+ * its container's identity (tags) but no record (a new home, a lost store) is rebuilt, so `docker ps -a` shows
+ * it, and taken back as in 1 when it runs. 3. What a crash left half-made or half-removed is removed, with the
+ * log dirs of containers with no record (recovery-leftovers.ts).
  */
 export async function recoverContainers(engine: ContainerEngine, runs: RunAdopter, logger: Logger): Promise<void> {
   const listed = await listAll(engine, logger);
@@ -56,10 +48,7 @@ export async function recoverContainers(engine: ContainerEngine, runs: RunAdopte
   }
 }
 
-/**
- * No workload outlives its record: what a backend still runs for a container that the store does not know as
- * running (a start cut short by a daemon kill, before the store said so) is killed, and logged.
- */
+/** No workload outlives its record: one a backend runs that the store does not know as running (a start cut short) is killed. */
 async function killUnrecorded(engine: ContainerEngine, runs: RunAdopter, listed: Map<string, ManagedWorkload[]>, logger: Logger): Promise<void> {
   const killed: string[] = [];
   await Promise.all([...listed].flatMap(([instance, workloads]) => workloads.filter((w) => w.running && !runs.isRunning(w.id)).map(async (w) => {
@@ -120,7 +109,7 @@ async function adopt(engine: ContainerEngine, runs: RunAdopter, instance: string
 function recordFromIdentity(engine: ContainerEngine, instance: string, id: string, identity: WorkloadIdentity, running: boolean, logger: Logger): ContainerRecord {
   const name = freeName(engine, identity.name, id, logger);
   const image = lookupImage(engine, identity.image);
-  const pool = identity.pool ?? identity.labels[POOL_LABEL] ?? 'default';
+  const pool = identity.pool ?? identity.labels[POOL_LABEL] ?? DEFAULT_POOL;
   const argv = identity.argv ?? [...(image?.config.Entrypoint ?? []), ...(image?.config.Cmd ?? [])];
   const config: ContainerConfig = {
     Hostname: identity.hostname ?? id.slice(0, 12), Domainname: '', User: identity.user ?? image?.config.User ?? '',
@@ -137,10 +126,7 @@ function recordFromIdentity(engine: ContainerEngine, instance: string, id: strin
 }
 
 function stateFromIdentity(identity: WorkloadIdentity, running: boolean): ContainerState {
-  const base: ContainerState = {
-    Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0,
-    ExitCode: 0, Error: '', StartedAt: identity.startedAt ?? NEVER, FinishedAt: identity.finishedAt ?? NEVER,
-  };
+  const base: ContainerState = { ...transition.created(), StartedAt: identity.startedAt ?? NEVER, FinishedAt: identity.finishedAt ?? NEVER };
   if (running) return { ...base, Status: 'running', Running: true, StartedAt: identity.startedAt ?? identity.created, FinishedAt: NEVER };
   if (identity.exitCode !== undefined || identity.finishedAt !== undefined) return { ...base, Status: 'exited', ExitCode: identity.exitCode ?? 137 };
   return base;
@@ -149,11 +135,7 @@ function stateFromIdentity(identity: WorkloadIdentity, running: boolean): Contai
 /** The tagged name when it is valid and free; otherwise a generated one, with a warning that says why. */
 function freeName(engine: ContainerEngine, wanted: string, id: string, logger: Logger): string {
   let name: string | undefined;
-  try {
-    name = validateContainerName(wanted);
-  } catch {
-    name = undefined;
-  }
+  try { name = validateContainerName(wanted); } catch { /* not a valid name: a generated one follows */ }
   if (name && !engine.nameTaken(name)) return name;
   const generated = randomName((n) => engine.nameTaken(n));
   logger.warn(name ? 'the name of a rebuilt container is taken; it gets a generated one' : 'a rebuilt container has no valid name; it gets a generated one',

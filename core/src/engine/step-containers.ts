@@ -3,9 +3,8 @@ import type { ContainerEngine } from './container-engine';
 import type { RunController } from './container-runs';
 
 /**
- * The containers of the builder's RUN steps (`BuilderContext.containers`): the engine's own, so they are
- * created, started, die and are destroyed with the events dockerd's builder makes. `runs` is asked for late:
- * the builder is created before the run controller.
+ * The builder's RUN step containers: the engine's own, with the events dockerd's builder makes. `runs` is asked
+ * for late: the builder is created before the run controller.
  */
 export function stepContainers(engine: ContainerEngine, runs: () => RunController): ContainerRunner {
   return {

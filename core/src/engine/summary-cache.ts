@@ -10,15 +10,10 @@ interface Entry {
 }
 
 /**
- * `docker ps` answers from here. IDEs, compose and CI runners poll `GET /containers/json`, and building a
- * summary (dates parsed, nulls dropped, the command quoted) costs a few microseconds per container, which
- * is milliseconds for a thousand on every poll. Each container's JSON is kept and rebuilt only when its
- * record was written again (the collection's revision) or its state or name object was replaced without a
- * write (a removal in progress); Status alone is computed per request. Status goes last in the object,
- * which JSON readers do not notice.
- *
- * The pieces are Buffers and the answer is one Buffer: outside V8's heap, so a poller asking for a
- * thousand containers again and again leaves no large strings behind for the garbage collector.
+ * `docker ps` answers from here: IDEs, compose and CI runners poll it, and a summary costs microseconds, so
+ * milliseconds per poll for a thousand. Each JSON is rebuilt only when its record was written (the revision) or its
+ * state or name object replaced (a removal in progress); Status, computed per request, goes last. Buffers, outside
+ * V8's heap, so a poller leaves no large strings for the garbage collector.
  */
 export class ContainerSummaries {
   private readonly entries = new Map<string, Entry>();

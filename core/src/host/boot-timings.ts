@@ -1,11 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BootStep } from '@sockerless/sdk';
 
-/**
- * How long each part of the boot took: the config, each plugin's init, the backends, recovery. Fastify's
- * avvio keeps the same tree to answer "what made my boot slow"; plugins read it as `coreServices.boot` (the
- * `status` plugin serves it on `/internal/status`).
- */
+/** How long each part of the boot took, as Fastify's avvio keeps it; plugins read it as `coreServices.boot` (`status`). */
 export class BootTimings {
   readonly root: BootStep = { name: 'boot', ms: 0, children: [] };
   private readonly started = performance.now();

@@ -4,16 +4,10 @@ import { closeSync, readdirSync, readFileSync } from 'node:fs';
 const O_CLOEXEC = 0o2000000;
 
 /**
- * Closes every descriptor above stdio that this process inherited without close-on-exec, so that no
- * sandbox, helper, monitor or nsenter the daemon starts later gets it. Node and libuv open their own
- * descriptors with O_CLOEXEC, but one left open by whatever started the daemon (`exec 200>file` in a
- * shell, a supervisor's socket) is passed into every child: a workload could write it through
- * /proc/self/fd/200. dockerd avoids this by opening everything with O_CLOEXEC and runc by closing
- * every fd above 2 before it execs the container's process; here only the first holds, so the daemon
- * drops what it inherited, once, at boot, before it spawns anything. Node's own IPC channel
- * (NODE_CHANNEL_FD, when a parent forked us) is kept; descriptors handed over on purpose (systemd's
- * LISTEN_FDS, should socket activation ever be supported) would have to be kept the same way. Returns the
- * descriptors it closed.
+ * Closes, once at boot, every descriptor above stdio inherited without close-on-exec (`exec 200>file` in a shell, a
+ * supervisor's socket), which every child would get: a workload could write it through /proc/self/fd/200. dockerd opens
+ * all with O_CLOEXEC and runc closes fds above 2; only the first holds here. Node's IPC channel is kept (so would
+ * systemd's LISTEN_FDS have to be). Returns the descriptors closed.
  */
 export function closeInheritedFds(): number[] {
   const keep = new Set([0, 1, 2]);
@@ -35,9 +29,7 @@ export function closeInheritedFds(): number[] {
     try {
       closeSync(fd);
       closed.push(fd);
-    } catch {
-      // Closed meanwhile: nothing left to leak.
-    }
+    } catch { /* closed meanwhile: nothing left to leak */ }
   }
   return closed;
 }

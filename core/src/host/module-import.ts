@@ -3,10 +3,7 @@ import type { createJiti } from 'jiti';
 type Jiti = ReturnType<typeof createJiti>;
 type JitiOptions = NonNullable<Parameters<typeof createJiti>[1]>;
 
-/**
- * jiti, loaded on first use: a boot whose config is JavaScript and whose plugins are compiled never loads
- * it (its module alone is some 200 KB to compile), and one with a TypeScript config loads it once.
- */
+/** jiti, loaded on first use (some 200 KB to compile): a boot with compiled config and plugins never loads it. */
 export function lazyJiti(from: string, options: JitiOptions): () => Jiti {
   let jiti: Jiti | undefined;
   return () => {
@@ -17,10 +14,8 @@ export function lazyJiti(from: string, options: JitiOptions): () => Jiti {
 }
 
 /**
- * A compiled CommonJS file (every package of this repository, most plugins on npm, a `.js` config) is loaded
- * by Node itself: jiti would run it, and each file it requires, through its own transform and module cache,
- * the slowest step of a boot after the core's own modules. Undefined for TypeScript and for ESM that
- * `require` refuses: those go to jiti. `fresh` reads the file again rather than a cached copy (a config).
+ * A compiled CommonJS file, loaded by Node itself: jiti's transform and module cache for it and all it requires were
+ * the slowest step of a boot. Undefined for TypeScript and ESM (jiti's). `fresh`: not a cached copy (a config).
  */
 export function requireCompiled(file: string, fresh = false): unknown {
   if (!/\.c?js$/.test(file)) return undefined;

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import type { AnyRef, ExtensionPointRef, InitRegistration, Logger, PluginRegistrar, ServiceRef } from '@sockerless/sdk';
-import { coreServices } from '@sockerless/sdk';
-import type { LoadedPlugin } from './plugin-loader';
-import { PluginLoadError } from './plugin-loader';
+import { coreServices, type AnyRef, type ExtensionPointRef, type InitRegistration, type Logger, type PluginRegistrar, type ServiceRef } from '@sockerless/sdk';
+import { PluginLoadError, type LoadedPlugin } from './plugin-loader';
 import { CoreRegistries } from './registries';
 import { LifecycleRegistry, pluginPaths, type PluginHook } from './services';
 import { refToken, type HostPaths } from './tokens';
@@ -19,10 +17,7 @@ interface Registered {
 
 export const DEFAULT_INIT_TIMEOUT_MS = 30_000;
 
-/**
- * Runs plugins through load -> register -> init (dependency order, per-plugin timeout), and shutdown hooks
- * in reverse init order. Each plugin gets a child container holding its plugin-scoped services.
- */
+/** Plugins through register -> init (dependency order, timed out), shutdown in reverse; each in a child container. */
 export class PluginHost {
   readonly root: DependencyContainer = rootContainer.createChildContainer();
   readonly registries = new CoreRegistries();
@@ -150,10 +145,7 @@ export class PluginHost {
     this.registries.freeze();
   }
 
-  /**
-   * Start hooks in init order, once every plugin has initialised and before backends are made; `each` runs
-   * each one (the boot times it). The first failure aborts boot, naming its plugin.
-   */
+  /** Start hooks in init order, before backends are made; `each` runs (times) each one; the first failure aborts boot. */
   async start(each: (pluginId: string, run: () => Promise<void>) => Promise<void>): Promise<void> {
     for (const h of this.lifecycle.startHooks) await each(h.pluginId, () => this.runHook(h));
   }

@@ -20,22 +20,13 @@ function describePath(path: ReadonlyArray<PropertyKey | { key: PropertyKey }> | 
 }
 
 /**
- * Resolves one config entry to a plugin object: `./path` relative to the config file (TypeScript allowed),
- * a bare name as `@sockerless/plugin-<name>` then `sockerless-plugin-<name>`, a scoped name verbatim, or an
- * imported plugin object as it is. "Not found" means no candidate resolved; a candidate that resolves but
- * throws while loading is reported with its own error and not retried.
+ * One config entry as a plugin: `./path` from the config file (TypeScript allowed), a bare name as
+ * `@sockerless/plugin-<name>` then `sockerless-plugin-<name>`, a scoped name verbatim, or an imported object.
+ * A candidate that resolves but fails to load is reported with its own error, not retried.
  */
 export async function loadPluginEntry(entry: PluginEntry, configFile: string, configDir: string): Promise<LoadedPlugin> {
-  const target = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry.plugin : entry;
-  const rawOptions = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry.options : undefined;
-  let plugin: unknown;
-  let source: string;
-  if (typeof target === 'string') {
-    ({ plugin, source } = await importByName(target, configFile, configDir));
-  } else {
-    plugin = target;
-    source = '<inline>';
-  }
+  const { plugin: target, options: rawOptions } = typeof entry === 'object' && entry !== null && 'plugin' in entry ? entry : { plugin: entry };
+  const { plugin, source } = typeof target === 'string' ? await importByName(target, configFile, configDir) : { plugin: target as unknown, source: '<inline>' };
   if (!isSockerlessPlugin(plugin)) {
     const name = typeof target === 'string' ? target : '<inline>';
     throw new PluginLoadError(`plugin '${name}' (from ${source}): the default export is not a plugin made with definePlugin()`);
@@ -85,9 +76,7 @@ async function importByName(name: string, configFile: string, configDir: string)
       try {
         resolved = require.resolve(pkg, { paths: [base] });
         break;
-      } catch {
-        // Not resolvable from here; try the daemon's own install next.
-      }
+      } catch { /* not resolvable from the config's dir: the daemon's own install next */ }
     }
     tried.push(pkg);
     if (resolved) return { plugin: await importModule(jiti, resolved, name, pkg), source: pkg };

@@ -14,19 +14,16 @@ export function uncaughtCounters(metrics: Metrics): UncaughtCounters {
 }
 
 /**
- * The last line of defence: an error that escaped every guarded callback is logged and counted
- * (`sockerless_uncaught_errors_total`, which tests require to stay 0) and the daemon serves on, instead of
- * taking every container, stream and client down with it. Backstage installs the same pair of handlers
- * outside tests; dockerd's equivalent is net/http's per-connection panic recovery. Returns the uninstaller.
+ * The last line of defence: an error that escaped every guard is logged and counted (tests require 0) and the daemon
+ * serves on, as Backstage's handlers and dockerd's per-connection panic recovery. Returns the uninstaller.
  */
 export function installProcessGuard(logger: Logger, counters: UncaughtCounters): () => void {
-  const { exception: uncaught, rejection: unhandled } = counters;
   const onException = (err: Error) => {
-    uncaught.inc();
+    counters.exception.inc();
     logger.error('uncaught exception; the daemon serves on', { err: err?.message ?? String(err), stack: err?.stack });
   };
   const onRejection = (reason: unknown) => {
-    unhandled.inc();
+    counters.rejection.inc();
     const e = reason as { message?: string; stack?: string } | undefined;
     logger.error('unhandled promise rejection; the daemon serves on', { err: e?.message ?? String(reason), stack: e?.stack });
   };

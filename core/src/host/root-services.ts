@@ -5,10 +5,7 @@ import type { PluginHost } from './plugin-host';
 import { CoreEventsBus, CoreMetrics } from './services';
 import { CoreTracer } from './tracing';
 
-/**
- * The root-scoped core services every plugin may depend on, provided before any plugin's init. The daemon's
- * boot and `sockerless config check` both use it, so a check runs the plugins' inits exactly as a boot would.
- */
+/** The root core services, before any init; boot and `sockerless config check` share it, so a check inits as a boot. */
 export function provideRootServices(host: PluginHost, opts: {
   logger: Logger; loaded: { file: string; config: SockerlessConfig }; requireCore: () => Core; boot?: () => BootStep | undefined;
 }) {

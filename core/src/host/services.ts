@@ -6,8 +6,7 @@ import type { HostPaths } from './tokens';
 
 /** Adapts pino to the SDK's Logger so plugins never depend on the logging library. */
 export function createRootLogger(level = process.env.SOCKERLESS_LOG_LEVEL ?? 'info'): Logger {
-  // Synchronous: a fatal boot error printed right after a log line must come out last, and the daemon logs
-  // nothing per request, so there is no hot path to protect.
+  // Synchronous: a fatal boot error comes out after the lines before it; nothing is logged per request (no hot path).
   const destination = pino.destination({ fd: 2, sync: true });
   return wrapPino(pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination));
 }
@@ -40,15 +39,9 @@ export class LifecycleRegistry {
 
   forPlugin(pluginId: string): Lifecycle {
     return {
-      onShutdown: (hook, opts) => {
-        this.hooks.push({ pluginId, hook, timeoutMs: opts?.timeoutMs ?? 10_000 });
-      },
-      onStart: (hook) => {
-        this.startHooks.push({ pluginId, hook });
-      },
-      onReady: (hook) => {
-        this.readyHooks.push({ pluginId, hook });
-      },
+      onShutdown: (hook, opts) => { this.hooks.push({ pluginId, hook, timeoutMs: opts?.timeoutMs ?? 10_000 }); },
+      onStart: (hook) => { this.startHooks.push({ pluginId, hook }); },
+      onReady: (hook) => { this.readyHooks.push({ pluginId, hook }); },
     };
   }
 }
@@ -67,10 +60,7 @@ export function pluginPaths(host: HostPaths, pluginId: string): PluginPaths {
   };
 }
 
-/**
- * The events bus. Events are appended to the store (so `docker events --since` sees the past across
- * restarts) and pushed to live subscribers. Before the store is attached, events are kept in memory.
- */
+/** The events bus: appended to the store (`docker events --since` across restarts; in memory until it is attached), pushed live. */
 export class CoreEventsBus implements EventsBus {
   private readonly listeners = new Set<(e: StoredEvent) => void>();
   private store?: StateStore;
@@ -100,11 +90,8 @@ export class CoreEventsBus implements EventsBus {
 
   emit(event: Omit<StoredEvent, 'timeNano'>): void {
     const full: StoredEvent = { ...event, timeNano: this.now() };
-    if (this.store) {
-      this.persist(full);
-    } else {
-      this.pending.push(full);
-    }
+    if (this.store) this.persist(full);
+    else this.pending.push(full);
     for (const l of this.listeners) {
       try { l(full); } catch (err) { this.logger.error('event listener failed', { err: (err as Error).message }); }
     }
@@ -123,10 +110,7 @@ export class CoreEventsBus implements EventsBus {
 type Series = { labels: Record<string, string>; value: number };
 type Family = { help: string; type: 'counter' | 'gauge'; series: Map<string, Series> };
 
-/**
- * The metrics registry plugins write to. Values live in plain maps (a counter increment on the hot path is
- * one addition); prom-client is loaded only when `GET /metrics` is scraped, and renders the text format.
- */
+/** The metrics registry: plain maps (an increment is one addition); prom-client is loaded only to render a scrape. */
 export class CoreMetrics implements Metrics {
   readonly families = new Map<string, Family>();
   private readonly scrapeHooks: Array<() => void> = [];

@@ -1,7 +1,4 @@
-/**
- * The DI token of an extension point or service ref: `Symbol.for`, so two copies of the SDK (a plugin's own,
- * jest's and jiti's module realms) agree on it. The core registers nothing else in the container.
- */
+/** A ref's DI token: `Symbol.for`, so two copies of the SDK (a plugin's own, jest's, jiti's realms) agree on it. */
 export function refToken(id: string): symbol {
   return Symbol.for(`sockerless.ref.${id}`);
 }

@@ -5,11 +5,8 @@ import type { ContainerRecord, ContainerState } from '../container-record';
 export const NEVER = '0001-01-01T00:00:00Z';
 
 /**
- * The container lifecycle as dockerd's container.State keeps it (container/state.go): created → running ⇄
- * paused; running → exited, or restarting → running again under a restart policy; a stopped container →
- * removing. Each named transition gives the next state from the current one (SetRunning, SetStopped,
- * SetRestarting, SetRemovalInProgress...); ContainerEngine.apply lands one (saved, then its event), and the
- * hooks plugins register (lifecycle/hooks.ts: health, restart policy) ride on them.
+ * dockerd's container.State (container/state.go): created → running ⇄ paused; running → exited, or restarting →
+ * running; stopped → removing. Each transition (SetRunning, SetStopped...) gives the next state; ContainerEngine.apply lands it.
  */
 export const transition = {
   created: (): ContainerState => ({

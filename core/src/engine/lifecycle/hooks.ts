@@ -7,10 +7,7 @@ import { transition } from './container-state';
 /** Every registered hook as one: what the engine and the run controller call. */
 export type LifecycleHooks = Required<LifecycleHook>;
 
-/**
- * The lifecycle hooks plugins register (coreLifecycleHooksExtensionPoint: `health`, `restart-policy` by
- * default), called in registration order at each point of the lifecycle the run controller drives.
- */
+/** The lifecycle hooks plugins register (`health`, `restart-policy` by default), called in registration order. */
 export function combinedHooks(hooks: LifecycleHook[]): LifecycleHooks {
   const each = (call: (h: LifecycleHook) => unknown) => { for (const h of hooks) call(h); };
   const inTurn = async (call: (h: LifecycleHook) => Promise<unknown> | undefined) => { for (const h of hooks) await call(h); };
