@@ -5,7 +5,7 @@ import { guarded, type Logger } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { attachContainer, attachOptionsOf } from './container-streams';
 import { closeCallbacks } from './hijack';
-import { apiBefore } from './http';
+import { apiBefore } from '@sockerless/sdk/api';
 
 /**
  * `GET /containers/{id}/attach/ws`: attach over a websocket, as dockerd's postContainersAttachWebsocket.

@@ -5,7 +5,7 @@ import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { frame, STREAM_STDERR, STREAM_STDOUT } from '../engine/framing';
 import { streamContentType, type StreamConnection } from './hijack';
-import { queryBool, queryString, requestLog } from './http';
+import { queryBool, queryString, requestLog } from '@sockerless/sdk/api';
 
 export interface AttachOptions {
   stream: boolean;

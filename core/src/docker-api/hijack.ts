@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
-import { apiBefore } from './http';
+import { apiBefore } from '@sockerless/sdk/api';
 
 /**
  * A connection that carries a container's or exec's streams: either a socket taken over after

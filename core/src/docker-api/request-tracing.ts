@@ -3,7 +3,7 @@ import type Koa from 'koa';
 import type { RequestAdmission, Span, Tracer } from '@sockerless/sdk';
 import { ATTACH_WS_PATH } from './attach-websocket';
 import { ATTACH_PATH, EXEC_START_PATH } from './hijack';
-import { bearerOf, VERSION_PREFIX } from './http';
+import { bearerOf, VERSION_PREFIX } from '@sockerless/sdk/api';
 
 /** Who may see the caller's containers (the engine's `tenantOf`), for the span's `sockerless.tenant`. */
 export interface TenantLookup {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@sockerless/sdk';
-import { matchesLabelFilters } from '../docker-api/http';
+import { matchesLabelFilters } from '@sockerless/sdk/images';
 import { matchesPattern } from '@sockerless/sdk';
 import type { ContainerRecord } from './container-record';
 

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
+import { isSockerlessError, statusOfErrorCode } from '../errors';
 
 /**
  * File system errors that only a client's input can cause: a name or path longer than the kernel takes
