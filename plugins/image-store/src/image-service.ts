@@ -266,19 +266,14 @@ export class ImageService implements ImageStore {
     return pushImage(pushSourceOf(this), req, progress);
   }
 
-  commit(req: CommitRequest): Promise<string> {
-    return commitContainer(this, req);
-  }
+  commit(req: CommitRequest): Promise<string> { return commitContainer(this, req); }
+  inspectDistribution(name: string, credentials: RegistryCredentials | undefined) { return inspectDistribution(name, credentials); }
+  login(body: AuthConfigBody) { return registryLogin(body); }
 
   /** dockerd's image router, and the `/auth` and `/distribution` routes that reach a registry. */
-  registerRoutes(router: DockerApiRouter): void { registerImageRoutes(router, this); registerRegistryRoutes(router, this); }
-
-  inspectDistribution(name: string, credentials: RegistryCredentials | undefined) {
-    return inspectDistribution(name, credentials);
-  }
-
-  login(body: AuthConfigBody) {
-    return registryLogin(body);
+  registerRoutes(router: DockerApiRouter): void {
+    registerImageRoutes(router, this);
+    registerRegistryRoutes(router, this);
   }
 
   // ---- internals ----
