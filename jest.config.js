@@ -12,6 +12,7 @@ module.exports = {
     '^@sockerless/cloud-gcp$': '<rootDir>/cloud/gcp/src/index.ts',
     '^@sockerless/cloud-azure$': '<rootDir>/cloud/azure/src/index.ts',
     '^@sockerless/sdk/images$': '<rootDir>/sdk/src/images/index.ts',
+    '^@sockerless/sdk/api$': '<rootDir>/sdk/src/api/index.ts',
   },
   testMatch: ['<rootDir>/{sdk,agent,cloud/*,core,cli,plugins/*,examples/*}/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

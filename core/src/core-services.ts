@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { BackendInstance } from './engine/backend-instances';
+import { NotImplementedError } from '@sockerless/sdk';
 import type { LifecycleHook, Logger, NetworkAddressing, NetworkContainerAccess, NetworkedContainer, StateStore } from '@sockerless/sdk';
 import type { ContainerRecord } from './engine/container-record';
 import { ContainerEngine } from './engine/container-engine';
@@ -15,15 +16,10 @@ import { registerArchiveRoutes } from './docker-api/archive';
 import { registerContainerRoutes } from './docker-api/containers';
 import { registerEventRoutes } from './docker-api/events';
 import { registerExecRoutes } from './docker-api/exec';
-import { registerImageRoutes } from './docker-api/images';
-import { registerRegistryRoutes } from './docker-api/registry';
-import { registerNetworkRoutes } from './docker-api/networks';
 import { registerDiskUsageRoute, registerSystemRoutes } from './docker-api/system';
 import { imageSizeOf, type DiskUsageDeps } from './engine/disk-usage';
-import { registerVolumeRoutes } from './docker-api/volumes';
 import { registerSwarmRoutes } from './docker-api/swarm';
 import { registerContainerLayerRoutes } from './docker-api/container-layers';
-import { registerBuildRoutes } from './docker-api/build';
 import { stepContainers } from './engine/step-containers';
 import type { ApiServerDeps } from './docker-api/server';
 import { streamLogs } from './docker-api/container-streams';
@@ -42,6 +38,11 @@ export interface CoreInput {
 }
 
 export type Core = Awaited<ReturnType<typeof buildCore>>;
+
+/** dockerd has no build router without a builder: `docker build` gets Docker's 501 with the reason. */
+const noBuilder = () => {
+  throw new NotImplementedError('docker build is not supported by this daemon: no builder plugin is configured (the default is builder)');
+};
 
 /** Wires the engine's services together and loads their state; `recover()` then reconciles with the backends. */
 export async function buildCore(input: CoreInput) {
@@ -147,13 +148,14 @@ export async function buildCore(input: CoreInput) {
       router.get('/containers/:id/logs', (ctx) => streamLogs(eng, (cid) => runs.isRunning(cid), ctx));
       registerArchiveRoutes(router, eng);
       registerExecRoutes(router, execs);
-      registerImageRoutes(router, images);
-      registerRegistryRoutes(router, images);
-      registerNetworkRoutes(router, networks);
-      registerVolumeRoutes(router, volumes);
+      // The components' own routers, as dockerd's initRouter adds image, network, volume and build routers.
+      images.registerRoutes?.(router);
+      networks.registerRoutes?.(router);
+      volumes.registerRoutes?.(router);
       registerSwarmRoutes(router);
       registerContainerLayerRoutes(router, eng, images, runs.control);
-      registerBuildRoutes(router, builder);
+      if (builder?.registerRoutes) builder.registerRoutes(router);
+      else for (const path of ['/build', '/build/prune']) router.post(path, noBuilder);
       registerEventRoutes(router, events, (caller, ev) => {
         if (ev.Type === 'container') return admission.visibleTo(caller, ev.Actor.Attributes);
         if (ev.Type === 'network' && !networks.eventVisibleTo(ev.Actor.Attributes, eng.tenantOf(caller))) return false;

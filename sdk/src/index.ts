@@ -25,6 +25,8 @@ export * from './contracts/volumes';
 export * from './contracts/images';
 export * from './contracts/build';
 export * from './contracts/networks';
+// The contracts' router type; the helpers a route uses are in `@sockerless/sdk/api`.
+export type { DockerApiContext, DockerApiHandler, DockerApiRouter, DockerApiRoutes } from './api/router';
 export * from './request-shapes';
 export * from './contracts/lifecycle';
 export * from './contracts/logs';

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { InvalidArgumentError, type PathStat } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { answerThenClose } from './hijack';
-import { queryBool, queryString } from './http';
+import { queryBool, queryString } from '@sockerless/sdk/api';
 
 function statHeader(stat: PathStat): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');

@@ -5,7 +5,7 @@ import { guarded, type Logger } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { attachContainer, attachOptionsOf } from './container-streams';
 import { closeCallbacks } from './hijack';
-import { apiBefore } from './http';
+import { apiBefore } from '@sockerless/sdk/api';
 
 /** dockerd's postContainersAttachWebsocket: raw streams, binary frames from API 1.28 (text before); what the client sends is stdin. */
 export const ATTACH_WS_PATH = /^\/containers\/([^/]+)\/attach\/ws$/;

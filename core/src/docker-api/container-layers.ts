@@ -4,7 +4,7 @@ import { commitBodyConfig } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerControl } from '../engine/container-control';
 import type { ContainerRecord } from '../engine/container-record';
-import { queryBool, queryList, queryString, readJson } from './http';
+import { queryBool, queryList, queryString, readJson } from '@sockerless/sdk/api';
 
 /**
  * What a container made of its filesystem: `docker diff` (changes), `docker export` and `docker commit`.

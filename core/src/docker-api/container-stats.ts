@@ -3,7 +3,7 @@ import { emptyWorkloadStats, guarded, type WorkloadCpuStats, type WorkloadStats 
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ContainerRecord } from '../engine/container-record';
 import { NEVER } from '../engine/lifecycle/container-state';
-import { queryBool, requestLog, startJsonStream } from './http';
+import { queryBool, requestLog, startJsonStream } from '@sockerless/sdk/api';
 
 /** dockerd's stats collector samples every second. */
 const INTERVAL_MS = 1000;

@@ -4,7 +4,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { ExecEngine } from '../engine/exec-engine';
 import { parseDetachKeys, withDetachKeys } from '../engine/detach-keys';
 import { streamContentType, type StreamConnection } from './hijack';
-import { queryBool, queryString, requestLog } from './http';
+import { queryBool, queryString, requestLog } from '@sockerless/sdk/api';
 
 export interface AttachOptions {
   stream: boolean;

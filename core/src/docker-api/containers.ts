@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ConflictError, guarded, InvalidArgumentError, NotFoundError } from '@sockerless/sdk';
-import { parseDockerTimestamp } from '@sockerless/sdk/images';
+import { matchesLabelFilters, parseDockerTimestamp } from '@sockerless/sdk/images';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { RunController } from '../engine/container-runs';
 import type { WaitCondition } from '../engine/waiters';
@@ -11,7 +11,7 @@ import type { CreateBody } from '../engine/create-spec';
 import { inspectContainer, summarizeContainer } from '../engine/docker-shapes';
 import { guard } from '../engine/lifecycle/container-state';
 import { registerStatsRoute } from './container-stats';
-import { matchesLabelFilters, parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog, startJsonStream } from './http';
+import { parseFilters, queryBool, queryInt, queryString, readDockerJson, requestLog, startJsonStream } from '@sockerless/sdk/api';
 
 export interface ContainerRouteDeps {
   engine: ContainerEngine;

@@ -3,7 +3,7 @@ import { guarded, InvalidArgumentError, matchesLabels, type RequestAdmission, ty
 import { parseDockerTimestamp } from '@sockerless/sdk/images';
 import { currentCaller } from '../engine/caller';
 import type { CoreEventsBus } from '../host/services';
-import { parseFilters, queryString, requestLog, startJsonStream } from './http';
+import { parseFilters, queryString, requestLog, startJsonStream } from '@sockerless/sdk/api';
 
 /** Year 5138: an upper bound for history reads without `until`. */
 const FAR_FUTURE_NANO = 1e20;

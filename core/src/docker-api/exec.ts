@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { ExecEngine, ExecCreateBody } from '../engine/exec-engine';
 import { startExecStream } from './container-streams';
 import { responseConnection, streamContentType } from './hijack';
-import { expectFieldType, queryInt, readDockerJson, readJson, requestLog } from './http';
+import { expectFieldType, queryInt, readDockerJson, readJson, requestLog } from '@sockerless/sdk/api';
 
 export function registerExecRoutes(router: Router, execs: ExecEngine): void {
   router.post('/containers/:id/exec', async (ctx) => {

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { guarded, InvalidArgumentError, type Logger } from '@sockerless/sdk';
-import { apiBefore } from './http';
+import { apiBefore } from '@sockerless/sdk/api';
 
 /** A container's or exec's streams: a socket taken over after `101 UPGRADED` (the CLI), or a streamed 200 (dockerode). */
 export interface StreamConnection {

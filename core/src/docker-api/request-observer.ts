@@ -4,7 +4,7 @@ import type { ApiRequestEnd, CoreInterceptors } from '@sockerless/sdk';
 import type { ContainerEngine } from '../engine/container-engine';
 import { ATTACH_WS_PATH } from './attach-websocket';
 import { ATTACH_PATH, EXEC_START_PATH } from './hijack';
-import { bearerOf, VERSION_PREFIX } from './http';
+import { bearerOf, VERSION_PREFIX } from '@sockerless/sdk/api';
 
 /** The tracing plugin's `CoreInterceptors.apiRequest`: around every request, given what the core found. */
 export type RequestObserver = NonNullable<CoreInterceptors['apiRequest']>;

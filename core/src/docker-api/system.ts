@@ -2,7 +2,7 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { computeDiskUsage, diskUsageTypes, type DiskUsageDeps } from '../engine/disk-usage';
-import { apiBefore, queryList } from './http';
+import { apiBefore, queryList } from '@sockerless/sdk/api';
 
 export const MIN_API_VERSION = '1.24';
 export const MAX_API_VERSION = '1.50';

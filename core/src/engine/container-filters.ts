@@ -1,5 +1,5 @@
 import { InvalidArgumentError, matchesPattern } from '@sockerless/sdk';
-import { matchesLabelFilters } from '../docker-api/http';
+import { matchesLabelFilters } from '@sockerless/sdk/images';
 import type { ContainerRecord } from './container-record';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'network', 'exited', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'] as const;

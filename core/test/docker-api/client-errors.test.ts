@@ -1,5 +1,5 @@
 import { ConflictError } from '@sockerless/sdk';
-import { errorStatus, withoutHostPaths } from '../../src/docker-api/errors';
+import { errorStatus, withoutHostPaths } from '@sockerless/sdk/api';
 import { validateCreateSettings } from '../../src/engine/create-validation';
 import { validatePortBindings } from '../../../plugins/networks/src/port-bindings';
 import { validateUlimits } from '../../../plugins/confinement/src/resources';

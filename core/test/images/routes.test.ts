@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { dockerErrors } from '../../src/docker-api/server';
-import { registerImageRoutes } from '../../src/docker-api/images';
+import { registerImageRoutes } from '../../../plugins/image-store/src/image-routes';
 import { buildBusyboxRootfsTar, writeTar } from '../../../test/support/images';
 import { pushRootfsWithSkopeo, startRegistry, type TestRegistry } from '../../../test/support/registry';
 import { formatErrors, validateAgainstSpec, validateResponse } from '../support/spec-schema';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkService } from '../../../plugins/networks/src/networks';
 import { VolumeService } from '../../../plugins/volumes/src/volume-service';
-import { registerNetworkRoutes } from '../../src/docker-api/networks';
-import { registerVolumeRoutes } from '../../src/docker-api/volumes';
+import { registerNetworkRoutes } from '../../../plugins/networks/src/network-routes';
+import { registerVolumeRoutes } from '../../../plugins/volumes/src/volume-routes';
 import { FakeContainers, localVolumeDrivers, MemoryStore, RecordingBus, makeContainer, startApp } from './fakes';
 import { formatErrors, validateAgainstSpec, validateResponse } from '../support/spec-schema';
 

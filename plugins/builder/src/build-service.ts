@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import type { BuildCachePruneOptions, BuildOptions, Builder, BuilderContext, ReceivedBuildContext } from '@sockerless/sdk';
+import type { BuildCachePruneOptions, BuildOptions, Builder, BuilderContext, DockerApiRouter, ReceivedBuildContext } from '@sockerless/sdk';
 import type { ProgressWriter } from '@sockerless/sdk/images';
 import { BuildCache } from './build-cache';
 import { receiveContext, type BuildContext } from './build-context';
 import { runBuild } from './builder';
+import { registerBuildRoutes } from './build-routes';
 import { runStepContainer } from './run-step';
 
-/** The classic builder behind the core's `/build` routes: contexts under `home/build`, one durable step cache. */
+/** The classic builder behind dockerd's `/build` routes: contexts under `home/build`, one durable step cache. */
 export class BuildService implements Builder {
   private readonly cache: BuildCache;
   private readonly workRoot: string;
@@ -20,12 +21,16 @@ export class BuildService implements Builder {
     return this.cache.load();
   }
 
+  registerRoutes(router: DockerApiRouter): void {
+    registerBuildRoutes(router, this);
+  }
+
   receiveContext(body: AsyncIterable<Buffer>, dockerfile?: string): Promise<BuildContext> {
     return receiveContext(body, this.workRoot, dockerfile);
   }
 
   build(context: ReceivedBuildContext, opts: BuildOptions, write: ProgressWriter): Promise<string> {
-    // A context this builder's receiveContext made: the core only hands it back.
+    // A context this builder's receiveContext made: the route only hands it back.
     return runBuild(
       { images: this.ctx.images, cache: this.cache, workRoot: this.workRoot, runStep: (req) => runStepContainer(this.ctx.containers, req) },
       { ...opts, context: context as BuildContext, runSupported: this.ctx.runSupported() },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   Collection, ConflictError, InvalidArgumentError, NotFoundError,
-  type AuthConfigBody, type CommitRequest, type HistoryItemJson, type ImageDeleteItem, type ImageDiskUsage, type ImageRecord, type ImageStore, type ImageStoreContext,
+  type AuthConfigBody, type CommitRequest, type DockerApiRouter, type HistoryItemJson, type ImageDeleteItem, type ImageDiskUsage, type ImageRecord, type ImageStore, type ImageStoreContext,
   type ImageSummaryJson, type ImportOptions, type ProgressWriter, type StoredImage,
 } from '@sockerless/sdk';
 import {
@@ -27,6 +27,8 @@ import { pushImage, pushSourceOf } from './push';
 import { isSingleReference, ReferenceIndex } from './reference-index';
 import { registryLogin } from './registry-login';
 import { imageDiskUsage } from './image-disk-usage';
+import { registerImageRoutes } from './image-routes';
+import { registerRegistryRoutes } from './registry-routes';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -264,16 +266,14 @@ export class ImageService implements ImageStore {
     return pushImage(pushSourceOf(this), req, progress);
   }
 
-  commit(req: CommitRequest): Promise<string> {
-    return commitContainer(this, req);
-  }
+  commit(req: CommitRequest): Promise<string> { return commitContainer(this, req); }
+  inspectDistribution(name: string, credentials: RegistryCredentials | undefined) { return inspectDistribution(name, credentials); }
+  login(body: AuthConfigBody) { return registryLogin(body); }
 
-  inspectDistribution(name: string, credentials: RegistryCredentials | undefined) {
-    return inspectDistribution(name, credentials);
-  }
-
-  login(body: AuthConfigBody) {
-    return registryLogin(body);
+  /** dockerd's image router, and the `/auth` and `/distribution` routes that reach a registry. */
+  registerRoutes(router: DockerApiRouter): void {
+    registerImageRoutes(router, this);
+    registerRegistryRoutes(router, this);
   }
 
   // ---- internals ----

@@ -1,5 +1,5 @@
 import type {
-  AttachRequest, EndpointSettings, HostEntry, NetworkContainerAccess, NetworkCreateBody, NetworkedContainer, NetworkListFilters, Networks, NetworksContext,
+  AttachRequest, DockerApiRouter, EndpointSettings, HostEntry, NetworkContainerAccess, NetworkCreateBody, NetworkedContainer, NetworkListFilters, Networks, NetworksContext,
   WorkloadNetwork,
 } from '@sockerless/sdk';
 import { ContainerNetworking } from './container-networking';
@@ -8,6 +8,7 @@ import { DOCKER_ADDRESSING } from './network-addressing';
 import { withLegacyMacAddress } from './network-endpoints';
 import { networkEventVisibleTo } from './network-tenancy';
 import { NetworkService } from './networks';
+import { registerNetworkRoutes } from './network-routes';
 import { validatePortBindings } from './port-bindings';
 
 /**
@@ -46,6 +47,7 @@ export class DockerNetworks implements Networks {
   }
 
   load(): Promise<void> { return this.service.load(); }
+  registerRoutes(router: DockerApiRouter): void { registerNetworkRoutes(router, this); }
   list(filters?: NetworkListFilters) { return this.service.list(filters); }
   inspect(idOrName: string) { return this.service.inspect(idOrName); }
   create(body: NetworkCreateBody, opts?: { lenientSubnets?: boolean }) { return this.service.create(body, opts); }

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import {
   Collection, ConflictError, InvalidArgumentError, matchesLabels, matchesPattern, newObjectId, NotFoundError, NotImplementedError,
-  type AdmissionController, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
+  type AdmissionController, type DockerApiRouter, type EventsBus, type RequestAdmission, type StateStore, type StoredRecord, type Volume,
   type MountPoint, type MountRequest, type VolumeCreateBody, type VolumeDriver, type VolumeListFilters, type VolumeStore, type VolumeUsage, type VolumeUser,
 } from '@sockerless/sdk';
 import { mountPointOf, parseMounts, volumesFromMounts } from './mount-specs';
 import { volumeSubpath } from './volume-subpath';
+import { registerVolumeRoutes } from './volume-routes';
 
 /** Docker marks volumes created without a name (by `volume create` or a container) with this label. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -75,6 +76,10 @@ export class VolumeService implements VolumeStore {
   }
 
   /** Where a container mounts the volume from (its driver's path); '' when its driver is not configured. */
+  registerRoutes(router: DockerApiRouter): void {
+    registerVolumeRoutes(router, this);
+  }
+
   mountpoint(name: string): string {
     const v = this.volumes.get(name);
     return (v && this.drivers.get(v.driver)?.mountpoint(name)) ?? '';

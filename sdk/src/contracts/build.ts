@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { StateStore } from './store';
 import type { ImageReference } from '../images/reference';
 import type { ImageStore, ProgressWriter } from './images';
+import type { DockerApiRoutes } from '../api/router';
 
 /** The output streams of a RUN step's container. */
 export type BuildStreamName = 'stdout' | 'stderr';
@@ -36,7 +37,7 @@ export interface ContainerRunner {
   remove(containerId: string): Promise<void>;
 }
 
-/** `POST /build`'s options, parsed from the query by the core's route. */
+/** `POST /build`'s options, parsed from the query by the builder's route. */
 export interface BuildOptions {
   tags: ImageReference[];
   buildArgs: Map<string, string | null>;
@@ -85,11 +86,12 @@ export interface BuildCacheJson {
 }
 
 /**
- * `docker build` (dockerd's builder/dockerfile, the classic builder) and its step cache. The core keeps the
- * `/build` routes (query parsing, the progress stream) and system df; one plugin provides this through
- * `coreBuilderExtensionPoint` (the default is `builder`).
+ * `docker build` (dockerd's builder/dockerfile, the classic builder) and its step cache, with the `/build`
+ * routes (`registerRoutes`: query parsing, the progress stream). The core keeps system df, and answers Docker's
+ * 501 for `/build` when no builder is configured; one plugin provides this through `coreBuilderExtensionPoint`
+ * (the default is `builder`).
  */
-export interface Builder {
+export interface Builder extends DockerApiRoutes {
   /** Boot: loads the step cache. */
   load(): Promise<void>;
   /** Reads the request body (a tar, maybe compressed) and finds the Dockerfile; errors here are HTTP errors. */

@@ -5,14 +5,15 @@ import type { EventsBus, ImageStoreService, ImageSummary, Logger } from '../serv
 import type { ContainerDefaults, ImageConfig } from '../images/image-config';
 import type { ImageReference } from '../images/reference';
 import type { RegistryCredentials } from '../images/registry-auth';
+import type { DockerApiRoutes } from '../api/router';
 
 /**
  * The image store, as dockerd has one behind its image service (daemon/images): records, layer blobs,
- * unpacked root filesystems, the registry client and the archive formats. The core keeps the HTTP routes and
- * reference parsing (`@sockerless/sdk/images`) and calls only this contract; one plugin provides it
- * through `coreImageStoreExtensionPoint` (the default is `image-store`).
+ * unpacked root filesystems, the registry client and the archive formats, with its `/images`, `/auth` and
+ * `/distribution` routes (`registerRoutes`, as dockerd's image router). The core calls only this contract; one
+ * plugin provides it through `coreImageStoreExtensionPoint` (the default is `image-store`).
  */
-export interface ImageStore extends ImageStoreService {
+export interface ImageStore extends ImageStoreService, DockerApiRoutes {
   /** Boot: loads the records and makes sure every image's rootfs is there. */
   load(): Promise<void>;
   /** NotFound for a reference no image answers to. */

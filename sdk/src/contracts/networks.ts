@@ -1,16 +1,17 @@
 import type { EventsBus, Logger } from '../services';
 import type { StateStore } from './store';
 import type { HostEntry, WorkloadEndpoint, WorkloadNetwork } from './backend';
+import type { DockerApiRoutes } from '../api/router';
 
 /**
  * Docker's network service (dockerd's daemon/network.go with libnetwork's IPAM and endpoints): networks and
  * their addresses, a container's endpoints, the `/etc/hosts` lines peers find each other by, legacy links and
- * published ports. The core keeps the HTTP routes and the container lifecycle, and calls only this contract;
- * one plugin provides it through `coreNetworksExtensionPoint` (the default is `networks`). Backends still do
+ * published ports, with its `/networks` routes (`registerRoutes`). The core keeps the container lifecycle and
+ * calls only this contract; one plugin provides it through `coreNetworksExtensionPoint` (the default is `networks`). Backends still do
  * the plumbing (bridges, veths, NAT) through their `network` power, which only the core's gateway calls: the
  * service asks for it through `NetworkContainerAccess`.
  */
-export interface Networks {
+export interface Networks extends DockerApiRoutes {
   /** Boot: loads stored networks and makes the predefined ones (`bridge`, `host`, `none`) a fresh home lacks. */
   load(): Promise<void>;
 

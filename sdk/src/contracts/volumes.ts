@@ -1,12 +1,13 @@
 import type { AdmissionController, RequestAdmission } from './admission';
 import type { StateStore } from './store';
 import type { EventsBus } from '../services';
+import type { DockerApiRoutes } from '../api/router';
 
 /**
  * A volume driver, as Docker has them (`docker volume create --driver NAME`, its VolumeDriver plugin API):
  * it keeps a volume's data and says where on this host a container mounts it from. The volume store
  * (`VolumeStore` below) keeps everything else every driver shares: names, labels, the records in the store,
- * events, filters, which containers use a volume, tenant scoping; the core keeps the API. The `volumes-local` plugin is the `local` driver.
+ * events, filters, which containers use a volume, tenant scoping, and its `/volumes` routes. The `volumes-local` plugin is the `local` driver.
  */
 export interface VolumeDriver {
   /** The name in the API (`Driver`), `local` for Docker's default. */
@@ -42,7 +43,7 @@ export interface Volume {
   Scope: 'local';
 }
 
-/** `POST /volumes/create`'s body, its shape already checked by the core's route. */
+/** `POST /volumes/create`'s body, its shape already checked by the route. */
 export interface VolumeCreateBody {
   Name?: string;
   Driver?: string;
@@ -96,11 +97,11 @@ export interface VolumeUser {
 
 /**
  * Docker's volumes apart from where their data lives (dockerd's volume/service and its VolumeStore): the
- * records, names, labels, events, filters, which containers use a volume and tenant scoping. The core keeps
- * the `/volumes` routes and calls only this; one plugin provides it through `coreVolumesExtensionPoint` (the
+ * records, names, labels, events, filters, which containers use a volume and tenant scoping, with the
+ * `/volumes` routes (`registerRoutes`). The core calls only this; one plugin provides it through `coreVolumesExtensionPoint` (the
  * default is `volumes`), the data itself being the drivers' (`coreVolumeDriversExtensionPoint`).
  */
-export interface VolumeStore {
+export interface VolumeStore extends DockerApiRoutes {
   /** Boot: loads the records and gives every volume whose storage went missing an empty one back. */
   load(): Promise<void>;
   create(body?: VolumeCreateBody): Promise<Volume>;

@@ -1,5 +1,5 @@
 /**
- * Docker's image formats, for the image store plugin, the builder and the core's routes alike: reference
+ * Docker's image formats, for the image store plugin, the builder and their routes alike: reference
  * parsing (distribution/reference), image config and `--change`, layer application, registry auth headers
  * and the filters dockerd's image routes take. A backend author does not need this entry point.
  */

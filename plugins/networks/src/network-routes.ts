@@ -1,29 +1,13 @@
-import { coerce, lt } from 'semver';
-import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type { NetworkCreateBody, NetworkListFilters, Networks } from '@sockerless/sdk';
-import { parseDockerTimestamp } from '@sockerless/sdk/images';
-import { expectFieldType, parseFilters, readDockerJson } from './http';
+import { apiBefore, expectFieldType, parseFilters, pruneFilters, readDockerJson, type DockerApiRouter } from '@sockerless/sdk/api';
 
 const LIST_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;
 const PRUNE_FILTERS = ['until', 'label', 'label!'];
 
-/** Prune filters shared by networks and volumes: `until` (networks), `label` and `label!`. */
-export function pruneFilters(ctx: Context, allowed: string[]): { untilMs?: number; label?: string[]; notLabel?: string[]; all?: string[] } {
-  const f = parseFilters(ctx, allowed);
-  const until = f.get('until');
-  return {
-    untilMs: until?.length ? parseDockerTimestamp(until[until.length - 1]) / 1e6 : undefined,
-    label: f.get('label'),
-    notLabel: f.get('label!'),
-    all: f.get('all'),
-  };
-}
-
 /** The part of the networks contract the `/networks` routes call. */
 type NetworkApi = Pick<Networks, 'list' | 'inspect' | 'create' | 'prune' | 'connect' | 'disconnect' | 'remove'>;
 
-export function registerNetworkRoutes(router: Router, networks: NetworkApi): void {
+export function registerNetworkRoutes(router: DockerApiRouter, networks: NetworkApi): void {
   router.get('/networks', (ctx) => {
     const f = parseFilters(ctx, LIST_FILTERS);
     ctx.body = networks.list(Object.fromEntries(f) as NetworkListFilters);
@@ -39,8 +23,7 @@ export function registerNetworkRoutes(router: Router, networks: NetworkApi): voi
     ctx.status = 201;
     // dockerd checks that a subnet has no host bits only from API 1.44; older clients (bollard's tests send
     // 10.10.10.10/24) get their subnet kept as given, as dockerd 20.10 keeps it.
-    const v = coerce(ctx.state.apiVersion ?? '1.50');
-    ctx.body = await networks.create(body, { lenientSubnets: !!v && lt(v, '1.44.0') });
+    ctx.body = await networks.create(body, { lenientSubnets: apiBefore(ctx.state.apiVersion, '1.44') });
   });
 
   router.post('/networks/prune', async (ctx) => {

@@ -1,18 +1,26 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from 'koa';
-// One function file each: the whole of semver is some fifty modules to load at boot.
-import coerce from 'semver/functions/coerce';
-import lt from 'semver/functions/lt';
-import { BuildStepError, InvalidArgumentError, parseJsonBody, type Logger } from '@sockerless/sdk';
-import { errorStatus } from './errors';
-export { matchesLabelFilters } from '@sockerless/sdk/images';
+import { InvalidArgumentError } from '../errors';
+import { parseJsonBody } from '../request-shapes';
+import type { Logger } from '../services';
+import { BuildStepError } from '../contracts/build';
+import { parseDockerTimestamp } from '../images/docker-filters';
+import { errorStatus } from './error-status';
 
 /** `/v1.43/containers/json`: the API version a client asked for, and the path without it. */
 export const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
-/** Whether `apiVersion` (a `/vX.Y` prefix) is older than `version`; an unversioned request speaks the newest. */
+/**
+ * Whether `apiVersion` (a `/vX.Y` prefix) is older than `version`; an unversioned request speaks the newest.
+ * Each part compares as a number, as moby's api/types/versions does (1.9 < 1.10).
+ */
 export function apiBefore(apiVersion: string | undefined, version: string): boolean {
-  return apiVersion !== undefined && lt(coerce(apiVersion)!, coerce(version)!);
+  if (apiVersion === undefined) return false;
+  const [a, b] = [apiVersion, version].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
 }
 
 /** The token of an `Authorization: Bearer` header, '' without one. */
@@ -139,6 +147,18 @@ export function parseFilters(ctx: Context, allowed?: readonly string[]): Map<str
   return out;
 }
 
+/** Prune filters shared by networks and volumes: `until` (networks), `label` and `label!`. */
+export function pruneFilters(ctx: Context, allowed: string[]): { untilMs?: number; label?: string[]; notLabel?: string[]; all?: string[] } {
+  const f = parseFilters(ctx, allowed);
+  const until = f.get('until');
+  return {
+    untilMs: until?.length ? parseDockerTimestamp(until[until.length - 1]) / 1e6 : undefined,
+    label: f.get('label'),
+    notLabel: f.get('label!'),
+    all: f.get('all'),
+  };
+}
+
 /** Streams newline-delimited JSON objects (progress, events, stats) on a response that stays open. */
 export function startJsonStream(ctx: Context, contentType = 'application/json'): (obj: unknown) => void {
   ctx.respond = false;
@@ -161,9 +181,9 @@ export function requestLog(ctx: Context): Logger {
  * it, Docker's `{"errorDetail":...,"error":...}` line, which makes the docker CLI exit 1 with the message.
  * `errorsInStream`: a client's error is such a line even before any progress (dockerd's load and push).
  */
-export async function progressStream(
-  ctx: Context, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>,
-  opts: { errorsInStream?: boolean; open?: (ctx: Context) => (obj: unknown) => void } = {},
+export async function progressStream<C extends Context>(
+  ctx: C, work: (write: (msg: Record<string, unknown>) => void) => Promise<unknown>,
+  opts: { errorsInStream?: boolean; open?: (ctx: C) => (obj: unknown) => void } = {},
 ): Promise<void> {
   const open = opts.open ?? startJsonStream;
   let send: ((obj: unknown) => void) | undefined;

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isSockerlessError, statusOfErrorCode } from '@sockerless/sdk';
+import { isSockerlessError, statusOfErrorCode } from '../errors';
 
 /** Errors only a client's input causes (a name or path too long for the kernel): 400s, where dockerd says 500 to some. */
 const CLIENT_ERRNOS = new Set(['ENAMETOOLONG']);

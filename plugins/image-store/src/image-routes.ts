@@ -1,11 +1,11 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, NotImplementedError } from '@sockerless/sdk';
 import type { ImageStore } from '@sockerless/sdk';
 import { decodeRegistryAuth, referenceWithTag, type RegistryCredentials } from '@sockerless/sdk/images';
-import { apiBefore, parseFilters, progressStream, queryBool, queryList, queryString, readBody, startJsonStream } from './http';
+import {
+  apiBefore, parseFilters, progressStream, queryBool, queryList, queryString, readBody, startJsonStream, type DockerApiContext as Context, type DockerApiRouter,
+} from '@sockerless/sdk/api';
 
 /**
  * Docker's image endpoints. Names may contain slashes (`127.0.0.1:5000/bb/json`), so per-image routes are
@@ -14,7 +14,7 @@ import { apiBefore, parseFilters, progressStream, queryBool, queryList, queryStr
 /** The filters `GET /images/json` takes (dockerd's image list), checked before the store filters. */
 const IMAGE_LIST_FILTERS = ['before', 'dangling', 'label', 'label!', 'reference', 'since', 'until'];
 
-export function registerImageRoutes(router: Router, images: ImageStore): void {
+export function registerImageRoutes(router: DockerApiRouter, images: ImageStore): void {
   router.get('/images/json', (ctx) => {
     ctx.body = images.list({ filters: parseFilters(ctx, IMAGE_LIST_FILTERS), all: queryBool(ctx, 'all') });
   });

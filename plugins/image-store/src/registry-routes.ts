@@ -1,10 +1,9 @@
-import type Router from '@koa/router';
 import { NotImplementedError, type AuthConfigBody, type ImageStore } from '@sockerless/sdk';
 import { decodeRegistryAuth } from '@sockerless/sdk/images';
-import { readJson } from './http';
+import { readJson, type DockerApiRouter } from '@sockerless/sdk/api';
 
 /** The routes that talk to a registry without touching the stored images: `POST /auth`, `GET /distribution`. */
-export function registerRegistryRoutes(router: Router, images: ImageStore): void {
+export function registerRegistryRoutes(router: DockerApiRouter, images: ImageStore): void {
   router.post('/auth', async (ctx) => {
     ctx.body = await images.login(await readJson<AuthConfigBody>(ctx));
   });

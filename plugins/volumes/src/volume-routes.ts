@@ -1,12 +1,10 @@
-import type Router from '@koa/router';
 import { InvalidArgumentError, NotImplementedError, type VolumeCreateBody, type VolumeListFilters, type VolumeStore } from '@sockerless/sdk';
 import { stringMap } from '@sockerless/sdk';
-import { parseFilters, queryBool, readDockerJson, expectFieldType } from './http';
-import { pruneFilters } from './networks';
+import { expectFieldType, parseFilters, pruneFilters, queryBool, readDockerJson, type DockerApiRouter } from '@sockerless/sdk/api';
 
 const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
 
-export function registerVolumeRoutes(router: Router, volumes: VolumeStore): void {
+export function registerVolumeRoutes(router: DockerApiRouter, volumes: VolumeStore): void {
   router.get('/volumes', (ctx) => {
     const f = parseFilters(ctx, LIST_FILTERS);
     ctx.body = volumes.list(Object.fromEntries(f) as VolumeListFilters);

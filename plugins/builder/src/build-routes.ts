@@ -1,18 +1,14 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { InvalidArgumentError, NotImplementedError, type Builder } from '@sockerless/sdk';
 import { parseReference, withDefaultTag } from '@sockerless/sdk/images';
-import { parseFilters, progressStream, queryBool, queryInt, queryJson, queryList, queryString, requestLog, startJsonStream } from './http';
+import {
+  parseFilters, progressStream, queryBool, queryInt, queryJson, queryList, queryString, requestLog, startJsonStream, type DockerApiContext as Context, type DockerApiRouter,
+} from '@sockerless/sdk/api';
 
 /**
- * `POST /build` (the classic builder's protocol) and `POST /build/prune`, answered by the builder plugin
- * (`core.builder`); a daemon without one answers Docker's 501 for both.
+ * `POST /build` (the classic builder's protocol) and `POST /build/prune`, dockerd's build router; a daemon
+ * without a builder answers Docker's 501 for both from the core.
  */
-export function registerBuildRoutes(router: Router, configured: Builder | undefined): void {
-  const builderOf = (): Builder => {
-    if (!configured) throw new NotImplementedError('docker build is not supported by this daemon: no builder plugin is configured (the default is builder)');
-    return configured;
-  };
+export function registerBuildRoutes(router: DockerApiRouter, builder: Builder): void {
   router.post('/build', async (ctx) => {
     if (queryString(ctx, 'version') === '2') {
       throw new NotImplementedError('BuildKit (version=2, a build session) is not supported by Sockerless: use the classic builder (DOCKER_BUILDKIT=0)');
@@ -39,7 +35,6 @@ export function registerBuildRoutes(router: Router, configured: Builder | undefi
       platform: queryString(ctx, 'platform') || undefined,
       pull: queryBool(ctx, 'pull'),
     };
-    const builder = builderOf();
     const context = await builder.receiveContext(ctx.req as AsyncIterable<Buffer>, queryString(ctx, 'dockerfile') || undefined);
     try {
       // dockerd answers an HTTP error until it has written progress; after that the error is the stream's last line.
@@ -54,7 +49,7 @@ export function registerBuildRoutes(router: Router, configured: Builder | undefi
 
   router.post('/build/prune', async (ctx) => {
     const keep = queryInt(ctx, 'keep-storage', 0) || queryInt(ctx, 'reserved-space', 0);
-    ctx.body = await builderOf().prune({ all: queryBool(ctx, 'all'), keepStorage: keep, filters: parseFilters(ctx) });
+    ctx.body = await builder.prune({ all: queryBool(ctx, 'all'), keepStorage: keep, filters: parseFilters(ctx) });
   });
 
   router.post('/session', () => {
