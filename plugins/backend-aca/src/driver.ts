@@ -1,11 +1,11 @@
 import { probeAzureEndpoint } from '@sockerless/cloud-azure';
 import {
-  AgentBackedDriver, AgentChannel, ExecutionBook, isSockerlessError, NotFoundError,
-  type AgentServer, type BackendDriver, type TrackedExecution, type BackendDriverContext,
-  type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
+  isSockerlessError, JobExecutionDriver,
+  type AgentServer, type BackendDriver, type BackendDriverContext, type ExecutionPoll, type FollowReason,
+  type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadSpec,
 } from '@sockerless/sdk';
-import { AcaApi, isFinished } from './aca-api';
-import { AGENT_WAIT_MS, executionProcess, type ExecutionHandle } from './execution-process';
+import { AcaApi, isFinished, type ExecutionView } from './aca-api';
+import { AGENT_WAIT_MS, executionPoll } from './execution-process';
 import { Inventory } from './inventory';
 import { checkSupported, jobBody, jobNameOf, jobTags, mainContainer } from './job';
 import type { AcaOptions } from './options';
@@ -36,25 +36,22 @@ export async function createAcaDriver(ctx: BackendDriverContext<AcaOptions>, ser
  * identity in its tags), an execution of one replica per start, output from Log Analytics, stop and kill
  * through the workload agent or by stopping the execution.
  */
-export class AcaDriver extends AgentBackedDriver implements BackendDriver {
+export class AcaDriver extends JobExecutionDriver<ExecutionView> implements BackendDriver {
   readonly kind = 'aca';
-  private readonly executions = new ExecutionBook();
   private readonly inventory: Inventory;
-  protected readonly agent: AgentChannel;
 
   constructor(
     private readonly instance: string,
     private readonly options: AcaOptions,
     private readonly api: AcaApi,
-    private readonly logger: Logger,
-    private readonly agents: AgentServer,
+    logger: Logger,
+    agents: AgentServer,
   ) {
-    super();
-    this.inventory = new Inventory(api, instance);
-    this.agent = new AgentChannel({
-      agents, enabled: options.agent, cloud: 'Container Apps', unit: 'replica', cloudCanOnly: 'Container Apps can only stop an execution',
-      waitMs: AGENT_WAIT_MS, isRunning: async (id) => !!(await this.runningExecution(id)), logger,
+    super({
+      agents, logger, poll: options.pollIntervalMs,
+      channel: { enabled: options.agent, cloud: 'Container Apps', unit: 'replica', cloudCanOnly: 'Container Apps can only stop an execution', waitMs: AGENT_WAIT_MS },
     });
+    this.inventory = new Inventory(api, instance);
   }
 
   async create(spec: WorkloadSpec): Promise<void> {
@@ -74,83 +71,31 @@ export class AcaDriver extends AgentBackedDriver implements BackendDriver {
     }
   }
 
-  async start(spec: WorkloadSpec): Promise<WorkloadProcess> {
-    const job = jobNameOf(spec.id);
-    const from = new Date(Date.now() - LOG_CLOCK_SKEW_MS);
-    // With the agent, the start's template override carries this daemon's grant: the job may have been made
-    // by a daemon before a restart (another agent port) or on another home (another secret).
-    const template = this.options.agent ? { containers: [mainContainer(spec, this.options, (await this.agents.grant(spec.id)).env)] } : undefined;
-    let name: string;
-    try {
-      name = await this.api.startJob(job, template);
-    } catch (err) {
-      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
-      // The job is gone (deleted by hand, or a create that failed): make it again.
-      await this.create(spec);
-      name = await this.api.startJob(job, template);
-    }
-    return this.follow(spec.id, name, { openStdin: spec.openStdin, logsFrom: from }).process;
-  }
-
-  async signal(id: string, signal: string): Promise<void> {
-    const execution = await this.runningExecution(id);
-    if (!execution) throw new NotFoundError(`container ${id} has no running Container Apps execution`);
-    const outcome = await this.agent.signal(id, signal);
-    if (outcome !== 'delivered') {
-      execution.endedBy ??= outcome;
-      await this.api.stopExecution(jobNameOf(id), execution.name);
-    }
-    execution.handle?.wake();
-  }
-
-  async remove(id: string): Promise<void> {
-    // A removed container's agent must not be served any more, whatever Azure says below.
-    this.agents.revoke(id);
-    try {
-      // ACA stops the job's running executions with it.
-      await this.api.deleteJob(jobNameOf(id));
-    } catch (err) {
-      if (!isSockerlessError(err) || err.code !== 'NotFound') throw err;
-    }
-    this.executions.forget(id);
-  }
-
   list(): Promise<ManagedWorkload[]> {
     return this.inventory.list();
   }
 
-  async reattach(id: string, opts: { logsSince?: Date }): Promise<WorkloadProcess | undefined> {
-    const execution = await this.runningExecution(id);
-    if (!execution) return undefined;
-    const from = opts.logsSince ?? new Date(Date.now() - LOG_CLOCK_SKEW_MS);
-    return this.follow(id, execution.name, { openStdin: false, logsFrom: from }).process;
+  /** The start's template override carries the grant (see JobExecutionDriver.start). */
+  protected runExecution(spec: WorkloadSpec, agentEnv: string[] | undefined): Promise<string> {
+    return this.api.startJob(jobNameOf(spec.id), agentEnv ? { containers: [mainContainer(spec, this.options, agentEnv)] } : undefined);
   }
 
-  async close(): Promise<void> {
-    this.executions.stopAll();
+  protected endExecution(id: string, execution: string): Promise<void> {
+    return this.api.stopExecution(jobNameOf(id), execution);
   }
 
-  private follow(id: string, name: string, opts: { openStdin: boolean; logsFrom: Date }): ExecutionHandle {
-    return this.executions.follow(id, name, (entry) => executionProcess({
-      api: this.api,
-      containerId: id,
-      job: jobNameOf(id),
-      execution: name,
-      logsFrom: opts.logsFrom,
-      poll: this.options.pollIntervalMs,
-      logger: this.logger,
-      agents: this.options.agent ? this.agents : undefined,
-      openStdin: opts.openStdin,
-      stoppedBy: entry.endedBy,
-      onFinished: entry.onFinished,
-    }));
+  /** ACA stops the job's running executions with it. */
+  protected deleteJob(id: string): Promise<void> {
+    return this.api.deleteJob(jobNameOf(id));
   }
 
-  /** The container's running execution, from memory or (after a restart) from its job's latest execution. */
-  private runningExecution(id: string): Promise<TrackedExecution | undefined> {
-    return this.executions.running(id, async () => {
-      const latest = await this.inventory.latestExecution(jobNameOf(id));
-      return latest && { name: latest.name, finished: isFinished(latest) };
-    });
+  protected async latestExecution(id: string): Promise<{ name: string; finished: boolean } | undefined> {
+    const latest = await this.inventory.latestExecution(jobNameOf(id));
+    return latest && { name: latest.name, finished: isFinished(latest) };
+  }
+
+  protected executionPoll(id: string, name: string, stoppedBy: () => 'SIGTERM' | 'SIGKILL' | undefined, reason: FollowReason): ExecutionPoll<ExecutionView> {
+    const logsFrom = reason.logsSince ?? new Date((reason.startedAt ?? new Date()).getTime() - LOG_CLOCK_SKEW_MS);
+    return executionPoll({ api: this.api, job: jobNameOf(id), execution: name, logsFrom, stoppedBy });
   }
 }

@@ -1,40 +1,28 @@
-import { polledExecution, type AgentServer, type Logger, type PolledExecution, type PolledLine } from '@sockerless/sdk';
+import type { ExecutionPoll, Logger, PolledLine } from '@sockerless/sdk';
 import { exitSettledByExecution, exitStatusOf, isFinished } from './job';
 import type { CloudRunApi, Execution } from './run-api';
 
 /** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
 export const AGENT_WAIT_MS = 10_000;
 
-export type ExecutionHandle = PolledExecution;
-
-export interface ExecutionParts {
+/**
+ * An execution's poll: its stdout and stderr are the task's lines in Cloud Logging (`run.googleapis.com/stdout`
+ * and `/stderr`, each in its own order), its exit the task's exit code once the execution has a completionTime
+ * (ListTasks).
+ */
+export function executionPoll(p: {
   api: CloudRunApi;
-  containerId: string;
   execution: string;
-  poll: { min: number; max: number };
   logger: Logger;
-  /** The agent server when the task runs the agent: stdin goes through its attach, its hang-up polls at once. */
-  agents?: AgentServer;
-  openStdin: boolean;
   /** Output from this time on (RFC 3339), for a reattach; all of it otherwise. */
   logsSince?: string;
   /** Which signal a cancel of this execution carried out, if one did (read when it finishes). */
   cancelledBy(): 'SIGTERM' | 'SIGKILL' | undefined;
-  onFinished(): void;
-}
-
-/**
- * An execution as a WorkloadProcess: its stdout and stderr are the task's lines in Cloud Logging
- * (`run.googleapis.com/stdout` and `/stderr`, each in its own order), its exit the task's exit code once the
- * execution has a completionTime (ListTasks).
- */
-export function executionProcess(p: ExecutionParts): ExecutionHandle {
+}): ExecutionPoll<Execution> {
   const log = p.api.executionLog(p.execution, p.logsSince);
-  return polledExecution<Execution>({
+  return {
     backend: 'cloudrun',
     names: { status: 'GetExecution', log: 'Cloud Logging' },
-    containerId: p.containerId,
-    execution: p.execution,
     readStatus: async (phase) => {
       const execution = await p.api.getExecution(p.execution);
       if (isFinished(execution)) return execution;
@@ -57,11 +45,5 @@ export function executionProcess(p: ExecutionParts): ExecutionHandle {
       });
       return exitStatusOf(finished, tasks[0], p.cancelledBy());
     },
-    poll: p.poll,
-    logger: p.logger,
-    agents: p.agents,
-    agentWaitMs: AGENT_WAIT_MS,
-    openStdin: p.openStdin,
-    onFinished: p.onFinished,
-  });
+  };
 }
