@@ -18,6 +18,7 @@ export { pipeStdinThroughAgent } from './agent-stdin';
 export { AgentBackedDriver, AgentChannel, type AgentChannelOptions } from './agent-channel';
 export { polledExecution, type PolledExecution, type PolledExecutionParts, type PolledLine } from './polled-execution';
 export { ExecutionBook, type FollowedExecution, type TrackedExecution } from './execution-book';
+export { defineBackendPlugin, type BackendPluginServices } from './backend-plugin';
 export { JobExecutionDriver, type ExecutionPoll, type FollowReason, type JobExecutionDriverOptions } from './job-execution-driver';
 export * from './contracts/ci';
 export * from './contracts/http-routes';

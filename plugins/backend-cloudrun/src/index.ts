@@ -1,6 +1,6 @@
-import { coreBackendDriversExtensionPoint, coreServices, definePlugin } from '@sockerless/sdk';
+import { defineBackendPlugin } from '@sockerless/sdk';
 import { createCloudRunDriver } from './driver';
-import { cloudRunOptionsSchema, type CloudRunOptions } from './options';
+import { cloudRunOptionsSchema } from './options';
 
 export { CloudRunDriver, createCloudRunDriver } from './driver';
 export { cloudRunOptionsSchema, type CloudRunOptions } from './options';
@@ -12,25 +12,7 @@ export { cli } from './cli';
  * output from Cloud Logging, exec/attach/cp and signals through the workload agent. The Google clients are
  * loaded when a `cloudrun` backend instance is created, never by merely listing the plugin.
  */
-export default definePlugin({
+export default defineBackendPlugin({
   id: 'backend-cloudrun',
-  sdk: '^1.0.0',
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        drivers: coreBackendDriversExtensionPoint,
-        logger: coreServices.logger,
-        agents: coreServices.agents,
-        simulators: coreServices.simulators,
-      },
-      init({ drivers, logger, agents, simulators }) {
-        drivers.register({
-          kind: 'cloudrun',
-          optionsSchema: cloudRunOptionsSchema,
-          create: (ctx) => createCloudRunDriver(ctx as typeof ctx & { options: CloudRunOptions }, { agents, simulators }),
-        });
-        logger.debug('cloudrun backend driver registered');
-      },
-    });
-  },
+  drivers: (services) => [{ kind: 'cloudrun', optionsSchema: cloudRunOptionsSchema, create: (ctx) => createCloudRunDriver(ctx, services) }],
 });

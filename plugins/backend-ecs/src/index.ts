@@ -1,6 +1,6 @@
-import { coreBackendDriversExtensionPoint, coreServices, definePlugin } from '@sockerless/sdk';
+import { defineBackendPlugin } from '@sockerless/sdk';
 import { createEcsDriver } from './driver';
-import { ecsOptionsSchema, type EcsOptions } from './options';
+import { ecsOptionsSchema } from './options';
 
 export { EcsDriver } from './driver';
 export { ecsOptionsSchema, type EcsOptions } from './options';
@@ -13,25 +13,7 @@ export { cli } from './cli';
  * start, output from CloudWatch Logs, exec/attach/cp through the workload agent. The AWS SDK is loaded
  * when an `ecs` backend instance is created, never by merely listing the plugin.
  */
-export default definePlugin({
+export default defineBackendPlugin({
   id: 'backend-ecs',
-  sdk: '^1.0.0',
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        drivers: coreBackendDriversExtensionPoint,
-        logger: coreServices.logger,
-        agents: coreServices.agents,
-        simulators: coreServices.simulators,
-      },
-      init({ drivers, logger, agents, simulators }) {
-        drivers.register({
-          kind: 'ecs',
-          optionsSchema: ecsOptionsSchema,
-          create: (ctx) => createEcsDriver(ctx as typeof ctx & { options: EcsOptions }, { agents, simulators }),
-        });
-        logger.debug('ecs backend driver registered');
-      },
-    });
-  },
+  drivers: (services) => [{ kind: 'ecs', optionsSchema: ecsOptionsSchema, create: (ctx) => createEcsDriver(ctx, services) }],
 });

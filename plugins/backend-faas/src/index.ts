@@ -1,4 +1,4 @@
-import { coreBackendDriversExtensionPoint, coreServices, definePlugin } from '@sockerless/sdk';
+import { defineBackendPlugin } from '@sockerless/sdk';
 import { azureFunctionsDriverFactory } from './azurefunctions';
 import { cloudFunctionsDriverFactory } from './cloudfunctions';
 import { lambdaDriverFactory } from './lambda';
@@ -15,23 +15,7 @@ export type { FaasProvider, FaasInvocation, InvocationResult } from './core/prov
  * (`driver: 'azurefunctions'`, Function Apps on Linux containers). A cloud's SDK loads only when a backend
  * instance of its kind is made.
  */
-export default definePlugin({
+export default defineBackendPlugin({
   id: 'backend-faas',
-  sdk: '^1.0.0',
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        drivers: coreBackendDriversExtensionPoint,
-        agents: coreServices.agents,
-        simulators: coreServices.simulators,
-        logger: coreServices.logger,
-      },
-      init({ drivers, agents, simulators, logger }) {
-        drivers.register(lambdaDriverFactory({ agents, simulators }));
-        drivers.register(cloudFunctionsDriverFactory({ agents, simulators }));
-        drivers.register(azureFunctionsDriverFactory({ agents, simulators }));
-        logger.debug('lambda, cloudfunctions and azurefunctions backend drivers registered');
-      },
-    });
-  },
+  drivers: (services) => [lambdaDriverFactory(services), cloudFunctionsDriverFactory(services), azureFunctionsDriverFactory(services)],
 });
