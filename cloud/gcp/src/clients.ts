@@ -8,6 +8,14 @@ export interface GcpConnection {
   endpoint?: string;
 }
 
+/** The project a simulator gets when the options and the environment name none: a simulator takes any name. */
+export const OFF_GOOGLE_PROJECT = 'sockerless';
+
+/** The project a backend instance calls: its option, else `GOOGLE_CLOUD_PROJECT` (as gcloud), else off Google a placeholder. */
+export function googleProject(project: string | undefined, endpoint: string | undefined): string | undefined {
+  return project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
+}
+
 /** The options every official Google client takes (`new v2.JobsClient(options)`). */
 export interface GoogleClientOptions {
   [option: string]: string | number | boolean | object | undefined;

@@ -5,8 +5,8 @@
  * dependency beside `@sockerless/sdk`.
  */
 export { googleCall, googleErrorInfo, googleStatus, mapGoogleError, type GoogleErrorInfo, type RetryPolicy } from './errors';
-export { googleClientOptions, importGoogleSdk, type GcpConnection, type GoogleClientOptions } from './clients';
+export { googleClientOptions, googleProject, importGoogleSdk, OFF_GOOGLE_PROJECT, type GcpConnection, type GoogleClientOptions } from './clients';
 export { entryText, LogEntriesFollower, timestampOf, type LogEntriesLister, type LogEntryLike } from './log-follower';
 export { operationOutcome, useGeneratedOperationDecoders, type GoogleOperationLike } from './operations';
-export { requestIdHeader, traceGoogleCall } from './tracing';
+export { callGoogle, requestIdHeader, traceGoogleCall } from './tracing';
 export { identityLabels, identityOfLabels, labelValue, LABEL, type JobIdentity } from './identity-labels';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Tracer } from '@sockerless/sdk';
+import { googleCall } from './errors';
 
 /**
  * One client span per Google call (`GCP run.CreateJob`), named as OpenTelemetry's RPC conventions name them
@@ -24,4 +25,16 @@ export function traceGoogleCall<T>(tracer: Tracer | undefined, service: string, 
 /** Call options that send the request id as a header (gax passes `otherArgs.headers` on to the HTTP request). */
 export function requestIdHeader(requestId: string): { otherArgs: { headers: Record<string, string> } } {
   return { otherArgs: { headers: { 'x-goog-request-id': requestId } } };
+}
+
+/**
+ * A call of a Google client as a backend makes it: a span (`traceGoogleCall`) whose request id the call sends
+ * (`options`, `requestIdHeader`), Google's errors mapped to the SDK's and quota and unavailability retried
+ * (`googleCall`) inside it.
+ */
+export function callGoogle<T>(
+  p: { tracer?: Tracer; attempts: number }, service: string, method: string,
+  call: (options: ReturnType<typeof requestIdHeader>) => Promise<T>,
+): Promise<T> {
+  return traceGoogleCall(p.tracer, service, method, (requestId) => googleCall(() => call(requestIdHeader(requestId)), service, { attempts: p.attempts }));
 }

@@ -6,7 +6,7 @@
 import { v2 as runV2 } from '@google-cloud/run';
 import { RecordingTracer } from '@sockerless/sdk/testing';
 import { startSimulator, PARENT, PROJECT, shellJob, type TestSimulator } from '../../../plugins/sim-gcp/test/helpers';
-import { googleCall, googleClientOptions, LogEntriesFollower, mapGoogleError, operationOutcome, traceGoogleCall, useGeneratedOperationDecoders, type LogEntriesLister } from '../src';
+import { callGoogle, googleCall, googleClientOptions, googleProject, LogEntriesFollower, OFF_GOOGLE_PROJECT, mapGoogleError, operationOutcome, traceGoogleCall, useGeneratedOperationDecoders, type LogEntriesLister } from '../src';
 
 let sim: TestSimulator;
 beforeAll(async () => { sim = await startSimulator(); }, 120_000);
@@ -118,4 +118,28 @@ test('a span per Google call, with the request id and, on a failure, Google\'s s
   expect(tracer.spans[0].attributes).toMatchObject({ 'rpc.system': 'gcp-api', 'rpc.service': 'run', 'rpc.method': 'ListJobs', 'gcp.request_id': expect.stringMatching(/^[0-9a-f-]{36}$/) });
   expect(tracer.spans[1].attributes['gcp.status']).toBe(404);
   expect(tracer.spans[1].errors.length).toBe(1);
+});
+
+test('callGoogle: a span per call, the call sent with its request id, Google\'s error mapped', async () => {
+  const tracer = new RecordingTracer();
+  const sent: string[] = [];
+  await callGoogle({ tracer, attempts: 1 }, 'run', 'ListJobs', (o) => { sent.push(o.otherArgs.headers['x-goog-request-id']); return sim.jobs.listJobs({ parent: PARENT }, o); });
+  const missing = await failure(callGoogle({ tracer, attempts: 1 }, 'run', 'GetJob', (o) => sim.jobs.getJob({ name: `${PARENT}/jobs/nope` }, o)));
+  expect(sent).toEqual([tracer.spans[0].attributes['gcp.request_id']]);
+  expect(missing).toMatchObject({ code: 'NotFound', message: expect.stringMatching(/^run: NOT_FOUND: /) });
+  expect(tracer.spans.map((s) => s.name)).toEqual(['GCP run.ListJobs', 'GCP run.GetJob']);
+});
+
+test('googleProject: the option, else GOOGLE_CLOUD_PROJECT, else a placeholder only off Google', () => {
+  const saved = process.env.GOOGLE_CLOUD_PROJECT;
+  try {
+    delete process.env.GOOGLE_CLOUD_PROJECT;
+    expect(googleProject('mine', undefined)).toBe('mine');
+    expect(googleProject(undefined, 'http://127.0.0.1:1')).toBe(OFF_GOOGLE_PROJECT);
+    expect(googleProject(undefined, undefined)).toBeUndefined();
+    process.env.GOOGLE_CLOUD_PROJECT = 'from-env';
+    expect(googleProject(undefined, 'http://127.0.0.1:1')).toBe('from-env');
+  } finally {
+    if (saved === undefined) delete process.env.GOOGLE_CLOUD_PROJECT; else process.env.GOOGLE_CLOUD_PROJECT = saved;
+  }
 });

@@ -1,3 +1,4 @@
+import { googleProject } from '@sockerless/cloud-gcp';
 import {
   isSockerlessError, JobExecutionDriver, NotFoundError, resolveCloudConnection,
   type AgentServer, type BackendDriver, type BackendDriverContext, type ExecutionPoll, type FollowReason,
@@ -15,9 +16,6 @@ export interface CloudRunDriverServices {
   simulators: SimulatorDirectory;
 }
 
-/** The project a simulator gets when the options and the environment name none. */
-export const OFF_GOOGLE_PROJECT = 'sockerless';
-
 /** The factory's create: resolves the endpoint and the project, loads the clients. */
 export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOptions>, services: CloudRunDriverServices): Promise<CloudRunDriver> {
   const o = ctx.options;
@@ -27,7 +25,7 @@ export async function createCloudRunDriver(ctx: BackendDriverContext<CloudRunOpt
   } catch (err) {
     throw new Error(`backend '${ctx.instanceName}': options.simulator: ${(err as Error).message}`);
   }
-  const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
+  const project = googleProject(o.project, endpoint);
   if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the jobs run in (or set GOOGLE_CLOUD_PROJECT)`);
   const api = await CloudRunApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
   ctx.logger.info('cloudrun backend ready', { instance: ctx.instanceName, project, region: o.region, endpoint: endpoint ?? 'google', agent: o.agent });

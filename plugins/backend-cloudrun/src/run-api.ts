@@ -1,6 +1,6 @@
 import type { protos } from '@google-cloud/run';
 import {
-  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader, traceGoogleCall,
+  callGoogle, entryText, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader,
   useGeneratedOperationDecoders, type GcpConnection, type LogEntriesLister,
 } from '@sockerless/cloud-gcp';
 import type { Tracer } from '@sockerless/sdk';
@@ -117,6 +117,6 @@ export class CloudRunApi {
   }
 
   private call<T>(service: 'run' | 'logging', method: string, fn: (options: ReturnType<typeof requestIdHeader>) => Promise<T>): Promise<T> {
-    return traceGoogleCall(this.tracer, service, method, (requestId) => googleCall(() => fn(requestIdHeader(requestId)), service, { attempts: this.attempts }));
+    return callGoogle({ tracer: this.tracer, attempts: this.attempts }, service, method, fn);
   }
 }

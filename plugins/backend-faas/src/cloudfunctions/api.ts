@@ -1,6 +1,6 @@
 import type { protos } from '@google-cloud/functions';
 import {
-  entryText, googleCall, googleClientOptions, importGoogleSdk, LogEntriesFollower, requestIdHeader, traceGoogleCall,
+  callGoogle, entryText, googleClientOptions, importGoogleSdk, LogEntriesFollower, operationOutcome, requestIdHeader,
   type GcpConnection, type LogEntriesLister,
 } from '@sockerless/cloud-gcp';
 import type { Tracer } from '@sockerless/sdk';
@@ -50,12 +50,11 @@ export class FunctionsApi {
     return `${this.parent}/functions/${functionId}`;
   }
 
-  /** Creates the function and waits for its operation: a function whose image cannot be resolved is never made. */
+  /** Creates the function and waits for its operation (done in its first answer, as a rule): a function whose image cannot be resolved is never made. */
   async createFunction(functionId: string, fn: CloudFunction): Promise<CloudFunction> {
     return this.call('functions', 'CreateFunction', async (o) => {
       const [op] = await this.functions.createFunction({ parent: this.parent, functionId, function: fn }, o);
-      const [done] = await op.promise();
-      return done;
+      return operationOutcome<CloudFunction>(op);
     });
   }
 
@@ -71,7 +70,7 @@ export class FunctionsApi {
   async deleteFunction(name: string): Promise<void> {
     await this.call('functions', 'DeleteFunction', async (o) => {
       const [op] = await this.functions.deleteFunction({ name }, o);
-      await op.promise();
+      await operationOutcome(op);
     });
   }
 
@@ -97,6 +96,6 @@ export class FunctionsApi {
   }
 
   private call<T>(service: 'functions' | 'logging', method: string, fn: (options: ReturnType<typeof requestIdHeader>) => Promise<T>): Promise<T> {
-    return traceGoogleCall(this.tracer, service, method, (requestId) => googleCall(() => fn(requestIdHeader(requestId)), service, { attempts: this.attempts }));
+    return callGoogle({ tracer: this.tracer, attempts: this.attempts }, service, method, fn);
   }
 }

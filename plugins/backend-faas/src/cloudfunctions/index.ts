@@ -1,3 +1,4 @@
+import { googleProject } from '@sockerless/cloud-gcp';
 import { resolveCloudConnection, type AgentServer, type BackendDriverFactory, type SimulatorDirectory } from '@sockerless/sdk';
 import { FaasDriver } from '../core/faas-driver';
 import { FunctionsApi } from './api';
@@ -8,9 +9,6 @@ export { cloudFunctionsOptionsSchema, CLOUD_FUNCTIONS_LIMITS, type CloudFunction
 export { CloudFunctionsProvider, BUILD_VARIABLE } from './provider';
 export { FunctionsApi } from './api';
 
-/** The project a simulator gets when the options and the environment name none (as backend-cloudrun). */
-const OFF_GOOGLE_PROJECT = 'sockerless';
-
 /** The `cloudfunctions` driver kind: the FaaS core on Cloud Functions (2nd gen); the Google clients load only here. */
 export function cloudFunctionsDriverFactory(deps: { agents: AgentServer; simulators: SimulatorDirectory }): BackendDriverFactory<CloudFunctionsOptions> {
   return {
@@ -19,7 +17,7 @@ export function cloudFunctionsDriverFactory(deps: { agents: AgentServer; simulat
     async create(ctx) {
       const o = ctx.options;
       const { endpoint } = resolveCloudConnection(o, deps.simulators);
-      const project = o.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? OFF_GOOGLE_PROJECT : undefined);
+      const project = googleProject(o.project, endpoint);
       if (!project) throw new Error(`backend '${ctx.instanceName}': options.project: name the Google Cloud project the functions run in (or set GOOGLE_CLOUD_PROJECT)`);
       const api = await FunctionsApi.open({ project, region: o.region, endpoint }, o.maxAttempts, ctx.tracer);
       ctx.logger.info('cloudfunctions backend ready', { instance: ctx.instanceName, project, region: o.region, endpoint: endpoint ?? 'google' });
