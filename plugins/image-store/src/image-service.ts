@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -29,6 +27,7 @@ import { registryLogin } from './registry-login';
 import { imageDiskUsage } from './image-disk-usage';
 import { registerImageRoutes } from './image-routes';
 import { registerRegistryRoutes } from './registry-routes';
+import { deleteRootfsDir, dropUnusedRootfsDirs } from './rootfs-dirs';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -61,10 +60,7 @@ export class ImageService implements ImageStore {
     mkdirSync(this.rootfsRoot, { recursive: true });
     await this.images.load();
     await recoverImageRecords(this.images, this.blobs, this.repositories, this.opts.logger);
-    const live = new Set(this.images.all().map((r) => layerChainKey(r.layers)));
-    for (const name of readdirSync(this.rootfsRoot)) {
-      if (!live.has(name)) await rm(join(this.rootfsRoot, name), { recursive: true, force: true });
-    }
+    await dropUnusedRootfsDirs(this.rootfsRoot, new Set(this.images.all().map((r) => layerChainKey(r.layers))));
     for (const rec of this.images.all()) {
       for (const ref of [...rec.repoTags, ...rec.repoDigests]) this.refs.set(parseReference(ref), rec.id);
       if (!rec.hasLayers) continue;
@@ -353,13 +349,9 @@ export class ImageService implements ImageStore {
     // The unpacked rootfs is shared by every image with the same layers (a build's metadata-only steps).
     const key = layerChainKey(rec.layers);
     const shared = this.images.all().some((r) => layerChainKey(r.layers) === key);
-    if (!shared) this.unpacked.delete(key);
-    const dir = join(this.rootfsRoot, key);
-    if (!shared && existsSync(dir)) {
-      // Renamed first so a crash mid-delete leaves only a `.tmp-` dir that boot removes.
-      const doomed = `${dir}.tmp-deleted-${randomBytes(4).toString('hex')}`;
-      renameSync(dir, doomed);
-      await rm(doomed, { recursive: true, force: true });
+    if (!shared) {
+      this.unpacked.delete(key);
+      await deleteRootfsDir(join(this.rootfsRoot, key));
     }
     const stillUsed = new Set(this.images.all().flatMap((r) => [r.id, ...r.layers]));
     for (const digest of [id, ...rec.layers]) if (!stillUsed.has(digest)) await this.blobs.remove(digest);
