@@ -5,6 +5,9 @@ import { NotImplementedError } from './errors';
 import type { Logger } from './services';
 import { normalizeSignal } from './signals';
 
+/** How long after a start a cloud driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
+export const AGENT_WAIT_MS = 10_000;
+
 export interface AgentChannelOptions {
   agents: AgentServer;
   /** Whether the workloads run the agent (the backend's `agent` option). */

@@ -15,7 +15,7 @@ export * from './contracts/simulator';
 export * from './contracts/sandbox';
 export * from './contracts/agent';
 export { pipeStdinThroughAgent } from './agent-stdin';
-export { AgentBackedDriver, AgentChannel, type AgentChannelOptions } from './agent-channel';
+export { AGENT_WAIT_MS, AgentBackedDriver, AgentChannel, type AgentChannelOptions } from './agent-channel';
 export { polledExecution, type PolledExecution, type PolledExecutionParts, type PolledLine } from './polled-execution';
 export { ExecutionBook, type FollowedExecution, type TrackedExecution } from './execution-book';
 export { defineBackendPlugin, type BackendPluginServices } from './backend-plugin';

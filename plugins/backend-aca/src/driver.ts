@@ -1,11 +1,11 @@
 import { probeAzureEndpoint } from '@sockerless/cloud-azure';
 import {
-  isSockerlessError, JobExecutionDriver,
+  AGENT_WAIT_MS, isSockerlessError, JobExecutionDriver,
   type AgentServer, type BackendDriver, type BackendDriverContext, type ExecutionPoll, type FollowReason,
   type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadSpec,
 } from '@sockerless/sdk';
 import { AcaApi, isFinished, type ExecutionView } from './aca-api';
-import { AGENT_WAIT_MS, executionPoll } from './execution-process';
+import { executionPoll } from './execution-process';
 import { Inventory } from './inventory';
 import { checkSupported, jobBody, jobNameOf, jobTags, mainContainer } from './job';
 import type { AcaOptions } from './options';

@@ -2,9 +2,6 @@ import type { ExecutionPoll } from '@sockerless/sdk';
 import { isFinished, type AcaApi, type ExecutionView } from './aca-api';
 import { exitStatusOf } from './job';
 
-/** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
-export const AGENT_WAIT_MS = 10_000;
-
 /**
  * A Container Apps job execution's poll: its stdout and stderr are the replica's `ContainerAppConsoleLogs_CL`
  * rows in the environment's Log Analytics workspace from `logsFrom` on, its exit the replica's exit code once

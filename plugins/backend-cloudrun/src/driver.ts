@@ -1,10 +1,10 @@
 import { googleProject } from '@sockerless/cloud-gcp';
 import {
-  isSockerlessError, JobExecutionDriver, NotFoundError, resolveCloudConnection,
+  AGENT_WAIT_MS, isSockerlessError, JobExecutionDriver, NotFoundError, resolveCloudConnection,
   type AgentServer, type BackendDriver, type BackendDriverContext, type ExecutionPoll, type FollowReason,
   type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadSpec,
 } from '@sockerless/sdk';
-import { AGENT_WAIT_MS, executionPoll } from './execution-process';
+import { executionPoll } from './execution-process';
 import { checkSupported, jobBody, jobIdOf, toEnvVar } from './job';
 import { identityLabels } from './labels';
 import { Inventory } from './inventory';

@@ -2,9 +2,6 @@ import type { ExecutionPoll, Logger, PolledLine } from '@sockerless/sdk';
 import { exitSettledByExecution, exitStatusOf, isFinished } from './job';
 import type { CloudRunApi, Execution } from './run-api';
 
-/** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
-export const AGENT_WAIT_MS = 10_000;
-
 /**
  * An execution's poll: its stdout and stderr are the task's lines in Cloud Logging (`run.googleapis.com/stdout`
  * and `/stderr`, each in its own order), its exit the task's exit code once the execution has a completionTime

@@ -1,5 +1,5 @@
 import {
-  AgentBackedDriver, AgentChannel, NotFoundError, UnavailableError, resolveCloudConnection,
+  AGENT_WAIT_MS, AgentBackedDriver, AgentChannel, NotFoundError, UnavailableError, resolveCloudConnection,
   type AgentServer, type BackendDriver, type BackendDriverContext,
   type Logger, type ManagedWorkload, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec,
 } from '@sockerless/sdk';
@@ -10,7 +10,7 @@ import { fargateSizeProblem, type EcsOptions } from './options';
 import { PollLoop } from './poll-loop';
 import { identityTags, TAG, tagMap } from './tags';
 import { checkSupported, CONTAINER_NAME, familyOf, logStreamOf, taskDefinitionInput, toKeyValue } from './task-definition';
-import { AGENT_WAIT_MS, taskProcess } from './workload-process';
+import { taskProcess } from './workload-process';
 
 const STOP_REASON = 'docker kill/stop via Sockerless';
 /** Cleanup after a failed create retries a throttled call this many times, backing off. */

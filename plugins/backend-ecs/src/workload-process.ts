@@ -1,12 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { pipeStdinThroughAgent, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
+import { AGENT_WAIT_MS, pipeStdinThroughAgent, type AgentServer, type ExitStatus, type Logger, type WorkloadProcess } from '@sockerless/sdk';
 import type { Task } from './aws';
 import { LogFollower } from './log-follower';
 import type { PollLoop } from './poll-loop';
 import { exitStatusOf } from './task-definition';
-
-/** How long after a start the driver waits for the workload agent to dial in (exec, attach, cp wait as long). */
-export const AGENT_WAIT_MS = 10_000;
 
 export interface ProcessParts {
   containerId: string;
