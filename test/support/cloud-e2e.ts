@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from './aws';
 import { unmountUnder } from './daemon';
 import { BUSYBOX, startE2E, type E2E } from './e2e';
+import { fileFixture } from './file-fixture';
 import { buildBusyboxImageArchive } from './images';
 
 /**
@@ -34,32 +35,20 @@ export interface SimulatedCloudOptions<D> {
 
 /** Registers the file's beforeAll and afterAll; the handle's fields are there from beforeAll on. */
 export function simulatedCloud<D extends { dispose(): Promise<void> }>(opts: SimulatedCloudOptions<D>): SimulatedCloud<D> {
-  let state: { dir: string; sim?: SimulatorProcess; archive?: string; daemon?: D } | undefined;
-  const need = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`the ${opts.cloud} simulator's ${what} is not there: the file's beforeAll failed (see above)`);
-    return v;
-  };
-  beforeAll(async () => {
-    state = { dir: mkdtempSync(join(tmpdir(), `sockerless-${opts.name}-`)) };
-    state.archive = await buildBusyboxImageArchive(join(state.dir, 'image'));
-    state.sim = await startSimulatorProcess({ dir: state.dir, load: [state.archive], cloud: opts.cloud });
-    await opts.provision?.(state.sim);
-    state.daemon = await opts.daemon({ dir: state.dir, sim: state.sim, archive: state.archive });
-  }, 180_000);
-  afterAll(async () => {
-    await state?.daemon?.dispose();
-    await state?.sim?.stop();
-    if (state) {
-      unmountUnder(state.dir);
-      rmSync(state.dir, { recursive: true, force: true });
+  return fileFixture<SimulatedCloud<D>>(async (state) => {
+    const dir = state.dir = mkdtempSync(join(tmpdir(), `sockerless-${opts.name}-`));
+    const archive = state.archive = await buildBusyboxImageArchive(join(dir, 'image'));
+    const sim = state.sim = await startSimulatorProcess({ dir, load: [archive], cloud: opts.cloud });
+    await opts.provision?.(sim);
+    state.daemon = await opts.daemon({ dir, sim, archive });
+  }, async ({ dir, sim, daemon }) => {
+    await daemon?.dispose();
+    await sim?.stop();
+    if (dir) {
+      unmountUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
     }
-  });
-  return {
-    get dir() { return need(state?.dir, 'temp dir'); },
-    get sim() { return need(state?.sim, 'process'); },
-    get archive() { return need(state?.archive, 'busybox archive'); },
-    get daemon() { return need(state?.daemon, 'daemon'); },
-  };
+  }, 180_000);
 }
 
 /** A daemon (startE2E, busybox imported) whose default backend is in the simulated cloud, with the cloud at hand. */
