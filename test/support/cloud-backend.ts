@@ -1,16 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkloadAgentServer } from '@sockerless/agent';
-import { UnavailableError, type AgentServer, type BackendDriver, type ExitStatus, type SimulatorDirectory, type WorkloadSpec } from '@sockerless/sdk';
-import { readAll, silentLogger } from '@sockerless/sdk/testing';
+import { UnavailableError, type AgentServer, type BackendDriver, type ExitStatus, type PluginEntry, type SimulatorDirectory, type WorkloadSpec } from '@sockerless/sdk';
+import { readAll, silentLogger, startTestHost } from '@sockerless/sdk/testing';
 import { fileFixture } from './file-fixture';
 
 /**
  * What the cloud backends' plugin tests share (backend-ecs, -cloudrun, -aca, -faas): a driver's dependencies
  * when a test needs none of them, a workload spec, a simulator with the daemon's workload agent server for one
- * test file (the conformance kit's set-up), and a simulator with a driver on it (a driver's own tests). The plugins' tests import it by relative path, as they do the
+ * test file (the conformance kit's set-up), a simulator with a driver on it (a driver's own tests), and what a
+ * plugin test checks of loading and booting. The plugins' tests import it by relative path, as they do the
  * rest of test/support; nothing here is a plugin's API.
  */
 
@@ -94,4 +96,29 @@ export async function runToTheEnd(driver: Pick<BackendDriver, 'create' | 'start'
   const proc = await driver.start(spec);
   const [out, err, status] = await Promise.all([readAll(proc.stdout), readAll(proc.stderr), proc.exited]);
   return { out, err, status };
+}
+
+/**
+ * How many modules whose path matches `pattern` a new node process has loaded once it has required a plugin's
+ * built entry (`dist/index.js`), whose default export must be the plugin `id` when given: a cloud backend
+ * loads its cloud's clients only when an instance of it is made, so listing the plugin costs nothing.
+ */
+export function modulesLoadedByRequiring(distIndex: string, pattern: RegExp, id?: string): number {
+  const out = execFileSync(process.execPath, ['-e', `
+    const plugin = require(${JSON.stringify(distIndex)}).default;
+    const id = ${JSON.stringify(id ?? null)};
+    if (id && plugin.id !== id) throw new Error('not the plugin: ' + plugin.id);
+    const pattern = new RegExp(${JSON.stringify(pattern.source)});
+    process.stdout.write(String(Object.keys(require.cache).filter((p) => pattern.test(p)).length));
+  `], { encoding: 'utf8' });
+  return Number(out);
+}
+
+/**
+ * Boots a test host with `plugin` and one backend instance, `name`, of `driver` with `options`, and closes it:
+ * for the tests that a boot fails, and says why (`rejects.toThrow`); one that boots resolves, leaving nothing.
+ */
+export async function bootBackend(plugin: PluginEntry, name: string, driver: string, options: Record<string, unknown>): Promise<void> {
+  const host = await startTestHost({ plugins: ['store-sqlite', 'backend-local', plugin], backends: { [name]: { driver, options } } });
+  await host.close();
 }
