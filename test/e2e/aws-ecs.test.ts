@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../support/aws';
+import { expectLogsFollowToTheEnd, expectStopAndPsFilters } from '../support/cloud-e2e';
 import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
 
 jest.setTimeout(180_000);
@@ -35,11 +36,7 @@ test('the exit code of the task is the exit code of docker run', async () => {
 });
 
 test('run -d then logs -f follows the CloudWatch stream until the task stops', async () => {
-  const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done']);
-  const logs = await e.docker(['logs', '-f', id]);
-  expect(logs).toMatchObject({ code: 0, stdout: 'line1\nline2\nline3\n' });
-  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id])).toBe('exited 0');
-  await e.ok(['rm', id]);
+  await expectLogsFollowToTheEnd(e);
 });
 
 test('exec runs in the task through the agent, with its output and exit code', async () => {
@@ -74,22 +71,7 @@ test('stdin reaches the task through the agent', async () => {
 });
 
 test('stop ends the task; ps filters by status, name and label', async () => {
-  await e.ok(['run', '-d', '--name', 'ecs-keep', '--label', 'team=blue', BUSYBOX, 'sleep', '600']);
-  await e.ok(['run', '-d', '--name', 'ecs-stop', '--label', 'team=red', BUSYBOX, 'sleep', '600']);
-  const running = (await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).split('\n').sort();
-  expect(running).toEqual(['ecs-keep', 'ecs-stop']);
-  expect(await e.ok(['ps', '--filter', 'label=team=blue', '--format', '{{.Names}}'])).toBe('ecs-keep');
-  expect(await e.ok(['ps', '--filter', 'name=ecs-st', '--format', '{{.Names}}'])).toBe('ecs-stop');
-
-  await e.ok(['stop', '-t', '5', 'ecs-stop']);
-  const [status, code] = (await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ecs-stop'])).split(' ');
-  expect(status).toBe('exited');
-  expect(['137', '143']).toContain(code);
-  expect(await e.ok(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}'])).toBe('ecs-stop');
-  expect(await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).toBe('ecs-keep');
-
-  await e.ok(['rm', '-f', 'ecs-keep', 'ecs-stop']);
-  expect(await e.ok(['ps', '-aq'])).toBe('');
+  await expectStopAndPsFilters(e, 'ecs', 5);
 });
 
 test('any signal reaches the task through the agent (docker kill -s USR1)', async () => {

@@ -6,15 +6,12 @@
  * daemon on a new, empty home rebuilds them from the jobs' tags, and a container started before is still waited on.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
-import { buildBusyboxImageArchive } from '../support/images';
+import { eventually, execOnceAgentIsIn } from '../support/aws';
+import { armRequest, cloudE2E, expectExecAfterStartHere, expectExitCodeOfRun, expectLogsFollowToTheEnd, expectStopAndPsFilters } from '../support/cloud-e2e';
+import { startE2E, BUSYBOX } from '../support/e2e';
 import { api } from '../support/raw-http';
 
 jest.setTimeout(180_000);
@@ -27,37 +24,12 @@ const configFor = (endpoint: string, caFile: string) => `export default {
 };
 `;
 
-let dir: string;
-let sim: SimulatorProcess;
-let e: E2E;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-azure-aca-'));
-  const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  sim = await startSimulatorProcess({ dir, load: [archive], cloud: 'azure' });
-  e = await startE2E({ config: configFor(sim.endpoint, sim.caFile!) });
-}, 180_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) {
-    unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const e = cloudE2E({ cloud: 'azure', name: 'azure-aca', config: (sim) => configFor(sim.endpoint, sim.caFile!) });
 
-/** An ARM GET on the simulator with its CA trusted (what `az rest` does below). */
-async function arm(path: string, method = 'GET'): Promise<{ status: number; body: any }> {
-  const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const url = new URL(`${sim.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=2025-07-01`);
-    const req = httpsRequest(url, { method, ca: readFileSync(sim.caFile!, 'utf8') }, (r) => {
-      let text = '';
-      r.on('data', (c: Buffer) => { text += c.toString(); });
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return { status: res.status, body: res.text ? JSON.parse(res.text) : undefined };
+/** An ARM call on the simulator with its CA trusted (what `az rest` does below). */
+function arm(path: string, method = 'GET'): Promise<{ status: number; json: any }> {
+  const url = `${e.sim.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=2025-07-01`;
+  return armRequest(url, { method, ca: readFileSync(e.sim.caFile!, 'utf8') });
 }
 const jobsPath = `/subscriptions/${SUB}/resourceGroups/e2e/providers/Microsoft.App/jobs`;
 
@@ -65,29 +37,22 @@ test('run --rm echo prints hi through Container Apps and leaves nothing behind',
   const r = await e.docker(['run', '--rm', BUSYBOX, 'echo', 'hi']);
   expect(r).toMatchObject({ code: 0, stdout: 'hi\n' });
   expect(await e.ok(['ps', '-aq'])).toBe('');
-  expect((await arm(jobsPath)).body.value).toEqual([]);
+  expect((await arm(jobsPath)).json.value).toEqual([]);
 });
 
 test('the exit code of the replica is the exit code of docker run', async () => {
-  const r = await e.docker(['run', '--name', 'exit-three', BUSYBOX, 'sh', '-c', 'echo to-err >&2; exit 3']);
-  expect(r).toMatchObject({ code: 3, stderr: 'to-err\n' });
-  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.Sockerless.Backend}}', 'exit-three'])).toBe('exited 3 aca');
-  await e.ok(['rm', 'exit-three']);
+  await expectExitCodeOfRun(e, 'aca');
 });
 
 test('run -d then logs -f follows Log Analytics until the execution ends', async () => {
-  const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done']);
-  const logs = await e.docker(['logs', '-f', id]);
-  expect(logs).toMatchObject({ code: 0, stdout: 'line1\nline2\nline3\n' });
-  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id])).toBe('exited 0');
-  await e.ok(['rm', id]);
+  await expectLogsFollowToTheEnd(e);
 });
 
 test('exec and cp both ways reach the replica through the workload agent', async () => {
   const id = await e.ok(['run', '-d', '--name', 'agent-box', BUSYBOX, 'sh', '-c', 'echo ready > /tmp/state; sleep 600']);
   const out = await execOnceAgentIsIn((a) => e.docker(a), id, ['cat', '/tmp/state']);
   expect(out).toBe('ready');
-  const local = join(dir, 'cp');
+  const local = join(e.dir, 'cp');
   mkdirSync(local, { recursive: true });
   writeFileSync(join(local, 'in.txt'), 'from the host\n');
   await e.ok(['cp', join(local, 'in.txt'), 'agent-box:/tmp/in.txt']);
@@ -98,23 +63,8 @@ test('exec and cp both ways reach the replica through the workload agent', async
 });
 
 test('stop ends the execution; ps filters by status, name and label; rm -f removes a running one', async () => {
-  await e.ok(['run', '-d', '--name', 'aca-keep', '--label', 'team=blue', BUSYBOX, 'sleep', '600']);
-  await e.ok(['run', '-d', '--name', 'aca-stop', '--label', 'team=red', BUSYBOX, 'sleep', '600']);
-  const running = (await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).split('\n').sort();
-  expect(running).toEqual(['aca-keep', 'aca-stop']);
-  expect(await e.ok(['ps', '--filter', 'label=team=blue', '--format', '{{.Names}}'])).toBe('aca-keep');
-  expect(await e.ok(['ps', '--filter', 'name=aca-st', '--format', '{{.Names}}'])).toBe('aca-stop');
-
-  await e.ok(['stop', '-t', '2', 'aca-stop']);
-  const [status, code] = (await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'aca-stop'])).split(' ');
-  expect(status).toBe('exited');
-  expect(['137', '143']).toContain(code);
-  expect(await e.ok(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}'])).toBe('aca-stop');
-  expect(await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).toBe('aca-keep');
-
-  await e.ok(['rm', '-f', 'aca-keep', 'aca-stop']);
-  expect(await e.ok(['ps', '-aq'])).toBe('');
-  expect((await arm(jobsPath)).body.value).toEqual([]);
+  await expectStopAndPsFilters(e, 'aca', 2);
+  expect((await arm(jobsPath)).json.value).toEqual([]);
 });
 
 test('run -t answers 501 naming why; an image ACA cannot pull is a 400 naming ARM\'s code and leaves no job', async () => {
@@ -127,7 +77,7 @@ test('run -t answers 501 naming why; an image ACA cannot pull is a 400 naming AR
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(/containerapps: InvalidParameterValueInContainerTemplate: .*only-here:1/);
   expect(await e.ok(['ps', '-aq', '--filter', 'name=half-made'])).toBe('');
-  expect((await arm(jobsPath)).body.value).toEqual([]);
+  expect((await arm(jobsPath)).json.value).toEqual([]);
   // Docker's statuses and error shape on the API itself.
   const create = (body: object) => api(e.daemon.socket, 'POST', '/containers/create', JSON.stringify(body));
   const bad = await create({ Image: 'only-here:1', Cmd: ['true'] });
@@ -138,7 +88,7 @@ test('run -t answers 501 naming why; an image ACA cannot pull is a 400 naming AR
 
 test('a job deleted behind the daemon\'s back is made again at start', async () => {
   const id = await e.ok(['create', '--name', 'orphan', BUSYBOX, 'echo', 'made again']);
-  const job = (await arm(jobsPath)).body.value.find((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'] === id);
+  const job = (await arm(jobsPath)).json.value.find((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'] === id);
   expect((await arm(`${jobsPath}/${job.name}`, 'DELETE')).status).toBe(202);
   expect(await e.ok(['start', '-a', 'orphan'])).toBe('made again');
   await e.ok(['rm', 'orphan']);
@@ -155,7 +105,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
   const after = (await e.ok(['ps', '-a', '--format', '{{.Names}}|{{.State}}'])).split('\n').sort();
   expect(after).toEqual(expect.arrayContaining(['before-crash|exited', 'created-only|created']));
 
-  const fresh = await startE2E({ config: configFor(sim.endpoint, sim.caFile!) });
+  const fresh = await startE2E({ config: configFor(e.sim.endpoint, e.sim.caFile!) });
   try {
     const lines = await eventually('the containers rebuilt from tags', async () => {
       const out = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.Status}}'])).split('\n').sort();
@@ -171,10 +121,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     expect(await fresh.ok(['wait', 'still-running'])).toBe('7');
     expect(await fresh.ok(['logs', 'still-running'])).toContain('finished');
     // Made by the first daemon, started by this one: the start carries this daemon's agent grant, so exec works.
-    await fresh.ok(['start', 'started-later']);
-    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
-    expect(inside).toBe('inside');
-    await fresh.ok(['rm', '-f', 'started-later']);
+    await expectExecAfterStartHere(fresh, 'started-later');
   } finally {
     await fresh.dispose();
   }
@@ -189,12 +136,12 @@ test('the Azure CLI reads the jobs and executions the daemon made (az rest, the 
   const id = await e.ok(['run', '-d', '--name', 'seen-by-az', BUSYBOX, 'sh', '-c', 'exit 0']);
   expect(await e.ok(['wait', id])).toBe('0');
   const az = async (url: string) => JSON.parse((await promisify(execFile)('az', ['rest', '--method', 'get', '--url', url, '--skip-authorization-header', '--output', 'json'], {
-    env: { ...process.env, REQUESTS_CA_BUNDLE: sim.caFile!, AZURE_CONFIG_DIR: join(dir, 'az'), AZURE_CORE_COLLECT_TELEMETRY: 'false', AZURE_CORE_NO_COLOR: 'true' },
+    env: { ...process.env, REQUESTS_CA_BUNDLE: e.sim.caFile!, AZURE_CONFIG_DIR: join(e.dir, 'az'), AZURE_CORE_COLLECT_TELEMETRY: 'false', AZURE_CORE_NO_COLOR: 'true' },
   })).stdout);
-  const jobs = await az(`${sim.endpoint}${jobsPath}?api-version=2025-07-01`);
+  const jobs = await az(`${e.sim.endpoint}${jobsPath}?api-version=2025-07-01`);
   const job = jobs.value.find((j: any) => j.tags['sockerless-name'] === 'seen-by-az');
   expect(job).toMatchObject({ tags: { 'sockerless-container-id': id, 'sockerless-managed': 'true' }, properties: { configuration: { triggerType: 'Manual', replicaRetryLimit: 0 } } });
-  const executions = await az(`${sim.endpoint}${jobsPath}/${job.name}/executions?api-version=2025-07-01`);
+  const executions = await az(`${e.sim.endpoint}${jobsPath}/${job.name}/executions?api-version=2025-07-01`);
   expect(executions.value).toEqual([expect.objectContaining({ properties: expect.objectContaining({ status: 'Succeeded' }) })]);
   await e.ok(['rm', id]);
 });

@@ -6,14 +6,10 @@
  * with the workload agent -> FunctionAppLogs in a Log Analytics workspace -> back. The cases every
  * HTTP-triggered provider passes are in faas-http-cases.ts; Azure's own are here.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSimulatorProcess, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
-import { buildBusyboxImageArchive } from '../support/images';
+import { readFileSync } from 'node:fs';
+import type { SimulatorProcess } from '../support/aws';
+import { armRequest, cloudE2E } from '../support/cloud-e2e';
+import { BUSYBOX } from '../support/e2e';
 import { api } from '../support/raw-http';
 import { faasHttpCases } from './faas-http-cases';
 
@@ -33,54 +29,28 @@ const configFor = (sim: SimulatorProcess) => `export default {
 };
 `;
 
-let dir: string;
-let sim: SimulatorProcess;
-let ca: string;
-let e: E2E;
-
 /** One ARM call to the simulator with its CA trusted (what `az rest` does). */
-function arm(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const url = new URL(path, sim.endpoint);
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, ca, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+function arm(sim: SimulatorProcess, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return armRequest(new URL(path, sim.endpoint).href, { method, body, ca: readFileSync(sim.caFile!, 'utf8') });
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-azure-functions-'));
-  const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  sim = await startSimulatorProcess({ dir, load: [archive], cloud: 'azure' });
-  ca = readFileSync(sim.caFile!, 'utf8');
+const e = cloudE2E({
+  cloud: 'azure',
+  name: 'azure-functions',
   // What an operator provisions once: the resource group and the workspace the apps' logs go to.
-  await arm('PUT', `${GROUP}?api-version=2021-04-01`, { location: 'eastus' });
-  await arm('PUT', `${WORKSPACE}?api-version=2022-10-01`, { location: 'eastus' });
-  e = await startE2E({ config: configFor(sim) });
-}, 180_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) {
-    unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  provision: async (sim) => {
+    await arm(sim, 'PUT', `${GROUP}?api-version=2021-04-01`, { location: 'eastus' });
+    await arm(sim, 'PUT', `${WORKSPACE}?api-version=2022-10-01`, { location: 'eastus' });
+  },
+  config: configFor,
 });
 
 async function siteCount(): Promise<number> {
-  const res = await arm('GET', `${GROUP}/providers/Microsoft.Web/sites?api-version=2024-11-01`);
+  const res = await arm(e.sim, 'GET', `${GROUP}/providers/Microsoft.Web/sites?api-version=2024-11-01`);
   return (res.json?.value ?? []).length;
 }
 
-faasHttpCases(() => ({ e, config: configFor(sim), backend: 'azf', cloud: 'Azure Functions', functionCount: siteCount }));
+faasHttpCases(() => ({ e, config: configFor(e.sim), backend: 'azf', cloud: 'Azure Functions', functionCount: siteCount }));
 
 test('app setting names Azure refuses are refused; an Azure error keeps its code and maps to Docker\'s status', async () => {
   const reserved = await e.docker(['run', '--rm', '-e', 'WEBSITE_SITE_NAME=x', BUSYBOX, 'true']);

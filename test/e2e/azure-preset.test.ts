@@ -4,10 +4,10 @@
  * default backend. Driven by the real docker CLI; what reached the cloud is read back over ARM.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOnceAgentIsIn, startPresetDaemon, startSimulatorProcess, type PresetDaemon } from '../support/aws';
+import { armRequest } from '../support/cloud-e2e';
 import { unmountUnder } from '../support/daemon';
 import { buildBusyboxImageArchive } from '../support/images';
 
@@ -19,23 +19,11 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => { await d?.dispose(); });
 
-function armGet(url: string, ca?: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ...(ca ? { ca } : {}) }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 test('the daemon prints the https endpoint and its CA file; a client that does not trust it is refused', async () => {
   expect(d.output()).toMatch(/^AZURE simulator: https:\/\/127\.0\.0\.1:\d+/m);
   const caFile = /simulator CA file \(trust it\): (\S+)/.exec(d.output())?.[1];
   expect(caFile).toBeDefined();
-  await expect(armGet(`${d.simulatorEndpoint()}/subscriptions?api-version=2022-12-01`)).rejects.toThrow(/self[- ]signed certificate/);
+  await expect(armRequest(`${d.simulatorEndpoint()}/subscriptions?api-version=2022-12-01`)).rejects.toThrow(/self[- ]signed certificate/);
 });
 
 test('docker run --rm, an exit code, logs and exec through Container Apps on the in-daemon simulator', async () => {
@@ -48,8 +36,8 @@ test('docker run --rm, an exit code, logs and exec through Container Apps on the
   // The job, read over ARM with the simulator's CA trusted, carries the container's identity.
   const caFile = /simulator CA file \(trust it\): (\S+)/.exec(d.output())![1];
   const sub = '00000000-0000-0000-0000-00000000aca0';
-  const jobs = await armGet(`${d.simulatorEndpoint()}/subscriptions/${sub}/resourceGroups/sockerless/providers/Microsoft.App/jobs?api-version=2025-07-01`, readFileSync(caFile, 'utf8'));
-  expect(jobs.body.value.map((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'])).toEqual([id]);
+  const jobs = await armRequest(`${d.simulatorEndpoint()}/subscriptions/${sub}/resourceGroups/sockerless/providers/Microsoft.App/jobs?api-version=2025-07-01`, { ca: readFileSync(caFile, 'utf8') });
+  expect(jobs.json.value.map((j: { tags: Record<string, string> }) => j.tags['sockerless-container-id'])).toEqual([id]);
   await d.ok(['rm', '-f', id]);
   expect(await d.ok(['ps', '-aq'])).toBe('');
 });

@@ -5,13 +5,8 @@
  * the function's request in the sandbox with the workload agent -> Cloud Logging -> back. The cases every
  * HTTP-triggered provider passes are in faas-http-cases.ts; Google's own are here.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSimulatorProcess, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
-import { buildBusyboxImageArchive } from '../support/images';
+import { cloudE2E } from '../support/cloud-e2e';
+import { BUSYBOX } from '../support/e2e';
 import { api } from '../support/raw-http';
 import { faasHttpCases } from './faas-http-cases';
 
@@ -24,32 +19,16 @@ const configFor = (endpoint: string) => `export default {
 };
 `;
 
-let dir: string;
-let sim: SimulatorProcess;
-let e: E2E;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-gcp-functions-'));
-  const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  sim = await startSimulatorProcess({ dir, load: [archive], cloud: 'gcp' });
-  e = await startE2E({ config: configFor(sim.endpoint) });
-}, 180_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) {
-    unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const e = cloudE2E({ cloud: 'gcp', name: 'gcp-functions', config: (sim) => configFor(sim.endpoint) });
 
 /** The simulator's functions, through its REST API as the official client sends it. */
 async function functionIds(): Promise<string[]> {
-  const res = await fetch(`${sim.endpoint}/v2/projects/p1/locations/us-central1/functions`);
+  const res = await fetch(`${e.sim.endpoint}/v2/projects/p1/locations/us-central1/functions`);
   const body = await res.json() as { functions?: Array<{ name: string }> };
   return (body.functions ?? []).map((f) => f.name.split('/').pop()!);
 }
 
-faasHttpCases(() => ({ e, config: configFor(sim.endpoint), backend: 'gcf', cloud: 'Cloud Functions', functionCount: async () => (await functionIds()).length }));
+faasHttpCases(() => ({ e, config: configFor(e.sim.endpoint), backend: 'gcf', cloud: 'Cloud Functions', functionCount: async () => (await functionIds()).length }));
 
 test('env names Cloud Functions reserves are refused; a Google error keeps its name and maps to Docker\'s status', async () => {
   const reserved = await e.docker(['run', '--rm', '-e', 'K_SERVICE=x', BUSYBOX, 'true']);

@@ -4,13 +4,9 @@
  * daemon -> @google-cloud/run (REST) -> HTTP -> simulator -> sandbox -> Cloud Logging -> back. After a
  * kill -9 the daemon finds its containers again; a daemon on a new, empty home rebuilds them from the jobs' labels.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eventually, execOnceAgentIsIn, startSimulatorProcess, type SimulatorProcess } from '../support/aws';
-import { unmountUnder } from '../support/daemon';
-import { startE2E, BUSYBOX, type E2E } from '../support/e2e';
-import { buildBusyboxImageArchive } from '../support/images';
+import { eventually } from '../support/aws';
+import { cloudE2E, expectExecAfterStartHere, expectExitCodeOfRun, expectLogsFollowToTheEnd, expectStopAndPsFilters } from '../support/cloud-e2e';
+import { startE2E, BUSYBOX } from '../support/e2e';
 
 jest.setTimeout(180_000);
 
@@ -21,23 +17,7 @@ const configFor = (endpoint: string) => `export default {
 };
 `;
 
-let dir: string;
-let sim: SimulatorProcess;
-let e: E2E;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sockerless-gcp-cloudrun-'));
-  const archive = await buildBusyboxImageArchive(join(dir, 'image'));
-  sim = await startSimulatorProcess({ dir, load: [archive], cloud: 'gcp' });
-  e = await startE2E({ config: configFor(sim.endpoint) });
-}, 180_000);
-afterAll(async () => {
-  await e?.dispose();
-  await sim?.stop();
-  if (dir) {
-    unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const e = cloudE2E({ cloud: 'gcp', name: 'gcp-cloudrun', config: (sim) => configFor(sim.endpoint) });
 
 test('run --rm echo prints hi through Cloud Run and leaves nothing behind', async () => {
   const r = await e.docker(['run', '--rm', BUSYBOX, 'echo', 'hi']);
@@ -46,37 +26,15 @@ test('run --rm echo prints hi through Cloud Run and leaves nothing behind', asyn
 });
 
 test('the exit code of the task is the exit code of docker run', async () => {
-  const r = await e.docker(['run', '--name', 'exit-three', BUSYBOX, 'sh', '-c', 'echo to-err >&2; exit 3']);
-  expect(r).toMatchObject({ code: 3, stderr: 'to-err\n' });
-  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.Sockerless.Backend}}', 'exit-three'])).toBe('exited 3 cloudrun');
-  await e.ok(['rm', 'exit-three']);
+  await expectExitCodeOfRun(e, 'cloudrun');
 });
 
 test('run -d then logs -f follows Cloud Logging until the execution ends', async () => {
-  const id = await e.ok(['run', '-d', BUSYBOX, 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done']);
-  const logs = await e.docker(['logs', '-f', id]);
-  expect(logs).toMatchObject({ code: 0, stdout: 'line1\nline2\nline3\n' });
-  expect(await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id])).toBe('exited 0');
-  await e.ok(['rm', id]);
+  await expectLogsFollowToTheEnd(e);
 });
 
 test('stop ends the execution; ps filters by status, name and label; rm -f removes a running one', async () => {
-  await e.ok(['run', '-d', '--name', 'crun-keep', '--label', 'team=blue', BUSYBOX, 'sleep', '600']);
-  await e.ok(['run', '-d', '--name', 'crun-stop', '--label', 'team=red', BUSYBOX, 'sleep', '600']);
-  const running = (await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).split('\n').sort();
-  expect(running).toEqual(['crun-keep', 'crun-stop']);
-  expect(await e.ok(['ps', '--filter', 'label=team=blue', '--format', '{{.Names}}'])).toBe('crun-keep');
-  expect(await e.ok(['ps', '--filter', 'name=crun-st', '--format', '{{.Names}}'])).toBe('crun-stop');
-
-  await e.ok(['stop', '-t', '2', 'crun-stop']);
-  const [status, code] = (await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'crun-stop'])).split(' ');
-  expect(status).toBe('exited');
-  expect(['137', '143']).toContain(code);
-  expect(await e.ok(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}'])).toBe('crun-stop');
-  expect(await e.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}'])).toBe('crun-keep');
-
-  await e.ok(['rm', '-f', 'crun-keep', 'crun-stop']);
-  expect(await e.ok(['ps', '-aq'])).toBe('');
+  await expectStopAndPsFilters(e, 'crun', 2);
 });
 
 test('run -t answers 501 naming why: a Cloud Run task has no terminal', async () => {
@@ -94,7 +52,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
   const after = (await e.ok(['ps', '-a', '--format', '{{.Names}}|{{.State}}'])).split('\n').sort();
   expect(after).toEqual(['before-crash|exited', 'created-only|created', 'started-later|created']);
 
-  const fresh = await startE2E({ config: configFor(sim.endpoint) });
+  const fresh = await startE2E({ config: configFor(e.sim.endpoint) });
   try {
     const lines = await eventually('the containers rebuilt from labels', async () => {
       const out = (await fresh.ok(['ps', '-a', '--format', '{{.Names}}|{{.Image}}|{{.Label "case"}}|{{.Status}}'])).split('\n').sort();
@@ -106,10 +64,7 @@ test('after kill -9 the daemon has its containers; a new, empty home rebuilds th
     ]));
     expect(await fresh.ok(['inspect', '-f', '{{.Sockerless.Backend}} {{.Path}} {{.Args}}', 'before-crash'])).toBe('cloudrun sh [-c exit 5]');
     // Made by the first daemon, started by this one: the run's env override carries this daemon's agent grant.
-    await fresh.ok(['start', 'started-later']);
-    const inside = await execOnceAgentIsIn((a) => fresh.docker(a), 'started-later', ['echo', 'inside']);
-    expect(inside).toBe('inside');
-    await fresh.ok(['rm', '-f', 'started-later']);
+    await expectExecAfterStartHere(fresh, 'started-later');
   } finally {
     await fresh.dispose();
   }

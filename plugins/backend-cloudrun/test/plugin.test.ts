@@ -2,35 +2,22 @@
  * The plugin as the core loads it: the Google clients stay unloaded until a cloudrun backend is made; invalid
  * options stop the boot with a message naming the backend, the option and what it takes.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestHost } from '@sockerless/sdk/testing';
+import { bootBackend, modulesLoadedByRequiring } from '../../../test/support/cloud-backend';
 import plugin from '../src';
 
 const DIST_INDEX = join(__dirname, '..', 'dist', 'index.js');
 
 test('listing the plugin loads no Google client: they load when a cloudrun instance is made', () => {
-  const loaded = execFileSync(process.execPath, ['-e', `
-    const plugin = require(${JSON.stringify(DIST_INDEX)}).default;
-    if (plugin.id !== 'backend-cloudrun') throw new Error('not the plugin: ' + plugin.id);
-    const google = Object.keys(require.cache).filter((p) => p.includes('@google-cloud') || p.includes('google-gax') || p.includes('google-auth-library'));
-    process.stdout.write(String(google.length));
-  `], { encoding: 'utf8' });
-  expect(loaded).toBe('0');
+  expect(modulesLoadedByRequiring(DIST_INDEX, /@google-cloud|google-gax|google-auth-library/, 'backend-cloudrun')).toBe(0);
 });
 
 test('a misspelt option stops the boot, naming it', async () => {
-  await expect(startTestHost({
-    plugins: ['store-sqlite', 'backend-local', plugin],
-    backends: { cloudrun: { driver: 'cloudrun', options: { endpoint: 'http://127.0.0.1:9', regoin: 'x' } } },
-  })).rejects.toThrow(/backend 'cloudrun'.*regoin/);
+  await expect(bootBackend(plugin, 'cloudrun', 'cloudrun', { endpoint: 'http://127.0.0.1:9', regoin: 'x' })).rejects.toThrow(/backend 'cloudrun'.*regoin/);
 });
 
 describe('invalid options stop the boot, naming the option and what it takes', () => {
-  const boot = (options: Record<string, unknown>, plugins: unknown[] = []) => startTestHost({
-    plugins: ['store-sqlite', 'backend-local', ...plugins, plugin] as never,
-    backends: { cloudrun: { driver: 'cloudrun', options } },
-  });
+  const boot = (options: Record<string, unknown>) => bootBackend(plugin, 'cloudrun', 'cloudrun', options);
   const local = { endpoint: 'http://127.0.0.1:9' };
 
   test.each([

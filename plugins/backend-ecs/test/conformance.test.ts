@@ -1,32 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { WorkloadAgentServer } from '@sockerless/agent';
-import { runBackendConformance, silentLogger } from '@sockerless/sdk/testing';
-import { startSimulator, BUSYBOX, type TestSimulator } from '../../sim-aws/test/helpers';
+import { runBackendConformance } from '@sockerless/sdk/testing';
+import { noSimulators, simulatorWithAgents } from '../../../test/support/cloud-backend';
+import { startSimulator, BUSYBOX } from '../../sim-aws/test/helpers';
 import { createEcsDriver } from '../src/driver';
 import { ecsOptionsSchema, type EcsOptions } from '../src/options';
-import { noSimulators, TEST_CREDENTIALS } from './helpers';
+import { TEST_CREDENTIALS } from './helpers';
 
 // ECS Fargate through the official SDK against the AWS simulator over HTTP, with the workload agent (signals,
 // stdin, exec and cp reach the task through it), as the daemon runs it.
-let sim: TestSimulator;
-let agents: WorkloadAgentServer;
-const agentHome = mkdtempSync(join(tmpdir(), 'sl-ecs-conformance-agents-'));
-beforeAll(async () => {
-  sim = await startSimulator();
-  agents = new WorkloadAgentServer({ home: agentHome, logger: silentLogger });
-}, 120_000);
-afterAll(async () => {
-  await agents?.close();
-  await sim?.close();
-  rmSync(agentHome, { recursive: true, force: true });
-});
+const cloud = simulatorWithAgents(startSimulator);
 
 runBackendConformance<EcsOptions>({
   name: 'backend-ecs on the AWS simulator',
-  driver: { kind: 'ecs', optionsSchema: ecsOptionsSchema, create: (ctx) => createEcsDriver(ctx, { agents, simulators: noSimulators }) },
-  options: () => ({ endpoint: sim.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1, pollIntervalMs: { min: 10, max: 200 }, stopTimeoutSeconds: 2 }) as EcsOptions,
+  driver: { kind: 'ecs', optionsSchema: ecsOptionsSchema, create: (ctx) => createEcsDriver(ctx, { agents: cloud.agents, simulators: noSimulators }) },
+  options: () => ({ endpoint: cloud.sim.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1, pollIntervalMs: { min: 10, max: 200 }, stopTimeoutSeconds: 2 }) as EcsOptions,
   image: { id: 'sha256:busybox', ref: BUSYBOX },
   env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
   skip: {

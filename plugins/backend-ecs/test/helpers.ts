@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIMULATOR_CREDENTIALS, UnavailableError, type AgentServer, type SimulatorDirectory, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
+import { SIMULATOR_CREDENTIALS, type WorkloadProcess, type WorkloadSpec } from '@sockerless/sdk';
 import { readAll, silentLogger } from '@sockerless/sdk/testing';
+import { noAgents, noSimulators, workloadSpec as anySpec } from '../../../test/support/cloud-backend';
 import { createEcsDriver, type EcsDriver } from '../src/driver';
 import { ecsOptionsSchema } from '../src/options';
 
@@ -18,18 +19,7 @@ export function containerId(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** For drivers built with `agent: false`: a server that has no agents (grant is never called then). */
-export const noAgents: AgentServer = {
-  grant: () => Promise.reject(new Error('no agent server in this test')),
-  session: (id) => Promise.reject(new UnavailableError(`the workload agent of container ${id} has not connected`)),
-  connected: () => false,
-  revoke: () => undefined,
-};
-
-export const noSimulators: SimulatorDirectory = {
-  endpoint: (name) => { throw new Error(`no simulator ${name}`); },
-  names: () => [],
-};
+export { noAgents, noSimulators };
 
 /** A driver against `endpoint` with test credentials, no SDK retries, no agent, and fast polls. */
 export async function ecsDriver(endpoint: string, over: Record<string, unknown> = {}, instanceName = 'ecs-test'): Promise<{ driver: EcsDriver; dir: string; close(): Promise<void> }> {
@@ -39,13 +29,9 @@ export async function ecsDriver(endpoint: string, over: Record<string, unknown> 
   return { driver, dir, async close() { await driver.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
+/** A spec with the given id (the tests name their containers' ids). */
 export function workloadSpec(id: string, over: Partial<WorkloadSpec> = {}): WorkloadSpec {
-  return {
-    id, name: `c-${id.slice(0, 8)}`, hostname: id.slice(0, 12), image: { id: 'sha256:x', ref: 'busybox:latest' },
-    argv: ['true'], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], workingDir: '', user: '',
-    tty: false, openStdin: false, mounts: [], labels: {}, stateDir: join(tmpdir(), 'unused', id), memoryBytes: 0,
-    ...over,
-  };
+  return anySpec({ id, ...over });
 }
 
 export { readAll as collect };

@@ -1,30 +1,20 @@
-import { WorkloadAgentServer } from '@sockerless/agent';
 import { runBackendConformance } from '@sockerless/sdk/testing';
-import { BUSYBOX, LOCATION, PROJECT, startSimulator, type TestSimulator } from '../../sim-gcp/test/helpers';
+import { simulatorWithAgents } from '../../../test/support/cloud-backend';
+import { BUSYBOX, LOCATION, PROJECT, startSimulator } from '../../sim-gcp/test/helpers';
 import { cloudFunctionsDriverFactory, cloudFunctionsOptionsSchema, type CloudFunctionsOptions } from '../src/cloudfunctions';
-import { startAgentServer } from './helpers';
 
 // Cloud Functions (2nd gen) through the official clients (REST) against the Google Cloud simulator over HTTP;
 // signals, exec and cp reach a running invocation through the workload agent, as in the daemon.
-let sim: TestSimulator;
-let agents: WorkloadAgentServer;
-beforeAll(async () => {
-  sim = await startSimulator();
-  agents = startAgentServer();
-}, 120_000);
-afterAll(async () => {
-  await agents?.close();
-  await sim?.close();
-});
+const cloud = simulatorWithAgents(startSimulator);
 
 runBackendConformance<CloudFunctionsOptions>({
   name: 'backend-faas (Cloud Functions) on the Google Cloud simulator',
   driver: {
     kind: 'cloudfunctions',
     optionsSchema: cloudFunctionsOptionsSchema,
-    create: (ctx) => cloudFunctionsDriverFactory({ agents, simulators: { endpoint: () => sim.endpoint, names: () => [] } }).create(ctx),
+    create: (ctx) => cloudFunctionsDriverFactory({ agents: cloud.agents, simulators: { endpoint: () => cloud.sim.endpoint, names: () => [] } }).create(ctx),
   },
-  options: () => ({ endpoint: sim.endpoint, project: PROJECT, region: LOCATION, maxAttempts: 1, pollIntervalMs: { min: 10, max: 100 }, timeoutSeconds: 60 }) as CloudFunctionsOptions,
+  options: () => ({ endpoint: cloud.sim.endpoint, project: PROJECT, region: LOCATION, maxAttempts: 1, pollIntervalMs: { min: 10, max: 100 }, timeoutSeconds: 60 }) as CloudFunctionsOptions,
   image: { id: 'sha256:busybox', ref: BUSYBOX },
   env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
   skip: {

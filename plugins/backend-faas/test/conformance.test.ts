@@ -1,30 +1,20 @@
-import { WorkloadAgentServer } from '@sockerless/agent';
 import { runBackendConformance } from '@sockerless/sdk/testing';
-import { BUSYBOX, startSimulator, type TestSimulator } from '../../sim-aws/test/helpers';
+import { simulatorWithAgents } from '../../../test/support/cloud-backend';
+import { BUSYBOX, startSimulator } from '../../sim-aws/test/helpers';
 import { lambdaDriverFactory, lambdaOptionsSchema, type LambdaOptions } from '../src/lambda';
-import { startAgentServer } from './helpers';
 
 // Lambda through the official SDK against the AWS simulator over HTTP; signals, exec and cp reach a running
 // invocation through the workload agent, as in the daemon.
-let sim: TestSimulator;
-let agents: WorkloadAgentServer;
-beforeAll(async () => {
-  sim = await startSimulator();
-  agents = startAgentServer();
-}, 120_000);
-afterAll(async () => {
-  await agents?.close();
-  await sim?.close();
-});
+const cloud = simulatorWithAgents(startSimulator);
 
 runBackendConformance<LambdaOptions>({
   name: 'backend-faas (Lambda) on the AWS simulator',
   driver: {
     kind: 'lambda',
     optionsSchema: lambdaOptionsSchema,
-    create: (ctx) => lambdaDriverFactory({ agents, simulators: { endpoint: () => sim.endpoint, names: () => [] } }).create(ctx),
+    create: (ctx) => lambdaDriverFactory({ agents: cloud.agents, simulators: { endpoint: () => cloud.sim.endpoint, names: () => [] } }).create(ctx),
   },
-  options: () => ({ endpoint: sim.endpoint, credentials: sim.aws.credentials, pollIntervalMs: { min: 10, max: 100 }, timeoutSeconds: 60 }) as LambdaOptions,
+  options: () => ({ endpoint: cloud.sim.endpoint, credentials: cloud.sim.aws.credentials, pollIntervalMs: { min: 10, max: 100 }, timeoutSeconds: 60 }) as LambdaOptions,
   image: { id: 'sha256:busybox', ref: BUSYBOX },
   env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
   skip: {
